@@ -1,0 +1,7 @@
+/**
+ * The library API of policy-compile. Explicit named exports only; each stage's index.ts is its
+ * public surface.
+ */
+export type { Diagnostic, DiagnosticJson, Severity, SourceFile, Span } from "./diagnostics/types.js";
+export type * from "./model/types.js";
+export type { DataplaneState, Chain, IptRule, IpSet, IpSetType, KernelChainHooks, KernelChainName } from "./render/types.js";
