@@ -1,0 +1,63 @@
+/**
+ * Workload dispatch chains (felix-dataplane.md §1.3). Each rule `--goto`s the endpoint chain for
+ * one interface; the chain ends in a fail-closed "Unknown interface" DROP, so a `cali*` veth the
+ * compiler does not know gets no traffic. With many endpoints Felix builds a one-level tree: the
+ * names are binned by the character after their longest common prefix, and a bin with more than
+ * one name gets a child chain `<root>-<char>` (with its own copy of the DROP).
+ */
+import { DROP, goto, hashedChain, rule, type RuleBody } from "./chain.js";
+import { ChainName, endpointChainName } from "./names.js";
+import type { Chain } from "./types.js";
+
+function commonPrefix(names: readonly string[]): string {
+  const first = names[0];
+  if (first === undefined) return "";
+  let len = first.length;
+  for (const n of names) {
+    let i = 0;
+    while (i < len && i < n.length && n[i] === first[i]) i++;
+    len = i;
+  }
+  return first.slice(0, len);
+}
+
+/** Sorted, de-duplicated names binned by their first character after the common prefix. */
+export function dispatchBins(interfaceNames: readonly string[]): { prefix: string; bins: [string, string[]][] } {
+  const names = [...new Set(interfaceNames)].sort();
+  const prefix = commonPrefix(names);
+  const bins = new Map<string, string[]>();
+  for (const name of names) {
+    const key = name.length > prefix.length ? name.slice(0, prefix.length + 1) : prefix;
+    const bin = bins.get(key);
+    if (bin) bin.push(name);
+    else bins.set(key, [name]);
+  }
+  return { prefix, bins: [...bins.entries()] };
+}
+
+function dispatchTree(root: string, direction: "ingress" | "egress", interfaceNames: readonly string[]): Chain[] {
+  const iface = direction === "egress" ? "--in-interface" : "--out-interface";
+  const endRule = rule("", DROP, ["Unknown interface"]);
+  const toEndpoint = (name: string): RuleBody => rule(`${iface} ${name}`, goto(endpointChainName(direction, name)));
+  const { prefix, bins } = dispatchBins(interfaceNames);
+  const rootRules: RuleBody[] = [];
+  const children: Chain[] = [];
+  for (const [key, names] of bins) {
+    if (names.length === 1) {
+      rootRules.push(toEndpoint(names[0] as string));
+      continue;
+    }
+    const child = `${root}-${key.slice(prefix.length)}`;
+    rootRules.push(rule(`${iface} ${key}+`, goto(child)));
+    children.push(hashedChain(child, [...names.map(toEndpoint), endRule]));
+  }
+  return [hashedChain(root, [...rootRules, endRule]), ...children];
+}
+
+/** `cali-from-wl-dispatch[-X]` (egress, by input interface) and `cali-to-wl-dispatch[-X]`. */
+export function workloadDispatchChains(interfaceNames: readonly string[]): Chain[] {
+  return [
+    ...dispatchTree(ChainName.fromWorkloadDispatch, "egress", interfaceNames),
+    ...dispatchTree(ChainName.toWorkloadDispatch, "ingress", interfaceNames),
+  ];
+}

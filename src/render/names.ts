@@ -1,0 +1,37 @@
+/** Chain names (felix-dataplane.md §1.4–§1.5): every per-object name goes through the 28-byte limit. */
+import type { PolicyKind } from "../model/types.js";
+import { lengthLimitedName } from "./hash.js";
+
+export const policyChainName = (direction: "ingress" | "egress", policyId: string): string =>
+  lengthLimitedName(direction === "ingress" ? "cali-pi-" : "cali-po-", policyId);
+
+export const profileChainName = (direction: "ingress" | "egress", profile: string): string =>
+  lengthLimitedName(direction === "ingress" ? "cali-pri-" : "cali-pro-", profile);
+
+/** `cali-tw-<iface>` (to workload = ingress policy) / `cali-fw-<iface>` (from workload = egress). */
+export const endpointChainName = (direction: "ingress" | "egress", interfaceName: string): string =>
+  lengthLimitedName(direction === "ingress" ? "cali-tw-" : "cali-fw-", interfaceName);
+
+/** The v3.32 kind names used in policy chain comments. */
+export const policyKindName: Readonly<Record<PolicyKind, string>> = {
+  np: "NetworkPolicy",
+  gnp: "GlobalNetworkPolicy",
+  knp: "KubernetesNetworkPolicy",
+};
+
+export const ChainName = {
+  filterForward: "cali-FORWARD",
+  filterInput: "cali-INPUT",
+  filterOutput: "cali-OUTPUT",
+  workloadToHost: "cali-wl-to-host",
+  fromWorkloadDispatch: "cali-from-wl-dispatch",
+  toWorkloadDispatch: "cali-to-wl-dispatch",
+  fromHostEndpoint: "cali-from-host-endpoint",
+  toHostEndpoint: "cali-to-host-endpoint",
+  fromHostEndpointForward: "cali-from-hep-forward",
+  toHostEndpointForward: "cali-to-hep-forward",
+  cidrBlock: "cali-cidr-block",
+} as const;
+
+/** Workload interfaces policy-compile polices (Felix's default InterfacePrefix). */
+export const WORKLOAD_INTERFACE_PREFIX = "cali";

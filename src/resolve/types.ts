@@ -1,0 +1,105 @@
+/**
+ * NodeView: everything the renderer needs to program one node, already reduced to what Felix's
+ * calculation graph hands its dataplane (felix-dataplane.md §0):
+ *
+ * - the local workload endpoints, each with its tiers of policy ids per direction and its
+ *   profiles, in Calico's evaluation order;
+ * - the active policies and profiles with their rules converted the way Calico's update
+ *   processors and rule scanner convert them (selectors combined and replaced by ipset names,
+ *   named ports split out into `hash:ip,port` sets, rules filtered to one IP version);
+ * - the ipsets those rules reference, with their members from the whole cluster.
+ *
+ * It is plain readonly data and sorted, so the renderer is a pure function of it.
+ */
+import type { Action, IcmpMatch, Labels, PolicyKind, Protocol } from "../model/types.js";
+import type { IpSet } from "../render/types.js";
+
+/** An inclusive numeric port range (a single port has first === last). */
+export interface PortRange {
+  readonly first: number;
+  readonly last: number;
+}
+
+/**
+ * One rule as Felix's renderer receives it (`proto.Rule` after `FilterRuleToIPVersion`):
+ * selectors are already ipset names; nets are of the rendered IP version only.
+ */
+export interface ResolvedRule {
+  readonly kind: "ResolvedRule";
+  readonly action: Action;
+  readonly protocol?: Protocol;
+  readonly notProtocol?: Protocol;
+  readonly icmp?: IcmpMatch;
+  readonly notICMP?: IcmpMatch;
+  readonly srcNets: readonly string[];
+  readonly notSrcNets: readonly string[];
+  readonly dstNets: readonly string[];
+  readonly notDstNets: readonly string[];
+  readonly srcPorts: readonly PortRange[];
+  readonly notSrcPorts: readonly PortRange[];
+  readonly dstPorts: readonly PortRange[];
+  readonly notDstPorts: readonly PortRange[];
+  /** `hash:net` selector sets (ipset names). */
+  readonly srcIpSets: readonly string[];
+  readonly notSrcIpSets: readonly string[];
+  readonly dstIpSets: readonly string[];
+  readonly notDstIpSets: readonly string[];
+  /** `hash:ip,port` named-port sets (ipset names). */
+  readonly srcNamedPortIpSets: readonly string[];
+  readonly notSrcNamedPortIpSets: readonly string[];
+  readonly dstNamedPortIpSets: readonly string[];
+  readonly notDstNamedPortIpSets: readonly string[];
+  /** Rule metadata annotations, rendered as `key=value` comments sorted by key. */
+  readonly annotations: Labels;
+}
+
+/** Chain-naming identity of a policy: `<kind>/[<ns>/]<name>`. */
+export interface ResolvedPolicy {
+  readonly kind: "ResolvedPolicy";
+  readonly id: string;
+  readonly policyKind: PolicyKind;
+  readonly name: string;
+  readonly namespace?: string;
+  /** Present only for the directions some local endpoint uses (otherwise no chain is emitted). */
+  readonly ingress?: readonly ResolvedRule[];
+  readonly egress?: readonly ResolvedRule[];
+}
+
+export interface ResolvedProfile {
+  readonly kind: "ResolvedProfile";
+  readonly name: string;
+  readonly ingress: readonly ResolvedRule[];
+  readonly egress: readonly ResolvedRule[];
+}
+
+/** A tier as seen by one endpoint in one direction: the policy ids that apply, in order. */
+export interface EndpointTier {
+  readonly name: string;
+  readonly defaultAction: "Deny" | "Pass";
+  readonly policies: readonly string[];
+}
+
+export interface LocalEndpoint {
+  readonly kind: "LocalEndpoint";
+  /** `<namespace>/<name>`. */
+  readonly key: string;
+  readonly interfaceName: string;
+  /** Tiers (in tier order) that have at least one ingress policy for this endpoint. */
+  readonly ingressTiers: readonly EndpointTier[];
+  readonly egressTiers: readonly EndpointTier[];
+  readonly profiles: readonly string[];
+}
+
+export interface NodeView {
+  readonly kind: "NodeView";
+  readonly node: string;
+  readonly ipVersion: 4;
+  /** Sorted by interface name. */
+  readonly endpoints: readonly LocalEndpoint[];
+  /** Active policies, sorted by id. */
+  readonly policies: readonly ResolvedPolicy[];
+  /** Profiles referenced by local endpoints, sorted by name. */
+  readonly profiles: readonly ResolvedProfile[];
+  /** Every ipset a resolved rule references, with members; sorted by name. */
+  readonly ipsets: readonly IpSet[];
+}
