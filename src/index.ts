@@ -5,3 +5,5 @@
 export type { Diagnostic, DiagnosticJson, Severity, SourceFile, Span } from "./diagnostics/types.js";
 export type * from "./model/types.js";
 export type { DataplaneState, Chain, IptRule, IpSet, IpSetType, KernelChainHooks, KernelChainName } from "./render/types.js";
+export { parseSelector, SelectorSyntaxError, formatSelectorError } from "./selector/index.js";
+export type { Selector } from "./selector/index.js";
