@@ -1,0 +1,50 @@
+/**
+ * The two iptables backends the conformance suite runs against. Each topology uses exactly one
+ * of them, so a namespace never holds rules from both.
+ */
+import { inNetns } from "./exec.js";
+
+export type BackendName = "legacy" | "nft";
+
+export interface Backend {
+  readonly name: BackendName;
+  /** `iptables-legacy-restore` / `iptables-nft-restore`. */
+  readonly restore: string;
+  /** `iptables-legacy-save` / `iptables-nft-save`. */
+  readonly save: string;
+}
+
+export const BACKENDS: readonly Backend[] = [
+  { name: "legacy", restore: "iptables-legacy-restore", save: "iptables-legacy-save" },
+  { name: "nft", restore: "iptables-nft-restore", save: "iptables-nft-save" },
+];
+
+/** A filter table with nothing in it: restoring it (without --noflush) removes every chain. */
+export const EMPTY_FILTER_TABLE = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
+
+/**
+ * Puts a node namespace back to "nothing loaded": empty filter table, no ipsets. The flush
+ * comes first because the kernel refuses to destroy a set that a rule still references.
+ */
+export async function resetNode(netns: string, backend: Backend): Promise<void> {
+  await inNetns(netns, [backend.restore, "-w", "5"], EMPTY_FILTER_TABLE);
+  await inNetns(netns, ["ipset", "destroy"]);
+}
+
+/** `ipset restore` then `iptables-*-restore --noflush`, the order Felix uses. */
+export async function loadRestore(
+  netns: string,
+  backend: Backend,
+  restore: { readonly ipsets: string; readonly iptables: string },
+): Promise<void> {
+  if (restore.ipsets.trim() !== "") await inNetns(netns, ["ipset", "restore"], restore.ipsets);
+  await inNetns(netns, [backend.restore, "--noflush", "-w", "5"], restore.iptables);
+}
+
+export async function saveFilter(netns: string, backend: Backend): Promise<string> {
+  return (await inNetns(netns, [backend.save, "-t", "filter"])).stdout;
+}
+
+export async function saveIpsets(netns: string): Promise<string> {
+  return (await inNetns(netns, ["ipset", "save"])).stdout;
+}

@@ -1,0 +1,116 @@
+/**
+ * Probing every pod pair on one (protocol, port) and comparing with the expected matrix.
+ *
+ * All probes of a matrix run at once (each agent handles many in parallel), each with a short
+ * timeout, so a matrix costs about one timeout. A pair that disagrees with the expectation is
+ * probed once more on a fresh source port before it counts as a mismatch, so a lost SYN on a
+ * busy CI machine cannot fail a case, while a wrong rule (which disagrees every time) still does.
+ */
+import type { Topology } from "./topology.js";
+import { renderMatrix, type Mismatch, type Observation, type Reachability } from "./reachability.js";
+
+export type ProbeProtocolName = "TCP" | "UDP" | "SCTP";
+
+export interface ProbeStep {
+  readonly protocol: ProbeProtocolName;
+  readonly port: number;
+}
+
+export interface ProbeOptions {
+  readonly timeoutMs: number;
+  /** Why SCTP probes cannot run here; the harness has no SCTP prober. */
+  readonly sctpSkipReason: string;
+}
+
+export const DEFAULT_PROBE_OPTIONS: ProbeOptions = {
+  timeoutMs: 1000,
+  sctpSkipReason: "no SCTP prober",
+};
+
+export interface StepOutcome {
+  readonly step: ProbeStep;
+  readonly expected: Reachability;
+  readonly observed: ReadonlyMap<string, Observation>;
+  readonly details: ReadonlyMap<string, string>;
+  readonly mismatches: readonly Mismatch[];
+  /** Set when the whole step was skipped (SCTP). */
+  readonly skipped?: string;
+}
+
+const key = (from: string, to: string): string => `${from} -> ${to}`;
+
+async function probeOnce(topo: Topology, step: ProbeStep, from: string, to: string, timeoutMs: number) {
+  const src = topo.pod(from);
+  const dst = topo.pod(to);
+  const res = await src.agent.probe({
+    proto: step.protocol === "TCP" ? "tcp" : "udp",
+    host: dst.ip,
+    port: step.port,
+    srcPort: topo.nextSourcePort(),
+    timeoutMs,
+  });
+  // Connected means the *right* pod answered, not merely that something did.
+  const connected = res.ok && res.reply === to;
+  const detail = res.ok ? (res.reply === to ? "" : `answered by ${res.reply ?? "?"}`) : (res.error ?? "");
+  return { connected, detail };
+}
+
+export async function probeStep(
+  topo: Topology,
+  step: ProbeStep,
+  expected: Reachability,
+  options: ProbeOptions = DEFAULT_PROBE_OPTIONS,
+): Promise<StepOutcome> {
+  const observed = new Map<string, Observation>();
+  const details = new Map<string, string>();
+  if (step.protocol === "SCTP") {
+    for (const { from, to } of expected.pairs()) observed.set(key(from, to), { skipped: options.sctpSkipReason });
+    return { step, expected, observed, details, mismatches: [], skipped: options.sctpSkipReason };
+  }
+  const pairs = expected.pairs();
+  const first = await Promise.all(pairs.map((p) => probeOnce(topo, step, p.from, p.to, options.timeoutMs)));
+  const retry = pairs.filter((p, i) => first[i]?.connected !== expected.get(p.from, p.to));
+  const second = await Promise.all(retry.map((p) => probeOnce(topo, step, p.from, p.to, options.timeoutMs)));
+  pairs.forEach((p, i) => {
+    const r = first[i];
+    if (r === undefined) return;
+    observed.set(key(p.from, p.to), r.connected);
+    if (r.detail !== "") details.set(key(p.from, p.to), r.detail);
+  });
+  const mismatches: Mismatch[] = [];
+  retry.forEach((p, i) => {
+    const r = second[i];
+    if (r === undefined) return;
+    observed.set(key(p.from, p.to), r.connected);
+    if (r.detail !== "") details.set(key(p.from, p.to), r.detail);
+    else details.delete(key(p.from, p.to));
+    const exp = expected.get(p.from, p.to);
+    if (r.connected !== exp) {
+      mismatches.push({ from: p.from, to: p.to, expected: exp, observed: r.connected, ...(r.detail !== "" ? { detail: r.detail } : {}) });
+    }
+  });
+  return { step, expected, observed, details, mismatches };
+}
+
+/** Expected, observed and difference matrices of one step, for failure messages. */
+export function describeStep(outcome: StepOutcome): string {
+  const { expected, observed, step } = outcome;
+  const pods = expected.pods;
+  const obs = (f: string, t: string): Observation | undefined => observed.get(key(f, t));
+  const exp = (f: string, t: string): Observation => expected.get(f, t);
+  const head = `${step.protocol}/${step.port}`;
+  if (outcome.skipped !== undefined) return `${head}: skipped (${outcome.skipped})`;
+  const lines = [
+    `${head}: ${outcome.mismatches.length === 0 ? "OK" : `${outcome.mismatches.length} mismatch(es)`}`,
+    "expected (. connected, X blocked, - loopback not probed):",
+    renderMatrix(pods, exp),
+    "observed:",
+    renderMatrix(pods, obs),
+    "difference (! = observed differs from expected):",
+    renderMatrix(pods, obs, exp),
+  ];
+  for (const m of outcome.mismatches) {
+    lines.push(`  ${m.from} -> ${m.to}: expected ${m.expected ? "connected" : "blocked"}, observed ${m.observed ? "connected" : "blocked"}${m.detail ? ` (${m.detail})` : ""}`);
+  }
+  return lines.join("\n");
+}
