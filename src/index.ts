@@ -7,3 +7,5 @@ export type * from "./model/types.js";
 export type { DataplaneState, Chain, IptRule, IpSet, IpSetType, KernelChainHooks, KernelChainName } from "./render/types.js";
 export { parseSelector, SelectorSyntaxError, formatSelectorError } from "./selector/index.js";
 export type { Selector } from "./selector/index.js";
+export { compile, renderRestore, CompileError } from "./render/index.js";
+export type { CompileOptions, EndpointToHostAction } from "./render/index.js";

@@ -1,0 +1,8 @@
+/** Render stage: NodeView → DataplaneState (Felix v3.32 names, layout and rule hashes) → restore text. */
+export { compile, type CompileOptions } from "./compile.js";
+export { renderNodeView, type RenderOptions } from "./node-view.js";
+export { renderRestore, renderIpsetRestore, renderIptablesRestore, ruleText } from "./restore.js";
+export { CompileError } from "./errors.js";
+export type { EndpointToHostAction } from "./static-chains.js";
+export { escapeComment, lengthLimitedName, ruleHashes, renderRuleFragments, type RuleBody } from "./hash.js";
+export type { Chain, DataplaneState, IpSet, IpSetType, IptRule, KernelChainHooks, KernelChainName } from "./types.js";

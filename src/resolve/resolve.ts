@@ -1,0 +1,160 @@
+/**
+ * resolveNode(model, node): the per-node view Felix's calculation graph would produce.
+ *
+ * 1. Local endpoints are those whose node is `node`.
+ * 2. A policy is *active* when its (combined) selector matches a local endpoint. For each local
+ *    endpoint and direction the applying policies are grouped into tiers in Calico order.
+ * 3. Only the directions some endpoint uses are converted, so an ingress-only policy gets no
+ *    egress chain and its egress selectors get no ipset.
+ * 4. Ipsets are computed for exactly the sets the converted rules reference.
+ *
+ * Inputs this compiler cannot enforce yet (host endpoints on this node, active preDNAT /
+ * doNotTrack / applyOnForward policy) and two local endpoints on one interface raise a
+ * CompileError naming each resource.
+ */
+import type { Diagnostic } from "../diagnostics/types.js";
+import type { Model, Policy, Profile, Rule, WorkloadEndpoint } from "../model/types.js";
+import { CompileError } from "../render/errors.js";
+import type { IpSet } from "../render/types.js";
+import { IpSetResolver } from "./ipsets.js";
+import { compareStrings, comparePolicies, compareTiers, tierLookup } from "./ordering.js";
+import { resolveRule, type IpSetDemand } from "./rules.js";
+import { SelectorCache, policySelectorText } from "./selectors.js";
+import type { EndpointTier, LocalEndpoint, NodeView, ResolvedPolicy, ResolvedProfile, ResolvedRule } from "./types.js";
+
+export const NOT_SUPPORTED_CODE = "PC5001";
+export const DUPLICATE_INTERFACE_CODE = "PC5002";
+
+type Dir = "ingress" | "egress";
+
+function unsupported(model: Model, node: string, active: readonly Policy[]): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  for (const hep of model.hostEndpoints) {
+    if (hep.node !== node) continue;
+    diags.push({
+      code: NOT_SUPPORTED_CODE,
+      severity: "error",
+      message: `HostEndpoint ${hep.name} on node ${node}: host endpoints are not supported yet`,
+      ...(hep.origin && { span: hep.origin.span }),
+    });
+  }
+  for (const p of active) {
+    const features = (["preDNAT", "doNotTrack", "applyOnForward"] as const).filter((f) => p[f]);
+    if (features.length === 0) continue;
+    diags.push({
+      code: NOT_SUPPORTED_CODE,
+      severity: "error",
+      message: `policy ${p.id} applies to workloads on node ${node} and sets ${features.join(", ")}: not supported yet`,
+      ...(p.origin && { span: p.origin.span }),
+    });
+  }
+  return diags;
+}
+
+function duplicateInterfaces(local: readonly WorkloadEndpoint[]): Diagnostic[] {
+  const seen = new Map<string, WorkloadEndpoint>();
+  const diags: Diagnostic[] = [];
+  for (const ep of local) {
+    const first = seen.get(ep.interfaceName);
+    if (!first) {
+      seen.set(ep.interfaceName, ep);
+      continue;
+    }
+    diags.push({
+      code: DUPLICATE_INTERFACE_CODE,
+      severity: "error",
+      message: `endpoints ${first.key} and ${ep.key} both use interface ${ep.interfaceName}; policy cannot tell them apart`,
+      ...(ep.origin && { span: ep.origin.span }),
+      ...(first.origin && { notes: [{ message: `${first.key} is defined here`, span: first.origin.span }] }),
+    });
+  }
+  return diags;
+}
+
+export function resolveNode(model: Model, node: string): NodeView {
+  const cache = new SelectorCache();
+  const local = model.endpoints
+    .filter((e) => e.node === node)
+    .sort((a, b) => compareStrings(a.interfaceName, b.interfaceName) || compareStrings(a.key, b.key));
+
+  // Which local endpoints each policy applies to.
+  const applies = new Map<Policy, WorkloadEndpoint[]>();
+  for (const p of model.policies) {
+    const sel = cache.parse(policySelectorText(cache, p));
+    const eps = local.filter((e) => sel.matches(e.labels));
+    if (eps.length > 0) applies.set(p, eps);
+  }
+  const active = [...applies.keys()];
+  const errors = [...unsupported(model, node, active), ...duplicateInterfaces(local)];
+  if (errors.length > 0) throw new CompileError(errors);
+
+  const tierOf = tierLookup(model);
+  const ordered = [...active].sort(
+    (a, b) => compareTiers(tierOf(a.tier), tierOf(b.tier)) || comparePolicies(a, b),
+  );
+  const used = new Map<Policy, Set<Dir>>();
+  const endpoints: LocalEndpoint[] = local.map((ep) => {
+    const tiersFor = (dir: Dir): EndpointTier[] => {
+      const type = dir === "ingress" ? "Ingress" : "Egress";
+      const tiers: EndpointTier[] = [];
+      for (const p of ordered) {
+        if (!p.types.includes(type) || !applies.get(p)?.includes(ep)) continue;
+        let dirs = used.get(p);
+        if (!dirs) used.set(p, (dirs = new Set()));
+        dirs.add(dir);
+        const tier = tierOf(p.tier);
+        const last = tiers[tiers.length - 1];
+        if (last && last.name === tier.name) (last.policies as string[]).push(p.id);
+        else tiers.push({ name: tier.name, defaultAction: tier.defaultAction, policies: [p.id] });
+      }
+      return tiers;
+    };
+    return {
+      kind: "LocalEndpoint",
+      key: ep.key,
+      interfaceName: ep.interfaceName,
+      ingressTiers: tiersFor("ingress"),
+      egressTiers: tiersFor("egress"),
+      profiles: ep.profiles,
+    };
+  });
+
+  const demands = new Map<string, IpSetDemand>();
+  const convert = (rules: readonly Rule[], namespace: string | undefined): ResolvedRule[] => {
+    const ctx = { cache, namespace, demand: (d: IpSetDemand) => demands.set(d.name, d) };
+    return rules.flatMap((r) => resolveRule(ctx, r) ?? []);
+  };
+
+  const policies: ResolvedPolicy[] = [...used]
+    .map(([p, dirs]) => ({
+      kind: "ResolvedPolicy" as const,
+      id: p.id,
+      policyKind: p.policyKind,
+      name: p.name,
+      ...(p.namespace !== undefined && { namespace: p.namespace }),
+      ...(dirs.has("ingress") && { ingress: convert(p.ingress, p.namespace) }),
+      ...(dirs.has("egress") && { egress: convert(p.egress, p.namespace) }),
+    }))
+    .sort((a, b) => compareStrings(a.id, b.id));
+
+  const profilesByName = new Map<string, Profile>(model.profiles.map((p) => [p.name, p]));
+  const profileNames = [...new Set(local.flatMap((e) => e.profiles))].sort(compareStrings);
+  // A profile an endpoint names but the model lacks still gets (empty, allow-nothing) chains,
+  // so the endpoint chain's jump resolves and the endpoint fails closed.
+  const profiles: ResolvedProfile[] = profileNames.map((name) => {
+    const p = profilesByName.get(name);
+    return {
+      kind: "ResolvedProfile",
+      name,
+      ingress: p ? convert(p.ingress, undefined) : [],
+      egress: p ? convert(p.egress, undefined) : [],
+    };
+  });
+
+  const resolver = new IpSetResolver(model);
+  const ipsets: IpSet[] = [...demands.values()]
+    .sort((a, b) => compareStrings(a.name, b.name))
+    .map((d) => resolver.resolve(d));
+
+  return { kind: "NodeView", node, ipVersion: 4, endpoints, policies, profiles, ipsets };
+}

@@ -1,0 +1,148 @@
+/**
+ * Calico rule → ResolvedRule for the IPv4 dataplane: what Calico's rule conversion, Felix's rule
+ * scanner and `FilterRuleToIPVersion` do between the API object and the renderer
+ * (felix-dataplane.md §4.1):
+ *
+ * - rules for IPv6 only (`ipVersion: 6`, protocol `icmpv6`) disappear;
+ * - nets of the other family are dropped; a field that loses *all* its nets drops the rule (it
+ *   must not become a match-all), and so does a negated catch-all;
+ * - selector, namespaceSelector and serviceAccounts become one selector per side, notSelector is
+ *   folded into it when there is one, and each becomes a `hash:net` ipset;
+ * - named ports become `hash:ip,port` ipsets filtered by the same side's positive selector; when a
+ *   side has only named ports its selector set is left out (the named-port set implies it).
+ */
+import type { EntityRule, Port, Protocol, Rule } from "../model/types.js";
+import { namedPortIpSetId, selectorIpSetName, type Selector } from "../selector/index.js";
+import { isIpv6, v4AsWritten, v4Network } from "./nets.js";
+import { combineSelectors, entityRuleSelector, type SelectorCache } from "./selectors.js";
+import type { PortRange, ResolvedRule } from "./types.js";
+
+export type NamedPortProtocol = "tcp" | "udp" | "sctp";
+
+/** An ipset some rule needs; members are computed once all rules are known. */
+export type IpSetDemand =
+  | { readonly kind: "selector"; readonly name: string; readonly selector: Selector }
+  | {
+      readonly kind: "namedPort";
+      readonly name: string;
+      readonly selector: Selector;
+      readonly protocol: NamedPortProtocol;
+      readonly port: string;
+    };
+
+export interface RuleContext {
+  readonly cache: SelectorCache;
+  /** The policy's namespace (np, knp); undefined for global policies and profiles. */
+  readonly namespace: string | undefined;
+  /** Receives every ipset the resolved rule references. */
+  readonly demand: (d: IpSetDemand) => void;
+}
+
+/** Felix filters nets per family; `undefined` means "the rule disappears for IPv4". */
+function filterNets(nets: readonly string[], negated: boolean, normalize: (n: string) => string): string[] | undefined {
+  if (nets.length === 0) return [];
+  const out: string[] = [];
+  for (const n of nets) {
+    if (isIpv6(n)) continue;
+    const v = normalize(n);
+    if (negated && v === "0.0.0.0/0") return undefined;
+    out.push(v);
+  }
+  return out.length === 0 ? undefined : out;
+}
+
+function splitPorts(ports: readonly Port[]): { numeric: PortRange[]; named: string[] } {
+  const numeric: PortRange[] = [];
+  const named: string[] = [];
+  for (const p of ports) {
+    if (p.kind === "named") named.push(p.name);
+    else numeric.push({ first: p.first, last: p.last });
+  }
+  return { numeric, named };
+}
+
+/** The rule scanner's protocol for named-port members: the rule's, TCP when it has none. */
+function namedPortProtocol(p: Protocol | undefined): NamedPortProtocol {
+  if (p === "udp" || p === 17) return "udp";
+  if (p === "sctp" || p === 132) return "sctp";
+  return "tcp";
+}
+
+interface Side {
+  ipSets: string[];
+  notIpSets: string[];
+  namedPortIpSets: string[];
+  notNamedPortIpSets: string[];
+  ports: PortRange[];
+  notPorts: PortRange[];
+}
+
+function resolveSide(ctx: RuleContext, er: EntityRule, protocol: NamedPortProtocol): Side {
+  const { positive, negated } = combineSelectors(
+    entityRuleSelector(ctx.cache, er, ctx.namespace),
+    er.notSelector ?? "",
+  );
+  const ports = splitPorts(er.ports);
+  const notPorts = splitPorts(er.notPorts);
+  const positiveSel = positive ? ctx.cache.parse(positive) : undefined;
+  const portFilter = positiveSel ?? ctx.cache.parse("all()");
+
+  const selectorSet = (sel: Selector): string => {
+    const name = selectorIpSetName(sel.id, 4);
+    ctx.demand({ kind: "selector", name, selector: sel });
+    return name;
+  };
+  const namedPortSet = (port: string): string => {
+    const name = selectorIpSetName(namedPortIpSetId(portFilter.id, protocol, port), 4);
+    ctx.demand({ kind: "namedPort", name, selector: portFilter, protocol, port });
+    return name;
+  };
+
+  return {
+    ipSets: positiveSel && (ports.numeric.length > 0 || ports.named.length === 0) ? [selectorSet(positiveSel)] : [],
+    notIpSets: negated ? [selectorSet(ctx.cache.parse(negated))] : [],
+    namedPortIpSets: ports.named.map(namedPortSet),
+    notNamedPortIpSets: notPorts.named.map(namedPortSet),
+    ports: ports.numeric,
+    notPorts: notPorts.numeric,
+  };
+}
+
+/** `undefined` when the rule does not exist in the IPv4 dataplane. */
+export function resolveRule(ctx: RuleContext, rule: Rule): ResolvedRule | undefined {
+  if (rule.ipVersion === 6 || rule.protocol === "icmpv6") return undefined;
+  const srcNets = filterNets(rule.source.nets, false, v4AsWritten);
+  const notSrcNets = filterNets(rule.source.notNets, true, v4AsWritten);
+  const dstNets = filterNets(rule.destination.nets, false, v4Network);
+  const notDstNets = filterNets(rule.destination.notNets, true, v4Network);
+  if (!srcNets || !notSrcNets || !dstNets || !notDstNets) return undefined;
+
+  const protocol = namedPortProtocol(rule.protocol);
+  const src = resolveSide(ctx, rule.source, protocol);
+  const dst = resolveSide(ctx, rule.destination, protocol);
+  return {
+    kind: "ResolvedRule",
+    action: rule.action,
+    ...(rule.protocol !== undefined && { protocol: rule.protocol }),
+    ...(rule.notProtocol !== undefined && { notProtocol: rule.notProtocol }),
+    ...(rule.icmp && { icmp: rule.icmp }),
+    ...(rule.notICMP && { notICMP: rule.notICMP }),
+    srcNets,
+    notSrcNets,
+    dstNets,
+    notDstNets,
+    srcPorts: src.ports,
+    notSrcPorts: src.notPorts,
+    dstPorts: dst.ports,
+    notDstPorts: dst.notPorts,
+    srcIpSets: src.ipSets,
+    notSrcIpSets: src.notIpSets,
+    dstIpSets: dst.ipSets,
+    notDstIpSets: dst.notIpSets,
+    srcNamedPortIpSets: src.namedPortIpSets,
+    notSrcNamedPortIpSets: src.notNamedPortIpSets,
+    dstNamedPortIpSets: dst.namedPortIpSets,
+    notDstNamedPortIpSets: dst.notNamedPortIpSets,
+    annotations: rule.annotations,
+  };
+}
