@@ -1,0 +1,98 @@
+/**
+ * The ipset half of the diff (felix-dataplane.md §5.3, §5.4). Deterministic where Felix is not:
+ * sets and members are sorted.
+ *
+ * - a set that does not exist: `create`, then one `add` per member;
+ * - same type, family and maxelem: only the member delta (`del … --exist`, then `add`), so an
+ *   unchanged set costs nothing and a new remote pod costs one line;
+ * - same type, other family/maxelem: fill a temp set `cali4t<N>` and `swap` it in (rules keep
+ *   pointing at the same name); the temp set, now holding the old members, is destroyed after;
+ * - another type: the kernel cannot swap sets of different types, so a set no rule references
+ *   is destroyed and recreated before; one that is referenced cannot change type in place;
+ * - owned sets that are no longer desired are destroyed after iptables stopped using them.
+ */
+import type { DataplaneState, IpSet } from "../render/types.js";
+import type { KernelIpSet, KernelState } from "./kernel-state.js";
+import { isOwnedIpSet } from "./kernel-state.js";
+import { normalizeMembers } from "./members.js";
+import { DiffError } from "./errors.js";
+
+export interface IpsetPlan {
+  readonly before: readonly string[];
+  readonly after: readonly string[];
+  readonly notes: readonly string[];
+}
+
+/**
+ * `setsInUseNow`: sets any rule of the current filter table matches on (a type change must not
+ * destroy them). `setsInUseByForeignRules`: sets that rules policy-compile does not own match on,
+ * which will still be in use after the iptables step, so they are not destroyed.
+ */
+export function planIpsets(
+  current: KernelState,
+  desired: DataplaneState,
+  setsInUseNow: ReadonlySet<string>,
+  setsInUseByForeignRules: ReadonlySet<string>,
+): IpsetPlan {
+  const owned = (name: string) => isOwnedIpSet(name, desired.ipVersion);
+  const currentSets = new Map(current.ipsets.filter((s) => owned(s.name)).map((s) => [s.name, s]));
+  const desiredNames = new Set(desired.ipsets.map((s) => s.name));
+  const allNames = new Set([...current.ipsets.map((s) => s.name), ...desiredNames]);
+  const tempPrefix = desired.ipVersion === 4 ? "cali4t" : "cali6t";
+  let tempCounter = 0;
+  const nextTemp = (): string => {
+    while (allNames.has(`${tempPrefix}${tempCounter}`)) tempCounter++;
+    const name = `${tempPrefix}${tempCounter++}`;
+    allNames.add(name);
+    return name;
+  };
+
+  const before: string[] = [];
+  const after: string[] = [];
+  const notes: string[] = [];
+  for (const set of [...desired.ipsets].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (!owned(set.name)) {
+      throw new DiffError(`ipset ${set.name} does not start with ${desired.ipVersion === 4 ? "cali4" : "cali6"}, so policy-compile may not own it`);
+    }
+    const members = normalizeMembers(set.type, set.members);
+    const cur = currentSets.get(set.name);
+    if (!cur) {
+      before.push(createLine(set.name, set), ...members.map((m) => `add ${set.name} ${m}`));
+    } else if (cur.type !== set.type) {
+      if (setsInUseNow.has(set.name)) {
+        throw new DiffError(
+          `ipset ${set.name} is a ${cur.type} set in the kernel but must be ${set.type}; the kernel cannot swap sets of different types while rules use it`,
+        );
+      }
+      before.push(`destroy ${set.name}`, createLine(set.name, set), ...members.map((m) => `add ${set.name} ${m}`));
+    } else if (cur.family !== set.family || cur.maxelem !== set.maxelem) {
+      const temp = nextTemp();
+      before.push(createLine(temp, set), ...members.map((m) => `add ${temp} ${m}`), `swap ${set.name} ${temp}`);
+      after.push(`destroy ${temp}`);
+    } else {
+      before.push(...memberDelta(cur, set.name, members));
+    }
+  }
+  for (const cur of currentSets.values()) {
+    if (desiredNames.has(cur.name)) continue;
+    if (setsInUseByForeignRules.has(cur.name)) {
+      notes.push(`ipset ${cur.name} is not desired but a rule policy-compile does not own uses it; left in place`);
+      continue;
+    }
+    after.push(`destroy ${cur.name}`);
+  }
+  return { before, after: after.sort(), notes };
+}
+
+function createLine(name: string, set: IpSet): string {
+  return `create ${name} ${set.type} family ${set.family} maxelem ${set.maxelem}`;
+}
+
+function memberDelta(cur: KernelIpSet, name: string, members: readonly string[]): string[] {
+  const want = new Set(members);
+  const have = new Set(cur.members);
+  const out: string[] = [];
+  for (const m of [...cur.members].sort()) if (!want.has(m)) out.push(`del ${name} ${m} --exist`);
+  for (const m of members) if (!have.has(m)) out.push(`add ${name} ${m}`);
+  return out;
+}
