@@ -41,7 +41,12 @@ export interface DiagnosticJson {
   readonly file: string | null;
   readonly line: number | null;
   readonly column: number | null;
+  /** Where the span ends (exclusive), when the diagnostic has one. */
+  readonly endLine?: number;
+  readonly endColumn?: number;
   readonly code: string;
   readonly severity: Severity;
   readonly message: string;
+  /** The notes' messages, when there are any. */
+  readonly notes?: readonly string[];
 }

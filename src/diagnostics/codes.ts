@@ -1,0 +1,79 @@
+/**
+ * The registry of diagnostic codes. Codes are stable: tools and users grep for them, so a code
+ * is never reused for a different problem.
+ *
+ * Scheme:
+ * - `PC1xxx` syntax: the text cannot be read (YAML/JSON syntax, selector syntax).
+ * - `PC2xxx` schema: the text is readable but a resource has the wrong shape (unknown kind or
+ *   field, wrong type, value outside its set, a real field policy-compile does not enforce).
+ * - `PC3xxx` semantics: well-formed fields that do not make sense together (CIDRs, ports,
+ *   protocols, ICMP, duplicates, tiers).
+ * - `PC4xxx` notes: input that is accepted but deserves a word (skipped pods, staged policies,
+ *   rules that are never evaluated).
+ * - `PC9xxx` the run itself (the diagnostic cap).
+ */
+import type { Severity } from "./types.js";
+
+export interface CodeInfo {
+  readonly code: string;
+  readonly severity: Severity;
+  /** One line saying what the code is about; used in docs and tests. */
+  readonly summary: string;
+}
+
+function code(code: string, severity: Severity, summary: string): CodeInfo {
+  return { code, severity, summary };
+}
+
+export const Codes = {
+  yamlSyntax: code("PC1001", "error", "YAML or JSON syntax error"),
+  selectorSyntax: code("PC1002", "error", "selector syntax error"),
+
+  notAnObject: code("PC2001", "error", "a document or list item is not a mapping"),
+  missingTypeMeta: code("PC2002", "error", "apiVersion or kind missing"),
+  unknownKind: code("PC2003", "error", "unknown apiVersion or kind"),
+  unknownField: code("PC2004", "error", "unknown field"),
+  wrongType: code("PC2005", "error", "wrong type"),
+  invalidValue: code("PC2006", "error", "value not allowed (enum, range, format)"),
+  missingField: code("PC2007", "error", "required field missing"),
+  notEnforced: code("PC2008", "error", "field exists in Calico/Kubernetes but policy-compile does not enforce it"),
+  invalidName: code("PC2009", "error", "invalid resource name"),
+  invalidLabel: code("PC2010", "error", "invalid label key or value"),
+  invalidPort: code("PC2011", "error", "invalid port"),
+  unknownAction: code("PC2012", "error", "unknown rule action"),
+  invalidProtocol: code("PC2013", "error", "invalid protocol"),
+
+  invalidCidr: code("PC3001", "error", "invalid CIDR or IP address"),
+  ipVersionMix: code("PC3002", "error", "IPv4 and IPv6 mixed within one rule, or CIDR version differs from ipVersion"),
+  portsNeedProtocol: code("PC3003", "error", "ports used without a protocol that has ports"),
+  reversedPortRange: code("PC3004", "error", "port range with first > last"),
+  invalidEndPort: code("PC3005", "error", "endPort without a numeric port, or below port"),
+  icmpWithoutIcmpProtocol: code("PC3006", "error", "ICMP fields on a non-ICMP protocol"),
+  duplicateResource: code("PC3007", "error", "the same resource is defined twice"),
+  exceptOutsideCidr: code("PC3008", "error", "ipBlock except is not strictly inside cidr"),
+  invalidPeer: code("PC3009", "error", "invalid NetworkPolicy peer"),
+  invalidLabelSelector: code("PC3010", "error", "invalid Kubernetes label selector requirement"),
+  globalSelectorMisuse: code("PC3011", "error", "global() used outside an EntityRule namespaceSelector"),
+  duplicateType: code("PC3012", "error", "policy type listed twice"),
+  unknownTier: code("PC3013", "error", "policy refers to a tier that is not defined"),
+  reservedTier: code("PC3014", "error", "reserved tier defined with a different order"),
+  conflictingFlags: code("PC3015", "error", "incompatible policy flags (preDNAT, doNotTrack, applyOnForward)"),
+  icmpVersionMismatch: code("PC3016", "error", "ICMP protocol does not match ipVersion"),
+  reservedLabel: code("PC3017", "error", "reserved label set by the user"),
+  invalidHostEndpoint: code("PC3018", "error", "host endpoint without node, or without interface and expected IPs"),
+
+  stagedIgnored: code("PC4001", "notice", "staged policy recognised and ignored (Calico does not enforce it)"),
+  hostNetworkPodSkipped: code("PC4002", "notice", "hostNetwork pod skipped (not a Calico workload endpoint)"),
+  podNotEnforceable: code("PC4003", "notice", "pod without nodeName or IP: matched by selectors but contributes no rules or IPs"),
+  rulesNeverEvaluated: code("PC4004", "warning", "rules for a direction the policy's types do not include"),
+  namespaceMissing: code("PC4005", "notice", "pods refer to a namespace that is not defined"),
+
+  tooManyDiagnostics: code("PC9001", "notice", "more diagnostics than the cap; the rest are counted, not shown"),
+} as const satisfies Record<string, CodeInfo>;
+
+export type CodeName = keyof typeof Codes;
+
+/** Every registered code, sorted; used to check the registry has no duplicates. */
+export function allCodes(): readonly CodeInfo[] {
+  return Object.values(Codes).sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+}
