@@ -15,6 +15,7 @@ import {
 import { toSortedSet } from "./strings.js";
 
 const ALL: SelectorNode = { kind: "All" };
+const GLOBAL: SelectorNode = { kind: "Global" };
 
 export const EXPECTED_TERM = "a label, has(label), all(), global(), ! or (";
 export const EXPECTED_OPERATOR = "==, !=, in, not in, contains, starts with or ends with";
@@ -48,117 +49,155 @@ const expectationProvider: IParserErrorMessageProvider = {
 /** The first token of the current input, to tell "nothing parsed yet" from "leftover input". */
 const parserState: { firstToken: IToken | undefined } = { firstToken: undefined };
 
+/**
+ * The grammar, one rule per EBNF line. Performance note: chevrotain runs the grammar actions on
+ * every parse, so the alternatives and repetition bodies are created once (as fields) rather
+ * than as fresh closures per call; the little state they share lives on the instance (each
+ * piece is read back before any nested rule can overwrite it).
+ */
 class SelectorParser extends EmbeddedActionsParser {
+  /** Operand lists of the or_expr / and_expr invocations in progress, innermost last. */
+  private operandLists: SelectorNode[][] = [];
+  private notCount = 0;
+  private currentLabel = "";
+  private setValues: string[] = [];
+
   constructor() {
     super([...allTokens], { recoveryEnabled: false, maxLookahead: 2, errorMessageProvider: expectationProvider });
     this.performSelfAnalysis();
   }
 
+  /** Clears the per-parse state (a failed parse can leave entries behind). */
+  resetState(): void {
+    this.operandLists = [];
+  }
+
   /** selector ::= [ or_expr ] EOF   (* empty or blank input means all() *) */
-  readonly selector = this.RULE("selector", (): SelectorNode => {
-    const node = this.OPTION(() => this.SUBRULE(this.orExpr));
-    return node ?? ALL;
-  });
+  readonly selector = this.RULE("selector", (): SelectorNode => this.OPTION(() => this.SUBRULE(this.orExpr)) ?? ALL);
 
   /** or_expr ::= and_expr ( '||' and_expr )* */
   private readonly orExpr = this.RULE("orExpr", (): SelectorNode => {
-    const first = this.SUBRULE(this.andExpr);
-    let operands: SelectorNode[] | undefined;
-    this.MANY(() => {
-      this.CONSUME(Or);
-      const next = this.SUBRULE2(this.andExpr);
-      (operands ??= [first]).push(next);
-    });
-    return operands === undefined ? first : { kind: "Or", operands };
+    this.operandLists.push([this.SUBRULE(this.andExpr)]);
+    this.MANY(this.orTail);
+    const operands = this.operandLists.pop() as SelectorNode[];
+    return operands.length === 1 ? (operands[0] as SelectorNode) : { kind: "Or", operands };
   });
+
+  private readonly orTail = (): void => {
+    this.CONSUME(Or);
+    const next = this.SUBRULE2(this.andExpr);
+    this.operandLists[this.operandLists.length - 1]?.push(next);
+  };
 
   /** and_expr ::= unary ( '&&' unary )* */
   private readonly andExpr = this.RULE("andExpr", (): SelectorNode => {
-    const first = this.SUBRULE(this.unary);
-    let operands: SelectorNode[] | undefined;
-    this.MANY(() => {
-      this.CONSUME(And);
-      const next = this.SUBRULE2(this.unary);
-      (operands ??= [first]).push(next);
-    });
-    return operands === undefined ? first : { kind: "And", operands };
+    this.operandLists.push([this.SUBRULE(this.unary)]);
+    this.MANY(this.andTail);
+    const operands = this.operandLists.pop() as SelectorNode[];
+    return operands.length === 1 ? (operands[0] as SelectorNode) : { kind: "And", operands };
   });
+
+  private readonly andTail = (): void => {
+    this.CONSUME(And);
+    const next = this.SUBRULE2(this.unary);
+    this.operandLists[this.operandLists.length - 1]?.push(next);
+  };
 
   /** unary ::= '!'* primary   (* consecutive '!' fold: an even count adds no NOT node *) */
   private readonly unary = this.RULE("unary", (): SelectorNode => {
-    let negated = false;
-    this.MANY(() => {
-      this.CONSUME(Not);
-      negated = !negated;
-    });
+    this.notCount = 0;
+    this.MANY(this.consumeNot);
+    const negated = this.notCount % 2 === 1;
     const operand = this.SUBRULE(this.primary);
     return negated ? { kind: "Not", operand } : operand;
   });
 
+  private readonly consumeNot = (): void => {
+    this.CONSUME(Not);
+    this.notCount++;
+  };
+
   /** primary ::= 'has(' LABEL ')' | 'all()' | 'global()' | '(' or_expr ')' | comparison */
-  private readonly primary = this.RULE("primary", (): SelectorNode =>
-    this.OR([
-      { ALT: () => ({ kind: "Has", label: this.CONSUME(Has).payload as string }) },
-      { ALT: () => (this.CONSUME(All), ALL) },
-      { ALT: () => (this.CONSUME(Global), { kind: "Global" }) },
-      {
-        ALT: () => {
-          this.CONSUME(LParen);
-          const inner = this.SUBRULE(this.orExpr);
-          this.CONSUME(RParen);
-          return inner;
-        },
+  private readonly primary = this.RULE("primary", (): SelectorNode => this.OR(this.primaryAlternatives));
+
+  private readonly primaryAlternatives = [
+    { ALT: (): SelectorNode => ({ kind: "Has", label: this.CONSUME(Has).payload as string }) },
+    { ALT: (): SelectorNode => (this.CONSUME(All), ALL) },
+    { ALT: (): SelectorNode => (this.CONSUME(Global), GLOBAL) },
+    {
+      ALT: (): SelectorNode => {
+        this.CONSUME(LParen);
+        const inner = this.SUBRULE(this.orExpr);
+        this.CONSUME(RParen);
+        return inner;
       },
-      { ALT: () => this.SUBRULE(this.comparison) },
-    ]),
-  );
+    },
+    { ALT: (): SelectorNode => this.SUBRULE(this.comparison) },
+  ];
 
   /**
    * comparison ::= LABEL ( ( '==' | '!=' | 'contains' | 'starts with' | 'ends with' ) STRING
    *                      | ( 'in' | 'not in' ) set )
    */
   private readonly comparison = this.RULE("comparison", (): SelectorNode => {
-    const label = this.CONSUME(Label).image;
-    return this.OR([
-      {
-        ALT: () => {
-          const kind = this.OR2<CompareKind>([
-            { ALT: () => (this.CONSUME(Eq), "Eq") },
-            { ALT: () => (this.CONSUME(Ne), "Ne") },
-            { ALT: () => (this.CONSUME(Contains), "Contains") },
-            { ALT: () => (this.CONSUME(StartsWith), "StartsWith") },
-            { ALT: () => (this.CONSUME(EndsWith), "EndsWith") },
-          ]);
-          return { kind, label, value: literalValue(this.CONSUME(StringLiteral)) };
-        },
-      },
-      {
-        ALT: () => {
-          const kind = this.OR3<SetKind>([
-            { ALT: () => (this.CONSUME(In), "In") },
-            { ALT: () => (this.CONSUME(NotIn), "NotIn") },
-          ]);
-          return { kind, label, values: this.SUBRULE(this.set) };
-        },
-      },
-    ]);
+    this.currentLabel = this.CONSUME(Label).image;
+    return this.OR(this.comparisonAlternatives);
   });
+
+  private readonly comparisonAlternatives = [
+    {
+      ALT: (): SelectorNode => {
+        const label = this.currentLabel;
+        const kind = this.OR2(this.compareOperators);
+        return { kind, label, value: literalValue(this.CONSUME(StringLiteral)) };
+      },
+    },
+    {
+      ALT: (): SelectorNode => {
+        const label = this.currentLabel;
+        const kind = this.OR3(this.setOperators);
+        return { kind, label, values: this.SUBRULE(this.set) };
+      },
+    },
+  ];
+
+  private readonly compareOperators = [
+    { ALT: (): CompareKind => (this.CONSUME(Eq), "Eq") },
+    { ALT: (): CompareKind => (this.CONSUME(Ne), "Ne") },
+    { ALT: (): CompareKind => (this.CONSUME(Contains), "Contains") },
+    { ALT: (): CompareKind => (this.CONSUME(StartsWith), "StartsWith") },
+    { ALT: (): CompareKind => (this.CONSUME(EndsWith), "EndsWith") },
+  ];
+
+  private readonly setOperators = [
+    { ALT: (): SetKind => (this.CONSUME(In), "In") },
+    { ALT: (): SetKind => (this.CONSUME(NotIn), "NotIn") },
+  ];
 
   /** set ::= '{' [ STRING ( ',' STRING )* [ ',' ] ] '}'   (* sorted and de-duplicated *) */
   private readonly set = this.RULE("set", (): readonly string[] => {
-    const values: string[] = [];
+    this.setValues = [];
     this.CONSUME(LCurly);
-    this.OPTION(() => {
-      values.push(literalValue(this.CONSUME(StringLiteral)));
-      this.MANY(() => {
-        this.CONSUME(Comma);
-        values.push(literalValue(this.CONSUME2(StringLiteral)));
-      });
-      this.OPTION2(() => this.CONSUME2(Comma));
-    });
+    this.OPTION(this.setBody);
     this.CONSUME(RCurly);
+    const values = this.setValues;
     return this.ACTION(() => toSortedSet(values));
   });
+
+  private readonly setBody = (): void => {
+    this.setValues.push(literalValue(this.CONSUME(StringLiteral)));
+    this.MANY(this.setMember);
+    this.OPTION2(this.trailingComma);
+  };
+
+  private readonly setMember = (): void => {
+    this.CONSUME(Comma);
+    this.setValues.push(literalValue(this.CONSUME2(StringLiteral)));
+  };
+
+  private readonly trailingComma = (): void => {
+    this.CONSUME2(Comma);
+  };
 }
 
 const parser = new SelectorParser();
@@ -169,6 +208,7 @@ export type ParseOutcome =
 
 export function parseTokens(tokens: IToken[]): ParseOutcome {
   parserState.firstToken = tokens[0];
+  parser.resetState();
   parser.input = tokens;
   const node = parser.selector();
   const error = parser.errors[0];
