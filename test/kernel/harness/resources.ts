@@ -1,0 +1,116 @@
+/**
+ * Kubernetes objects for kernel cases, built as plain data and printed as YAML, so a case reads
+ * like the manifests a user would apply. Families describe the cluster (namespaces, pods with
+ * their node, IP and named container ports); cases add policies and label changes.
+ */
+import { stringify } from "yaml";
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface NamespaceDef {
+  readonly name: string;
+  readonly labels: Labels;
+}
+
+export interface ContainerPortDef {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: "TCP" | "UDP" | "SCTP";
+}
+
+export interface PodDef {
+  readonly namespace: string;
+  readonly name: string;
+  /** Logical node name (Pod.spec.nodeName). */
+  readonly node: string;
+  readonly ip: string;
+  readonly labels: Labels;
+  readonly containerPorts: readonly ContainerPortDef[];
+}
+
+export const podKey = (p: { readonly namespace: string; readonly name: string }): string => `${p.namespace}/${p.name}`;
+
+/**
+ * A Namespace as the API server stores it: with the immutable `kubernetes.io/metadata.name`
+ * label written out explicitly (nothing may assume the compiler adds it).
+ */
+export function namespaceObject(ns: NamespaceDef, extraLabels: Labels = {}): object {
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: ns.name, labels: { ...ns.labels, ...extraLabels, "kubernetes.io/metadata.name": ns.name } },
+  };
+}
+
+/** A running Pod: nodeName, status.podIP(s) and one container per named port. */
+export function podObject(pod: PodDef, extraLabels: Labels = {}): object {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: pod.name, namespace: pod.namespace, labels: { ...pod.labels, ...extraLabels } },
+    spec: {
+      nodeName: pod.node,
+      containers: pod.containerPorts.map((p) => ({
+        name: `cont-${p.port}-${p.protocol.toLowerCase()}`,
+        image: "registry.k8s.io/e2e-test-images/agnhost:2.53",
+        ports: [{ name: p.name, containerPort: p.port, protocol: p.protocol }],
+      })),
+    },
+    status: { phase: "Running", podIP: pod.ip, podIPs: [{ ip: pod.ip }] },
+  };
+}
+
+/** The upstream e2e container ports: serve-<port>-<proto> for every port and protocol. */
+export function servePorts(ports: readonly number[]): ContainerPortDef[] {
+  return ports.flatMap((port) =>
+    (["TCP", "UDP", "SCTP"] as const).map((protocol) => ({ name: `serve-${port}-${protocol.toLowerCase()}`, port, protocol })),
+  );
+}
+
+/** Multi-document YAML, one document per object, in the given order. */
+export function toYaml(objects: readonly object[]): string {
+  return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+}
+
+// ---- Kubernetes NetworkPolicy builders, shaped like upstream's policies.go helpers ----
+
+export type LabelSelector = {
+  readonly matchLabels?: Labels;
+  readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[];
+};
+
+export interface K8sPolicyParts {
+  /** SetSpecIngressRules(...): present (even empty) adds "Ingress" to policyTypes. */
+  readonly ingress?: readonly object[];
+  /** SetSpecEgressRules(...): present (even empty) adds "Egress" to policyTypes. */
+  readonly egress?: readonly object[];
+  /** Overrides the computed policyTypes (as some upstream tests do). */
+  readonly policyTypes?: readonly ("Ingress" | "Egress")[];
+}
+
+/**
+ * GenNetworkPolicyWithNameAndPodSelector(name, podSelector, SetSpecIngressRules(..), SetSpecEgressRules(..)):
+ * policyTypes gets "Ingress" and/or "Egress" in that order for each rule list that is set.
+ */
+export function k8sPolicy(namespace: string, name: string, podSelector: LabelSelector, parts: K8sPolicyParts): object {
+  const types: string[] = [];
+  if (parts.ingress !== undefined) types.push("Ingress");
+  if (parts.egress !== undefined) types.push("Egress");
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name, namespace },
+    spec: {
+      podSelector,
+      policyTypes: parts.policyTypes ?? types,
+      ...(parts.ingress !== undefined ? { ingress: parts.ingress } : {}),
+      ...(parts.egress !== undefined ? { egress: parts.egress } : {}),
+    },
+  };
+}
+
+/** makeLargeCIDRForIP from upstream: the /4 that contains `ip`. */
+export function largeCidrForIp(ip: string): string {
+  const first = Number(ip.split(".")[0]);
+  return `${first & 0xf0}.0.0.0/4`;
+}
