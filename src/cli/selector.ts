@@ -1,13 +1,107 @@
-import type { RegisterCommand } from "./context.js";
-import { UsageError } from "./io.js";
+/**
+ * `policy-compile selector EXPR`: parse a Calico selector and print its canonical form and id,
+ * or, with --labels / --labels-json, whether it matches that label set.
+ *
+ * Output (stable, for scripts):
+ *   canonical: <canonical form>
+ *   id: <unique id>
+ * or, when labels are given, a single line `true` or `false` (exit 0 either way).
+ * An invalid selector exits 1 with the selector, a caret under the fault and the reason on stderr.
+ */
+import type { Command } from "commander";
+import { formatSelectorError, parseSelector, SelectorSyntaxError, type Selector } from "../selector/index.js";
+import type { CliContext, RegisterCommand } from "./context.js";
+import { InputError, UsageError } from "./io.js";
 
-// Placeholder until the selector command lands.
-export const registerSelector: RegisterCommand = (program) => {
+interface SelectorOptions {
+  readonly labels?: string;
+  readonly labelsJson?: string;
+}
+
+const HELP_AFTER = `
+Output:
+  canonical: <Calico's canonical form>
+  id: <Calico's unique id, s:...>
+  With --labels or --labels-json: "true" or "false" (exit code 0 either way).
+  An invalid selector exits 1 and shows where it is wrong.
+
+Examples:
+  $ policy-compile selector 'app=="web" && tier in {"b","a"}'
+  canonical: (app == "web" && tier in {"a", "b"})
+  id: s:q7Y89cuW2fzP5-K5FKypomoIURCoQSaHiM0KNw
+
+  $ policy-compile selector '!has(quarantine) && app == "web"' --labels app=web,tier=a
+  true
+
+  $ policy-compile selector 'role != "db"' --labels-json '{"role": "db, primary"}'
+  true
+`;
+
+export const registerSelector: RegisterCommand = (program: Command, ctx: CliContext) => {
   program
     .command("selector")
-    .description("(selector: not implemented yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UsageError("policy-compile selector: not implemented yet");
+    .description("Parse a Calico label selector: print its canonical form and id, or test it against labels.")
+    .argument("<expr>", "the selector, e.g. 'app == \"web\" && !has(quarantine)' (quote it for the shell)")
+    .option("--labels <k=v,...>", "labels to test the selector against, comma-separated (k= means an empty value)")
+    .option("--labels-json <json>", "labels to test the selector against, as a JSON object of strings")
+    .addHelpText("after", HELP_AFTER)
+    .action((expr: string, options: SelectorOptions) => {
+      const labels = labelsFromOptions(options);
+      const selector = parseOrFail(expr);
+      ctx.io.stdout(labels === undefined ? describe(selector) : `${selector.matches(labels)}\n`);
     });
 };
+
+function describe(selector: Selector): string {
+  return `canonical: ${selector.canonical}\nid: ${selector.id}\n`;
+}
+
+function parseOrFail(expr: string): Selector {
+  try {
+    return parseSelector(expr);
+  } catch (e) {
+    if (e instanceof SelectorSyntaxError) throw new InputError(`error: invalid selector\n${formatSelectorError(expr, e)}`);
+    throw e;
+  }
+}
+
+function labelsFromOptions(options: SelectorOptions): Record<string, string> | undefined {
+  if (options.labels !== undefined && options.labelsJson !== undefined) {
+    throw new UsageError("error: give either --labels or --labels-json, not both");
+  }
+  if (options.labels !== undefined) return parseLabelList(options.labels);
+  if (options.labelsJson !== undefined) return parseLabelJson(options.labelsJson);
+  return undefined;
+}
+
+/** `k=v,k2=v2` → {k: v, k2: v2}; the value is everything after the first `=`. */
+export function parseLabelList(text: string): Record<string, string> {
+  const labels: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (text === "") return labels;
+  for (const item of text.split(",")) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new UsageError(`error: --labels: expected key=value, got "${item}"`);
+    const key = item.slice(0, eq);
+    if (Object.hasOwn(labels, key)) throw new UsageError(`error: --labels: label "${key}" is given twice`);
+    labels[key] = item.slice(eq + 1);
+  }
+  return labels;
+}
+
+function parseLabelJson(text: string): Record<string, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`error: --labels-json: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UsageError("error: --labels-json: expected a JSON object of label names to string values");
+  }
+  const labels: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== "string") throw new UsageError(`error: --labels-json: the value of "${key}" is not a string`);
+    labels[key] = v;
+  }
+  return labels;
+}
