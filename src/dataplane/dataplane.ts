@@ -1,0 +1,221 @@
+/**
+ * Dataplane: keeps the kernel of the current network namespace in a desired state.
+ *
+ * Every apply reads the kernel first (other programs change it; Felix's "re-read before every
+ * write", felix-dataplane.md §9.27), computes the minimal transaction with `diff`, runs it
+ * (`ipset restore`, `iptables-restore --noflush --wait`, `ipset restore`), and then reads again
+ * to verify. Any failure — lock contention beyond the wait, a rejected line, another writer
+ * racing us, a verification mismatch — backs off (1, 2, 4 … ms, as Felix) and starts over from
+ * a fresh read, so the retry never replays a stale transaction. The iptables step is atomic, so
+ * a failure leaves the filter table as it was; ipset changes before it only add what the new
+ * rules need.
+ */
+import { performance } from "node:perf_hooks";
+import { setTimeout as delay } from "node:timers/promises";
+import type { DataplaneState } from "../render/types.js";
+import { diff } from "../diff/diff.js";
+import type { HookMode, KernelState } from "../diff/kernel-state.js";
+import { isOwnedIpSet } from "../diff/kernel-state.js";
+import { parseIptablesSave } from "../diff/parse-iptables-save.js";
+import { parseIpsetSave } from "../diff/parse-ipset-save.js";
+import { SaveParseError } from "../diff/errors.js";
+import type { Backend, Transaction } from "../diff/transaction.js";
+import { isEmptyTransaction, transactionInputs, transactionSize } from "../diff/transaction.js";
+import { binariesFor, onPath, type BinaryOverrides, type Binaries } from "./binaries.js";
+import { detectBackend, type BackendDetection } from "./backend.js";
+import { execaRunner, type CommandRunner } from "./runner.js";
+import { DataplaneError, failingLine, type ApplyStep, type StepFailure } from "./errors.js";
+
+export interface DataplaneOptions {
+  /** `auto` (default) detects the backend like Felix and kube-proxy. */
+  readonly backend?: Backend | "auto";
+  readonly ipVersion?: 4 | 6;
+  readonly hookMode?: HookMode;
+  /** Program names or paths (defaults: iptables-<backend>-save/-restore, ipset). */
+  readonly binaries?: BinaryOverrides;
+  /** Retries after the first attempt (default 10, as Felix). */
+  readonly retries?: number;
+  /** First backoff in ms, doubled after each failure (default 1). */
+  readonly initialBackoffMs?: number;
+  /** `iptables-restore --wait` seconds for the xtables lock (default 10). */
+  readonly lockWaitSeconds?: number;
+  /** For tests: run programs, sleep, read the clock, check PATH. */
+  readonly runner?: CommandRunner;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+  readonly exists?: (name: string) => boolean;
+}
+
+export interface ApplyResult {
+  readonly kind: "ApplyResult";
+  readonly backend: Backend;
+  /** False when the kernel already was in the desired state. */
+  readonly changed: boolean;
+  /** The transactions that were written, in order: one, or more after a retry. */
+  readonly transactions: readonly Transaction[];
+  /** Lines written over all transactions. */
+  readonly lines: { readonly ipset: number; readonly iptables: number };
+  readonly attempts: number;
+  /** Failures that a later attempt recovered from. */
+  readonly recovered: readonly StepFailure[];
+  readonly durationMs: number;
+}
+
+class StepError extends Error {
+  constructor(readonly failure: StepFailure) {
+    super(failure.stderr);
+  }
+}
+
+export class Dataplane {
+  private readonly options: DataplaneOptions;
+  private readonly runner: CommandRunner;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+  private detection: Promise<BackendDetection> | null = null;
+
+  constructor(options: DataplaneOptions = {}) {
+    this.options = options;
+    this.runner = options.runner ?? execaRunner;
+    this.sleep = options.sleep ?? ((ms) => delay(ms).then(() => undefined));
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  get ipVersion(): 4 | 6 {
+    return this.options.ipVersion ?? 4;
+  }
+
+  /** The backend in use, detected once unless set explicitly. */
+  async backend(): Promise<BackendDetection> {
+    const b = this.options.backend ?? "auto";
+    if (b !== "auto") return { backend: b, reason: "set explicitly" };
+    this.detection ??= detectBackend({ runner: this.runner, exists: this.options.exists ?? onPath });
+    return this.detection;
+  }
+
+  async binaries(): Promise<Binaries> {
+    const { backend } = await this.backend();
+    return binariesFor(backend, this.ipVersion, this.options.binaries, this.options.exists ?? onPath);
+  }
+
+  /** The kernel's filter table and ipsets (retried 3 times, 100/200/400 ms, as Felix). */
+  async read(): Promise<KernelState> {
+    let last: StepFailure | null = null;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      if (attempt > 0) await this.sleep(100 * 2 ** (attempt - 1));
+      try {
+        return await this.readOnce();
+      } catch (e) {
+        if (!(e instanceof StepError)) throw e;
+        last = e.failure;
+      }
+    }
+    throw new DataplaneError(last as StepFailure, 4);
+  }
+
+  /** The transaction an apply would run now (read + diff), without running it. */
+  async plan(desired: DataplaneState): Promise<Transaction> {
+    const { backend } = await this.backend();
+    return diff(await this.read(), desired, { backend, hookMode: this.options.hookMode ?? "insert" });
+  }
+
+  /**
+   * Brings the kernel into `desired`; throws DataplaneError when retries run out. An attempt
+   * fails when a tool fails or when the read after a successful write still shows a difference.
+   */
+  async apply(desired: DataplaneState): Promise<ApplyResult> {
+    const started = this.now();
+    const { backend } = await this.backend();
+    const retries = this.options.retries ?? 10;
+    const hookMode = this.options.hookMode ?? "insert";
+    const written: Transaction[] = [];
+    const failures: StepFailure[] = [];
+    let backoff = this.options.initialBackoffMs ?? 1;
+    let attempts = 0;
+    let lastWriteOk = false;
+    for (;;) {
+      const tx = diff(await this.read(), desired, { backend, hookMode });
+      if (isEmptyTransaction(tx)) {
+        const sizes = written.map(transactionSize);
+        return {
+          kind: "ApplyResult",
+          backend,
+          changed: written.length > 0,
+          transactions: written,
+          lines: { ipset: sizes.reduce((n, s) => n + s.ipset, 0), iptables: sizes.reduce((n, s) => n + s.iptables, 0) },
+          attempts,
+          recovered: failures,
+          durationMs: Math.round((this.now() - started) * 10) / 10,
+        };
+      }
+      if (lastWriteOk) failures.push(verifyFailure(tx));
+      if (failures.length > retries) throw new DataplaneError(failures[failures.length - 1] as StepFailure, attempts);
+      // Every pass after the first follows a failure: back off, then retry from this fresh read.
+      if (attempts > 0) {
+        await this.sleep(backoff);
+        backoff *= 2;
+      }
+      attempts++;
+      try {
+        await this.run(tx);
+        written.push(tx);
+        lastWriteOk = true;
+      } catch (e) {
+        if (!(e instanceof StepError)) throw e;
+        failures.push(e.failure);
+        lastWriteOk = false;
+      }
+    }
+  }
+
+  private async readOnce(): Promise<KernelState> {
+    const bins = await this.binaries();
+    const save = await this.runner(bins.iptablesSave, ["-t", "filter"]);
+    if (save.exitCode !== 0) throw new StepError(toolFailure("read", bins.iptablesSave, save.exitCode, save.stderr, ""));
+    const sets = await this.runner(bins.ipset, ["save"]);
+    if (sets.exitCode !== 0) throw new StepError(toolFailure("read", `${bins.ipset} save`, sets.exitCode, sets.stderr, ""));
+    try {
+      const ipVersion = this.ipVersion;
+      return {
+        kind: "KernelState",
+        ipVersion,
+        chains: parseIptablesSave(save.stdout),
+        ipsets: parseIpsetSave(sets.stdout, (name) => isOwnedIpSet(name, ipVersion)),
+      };
+    } catch (e) {
+      if (e instanceof SaveParseError) throw new StepError(toolFailure("read", e.source, 0, e.message, ""));
+      throw e;
+    }
+  }
+
+  private async run(tx: Transaction): Promise<void> {
+    const bins = await this.binaries();
+    const input = transactionInputs(tx);
+    const wait = String(this.options.lockWaitSeconds ?? 10);
+    const steps: [ApplyStep, string, string[], string][] = [
+      ["ipsets-before", bins.ipset, ["restore"], input.ipsetsBefore],
+      ["iptables", bins.iptablesRestore, ["--noflush", "--wait", wait], input.iptables],
+      ["ipsets-after", bins.ipset, ["restore"], input.ipsetsAfter],
+    ];
+    for (const [step, file, args, stdin] of steps) {
+      if (stdin === "") continue;
+      const r = await this.runner(file, args, stdin);
+      if (r.exitCode !== 0) throw new StepError(toolFailure(step, `${file} ${args[0]}`, r.exitCode, r.stderr, stdin));
+    }
+  }
+}
+
+function toolFailure(step: ApplyStep, tool: string, exitCode: number, stderr: string, input: string): StepFailure {
+  return { step, tool, exitCode, stderr: stderr.trim(), failingLine: failingLine(stderr, input) };
+}
+
+function verifyFailure(tx: Transaction): StepFailure {
+  const size = transactionSize(tx);
+  return {
+    step: "verify",
+    tool: "",
+    exitCode: 0,
+    stderr: `after a successful write, the kernel still differs (${size.ipset} ipset and ${size.iptables} iptables lines); another program may be changing it`,
+    failingLine: null,
+  };
+}

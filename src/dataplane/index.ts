@@ -1,0 +1,11 @@
+/** The dataplane stage: the only code that runs programs (iptables, ipset) — through execa. */
+export { Dataplane } from "./dataplane.js";
+export type { DataplaneOptions, ApplyResult } from "./dataplane.js";
+export { detectBackend } from "./backend.js";
+export type { BackendDetection, DetectOptions } from "./backend.js";
+export { binariesFor } from "./binaries.js";
+export type { Binaries, BinaryOverrides } from "./binaries.js";
+export { execaRunner } from "./runner.js";
+export type { CommandRunner, CommandResult } from "./runner.js";
+export { DataplaneError, describeFailure } from "./errors.js";
+export type { ApplyStep, StepFailure } from "./errors.js";
