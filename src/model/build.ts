@@ -1,0 +1,376 @@
+/**
+ * Valid resources → Model: the checks that need more than one resource (duplicates, tiers,
+ * namespaces), then normalization, then sorting every list by its key.
+ */
+import { Codes, type CodeInfo } from "../diagnostics/codes.js";
+import type { Diagnostic, Span } from "../diagnostics/types.js";
+import { formatCidr, type Cidr } from "./cidr.js";
+import type { AnyCollected, Collected } from "./collect.js";
+import { calicoDefaultTypes, calicoRule } from "./normalize/calico-rules.js";
+import {
+  effectiveLabels,
+  namespaceProfile,
+  NAMESPACE_LABEL,
+  ORCHESTRATOR_LABEL,
+  podEndpoint,
+  podInterfaceName,
+  SERVICE_ACCOUNT_LABEL,
+  serviceAccountProfile,
+  sortLabels,
+  sortNamedPorts,
+} from "./normalize/endpoints.js";
+import { k8sNetworkPolicy } from "./normalize/k8s-policy.js";
+import type { ResourceKind } from "./resources.js";
+import type { RuleInput } from "./schema/calico.js";
+import { closest } from "./suggest.js";
+import type { HostEndpoint, Labels, Model, NamedPort, NetworkSet, Policy, Profile, Rule, Tier, WorkloadEndpoint } from "./types.js";
+
+const DEFAULT_NAMESPACE = "default";
+
+/** Tiers Calico reserves, with the order they must have. */
+const reservedTiers: Record<string, number> = { default: 1_000_000, "kube-admin": 1_000, "kube-baseline": 10_000_000 };
+
+function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareCidrs(a: Cidr, b: Cidr): number {
+  if (a.version !== b.version) return a.version - b.version;
+  for (let i = 0; i < a.bytes.length; i++) if (a.bytes[i] !== b.bytes[i]) return (a.bytes[i] ?? 0) - (b.bytes[i] ?? 0);
+  return a.prefix - b.prefix;
+}
+
+function sortedCidrs(list: readonly Cidr[]): string[] {
+  return [...new Set([...list].sort(compareCidrs).map(formatCidr))];
+}
+
+function metaName(c: AnyCollected): string {
+  return c.input.metadata.name;
+}
+
+function metaNamespace(c: AnyCollected): string | undefined {
+  const ns = (c.input.metadata as { namespace?: string }).namespace;
+  return ns ?? DEFAULT_NAMESPACE;
+}
+
+const namespaced: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
+  "calico/NetworkPolicy",
+  "calico/NetworkSet",
+  "calico/WorkloadEndpoint",
+  "k8s/NetworkPolicy",
+  "k8s/Pod",
+  "k8s/ServiceAccount",
+]);
+
+function kindLabel(kind: ResourceKind): string {
+  const [group, k] = kind.split("/");
+  return group === "calico" ? `${k} (projectcalico.org/v3)` : `${k}${k === "NetworkPolicy" ? " (networking.k8s.io/v1)" : ""}`;
+}
+
+export function buildModel(collected: readonly AnyCollected[], diagnostics: Diagnostic[]): Model {
+  const push = (code: CodeInfo, message: string, span: Span | undefined, notes?: Diagnostic["notes"], severity = code.severity): void => {
+    diagnostics.push({ code: code.code, severity, message, ...(span ? { span } : {}), ...(notes ? { notes } : {}) });
+  };
+
+  // Duplicates: same kind, namespace and name. Every copy is left out of the model.
+  const seen = new Map<string, AnyCollected[]>();
+  for (const c of collected) {
+    const key = `${c.kind}\u0000${namespaced.has(c.kind) ? metaNamespace(c) : ""}\u0000${metaName(c)}`;
+    const list = seen.get(key) ?? [];
+    list.push(c);
+    seen.set(key, list);
+  }
+  const unique: AnyCollected[] = [];
+  for (const list of seen.values()) {
+    if (list.length === 1) {
+      unique.push(list[0] as AnyCollected);
+      continue;
+    }
+    const sorted = [...list].sort((a, b) => byString(a.nameSpan.file, b.nameSpan.file) || a.nameSpan.start - b.nameSpan.start);
+    const first = sorted[0] as AnyCollected;
+    const ns = namespaced.has(first.kind) ? ` in namespace ${JSON.stringify(metaNamespace(first))}` : "";
+    for (const dup of sorted.slice(1)) {
+      push(Codes.duplicateResource, `${kindLabel(first.kind)} ${JSON.stringify(metaName(first))}${ns} is defined more than once; neither copy is used`, dup.nameSpan, [
+        { message: "first defined here", span: first.nameSpan },
+      ]);
+    }
+  }
+  const of = <K extends ResourceKind>(kind: K): Collected<K>[] => unique.filter((c): c is Extract<AnyCollected, { kind: K }> => c.kind === kind) as unknown as Collected<K>[];
+
+  // Tiers.
+  const tiers = new Map<string, Tier>([["default", { kind: "Tier", name: "default", order: 1_000_000, defaultAction: "Deny" }]]);
+  for (const t of of("calico/Tier")) {
+    const name = t.input.metadata.name;
+    const order = t.input.spec?.order;
+    const defaultAction = t.input.spec?.defaultAction ?? "Deny";
+    const reserved = reservedTiers[name];
+    if (reserved !== undefined && order !== reserved) {
+      push(Codes.reservedTier, `tier ${JSON.stringify(name)} is reserved and must have order ${reserved}, found ${order === undefined ? "no order" : order}`, t.span);
+      continue;
+    }
+    if (name === "default" && defaultAction !== "Deny") {
+      push(Codes.reservedTier, `the default tier's defaultAction is always Deny, found ${defaultAction}`, t.span);
+      continue;
+    }
+    tiers.set(name, { kind: "Tier", name, ...(order !== undefined ? { order } : {}), defaultAction, origin: { span: t.span } });
+  }
+
+  // Policies.
+  const policies: Policy[] = [];
+  const rules = (list: readonly RuleInput[] | undefined, spans: readonly Span[]): Rule[] => (list ?? []).map((r, i) => calicoRule(r, spans[i] ? { span: spans[i] } : undefined));
+  const checkTier = (tier: string, span: Span): boolean => {
+    if (tiers.has(tier)) return true;
+    const near = closest(tier, tiers.keys());
+    push(Codes.unknownTier, `tier ${JSON.stringify(tier)} is not defined: expected a Tier resource with that name${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}`, span);
+    return false;
+  };
+  const directionWarning = (types: readonly string[], ingress: number, egress: number, span: Span): void => {
+    for (const [dir, n] of [["Ingress", ingress], ["Egress", egress]] as const) {
+      if (n > 0 && !types.includes(dir)) {
+        push(Codes.rulesNeverEvaluated, `${n} ${dir.toLowerCase()} rule${n === 1 ? "" : "s"} will never be evaluated: the policy's types do not include ${dir}`, span);
+      }
+    }
+  };
+  for (const p of [...of("calico/NetworkPolicy"), ...of("calico/GlobalNetworkPolicy")]) {
+    const global = p.kind === "calico/GlobalNetworkPolicy";
+    const spec = p.input.spec ?? {};
+    const tier = spec.tier ?? "default";
+    if (!checkTier(tier, p.tierSpan)) continue;
+    const ingressIn = spec.ingress ?? [];
+    const egressIn = spec.egress ?? [];
+    const types = spec.types && spec.types.length > 0 ? (["Ingress", "Egress"] as const).filter((t) => spec.types?.includes(t)) : calicoDefaultTypes(ingressIn.length > 0, egressIn.length > 0);
+    directionWarning(types, ingressIn.length, egressIn.length, p.span);
+    const name = p.input.metadata.name;
+    const namespace = global ? undefined : metaNamespace(p);
+    const g = global ? (spec as { namespaceSelector?: string; doNotTrack?: boolean; preDNAT?: boolean; applyOnForward?: boolean }) : {};
+    policies.push({
+      kind: "Policy",
+      policyKind: global ? "gnp" : "np",
+      name,
+      ...(namespace !== undefined ? { namespace } : {}),
+      id: global ? `gnp/${name}` : `np/${namespace}/${name}`,
+      tier,
+      ...(spec.order !== undefined ? { order: spec.order } : {}),
+      selector: spec.selector ?? "",
+      ...(g.namespaceSelector ? { namespaceSelector: g.namespaceSelector } : {}),
+      ...(spec.serviceAccountSelector ? { serviceAccountSelector: spec.serviceAccountSelector } : {}),
+      types,
+      ingress: types.includes("Ingress") ? rules(ingressIn, p.ingressSpans) : [],
+      egress: types.includes("Egress") ? rules(egressIn, p.egressSpans) : [],
+      doNotTrack: g.doNotTrack ?? false,
+      preDNAT: g.preDNAT ?? false,
+      applyOnForward: g.applyOnForward ?? false,
+      origin: { span: p.span },
+    });
+  }
+  for (const p of of("k8s/NetworkPolicy")) {
+    const spec = p.input.spec ?? {};
+    const policy = k8sNetworkPolicy(p.input.metadata.name, metaNamespace(p) as string, spec, {
+      policy: { span: p.span },
+      ingress: p.ingressSpans.map((span) => ({ span })),
+      egress: p.egressSpans.map((span) => ({ span })),
+    });
+    directionWarning(policy.types, spec.ingress?.length ?? 0, spec.egress?.length ?? 0, p.span);
+    policies.push(policy);
+  }
+
+  // Profiles: user profiles, namespaces, service accounts (and the implicit ones pods need).
+  const profiles = new Map<string, Profile>();
+  const profileSpans = new Map<string, Span>();
+  const addProfile = (profile: Profile, span: Span | undefined): void => {
+    const existing = profileSpans.get(profile.name);
+    if (existing && span) {
+      push(Codes.duplicateResource, `profile ${JSON.stringify(profile.name)} is defined more than once (a Profile resource and a Namespace or ServiceAccount produce the same name)`, span, [{ message: "first defined here", span: existing }]);
+      return;
+    }
+    profiles.set(profile.name, profile);
+    if (span) profileSpans.set(profile.name, span);
+  };
+  for (const p of of("calico/Profile")) {
+    const spec = p.input.spec ?? {};
+    addProfile(
+      {
+        kind: "Profile",
+        name: p.input.metadata.name,
+        labelsToApply: sortLabels({ ...(spec.labelsToApply ?? {}) }),
+        ingress: rules(spec.ingress, p.ingressSpans),
+        egress: rules(spec.egress, p.egressSpans),
+        origin: { span: p.span },
+      },
+      p.nameSpan,
+    );
+  }
+  const namespaceLabels = new Map<string, Labels>();
+  for (const n of of("k8s/Namespace")) {
+    const labels = n.input.metadata.labels ?? {};
+    namespaceLabels.set(n.input.metadata.name, labels);
+    addProfile(namespaceProfile(n.input.metadata.name, labels, { span: n.span }), n.nameSpan);
+  }
+  for (const s of of("k8s/ServiceAccount")) {
+    const ns = metaNamespace(s) as string;
+    addProfile(serviceAccountProfile(ns, s.input.metadata.name, s.input.metadata.labels ?? {}, { span: s.span }), s.nameSpan);
+  }
+
+  // Pods → endpoints.
+  const endpoints: WorkloadEndpoint[] = [];
+  const pods = of("k8s/Pod").filter((p) => {
+    const phase = p.input.status?.phase;
+    if (phase === "Succeeded" || phase === "Failed") return false;
+    if (p.input.spec?.hostNetwork === true) {
+      push(Codes.hostNetworkPodSkipped, `pod ${metaNamespace(p)}/${p.input.metadata.name} uses the host network: it is not a workload endpoint, and only ipBlock rules can match its traffic`, p.nameSpan);
+      return false;
+    }
+    return true;
+  });
+  const missingNamespaces = new Map<string, Span>();
+  for (const p of pods) {
+    const ns = metaNamespace(p) as string;
+    if (!namespaceLabels.has(ns) && !missingNamespaces.has(ns)) missingNamespaces.set(ns, p.nameSpan);
+    const sa = p.input.spec?.serviceAccountName ?? p.input.spec?.serviceAccount ?? "default";
+    if (!profiles.has(`ksa.${ns}.${sa}`)) addProfile(serviceAccountProfile(ns, sa, {}), undefined);
+  }
+  for (const [ns, span] of [...missingNamespaces].sort(([a], [b]) => byString(a, b))) {
+    push(Codes.namespaceMissing, `namespace ${JSON.stringify(ns)} is not defined by a Namespace resource: assuming one with no labels`, span);
+    if (!profiles.has(`kns.${ns}`)) addProfile(namespaceProfile(ns, {}), undefined);
+  }
+  const profileLabels = new Map<string, Labels>([...profiles].map(([n, p]) => [n, p.labelsToApply]));
+  for (const p of pods) {
+    const ns = metaNamespace(p) as string;
+    const status = p.input.status;
+    const ips = status?.podIPs && status.podIPs.length > 0 ? status.podIPs.map((x) => x.ip) : status?.podIP ? [status.podIP] : [];
+    const ports: NamedPort[] = [];
+    for (const c of p.input.spec?.containers ?? []) {
+      for (const port of c.ports ?? []) {
+        if (port.name) ports.push({ name: port.name, protocol: (port.protocol ?? "TCP").toLowerCase() as NamedPort["protocol"], port: port.containerPort });
+      }
+    }
+    const node = p.input.spec?.nodeName;
+    if (node === undefined || ips.length === 0) {
+      const why = node === undefined && ips.length === 0 ? "no spec.nodeName and no IP" : node === undefined ? "no spec.nodeName" : "no IP (status.podIP)";
+      push(Codes.podNotEnforceable, `pod ${ns}/${p.input.metadata.name} has ${why}: its labels can match selectors, but it gets no rules and contributes no IPs`, p.nameSpan);
+    }
+    endpoints.push(
+      podEndpoint(
+        {
+          name: p.input.metadata.name,
+          namespace: ns,
+          labels: p.input.metadata.labels ?? {},
+          ...(node !== undefined ? { node } : {}),
+          serviceAccount: p.input.spec?.serviceAccountName ?? p.input.spec?.serviceAccount ?? "default",
+          ipNetworks: sortedCidrs(ips),
+          ports,
+          origin: { span: p.span },
+        },
+        profileLabels,
+      ),
+    );
+  }
+
+  // Calico workload endpoints.
+  for (const w of of("calico/WorkloadEndpoint")) {
+    const spec = w.input.spec ?? {};
+    const ns = metaNamespace(w) as string;
+    const name = w.input.metadata.name;
+    const wide = (spec.ipNetworks ?? []).find((c) => c.prefix !== (c.version === 4 ? 32 : 128));
+    if (wide) {
+      push(Codes.invalidCidr, `ipNetworks entry ${formatCidr(wide)} contains more than one address: a workload endpoint's networks must be /32 (IPv4) or /128 (IPv6)`, w.span);
+      continue;
+    }
+    const interfaceName = spec.interfaceName ?? (spec.pod ? podInterfaceName(ns, spec.pod) : undefined);
+    if (!interfaceName) {
+      push(Codes.missingField, `workload endpoint ${ns}/${name} has neither spec.interfaceName nor spec.pod: expected the host-side interface name`, w.span);
+      continue;
+    }
+    const profilesOf = spec.profiles ?? [];
+    const automatic: Record<string, string> = { [NAMESPACE_LABEL]: ns };
+    if (spec.orchestrator) automatic[ORCHESTRATOR_LABEL] = spec.orchestrator;
+    if (spec.serviceAccountName) automatic[SERVICE_ACCOUNT_LABEL] = spec.serviceAccountName;
+    endpoints.push({
+      kind: "WorkloadEndpoint",
+      key: `${ns}/${name}`,
+      namespace: ns,
+      name,
+      ...(spec.node !== undefined ? { node: spec.node } : {}),
+      interfaceName,
+      ipNetworks: sortedCidrs(spec.ipNetworks ?? []),
+      labels: effectiveLabels(w.input.metadata.labels ?? {}, automatic, profilesOf, profileLabels),
+      profiles: profilesOf,
+      ports: sortNamedPorts((spec.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol.toLowerCase() as NamedPort["protocol"], port: p.port }))),
+      ...(spec.serviceAccountName ? { serviceAccount: spec.serviceAccountName } : {}),
+      origin: { span: w.span },
+    });
+  }
+  const endpointKeys = new Map<string, WorkloadEndpoint>();
+  for (const e of endpoints) {
+    const prev = endpointKeys.get(e.key);
+    if (prev) {
+      push(Codes.duplicateResource, `workload endpoint ${e.key} is defined twice (a Pod and a WorkloadEndpoint with the same namespace and name); neither is used`, e.origin?.span, prev.origin ? [{ message: "first defined here", span: prev.origin.span }] : undefined);
+    }
+    endpointKeys.set(e.key, e);
+  }
+  const duplicateKeys = new Set(endpoints.filter((e, i) => endpoints.findIndex((x) => x.key === e.key) !== i).map((e) => e.key));
+
+  // Host endpoints.
+  const hostEndpoints: HostEndpoint[] = [];
+  for (const h of of("calico/HostEndpoint")) {
+    const spec = h.input.spec ?? {};
+    if (!spec.node) {
+      push(Codes.invalidHostEndpoint, `host endpoint ${JSON.stringify(h.input.metadata.name)} has no spec.node`, h.span);
+      continue;
+    }
+    if (!spec.interfaceName && (spec.expectedIPs ?? []).length === 0) {
+      push(Codes.invalidHostEndpoint, `host endpoint ${JSON.stringify(h.input.metadata.name)} has neither spec.interfaceName nor spec.expectedIPs`, h.span);
+      continue;
+    }
+    const profilesOf = spec.profiles ?? [];
+    hostEndpoints.push({
+      kind: "HostEndpoint",
+      name: h.input.metadata.name,
+      node: spec.node,
+      ...(spec.interfaceName ? { interfaceName: spec.interfaceName } : {}),
+      expectedIPs: [...new Set([...(spec.expectedIPs ?? [])].sort(compareCidrs).map((c) => formatCidr(c).replace(/\/(32|128)$/, "")))],
+      labels: effectiveLabels(h.input.metadata.labels ?? {}, {}, profilesOf, profileLabels),
+      profiles: profilesOf,
+      ports: sortNamedPorts((spec.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol.toLowerCase() as NamedPort["protocol"], port: p.port }))),
+      origin: { span: h.span },
+    });
+  }
+
+  // Network sets.
+  const networkSets: NetworkSet[] = [];
+  for (const s of [...of("calico/NetworkSet"), ...of("calico/GlobalNetworkSet")]) {
+    const global = s.kind === "calico/GlobalNetworkSet";
+    const own = s.input.metadata.labels ?? {};
+    if (NAMESPACE_LABEL in own) {
+      push(Codes.reservedLabel, `${NAMESPACE_LABEL} is set by Calico and cannot be used as a network set label`, s.span);
+      continue;
+    }
+    const ns = global ? undefined : (metaNamespace(s) as string);
+    const labels: Record<string, string> = { ...own };
+    if (ns !== undefined) {
+      for (const [k, v] of Object.entries(profiles.get(`kns.${ns}`)?.labelsToApply ?? namespaceProfile(ns, {}).labelsToApply)) labels[k] = v;
+      labels[NAMESPACE_LABEL] = ns;
+    }
+    networkSets.push({
+      kind: "NetworkSet",
+      global,
+      name: s.input.metadata.name,
+      ...(ns !== undefined ? { namespace: ns } : {}),
+      labels: sortLabels(labels),
+      nets: sortedCidrs(s.input.spec?.nets ?? []),
+      origin: { span: s.span },
+    });
+  }
+
+  const policyKey = (p: Policy): string => p.id;
+  const setKey = (s: NetworkSet): string => `${s.namespace ?? ""}/${s.name}`;
+  return {
+    kind: "Model",
+    tiers: [...tiers.values()].sort((a, b) => byString(a.name, b.name)),
+    policies: policies.sort((a, b) => byString(policyKey(a), policyKey(b))),
+    profiles: [...profiles.values()].sort((a, b) => byString(a.name, b.name)),
+    endpoints: endpoints.filter((e) => !duplicateKeys.has(e.key)).sort((a, b) => byString(a.key, b.key)),
+    hostEndpoints: hostEndpoints.sort((a, b) => byString(a.name, b.name)),
+    networkSets: networkSets.sort((a, b) => byString(setKey(a), setKey(b))),
+  };
+}

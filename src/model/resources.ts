@@ -1,0 +1,113 @@
+/**
+ * Documents → resources. A document holds one resource, a `kind: List` / `kind: <Kind>List`
+ * wrapper (items inherit the list's apiVersion and item kind when they omit them, as typed lists
+ * from the API server do), or a sequence of resources. Each resource is recognised by apiVersion
+ * and kind; unknown ones are reported, staged policies are noted and skipped.
+ */
+import { Codes } from "../diagnostics/codes.js";
+import { closest } from "./suggest.js";
+import type { Path } from "./paths.js";
+
+export const resourceKinds = {
+  "projectcalico.org/v3": [
+    "NetworkPolicy",
+    "GlobalNetworkPolicy",
+    "Tier",
+    "Profile",
+    "NetworkSet",
+    "GlobalNetworkSet",
+    "WorkloadEndpoint",
+    "HostEndpoint",
+  ],
+  "networking.k8s.io/v1": ["NetworkPolicy"],
+  v1: ["Namespace", "Pod", "ServiceAccount"],
+} as const;
+
+export const stagedKinds = ["StagedNetworkPolicy", "StagedGlobalNetworkPolicy", "StagedKubernetesNetworkPolicy"] as const;
+
+export type ResourceKind =
+  | "calico/NetworkPolicy"
+  | "calico/GlobalNetworkPolicy"
+  | "calico/Tier"
+  | "calico/Profile"
+  | "calico/NetworkSet"
+  | "calico/GlobalNetworkSet"
+  | "calico/WorkloadEndpoint"
+  | "calico/HostEndpoint"
+  | "k8s/NetworkPolicy"
+  | "k8s/Namespace"
+  | "k8s/Pod"
+  | "k8s/ServiceAccount";
+
+export interface RawResource {
+  readonly kind: ResourceKind;
+  readonly value: Record<string, unknown>;
+  /** Path of the resource within its document. */
+  readonly path: Path;
+}
+
+/** A problem found while splitting; the caller locates it. */
+export interface SplitProblem {
+  readonly code: (typeof Codes)[keyof typeof Codes];
+  readonly message: string;
+  readonly path: Path;
+  readonly part?: "key" | "value";
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function kindOf(apiVersion: string, kind: string): ResourceKind | undefined {
+  const group = apiVersion === "projectcalico.org/v3" ? "calico" : "k8s";
+  const known = (resourceKinds as Record<string, readonly string[]>)[apiVersion];
+  return known?.includes(kind) ? (`${group}/${kind}` as ResourceKind) : undefined;
+}
+
+export function splitResources(value: unknown, onResource: (r: RawResource) => void, onProblem: (p: SplitProblem) => void): void {
+  const visit = (v: unknown, path: Path, inherited?: { apiVersion?: string; kind?: string }): void => {
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => visit(item, [...path, i], inherited));
+      return;
+    }
+    if (!isObject(v)) {
+      onProblem({ code: Codes.notAnObject, message: `expected a resource (a mapping with apiVersion and kind), found ${v === null ? "an empty value" : typeof v === "string" ? "a string" : typeof v}`, path });
+      return;
+    }
+    const apiVersion = typeof v.apiVersion === "string" ? v.apiVersion : inherited?.apiVersion;
+    const kind = typeof v.kind === "string" ? v.kind : inherited?.kind;
+    if (apiVersion === undefined || kind === undefined) {
+      const missing = [apiVersion === undefined ? "apiVersion" : undefined, kind === undefined ? "kind" : undefined].filter(Boolean).join(" and ");
+      onProblem({ code: Codes.missingTypeMeta, message: `resource has no ${missing}: expected e.g. "apiVersion: projectcalico.org/v3" and "kind: NetworkPolicy"`, path });
+      return;
+    }
+    if (kind === "List" || (kind.endsWith("List") && Array.isArray(v.items))) {
+      if (!Array.isArray(v.items)) {
+        onProblem({ code: Codes.missingField, message: `${kind} has no items list`, path });
+        return;
+      }
+      const itemKind = kind === "List" ? undefined : kind.slice(0, -"List".length);
+      v.items.forEach((item, i) => visit(item, [...path, "items", i], { apiVersion, ...(itemKind ? { kind: itemKind } : {}) }));
+      return;
+    }
+    if ((stagedKinds as readonly string[]).includes(kind) && apiVersion === "projectcalico.org/v3") {
+      onProblem({ code: Codes.stagedIgnored, message: `${kind} is a staged policy: Calico evaluates it for flow logs only and never enforces it, so it is ignored`, path: [...path, "kind"] });
+      return;
+    }
+    const rk = kindOf(apiVersion, kind);
+    if (rk) {
+      onResource({ kind: rk, value: v, path });
+      return;
+    }
+    const known = (resourceKinds as Record<string, readonly string[]>)[apiVersion];
+    if (known) {
+      const near = closest(kind, known);
+      onProblem({ code: Codes.unknownKind, message: `unknown kind ${JSON.stringify(kind)} for apiVersion ${apiVersion}: expected one of ${known.join(", ")}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}`, path: typeof v.kind === "string" ? [...path, "kind"] : path });
+      return;
+    }
+    const versions = Object.keys(resourceKinds).filter((av) => (resourceKinds as Record<string, readonly string[]>)[av]!.includes(kind));
+    const hint = versions.length > 0 ? `; kind ${kind} is read with apiVersion ${versions.join(" or ")}` : "";
+    onProblem({ code: Codes.unknownKind, message: `unknown apiVersion ${JSON.stringify(apiVersion)} (kind ${kind}): expected projectcalico.org/v3, networking.k8s.io/v1 or v1${hint}`, path: typeof v.apiVersion === "string" ? [...path, "apiVersion"] : path });
+  };
+  visit(value, []);
+}

@@ -1,0 +1,209 @@
+/**
+ * zod schemas for the `projectcalico.org/v3` kinds policy-compile reads. Objects are strict: an
+ * unknown field is an error (with "did you mean"), and real Calico fields that policy-compile
+ * cannot enforce are errors that say so. Rule-level consistency (ports need a protocol, ICMP
+ * needs an ICMP protocol, one IP version per rule) is checked once the rule's fields are valid.
+ */
+import { z } from "zod";
+import { Codes } from "../../diagnostics/codes.js";
+import type { Protocol } from "../types.js";
+import { calicoPort, calicoProtocol, cidr, ignored, ipAddress, labelMap, name, notEnforced, order, selector } from "./fields.js";
+import { report } from "./issue.js";
+
+const action = z.unknown().transform((v, ctx) => {
+  if (v === "Allow" || v === "Deny" || v === "Log" || v === "Pass") return v;
+  const near = typeof v === "string" ? ["Allow", "Deny", "Log", "Pass"].find((a) => a.toLowerCase() === v.toLowerCase()) : undefined;
+  report(ctx, Codes.unknownAction, `unknown action ${JSON.stringify(v)}: expected Allow, Deny, Log or Pass${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}`, { input: v });
+  return z.NEVER;
+});
+
+const icmpFields = z
+  .strictObject({
+    type: z.number().int().min(0).max(254).optional(),
+    code: z.number().int().min(0).max(255).optional(),
+  })
+  .superRefine((icmp, ctx) => {
+    if (icmp.code !== undefined && icmp.type === undefined) {
+      report(ctx, Codes.invalidValue, "ICMP code given without an ICMP type: expected `type` as well", { path: ["code"], part: "key" });
+    }
+  });
+
+const serviceAccountMatch = z.strictObject({
+  names: z.array(name("subdomain")).optional(),
+  selector: selector("entity").optional(),
+});
+
+export const entityRule = z.strictObject({
+  nets: z.array(cidr()).optional(),
+  notNets: z.array(cidr()).optional(),
+  selector: selector("entity").optional(),
+  notSelector: selector("entity").optional(),
+  namespaceSelector: selector("namespaceSelector").optional(),
+  serviceAccounts: serviceAccountMatch.optional(),
+  ports: z.array(calicoPort).optional(),
+  notPorts: z.array(calicoPort).optional(),
+  services: notEnforced("EntityRule `services` (matching Kubernetes Services)").optional(),
+});
+export type EntityRuleInput = z.infer<typeof entityRule>;
+
+function supportsPorts(p: Protocol | undefined): boolean {
+  return p === "tcp" || p === "udp" || p === "sctp" || p === "udplite" || p === 6 || p === 17 || p === 132 || p === 136;
+}
+
+export const rule = z
+  .strictObject({
+    action,
+    ipVersion: z.union([z.literal(4), z.literal(6)]).optional(),
+    protocol: calicoProtocol.optional(),
+    notProtocol: calicoProtocol.optional(),
+    icmp: icmpFields.optional(),
+    notICMP: icmpFields.optional(),
+    source: entityRule.optional(),
+    destination: entityRule.optional(),
+    http: notEnforced("rule `http` (application-layer matching)").optional(),
+    metadata: z.strictObject({ annotations: z.record(z.string(), z.string()).optional() }).optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (!supportsPorts(r.protocol)) {
+      for (const side of ["source", "destination"] as const) {
+        for (const field of ["ports", "notPorts"] as const) {
+          if ((r[side]?.[field]?.length ?? 0) > 0) {
+            report(ctx, Codes.portsNeedProtocol, `${side}.${field} needs protocol TCP, UDP, SCTP or UDPLite, found ${r.protocol === undefined ? "no protocol" : `protocol ${JSON.stringify(r.protocol)}`}`, { path: [side, field], part: "key" });
+          }
+        }
+      }
+    }
+    for (const field of ["icmp", "notICMP"] as const) {
+      if (r[field] !== undefined && r.protocol !== "icmp" && r.protocol !== "icmpv6" && r.protocol !== 1 && r.protocol !== 58) {
+        report(ctx, Codes.icmpWithoutIcmpProtocol, `${field} needs protocol ICMP or ICMPv6, found ${r.protocol === undefined ? "no protocol" : `protocol ${JSON.stringify(r.protocol)}`}`, { path: [field], part: "key" });
+      }
+    }
+    const icmpVersion = (p: Protocol | undefined): 4 | 6 | undefined => (p === "icmp" ? 4 : p === "icmpv6" ? 6 : undefined);
+    for (const field of ["protocol", "notProtocol"] as const) {
+      const want = icmpVersion(r[field]);
+      if (want !== undefined && r.ipVersion !== undefined && r.ipVersion !== want) {
+        report(ctx, Codes.icmpVersionMismatch, `${field} ${want === 4 ? "ICMP" : "ICMPv6"} needs ipVersion ${want}, found ipVersion ${r.ipVersion}`, { path: ["ipVersion"] });
+      }
+    }
+    // One IP version per rule, and the one ipVersion names.
+    let seen: 4 | 6 | undefined = r.ipVersion;
+    const seenFrom = r.ipVersion !== undefined ? "ipVersion" : undefined;
+    let firstField = seenFrom;
+    for (const side of ["source", "destination"] as const) {
+      for (const field of ["nets", "notNets"] as const) {
+        (r[side]?.[field] ?? []).forEach((c, i) => {
+          if (seen === undefined) {
+            seen = c.version;
+            firstField = `${side}.${field}[${i}]`;
+          } else if (c.version !== seen) {
+            report(ctx, Codes.ipVersionMix, `rule mixes IPv${seen} and IPv${c.version}: ${side}.${field}[${i}] is IPv${c.version} but ${firstField} is IPv${seen}`, { path: [side, field, i] });
+          }
+        });
+      }
+    }
+  });
+export type RuleInput = z.infer<typeof rule>;
+
+const policyType = z.enum(["Ingress", "Egress"]);
+
+function uniqueTypes(types: readonly string[] | undefined, ctx: z.core.$RefinementCtx<unknown>): void {
+  const seen = new Set<string>();
+  (types ?? []).forEach((t, i) => {
+    if (seen.has(t)) report(ctx, Codes.duplicateType, `type ${JSON.stringify(t)} is listed more than once`, { path: ["types", i] });
+    seen.add(t);
+  });
+}
+
+const policyCommon = {
+  tier: z.string().optional(),
+  order: order.optional(),
+  selector: selector("policy").optional(),
+  serviceAccountSelector: selector("policy").optional(),
+  types: z.array(policyType).optional(),
+  ingress: z.array(rule).optional(),
+  egress: z.array(rule).optional(),
+  performanceHints: z.array(z.literal("AssumeNeededOnEveryNode")).optional(),
+};
+
+export const networkPolicySpec = z.strictObject(policyCommon).superRefine((s, ctx) => uniqueTypes(s.types, ctx));
+
+export const globalNetworkPolicySpec = z
+  .strictObject({
+    ...policyCommon,
+    namespaceSelector: selector("policy").optional(),
+    doNotTrack: z.boolean().optional(),
+    preDNAT: z.boolean().optional(),
+    applyOnForward: z.boolean().optional(),
+  })
+  .superRefine((s, ctx) => {
+    uniqueTypes(s.types, ctx);
+    if (s.doNotTrack && s.preDNAT) report(ctx, Codes.conflictingFlags, "preDNAT and doNotTrack cannot both be true", { path: ["preDNAT"], part: "key" });
+    if (s.preDNAT && (s.egress?.length ?? 0) > 0) report(ctx, Codes.conflictingFlags, "a preDNAT policy cannot have egress rules", { path: ["egress"], part: "key" });
+    if (s.preDNAT && s.types?.includes("Egress")) report(ctx, Codes.conflictingFlags, "a preDNAT policy cannot have type Egress", { path: ["types"], part: "key" });
+    if (!s.applyOnForward && (s.doNotTrack || s.preDNAT)) {
+      report(ctx, Codes.conflictingFlags, "applyOnForward must be true when preDNAT or doNotTrack is true", { path: [s.preDNAT ? "preDNAT" : "doNotTrack"], part: "key" });
+    }
+  });
+
+export const tierSpec = z.strictObject({
+  order: order.optional(),
+  defaultAction: z.enum(["Deny", "Pass"]).optional(),
+});
+
+export const profileSpec = z.strictObject({
+  labelsToApply: labelMap.optional(),
+  ingress: z.array(rule).optional(),
+  egress: z.array(rule).optional(),
+});
+
+export const networkSetSpec = z.strictObject({
+  nets: z.array(cidr({ allowBareAddress: true })).optional(),
+  allowedEgressDomains: notEnforced("`allowedEgressDomains` (DNS policy)").optional(),
+});
+
+const endpointPort = z.strictObject({
+  name: z.string(),
+  protocol: z.enum(["TCP", "UDP", "SCTP"]),
+  port: z.number().int().min(0).max(65535),
+  hostPort: ignored.optional(),
+  hostIP: ignored.optional(),
+});
+
+export const workloadEndpointSpec = z.strictObject({
+  orchestrator: z.string().optional(),
+  workload: z.string().optional(),
+  node: z.string().optional(),
+  containerID: ignored.optional(),
+  pod: z.string().optional(),
+  endpoint: z.string().optional(),
+  serviceAccountName: z.string().optional(),
+  ipNetworks: z.array(cidr({ allowBareAddress: true })).optional(),
+  ipNATs: notEnforced("`ipNATs` (1:1 NAT)").optional(),
+  ipv4Gateway: ignored.optional(),
+  ipv6Gateway: ignored.optional(),
+  profiles: z.array(z.string()).optional(),
+  interfaceName: z.string().optional(),
+  mac: ignored.optional(),
+  ports: z.array(endpointPort).optional(),
+  allowSpoofedSourcePrefixes: notEnforced("`allowSpoofedSourcePrefixes`").optional(),
+  qosControls: notEnforced("`qosControls`").optional(),
+  awsElasticIPs: ignored.optional(),
+});
+
+export const hostEndpointSpec = z.strictObject({
+  node: z.string().optional(),
+  interfaceName: z.string().optional(),
+  expectedIPs: z.array(ipAddress).optional(),
+  profiles: z.array(z.string()).optional(),
+  ports: z.array(endpointPort).optional(),
+});
+
+/** Calico metadata: name and namespace are read; labels are validated; the rest is ignored. */
+export function calicoMetadata(format: Parameters<typeof name>[0], namespaced: boolean) {
+  return z.looseObject({
+    name: name(format),
+    ...(namespaced ? { namespace: name("label").optional() } : {}),
+    labels: labelMap.optional(),
+  });
+}
+

@@ -1,0 +1,26 @@
+/** The whole-object schema for each resource kind policy-compile reads. */
+import { z } from "zod";
+import type { ResourceKind } from "../resources.js";
+import * as calico from "./calico.js";
+import * as k8s from "./k8s.js";
+
+function calicoObject<M extends z.ZodType, S extends z.ZodType>(metadata: M, spec: S) {
+  return z.strictObject({ apiVersion: z.string(), kind: z.string(), metadata, spec: spec.optional() });
+}
+
+export const resourceSchemas = {
+  "calico/NetworkPolicy": calicoObject(calico.calicoMetadata("calicoPolicy", true), calico.networkPolicySpec),
+  "calico/GlobalNetworkPolicy": calicoObject(calico.calicoMetadata("calicoGlobalPolicy", false), calico.globalNetworkPolicySpec),
+  "calico/Tier": calicoObject(calico.calicoMetadata("label", false), calico.tierSpec),
+  "calico/Profile": calicoObject(calico.calicoMetadata("subdomain", false), calico.profileSpec),
+  "calico/NetworkSet": calicoObject(calico.calicoMetadata("subdomain", true), calico.networkSetSpec),
+  "calico/GlobalNetworkSet": calicoObject(calico.calicoMetadata("subdomain", false), calico.networkSetSpec),
+  "calico/WorkloadEndpoint": calicoObject(calico.calicoMetadata("subdomain", true), calico.workloadEndpointSpec),
+  "calico/HostEndpoint": calicoObject(calico.calicoMetadata("subdomain", false), calico.hostEndpointSpec),
+  "k8s/NetworkPolicy": z.looseObject({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.networkPolicySpec.optional() }),
+  "k8s/Namespace": z.looseObject({ metadata: k8s.k8sMetadata(false, "label") }),
+  "k8s/ServiceAccount": z.looseObject({ metadata: k8s.k8sMetadata(true, "subdomain") }),
+  "k8s/Pod": z.looseObject({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.podSpec.optional(), status: k8s.podStatus.optional() }),
+} as const satisfies Record<ResourceKind, z.ZodType>;
+
+export type ResourceInput<K extends ResourceKind> = z.output<(typeof resourceSchemas)[K]>;
