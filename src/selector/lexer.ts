@@ -243,6 +243,13 @@ export const Invalid = createToken({
   line_breaks: true,
 });
 
+/**
+ * A parenthesised group that deep.ts has already parsed (its payload is the group's
+ * SelectorNode). The lexer never produces it; it only stands in for `'(' or_expr ')'` when
+ * nesting is too deep for recursive descent on the JavaScript stack.
+ */
+export const Group = createToken({ name: "Group", label: "'(' or_expr ')' (pre-parsed, deep nesting only)", pattern: Lexer.NA });
+
 /** In matching priority order: the first token type that matches wins. */
 export const allTokens: readonly TokenType[] = [
   Blank, StringLiteral, LParen, RParen, LCurly, RCurly, Comma, Eq, Ne, Not, And, Or,

@@ -9,7 +9,7 @@
 import { EmbeddedActionsParser, type IParserErrorMessageProvider, type IToken } from "chevrotain";
 import type { CompareKind, SelectorNode, SetKind } from "./ast.js";
 import {
-  All, allTokens, And, Comma, Contains, EndsWith, Eq, Global, Has, In, Label, LCurly, LParen, Ne, Not, NotIn, Or,
+  All, allTokens, And, Comma, Contains, EndsWith, Eq, Global, Group, Has, In, Label, LCurly, LParen, Ne, Not, NotIn, Or,
   RCurly, RParen, StartsWith, StringLiteral,
 } from "./lexer.js";
 import { toSortedSet } from "./strings.js";
@@ -63,7 +63,7 @@ class SelectorParser extends EmbeddedActionsParser {
   private setValues: string[] = [];
 
   constructor() {
-    super([...allTokens], { recoveryEnabled: false, maxLookahead: 2, errorMessageProvider: expectationProvider });
+    super([...allTokens, Group], { recoveryEnabled: false, maxLookahead: 2, errorMessageProvider: expectationProvider });
     this.performSelfAnalysis();
   }
 
@@ -117,7 +117,7 @@ class SelectorParser extends EmbeddedActionsParser {
     this.notCount++;
   };
 
-  /** primary ::= 'has(' LABEL ')' | 'all()' | 'global()' | '(' or_expr ')' | comparison */
+  /** primary ::= 'has(' LABEL ')' | 'all()' | 'global()' | '(' or_expr ')' | comparison   (* | GROUP, see deep.ts *) */
   private readonly primary = this.RULE("primary", (): SelectorNode => this.OR(this.primaryAlternatives));
 
   private readonly primaryAlternatives = [
@@ -133,6 +133,7 @@ class SelectorParser extends EmbeddedActionsParser {
       },
     },
     { ALT: (): SelectorNode => this.SUBRULE(this.comparison) },
+    { ALT: (): SelectorNode => this.CONSUME(Group).payload as SelectorNode },
   ];
 
   /**

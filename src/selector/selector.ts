@@ -8,6 +8,7 @@ import { SelectorSyntaxError } from "./errors.js";
 import { compileMatcher, type Labels } from "./evaluate.js";
 import { selectorId } from "./ids.js";
 import { describeAt, Invalid, Label, StringLiteral, tokenize, type LexProblem } from "./lexer.js";
+import { DEEP_NESTING, nestingDepth, parseTokensBottomUp } from "./deep.js";
 import { parseTokens } from "./parser.js";
 import { printSelector } from "./print.js";
 
@@ -35,10 +36,26 @@ export function selectorFromAst(ast: SelectorNode): Selector {
  */
 export function parseSelector(text: string): Selector {
   const tokens = tokenize(text);
-  const outcome = parseTokens(tokens);
+  const nesting = nestingDepth(tokens, MAX_NESTING);
+  if (nesting.firstBeyond !== undefined) {
+    throw new SelectorSyntaxError(
+      text,
+      nesting.firstBeyond.startOffset,
+      `selector nested too deeply: more than ${MAX_NESTING} levels of parentheses`,
+      `at most ${MAX_NESTING} levels of parentheses`,
+    );
+  }
+  const outcome = nesting.depth > DEEP_NESTING ? parseTokensBottomUp(text, tokens) : parseTokens(tokens);
   if (outcome.ok) return selectorFromAst(outcome.node);
   throw syntaxError(text, outcome.token, outcome.expected);
 }
+
+/**
+ * The one deliberate limit Calico does not have: evaluating, printing and hashing a selector
+ * recurse once per level, so nesting is capped far above anything the Calico API accepts
+ * (selector fields are at most 1024 characters, i.e. at most 511 levels).
+ */
+export const MAX_NESTING = 2048;
 
 function syntaxError(text: string, token: IToken, expected: string): SelectorSyntaxError {
   if (token.tokenType === Invalid) {

@@ -14,7 +14,7 @@ describe("grammar/", () => {
 
   it("selector.ebnf defines every rule of the parser", () => {
     const ebnf = readFileSync(join(grammarDir, "selector.ebnf"), "utf8");
-    const rules = serializedSelectorGrammar().map((r) => (r as { name: string }).name);
+    const rules = serializedSelectorGrammar().map((r) => (r as unknown as { name: string }).name);
     expect(rules).toEqual(["selector", "orExpr", "andExpr", "unary", "primary", "comparison", "set"]);
     for (const rule of rules) {
       const snake = rule.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -21,8 +21,8 @@ interface Gen {
 const KEYS = ["a", "b", "app", "in", "has", "not", "contains", "x.y/z", "-1", "all"] as const;
 const VALUES = ["", "x", "y", "web", "😀", "！", "a b", "'", '"', "\\", "x\ny", "in", "we"] as const;
 
-const key = fc.constantFrom(...KEYS);
-const value = fc.constantFrom(...VALUES);
+const key: fc.Arbitrary<string> = fc.constantFrom(...KEYS);
+const value: fc.Arbitrary<string> = fc.constantFrom(...VALUES);
 const ws = fc.constantFrom("", " ", "  ", "\t", " \t");
 const ws1 = fc.constantFrom(" ", "  ", "\t");
 
