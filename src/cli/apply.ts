@@ -1,13 +1,90 @@
-import type { RegisterCommand } from "./context.js";
+/**
+ * `policy-compile apply -f PATH... --node NAME`: program the kernel of the current network
+ * namespace (run it under `ip netns exec` to target another one) with the minimal transaction,
+ * verify by reading back, and retry from a fresh read on lock contention or failure.
+ *
+ * Output: one summary line on stdout; with `--dry-run`, the transaction instead (nothing is
+ * written). Exit 3 when the kernel could not be brought into the desired state, with the tool's
+ * error and the failing input line on stderr.
+ */
+import { Option, type Command } from "commander";
+import { formatTransaction, type Backend, type HookMode } from "../diff/index.js";
+import { Dataplane, type ApplyResult } from "../dataplane/index.js";
+import type { EndpointToHostAction } from "../render/index.js";
+import type { CliContext, RegisterCommand } from "./context.js";
 import { UsageError } from "./io.js";
+import { compileOrFail, dataplaneCallAsync, endpointToHostOption } from "./diff.js";
 
-// Placeholder until the apply command lands.
-export const registerApply: RegisterCommand = (program) => {
+interface ApplyCommandOptions {
+  readonly file: string[];
+  readonly node: string;
+  readonly backend: Backend | "auto";
+  readonly dryRun?: boolean;
+  readonly hookMode: HookMode;
+  readonly retries: string;
+  readonly iptablesSave?: string;
+  readonly iptablesRestore?: string;
+  readonly ipset?: string;
+  readonly endpointToHostAction: EndpointToHostAction;
+}
+
+const HELP_AFTER = `
+What it touches: chains named cali-*, ipsets named cali4*, and its own hook rules (known by
+their "cali:" hash comment) in INPUT, FORWARD and OUTPUT. Everything else is left as it is.
+
+Output:
+  applied <n> ipset and <m> iptables lines on <backend> in <k> attempt(s) (<ms> ms)
+  already in sync on <backend> (<ms> ms)
+  --dry-run prints the transaction instead and writes nothing.
+
+Examples:
+  $ policy-compile apply -f policies/ --node node-1
+  $ ip netns exec test-ns policy-compile apply -f policies/ --node node-1 --backend nft --dry-run
+`;
+
+export const registerApply: RegisterCommand = (program: Command, ctx: CliContext) => {
   program
     .command("apply")
-    .description("(apply: not implemented yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UsageError("policy-compile apply: not implemented yet");
+    .description("Program the kernel of the current network namespace with the minimal transaction.")
+    .requiredOption("-f, --file <path...>", "YAML/JSON files or directories (recursive); repeatable")
+    .requiredOption("--node <name>", "the node to compile for")
+    .addOption(new Option("--backend <backend>", "iptables variant").choices(["auto", "legacy", "nft"]).default("auto"))
+    .option("--dry-run", "print the transaction, write nothing")
+    .addOption(new Option("--hook-mode <mode>", "hook rules at the top of INPUT/FORWARD/OUTPUT, or after other rules").choices(["insert", "append"]).default("insert"))
+    .option("--retries <n>", "retries after a failed attempt", "10")
+    .option("--iptables-save <path>", "iptables-save binary (default: iptables-<backend>-save)")
+    .option("--iptables-restore <path>", "iptables-restore binary (default: iptables-<backend>-restore)")
+    .option("--ipset <path>", "ipset binary (default: ipset)")
+    .addOption(endpointToHostOption())
+    .addHelpText("after", HELP_AFTER)
+    .action(async (options: ApplyCommandOptions) => {
+      const retries = Number(options.retries);
+      if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`policy-compile apply: --retries must be a whole number, got "${options.retries}"`);
+      const desired = await compileOrFail(options.file, options.node, options.endpointToHostAction, ctx);
+      const dataplane = new Dataplane({
+        backend: options.backend,
+        hookMode: options.hookMode,
+        retries,
+        binaries: {
+          ...(options.iptablesSave ? { iptablesSave: options.iptablesSave } : {}),
+          ...(options.iptablesRestore ? { iptablesRestore: options.iptablesRestore } : {}),
+          ...(options.ipset ? { ipset: options.ipset } : {}),
+        },
+      });
+      if (options.dryRun) {
+        ctx.io.stdout(formatTransaction(await dataplaneCallAsync(() => dataplane.plan(desired))));
+        return;
+      }
+      const result = await dataplaneCallAsync(() => dataplane.apply(desired));
+      for (const f of result.recovered) {
+        ctx.io.stderr(`policy-compile apply: attempt failed and was retried: ${f.tool ? `${f.tool}: ` : ""}${f.stderr.split("\n")[0] ?? ""}\n`);
+      }
+      ctx.io.stdout(`${summary(result)}\n`);
     });
 };
+
+function summary(r: ApplyResult): string {
+  const ms = `${r.durationMs} ms`;
+  if (!r.changed) return `already in sync on ${r.backend} (${ms})`;
+  return `applied ${r.lines.ipset} ipset and ${r.lines.iptables} iptables lines on ${r.backend} in ${r.attempts} attempt(s) (${ms})`;
+}

@@ -1,13 +1,116 @@
-import type { RegisterCommand } from "./context.js";
-import { UsageError } from "./io.js";
+/**
+ * `policy-compile diff`: the minimal transaction between two states, printed for review.
+ *
+ *   diff --node NAME --from PATH... --to PATH...   offline: what moving a node from the `--from`
+ *                                                  inputs to the `--to` inputs writes (PR review)
+ *   diff --node NAME -f PATH... --live             against the kernel of this network namespace
+ *
+ * Output (text): the `ipset restore` lines to run before iptables, the `iptables-restore
+ * --noflush` input, and the `ipset restore` lines to run after, each under a `#` header;
+ * `# no changes` when there is nothing to do. `--format json` prints the Transaction.
+ */
+import { Option, type Command } from "commander";
+import { formatDiagnostics } from "../diagnostics/index.js";
+import { CompileError, compile, type DataplaneState, type EndpointToHostAction } from "../render/index.js";
+import { diff, DiffError, formatTransaction, kernelStateOf, type Backend, type HookMode, type Transaction } from "../diff/index.js";
+import { Dataplane, DataplaneError } from "../dataplane/index.js";
+import type { CliContext, RegisterCommand } from "./context.js";
+import { DataplaneFailure, InputError, UsageError } from "./io.js";
+import { loadOrFail } from "./load.js";
 
-// Placeholder until the diff command lands.
-export const registerDiff: RegisterCommand = (program) => {
+interface DiffCommandOptions {
+  readonly node: string;
+  readonly from?: string[];
+  readonly to?: string[];
+  readonly file?: string[];
+  readonly live?: boolean;
+  readonly backend: Backend | "auto";
+  readonly hookMode: HookMode;
+  readonly format: "text" | "json";
+  readonly endpointToHostAction: EndpointToHostAction;
+}
+
+const HELP_AFTER = `
+Output:
+  "# ipset restore (before iptables)", "# iptables-restore --noflush (<backend>)" and
+  "# ipset restore (after iptables)" sections, only those with lines; "# no changes" when the
+  states are equal. --format json prints the transaction as JSON.
+
+Examples:
+  $ policy-compile diff --node node-1 --from main/policies --to pr/policies
+  $ policy-compile diff --node node-1 -f policies/ --live
+`;
+
+export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext) => {
   program
     .command("diff")
-    .description("(diff: not implemented yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new UsageError("policy-compile diff: not implemented yet");
+    .description("Print the minimal ipset/iptables transaction between two versions of the inputs, or against the live kernel.")
+    .requiredOption("--node <name>", "the node to compile for")
+    .option("--from <path...>", "inputs the node is programmed with now (files or directories)")
+    .option("--to <path...>", "inputs the node should be programmed with")
+    .option("-f, --file <path...>", "inputs, with --live")
+    .option("--live", "diff against the kernel of the current network namespace (reads only)")
+    .addOption(new Option("--backend <backend>", "iptables variant the transaction is written for (auto needs --live)").choices(["auto", "legacy", "nft"]).default("auto"))
+    .addOption(new Option("--hook-mode <mode>", "hook rules at the top of INPUT/FORWARD/OUTPUT, or after other rules").choices(["insert", "append"]).default("insert"))
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(endpointToHostOption())
+    .addHelpText("after", HELP_AFTER)
+    .action(async (options: DiffCommandOptions) => {
+      const offline = options.from !== undefined || options.to !== undefined;
+      if (offline && (options.live || options.file)) throw new UsageError("policy-compile diff: use either --from/--to or -f with --live, not both");
+      let tx: Transaction;
+      if (offline) {
+        if (!options.from || !options.to) throw new UsageError("policy-compile diff: --from and --to go together");
+        const backend = options.backend === "auto" ? "legacy" : options.backend;
+        const from = await compileOrFail(options.from, options.node, options.endpointToHostAction, ctx);
+        const to = await compileOrFail(options.to, options.node, options.endpointToHostAction, ctx);
+        tx = dataplaneCall(() => diff(kernelStateOf(from), to, { backend, hookMode: options.hookMode }));
+      } else {
+        if (!options.live || !options.file) throw new UsageError("policy-compile diff: give --from and --to, or -f with --live");
+        const desired = await compileOrFail(options.file, options.node, options.endpointToHostAction, ctx);
+        const dataplane = new Dataplane({ backend: options.backend, hookMode: options.hookMode });
+        tx = await dataplaneCallAsync(() => dataplane.plan(desired));
+      }
+      ctx.io.stdout(options.format === "json" ? `${JSON.stringify(tx, null, 2)}\n` : formatTransaction(tx));
     });
 };
+
+export function endpointToHostOption(): Option {
+  return new Option("--endpoint-to-host-action <action>", "verdict for workload-to-host traffic that egress policy allowed")
+    .choices(["ACCEPT", "DROP", "RETURN"])
+    .default("ACCEPT");
+}
+
+/** Loads and compiles inputs for one node; invalid input exits 1 with diagnostics. */
+export async function compileOrFail(paths: readonly string[], node: string, endpointToHostAction: EndpointToHostAction, ctx: CliContext): Promise<DataplaneState> {
+  if (node.trim() === "") throw new UsageError("policy-compile: --node must not be empty");
+  const { model, sources } = await loadOrFail(paths, ctx);
+  try {
+    return compile(model, { node, endpointToHostAction });
+  } catch (e) {
+    if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
+    throw e;
+  }
+}
+
+/** Dataplane and diff failures are exit 3, with the tool's own message. */
+export function dataplaneCall<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw toFailure(e);
+  }
+}
+
+export async function dataplaneCallAsync<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw toFailure(e);
+  }
+}
+
+function toFailure(e: unknown): unknown {
+  if (e instanceof DataplaneError || e instanceof DiffError) return new DataplaneFailure(`policy-compile: ${e.message}`);
+  return e;
+}
