@@ -18,3 +18,5 @@ export type { LoadOptions, LoadResult } from "./model/index.js";
 export { formatDiagnostics, diagnosticsToJson, hasErrors, lineColumn, Codes } from "./diagnostics/index.js";
 export type { DiagnosticNote, CodeInfo } from "./diagnostics/index.js";
 export { readInputs } from "./cli/files.js";
+export { prefixSelector, labelRestrictions, selectorIpSetName, namedPortIpSetId } from "./selector/index.js";
+export type { SelectorNode, LabelRestriction } from "./selector/index.js";
