@@ -2,12 +2,13 @@
  * Ipset members, computed over the whole cluster: every endpoint (on any node) whose labels
  * match, with its IPv4 addresses, plus matching NetworkSet/GlobalNetworkSet nets and host
  * endpoints' expected IPs. Named-port sets hold `ip,proto:port` for the endpoints that declare
- * that port name with that protocol. Members are de-duplicated and sorted by address.
+ * that port name with that protocol. Members are de-duplicated and sorted by address, then
+ * prefix length, then text (10.0.0.2 before 10.0.0.10).
  */
 import type { Labels, Model, NamedPort } from "../model/types.js";
 import type { IpSet } from "../render/types.js";
 import { LabelIndex } from "./label-index.js";
-import { compareMembers, isIpv6, v4Network } from "./nets.js";
+import { formatV4Net, isIpv6, maskOf, parseV4Net } from "./nets.js";
 import type { IpSetDemand } from "./rules.js";
 
 /** Felix's MaxIpsetSize default. */
@@ -15,59 +16,85 @@ export const IPSET_MAXELEM = 1048576;
 
 interface Member {
   readonly labels: Labels;
-  /** IPv4 CIDRs this item contributes to a `hash:net` set. */
-  readonly nets: readonly string[];
+  /** Addresses or CIDRs as the model holds them (any family). */
+  readonly addresses: readonly string[];
   readonly ports: readonly NamedPort[];
 }
 
-/** The kernel's hash:net refuses a /0; Felix's canonical form is the two /1 halves. */
-function hashNetMembers(net: string): string[] {
-  return net === "0.0.0.0/0" ? ["0.0.0.0/1", "128.0.0.0/1"] : [net];
+/** A member string with its sort key. */
+interface Entry {
+  readonly text: string;
+  readonly address: number;
+  readonly prefix: number;
 }
 
 function members(model: Model): Member[] {
   const out: Member[] = [];
-  for (const ep of model.endpoints) {
-    const nets = ep.ipNetworks.filter((n) => !isIpv6(n)).map(v4Network);
-    if (nets.length > 0) out.push({ labels: ep.labels, nets, ports: ep.ports });
-  }
-  for (const hep of model.hostEndpoints) {
-    const nets = hep.expectedIPs.filter((n) => !isIpv6(n)).map(v4Network);
-    if (nets.length > 0) out.push({ labels: hep.labels, nets, ports: hep.ports });
-  }
-  for (const ns of model.networkSets) {
-    const nets = ns.nets.filter((n) => !isIpv6(n)).map(v4Network);
-    if (nets.length > 0) out.push({ labels: ns.labels, nets, ports: [] });
-  }
+  for (const ep of model.endpoints) out.push({ labels: ep.labels, addresses: ep.ipNetworks, ports: ep.ports });
+  for (const hep of model.hostEndpoints) out.push({ labels: hep.labels, addresses: hep.expectedIPs, ports: hep.ports });
+  for (const ns of model.networkSets) out.push({ labels: ns.labels, addresses: ns.nets, ports: [] });
   return out;
 }
 
+/** The kernel's hash:net refuses a /0; Felix's canonical form is the two /1 halves. */
+const ZERO_HALVES: readonly Entry[] = [
+  { text: "0.0.0.0/1", address: 0, prefix: 1 },
+  { text: "128.0.0.0/1", address: 0x80000000, prefix: 1 },
+];
+
 export class IpSetResolver {
   private readonly index: LabelIndex<Member>;
+  /** Parsed IPv4 nets per item, computed the first time a selector selects it. */
+  private readonly v4 = new Map<Member, readonly Entry[]>();
+
   constructor(model: Model) {
     this.index = new LabelIndex(members(model));
   }
 
+  private netsOf(m: Member): readonly Entry[] {
+    let nets = this.v4.get(m);
+    if (nets) return nets;
+    nets = m.addresses
+      .filter((a) => !isIpv6(a))
+      .flatMap((a) => {
+        const net = parseV4Net(a);
+        if (!net) return [];
+        const address = (net.address & maskOf(net.prefix)) >>> 0;
+        // Reuse the model's string when it is already in network form (the common /32).
+        const text = address === net.address && a.includes("/") ? a : formatV4Net(address, net.prefix);
+        return [{ text, address, prefix: net.prefix }];
+      });
+    this.v4.set(m, nets);
+    return nets;
+  }
+
   resolve(d: IpSetDemand): IpSet {
-    const selected = this.index.select(d.selector);
-    const set = new Set<string>();
-    if (d.kind === "selector") {
-      for (const m of selected) for (const n of m.nets) for (const v of hashNetMembers(n)) set.add(v);
-    } else {
-      for (const m of selected) {
-        for (const p of m.ports) {
-          if (p.name !== d.port || p.protocol !== d.protocol) continue;
-          // Named ports belong to endpoints, whose addresses are single hosts.
-          for (const n of m.nets) set.add(`${n.replace(/\/32$/, "")},${p.protocol}:${p.port}`);
+    const entries = new Map<string, Entry>();
+    for (const m of this.index.select(d.selector)) {
+      if (d.kind === "selector") {
+        for (const n of this.netsOf(m)) {
+          for (const e of n.prefix === 0 ? ZERO_HALVES : [n]) entries.set(e.text, e);
+        }
+        continue;
+      }
+      for (const p of m.ports) {
+        if (p.name !== d.port || p.protocol !== d.protocol) continue;
+        // Named ports belong to endpoints, whose addresses are single hosts.
+        for (const n of this.netsOf(m)) {
+          const text = `${n.text.replace(/\/32$/, "")},${p.protocol}:${p.port}`;
+          entries.set(text, { text, address: n.address, prefix: n.prefix });
         }
       }
     }
+    const sorted = [...entries.values()].sort(
+      (a, b) => a.address - b.address || a.prefix - b.prefix || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0),
+    );
     return {
       name: d.name,
       type: d.kind === "selector" ? "hash:net" : "hash:ip,port",
       family: "inet",
       maxelem: IPSET_MAXELEM,
-      members: [...set].sort(compareMembers),
+      members: sorted.map((e) => e.text),
     };
   }
 }

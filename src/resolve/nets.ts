@@ -6,17 +6,30 @@
 
 export const isIpv6 = (cidr: string): boolean => cidr.includes(":");
 
+/** Dotted quad → 32-bit number; undefined unless exactly four decimal octets 0..255. */
 function parseV4(addr: string): number | undefined {
-  const parts = addr.split(".");
-  if (parts.length !== 4) return undefined;
   let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
+  let octet = -1;
+  let dots = 0;
+  let digits = 0;
+  for (let i = 0; i < addr.length; i++) {
+    const c = addr.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (octet < 0 || dots === 3) return undefined;
+      n = n * 256 + octet;
+      octet = -1;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      octet = (octet < 0 ? 0 : octet * 10) + (c - 48);
+      digits++;
+      if (octet > 255) return undefined;
+    } else {
+      return undefined;
+    }
   }
-  return n;
+  if (dots !== 3 || octet < 0) return undefined;
+  return n * 256 + octet;
 }
 
 const formatV4 = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
@@ -35,7 +48,9 @@ export function parseV4Net(text: string): V4Net | undefined {
   return { address, prefix };
 }
 
-const maskOf = (prefix: number): number => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+export const maskOf = (prefix: number): number => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+
+export const formatV4Net = (address: number, prefix: number): string => `${formatV4(address)}/${prefix}`;
 
 /** `10.0.0.1/24` stays `10.0.0.1/24`; `10.0.0.1` becomes `10.0.0.1/32` (source nets). */
 export function v4AsWritten(text: string): string {
@@ -47,15 +62,4 @@ export function v4AsWritten(text: string): string {
 export function v4Network(text: string): string {
   const n = parseV4Net(text);
   return n ? `${formatV4((n.address & maskOf(n.prefix)) >>> 0)}/${n.prefix}` : text;
-}
-
-/** Sort key for members: address, then prefix length, then the rest of the string. */
-export function compareMembers(a: string, b: string): number {
-  const na = parseV4Net(a.split(",")[0] ?? a);
-  const nb = parseV4Net(b.split(",")[0] ?? b);
-  if (na && nb) {
-    if (na.address !== nb.address) return na.address - nb.address;
-    if (na.prefix !== nb.prefix) return na.prefix - nb.prefix;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
 }

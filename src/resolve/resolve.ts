@@ -19,7 +19,7 @@ import type { IpSet } from "../render/types.js";
 import { IpSetResolver } from "./ipsets.js";
 import { compareStrings, comparePolicies, compareTiers, tierLookup } from "./ordering.js";
 import { resolveRule, type IpSetDemand } from "./rules.js";
-import { SelectorCache, policySelectorText } from "./selectors.js";
+import { NAMESPACE_LABEL, SelectorCache, policySelectorText } from "./selectors.js";
 import type { EndpointTier, LocalEndpoint, NodeView, ResolvedPolicy, ResolvedProfile, ResolvedRule } from "./types.js";
 
 export const NOT_SUPPORTED_CODE = "PC5001";
@@ -77,11 +77,22 @@ export function resolveNode(model: Model, node: string): NodeView {
     .filter((e) => e.node === node)
     .sort((a, b) => compareStrings(a.interfaceName, b.interfaceName) || compareStrings(a.key, b.key));
 
-  // Which local endpoints each policy applies to.
+  // Which local endpoints each policy applies to. A namespaced policy's selector requires
+  // `projectcalico.org/namespace == <ns>`, so its candidates are the local endpoints of that
+  // namespace; most policies of a large cluster then need no parsing at all.
+  const localByNamespace = new Map<string, WorkloadEndpoint[]>();
+  for (const e of local) {
+    const ns = e.labels[NAMESPACE_LABEL] ?? "";
+    const list = localByNamespace.get(ns);
+    if (list) list.push(e);
+    else localByNamespace.set(ns, [e]);
+  }
   const applies = new Map<Policy, WorkloadEndpoint[]>();
   for (const p of model.policies) {
+    const candidates = p.namespace === undefined ? local : (localByNamespace.get(p.namespace) ?? []);
+    if (candidates.length === 0) continue;
     const sel = cache.parse(policySelectorText(cache, p));
-    const eps = local.filter((e) => sel.matches(e.labels));
+    const eps = candidates.filter((e) => sel.matches(e.labels));
     if (eps.length > 0) applies.set(p, eps);
   }
   const active = [...applies.keys()];

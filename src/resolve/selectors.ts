@@ -7,7 +7,7 @@
 import type { EntityRule, Policy } from "../model/types.js";
 import { parseSelector, prefixSelector, type Selector } from "../selector/index.js";
 
-const NAMESPACE_LABEL = "projectcalico.org/namespace";
+export const NAMESPACE_LABEL = "projectcalico.org/namespace";
 const SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount";
 
 /** Parses once per distinct text; the same text always yields the same Selector object. */

@@ -120,13 +120,17 @@ export function model(parts: {
 }): Model {
   const endpoints = parts.endpoints ?? [];
   const namespaces = [...new Set(endpoints.map((e) => e.namespace))].sort();
+  const accounts = new Map<string, Set<string>>();
+  for (const e of endpoints) {
+    const set = accounts.get(e.namespace) ?? new Set<string>();
+    set.add(e.serviceAccount ?? "default");
+    accounts.set(e.namespace, set);
+  }
   const profiles =
     parts.profiles ??
     namespaces.flatMap((ns) => [
       namespaceProfile(ns),
-      ...[...new Set(endpoints.filter((e) => e.namespace === ns).map((e) => e.serviceAccount ?? "default"))]
-        .sort()
-        .map((sa) => serviceAccountProfile(ns, sa)),
+      ...[...(accounts.get(ns) ?? [])].sort().map((sa) => serviceAccountProfile(ns, sa)),
     ]);
   return {
     kind: "Model",
