@@ -1,0 +1,113 @@
+/**
+ * One case per diagnostic code: the input, and the exact {code, line, column} it must produce.
+ * Calico policies come from `calicoPolicy(spec)`, whose first spec line is line 7.
+ */
+import { describe, expect, it } from "vitest";
+import { Codes } from "../../src/diagnostics/codes.js";
+import { calicoPolicy, diagsOf, k8sPolicy, type Where } from "./harness.js";
+
+const pod = (extra: string, meta = "") => `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  namespace: default
+${meta}spec:
+${extra}`;
+
+const ns = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: default
+---
+`;
+
+const cases: [string, string, Where[], string?][] = [
+  ["PC1001 YAML syntax", "a: b\n  c: d\n", [{ code: "PC1001", line: 1, column: 4 }]],
+  ["PC1001 unclosed flow sequence", "apiVersion: v1\nkind: [Pod\n", [{ code: "PC1001", line: 3, column: 1 }]],
+  ["PC1002 selector at the end of a plain scalar", calicoPolicy("  selector: app == 'a' &&\n"), [{ code: "PC1002", line: 7, column: 26 }]],
+  ["PC1002 selector inside a plain scalar", calicoPolicy("  selector: app === 'a'\n"), [{ code: "PC1002", line: 7, column: 19 }]],
+  ["PC1002 selector in a double-quoted scalar with escapes", calicoPolicy(`  selector: "a == 'x' \\u0026\\u0026 ("\n`), [{ code: "PC1002", line: 7, column: 37 }]],
+  ["PC1002 selector in a single-quoted scalar", calicoPolicy(`  selector: 'a == ''x'' b'\n`), [{ code: "PC1002", line: 7, column: 25 }]],
+  [
+    "PC1002 selector in JSON",
+    `{"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "g"},\n "spec": {"selector": "a in {\\"x\\" \\"y\\"}"}}`,
+    [{ code: "PC1002", line: 2, column: 36 }],
+    "t.json",
+  ],
+  ["PC2001 not a mapping", "- 5\n", [{ code: "PC2001", line: 1, column: 3 }]],
+  ["PC2002 no kind", "apiVersion: v1\nmetadata: {name: x}\n", [{ code: "PC2002", line: 1, column: 1 }]],
+  ["PC2003 unknown kind", "apiVersion: projectcalico.org/v3\nkind: NetworkPolicie\nmetadata: {name: x}\n", [{ code: "PC2003", line: 2, column: 7 }]],
+  ["PC2003 unknown apiVersion", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n", [{ code: "PC2003", line: 1, column: 13 }]],
+  ["PC2004 unknown field", calicoPolicy("  selectr: app == 'a'\n"), [{ code: "PC2004", line: 7, column: 3 }]],
+  ["PC2005 wrong type", calicoPolicy("  order: high\n"), [{ code: "PC2005", line: 7, column: 10 }]],
+  ["PC2006 invalid enum value", calicoPolicy("  types: [Ingres]\n"), [{ code: "PC2006", line: 7, column: 11 }]],
+  ["PC2007 missing name", "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata:\n  labels: {a: b}\n", [{ code: "PC2007", line: 3, column: 1 }]],
+  ["PC2008 rule http", calicoPolicy("  ingress:\n  - action: Allow\n    http:\n      methods: [GET]\n"), [{ code: "PC2008", line: 9, column: 5 }]],
+  ["PC2008 entity services", calicoPolicy("  egress:\n  - action: Allow\n    destination:\n      services: {name: kube-dns, namespace: kube-system}\n"), [{ code: "PC2008", line: 10, column: 7 }]],
+  ["PC2009 invalid name", calicoPolicy("  selector: all()\n", "Bad_Name"), [{ code: "PC2009", line: 4, column: 9 }]],
+  ["PC2010 invalid label key", pod("  nodeName: n\n", "  labels:\n    'bad key': x\n").replace("namespace: default\n  labels", "namespace: default\n  labels"), [{ code: "PC2010", line: 7, column: 5 }]],
+  ["PC2011 port out of range", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: TCP\n    destination:\n      ports: [70000]\n"), [{ code: "PC2011", line: 11, column: 15 }]],
+  ["PC2012 unknown action", calicoPolicy("  ingress:\n  - action: allow\n"), [{ code: "PC2012", line: 8, column: 13 }]],
+  ["PC2013 invalid protocol", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: tcp\n"), [{ code: "PC2013", line: 9, column: 15 }]],
+  ["PC3001 invalid CIDR", calicoPolicy("  ingress:\n  - action: Allow\n    source:\n      nets: [10.0.0.300/8]\n"), [{ code: "PC3001", line: 10, column: 14 }]],
+  ["PC3001 bare address in nets", calicoPolicy("  ingress:\n  - action: Allow\n    source:\n      nets: [10.0.0.1]\n"), [{ code: "PC3001", line: 10, column: 14 }]],
+  [
+    "PC3002 IPv4 and IPv6 in one rule",
+    calicoPolicy("  ingress:\n  - action: Allow\n    source:\n      nets: [10.0.0.0/8]\n    destination:\n      notNets: [10.1.0.0/16, 'fd00::/8']\n"),
+    [{ code: "PC3002", line: 12, column: 30 }],
+  ],
+  ["PC3002 ipVersion differs from CIDR", calicoPolicy("  ingress:\n  - action: Allow\n    ipVersion: 6\n    source:\n      nets: [10.0.0.0/8]\n"), [{ code: "PC3002", line: 11, column: 14 }]],
+  ["PC3003 ports without protocol", calicoPolicy("  ingress:\n  - action: Allow\n    destination:\n      ports: [80]\n"), [{ code: "PC3003", line: 10, column: 7 }]],
+  ["PC3003 ports with ICMP", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: ICMP\n    source:\n      notPorts: [80]\n"), [{ code: "PC3003", line: 11, column: 7 }]],
+  ["PC3004 reversed range", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: UDP\n    destination:\n      ports: ['90:80']\n"), [{ code: "PC3004", line: 11, column: 15 }]],
+  ["PC3005 endPort without numeric port", k8sPolicy("  ingress:\n  - ports:\n    - port: http\n      endPort: 90\n"), [{ code: "PC3005", line: 10, column: 7 }]],
+  ["PC3005 endPort below port", k8sPolicy("  ingress:\n  - ports:\n    - port: 100\n      endPort: 90\n"), [{ code: "PC3005", line: 10, column: 16 }]],
+  ["PC3006 icmp on TCP", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: TCP\n    icmp: {type: 8}\n"), [{ code: "PC3006", line: 10, column: 5 }]],
+  [
+    "PC3007 duplicate resource",
+    `${calicoPolicy("  selector: all()\n")}---\n${calicoPolicy("  selector: all()\n")}`,
+    [{ code: "PC3007", line: 12, column: 9 }],
+  ],
+  ["PC3008 except outside cidr", k8sPolicy("  ingress:\n  - from:\n    - ipBlock:\n        cidr: 10.0.0.0/16\n        except: [10.1.0.0/24]\n"), [{ code: "PC3008", line: 11, column: 18 }]],
+  ["PC3008 except equal to cidr", k8sPolicy("  ingress:\n  - from:\n    - ipBlock:\n        cidr: 10.0.0.0/16\n        except: [10.0.0.0/16]\n"), [{ code: "PC3008", line: 11, column: 18 }]],
+  ["PC3009 empty peer", k8sPolicy("  ingress:\n  - from:\n    - {}\n"), [{ code: "PC3009", line: 9, column: 7 }]],
+  ["PC3009 ipBlock with a selector", k8sPolicy("  egress:\n  - to:\n    - ipBlock: {cidr: 10.0.0.0/8}\n      podSelector: {}\n"), [{ code: "PC3009", line: 9, column: 7 }]],
+  ["PC3010 In without values", k8sPolicy("  podSelector:\n    matchExpressions:\n    - {key: app, operator: In}\n"), [{ code: "PC3010", line: 9, column: 28 }]],
+  ["PC3010 Exists with values", k8sPolicy("  podSelector:\n    matchExpressions:\n    - key: app\n      operator: Exists\n      values: [a]\n"), [{ code: "PC3010", line: 11, column: 7 }]],
+  ["PC3011 global() in a policy selector", calicoPolicy("  selector: global()\n"), [{ code: "PC3011", line: 7, column: 13 }]],
+  [
+    "PC3011 global() combined in a namespaceSelector",
+    calicoPolicy("  ingress:\n  - action: Allow\n    source:\n      namespaceSelector: global() && all()\n"),
+    [{ code: "PC3011", line: 10, column: 26 }],
+  ],
+  ["PC3012 duplicate type", calicoPolicy("  types: [Ingress, Ingress]\n"), [{ code: "PC3012", line: 7, column: 20 }]],
+  ["PC3013 unknown tier", calicoPolicy("  tier: securty\n"), [{ code: "PC3013", line: 7, column: 9 }]],
+  ["PC3014 reserved tier order", "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: default}\nspec: {order: 5}\n", [{ code: "PC3014", line: 1, column: 1 }]],
+  [
+    "PC3015 preDNAT without applyOnForward",
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec:\n  preDNAT: true\n",
+    [{ code: "PC3015", line: 5, column: 3 }],
+  ],
+  ["PC3016 ICMP with ipVersion 6", calicoPolicy("  ingress:\n  - action: Allow\n    ipVersion: 6\n    protocol: ICMP\n"), [{ code: "PC3016", line: 9, column: 16 }]],
+  ["PC3017 reserved label on a network set", "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata:\n  name: s\n  labels: {projectcalico.org/namespace: x}\n", [{ code: "PC3017", line: 1, column: 1 }]],
+  ["PC3018 host endpoint without node", "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec: {interfaceName: eth0}\n", [{ code: "PC3018", line: 1, column: 1 }]],
+  ["PC4001 staged policy", "apiVersion: projectcalico.org/v3\nkind: StagedNetworkPolicy\nmetadata: {name: s}\n", [{ code: "PC4001", line: 2, column: 7 }]],
+  ["PC4002 hostNetwork pod", `${ns}${pod("  hostNetwork: true\n  nodeName: n\n")}`, [{ code: "PC4002", line: 9, column: 9 }]],
+  ["PC4003 pod without nodeName", `${ns}${pod("  containers: []\n")}status:\n  podIP: 10.0.0.1\n`, [{ code: "PC4003", line: 9, column: 9 }]],
+  ["PC4004 ingress rules of an Egress-only policy", calicoPolicy("  types: [Egress]\n  ingress:\n  - action: Allow\n"), [{ code: "PC4004", line: 1, column: 1 }]],
+  ["PC4005 namespace not defined (and PC4003: no IP)", pod("  nodeName: n\n"), [{ code: "PC4003", line: 4, column: 9 }, { code: "PC4005", line: 4, column: 9 }]],
+];
+
+describe("diagnostic codes", () => {
+  it.each(cases)("%s", (_name, text, expected, file) => {
+    expect(diagsOf(text, file)).toEqual(expected);
+  });
+
+  it("has a case for every registered code except the cap (tested with the renderer)", () => {
+    const tested = new Set(cases.flatMap(([, , w]) => w.map((x) => x.code)));
+    const untested = Object.values(Codes)
+      .map((c) => c.code)
+      .filter((c) => !tested.has(c) && c !== Codes.tooManyDiagnostics.code);
+    expect(untested).toEqual([]);
+  });
+});
