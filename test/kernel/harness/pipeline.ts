@@ -1,0 +1,92 @@
+/**
+ * The compiler side of a kernel case, through the public stage APIs only: YAML sources →
+ * loadSources → compile(model, { node }) per node → renderRestore → real `ipset restore` and
+ * `iptables-*-restore --noflush` inside that node's namespace.
+ */
+import { formatDiagnostics, hasErrors } from "../../../src/diagnostics/index.js";
+import type { SourceFile } from "../../../src/diagnostics/types.js";
+import { loadSources } from "../../../src/model/index.js";
+import type { Model } from "../../../src/model/types.js";
+import { compile, renderRestore } from "../../../src/render/index.js";
+import { loadRestore, resetNode, type Backend } from "./backend.js";
+import type { CaseContext, CaseFamily, KernelCase } from "./case.js";
+import { CommandError } from "./exec.js";
+import { namespaceObject, podKey, podObject, toYaml } from "./resources.js";
+import type { PodSpec, Topology } from "./topology.js";
+
+export interface NodeRestore {
+  readonly node: string;
+  readonly ipsets: string;
+  readonly iptables: string;
+}
+
+export function caseContext(family: CaseFamily): CaseContext {
+  const ips = new Map(family.pods.map((p) => [podKey(p), p.ip]));
+  return {
+    ip(key) {
+      const ip = ips.get(key);
+      if (ip === undefined) throw new Error(`family ${family.name} has no pod ${key}`);
+      return ip;
+    },
+  };
+}
+
+/** The case's input files: the cluster (with the case's label changes), its policies, its files. */
+export function caseSources(family: CaseFamily, kcase?: KernelCase): SourceFile[] {
+  const cluster = [
+    ...family.namespaces.map((ns) => namespaceObject(ns, kcase?.namespaceLabels?.[ns.name])),
+    ...family.pods.map((p) => podObject(p, kcase?.podLabels?.[podKey(p)])),
+  ];
+  const sources: SourceFile[] = [{ file: "cluster.yaml", text: toYaml(cluster) }];
+  const resources = kcase?.resources?.(caseContext(family)) ?? [];
+  if (resources.length > 0) sources.push({ file: "policies.yaml", text: toYaml(resources) });
+  sources.push(...(kcase?.files ?? []));
+  return sources;
+}
+
+export function loadModel(sources: readonly SourceFile[]): Model {
+  const { model, diagnostics } = loadSources(sources);
+  if (hasErrors(diagnostics)) {
+    throw new Error(`the case's resources do not load:\n${formatDiagnostics(diagnostics, sources)}`);
+  }
+  return model;
+}
+
+/** Pod placement for the topology, taken from the model's workload endpoints. */
+export function podSpecsFromModel(family: CaseFamily, model: Model): PodSpec[] {
+  return family.pods.map((p) => {
+    const ep = model.endpoints.find((e) => e.namespace === p.namespace && e.name === p.name);
+    if (ep === undefined) throw new Error(`the model has no workload endpoint for pod ${podKey(p)}`);
+    if (ep.node !== p.node) throw new Error(`endpoint ${ep.key} is on node ${String(ep.node)}, the pod says ${p.node}`);
+    if (!ep.ipNetworks.includes(`${p.ip}/32`)) throw new Error(`endpoint ${ep.key} has IPs ${ep.ipNetworks.join(", ")}, the pod says ${p.ip}`);
+    return { namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, interfaceName: ep.interfaceName };
+  });
+}
+
+export function compileNodes(model: Model, nodes: readonly string[]): NodeRestore[] {
+  return nodes.map((node) => ({ node, ...renderRestore(compile(model, { node })) }));
+}
+
+function numbered(text: string): string {
+  return text
+    .split("\n")
+    .map((l, i) => `${String(i + 1).padStart(4)}  ${l}`)
+    .join("\n");
+}
+
+/** Reset both nodes, then load each node's compiled output with the real tools. */
+export async function loadNodes(topo: Topology, backend: Backend, restores: readonly NodeRestore[]): Promise<void> {
+  for (const r of restores) {
+    const netns = topo.node(r.node).netns;
+    await resetNode(netns, backend);
+    try {
+      await loadRestore(netns, backend, r);
+    } catch (err) {
+      if (!(err instanceof CommandError)) throw err;
+      throw new Error(
+        `loading the compiled output of ${r.node} failed (${backend.restore}):\n${err.message}\n` +
+          `--- ipset restore input ---\n${numbered(r.ipsets)}\n--- iptables restore input ---\n${numbered(r.iptables)}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Running one case on a topology: compile for both nodes, load, probe every step, and build a
+ * failure message that is enough to debug from: every step's expected/observed/difference
+ * matrices, the case's input files, and what was loaded into each node.
+ */
+import type { Backend } from "./backend.js";
+import type { CaseFamily, KernelCase } from "./case.js";
+import { caseSources, compileNodes, loadModel, loadNodes } from "./pipeline.js";
+import { describeStep, probeStep, type ProbeOptions, type StepOutcome } from "./probe.js";
+import { Reachability } from "./reachability.js";
+import type { Topology } from "./topology.js";
+
+export interface CaseReport {
+  readonly ok: boolean;
+  readonly steps: readonly StepOutcome[];
+  /** "TCP/80 (reason)" for every step that could not be probed here. */
+  readonly skipped: readonly string[];
+  /** The full failure message (empty when ok). */
+  readonly message: string;
+}
+
+export async function runCase(
+  topo: Topology,
+  backend: Backend,
+  family: CaseFamily,
+  kcase: KernelCase,
+  options: ProbeOptions,
+): Promise<CaseReport> {
+  const sources = caseSources(family, kcase);
+  const model = loadModel(sources);
+  const restores = compileNodes(model, family.nodes);
+  await loadNodes(topo, backend, restores);
+
+  // Steps are independent (different ports or protocols, fresh source ports), so they run at once.
+  const steps: StepOutcome[] = await Promise.all(
+    kcase.probes.map((probe) => {
+      const expected = new Reachability(kcase.pods, probe.defaultExpectation ?? true);
+      probe.expect?.(expected);
+      return probeStep(topo, { protocol: probe.protocol, port: probe.port }, expected, options);
+    }),
+  );
+  const skipped = steps.filter((s) => s.skipped !== undefined).map((s) => `${s.step.protocol}/${s.step.port} (${s.skipped})`);
+  const ok = steps.every((s) => s.mismatches.length === 0);
+  if (ok) return { ok, steps, skipped, message: "" };
+
+  const message = [
+    `kernel case "${kcase.name}" failed on iptables-${backend.name}`,
+    `pods: ${kcase.pods.map((k) => `${k}@${topo.pod(k).node}(${topo.pod(k).ip})`).join(" ")}`,
+    "",
+    ...steps.map(describeStep),
+    "",
+    ...sources.filter((s) => s.file !== "cluster.yaml").map((s) => `--- ${s.file} ---\n${s.text}`),
+    ...labelChanges(kcase),
+    ...restores.map((r) => `--- compiled for ${r.node}: ipsets ---\n${r.ipsets}--- compiled for ${r.node}: iptables ---\n${r.iptables}`),
+  ].join("\n");
+  return { ok, steps, skipped, message };
+}
+
+function labelChanges(kcase: KernelCase): string[] {
+  const out: string[] = [];
+  for (const [ns, labels] of Object.entries(kcase.namespaceLabels ?? {})) out.push(`--- namespace ${ns} gets labels ${JSON.stringify(labels)}`);
+  for (const [pod, labels] of Object.entries(kcase.podLabels ?? {})) out.push(`--- pod ${pod} gets labels ${JSON.stringify(labels)}`);
+  return out;
+}
