@@ -117,7 +117,7 @@ export class JsonLocator implements Locator {
       if (req.inner !== undefined && this.text[f.start] === '"') {
         const raw = this.text.slice(f.start, f.end);
         const start = f.start + 1 + rawIndexDouble(raw, req.inner);
-        return { file: this.file, start, end: start + Math.max(1, req.innerLength ?? 1) };
+        return { file: this.file, start, end: start + Math.max(0, req.innerLength ?? 1) };
       }
       return { file: this.file, start: f.start, end: f.end };
     });

@@ -72,7 +72,7 @@ export class YamlLocator implements Locator {
     if (!range) return this.span(undefined, 0);
     const start = range[0];
     const raw = this.text.slice(start, range[1]);
-    const at = (offset: number): Span => ({ file: this.file, start: offset, end: offset + Math.max(1, length) });
+    const at = (offset: number): Span => ({ file: this.file, start: offset, end: offset + Math.max(0, length) });
     const multiLine = raw.includes("\n") || raw.includes("\r");
     switch (node.type) {
       case "PLAIN":

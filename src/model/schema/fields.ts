@@ -81,7 +81,7 @@ export function selector(place: SelectorPlace) {
       parseSelector(text);
     } catch (e) {
       if (e instanceof SelectorSyntaxError) {
-        report(ctx, Codes.selectorSyntax, `invalid selector: ${e.message}`, { inner: e.offset, innerLength: 1, input: text });
+        report(ctx, Codes.selectorSyntax, `invalid selector: ${e.message}`, { inner: e.offset, innerLength: e.offset < text.length ? 1 : 0, input: text });
         return;
       }
       throw e;
