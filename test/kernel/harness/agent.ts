@@ -59,7 +59,13 @@ export function startAgent(netns: string, identity: string, ports: readonly numb
     });
     const lines = createInterface({ input: child.stdout });
     lines.on("line", (line) => {
-      const msg = JSON.parse(line) as { ready?: boolean; error?: string; id?: number } & ProbeResult;
+      let msg: { ready?: boolean; error?: string; id?: number } & ProbeResult;
+      try {
+        msg = JSON.parse(line) as typeof msg;
+      } catch {
+        stderr += `unexpected output: ${line}\n`;
+        return;
+      }
       if (msg.ready === true) {
         clearTimeout(timer);
         resolve(agent);
