@@ -170,9 +170,9 @@ export class Dataplane {
 
   private async readOnce(): Promise<KernelState> {
     const bins = await this.binaries();
-    const save = await this.runner(bins.iptablesSave, ["-t", "filter"]);
+    // Independent reads, so run them together.
+    const [save, sets] = await Promise.all([this.runner(bins.iptablesSave, ["-t", "filter"]), this.runner(bins.ipset, ["save"])]);
     if (save.exitCode !== 0) throw new StepError(toolFailure("read", bins.iptablesSave, save.exitCode, save.stderr, ""));
-    const sets = await this.runner(bins.ipset, ["save"]);
     if (sets.exitCode !== 0) throw new StepError(toolFailure("read", `${bins.ipset} save`, sets.exitCode, sets.stderr, ""));
     try {
       const ipVersion = this.ipVersion;

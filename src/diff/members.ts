@@ -22,10 +22,24 @@ export function normalizeMember(type: string, member: string): string {
 }
 
 export function normalizeMembers(type: string, members: readonly string[]): string[] {
-  return [...new Set(members.map((m) => normalizeMember(type, m)))].sort();
+  const out = members.map((m) => normalizeMember(type, m));
+  // Members usually arrive canonical and sorted; then the sort and dedupe are a single scan.
+  let sortedUnique = true;
+  for (let i = 1; i < out.length && sortedUnique; i++) sortedUnique = (out[i - 1] as string) < (out[i] as string);
+  return sortedUnique ? out : [...new Set(out)].sort();
 }
 
+const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
+
 function normalizeNet(m: string): string {
+  // Fast path for the common case (sets hold tens of thousands of pod addresses).
+  const v4 = V4.exec(m);
+  if (v4) {
+    const octets = [v4[1], v4[2], v4[3], v4[4]].map(Number) as [number, number, number, number];
+    const len = v4[5] === undefined ? 32 : Number(v4[5]);
+    const canonical = octets.every((o, i) => o <= 255 && String(o) === v4[i + 1]);
+    if (canonical && len === 32) return v4[5] === undefined ? `${m}/32` : m;
+  }
   const slash = m.indexOf("/");
   const addr = slash < 0 ? m : m.slice(0, slash);
   if (isIPv4(addr)) {

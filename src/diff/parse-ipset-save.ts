@@ -20,6 +20,9 @@ interface SetBuilder {
 export function parseIpsetSave(text: string, owned: (name: string) => boolean = () => true): KernelIpSet[] {
   const sets = new Map<string, SetBuilder>();
   const lines = text.split("\n");
+  let lastName = "";
+  let lastSet: SetBuilder | undefined;
+  let lastOwned = false;
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? "").replace(/\r$/, "").trim();
     const lineNo = i + 1;
@@ -44,11 +47,19 @@ export function parseIpsetSave(text: string, owned: (name: string) => boolean = 
       sets.set(create[1], { type: create[2], family, maxelem, options, members: new Set() });
       continue;
     }
-    const add = /^add (\S+) (.+)$/.exec(line);
-    if (add?.[1] && add[2]) {
-      const set = sets.get(add[1]);
-      if (!set) throw new SaveParseError("ipset save", lineNo, `member of set ${add[1]} before its "create" line`);
-      set.members.add(owned(add[1]) ? normalizeMember(set.type, add[2]) : add[2]);
+    // `add <name> <member...>`, split by hand: there can be hundreds of thousands of these.
+    const space = line.startsWith("add ") ? line.indexOf(" ", 4) : -1;
+    if (space > 4 && space < line.length - 1) {
+      const name = line.slice(4, space);
+      const member = line.slice(space + 1);
+      const set = name === lastName ? lastSet : sets.get(name);
+      if (!set) throw new SaveParseError("ipset save", lineNo, `member of set ${name} before its "create" line`);
+      if (name !== lastName) {
+        lastName = name;
+        lastSet = set;
+        lastOwned = owned(name);
+      }
+      set.members.add(lastOwned ? normalizeMember(set.type, member) : member);
       continue;
     }
     throw new SaveParseError("ipset save", lineNo, `expected a "create" or "add" line, got "${line}"`);

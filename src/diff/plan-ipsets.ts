@@ -91,8 +91,7 @@ function createLine(name: string, set: IpSet): string {
 function memberDelta(cur: KernelIpSet, name: string, members: readonly string[]): string[] {
   const want = new Set(members);
   const have = new Set(cur.members);
-  const out: string[] = [];
-  for (const m of [...cur.members].sort()) if (!want.has(m)) out.push(`del ${name} ${m} --exist`);
-  for (const m of members) if (!have.has(m)) out.push(`add ${name} ${m}`);
-  return out;
+  const removed = cur.members.filter((m) => !want.has(m)).sort();
+  const added = members.filter((m) => !have.has(m));
+  return [...removed.map((m) => `del ${name} ${m} --exist`), ...added.map((m) => `add ${name} ${m}`)];
 }
