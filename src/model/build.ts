@@ -301,14 +301,15 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     });
   }
   const endpointKeys = new Map<string, WorkloadEndpoint>();
+  const duplicateKeys = new Set<string>();
   for (const e of endpoints) {
     const prev = endpointKeys.get(e.key);
     if (prev) {
+      duplicateKeys.add(e.key);
       push(Codes.duplicateResource, `workload endpoint ${e.key} is defined twice (a Pod and a WorkloadEndpoint with the same namespace and name); neither is used`, e.origin?.span, prev.origin ? [{ message: "first defined here", span: prev.origin.span }] : undefined);
     }
     endpointKeys.set(e.key, e);
   }
-  const duplicateKeys = new Set(endpoints.filter((e, i) => endpoints.findIndex((x) => x.key === e.key) !== i).map((e) => e.key));
 
   // Host endpoints.
   const hostEndpoints: HostEndpoint[] = [];

@@ -64,7 +64,7 @@ export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: 
         const at = (p: Path): Path => [...raw.path, ...p];
         locate({ path: at([]) }, (s) => (spans.span = s));
         locate({ path: at(["metadata", "name"]) }, (s) => (spans.name = s));
-        locate({ path: at(["spec", "tier"]) }, (s) => (spans.tier = s));
+        if (raw.kind === "calico/NetworkPolicy" || raw.kind === "calico/GlobalNetworkPolicy") locate({ path: at(["spec", "tier"]) }, (s) => (spans.tier = s));
         for (const field of ["ingress", "egress"] as const) {
           const n = ruleCount(raw.value, field);
           for (let i = 0; i < n; i++) locate({ path: at(["spec", field, i]) }, (s) => spans[field].push(s));
@@ -75,7 +75,7 @@ export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: 
             input: result.data,
             span: spans.span as Span,
             nameSpan: spans.name as Span,
-            tierSpan: spans.tier as Span,
+            tierSpan: spans.tier ?? (spans.span as Span),
             ingressSpans: spans.ingress,
             egressSpans: spans.egress,
           } as AnyCollected),

@@ -200,7 +200,7 @@ export const hostEndpointSpec = z.strictObject({
 
 /** Calico metadata: name and namespace are read; labels are validated; the rest is ignored. */
 export function calicoMetadata(format: Parameters<typeof name>[0], namespaced: boolean) {
-  return z.looseObject({
+  return z.object({
     name: name(format),
     ...(namespaced ? { namespace: name("label").optional() } : {}),
     labels: labelMap.optional(),

@@ -107,30 +107,30 @@ export const networkPolicySpec = z.strictObject({
 export type K8sNetworkPolicySpecInput = z.infer<typeof networkPolicySpec>;
 
 export function k8sMetadata(namespaced: boolean, format: "subdomain" | "label") {
-  return z.looseObject({
+  return z.object({
     name: name(format),
     ...(namespaced ? { namespace: name("label").optional() } : {}),
     labels: labelMap.optional(),
   });
 }
 
-const containerPort = z.looseObject({
+const containerPort = z.object({
   name: z.string().optional(),
   containerPort: z.number().int().min(1).max(65535),
   protocol: z.enum(["TCP", "UDP", "SCTP"]).optional(),
 });
 
-export const podSpec = z.looseObject({
+export const podSpec = z.object({
   nodeName: z.string().optional(),
   hostNetwork: z.boolean().optional(),
   serviceAccountName: z.string().optional(),
   serviceAccount: z.string().optional(),
-  containers: z.array(z.looseObject({ ports: z.array(containerPort).optional() })).optional(),
+  containers: z.array(z.object({ ports: z.array(containerPort).optional() })).optional(),
 });
 
-export const podStatus = z.looseObject({
+export const podStatus = z.object({
   phase: z.string().optional(),
   podIP: ipAddress.optional(),
-  podIPs: z.array(z.looseObject({ ip: ipAddress })).optional(),
+  podIPs: z.array(z.object({ ip: ipAddress })).optional(),
 });
 

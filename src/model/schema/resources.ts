@@ -17,10 +17,10 @@ export const resourceSchemas = {
   "calico/GlobalNetworkSet": calicoObject(calico.calicoMetadata("subdomain", false), calico.networkSetSpec),
   "calico/WorkloadEndpoint": calicoObject(calico.calicoMetadata("subdomain", true), calico.workloadEndpointSpec),
   "calico/HostEndpoint": calicoObject(calico.calicoMetadata("subdomain", false), calico.hostEndpointSpec),
-  "k8s/NetworkPolicy": z.looseObject({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.networkPolicySpec.optional() }),
-  "k8s/Namespace": z.looseObject({ metadata: k8s.k8sMetadata(false, "label") }),
-  "k8s/ServiceAccount": z.looseObject({ metadata: k8s.k8sMetadata(true, "subdomain") }),
-  "k8s/Pod": z.looseObject({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.podSpec.optional(), status: k8s.podStatus.optional() }),
+  "k8s/NetworkPolicy": z.object({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.networkPolicySpec.optional() }),
+  "k8s/Namespace": z.object({ metadata: k8s.k8sMetadata(false, "label") }),
+  "k8s/ServiceAccount": z.object({ metadata: k8s.k8sMetadata(true, "subdomain") }),
+  "k8s/Pod": z.object({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.podSpec.optional(), status: k8s.podStatus.optional() }),
 } as const satisfies Record<ResourceKind, z.ZodType>;
 
 export type ResourceInput<K extends ResourceKind> = z.output<(typeof resourceSchemas)[K]>;
