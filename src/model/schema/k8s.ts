@@ -8,7 +8,7 @@ import { z } from "zod";
 import { Codes } from "../../diagnostics/codes.js";
 import { cidr, ipAddress, labelKeyProblem, labelMap, labelValueProblem, name, portNameProblem } from "./fields.js";
 import { describe, report } from "./issue.js";
-import { strictlyInside } from "../cidr.js";
+import { formatCidr, strictlyInside } from "../cidr.js";
 
 const requirement = z
   .strictObject({
@@ -92,7 +92,7 @@ const peer = z
     if (p.ipBlock) {
       const outer = p.ipBlock.cidr;
       (p.ipBlock.except ?? []).forEach((e, i) => {
-        if (!strictlyInside(e, outer)) report(ctx, Codes.exceptOutsideCidr, "except entry must be strictly inside cidr", { path: ["ipBlock", "except", i] });
+        if (!strictlyInside(e, outer)) report(ctx, Codes.exceptOutsideCidr, `except ${formatCidr(e)} is not strictly inside cidr ${formatCidr(outer)}: expected a smaller network within it`, { path: ["ipBlock", "except", i] });
       });
     }
   });
