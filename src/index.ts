@@ -3,7 +3,26 @@
  * public surface.
  */
 export type { Diagnostic, DiagnosticJson, Severity, SourceFile, Span } from "./diagnostics/types.js";
-export type * from "./model/types.js";
+export type {
+  Action,
+  Direction,
+  EntityRule,
+  HostEndpoint,
+  IcmpMatch,
+  Labels,
+  Model,
+  NamedPort,
+  NetworkSet,
+  Origin,
+  Policy,
+  PolicyKind,
+  Port,
+  Profile,
+  Protocol,
+  Rule,
+  Tier,
+  WorkloadEndpoint,
+} from "./model/index.js";
 export type { DataplaneState, Chain, IptRule, IpSet, IpSetType, KernelChainHooks, KernelChainName } from "./render/types.js";
 export { parseSelector, SelectorSyntaxError, formatSelectorError } from "./selector/index.js";
 export type { Selector } from "./selector/index.js";
