@@ -10,6 +10,8 @@
  *   protocols, ICMP, duplicates, tiers).
  * - `PC4xxx` notes: input that is accepted but deserves a word (skipped pods, staged policies,
  *   rules that are never evaluated).
+ * - `PC5xxx` compilation: a valid model that the per-node stages refuse to compile (raised by
+ *   `src/resolve/` inside a CompileError).
  * - `PC9xxx` the run itself (the diagnostic cap).
  */
 import type { Severity } from "./types.js";
@@ -67,6 +69,9 @@ export const Codes = {
   podNotEnforceable: code("PC4003", "notice", "pod without nodeName or IP: matched by selectors but contributes no rules or IPs"),
   rulesNeverEvaluated: code("PC4004", "warning", "rules for a direction the policy's types do not include"),
   namespaceMissing: code("PC4005", "notice", "pods refer to a namespace that is not defined"),
+
+  notSupported: code("PC5001", "error", "not supported yet: a host endpoint on the node, or an active preDNAT/doNotTrack/applyOnForward policy"),
+  duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),
 
   tooManyDiagnostics: code("PC9001", "notice", "more diagnostics than the cap; the rest are counted, not shown"),
 } as const satisfies Record<string, CodeInfo>;

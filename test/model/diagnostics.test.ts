@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { Codes } from "../../src/diagnostics/codes.js";
-import { calicoPolicy, diagsOf, k8sPolicy, type Where } from "./harness.js";
+import { compile, CompileError } from "../../src/render/index.js";
+import { calicoPolicy, diagsOf, k8sPolicy, load, where, type Where } from "./harness.js";
 
 const pod = (extra: string, meta = "") => `apiVersion: v1
 kind: Pod
@@ -98,13 +99,49 @@ const cases: [string, string, Where[], string?][] = [
   ["PC4005 namespace not defined (and PC4003: no IP)", pod("  nodeName: n\n"), [{ code: "PC4003", line: 4, column: 9 }, { code: "PC4005", line: 4, column: 9 }]],
 ];
 
+const wep = (name: string, iface: string) => `apiVersion: projectcalico.org/v3
+kind: WorkloadEndpoint
+metadata: {name: ${name}, namespace: default}
+spec: {node: node-1, interfaceName: ${iface}, ipNetworks: [10.0.0.${name.length}/32]}
+`;
+
+/**
+ * Codes the compiler raises (a CompileError from `compile`) for a model that loads cleanly:
+ * the input, and the exact {code, line, column} of every diagnostic on node-1.
+ */
+const compileCases: [string, string, Where[]][] = [
+  [
+    "PC5001 host endpoint on the node",
+    `${ns}apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: node-1-eth0}\nspec: {node: node-1, interfaceName: eth0}\n`,
+    [{ code: "PC5001", line: 6, column: 1 }],
+  ],
+  ["PC5002 two endpoints on one interface", `${ns}${wep("a", "cali1")}---\n${wep("bb", "cali1")}`, [{ code: "PC5002", line: 11, column: 1 }]],
+];
+
+function compileDiagsOf(text: string, file = "t.yaml"): Where[] {
+  const sources = [{ file, text }];
+  const loaded = load(text, file);
+  expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  try {
+    compile(loaded.model, { node: "node-1" });
+  } catch (e) {
+    if (e instanceof CompileError) return where(e.diagnostics, sources);
+    throw e;
+  }
+  return [];
+}
+
 describe("diagnostic codes", () => {
   it.each(cases)("%s", (_name, text, expected, file) => {
     expect(diagsOf(text, file)).toEqual(expected);
   });
 
+  it.each(compileCases)("%s", (_name, text, expected) => {
+    expect(compileDiagsOf(text)).toEqual(expected);
+  });
+
   it("has a case for every registered code except the cap (tested with the renderer)", () => {
-    const tested = new Set(cases.flatMap(([, , w]) => w.map((x) => x.code)));
+    const tested = new Set([...cases, ...compileCases].flatMap(([, , w]) => w.map((x) => x.code)));
     const untested = Object.values(Codes)
       .map((c) => c.code)
       .filter((c) => !tested.has(c) && c !== Codes.tooManyDiagnostics.code);
