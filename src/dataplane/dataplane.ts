@@ -4,10 +4,11 @@
  * Every apply reads the kernel first (other programs change it; Felix's "re-read before every
  * write", felix-dataplane.md §9.27), computes the minimal transaction with `diff`, runs it
  * (`ipset restore`, `iptables-restore --noflush --wait`, `ipset restore`), and then reads again
- * to verify. Any failure — lock contention beyond the wait, a rejected line, another writer
- * racing us, a verification mismatch — backs off (1, 2, 4 … ms, as Felix) and starts over from
- * a fresh read, so the retry never replays a stale transaction. The iptables step is atomic, so
- * a failure leaves the filter table as it was; ipset changes before it only add what the new
+ * to verify: the whole filter table, and the ipsets the transaction wrote (read.ts). Any
+ * failure — lock contention beyond the wait, a rejected line, another writer racing us, a
+ * verification mismatch — backs off (1, 2, 4 … ms, as Felix) and starts over from a fresh full
+ * read, so the retry never replays a stale transaction. The iptables step is atomic, so a
+ * failure leaves the filter table as it was; ipset changes before it only add what the new
  * rules need.
  */
 import { performance } from "node:perf_hooks";
@@ -15,16 +16,13 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { DataplaneState } from "../render/types.js";
 import { diff } from "../diff/diff.js";
 import type { HookMode, KernelState } from "../diff/kernel-state.js";
-import { isOwnedIpSet } from "../diff/kernel-state.js";
-import { parseIptablesSave } from "../diff/parse-iptables-save.js";
-import { parseIpsetSave } from "../diff/parse-ipset-save.js";
-import { SaveParseError } from "../diff/errors.js";
 import type { Backend, Transaction } from "../diff/transaction.js";
 import { isEmptyTransaction, transactionInputs, transactionSize } from "../diff/transaction.js";
 import { binariesFor, onPath, type BinaryOverrides, type Binaries } from "./binaries.js";
 import { detectBackend, type BackendDetection } from "./backend.js";
 import { execaRunner, type CommandRunner } from "./runner.js";
-import { DataplaneError, failingLine, type ApplyStep, type StepFailure } from "./errors.js";
+import { DataplaneError, StepError, toolFailure, type ApplyStep, type StepFailure } from "./errors.js";
+import { readAfterWrite, readKernel, type KernelRead, type ReadContext } from "./read.js";
 
 export interface DataplaneOptions {
   /** `auto` (default) detects the backend like Felix and kube-proxy. */
@@ -61,12 +59,6 @@ export interface ApplyResult {
   readonly durationMs: number;
 }
 
-class StepError extends Error {
-  constructor(readonly failure: StepFailure) {
-    super(failure.stderr);
-  }
-}
-
 export class Dataplane {
   private readonly options: DataplaneOptions;
   private readonly runner: CommandRunner;
@@ -100,17 +92,26 @@ export class Dataplane {
 
   /** The kernel's filter table and ipsets (retried 3 times, 100/200/400 ms, as Felix). */
   async read(): Promise<KernelState> {
+    const ctx = await this.readContext();
+    return (await this.retryRead(() => readKernel(ctx))).state;
+  }
+
+  private async retryRead(readOnce: () => Promise<KernelRead>): Promise<KernelRead> {
     let last: StepFailure | null = null;
     for (let attempt = 0; attempt < 4; attempt++) {
       if (attempt > 0) await this.sleep(100 * 2 ** (attempt - 1));
       try {
-        return await this.readOnce();
+        return await readOnce();
       } catch (e) {
         if (!(e instanceof StepError)) throw e;
         last = e.failure;
       }
     }
     throw new DataplaneError(last as StepFailure, 4);
+  }
+
+  private async readContext(): Promise<ReadContext> {
+    return { runner: this.runner, bins: await this.binaries(), ipVersion: this.ipVersion };
   }
 
   /** The transaction an apply would run now (read + diff), without running it. */
@@ -132,9 +133,23 @@ export class Dataplane {
     const failures: StepFailure[] = [];
     let backoff = this.options.initialBackoffMs ?? 1;
     let attempts = 0;
-    let lastWriteOk = false;
+    const options = { backend, hookMode };
+    // Set after a successful write: the state it was planned from, for the verifying read.
+    let verifying: { readonly before: KernelState; readonly tx: Transaction } | null = null;
     for (;;) {
-      const tx = diff(await this.read(), desired, { backend, hookMode });
+      const ctx = await this.readContext();
+      const check = verifying;
+      let read = await this.retryRead(() => (check ? readAfterWrite(ctx, check.before, check.tx, desired) : readKernel(ctx)));
+      let tx = diff(read.state, desired, options);
+      if (check && !isEmptyTransaction(tx)) {
+        failures.push(verifyFailure(tx));
+        // The verifying read may have covered only what was written: plan the repair from a full one.
+        if (!read.complete) {
+          read = await this.retryRead(() => readKernel(ctx));
+          tx = diff(read.state, desired, options);
+        }
+      }
+      verifying = null;
       if (isEmptyTransaction(tx)) {
         const sizes = written.map(transactionSize);
         return {
@@ -148,7 +163,6 @@ export class Dataplane {
           durationMs: Math.round((this.now() - started) * 10) / 10,
         };
       }
-      if (lastWriteOk) failures.push(verifyFailure(tx));
       if (failures.length > retries) throw new DataplaneError(failures[failures.length - 1] as StepFailure, attempts);
       // Every pass after the first follows a failure: back off, then retry from this fresh read.
       if (attempts > 0) {
@@ -159,32 +173,11 @@ export class Dataplane {
       try {
         await this.run(tx);
         written.push(tx);
-        lastWriteOk = true;
+        verifying = { before: read.state, tx };
       } catch (e) {
         if (!(e instanceof StepError)) throw e;
         failures.push(e.failure);
-        lastWriteOk = false;
       }
-    }
-  }
-
-  private async readOnce(): Promise<KernelState> {
-    const bins = await this.binaries();
-    // Independent reads, so run them together.
-    const [save, sets] = await Promise.all([this.runner(bins.iptablesSave, ["-t", "filter"]), this.runner(bins.ipset, ["save"])]);
-    if (save.exitCode !== 0) throw new StepError(toolFailure("read", bins.iptablesSave, save.exitCode, save.stderr, ""));
-    if (sets.exitCode !== 0) throw new StepError(toolFailure("read", `${bins.ipset} save`, sets.exitCode, sets.stderr, ""));
-    try {
-      const ipVersion = this.ipVersion;
-      return {
-        kind: "KernelState",
-        ipVersion,
-        chains: parseIptablesSave(save.stdout),
-        ipsets: parseIpsetSave(sets.stdout, (name) => isOwnedIpSet(name, ipVersion)),
-      };
-    } catch (e) {
-      if (e instanceof SaveParseError) throw new StepError(toolFailure("read", e.source, 0, e.message, ""));
-      throw e;
     }
   }
 
@@ -203,10 +196,6 @@ export class Dataplane {
       if (r.exitCode !== 0) throw new StepError(toolFailure(step, `${file} ${args[0]}`, r.exitCode, r.stderr, stdin));
     }
   }
-}
-
-function toolFailure(step: ApplyStep, tool: string, exitCode: number, stderr: string, input: string): StepFailure {
-  return { step, tool, exitCode, stderr: stderr.trim(), failingLine: failingLine(stderr, input) };
 }
 
 function verifyFailure(tx: Transaction): StepFailure {

@@ -39,3 +39,14 @@ export function failingLine(stderr: string, input: string): StepFailure["failing
   const text = input.split("\n")[n - 1];
   return text === undefined ? null : { number: n, text };
 }
+
+/** A failed step inside an apply; internal, caught by the retry loop (not exported). */
+export class StepError extends Error {
+  constructor(readonly failure: StepFailure) {
+    super(failure.stderr);
+  }
+}
+
+export function toolFailure(step: ApplyStep, tool: string, exitCode: number, stderr: string, input: string): StepFailure {
+  return { step, tool, exitCode, stderr: stderr.trim(), failingLine: failingLine(stderr, input) };
+}

@@ -12,7 +12,7 @@ export {
   OWNED_CHAIN_PREFIX,
 } from "./kernel-state.js";
 export type { Transaction, Backend } from "./transaction.js";
-export { isEmptyTransaction, transactionSize, transactionInputs, formatTransaction } from "./transaction.js";
+export { isEmptyTransaction, transactionSize, transactionInputs, transactionIpsets, formatTransaction } from "./transaction.js";
 export { parseIptablesSave, printIptablesSave } from "./parse-iptables-save.js";
 export { parseIpsetSave, printIpsetSave } from "./parse-ipset-save.js";
 export { normalizeMember, normalizeMembers } from "./members.js";

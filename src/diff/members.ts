@@ -6,8 +6,14 @@
 import { isIPv4, isIPv6 } from "node:net";
 
 export function normalizeMember(type: string, member: string): string {
+  if (type === "hash:net") {
+    // Fast path, no allocation: sets hold tens of thousands of already canonical pod addresses.
+    const n = member.length;
+    if (n > 3 && member.charCodeAt(n - 3) === SLASH && member.charCodeAt(n - 2) === 0x33 && member.charCodeAt(n - 1) === 0x32 && isDottedQuad(member, 0, n - 3)) return member;
+    if (isDottedQuad(member, 0, n)) return `${member}/32`;
+    return normalizeNet(member.trim());
+  }
   const m = member.trim();
-  if (type === "hash:net") return normalizeNet(m);
   if (type === "hash:ip,port") {
     const comma = m.indexOf(",");
     if (comma < 0) return m;
@@ -29,17 +35,81 @@ export function normalizeMembers(type: string, members: readonly string[]): stri
   return sortedUnique ? out : [...new Set(out)].sort();
 }
 
-const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/;
+/** A set's canonical members, deduplicated, in their given order, with a Set for lookups. */
+export interface CanonicalMembers {
+  readonly list: readonly string[];
+  readonly set: ReadonlySet<string>;
+}
+
+const canonicalCache = new WeakMap<readonly string[], { readonly type: string; readonly result: CanonicalMembers }>();
+
+/**
+ * Like normalizeMembers but unsorted, and remembered per members array: one apply diffs the same
+ * desired state several times (before writing, to verify, on retries), and sorting 100k members
+ * each time would cost more than the rest of the diff. The result depends only on the input.
+ */
+export function canonicalMembers(type: string, members: readonly string[]): CanonicalMembers {
+  const hit = canonicalCache.get(members);
+  if (hit?.type === type) return hit.result;
+  const set = new Set<string>();
+  const list: string[] = [];
+  for (const m of members) {
+    const c = normalizeMember(type, m);
+    if (set.has(c)) continue;
+    set.add(c);
+    list.push(c);
+  }
+  const result = { list, set };
+  canonicalCache.set(members, { type, result });
+  return result;
+}
+
+const memberSetCache = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/** `new Set(members)`, remembered per array (kernel states are read once and diffed twice). */
+export function memberSet(members: readonly string[]): ReadonlySet<string> {
+  let s = memberSetCache.get(members);
+  if (!s) memberSetCache.set(members, (s = new Set(members)));
+  return s;
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const ZERO = 0x30;
+
+/**
+ * Whether `text[start, end)` is an IPv4 address in canonical dotted-quad form: four decimal
+ * octets ≤ 255 without leading zeros. A character scan, because a regex per member is the
+ * largest cost of reading 100k-member sets.
+ */
+export function isDottedQuad(text: string, start: number, end: number): boolean {
+  let octets = 0;
+  let i = start;
+  while (i < end) {
+    const first = text.charCodeAt(i);
+    if (first < ZERO || first > ZERO + 9) return false;
+    let value = first - ZERO;
+    let digits = 1;
+    i++;
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === DOT) break;
+      if (c < ZERO || c > ZERO + 9 || digits === 3) return false;
+      value = value * 10 + (c - ZERO);
+      digits++;
+    }
+    if (value > 255 || (first === ZERO && digits > 1)) return false;
+    octets++;
+    if (i < end) {
+      // At a dot: another octet must follow.
+      i++;
+      if (i === end || octets === 4) return false;
+    }
+  }
+  return octets === 4;
+}
 
 function normalizeNet(m: string): string {
-  // Fast path for the common case (sets hold tens of thousands of pod addresses).
-  const v4 = V4.exec(m);
-  if (v4) {
-    const octets = [v4[1], v4[2], v4[3], v4[4]].map(Number) as [number, number, number, number];
-    const len = v4[5] === undefined ? 32 : Number(v4[5]);
-    const canonical = octets.every((o, i) => o <= 255 && String(o) === v4[i + 1]);
-    if (canonical && len === 32) return v4[5] === undefined ? `${m}/32` : m;
-  }
   const slash = m.indexOf("/");
   const addr = slash < 0 ? m : m.slice(0, slash);
   if (isIPv4(addr)) {

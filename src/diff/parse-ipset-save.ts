@@ -6,74 +6,115 @@
 import type { KernelIpSet } from "./kernel-state.js";
 import { compareByName } from "./kernel-state.js";
 import { SaveParseError } from "./errors.js";
-import { normalizeMember } from "./members.js";
+import { isDottedQuad, normalizeMember } from "./members.js";
 
 interface SetBuilder {
-  type: string;
-  family: "inet" | "inet6" | null;
-  maxelem: number | null;
-  options: string[];
-  members: Set<string>;
+  readonly name: string;
+  readonly type: string;
+  readonly family: "inet" | "inet6" | null;
+  readonly maxelem: number | null;
+  readonly options: string[];
+  readonly owned: boolean;
+  readonly members: string[];
 }
 
-/** `owned(name)` says which sets get canonical members (see isOwnedIpSet). */
+/**
+ * `owned(name)` says which sets get canonical members (see isOwnedIpSet).
+ *
+ * A line scanner rather than split-and-regex: a node's sets hold 100k+ members and this runs on
+ * every read. `add` lines are recognised in place (no per-line string, no regex), the set name
+ * is compared against the previous line's, and a canonical IPv4 host costs one slice.
+ */
 export function parseIpsetSave(text: string, owned: (name: string) => boolean = () => true): KernelIpSet[] {
   const sets = new Map<string, SetBuilder>();
-  const lines = text.split("\n");
-  let lastName = "";
-  let lastSet: SetBuilder | undefined;
-  let lastOwned = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] ?? "").replace(/\r$/, "").trim();
-    const lineNo = i + 1;
+  let last: SetBuilder | undefined;
+  let lineNo = 0;
+  for (let pos = 0; pos < text.length; ) {
+    const next = text.indexOf("\n", pos);
+    const end = next < 0 ? text.length : next;
+    const lineStart = pos;
+    pos = end + 1;
+    lineNo++;
+    // Fast path: `add <last set> <member>` with nothing to trim.
+    if (last && text.startsWith("add ", lineStart) && text.charCodeAt(end - 1) > SPACE) {
+      const nameStart = lineStart + 4;
+      const nameEnd = nameStart + last.name.length;
+      if (text.charCodeAt(nameEnd) === SPACE && nameEnd + 1 < end && text.startsWith(last.name, nameStart)) {
+        last.members.push(memberAt(last, text, nameEnd + 1, end));
+        continue;
+      }
+    }
+    const line = text.slice(lineStart, end).trim();
     if (line === "" || line.startsWith("#")) continue;
     const create = /^create (\S+) (\S+)(?: (.*))?$/.exec(line);
     if (create?.[1] && create[2]) {
-      const tokens = (create[3] ?? "").split(/\s+/).filter(Boolean);
-      let family: "inet" | "inet6" | null = null;
-      let maxelem: number | null = null;
-      const options: string[] = [];
-      for (let t = 0; t < tokens.length; t++) {
-        const tok = tokens[t] ?? "";
-        const next = tokens[t + 1];
-        if (tok === "family" && (next === "inet" || next === "inet6")) {
-          family = next;
-          t++;
-        } else if (tok === "maxelem" && next !== undefined && /^\d+$/.test(next)) {
-          maxelem = Number(next);
-          t++;
-        } else options.push(tok);
-      }
-      sets.set(create[1], { type: create[2], family, maxelem, options, members: new Set() });
+      last = createSet(create[1], create[2], create[3] ?? "", owned(create[1]));
+      sets.set(last.name, last);
       continue;
     }
-    // `add <name> <member...>`, split by hand: there can be hundreds of thousands of these.
+    // `add <name> <member...>` for another set than the previous line's.
     const space = line.startsWith("add ") ? line.indexOf(" ", 4) : -1;
     if (space > 4 && space < line.length - 1) {
       const name = line.slice(4, space);
-      const member = line.slice(space + 1);
-      const set = name === lastName ? lastSet : sets.get(name);
+      const set = sets.get(name);
       if (!set) throw new SaveParseError("ipset save", lineNo, `member of set ${name} before its "create" line`);
-      if (name !== lastName) {
-        lastName = name;
-        lastSet = set;
-        lastOwned = owned(name);
-      }
-      set.members.add(lastOwned ? normalizeMember(set.type, member) : member);
+      last = set;
+      set.members.push(memberAt(set, line, space + 1, line.length));
       continue;
     }
     throw new SaveParseError("ipset save", lineNo, `expected a "create" or "add" line, got "${line}"`);
   }
-  return [...sets.entries()]
-    .map(([name, s]) => ({
-      name,
+  return [...sets.values()]
+    .map((s) => ({
+      name: s.name,
       type: s.type,
       family: s.family,
       maxelem: s.maxelem,
       options: s.options,
-      members: [...s.members].sort(),
+      members: sortedUnique(s.members),
     }))
     .sort(compareByName);
+}
+
+const SPACE = 0x20;
+
+function createSet(name: string, type: string, rest: string, isOwned: boolean): SetBuilder {
+  const tokens = rest.split(/\s+/).filter(Boolean);
+  let family: "inet" | "inet6" | null = null;
+  let maxelem: number | null = null;
+  const options: string[] = [];
+  for (let t = 0; t < tokens.length; t++) {
+    const tok = tokens[t] ?? "";
+    const next = tokens[t + 1];
+    if (tok === "family" && (next === "inet" || next === "inet6")) {
+      family = next;
+      t++;
+    } else if (tok === "maxelem" && next !== undefined && /^\d+$/.test(next)) {
+      maxelem = Number(next);
+      t++;
+    } else options.push(tok);
+  }
+  return { name, type, family, maxelem, options, owned: isOwned, members: [] };
+}
+
+/** The member in `text[start, end)`: canonical for owned sets, as printed for foreign ones. */
+function memberAt(set: SetBuilder, text: string, start: number, end: number): string {
+  // `ipset save` prints hash:net hosts without `/32`; that is all a pod-address set holds.
+  if (set.owned && set.type === "hash:net" && isDottedQuad(text, start, end)) return `${text.slice(start, end)}/32`;
+  const member = text.slice(start, end);
+  return set.owned ? normalizeMember(set.type, member) : member;
+}
+
+/** Sorted and deduplicated (the kernel prints hash order; normalising can merge two forms). */
+function sortedUnique(members: string[]): string[] {
+  members.sort();
+  let n = 0;
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i] as string;
+    if (n === 0 || members[n - 1] !== m) members[n++] = m;
+  }
+  members.length = n;
+  return members;
 }
 
 /** `ipset save` text for sets (tests and tools). */

@@ -14,7 +14,7 @@
 import type { DataplaneState, IpSet } from "../render/types.js";
 import type { KernelIpSet, KernelState } from "./kernel-state.js";
 import { isOwnedIpSet } from "./kernel-state.js";
-import { normalizeMembers } from "./members.js";
+import { canonicalMembers, memberSet, type CanonicalMembers } from "./members.js";
 import { DiffError } from "./errors.js";
 
 export interface IpsetPlan {
@@ -54,23 +54,25 @@ export function planIpsets(
     if (!owned(set.name)) {
       throw new DiffError(`ipset ${set.name} does not start with ${desired.ipVersion === 4 ? "cali4" : "cali6"}, so policy-compile may not own it`);
     }
-    const members = normalizeMembers(set.type, set.members);
+    const want = canonicalMembers(set.type, set.members);
     const cur = currentSets.get(set.name);
+    // Only a set written whole needs its members sorted; a delta sorts just what changed.
+    const all = (): string[] => [...want.list].sort();
     if (!cur) {
-      before.push(createLine(set.name, set), ...members.map((m) => `add ${set.name} ${m}`));
+      before.push(createLine(set.name, set), ...all().map((m) => `add ${set.name} ${m}`));
     } else if (cur.type !== set.type) {
       if (setsInUseNow.has(set.name)) {
         throw new DiffError(
           `ipset ${set.name} is a ${cur.type} set in the kernel but must be ${set.type}; the kernel cannot swap sets of different types while rules use it`,
         );
       }
-      before.push(`destroy ${set.name}`, createLine(set.name, set), ...members.map((m) => `add ${set.name} ${m}`));
+      before.push(`destroy ${set.name}`, createLine(set.name, set), ...all().map((m) => `add ${set.name} ${m}`));
     } else if (cur.family !== set.family || cur.maxelem !== set.maxelem) {
       const temp = nextTemp();
-      before.push(createLine(temp, set), ...members.map((m) => `add ${temp} ${m}`), `swap ${set.name} ${temp}`);
+      before.push(createLine(temp, set), ...all().map((m) => `add ${temp} ${m}`), `swap ${set.name} ${temp}`);
       after.push(`destroy ${temp}`);
     } else {
-      before.push(...memberDelta(cur, set.name, members));
+      before.push(...memberDelta(cur, set.name, want));
     }
   }
   for (const cur of currentSets.values()) {
@@ -88,10 +90,14 @@ function createLine(name: string, set: IpSet): string {
   return `create ${name} ${set.type} family ${set.family} maxelem ${set.maxelem}`;
 }
 
-function memberDelta(cur: KernelIpSet, name: string, members: readonly string[]): string[] {
-  const want = new Set(members);
-  const have = new Set(cur.members);
-  const removed = cur.members.filter((m) => !want.has(m)).sort();
-  const added = members.filter((m) => !have.has(m));
+/**
+ * `del` the members the kernel has and `want` lacks, `add` the reverse: set lookups only, no
+ * sort of the (possibly 100k) unchanged members; an unchanged set costs one pass over `want`.
+ */
+function memberDelta(cur: KernelIpSet, name: string, want: CanonicalMembers): string[] {
+  const have = memberSet(cur.members);
+  const added = want.list.filter((m) => !have.has(m)).sort();
+  const kept = want.list.length - added.length;
+  const removed = kept === have.size ? [] : [...have].filter((m) => !want.set.has(m)).sort();
   return [...removed.map((m) => `del ${name} ${m} --exist`), ...added.map((m) => `add ${name} ${m}`)];
 }

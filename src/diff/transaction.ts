@@ -50,3 +50,17 @@ export function formatTransaction(tx: Transaction): string {
   for (const n of tx.notes) out.push(`# note: ${n}`);
   return `${out.join("\n")}\n`;
 }
+
+/** Names of the ipsets a transaction writes (creates, changes, swaps or destroys). */
+export function transactionIpsets(tx: Transaction): Set<string> {
+  const names = new Set<string>();
+  for (const line of [...tx.ipsetsBefore, ...tx.ipsetsAfter]) {
+    // `<command> <set> …`; only `swap <set> <set>` names two.
+    const start = line.indexOf(" ") + 1;
+    if (start === 0) continue;
+    const end = line.indexOf(" ", start);
+    names.add(end < 0 ? line.slice(start) : line.slice(start, end));
+    if (line.startsWith("swap ") && end > 0) names.add(line.slice(end + 1).split(" ")[0] as string);
+  }
+  return names;
+}
