@@ -58,9 +58,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** The kinds read for `apiVersion`; own keys only, so "__proto__" or "toString" is just unknown. */
+function kindsOf(apiVersion: string): readonly string[] | undefined {
+  return Object.hasOwn(resourceKinds, apiVersion) ? (resourceKinds as Record<string, readonly string[]>)[apiVersion] : undefined;
+}
+
 function kindOf(apiVersion: string, kind: string): ResourceKind | undefined {
   const group = apiVersion === "projectcalico.org/v3" ? "calico" : "k8s";
-  const known = (resourceKinds as Record<string, readonly string[]>)[apiVersion];
+  const known = kindsOf(apiVersion);
   return known?.includes(kind) ? (`${group}/${kind}` as ResourceKind) : undefined;
 }
 
@@ -99,7 +104,7 @@ export function splitResources(value: unknown, onResource: (r: RawResource) => v
       onResource({ kind: rk, value: v, path });
       return;
     }
-    const known = (resourceKinds as Record<string, readonly string[]>)[apiVersion];
+    const known = kindsOf(apiVersion);
     if (known) {
       const near = closest(kind, known);
       onProblem({ code: Codes.unknownKind, message: `unknown kind ${JSON.stringify(kind)} for apiVersion ${apiVersion}: expected one of ${known.join(", ")}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}`, path: typeof v.kind === "string" ? [...path, "kind"] : path });
