@@ -2,6 +2,10 @@
  * Per file: documents → resources → schema validation, with every problem and every origin
  * located in one batch per document (see paths.ts). The result is a list of valid, typed
  * resources with their spans, and the diagnostics.
+ *
+ * Pods, Namespaces and ServiceAccounts first try the fast path (schema/fast.ts), which returns
+ * what zod would for inputs it is sure about; everything else, and every invalid input, goes
+ * through the full zod schema, which words the diagnostics.
  */
 import type { z } from "zod";
 import { Codes } from "../diagnostics/codes.js";
@@ -9,6 +13,7 @@ import type { Diagnostic, SourceFile, Span } from "../diagnostics/types.js";
 import { forEachDocument } from "./documents.js";
 import type { Path, SpanRequest } from "./paths.js";
 import { splitResources, type ResourceKind } from "./resources.js";
+import { fastParse } from "./schema/fast.js";
 import { schemaProblems } from "./schema/issues.js";
 import { resourceSchemas, type ResourceInput } from "./schema/resources.js";
 
@@ -33,59 +38,72 @@ function ruleCount(input: unknown, field: "ingress" | "egress"): number {
   return Array.isArray(list) ? list.length : 0;
 }
 
+/**
+ * What to do with the spans of one document, in the order things were found: a problem takes one
+ * span (request `at`); a valid resource takes its own span, its name's, its tier's (policies
+ * only) and one per ingress and egress rule, in that order from request `at`.
+ */
+type Task =
+  | { readonly type: "problem"; readonly code: string; readonly severity: Diagnostic["severity"]; readonly message: string; readonly at: number }
+  | { readonly type: "resource"; readonly kind: ResourceKind; readonly input: unknown; readonly at: number; readonly tier: boolean; readonly ingress: number; readonly egress: number };
+
+const tiered: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy"]);
+
 export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: AnyCollected[]): void {
   forEachDocument(source, diagnostics, (doc) => {
     const requests: SpanRequest[] = [];
-    const apply: ((span: Span) => void)[] = [];
-    const locate = (req: SpanRequest, then: (span: Span) => void): void => {
-      requests.push(req);
-      apply.push(then);
-    };
+    const tasks: Task[] = [];
     const problem = (code: (typeof Codes)[keyof typeof Codes], severity: Diagnostic["severity"], message: string, req: SpanRequest): void => {
-      locate(req, (span) => diagnostics.push({ code: code.code, severity, message, span }));
+      tasks.push({ type: "problem", code: code.code, severity, message, at: requests.length });
+      requests.push(req);
     };
 
     splitResources(
       doc.value,
       (raw) => {
-        const schema = resourceSchemas[raw.kind] as z.ZodType;
-        const result = schema.safeParse(raw.value, { reportInput: true });
-        if (!result.success) {
-          for (const p of schemaProblems(schema, result.error.issues)) {
-            problem(p.code, p.severity, p.message, {
-              path: [...raw.path, ...p.path],
-              ...(p.part ? { part: p.part } : {}),
-              ...(p.inner !== undefined ? { inner: p.inner, innerLength: p.innerLength ?? 1 } : {}),
-            });
+        let input: unknown = fastParse(raw.kind, raw.value);
+        if (input === undefined) {
+          const schema = resourceSchemas[raw.kind] as z.ZodType;
+          const result = schema.safeParse(raw.value, { reportInput: true });
+          if (!result.success) {
+            for (const p of schemaProblems(schema, result.error.issues)) {
+              problem(p.code, p.severity, p.message, {
+                path: [...raw.path, ...p.path],
+                ...(p.part ? { part: p.part } : {}),
+                ...(p.inner !== undefined ? { inner: p.inner, innerLength: p.innerLength ?? 1 } : {}),
+              });
+            }
+            return;
           }
-          return;
+          input = result.data;
         }
-        const spans: { span?: Span; name?: Span; tier?: Span; ingress: Span[]; egress: Span[] } = { ingress: [], egress: [] };
-        const at = (p: Path): Path => [...raw.path, ...p];
-        locate({ path: at([]) }, (s) => (spans.span = s));
-        locate({ path: at(["metadata", "name"]) }, (s) => (spans.name = s));
-        if (raw.kind === "calico/NetworkPolicy" || raw.kind === "calico/GlobalNetworkPolicy") locate({ path: at(["spec", "tier"]) }, (s) => (spans.tier = s));
-        for (const field of ["ingress", "egress"] as const) {
-          const n = ruleCount(raw.value, field);
-          for (let i = 0; i < n; i++) locate({ path: at(["spec", field, i]) }, (s) => spans[field].push(s));
-        }
-        locate({ path: at([]) }, () =>
-          out.push({
-            kind: raw.kind,
-            input: result.data,
-            span: spans.span as Span,
-            nameSpan: spans.name as Span,
-            tierSpan: spans.tier ?? (spans.span as Span),
-            ingressSpans: spans.ingress,
-            egressSpans: spans.egress,
-          } as AnyCollected),
-        );
+        const at = (p: Path): Path => (raw.path.length === 0 ? p : [...raw.path, ...p]);
+        const tier = tiered.has(raw.kind);
+        const ingress = ruleCount(raw.value, "ingress");
+        const egress = ruleCount(raw.value, "egress");
+        tasks.push({ type: "resource", kind: raw.kind, input, at: requests.length, tier, ingress, egress });
+        requests.push({ path: raw.path }, { path: at(["metadata", "name"]) });
+        if (tier) requests.push({ path: at(["spec", "tier"]) });
+        for (let i = 0; i < ingress; i++) requests.push({ path: at(["spec", "ingress", i]) });
+        for (let i = 0; i < egress; i++) requests.push({ path: at(["spec", "egress", i]) });
       },
       (p) => problem(p.code, p.code.severity, p.message, { path: p.path, ...(p.part ? { part: p.part } : {}) }),
     );
 
     if (requests.length === 0) return;
     const spans = doc.locator.resolve(requests);
-    spans.forEach((span, i) => apply[i]?.(span));
+    for (const t of tasks) {
+      if (t.type === "problem") {
+        diagnostics.push({ code: t.code, severity: t.severity, message: t.message, span: spans[t.at] as Span });
+        continue;
+      }
+      let i = t.at;
+      const span = spans[i++] as Span;
+      const nameSpan = spans[i++] as Span;
+      const tierSpan = t.tier ? (spans[i++] as Span) : span;
+      const ingressSpans = spans.slice(i, i + t.ingress);
+      const egressSpans = spans.slice(i + t.ingress, i + t.ingress + t.egress);
+      out.push({ kind: t.kind, input: t.input, span, nameSpan, tierSpan, ingressSpans, egressSpans } as AnyCollected);
+    }
   });
 }
