@@ -8,21 +8,28 @@ import type { Span } from "../diagnostics/types.js";
 import { rawIndexDouble } from "./locate-yaml.js";
 import type { Locator, SpanRequest } from "./paths.js";
 
+/**
+ * The requested paths as a tree. Each node remembers where its path was first found in the text;
+ * a request resolves to the deepest node along its path that was found. (With duplicate keys,
+ * which JSON.parse resolves to the last, positions come from the first occurrence that has the
+ * path, as they always have.)
+ */
 interface Trie {
-  readonly children: Map<string, Trie>;
-  /** Indices of requests that end here. */
-  readonly here: number[];
+  /** Created only for nodes that have children; keys are object keys or array indices as text. */
+  children: Map<string, Trie> | undefined;
+  /** Where this path was first found. */
+  found: Found | undefined;
 }
 
 interface Found {
-  keyStart: number;
-  keyEnd: number;
-  start: number;
+  readonly keyStart: number;
+  readonly keyEnd: number;
+  readonly start: number;
   end: number;
 }
 
 function newTrie(): Trie {
-  return { children: new Map(), here: [] };
+  return { children: undefined, found: undefined };
 }
 
 export class JsonLocator implements Locator {
@@ -33,100 +40,134 @@ export class JsonLocator implements Locator {
 
   resolve(requests: readonly SpanRequest[]): Span[] {
     const root = newTrie();
-    requests.forEach((req, i) => {
+    for (const req of requests) {
       let t = root;
       for (const seg of req.path) {
-        const k = String(seg);
-        let c = t.children.get(k);
-        if (!c) {
+        const k = typeof seg === "number" ? String(seg) : seg;
+        let children = t.children;
+        if (children === undefined) t.children = children = new Map();
+        let c = children.get(k);
+        if (c === undefined) {
           c = newTrie();
-          t.children.set(k, c);
+          children.set(k, c);
         }
         t = c;
       }
-      t.here.push(i);
-    });
-    // For each request, the deepest node found along its path.
-    const best: (Found | undefined)[] = new Array(requests.length);
-    const depth: number[] = new Array(requests.length).fill(-1);
+    }
     const scanner = new Scanner(this.text);
     scanner.skipWs();
     const rootFound: Found = { keyStart: -1, keyEnd: -1, start: scanner.pos, end: scanner.pos };
-    const visit = (t: Trie, level: number, found: Found, below: (t: Trie) => void): void => {
-      // Every request in this subtree has at least this node as its best match so far.
-      const mark = (n: Trie): void => {
-        for (const i of n.here) if (depth[i]! < level) ((best[i] = found), (depth[i] = level));
-        for (const c of n.children.values()) mark(c);
-      };
-      mark(t);
-      below(t);
-    };
-    const scanValue = (t: Trie | undefined, level: number, found: Found): void => {
-      if (!t) {
-        scanner.skipValue();
-        found.end = scanner.pos;
-        return;
-      }
-      const c = this.text[scanner.pos];
-      if (c === "{") {
-        scanner.pos++;
-        scanner.skipWs();
-        if (this.text[scanner.pos] === "}") scanner.pos++;
-        else
-          for (;;) {
-            scanner.skipWs();
-            const keyStart = scanner.pos;
-            const key = scanner.readString();
-            const keyEnd = scanner.pos;
-            scanner.skipWs();
-            scanner.pos++; // ':'
-            scanner.skipWs();
-            const child = t.children.get(key);
-            const f: Found = { keyStart, keyEnd, start: scanner.pos, end: scanner.pos };
-            if (child) visit(child, level + 1, f, (n) => scanValue(n, level + 1, f));
-            else scanValue(undefined, level + 1, f);
-            scanner.skipWs();
-            if (this.text[scanner.pos++] !== ",") break;
-          }
-      } else if (c === "[") {
-        scanner.pos++;
-        scanner.skipWs();
-        if (this.text[scanner.pos] === "]") scanner.pos++;
-        else
-          for (let index = 0; ; index++) {
-            scanner.skipWs();
-            const child = t.children.get(String(index));
-            const f: Found = { keyStart: -1, keyEnd: -1, start: scanner.pos, end: scanner.pos };
-            if (child) visit(child, level + 1, f, (n) => scanValue(n, level + 1, f));
-            else scanValue(undefined, level + 1, f);
-            scanner.skipWs();
-            if (this.text[scanner.pos++] !== ",") break;
-          }
-      } else scanner.skipValue();
-      found.end = scanner.pos;
-    };
-    visit(root, 0, rootFound, (n) => scanValue(n, 0, rootFound));
+    root.found = rootFound;
+    scanner.scanValue(root, rootFound);
 
-    return requests.map((req, i) => {
-      const f = best[i] ?? rootFound;
-      const exact = depth[i] === req.path.length;
-      if (!exact || req.part === "key") {
-        if (f.keyStart >= 0) return { file: this.file, start: f.keyStart, end: f.keyEnd };
-        return { file: this.file, start: f.start, end: f.end };
+    const spans: Span[] = new Array(requests.length);
+    for (let i = 0; i < requests.length; i++) {
+      const req = requests[i] as SpanRequest;
+      // The deepest node found along the path.
+      let f = rootFound;
+      let depth = 0;
+      let t: Trie | undefined = root;
+      for (let d = 0; d < req.path.length; d++) {
+        const seg = req.path[d] as string | number;
+        t = t.children?.get(typeof seg === "number" ? String(seg) : seg);
+        if (t === undefined) break;
+        if (t.found !== undefined) {
+          f = t.found;
+          depth = d + 1;
+        }
       }
-      if (req.inner !== undefined && this.text[f.start] === '"') {
-        const raw = this.text.slice(f.start, f.end);
-        const start = f.start + 1 + rawIndexDouble(raw, req.inner);
-        return { file: this.file, start, end: start + Math.max(0, req.innerLength ?? 1) };
-      }
+      spans[i] = this.span(req, f, depth === req.path.length);
+    }
+    return spans;
+  }
+
+  private span(req: SpanRequest, f: Found, exact: boolean): Span {
+    if (!exact || req.part === "key") {
+      if (f.keyStart >= 0) return { file: this.file, start: f.keyStart, end: f.keyEnd };
       return { file: this.file, start: f.start, end: f.end };
-    });
+    }
+    if (req.inner !== undefined && this.text[f.start] === '"') {
+      const raw = this.text.slice(f.start, f.end);
+      const start = f.start + 1 + rawIndexDouble(raw, req.inner);
+      return { file: this.file, start, end: start + Math.max(0, req.innerLength ?? 1) };
+    }
+    return { file: this.file, start: f.start, end: f.end };
   }
 }
 
 class Scanner {
   pos = 0;
   constructor(private readonly text: string) {}
+
+  /**
+   * Scans the value at `pos` (whose node is `t`, found at `found`), descending only into the
+   * children some request needs, and records where each of them is first found.
+   */
+  scanValue(t: Trie, found: Found): void {
+    const children = t.children;
+    const text = this.text;
+    if (children === undefined) {
+      this.skipValue();
+      found.end = this.pos;
+      return;
+    }
+    const c = text.charCodeAt(this.pos);
+    if (c === 123 /* { */) {
+      this.pos++;
+      this.skipWs();
+      if (text.charCodeAt(this.pos) === 125) this.pos++;
+      else
+        for (;;) {
+          this.skipWs();
+          const keyStart = this.pos;
+          const child = this.childForKey(children);
+          const keyEnd = this.pos;
+          this.skipWs();
+          this.pos++; // ':'
+          this.skipWs();
+          this.scanChild(child, keyStart, keyEnd);
+          this.skipWs();
+          if (text.charCodeAt(this.pos++) !== 44 /* , */) break;
+        }
+    } else if (c === 91 /* [ */) {
+      this.pos++;
+      this.skipWs();
+      if (text.charCodeAt(this.pos) === 93) this.pos++;
+      else
+        for (let index = 0; ; index++) {
+          this.skipWs();
+          this.scanChild(children.get(String(index)), -1, -1);
+          this.skipWs();
+          if (text.charCodeAt(this.pos++) !== 44 /* , */) break;
+        }
+    } else this.skipValue();
+    found.end = this.pos;
+  }
+
+  private scanChild(child: Trie | undefined, keyStart: number, keyEnd: number): void {
+    if (child === undefined) {
+      this.skipValue();
+      return;
+    }
+    const f: Found = { keyStart, keyEnd, start: this.pos, end: this.pos };
+    if (child.found === undefined) child.found = f;
+    this.scanValue(child, f);
+  }
+
+  /** Reads the key string at `pos` and returns the child it names, without slicing plain keys. */
+  private childForKey(children: Map<string, Trie>): Trie | undefined {
+    const start = this.pos;
+    this.skipString();
+    const length = this.pos - start - 2;
+    const text = this.text;
+    let escaped = false;
+    for (let i = start + 1; i < this.pos - 1; i++) if (text.charCodeAt(i) === 92 /* \\ */) escaped = true;
+    if (escaped || children.size > 8) return children.get(escaped ? (JSON.parse(text.slice(start, this.pos)) as string) : text.slice(start + 1, this.pos - 1));
+    for (const [key, child] of children) {
+      if (key.length === length && text.startsWith(key, start + 1)) return child;
+    }
+    return undefined;
+  }
 
   skipWs(): void {
     const t = this.text;
@@ -135,14 +176,6 @@ class Scanner {
       if (c === 32 || c === 10 || c === 13 || c === 9) this.pos++;
       else break;
     }
-  }
-
-  /** Reads a string token starting at `pos` (which must be a quote) and returns its value. */
-  readString(): string {
-    const start = this.pos;
-    this.skipString();
-    const raw = this.text.slice(start, this.pos);
-    return raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
   }
 
   skipString(): void {
