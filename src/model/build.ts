@@ -8,7 +8,7 @@ import { formatCidr, type Cidr } from "./cidr.js";
 import type { AnyCollected, Collected } from "./collect.js";
 import { calicoDefaultTypes, calicoRule } from "./normalize/calico-rules.js";
 import {
-  effectiveLabels,
+  EffectiveLabels,
   namespaceProfile,
   NAMESPACE_LABEL,
   ORCHESTRATOR_LABEL,
@@ -41,6 +41,7 @@ function compareCidrs(a: Cidr, b: Cidr): number {
 }
 
 function sortedCidrs(list: readonly Cidr[]): string[] {
+  if (list.length === 1) return [formatCidr(list[0] as Cidr)];
   return [...new Set([...list].sort(compareCidrs).map(formatCidr))];
 }
 
@@ -73,20 +74,24 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
   };
 
   // Duplicates: same kind, namespace and name. Every copy is left out of the model.
-  const seen = new Map<string, AnyCollected[]>();
+  const seen = new Map<string, AnyCollected | AnyCollected[]>();
   for (const c of collected) {
     const key = `${c.kind}\u0000${namespaced.has(c.kind) ? metaNamespace(c) : ""}\u0000${metaName(c)}`;
-    const list = seen.get(key) ?? [];
-    list.push(c);
-    seen.set(key, list);
+    const prev = seen.get(key);
+    if (prev === undefined) seen.set(key, c);
+    else if (Array.isArray(prev)) prev.push(c);
+    else seen.set(key, [prev, c]);
   }
-  const unique: AnyCollected[] = [];
-  for (const list of seen.values()) {
-    if (list.length === 1) {
-      unique.push(list[0] as AnyCollected);
+  // The unique resources by kind, in input order.
+  const byKind = new Map<ResourceKind, AnyCollected[]>();
+  for (const entry of seen.values()) {
+    if (!Array.isArray(entry)) {
+      const list = byKind.get(entry.kind);
+      if (list === undefined) byKind.set(entry.kind, [entry]);
+      else list.push(entry);
       continue;
     }
-    const sorted = [...list].sort((a, b) => byString(a.nameSpan.file, b.nameSpan.file) || a.nameSpan.start - b.nameSpan.start);
+    const sorted = [...entry].sort((a, b) => byString(a.nameSpan.file, b.nameSpan.file) || a.nameSpan.start - b.nameSpan.start);
     const first = sorted[0] as AnyCollected;
     const ns = namespaced.has(first.kind) ? ` in namespace ${JSON.stringify(metaNamespace(first))}` : "";
     for (const dup of sorted.slice(1)) {
@@ -95,7 +100,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       ]);
     }
   }
-  const of = <K extends ResourceKind>(kind: K): Collected<K>[] => unique.filter((c): c is Extract<AnyCollected, { kind: K }> => c.kind === kind) as unknown as Collected<K>[];
+  const of = <K extends ResourceKind>(kind: K): Collected<K>[] => (byKind.get(kind) ?? []) as unknown as Collected<K>[];
 
   // Tiers.
   const tiers = new Map<string, Tier>([["default", { kind: "Tier", name: "default", order: 1_000_000, defaultAction: "Deny" }]]);
@@ -234,6 +239,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     if (!profiles.has(`kns.${ns}`)) addProfile(namespaceProfile(ns, {}), undefined);
   }
   const profileLabels = new Map<string, Labels>([...profiles].map(([n, p]) => [n, p.labelsToApply]));
+  const labeler = new EffectiveLabels(profileLabels);
   for (const p of pods) {
     const ns = metaNamespace(p) as string;
     const status = p.input.status;
@@ -261,7 +267,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
           ports,
           origin: { span: p.span },
         },
-        profileLabels,
+        labeler,
       ),
     );
   }
@@ -293,7 +299,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       ...(spec.node !== undefined ? { node: spec.node } : {}),
       interfaceName,
       ipNetworks: sortedCidrs(spec.ipNetworks ?? []),
-      labels: effectiveLabels(w.input.metadata.labels ?? {}, automatic, profilesOf, profileLabels),
+      labels: labeler.of(w.input.metadata.labels ?? {}, automatic, profilesOf),
       profiles: profilesOf,
       ports: sortNamedPorts((spec.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol.toLowerCase() as NamedPort["protocol"], port: p.port }))),
       ...(spec.serviceAccountName ? { serviceAccount: spec.serviceAccountName } : {}),
@@ -330,7 +336,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       node: spec.node,
       ...(spec.interfaceName ? { interfaceName: spec.interfaceName } : {}),
       expectedIPs: [...new Set([...(spec.expectedIPs ?? [])].sort(compareCidrs).map((c) => formatCidr(c).replace(/\/(32|128)$/, "")))],
-      labels: effectiveLabels(h.input.metadata.labels ?? {}, {}, profilesOf, profileLabels),
+      labels: labeler.of(h.input.metadata.labels ?? {}, {}, profilesOf),
       profiles: profilesOf,
       ports: sortNamedPorts((spec.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol.toLowerCase() as NamedPort["protocol"], port: p.port }))),
       origin: { span: h.span },

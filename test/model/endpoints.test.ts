@@ -1,6 +1,7 @@
 /** Namespaces, ServiceAccounts and Pods → profiles and workload endpoints. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { podInterfaceName } from "../../src/model/normalize/endpoints.js";
+import { EffectiveLabels, podInterfaceName, sortLabels } from "../../src/model/normalize/endpoints.js";
 import type { Model } from "../../src/model/types.js";
 import { load, withoutOrigins } from "./harness.js";
 
@@ -130,5 +131,33 @@ describe("pods and namespaces", () => {
     const r = load("apiVersion: v1\nkind: Namespace\nmetadata: {name: x, uid: abc, annotations: {a: b}}\nspec: {finalizers: [kubernetes]}\nstatus: {phase: Active}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x, uid: u, ownerReferences: [{kind: ReplicaSet}]}\nspec:\n  nodeName: n\n  volumes: [{name: v}]\n  containers: [{name: c, image: i, env: [{name: A, value: b}], resources: {limits: {cpu: 1}}}]\nstatus:\n  podIP: 10.0.0.1\n  conditions: [{type: Ready}]\n");
     expect(r.diagnostics).toEqual([]);
     expect(r.model.endpoints).toHaveLength(1);
+  });
+});
+
+describe("effective labels", () => {
+  // The definition: profile labels (earlier profiles win), then own labels, then automatic ones, sorted by key.
+  const definition = (own: Record<string, string>, automatic: Record<string, string>, profiles: readonly string[], profileLabels: ReadonlyMap<string, Record<string, string>>) => {
+    const out: Record<string, string> = {};
+    for (const p of [...profiles].reverse()) Object.assign(out, profileLabels.get(p) ?? {});
+    return sortLabels(Object.assign(out, own, automatic));
+  };
+  const key = fc.constantFrom("app", "tier", "a/b", "pcns.team", "projectcalico.org/namespace", "1", "10", "2", "Z", "z", "toString", "constructor");
+  const labels = fc.dictionary(key, fc.constantFrom("x", "y", ""), { maxKeys: 5 });
+  const profileNames = ["kns.a", "ksa.a.default", "p"];
+
+  it("merging into the cached, sorted profile labels gives exactly the sorted merge, in key order", () => {
+    fc.assert(
+      fc.property(fc.tuple(labels, labels, labels), labels, labels, fc.array(fc.constantFrom(...profileNames, "missing"), { maxLength: 3 }), fc.nat(3), (applied, own, automatic, profiles, calls) => {
+        const profileLabels = new Map(profileNames.map((n, i) => [n, applied[i] as Record<string, string>]));
+        const cached = new EffectiveLabels(profileLabels);
+        for (let i = 0; i <= calls; i++) {
+          const got = cached.of(own, automatic, profiles);
+          const want = definition(own, automatic, profiles, profileLabels);
+          expect(got).toStrictEqual(want);
+          expect(Object.keys(got)).toEqual(Object.keys(want));
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

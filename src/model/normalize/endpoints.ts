@@ -52,10 +52,58 @@ export function serviceAccountProfile(ns: string, sa: string, labels: Labels, or
  * labels, overridden by the automatic `projectcalico.org/*` labels.
  */
 export function effectiveLabels(own: Labels, automatic: Labels, profiles: readonly string[], profileLabels: ReadonlyMap<string, Labels>): Labels {
-  const out: Record<string, string> = {};
-  for (const p of [...profiles].reverse()) Object.assign(out, profileLabels.get(p) ?? {});
-  Object.assign(out, own, automatic);
-  return sortLabels(out);
+  return new EffectiveLabels(profileLabels).of(own, automatic, profiles);
+}
+
+type Entries = readonly (readonly [string, string])[];
+
+function byKey(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * effectiveLabels for many endpoints. A cluster has far fewer profile lists than endpoints (one
+ * per namespace and service account), so the profiles' labels are merged and sorted once per
+ * list; each endpoint then merges its few own and automatic labels into that sorted list instead
+ * of sorting everything again. The result is the same object sortLabels would build.
+ */
+export class EffectiveLabels {
+  private readonly merged = new Map<string, Entries>();
+
+  constructor(private readonly profileLabels: ReadonlyMap<string, Labels>) {}
+
+  of(own: Labels, automatic: Labels, profiles: readonly string[]): Labels {
+    const key = JSON.stringify(profiles);
+    let base = this.merged.get(key);
+    if (base === undefined) {
+      const out: Record<string, string> = {};
+      for (let i = profiles.length - 1; i >= 0; i--) Object.assign(out, this.profileLabels.get(profiles[i] as string) ?? {});
+      base = Object.entries(out).sort(([a], [b]) => byKey(a, b));
+      this.merged.set(key, base);
+    }
+    const over: Record<string, string> = {};
+    Object.assign(over, own, automatic);
+    const overKeys = Object.keys(over);
+    // `result[k] = v` must not meet the __proto__ setter; sortLabels' fromEntries never does.
+    if (overKeys.includes("__proto__")) return sortLabels(Object.assign(Object.fromEntries(base), over));
+    overKeys.sort(byKey);
+    const result: Record<string, string> = {};
+    let i = 0;
+    let j = 0;
+    while (i < base.length || j < overKeys.length) {
+      const b = base[i];
+      const k = overKeys[j];
+      if (k === undefined || (b !== undefined && b[0] < k)) {
+        result[(b as Entries[number])[0]] = (b as Entries[number])[1];
+        i++;
+      } else {
+        if (b !== undefined && b[0] === k) i++;
+        result[k] = over[k] as string;
+        j++;
+      }
+    }
+    return result;
+  }
 }
 
 export function sortNamedPorts(ports: readonly NamedPort[]): NamedPort[] {
@@ -73,9 +121,13 @@ export interface PodInput {
   readonly origin?: WorkloadEndpoint["origin"];
 }
 
-export function podEndpoint(pod: PodInput, profileLabels: ReadonlyMap<string, Labels>): WorkloadEndpoint {
+function reserved(key: string): boolean {
+  return key.startsWith("pcns.") || key.startsWith("pcsa.");
+}
+
+export function podEndpoint(pod: PodInput, labels: EffectiveLabels): WorkloadEndpoint {
   // The syncer drops pcns./pcsa. labels a pod sets itself: only profiles may set them.
-  const own = Object.fromEntries(Object.entries(pod.labels).filter(([k]) => !k.startsWith("pcns.") && !k.startsWith("pcsa.")));
+  const own = Object.keys(pod.labels).some(reserved) ? Object.fromEntries(Object.entries(pod.labels).filter(([k]) => !reserved(k))) : pod.labels;
   const profiles = [`kns.${pod.namespace}`, `ksa.${pod.namespace}.${pod.serviceAccount}`];
   const automatic = { [NAMESPACE_LABEL]: pod.namespace, [ORCHESTRATOR_LABEL]: "k8s", [SERVICE_ACCOUNT_LABEL]: pod.serviceAccount };
   return {
@@ -86,7 +138,7 @@ export function podEndpoint(pod: PodInput, profileLabels: ReadonlyMap<string, La
     ...(pod.node !== undefined ? { node: pod.node } : {}),
     interfaceName: podInterfaceName(pod.namespace, pod.name),
     ipNetworks: pod.ipNetworks,
-    labels: effectiveLabels(own, automatic, profiles, profileLabels),
+    labels: labels.of(own, automatic, profiles),
     profiles,
     ports: sortNamedPorts(pod.ports),
     serviceAccount: pod.serviceAccount,
