@@ -10,12 +10,19 @@
  *   set costs more than the rest of an apply together, while a new pod touches a handful of sets.
  *   When the written sets hold most members anyway (a first apply), one `ipset save` is cheaper
  *   than many calls, and the read is a full one.
+ * - `readWithCache` (opt-in, `DataplaneOptions.ipsetRefreshMs`): the filter table whole, and for
+ *   the ipsets only `ipset list -t` (names, types, headers, entry counts; no members), checked
+ *   against the sets this Dataplane last read. A set whose header or entry count differs, or
+ *   that is new, is read in full; the others are taken as they were. Felix keeps its ipsets the
+ *   same way (§5.4: a cache, `add` without `--exist` failing on a stale one, a periodic resync).
+ *   What it cannot see: another program swapping a member for another in a set this apply does
+ *   not write, until the next full read.
  */
 import type { DataplaneState } from "../render/types.js";
 import type { KernelIpSet, KernelState } from "../diff/kernel-state.js";
 import { compareByName, isOwnedIpSet } from "../diff/kernel-state.js";
 import { parseIptablesSave } from "../diff/parse-iptables-save.js";
-import { parseIpsetSave } from "../diff/parse-ipset-save.js";
+import { parseIpsetListTerse, parseIpsetSave } from "../diff/parse-ipset-save.js";
 import { SaveParseError } from "../diff/errors.js";
 import { transactionIpsets, type Transaction } from "../diff/transaction.js";
 import type { Binaries } from "./binaries.js";
@@ -42,12 +49,53 @@ export interface KernelRead {
 const CALL_COST_IN_MEMBERS = 4000;
 
 export async function readKernel(ctx: ReadContext): Promise<KernelRead> {
-  const { runner, bins } = ctx;
   // Independent reads, so run them together.
-  const [save, sets] = await Promise.all([runner(bins.iptablesSave, ["-t", "filter"]), runner(bins.ipset, ["save"])]);
-  const chains = parsed(() => parseIptablesSave(checked(save, bins.iptablesSave).stdout));
-  const ipsets = parsed(() => parseIpsetSave(checked(sets, `${bins.ipset} save`).stdout, (name) => isOwnedIpSet(name, ctx.ipVersion)));
+  const [save, ipsets] = await Promise.all([ctx.runner(ctx.bins.iptablesSave, ["-t", "filter"]), readAllSets(ctx)]);
+  const chains = parsed(() => parseIptablesSave(checked(save, ctx.bins.iptablesSave).stdout));
   return { state: { kind: "KernelState", ipVersion: ctx.ipVersion, chains, ipsets }, complete: true };
+}
+
+async function readAllSets(ctx: ReadContext): Promise<KernelIpSet[]> {
+  const sets = await ctx.runner(ctx.bins.ipset, ["save"]);
+  return parsed(() => parseIpsetSave(checked(sets, `${ctx.bins.ipset} save`).stdout, (name) => isOwnedIpSet(name, ctx.ipVersion)));
+}
+
+/** The kernel, trusting `known` ipsets whose `ipset list -t` header is unchanged (see above). */
+export async function readWithCache(ctx: ReadContext, known: readonly KernelIpSet[]): Promise<KernelRead> {
+  const { runner, bins, ipVersion } = ctx;
+  const [save, list] = await Promise.all([runner(bins.iptablesSave, ["-t", "filter"]), runner(bins.ipset, ["list", "-t"])]);
+  const chains = parsed(() => parseIptablesSave(checked(save, bins.iptablesSave).stdout));
+  if (list.exitCode !== 0) return readKernel(ctx);
+  const byName = new Map(known.map((s) => [s.name, s]));
+  const headers = parsed(() => parseIpsetListTerse(list.stdout));
+  const kept: KernelIpSet[] = [];
+  const stale: { readonly name: string; readonly entries: number }[] = [];
+  for (const h of headers) {
+    const k = byName.get(h.name);
+    if (k && k.type === h.type && k.family === h.family && k.maxelem === h.maxelem && k.members.length === h.entries) kept.push(k);
+    else if (isOwnedIpSet(h.name, ipVersion)) stale.push(h);
+    // Only the name, type and header of other programs' sets matter to the diff.
+    else kept.push({ name: h.name, type: h.type, family: h.family, maxelem: h.maxelem, options: h.options, members: [] });
+  }
+  const total = headers.reduce((n, h) => n + h.entries, 0);
+  const cost = stale.reduce((n, s) => n + CALL_COST_IN_MEMBERS + s.entries, 0);
+  if (stale.length > 0 && cost >= total) return { state: { kind: "KernelState", ipVersion, chains, ipsets: await readAllSets(ctx) }, complete: true };
+  const fresh = await readSets(ctx, stale.map((s) => s.name));
+  if (fresh === null) return readKernel(ctx);
+  return { state: { kind: "KernelState", ipVersion, chains, ipsets: [...kept, ...fresh].sort(compareByName) }, complete: false };
+}
+
+/** The named sets, one `ipset save <set>` each, concurrently; null if one could not be read. */
+async function readSets(ctx: ReadContext, names: readonly string[]): Promise<KernelIpSet[] | null> {
+  const results = await Promise.all(names.map((name) => ctx.runner(ctx.bins.ipset, ["save", name])));
+  // A set that cannot be read alone (gone, renamed by someone): the caller settles it with a full read.
+  if (results.some((r) => r.exitCode !== 0)) return null;
+  const sets: KernelIpSet[] = [];
+  results.forEach((r, i) => {
+    const set = parsed(() => parseIpsetSave(r.stdout, (n) => isOwnedIpSet(n, ctx.ipVersion))).find((s) => s.name === names[i]);
+    if (set) sets.push(set);
+  });
+  return sets;
 }
 
 /** The kernel after `tx`, planned from `before`, was written successfully (see above). */
@@ -61,19 +109,9 @@ export async function readAfterWrite(ctx: ReadContext, before: KernelState, tx: 
   const cost = reread.reduce((n, name) => n + CALL_COST_IN_MEMBERS + (wanted.get(name) ?? 0), 0);
   if (cost >= total) return readKernel(ctx);
 
-  const [save, ...sets] = await Promise.all([
-    runner(bins.iptablesSave, ["-t", "filter"]),
-    ...reread.map((name) => runner(bins.ipset, ["save", name])),
-  ]);
+  const [save, fresh] = await Promise.all([runner(bins.iptablesSave, ["-t", "filter"]), readSets(ctx, reread)]);
   const chains = parsed(() => parseIptablesSave(checked(save, bins.iptablesSave).stdout));
-  // A set that cannot be read alone (gone, renamed by someone): settle it with a full read.
-  if (sets.some((r) => r.exitCode !== 0)) return readKernel(ctx);
-  const fresh: KernelIpSet[] = [];
-  sets.forEach((r, i) => {
-    const name = reread[i] as string;
-    const set = parsed(() => parseIpsetSave(r.stdout, (n) => isOwnedIpSet(n, ipVersion))).find((s) => s.name === name);
-    if (set) fresh.push(set);
-  });
+  if (fresh === null) return readKernel(ctx);
   const replaced = new Set(written);
   const ipsets = [...before.ipsets.filter((s) => !replaced.has(s.name)), ...fresh].sort(compareByName);
   return { state: { kind: "KernelState", ipVersion, chains, ipsets }, complete: false };

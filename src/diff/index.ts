@@ -14,7 +14,8 @@ export {
 export type { Transaction, Backend } from "./transaction.js";
 export { isEmptyTransaction, transactionSize, transactionInputs, transactionIpsets, formatTransaction } from "./transaction.js";
 export { parseIptablesSave, printIptablesSave } from "./parse-iptables-save.js";
-export { parseIpsetSave, printIpsetSave } from "./parse-ipset-save.js";
+export { parseIpsetSave, parseIpsetListTerse, printIpsetSave } from "./parse-ipset-save.js";
+export type { IpSetHeader } from "./parse-ipset-save.js";
 export { normalizeMember, normalizeMembers } from "./members.js";
 export { hashOfRuleText, ruleText, ruleTarget, ruleSets } from "./rule-text.js";
 export { DiffError, SaveParseError } from "./errors.js";

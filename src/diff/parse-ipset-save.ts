@@ -117,6 +117,47 @@ function sortedUnique(members: string[]): string[] {
   return members;
 }
 
+/** One set as `ipset list -t` (terse: no members) describes it. */
+export interface IpSetHeader extends Omit<KernelIpSet, "members"> {
+  readonly entries: number;
+}
+
+/**
+ * Reads `ipset list -t`: blocks of `Name:`, `Type:`, `Header:` (the create options) and
+ * `Number of entries:` lines, one block per set. Other fields are ignored.
+ */
+export function parseIpsetListTerse(text: string): IpSetHeader[] {
+  const out: IpSetHeader[] = [];
+  let name: string | null = null;
+  let type = "";
+  let header = "";
+  let entries: number | null = null;
+  const flush = (lineNo: number): void => {
+    if (name === null) return;
+    if (type === "" || entries === null) throw new SaveParseError("ipset list", lineNo, `set ${name} has no "Type:" or "Number of entries:" line in ipset list -t output`);
+    const { family, maxelem, options } = createSet(name, type, header, false);
+    out.push({ name, type, family, maxelem, options, entries });
+    name = null;
+    type = header = "";
+    entries = null;
+  };
+  const lines = text.split("\n");
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    const colon = line.indexOf(": ");
+    const key = colon < 0 ? line.replace(/:$/, "") : line.slice(0, colon);
+    const value = colon < 0 ? "" : line.slice(colon + 2).trim();
+    if (key === "Name") {
+      flush(i + 1);
+      name = value;
+    } else if (key === "Type") type = value;
+    else if (key === "Header") header = value;
+    else if (key === "Number of entries") entries = /^\d+$/.test(value) ? Number(value) : null;
+  });
+  flush(lines.length);
+  return out.sort(compareByName);
+}
+
 /** `ipset save` text for sets (tests and tools). */
 export function printIpsetSave(sets: readonly KernelIpSet[]): string {
   const out: string[] = [];

@@ -5,6 +5,7 @@
 import type { CommandResult, CommandRunner } from "../../src/dataplane/runner.js";
 import { printIptablesSave } from "../../src/diff/parse-iptables-save.js";
 import { printIpsetSave } from "../../src/diff/parse-ipset-save.js";
+import type { KernelIpSet } from "../../src/diff/kernel-state.js";
 import { ModelKernel, ModelKernelError } from "../diff/model-kernel.js";
 
 export interface Call {
@@ -30,7 +31,12 @@ export function modelRunner(kernel: ModelKernel, intercept: Intercept = () => un
         kernel.iptablesRestore(input);
         return ok();
       }
-      if (file === "ipset" && args[0] === "save") return ok(printIpsetSave(kernel.state().ipsets));
+      if (file === "ipset" && args[0] === "save") {
+        const sets = kernel.state().ipsets.filter((s) => args[1] === undefined || s.name === args[1]);
+        if (args[1] !== undefined && sets.length === 0) return { exitCode: 1, stdout: "", stderr: "ipset v7.17: The set with the given name does not exist\n" };
+        return ok(printIpsetSave(sets));
+      }
+      if (file === "ipset" && args[0] === "list" && args[1] === "-t") return ok(printIpsetListTerse(kernel.state().ipsets));
       if (file === "ipset" && args[0] === "restore") {
         kernel.ipsetRestore(input);
         return ok();
@@ -43,6 +49,16 @@ export function modelRunner(kernel: ModelKernel, intercept: Intercept = () => un
     return { exitCode: 127, stdout: "", stderr: `${file}: command not found\n` };
   };
   return { runner, calls };
+}
+
+/** `ipset list -t` as ipset 7 prints it: one block per set, no members. */
+function printIpsetListTerse(sets: readonly KernelIpSet[]): string {
+  return sets
+    .map((s) => {
+      const header = [...(s.family ? ["family", s.family] : []), ...(s.maxelem !== null ? ["maxelem", String(s.maxelem)] : []), ...s.options].join(" ");
+      return `Name: ${s.name}\nType: ${s.type}\nRevision: 7\nHeader: ${header}\nSize in memory: 1234\nReferences: 0\nNumber of entries: ${s.members.length}\n`;
+    })
+    .join("\n");
 }
 
 export const LOCKED: CommandResult = {
