@@ -85,7 +85,9 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("real kern
     expect(isEmptyTransaction(await dp.plan(want))).toBe(true);
   });
 
-  it.skipIf(backend === "nft")("a concurrent holder of the xtables lock delays the apply but does not break it", async () => {
+  // Only iptables-legacy serialises writers with the xtables lock; iptables-nft commits through
+  // nftables netlink transactions and never takes it, so there is nothing to test there.
+  if (backend === "legacy") it("a concurrent holder of the xtables lock delays the apply but does not break it", async () => {
     await dp.apply(desired(["10.0.0.1/32"]));
     for (const [lockWaitSeconds, expectRetry] of [[10, false], [1, true]] as const) {
       const next = desired(["10.0.0.1/32"], lockWaitSeconds === 10);
