@@ -3,7 +3,7 @@
  * wants (felix-dataplane.md §5.2): `ipset save` drops `/32` (`/128`) from single addresses in
  * hash:net sets and the kernel stores networks masked; protocols in hash:ip,port are lowercase.
  */
-import { isIPv4, isIPv6 } from "node:net";
+import { formatCidr, parseCidr } from "../model/cidr.js";
 
 export function normalizeMember(type: string, member: string): string {
   if (type === "hash:net") {
@@ -109,66 +109,8 @@ export function isDottedQuad(text: string, start: number, end: number): boolean 
   return octets === 4;
 }
 
+/** A network in the kernel's form: masked to its prefix, `/32` (`/128`) for a single address. */
 function normalizeNet(m: string): string {
-  const slash = m.indexOf("/");
-  const addr = slash < 0 ? m : m.slice(0, slash);
-  if (isIPv4(addr)) {
-    const len = slash < 0 ? 32 : Number(m.slice(slash + 1));
-    if (!Number.isInteger(len) || len < 0 || len > 32) return m;
-    const n = addr.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
-    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-    const masked = (n & mask) >>> 0;
-    const text = [24, 16, 8, 0].map((s) => (masked >>> s) & 255).join(".");
-    return `${text}/${len}`;
-  }
-  if (isIPv6(addr)) {
-    const len = slash < 0 ? 128 : Number(m.slice(slash + 1));
-    if (!Number.isInteger(len) || len < 0 || len > 128) return m;
-    return `${formatIPv6(maskIPv6(parseIPv6(addr), len))}/${len}`;
-  }
-  return m;
-}
-
-function parseIPv6(addr: string): bigint {
-  let text = addr;
-  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two hex groups.
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4?.[1]) {
-    const o = v4[1].split(".").map(Number);
-    text = text.slice(0, -v4[1].length) + `${(((o[0] ?? 0) << 8) | (o[1] ?? 0)).toString(16)}:${(((o[2] ?? 0) << 8) | (o[3] ?? 0)).toString(16)}`;
-  }
-  const [head, tail] = text.split("::") as [string, string | undefined];
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill("0"), ...t];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
-}
-
-function maskIPv6(n: bigint, len: number): bigint {
-  const all = (1n << 128n) - 1n;
-  const mask = len === 0 ? 0n : (all << BigInt(128 - len)) & all;
-  return n & mask;
-}
-
-/** RFC 5952 text: lowercase, leading zeros dropped, the longest run (≥ 2) of zero groups as `::`. */
-function formatIPv6(n: bigint): string {
-  const groups = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(112 - 16 * i)) & 0xffffn));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLen).join(":")}`;
+  const cidr = parseCidr(m, true);
+  return cidr ? formatCidr(cidr) : m;
 }
