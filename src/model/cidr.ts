@@ -11,17 +11,29 @@ export interface Cidr {
   readonly prefix: number;
 }
 
+/** Four decimal octets, each `0` or without leading zeros, at most 255. */
 function parseIPv4(text: string): number[] | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
   const out: number[] = [];
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out.push(n);
+  const n = text.length;
+  let i = 0;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (text.charCodeAt(i) !== 46 /* . */) return undefined;
+      i++;
+    }
+    const start = i;
+    let value = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || (digits > 1 && text.charCodeAt(start) === 48) || value > 255) return undefined;
+    out.push(value);
   }
-  return out;
+  return i === n ? out : undefined;
 }
 
 function parseIPv6(text: string): number[] | undefined {

@@ -15,10 +15,45 @@ import type { Locator, SpanRequest } from "./paths.js";
  * path, as they always have.)
  */
 interface Trie {
-  /** Created only for nodes that have children; keys are object keys or array indices as text. */
-  children: Map<string, Trie> | undefined;
+  /**
+   * Children by object key or array index (as text): a short list (most nodes have one to three
+   * children, and comparing a few keys in place beats hashing a sliced copy), or a Map once
+   * there are many (a List's items).
+   */
+  keys: string[] | undefined;
+  nodes: Trie[] | undefined;
+  map: Map<string, Trie> | undefined;
   /** Where this path was first found. */
   found: Found | undefined;
+}
+
+const MAX_LIST = 8;
+
+function child(t: Trie, key: string): Trie | undefined {
+  if (t.map !== undefined) return t.map.get(key);
+  if (t.keys === undefined) return undefined;
+  const i = t.keys.indexOf(key);
+  return i < 0 ? undefined : t.nodes?.[i];
+}
+
+function addChild(t: Trie, key: string): Trie {
+  const existing = child(t, key);
+  if (existing !== undefined) return existing;
+  const c = newTrie();
+  if (t.map !== undefined) t.map.set(key, c);
+  else if (t.keys === undefined || t.nodes === undefined) {
+    t.keys = [key];
+    t.nodes = [c];
+  } else {
+    t.keys.push(key);
+    t.nodes.push(c);
+    if (t.keys.length > MAX_LIST) {
+      const nodes = t.nodes;
+      t.map = new Map(t.keys.map((k, i) => [k, nodes[i] as Trie]));
+      t.keys = t.nodes = undefined;
+    }
+  }
+  return c;
 }
 
 interface Found {
@@ -29,7 +64,7 @@ interface Found {
 }
 
 function newTrie(): Trie {
-  return { children: undefined, found: undefined };
+  return { keys: undefined, nodes: undefined, map: undefined, found: undefined };
 }
 
 export class JsonLocator implements Locator {
@@ -42,17 +77,7 @@ export class JsonLocator implements Locator {
     const root = newTrie();
     for (const req of requests) {
       let t = root;
-      for (const seg of req.path) {
-        const k = typeof seg === "number" ? String(seg) : seg;
-        let children = t.children;
-        if (children === undefined) t.children = children = new Map();
-        let c = children.get(k);
-        if (c === undefined) {
-          c = newTrie();
-          children.set(k, c);
-        }
-        t = c;
-      }
+      for (const seg of req.path) t = addChild(t, typeof seg === "number" ? String(seg) : seg);
     }
     const scanner = new Scanner(this.text);
     scanner.skipWs();
@@ -69,7 +94,7 @@ export class JsonLocator implements Locator {
       let t: Trie | undefined = root;
       for (let d = 0; d < req.path.length; d++) {
         const seg = req.path[d] as string | number;
-        t = t.children?.get(typeof seg === "number" ? String(seg) : seg);
+        t = child(t, typeof seg === "number" ? String(seg) : seg);
         if (t === undefined) break;
         if (t.found !== undefined) {
           f = t.found;
@@ -104,9 +129,8 @@ class Scanner {
    * children some request needs, and records where each of them is first found.
    */
   scanValue(t: Trie, found: Found): void {
-    const children = t.children;
     const text = this.text;
-    if (children === undefined) {
+    if (t.keys === undefined && t.map === undefined) {
       this.skipValue();
       found.end = this.pos;
       return;
@@ -120,12 +144,12 @@ class Scanner {
         for (;;) {
           this.skipWs();
           const keyStart = this.pos;
-          const child = this.childForKey(children);
+          const c = this.childForKey(t);
           const keyEnd = this.pos;
           this.skipWs();
           this.pos++; // ':'
           this.skipWs();
-          this.scanChild(child, keyStart, keyEnd);
+          this.scanChild(c, keyStart, keyEnd);
           this.skipWs();
           if (text.charCodeAt(this.pos++) !== 44 /* , */) break;
         }
@@ -136,7 +160,7 @@ class Scanner {
       else
         for (let index = 0; ; index++) {
           this.skipWs();
-          this.scanChild(children.get(String(index)), -1, -1);
+          this.scanChild(child(t, String(index)), -1, -1);
           this.skipWs();
           if (text.charCodeAt(this.pos++) !== 44 /* , */) break;
         }
@@ -144,27 +168,29 @@ class Scanner {
     found.end = this.pos;
   }
 
-  private scanChild(child: Trie | undefined, keyStart: number, keyEnd: number): void {
-    if (child === undefined) {
+  private scanChild(t: Trie | undefined, keyStart: number, keyEnd: number): void {
+    if (t === undefined) {
       this.skipValue();
       return;
     }
     const f: Found = { keyStart, keyEnd, start: this.pos, end: this.pos };
-    if (child.found === undefined) child.found = f;
-    this.scanValue(child, f);
+    if (t.found === undefined) t.found = f;
+    this.scanValue(t, f);
   }
 
   /** Reads the key string at `pos` and returns the child it names, without slicing plain keys. */
-  private childForKey(children: Map<string, Trie>): Trie | undefined {
+  private childForKey(t: Trie): Trie | undefined {
     const start = this.pos;
     this.skipString();
     const length = this.pos - start - 2;
     const text = this.text;
     let escaped = false;
     for (let i = start + 1; i < this.pos - 1; i++) if (text.charCodeAt(i) === 92 /* \\ */) escaped = true;
-    if (escaped || children.size > 8) return children.get(escaped ? (JSON.parse(text.slice(start, this.pos)) as string) : text.slice(start + 1, this.pos - 1));
-    for (const [key, child] of children) {
-      if (key.length === length && text.startsWith(key, start + 1)) return child;
+    const keys = t.keys;
+    if (escaped || keys === undefined) return child(t, escaped ? (JSON.parse(text.slice(start, this.pos)) as string) : text.slice(start + 1, this.pos - 1));
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      if (key.length === length && text.startsWith(key, start + 1)) return t.nodes?.[i];
     }
     return undefined;
   }

@@ -4,7 +4,7 @@
  * `kns.<ns>` profiles (allow all, `pcns.` labels), `ksa.<ns>.<sa>` profiles (no rules, `pcsa.`
  * labels), and one endpoint per pod that has been scheduled or not yet finished.
  */
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import type { Labels, NamedPort, Profile, Rule, WorkloadEndpoint } from "../types.js";
 import { emptyEntity } from "./calico-rules.js";
 
@@ -17,8 +17,12 @@ export const METADATA_NAME_LABEL = "kubernetes.io/metadata.name";
 
 /** Calico's CNI interface name for a pod: `cali` + first 11 hex chars of sha1("<ns>.<pod>"). */
 export function podInterfaceName(namespace: string, pod: string): string {
-  return `cali${createHash("sha1").update(`${namespace}.${pod}`).digest("hex").slice(0, 11)}`;
+  return `cali${sha1Hex(`${namespace}.${pod}`).slice(0, 11)}`;
 }
+
+// crypto.hash (Node 20.12+) hashes in one call, without a Hash object per pod.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+const sha1Hex = oneShot ? (data: string): string => oneShot("sha1", data, "hex") : (data: string): string => crypto.createHash("sha1").update(data).digest("hex");
 
 const allowAll: Rule = { action: "Allow", source: emptyEntity, destination: emptyEntity, annotations: {} };
 

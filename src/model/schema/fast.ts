@@ -57,21 +57,37 @@ function array(v: unknown): readonly unknown[] {
   return v;
 }
 
+/**
+ * Strings already found valid for one check. A cluster repeats its label keys, label values and
+ * namespace names many times, and the checks are pure; emptied when it grows large.
+ */
+class Checked {
+  private readonly ok = new Set<string>();
+  constructor(private readonly valid: (s: string) => boolean) {}
+
+  check(s: string): string {
+    if (this.ok.has(s)) return s;
+    if (!this.valid(s)) unsure();
+    if (this.ok.size >= 50_000) this.ok.clear();
+    this.ok.add(s);
+    return s;
+  }
+}
+
+const labelKeys = new Checked((k) => labelKeyProblem(k) === undefined);
+const labelValues = new Checked((v) => labelValueProblem(v) === undefined);
+const names = Object.fromEntries(
+  Object.entries(NameFormats).map(([format, f]) => [format, new Checked((s) => s.length > 0 && s.length <= f.max && f.regex.test(s))]),
+) as Record<NameFormat, Checked>;
+
 function name(v: unknown, format: NameFormat): string {
-  const s = string(v);
-  const f = NameFormats[format];
-  if (s.length === 0 || s.length > f.max || !f.regex.test(s)) unsure();
-  return s;
+  return names[format].check(string(v));
 }
 
 function labels(v: unknown): Record<string, string> {
   const o = plainObject(v);
   const out: Record<string, string> = {};
-  for (const key of Object.keys(o)) {
-    const value = string(o[key]);
-    if (labelKeyProblem(key) !== undefined || labelValueProblem(value) !== undefined) unsure();
-    out[key] = value;
-  }
+  for (const key of Object.keys(o)) out[labelKeys.check(key)] = labelValues.check(string(o[key]));
   return out;
 }
 

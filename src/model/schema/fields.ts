@@ -68,6 +68,19 @@ export const labelMap = z.record(z.string(), z.string()).superRefine((labels, ct
   }
 });
 
+/**
+ * Selector texts that parsed without error. Policies repeat the same few selectors, and parsing
+ * is pure, so each text is parsed once (the set is emptied when it grows large).
+ */
+const parsedSelectors = new Set<string>();
+
+function parsesOnce(text: string): void {
+  if (parsedSelectors.has(text)) return;
+  parseSelector(text);
+  if (parsedSelectors.size >= 10_000) parsedSelectors.clear();
+  parsedSelectors.add(text);
+}
+
 /** Where a selector sits decides what may appear in it (global() rules from Calico's validator). */
 export type SelectorPlace = "policy" | "entity" | "namespaceSelector";
 
@@ -78,7 +91,7 @@ export function selector(place: SelectorPlace) {
       return;
     }
     try {
-      parseSelector(text);
+      parsesOnce(text);
     } catch (e) {
       if (e instanceof SelectorSyntaxError) {
         report(ctx, Codes.selectorSyntax, `invalid selector: ${e.message}`, { inner: e.offset, innerLength: e.offset < text.length ? 1 : 0, input: text });
