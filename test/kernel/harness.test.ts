@@ -48,9 +48,10 @@ describeKernel("harness self-test", support, (backend: Backend) => {
     await topo?.destroy();
   });
 
-  it("routes every pod pair, same node and across nodes, on TCP and UDP", async () => {
+  it("routes every pod pair, same node and across nodes, on TCP, UDP and ICMP echo", async () => {
     await check({ protocol: "TCP", port: 80 }, new Reachability(KEYS, true));
     await check({ protocol: "UDP", port: 81 }, new Reachability(KEYS, true));
+    await check({ protocol: "ICMP" }, new Reachability(KEYS, true));
   });
 
   it("a FORWARD drop on x/a's cali interface blocks all ingress to x/a (right after allowed traffic: no conntrack leak)", async () => {
@@ -59,6 +60,26 @@ describeKernel("harness self-test", support, (backend: Backend) => {
     const expected = new Reachability(KEYS, true).expectAllIngress("x/a", false);
     await check({ protocol: "TCP", port: 80 }, expected);
     await check({ protocol: "UDP", port: 81 }, expected);
+    // Every echo uses a fresh identifier, so none rides on the entries the first test created.
+    await check({ protocol: "ICMP" }, expected);
+  });
+
+  it("an echo-request drop blocks ping only; echo replies of allowed pings come back (ESTABLISHED)", async () => {
+    await resetNode(n1(), backend);
+    await resetNode(n2(), backend);
+    // On x/b's node: echo requests into x/b are dropped, and so is every echo reply that is not
+    // ESTABLISHED, i.e. the replies of every ping through node-2 pass only because conntrack
+    // tracked the request (as the compiled endpoint chains expect).
+    await loadRestore(n2(), backend, {
+      ipsets: "",
+      iptables: filter(
+        `-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+        `-A FORWARD -p icmp -m icmp --icmp-type 0 -j DROP`,
+        `-A FORWARD -o ${XB} -p icmp -m icmp --icmp-type 8 -j DROP`,
+      ),
+    });
+    await check({ protocol: "ICMP" }, new Reachability(KEYS, true).expectAllIngress("x/b", false));
+    await check({ protocol: "TCP", port: 80 }, new Reachability(KEYS, true));
   });
 
   it("a protocol- and port-specific rule only blocks that protocol and port", async () => {
@@ -89,6 +110,10 @@ describeKernel("harness self-test", support, (backend: Backend) => {
     const text = describeStep(outcome);
     expect(text).toContain("3 mismatch(es)");
     expect(text).toContain("x/b -> x/a: expected connected, observed blocked");
+
+    const echo = await probeStep(topo, { protocol: "ICMP" }, new Reachability(KEYS, true));
+    expect(echo.mismatches.map((m) => `${m.from}->${m.to}`).sort()).toEqual(["x/b->x/a", "y/a->x/a", "y/b->x/a"]);
+    expect(describeStep(echo)).toContain("ICMP echo: 3 mismatch(es)");
   });
 
   it("reset removes every rule and set: traffic flows again", async () => {

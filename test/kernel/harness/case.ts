@@ -4,7 +4,7 @@
  * steps, each with its expected reachability written the upstream way.
  */
 import type { SourceFile } from "../../../src/diagnostics/types.js";
-import type { ProbeProtocolName } from "./probe.js";
+import type { ProbeStep } from "./probe.js";
 import type { Reachability } from "./reachability.js";
 import type { Labels, NamespaceDef, PodDef } from "./resources.js";
 
@@ -24,14 +24,13 @@ export interface CaseContext {
   ip(podKey: string): string;
 }
 
-export interface ProbeExpectation {
-  readonly protocol: ProbeProtocolName;
-  readonly port: number;
+/** A probe step (`{ protocol: "TCP", port: 80 }` or `{ protocol: "ICMP" }`) and its truth table. */
+export type ProbeExpectation = ProbeStep & {
   /** NewReachability(pods, default); true unless stated. */
   readonly defaultExpectation?: boolean;
   /** The upstream Expect* calls, applied in order. */
   readonly expect?: (r: Reachability) => unknown;
-}
+};
 
 export interface KernelCase {
   readonly name: string;

@@ -11,7 +11,7 @@ import { compile, renderRestore } from "../../../src/render/index.js";
 import { loadRestore, resetNode, type Backend } from "./backend.js";
 import type { CaseContext, CaseFamily, KernelCase } from "./case.js";
 import { CommandError } from "./exec.js";
-import { namespaceObject, podKey, podObject, toYaml } from "./resources.js";
+import { namespaceObject, podKey, podObject, toYaml, workloadEndpointObject } from "./resources.js";
 import type { PodSpec, Topology } from "./topology.js";
 
 export interface NodeRestore {
@@ -35,7 +35,7 @@ export function caseContext(family: CaseFamily): CaseContext {
 export function caseSources(family: CaseFamily, kcase?: KernelCase): SourceFile[] {
   const cluster = [
     ...family.namespaces.map((ns) => namespaceObject(ns, kcase?.namespaceLabels?.[ns.name])),
-    ...family.pods.map((p) => podObject(p, kcase?.podLabels?.[podKey(p)])),
+    ...family.pods.map((p) => (p.workloadEndpoint !== undefined ? workloadEndpointObject : podObject)(p, kcase?.podLabels?.[podKey(p)])),
   ];
   const sources: SourceFile[] = [{ file: "cluster.yaml", text: toYaml(cluster) }];
   const resources = kcase?.resources?.(caseContext(family)) ?? [];
@@ -52,13 +52,21 @@ export function loadModel(sources: readonly SourceFile[]): Model {
   return model;
 }
 
-/** Pod placement for the topology, taken from the model's workload endpoints. */
+/**
+ * Pod placement for the topology, taken from the model's workload endpoints: those the model
+ * derived from Pods (interface named by the model) and those given as WorkloadEndpoints
+ * (spec.node, spec.ipNetworks and spec.interfaceName as the model read them), by one path.
+ */
 export function podSpecsFromModel(family: CaseFamily, model: Model): PodSpec[] {
   return family.pods.map((p) => {
     const ep = model.endpoints.find((e) => e.namespace === p.namespace && e.name === p.name);
     if (ep === undefined) throw new Error(`the model has no workload endpoint for pod ${podKey(p)}`);
     if (ep.node !== p.node) throw new Error(`endpoint ${ep.key} is on node ${String(ep.node)}, the pod says ${p.node}`);
     if (!ep.ipNetworks.includes(`${p.ip}/32`)) throw new Error(`endpoint ${ep.key} has IPs ${ep.ipNetworks.join(", ")}, the pod says ${p.ip}`);
+    const declared = p.workloadEndpoint?.interfaceName;
+    if (declared !== undefined && ep.interfaceName !== declared) {
+      throw new Error(`endpoint ${ep.key} has interface ${ep.interfaceName}, its spec.interfaceName says ${declared}`);
+    }
     return { namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, interfaceName: ep.interfaceName };
   });
 }

@@ -6,7 +6,7 @@
 import { accessSync, constants, existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { BACKENDS, EMPTY_FILTER_TABLE, type Backend } from "./backend.js";
-import { inNetns, run } from "./exec.js";
+import { inNetns, ipIn, run } from "./exec.js";
 
 export interface KernelSupport {
   /** Empty when every prerequisite is there. */
@@ -42,7 +42,8 @@ async function detect(): Promise<KernelSupport> {
   const problems: string[] = [];
   if (process.platform !== "linux") problems.push(`platform is ${process.platform}, network namespaces need Linux`);
   if (typeof process.getuid === "function" && process.getuid() !== 0) problems.push("not running as root");
-  const needed = ["ip", "ipset", "sysctl", ...BACKENDS.flatMap((b) => [b.restore, b.save])];
+  // ping (iputils-ping): the ICMP echo prober (Node has no raw sockets).
+  const needed = ["ip", "ipset", "sysctl", "ping", ...BACKENDS.flatMap((b) => [b.restore, b.save])];
   for (const program of needed) if (!onPath(program)) problems.push(`${program} not found on PATH`);
   const backends: Backend[] = [];
   if (problems.length === 0) {
@@ -62,6 +63,13 @@ async function detect(): Promise<KernelSupport> {
       } catch (err) {
         problems.push(`ipset does not work in a network namespace: ${(err as Error).message}`);
       }
+      try {
+        // The way probes use it (ping.ts): one echo, explicit identifier, here to our own lo.
+        await ipIn(scratch, ["link", "set", "lo", "up"]);
+        await inNetns(scratch, ["ping", "-c", "1", "-W", "1", "-n", "-e", "4242", "127.0.0.1"]);
+      } catch (err) {
+        problems.push(`ping does not work in a network namespace: ${(err as Error).message}`);
+      }
     } catch (err) {
       problems.push(`cannot create a network namespace: ${(err as Error).message}`);
     } finally {
@@ -75,6 +83,6 @@ async function detect(): Promise<KernelSupport> {
 export function skipBanner(suite: string, problems: readonly string[]): string {
   const bar = "!".repeat(78);
   return [bar, `!! SKIPPING real-kernel suite "${suite}":`, ...problems.map((p) => `!!   - ${p}`),
-    "!! Run as root with ip, ipset, iptables-legacy and iptables-nft installed (CI=true makes this a failure).",
+    "!! Run as root with ip, ipset, ping, iptables-legacy and iptables-nft installed (CI=true makes this a failure).",
     bar].join("\n");
 }

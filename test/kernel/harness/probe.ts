@@ -5,15 +5,24 @@
  * timeout, so a matrix costs about one timeout. A pair that disagrees with the expectation is
  * probed once more on a fresh source port before it counts as a mismatch, so a lost SYN on a
  * busy CI machine cannot fail a case, while a wrong rule (which disagrees every time) still does.
+ *
+ * TCP and UDP probes go through the pods' agents; ICMP echo probes run `ping` in the source
+ * pod's namespace (ping.ts), a bounded number at a time.
  */
+import { echoProbe } from "./ping.js";
 import type { Topology } from "./topology.js";
 import { renderMatrix, type Mismatch, type Observation, type Reachability } from "./reachability.js";
 
-export type ProbeProtocolName = "TCP" | "UDP" | "SCTP";
+/** A probe to a port, or an ICMP echo request (type 8, code 0), which has none. */
+export type ProbeStep =
+  | { readonly protocol: "TCP" | "UDP" | "SCTP"; readonly port: number }
+  | { readonly protocol: "ICMP" };
 
-export interface ProbeStep {
-  readonly protocol: ProbeProtocolName;
-  readonly port: number;
+export type ProbeProtocolName = ProbeStep["protocol"];
+
+/** "TCP/80", "ICMP echo": how steps are named in reports. */
+export function stepLabel(step: ProbeStep): string {
+  return step.protocol === "ICMP" ? "ICMP echo" : `${step.protocol}/${step.port}`;
 }
 
 export interface ProbeOptions {
@@ -42,6 +51,14 @@ const key = (from: string, to: string): string => `${from} -> ${to}`;
 async function probeOnce(topo: Topology, step: ProbeStep, from: string, to: string, timeoutMs: number) {
   const src = topo.pod(from);
   const dst = topo.pod(to);
+  if (step.protocol === "ICMP") {
+    // The identifier comes from the same never-reused sequence as source ports (see ping.ts).
+    const res = await echoProbe(src.netns, dst.ip, topo.nextSourcePort(), timeoutMs);
+    const connected = res.replyFrom === dst.ip;
+    const detail = res.replyFrom === undefined ? (res.error ?? "") : connected ? "" : `reply from ${res.replyFrom}`;
+    return { connected, detail };
+  }
+  if (step.protocol === "SCTP") throw new Error("no SCTP prober");
   const res = await src.agent.probe({
     proto: step.protocol === "TCP" ? "tcp" : "udp",
     host: dst.ip,
@@ -98,7 +115,7 @@ export function describeStep(outcome: StepOutcome): string {
   const pods = expected.pods;
   const obs = (f: string, t: string): Observation | undefined => observed.get(key(f, t));
   const exp = (f: string, t: string): Observation => expected.get(f, t);
-  const head = `${step.protocol}/${step.port}`;
+  const head = stepLabel(step);
   if (outcome.skipped !== undefined) return `${head}: skipped (${outcome.skipped})`;
   const lines = [
     `${head}: ${outcome.mismatches.length === 0 ? "OK" : `${outcome.mismatches.length} mismatch(es)`}`,

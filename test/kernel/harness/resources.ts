@@ -21,11 +21,21 @@ export interface ContainerPortDef {
 export interface PodDef {
   readonly namespace: string;
   readonly name: string;
-  /** Logical node name (Pod.spec.nodeName). */
+  /** Logical node name (Pod.spec.nodeName, or WorkloadEndpoint.spec.node). */
   readonly node: string;
   readonly ip: string;
   readonly labels: Labels;
   readonly containerPorts: readonly ContainerPortDef[];
+  /** Present: the workload is given as a Calico WorkloadEndpoint, not a Pod. */
+  readonly workloadEndpoint?: WorkloadEndpointDef;
+}
+
+/** What a non-Kubernetes workload declares itself that a Pod would get from Calico's CNI. */
+export interface WorkloadEndpointDef {
+  /** spec.interfaceName: the host-side interface the topology creates for it. */
+  readonly interfaceName: string;
+  /** spec.profiles, in order (no `kns.`/`ksa.` profiles are implied). */
+  readonly profiles: readonly string[];
 }
 
 export const podKey = (p: { readonly namespace: string; readonly name: string }): string => `${p.namespace}/${p.name}`;
@@ -57,6 +67,32 @@ export function podObject(pod: PodDef, extraLabels: Labels = {}): object {
       })),
     },
     status: { phase: "Running", podIP: pod.ip, podIPs: [{ ip: pod.ip }] },
+  };
+}
+
+/**
+ * A Calico WorkloadEndpoint as a non-Kubernetes orchestrator writes it: its own node, interface,
+ * address and profile list; named ports from the container ports.
+ */
+export function workloadEndpointObject(pod: PodDef, extraLabels: Labels = {}): object {
+  const wep = pod.workloadEndpoint;
+  if (wep === undefined) throw new Error(`${podKey(pod)} is a Pod, not a WorkloadEndpoint`);
+  return {
+    apiVersion: "projectcalico.org/v3",
+    kind: "WorkloadEndpoint",
+    metadata: { name: pod.name, namespace: pod.namespace, labels: { ...pod.labels, ...extraLabels } },
+    spec: {
+      orchestrator: "cni",
+      node: pod.node,
+      workload: pod.name,
+      endpoint: "eth0",
+      interfaceName: wep.interfaceName,
+      ipNetworks: [`${pod.ip}/32`],
+      ...(wep.profiles.length > 0 ? { profiles: wep.profiles } : {}),
+      ...(pod.containerPorts.length > 0
+        ? { ports: pod.containerPorts.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol })) }
+        : {}),
+    },
   };
 }
 

@@ -6,14 +6,14 @@
 import type { Backend } from "./backend.js";
 import type { CaseFamily, KernelCase } from "./case.js";
 import { caseSources, compileNodes, loadModel, loadNodes } from "./pipeline.js";
-import { describeStep, probeStep, type ProbeOptions, type StepOutcome } from "./probe.js";
+import { describeStep, probeStep, stepLabel, type ProbeOptions, type ProbeStep, type StepOutcome } from "./probe.js";
 import { Reachability } from "./reachability.js";
 import type { Topology } from "./topology.js";
 
 export interface CaseReport {
   readonly ok: boolean;
   readonly steps: readonly StepOutcome[];
-  /** "TCP/80 (reason)" for every step that could not be probed here. */
+  /** "SCTP/80 (reason)" for every step that could not be probed here. */
   readonly skipped: readonly string[];
   /** The full failure message (empty when ok). */
   readonly message: string;
@@ -36,10 +36,11 @@ export async function runCase(
     kcase.probes.map((probe) => {
       const expected = new Reachability(kcase.pods, probe.defaultExpectation ?? true);
       probe.expect?.(expected);
-      return probeStep(topo, { protocol: probe.protocol, port: probe.port }, expected, options);
+      const step: ProbeStep = probe.protocol === "ICMP" ? { protocol: "ICMP" } : { protocol: probe.protocol, port: probe.port };
+      return probeStep(topo, step, expected, options);
     }),
   );
-  const skipped = steps.filter((s) => s.skipped !== undefined).map((s) => `${s.step.protocol}/${s.step.port} (${s.skipped})`);
+  const skipped = steps.filter((s) => s.skipped !== undefined).map((s) => `${stepLabel(s.step)} (${s.skipped})`);
   const ok = steps.every((s) => s.mismatches.length === 0);
   if (ok) return { ok, steps, skipped, message: "" };
 
