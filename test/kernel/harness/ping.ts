@@ -14,7 +14,7 @@
 import { CommandError, inNetns } from "./exec.js";
 
 /** Pings in flight at once, over every step and case of this worker (each is two processes). */
-export const PING_CONCURRENCY = 16;
+export const PING_CONCURRENCY = 48;
 
 export interface PingResult {
   /** The source address of the echo reply, when one came. */
