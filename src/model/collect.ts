@@ -12,7 +12,7 @@ import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic, SourceFile, Span } from "../diagnostics/types.js";
 import { forEachDocument } from "./documents.js";
 import type { Path, SpanRequest } from "./paths.js";
-import { splitResources, type ResourceKind } from "./resources.js";
+import type { ResourceKind } from "./resources.js";
 import { fastParse } from "./schema/fast.js";
 import { schemaProblems } from "./schema/issues.js";
 import { resourceSchemas, type ResourceInput } from "./schema/resources.js";
@@ -50,6 +50,11 @@ type Task =
 const tiered: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy"]);
 
 export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: AnyCollected[]): void {
+  const recorded = { diagnostics: diagnostics.length, out: out.length };
+  const abandon = (): void => {
+    diagnostics.length = recorded.diagnostics;
+    out.length = recorded.out;
+  };
   forEachDocument(source, diagnostics, (doc) => {
     const requests: SpanRequest[] = [];
     const tasks: Task[] = [];
@@ -58,8 +63,7 @@ export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: 
       requests.push(req);
     };
 
-    splitResources(
-      doc.value,
+    doc.forEachResource(
       (raw) => {
         let input: unknown = fastParse(raw.kind, raw.value);
         if (input === undefined) {
@@ -105,5 +109,5 @@ export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: 
       const egressSpans = spans.slice(i + t.ingress, i + t.ingress + t.egress);
       out.push({ kind: t.kind, input: t.input, span, nameSpan, tierSpan, ingressSpans, egressSpans } as AnyCollected);
     }
-  });
+  }, abandon);
 }

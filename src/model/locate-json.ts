@@ -68,18 +68,29 @@ function newTrie(): Trie {
 }
 
 export class JsonLocator implements Locator {
+  /**
+   * Locates in the value that starts at `start` (after whitespace; the whole text by default).
+   * Request paths then begin with that value's own path, `depth` segments long, which is skipped:
+   * a JSON List's item is located on its own, so its trie and scan stay small and short-lived.
+   */
   constructor(
     private readonly file: string,
     private readonly text: string,
+    private readonly start = 0,
+    private readonly depth = 0,
   ) {}
 
   resolve(requests: readonly SpanRequest[]): Span[] {
     const root = newTrie();
     for (const req of requests) {
       let t = root;
-      for (const seg of req.path) t = addChild(t, typeof seg === "number" ? String(seg) : seg);
+      for (let d = this.depth; d < req.path.length; d++) {
+        const seg = req.path[d] as string | number;
+        t = addChild(t, typeof seg === "number" ? String(seg) : seg);
+      }
     }
     const scanner = new Scanner(this.text);
+    scanner.pos = this.start;
     scanner.skipWs();
     const rootFound: Found = { keyStart: -1, keyEnd: -1, start: scanner.pos, end: scanner.pos };
     root.found = rootFound;
@@ -90,9 +101,9 @@ export class JsonLocator implements Locator {
       const req = requests[i] as SpanRequest;
       // The deepest node found along the path.
       let f = rootFound;
-      let depth = 0;
+      let depth = this.depth;
       let t: Trie | undefined = root;
-      for (let d = 0; d < req.path.length; d++) {
+      for (let d = this.depth; d < req.path.length; d++) {
         const seg = req.path[d] as string | number;
         t = child(t, typeof seg === "number" ? String(seg) : seg);
         if (t === undefined) break;

@@ -70,49 +70,64 @@ function kindOf(apiVersion: string, kind: string): ResourceKind | undefined {
 }
 
 export function splitResources(value: unknown, onResource: (r: RawResource) => void, onProblem: (p: SplitProblem) => void): void {
-  const visit = (v: unknown, path: Path, inherited?: { apiVersion?: string; kind?: string }): void => {
-    if (Array.isArray(v)) {
-      v.forEach((item, i) => visit(item, [...path, i], inherited));
+  splitResource(value, [], undefined, onResource, onProblem);
+}
+
+/** What a List gives its items that omit them. */
+export interface Inherited {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+}
+
+/** splitResources for one value at `path` (a document, or an item of a List with what it inherits). */
+export function splitResource(
+  v: unknown,
+  path: Path,
+  inherited: Inherited | undefined,
+  onResource: (r: RawResource) => void,
+  onProblem: (p: SplitProblem) => void,
+): void {
+  const visit = (v: unknown, path: Path, inherited?: Inherited): void => splitResource(v, path, inherited, onResource, onProblem);
+  if (Array.isArray(v)) {
+    v.forEach((item, i) => visit(item, [...path, i], inherited));
+    return;
+  }
+  if (!isObject(v)) {
+    onProblem({ code: Codes.notAnObject, message: `expected a resource (a mapping with apiVersion and kind), found ${v === null ? "an empty value" : typeof v === "string" ? "a string" : typeof v}`, path });
+    return;
+  }
+  const apiVersion = typeof v.apiVersion === "string" ? v.apiVersion : inherited?.apiVersion;
+  const kind = typeof v.kind === "string" ? v.kind : inherited?.kind;
+  if (apiVersion === undefined || kind === undefined) {
+    const missing = [apiVersion === undefined ? "apiVersion" : undefined, kind === undefined ? "kind" : undefined].filter(Boolean).join(" and ");
+    onProblem({ code: Codes.missingTypeMeta, message: `resource has no ${missing}: expected e.g. "apiVersion: projectcalico.org/v3" and "kind: NetworkPolicy"`, path });
+    return;
+  }
+  if (kind === "List" || (kind.endsWith("List") && Array.isArray(v.items))) {
+    if (!Array.isArray(v.items)) {
+      onProblem({ code: Codes.missingField, message: `${kind} has no items list`, path });
       return;
     }
-    if (!isObject(v)) {
-      onProblem({ code: Codes.notAnObject, message: `expected a resource (a mapping with apiVersion and kind), found ${v === null ? "an empty value" : typeof v === "string" ? "a string" : typeof v}`, path });
-      return;
-    }
-    const apiVersion = typeof v.apiVersion === "string" ? v.apiVersion : inherited?.apiVersion;
-    const kind = typeof v.kind === "string" ? v.kind : inherited?.kind;
-    if (apiVersion === undefined || kind === undefined) {
-      const missing = [apiVersion === undefined ? "apiVersion" : undefined, kind === undefined ? "kind" : undefined].filter(Boolean).join(" and ");
-      onProblem({ code: Codes.missingTypeMeta, message: `resource has no ${missing}: expected e.g. "apiVersion: projectcalico.org/v3" and "kind: NetworkPolicy"`, path });
-      return;
-    }
-    if (kind === "List" || (kind.endsWith("List") && Array.isArray(v.items))) {
-      if (!Array.isArray(v.items)) {
-        onProblem({ code: Codes.missingField, message: `${kind} has no items list`, path });
-        return;
-      }
-      const itemKind = kind === "List" ? undefined : kind.slice(0, -"List".length);
-      v.items.forEach((item, i) => visit(item, [...path, "items", i], { apiVersion, ...(itemKind ? { kind: itemKind } : {}) }));
-      return;
-    }
-    if ((stagedKinds as readonly string[]).includes(kind) && apiVersion === "projectcalico.org/v3") {
-      onProblem({ code: Codes.stagedIgnored, message: `${kind} is a staged policy: Calico evaluates it for flow logs only and never enforces it, so it is ignored`, path: [...path, "kind"] });
-      return;
-    }
-    const rk = kindOf(apiVersion, kind);
-    if (rk) {
-      onResource({ kind: rk, value: v, path });
-      return;
-    }
-    const known = kindsOf(apiVersion);
-    if (known) {
-      const near = closest(kind, known);
-      onProblem({ code: Codes.unknownKind, message: `unknown kind ${JSON.stringify(kind)} for apiVersion ${apiVersion}: expected one of ${known.join(", ")}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}`, path: typeof v.kind === "string" ? [...path, "kind"] : path });
-      return;
-    }
-    const versions = Object.keys(resourceKinds).filter((av) => (resourceKinds as Record<string, readonly string[]>)[av]!.includes(kind));
-    const hint = versions.length > 0 ? `; kind ${kind} is read with apiVersion ${versions.join(" or ")}` : "";
-    onProblem({ code: Codes.unknownKind, message: `unknown apiVersion ${JSON.stringify(apiVersion)} (kind ${kind}): expected projectcalico.org/v3, networking.k8s.io/v1 or v1${hint}`, path: typeof v.apiVersion === "string" ? [...path, "apiVersion"] : path });
-  };
-  visit(value, []);
+    const itemKind = kind === "List" ? undefined : kind.slice(0, -"List".length);
+    v.items.forEach((item, i) => visit(item, [...path, "items", i], { apiVersion, ...(itemKind ? { kind: itemKind } : {}) }));
+    return;
+  }
+  if ((stagedKinds as readonly string[]).includes(kind) && apiVersion === "projectcalico.org/v3") {
+    onProblem({ code: Codes.stagedIgnored, message: `${kind} is a staged policy: Calico evaluates it for flow logs only and never enforces it, so it is ignored`, path: [...path, "kind"] });
+    return;
+  }
+  const rk = kindOf(apiVersion, kind);
+  if (rk) {
+    onResource({ kind: rk, value: v, path });
+    return;
+  }
+  const known = kindsOf(apiVersion);
+  if (known) {
+    const near = closest(kind, known);
+    onProblem({ code: Codes.unknownKind, message: `unknown kind ${JSON.stringify(kind)} for apiVersion ${apiVersion}: expected one of ${known.join(", ")}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}`, path: typeof v.kind === "string" ? [...path, "kind"] : path });
+    return;
+  }
+  const versions = Object.keys(resourceKinds).filter((av) => (resourceKinds as Record<string, readonly string[]>)[av]!.includes(kind));
+  const hint = versions.length > 0 ? `; kind ${kind} is read with apiVersion ${versions.join(" or ")}` : "";
+  onProblem({ code: Codes.unknownKind, message: `unknown apiVersion ${JSON.stringify(apiVersion)} (kind ${kind}): expected projectcalico.org/v3, networking.k8s.io/v1 or v1${hint}`, path: typeof v.apiVersion === "string" ? [...path, "apiVersion"] : path });
 }

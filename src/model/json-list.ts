@@ -1,0 +1,155 @@
+/**
+ * A JSON file that is one big List (`kubectl get ... -o json`) is read item by item: the
+ * envelope is scanned here, and each item is JSON.parse'd on its own when its turn comes, so
+ * only one item's tree is alive at a time instead of the whole file's (for 100,000 pods the whole
+ * tree is most of the garbage collector's work and of the peak memory).
+ *
+ * The result must be what JSON.parse of the whole text would give. So this accepts only an
+ * envelope it has checked completely against the JSON grammar: one object, unique keys, a string
+ * `apiVersion`, a string `kind` that splitResources reads as a list, an `items` array; every
+ * other value is JSON.parse'd here. Anything else gives undefined and the caller parses the
+ * whole text as before. Item texts are only delimited here; an item that JSON.parse rejects
+ * makes the whole text invalid JSON, which the caller handles (see documents.ts).
+ */
+
+export interface JsonList {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Start and end offsets of each item's text, flattened: [start0, end0, start1, end1, ...]. */
+  readonly items: readonly number[];
+}
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+class Cursor {
+  pos = 0;
+  constructor(readonly text: string) {}
+
+  ws(): void {
+    while (this.pos < this.text.length && isWs(this.text.charCodeAt(this.pos))) this.pos++;
+  }
+
+  /** Consumes `c` (a char code) or fails. */
+  expect(c: number): boolean {
+    if (this.text.charCodeAt(this.pos) !== c) return false;
+    this.pos++;
+    return true;
+  }
+
+  /** Moves past the string starting at `pos` (a quote); false when it does not close. */
+  skipString(): boolean {
+    const t = this.text;
+    let i = this.pos + 1;
+    for (;;) {
+      const q = t.indexOf('"', i);
+      if (q < 0) return false;
+      let backslashes = 0;
+      for (let j = q - 1; j >= i && t.charCodeAt(j) === 92; j--) backslashes++;
+      if (backslashes % 2 === 0) {
+        this.pos = q + 1;
+        return true;
+      }
+      i = q + 1;
+    }
+  }
+
+  /**
+   * Moves past one value, tracking only strings and brackets (the value's own text is checked by
+   * JSON.parse later); false when the text ends first.
+   */
+  skipValue(): boolean {
+    const t = this.text;
+    let depth = 0;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if (c === 34) {
+        if (!this.skipString()) return false;
+        if (depth === 0) return true;
+        continue;
+      }
+      if (c === 123 || c === 91) depth++;
+      else if (c === 125 || c === 93) {
+        if (depth === 0) return true;
+        depth--;
+        if (depth === 0) {
+          this.pos++;
+          return true;
+        }
+      } else if (depth === 0 && (c === 44 || isWs(c))) return true;
+      this.pos++;
+    }
+    return depth === 0;
+  }
+}
+
+function parsed(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+export function scanJsonList(text: string): JsonList | undefined {
+  const cur = new Cursor(text);
+  cur.ws();
+  if (!cur.expect(123 /* { */)) return undefined;
+  const keys = new Set<string>();
+  const fields = new Map<string, unknown>();
+  let items: number[] | undefined;
+  cur.ws();
+  if (!cur.expect(125 /* } */)) {
+    for (;;) {
+      cur.ws();
+      const keyStart = cur.pos;
+      if (text.charCodeAt(keyStart) !== 34 || !cur.skipString()) return undefined;
+      const key = parsed(text.slice(keyStart, cur.pos));
+      if (key === undefined || typeof key.value !== "string" || keys.has(key.value)) return undefined;
+      keys.add(key.value);
+      cur.ws();
+      if (!cur.expect(58 /* : */)) return undefined;
+      cur.ws();
+      if (key.value === "items") {
+        items = scanItems(cur);
+        if (items === undefined) return undefined;
+      } else {
+        const start = cur.pos;
+        if (!cur.skipValue()) return undefined;
+        const value = parsed(text.slice(start, cur.pos));
+        if (value === undefined) return undefined;
+        fields.set(key.value, value.value);
+      }
+      cur.ws();
+      if (cur.expect(44 /* , */)) continue;
+      if (cur.expect(125 /* } */)) break;
+      return undefined;
+    }
+  }
+  cur.ws();
+  if (cur.pos !== text.length || items === undefined) return undefined;
+  const apiVersion = fields.get("apiVersion");
+  const kind = fields.get("kind");
+  // Read as a list by splitResources: a kind ending in "List", with items (checked above).
+  if (typeof apiVersion !== "string" || typeof kind !== "string" || !kind.endsWith("List")) return undefined;
+  return { apiVersion, kind, items };
+}
+
+/** The items array at `pos`: each item's [start, end), after checking commas and brackets. */
+function scanItems(cur: Cursor): number[] | undefined {
+  if (!cur.expect(91 /* [ */)) return undefined;
+  const out: number[] = [];
+  cur.ws();
+  if (cur.expect(93 /* ] */)) return out;
+  for (;;) {
+    cur.ws();
+    const start = cur.pos;
+    if (!cur.skipValue() || cur.pos === start) return undefined;
+    out.push(start, cur.pos);
+    cur.ws();
+    if (cur.expect(44 /* , */)) continue;
+    if (cur.expect(93 /* ] */)) return out;
+    return undefined;
+  }
+}
