@@ -73,25 +73,38 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     diagnostics.push({ code: code.code, severity, message, ...(span ? { span } : {}), ...(notes ? { notes } : {}) });
   };
 
-  // Duplicates: same kind, namespace and name. Every copy is left out of the model.
-  const seen = new Map<string, AnyCollected | AnyCollected[]>();
+  // Duplicates: same kind, namespace and name. Every copy is left out of the model. Looked up by
+  // kind, then namespace, then name (no key string to build and hash per resource); `entries`
+  // keeps the order in which each identity was first seen.
+  interface Entry {
+    readonly first: AnyCollected;
+    copies?: AnyCollected[];
+  }
+  const identities = new Map<ResourceKind, Map<string, Map<string, Entry>>>();
+  const entries: Entry[] = [];
   for (const c of collected) {
-    const key = `${c.kind}\u0000${namespaced.has(c.kind) ? metaNamespace(c) : ""}\u0000${metaName(c)}`;
-    const prev = seen.get(key);
-    if (prev === undefined) seen.set(key, c);
-    else if (Array.isArray(prev)) prev.push(c);
-    else seen.set(key, [prev, c]);
+    let byNamespace = identities.get(c.kind);
+    if (byNamespace === undefined) identities.set(c.kind, (byNamespace = new Map()));
+    const ns = namespaced.has(c.kind) ? (metaNamespace(c) as string) : "";
+    let byName = byNamespace.get(ns);
+    if (byName === undefined) byNamespace.set(ns, (byName = new Map()));
+    const entry = byName.get(metaName(c));
+    if (entry === undefined) {
+      const e: Entry = { first: c };
+      byName.set(metaName(c), e);
+      entries.push(e);
+    } else (entry.copies ??= [entry.first]).push(c);
   }
   // The unique resources by kind, in input order.
   const byKind = new Map<ResourceKind, AnyCollected[]>();
-  for (const entry of seen.values()) {
-    if (!Array.isArray(entry)) {
-      const list = byKind.get(entry.kind);
-      if (list === undefined) byKind.set(entry.kind, [entry]);
-      else list.push(entry);
+  for (const { first: only, copies } of entries) {
+    if (copies === undefined) {
+      const list = byKind.get(only.kind);
+      if (list === undefined) byKind.set(only.kind, [only]);
+      else list.push(only);
       continue;
     }
-    const sorted = [...entry].sort((a, b) => byString(a.nameSpan.file, b.nameSpan.file) || a.nameSpan.start - b.nameSpan.start);
+    const sorted = [...copies].sort((a, b) => byString(a.nameSpan.file, b.nameSpan.file) || a.nameSpan.start - b.nameSpan.start);
     const first = sorted[0] as AnyCollected;
     const ns = namespaced.has(first.kind) ? ` in namespace ${JSON.stringify(metaNamespace(first))}` : "";
     for (const dup of sorted.slice(1)) {

@@ -72,25 +72,19 @@ function byKey(a: string, b: string): number {
  * of sorting everything again. The result is the same object sortLabels would build.
  */
 export class EffectiveLabels {
-  private readonly merged = new Map<string, Entries>();
+  /** Merged profile labels by profile list, as a tree keyed by profile name (no key strings). */
+  private readonly merged: MergedNode = { next: new Map(), entries: undefined };
 
   constructor(private readonly profileLabels: ReadonlyMap<string, Labels>) {}
 
   of(own: Labels, automatic: Labels, profiles: readonly string[]): Labels {
-    const key = JSON.stringify(profiles);
-    let base = this.merged.get(key);
-    if (base === undefined) {
-      const out: Record<string, string> = {};
-      for (let i = profiles.length - 1; i >= 0; i--) Object.assign(out, this.profileLabels.get(profiles[i] as string) ?? {});
-      base = Object.entries(out).sort(([a], [b]) => byKey(a, b));
-      this.merged.set(key, base);
-    }
+    const base = this.base(profiles);
     const over: Record<string, string> = {};
     Object.assign(over, own, automatic);
     const overKeys = Object.keys(over);
     // `result[k] = v` must not meet the __proto__ setter; sortLabels' fromEntries never does.
     if (overKeys.includes("__proto__")) return sortLabels(Object.assign(Object.fromEntries(base), over));
-    overKeys.sort(byKey);
+    sortSmall(overKeys);
     const result: Record<string, string> = {};
     let i = 0;
     let j = 0;
@@ -107,6 +101,40 @@ export class EffectiveLabels {
       }
     }
     return result;
+  }
+
+  /** The profiles' labels merged (earlier profiles win) and sorted by key, once per list. */
+  private base(profiles: readonly string[]): Entries {
+    let node = this.merged;
+    for (const p of profiles) {
+      let next = node.next.get(p);
+      if (next === undefined) node.next.set(p, (next = { next: new Map(), entries: undefined }));
+      node = next;
+    }
+    if (node.entries === undefined) {
+      const out: Record<string, string> = {};
+      for (let i = profiles.length - 1; i >= 0; i--) Object.assign(out, this.profileLabels.get(profiles[i] as string) ?? {});
+      node.entries = Object.entries(out).sort(([a], [b]) => byKey(a, b));
+    }
+    return node.entries;
+  }
+}
+
+interface MergedNode {
+  readonly next: Map<string, MergedNode>;
+  entries: Entries | undefined;
+}
+
+/** Sorts a handful of distinct keys in place (insertion sort; an endpoint has a few own labels). */
+function sortSmall(keys: string[]): void {
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > k) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = k;
   }
 }
 
