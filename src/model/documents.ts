@@ -112,7 +112,7 @@ function forEachListItem(source: SourceFile, list: JsonList, onDocument: (doc: P
       file,
       index: 0,
       forEachResource: (onResource, onProblem) => splitResource(item, path, inherited, onResource, onProblem),
-      locator: new JsonLocator(file, text, start, path.length),
+      locator: new JsonLocator(file, text, start, path.length, list.items[2 * i + 1]),
     });
   }
 }

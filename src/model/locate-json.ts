@@ -63,6 +63,13 @@ interface Found {
   end: number;
 }
 
+function countNodes(t: Trie): number {
+  let n = 1;
+  if (t.map !== undefined) for (const c of t.map.values()) n += countNodes(c);
+  else for (const c of t.nodes ?? []) n += countNodes(c);
+  return n;
+}
+
 function newTrie(): Trie {
   return { keys: undefined, nodes: undefined, map: undefined, found: undefined };
 }
@@ -72,12 +79,15 @@ export class JsonLocator implements Locator {
    * Locates in the value that starts at `start` (after whitespace; the whole text by default).
    * Request paths then begin with that value's own path, `depth` segments long, which is skipped:
    * a JSON List's item is located on its own, so its trie and scan stay small and short-lived.
+   * When the value's `end` is known too, the scan stops as soon as every requested path has been
+   * found (after an item's metadata, its spec and status need not be scanned again).
    */
   constructor(
     private readonly file: string,
     private readonly text: string,
     private readonly start = 0,
     private readonly depth = 0,
+    private readonly end = -1,
   ) {}
 
   resolve(requests: readonly SpanRequest[]): Span[] {
@@ -90,11 +100,15 @@ export class JsonLocator implements Locator {
       }
     }
     const scanner = new Scanner(this.text);
+    if (this.end >= 0) {
+      scanner.knownEnd = this.end;
+      scanner.unfound = countNodes(root) - 1; // all but the root, which is found first
+    }
     scanner.pos = this.start;
     scanner.skipWs();
     const rootFound: Found = { keyStart: -1, keyEnd: -1, start: scanner.pos, end: scanner.pos };
     root.found = rootFound;
-    scanner.scanValue(root, rootFound);
+    scanner.scanValue(root, rootFound, true);
 
     const spans: Span[] = new Array(requests.length);
     for (let i = 0; i < requests.length; i++) {
@@ -133,13 +147,18 @@ export class JsonLocator implements Locator {
 
 class Scanner {
   pos = 0;
+  /** With knownEnd: how many trie nodes are still to be found; at 0 the root's scan may stop. */
+  unfound = -1;
+  /** Where the root value ends, when the caller knows it (-1: unknown). */
+  knownEnd = -1;
   constructor(private readonly text: string) {}
+
 
   /**
    * Scans the value at `pos` (whose node is `t`, found at `found`), descending only into the
    * children some request needs, and records where each of them is first found.
    */
-  scanValue(t: Trie, found: Found): void {
+  scanValue(t: Trie, found: Found, root = false): void {
     const text = this.text;
     if (t.keys === undefined && t.map === undefined) {
       this.skipValue();
@@ -161,6 +180,7 @@ class Scanner {
           this.pos++; // ':'
           this.skipWs();
           this.scanChild(c, keyStart, keyEnd);
+          if (root && this.stopAtRoot(found)) return;
           this.skipWs();
           if (text.charCodeAt(this.pos++) !== 44 /* , */) break;
         }
@@ -172,11 +192,23 @@ class Scanner {
         for (let index = 0; ; index++) {
           this.skipWs();
           this.scanChild(child(t, String(index)), -1, -1);
+          if (root && this.stopAtRoot(found)) return;
           this.skipWs();
           if (text.charCodeAt(this.pos++) !== 44 /* , */) break;
         }
     } else this.skipValue();
     found.end = this.pos;
+  }
+
+  /**
+   * Back at the root with every node found (so every found node has been scanned to its end),
+   * nothing further can change a span: skip to the root's known end.
+   */
+  private stopAtRoot(found: Found): boolean {
+    if (this.unfound !== 0) return false;
+    this.pos = this.knownEnd;
+    found.end = this.knownEnd;
+    return true;
   }
 
   private scanChild(t: Trie | undefined, keyStart: number, keyEnd: number): void {
@@ -185,7 +217,10 @@ class Scanner {
       return;
     }
     const f: Found = { keyStart, keyEnd, start: this.pos, end: this.pos };
-    if (t.found === undefined) t.found = f;
+    if (t.found === undefined) {
+      t.found = f;
+      this.unfound--;
+    }
     this.scanValue(t, f);
   }
 

@@ -76,12 +76,19 @@ class Checked {
 
 const labelKeys = new Checked((k) => labelKeyProblem(k) === undefined);
 const labelValues = new Checked((v) => labelValueProblem(v) === undefined);
-const names = Object.fromEntries(
-  Object.entries(NameFormats).map(([format, f]) => [format, new Checked((s) => s.length > 0 && s.length <= f.max && f.regex.test(s))]),
-) as Record<NameFormat, Checked>;
+// Namespace names repeat (one per pod); resource names mostly do not, so they are not remembered.
+const namespaceNames = new Checked((s) => nameIsValid(s, "label"));
+
+function nameIsValid(s: string, format: NameFormat): boolean {
+  const f = NameFormats[format];
+  return s.length > 0 && s.length <= f.max && f.regex.test(s);
+}
 
 function name(v: unknown, format: NameFormat): string {
-  return names[format].check(string(v));
+  const s = string(v);
+  if (format === "label") return namespaceNames.check(s);
+  if (!nameIsValid(s, format)) unsure();
+  return s;
 }
 
 function labels(v: unknown): Record<string, string> {
