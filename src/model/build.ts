@@ -14,6 +14,7 @@ import {
   ORCHESTRATOR_LABEL,
   podEndpoint,
   podInterfaceName,
+  PodProfiles,
   SERVICE_ACCOUNT_LABEL,
   serviceAccountProfile,
   sortLabels,
@@ -241,11 +242,12 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     return true;
   });
   const missingNamespaces = new Map<string, Span>();
+  const podProfiles = new PodProfiles();
   for (const p of pods) {
     const ns = metaNamespace(p) as string;
     if (!namespaceLabels.has(ns) && !missingNamespaces.has(ns)) missingNamespaces.set(ns, p.nameSpan);
     const sa = p.input.spec?.serviceAccountName ?? p.input.spec?.serviceAccount ?? "default";
-    if (!profiles.has(`ksa.${ns}.${sa}`)) addProfile(serviceAccountProfile(ns, sa, {}), undefined);
+    if (!profiles.has(podProfiles.of(ns, sa).ksa)) addProfile(serviceAccountProfile(ns, sa, {}), undefined);
   }
   for (const [ns, span] of [...missingNamespaces].sort(([a], [b]) => byString(a, b))) {
     push(Codes.namespaceMissing, `namespace ${JSON.stringify(ns)} is not defined by a Namespace resource: assuming one with no labels`, span);
@@ -281,6 +283,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
           origin: { span: p.span },
         },
         labeler,
+        podProfiles,
       ),
     );
   }

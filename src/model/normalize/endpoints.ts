@@ -157,11 +157,34 @@ function reserved(key: string): boolean {
   return key.startsWith("pcns.") || key.startsWith("pcsa.");
 }
 
-export function podEndpoint(pod: PodInput, labels: EffectiveLabels): WorkloadEndpoint {
+interface PodShared {
+  readonly kns: string;
+  readonly ksa: string;
+  readonly automatic: Labels;
+}
+
+/** What the pods of one namespace and service account share, built once: profile names, automatic labels. */
+export class PodProfiles {
+  private readonly byNamespace = new Map<string, Map<string, PodShared>>();
+
+  of(ns: string, sa: string): PodShared {
+    let bySa = this.byNamespace.get(ns);
+    if (bySa === undefined) this.byNamespace.set(ns, (bySa = new Map()));
+    let shared = bySa.get(sa);
+    if (shared === undefined) {
+      shared = { kns: `kns.${ns}`, ksa: `ksa.${ns}.${sa}`, automatic: { [NAMESPACE_LABEL]: ns, [ORCHESTRATOR_LABEL]: "k8s", [SERVICE_ACCOUNT_LABEL]: sa } };
+      bySa.set(sa, shared);
+    }
+    return shared;
+  }
+}
+
+export function podEndpoint(pod: PodInput, labels: EffectiveLabels, podProfiles: PodProfiles = new PodProfiles()): WorkloadEndpoint {
   // The syncer drops pcns./pcsa. labels a pod sets itself: only profiles may set them.
   const own = Object.keys(pod.labels).some(reserved) ? Object.fromEntries(Object.entries(pod.labels).filter(([k]) => !reserved(k))) : pod.labels;
-  const profiles = [`kns.${pod.namespace}`, `ksa.${pod.namespace}.${pod.serviceAccount}`];
-  const automatic = { [NAMESPACE_LABEL]: pod.namespace, [ORCHESTRATOR_LABEL]: "k8s", [SERVICE_ACCOUNT_LABEL]: pod.serviceAccount };
+  const shared = podProfiles.of(pod.namespace, pod.serviceAccount);
+  const profiles = [shared.kns, shared.ksa];
+  const automatic = shared.automatic;
   return {
     kind: "WorkloadEndpoint",
     key: `${pod.namespace}/${pod.name}`,
