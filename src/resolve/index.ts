@@ -1,5 +1,5 @@
 /** Resolve stage: one node's view of the cluster (local endpoints, ordered policies, ipsets). */
-export { resolveNode, NOT_SUPPORTED_CODE, DUPLICATE_INTERFACE_CODE } from "./resolve.js";
+export { resolveNode } from "./resolve.js";
 export { entityRuleSelector, policySelectorText, combineSelectors, SelectorCache } from "./selectors.js";
 export type {
   EndpointTier,

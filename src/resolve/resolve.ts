@@ -12,6 +12,7 @@
  * doNotTrack / applyOnForward policy) and two local endpoints on one interface raise a
  * CompileError naming each resource.
  */
+import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/types.js";
 import type { Model, Policy, Profile, Rule, WorkloadEndpoint } from "../model/types.js";
 import { CompileError } from "../render/errors.js";
@@ -22,9 +23,6 @@ import { resolveRule, type IpSetDemand } from "./rules.js";
 import { NAMESPACE_LABEL, SelectorCache, policySelectorText } from "./selectors.js";
 import type { EndpointTier, LocalEndpoint, NodeView, ResolvedPolicy, ResolvedProfile, ResolvedRule } from "./types.js";
 
-export const NOT_SUPPORTED_CODE = "PC5001";
-export const DUPLICATE_INTERFACE_CODE = "PC5002";
-
 type Dir = "ingress" | "egress";
 
 function unsupported(model: Model, node: string, active: readonly Policy[]): Diagnostic[] {
@@ -32,7 +30,7 @@ function unsupported(model: Model, node: string, active: readonly Policy[]): Dia
   for (const hep of model.hostEndpoints) {
     if (hep.node !== node) continue;
     diags.push({
-      code: NOT_SUPPORTED_CODE,
+      code: Codes.notSupported.code,
       severity: "error",
       message: `HostEndpoint ${hep.name} on node ${node}: host endpoints are not supported yet`,
       ...(hep.origin && { span: hep.origin.span }),
@@ -42,7 +40,7 @@ function unsupported(model: Model, node: string, active: readonly Policy[]): Dia
     const features = (["preDNAT", "doNotTrack", "applyOnForward"] as const).filter((f) => p[f]);
     if (features.length === 0) continue;
     diags.push({
-      code: NOT_SUPPORTED_CODE,
+      code: Codes.notSupported.code,
       severity: "error",
       message: `policy ${p.id} applies to workloads on node ${node} and sets ${features.join(", ")}: not supported yet`,
       ...(p.origin && { span: p.origin.span }),
@@ -61,7 +59,7 @@ function duplicateInterfaces(local: readonly WorkloadEndpoint[]): Diagnostic[] {
       continue;
     }
     diags.push({
-      code: DUPLICATE_INTERFACE_CODE,
+      code: Codes.duplicateInterface.code,
       severity: "error",
       message: `endpoints ${first.key} and ${ep.key} both use interface ${ep.interfaceName}; policy cannot tell them apart`,
       ...(ep.origin && { span: ep.origin.span }),
