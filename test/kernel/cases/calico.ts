@@ -5,18 +5,8 @@
  * (reference/k8s-semantics.md §3.2–§3.6), written before running anything.
  */
 import type { KernelCase } from "../harness/case.js";
-import { k8sPolicy } from "../harness/resources.js";
+import { CALICO_V3 as V3, calicoPolicy, globalPolicy, k8sPolicy } from "../harness/resources.js";
 import { nsIs, podIs } from "./e2e-helpers.js";
-
-const V3 = "projectcalico.org/v3";
-
-const calicoPolicy = (namespace: string, name: string, spec: object): object => ({
-  apiVersion: V3,
-  kind: "NetworkPolicy",
-  metadata: { name, namespace },
-  spec,
-});
-const globalPolicy = (name: string, spec: object): object => ({ apiVersion: V3, kind: "GlobalNetworkPolicy", metadata: { name }, spec });
 
 export const CALICO_CASES: readonly KernelCase[] = [
   {

@@ -512,70 +512,44 @@ const TCP_CASES: KernelCase[] = [
   },
 ];
 
-const UDP_CASES: KernelCase[] = [
-  {
-    name: "UDP: should support a 'default-deny-ingress' policy",
-    pods: ["x/a", "x/b", "y/a", "y/b"],
-    resources: () => [k8sPolicy(X, "deny-all", all, { ingress: [] })],
-    probes: [{ protocol: "UDP", port: 80, expect: (r) => r.expectPeer({}, { namespace: X }, false) }],
-  },
-  {
-    name: "UDP: should enforce policy based on Ports",
-    pods: ["x/a", "x/b", "y/a", "z/a"],
-    resources: () => [
-      k8sPolicy(X, "allow-ingress-on-port-81-ns-x", podIs("a"), { ingress: [{ from: [{ namespaceSelector: nsIs(Y) }], ports: [udp(81)] }] }),
-    ],
-    probes: [
-      {
-        protocol: "UDP",
-        port: 81,
-        expect: (r) => r.expectPeer({ namespace: X }, { namespace: X, pod: "a" }, false).expectPeer({ namespace: Z }, { namespace: X, pod: "a" }, false),
-      },
-    ],
-  },
-  {
-    name: "UDP: should enforce policy to allow traffic only from a pod in a different namespace based on PodSelector and NamespaceSelector",
-    pods: ["x/a", "x/b", "y/a"],
-    resources: () => [
-      k8sPolicy(X, "allow-ns-y-pod-a-via-namespace-pod-selector", podIs("a"), {
-        ingress: [{ from: [{ namespaceSelector: nsIs(Y), podSelector: podIs("a") }] }],
-      }),
-    ],
-    probes: [{ protocol: "UDP", port: 80, expect: (r) => r.expectAllIngress("x/a", false).expect("y/a", "x/a", true) }],
-  },
-];
+/**
+ * Upstream runs the same three tests for UDP and for SCTP ("UDP: …", "SCTP: …"); only the
+ * protocol differs.
+ */
+function protocolCases(protocol: "UDP" | "SCTP"): KernelCase[] {
+  const port = protocol === "UDP" ? udp : sctp;
+  return [
+    {
+      name: `${protocol}: should support a 'default-deny-ingress' policy`,
+      pods: ["x/a", "x/b", "y/a", "y/b"],
+      resources: () => [k8sPolicy(X, "deny-all", all, { ingress: [] })],
+      probes: [{ protocol, port: 80, expect: (r) => r.expectPeer({}, { namespace: X }, false) }],
+    },
+    {
+      name: `${protocol}: should enforce policy based on Ports`,
+      pods: ["x/a", "x/b", "y/a", "z/a"],
+      resources: () => [
+        k8sPolicy(X, "allow-ingress-on-port-81-ns-x", podIs("a"), { ingress: [{ from: [{ namespaceSelector: nsIs(Y) }], ports: [port(81)] }] }),
+      ],
+      probes: [
+        {
+          protocol,
+          port: 81,
+          expect: (r) => r.expectPeer({ namespace: X }, { namespace: X, pod: "a" }, false).expectPeer({ namespace: Z }, { namespace: X, pod: "a" }, false),
+        },
+      ],
+    },
+    {
+      name: `${protocol}: should enforce policy to allow traffic only from a pod in a different namespace based on PodSelector and NamespaceSelector`,
+      pods: ["x/a", "x/b", "y/a"],
+      resources: () => [
+        k8sPolicy(X, "allow-ns-y-pod-a-via-namespace-pod-selector", podIs("a"), {
+          ingress: [{ from: [{ namespaceSelector: nsIs(Y), podSelector: podIs("a") }] }],
+        }),
+      ],
+      probes: [{ protocol, port: 80, expect: (r) => r.expectAllIngress("x/a", false).expect("y/a", "x/a", true) }],
+    },
+  ];
+}
 
-const SCTP_CASES: KernelCase[] = [
-  {
-    name: "SCTP: should support a 'default-deny-ingress' policy",
-    pods: ["x/a", "x/b", "y/a", "y/b"],
-    resources: () => [k8sPolicy(X, "deny-all", all, { ingress: [] })],
-    probes: [{ protocol: "SCTP", port: 80, expect: (r) => r.expectPeer({}, { namespace: X }, false) }],
-  },
-  {
-    name: "SCTP: should enforce policy based on Ports",
-    pods: ["x/a", "x/b", "y/a", "z/a"],
-    resources: () => [
-      k8sPolicy(X, "allow-ingress-on-port-81-ns-x", podIs("a"), { ingress: [{ from: [{ namespaceSelector: nsIs(Y) }], ports: [sctp(81)] }] }),
-    ],
-    probes: [
-      {
-        protocol: "SCTP",
-        port: 81,
-        expect: (r) => r.expectPeer({ namespace: X }, { namespace: X, pod: "a" }, false).expectPeer({ namespace: Z }, { namespace: X, pod: "a" }, false),
-      },
-    ],
-  },
-  {
-    name: "SCTP: should enforce policy to allow traffic only from a pod in a different namespace based on PodSelector and NamespaceSelector",
-    pods: ["x/a", "x/b", "y/a"],
-    resources: () => [
-      k8sPolicy(X, "allow-ns-y-pod-a-via-namespace-pod-selector", podIs("a"), {
-        ingress: [{ from: [{ namespaceSelector: nsIs(Y), podSelector: podIs("a") }] }],
-      }),
-    ],
-    probes: [{ protocol: "SCTP", port: 80, expect: (r) => r.expectAllIngress("x/a", false).expect("y/a", "x/a", true) }],
-  },
-];
-
-export const E2E_CASES: readonly KernelCase[] = [...TCP_CASES, ...UDP_CASES, ...SCTP_CASES];
+export const E2E_CASES: readonly KernelCase[] = [...TCP_CASES, ...protocolCases("UDP"), ...protocolCases("SCTP")];

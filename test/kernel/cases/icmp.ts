@@ -15,17 +15,8 @@
  * endpoint chains accept before any policy.
  */
 import type { KernelCase } from "../harness/case.js";
-import { k8sPolicy } from "../harness/resources.js";
+import { CALICO_V3 as V3, calicoPolicy, k8sPolicy } from "../harness/resources.js";
 import { podIs } from "./e2e-helpers.js";
-
-const V3 = "projectcalico.org/v3";
-
-const calicoPolicy = (namespace: string, name: string, spec: object): object => ({
-  apiVersion: V3,
-  kind: "NetworkPolicy",
-  metadata: { name, namespace },
-  spec,
-});
 
 /** Ingress to x/a only: the rules given, nothing else. */
 const calicoIngressToA = (name: string, ingress: readonly object[], order?: number): object =>

@@ -150,3 +150,15 @@ export function largeCidrForIp(ip: string): string {
   const first = Number(ip.split(".")[0]);
   return `${first & 0xf0}.0.0.0/4`;
 }
+
+export const CALICO_V3 = "projectcalico.org/v3";
+
+/** A Calico v3 NetworkPolicy object. */
+export function calicoPolicy(namespace: string, name: string, spec: object): object {
+  return { apiVersion: CALICO_V3, kind: "NetworkPolicy", metadata: { name, namespace }, spec };
+}
+
+/** A Calico v3 GlobalNetworkPolicy object. */
+export function globalPolicy(name: string, spec: object): object {
+  return { apiVersion: CALICO_V3, kind: "GlobalNetworkPolicy", metadata: { name }, spec };
+}
