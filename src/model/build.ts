@@ -257,36 +257,27 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
   const labeler = new EffectiveLabels(profileLabels);
   for (const p of pods) {
     const ns = metaNamespace(p) as string;
+    const name = p.input.metadata.name;
+    const spec = p.input.spec;
     const status = p.input.status;
-    const ips = status?.podIPs && status.podIPs.length > 0 ? status.podIPs.map((x) => x.ip) : status?.podIP ? [status.podIP] : [];
+    const podIPs = status?.podIPs;
+    const ipNetworks = podIPs && podIPs.length > 0 ? sortedCidrs(podIPs.map((x) => x.ip)) : status?.podIP ? [formatCidr(status.podIP)] : [];
     const ports: NamedPort[] = [];
-    for (const c of p.input.spec?.containers ?? []) {
+    for (const c of spec?.containers ?? []) {
       for (const port of c.ports ?? []) {
         if (port.name) ports.push({ name: port.name, protocol: (port.protocol ?? "TCP").toLowerCase() as NamedPort["protocol"], port: port.containerPort });
       }
     }
-    const node = p.input.spec?.nodeName;
-    if (node === undefined || ips.length === 0) {
-      const why = node === undefined && ips.length === 0 ? "no spec.nodeName and no IP" : node === undefined ? "no spec.nodeName" : "no IP (status.podIP)";
-      push(Codes.podNotEnforceable, `pod ${ns}/${p.input.metadata.name} has ${why}: its labels can match selectors, but it gets no rules and contributes no IPs`, p.nameSpan);
+    const node = spec?.nodeName;
+    if (node === undefined || ipNetworks.length === 0) {
+      const why = node === undefined && ipNetworks.length === 0 ? "no spec.nodeName and no IP" : node === undefined ? "no spec.nodeName" : "no IP (status.podIP)";
+      push(Codes.podNotEnforceable, `pod ${ns}/${name} has ${why}: its labels can match selectors, but it gets no rules and contributes no IPs`, p.nameSpan);
     }
-    endpoints.push(
-      podEndpoint(
-        {
-          name: p.input.metadata.name,
-          namespace: ns,
-          labels: p.input.metadata.labels ?? {},
-          ...(node !== undefined ? { node } : {}),
-          serviceAccount: p.input.spec?.serviceAccountName ?? p.input.spec?.serviceAccount ?? "default",
-          ipNetworks: sortedCidrs(ips),
-          ports,
-          origin: { span: p.span },
-        },
-        labeler,
-        podProfiles,
-      ),
-    );
+    const serviceAccount = spec?.serviceAccountName ?? spec?.serviceAccount ?? "default";
+    const labels = p.input.metadata.labels ?? {};
+    endpoints.push(podEndpoint({ name, namespace: ns, labels, node, serviceAccount, ipNetworks, ports, origin: { span: p.span } }, labeler, podProfiles));
   }
+  const podEndpoints = endpoints.length;
 
   // Calico workload endpoints.
   for (const w of of("calico/WorkloadEndpoint")) {
@@ -324,7 +315,9 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
   }
   const endpointKeys = new Map<string, WorkloadEndpoint>();
   const duplicateKeys = new Set<string>();
-  for (const e of endpoints) {
+  // Pods are unique by namespace and name (duplicates were left out above), so two endpoints can
+  // share a key only when there are WorkloadEndpoints too.
+  for (const e of endpoints.length > podEndpoints ? endpoints : []) {
     const prev = endpointKeys.get(e.key);
     if (prev) {
       duplicateKeys.add(e.key);
@@ -392,7 +385,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     tiers: [...tiers.values()].sort((a, b) => byString(a.name, b.name)),
     policies: policies.sort((a, b) => byString(policyKey(a), policyKey(b))),
     profiles: [...profiles.values()].sort((a, b) => byString(a.name, b.name)),
-    endpoints: endpoints.filter((e) => !duplicateKeys.has(e.key)).sort((a, b) => byString(a.key, b.key)),
+    endpoints: (duplicateKeys.size > 0 ? endpoints.filter((e) => !duplicateKeys.has(e.key)) : endpoints).sort((a, b) => byString(a.key, b.key)),
     hostEndpoints: hostEndpoints.sort((a, b) => byString(a.name, b.name)),
     networkSets: networkSets.sort((a, b) => byString(setKey(a), setKey(b))),
   };
