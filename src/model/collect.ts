@@ -47,6 +47,8 @@ type Task =
   | { readonly type: "problem"; readonly code: string; readonly severity: Diagnostic["severity"]; readonly message: string; readonly at: number }
   | { readonly type: "resource"; readonly kind: ResourceKind; readonly input: unknown; readonly at: number; readonly tier: boolean; readonly ingress: number; readonly egress: number };
 
+const noSpans: readonly Span[] = Object.freeze([]);
+
 const tiered: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy"]);
 
 export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: AnyCollected[]): void {
@@ -105,8 +107,9 @@ export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: 
       const span = spans[i++] as Span;
       const nameSpan = spans[i++] as Span;
       const tierSpan = t.tier ? (spans[i++] as Span) : span;
-      const ingressSpans = spans.slice(i, i + t.ingress);
-      const egressSpans = spans.slice(i + t.ingress, i + t.ingress + t.egress);
+      // Most resources (every pod) have no rules: they share one empty list.
+      const ingressSpans = t.ingress === 0 ? noSpans : spans.slice(i, i + t.ingress);
+      const egressSpans = t.egress === 0 ? noSpans : spans.slice(i + t.ingress, i + t.ingress + t.egress);
       out.push({ kind: t.kind, input: t.input, span, nameSpan, tierSpan, ingressSpans, egressSpans } as AnyCollected);
     }
   }, abandon);

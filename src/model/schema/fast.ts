@@ -122,20 +122,19 @@ function metadata(v: unknown, format: NameFormat, namespaced: boolean): Metadata
   return out;
 }
 
-function containerPort(v: unknown): { name?: string; containerPort: number; protocol?: "TCP" | "UDP" | "SCTP" } {
+type ContainerPort = { name?: string; containerPort: number; protocol?: "TCP" | "UDP" | "SCTP" };
+
+function containerPort(v: unknown): ContainerPort {
   const o = object(v);
-  const out: { name?: string; containerPort: number; protocol?: "TCP" | "UDP" | "SCTP" } = { containerPort: 0 };
-  const portName = optionalString(o, "name");
-  if (portName !== undefined) out.name = portName;
-  const port = o.containerPort;
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) unsure();
-  out.containerPort = port;
+  const name = optionalString(o, "name");
+  const containerPort = o.containerPort;
+  if (typeof containerPort !== "number" || !Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535) unsure();
   const protocol = optional(o, "protocol");
-  if (protocol !== undefined) {
-    if (protocol !== "TCP" && protocol !== "UDP" && protocol !== "SCTP") unsure();
-    out.protocol = protocol;
-  }
-  return out;
+  if (protocol !== undefined && protocol !== "TCP" && protocol !== "UDP" && protocol !== "SCTP") unsure();
+  // One literal per shape: every pod's ports are kept until the model is built, and a property
+  // added after a literal is created costs a separate backing store.
+  if (name === undefined) return protocol === undefined ? { containerPort } : { containerPort, protocol };
+  return protocol === undefined ? { name, containerPort } : { name, containerPort, protocol };
 }
 
 function podSpec(v: unknown): ResourceInput<"k8s/Pod">["spec"] {
@@ -173,7 +172,11 @@ function podStatus(v: unknown): ResourceInput<"k8s/Pod">["status"] {
   const podIP = optional(o, "podIP");
   if (podIP !== undefined) out.podIP = ipAddress(podIP);
   const podIPs = optional(o, "podIPs");
-  if (podIPs !== undefined) out.podIPs = array(podIPs).map((x) => ({ ip: ipAddress(object(x).ip) }));
+  // podIPs[0] normally repeats podIP: the same text gets the same (readonly) Cidr, not a copy.
+  if (podIPs !== undefined) out.podIPs = array(podIPs).map((x) => {
+    const ip = object(x).ip;
+    return { ip: ip === podIP && out.podIP !== undefined ? out.podIP : ipAddress(ip) };
+  });
   return out;
 }
 
