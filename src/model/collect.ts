@@ -3,7 +3,8 @@
  * located in one batch per document (see paths.ts). The result is a list of valid, typed
  * resources with their spans, and the diagnostics.
  *
- * Pods, Namespaces and ServiceAccounts first try the fast path (schema/fast.ts), which returns
+ * Pods, Namespaces, ServiceAccounts and Kubernetes and Calico NetworkPolicies first try the fast
+ * path (schema/fast.ts, schema/fast-policy.ts), which returns
  * what zod would for inputs it is sure about; everything else, and every invalid input, goes
  * through the full zod schema, which words the diagnostics.
  */

@@ -1,6 +1,6 @@
 /**
  * A fast path for the resources a cluster holds by the hundred thousand (Pods, Namespaces,
- * ServiceAccounts): a hand-written check that accepts only inputs the zod schema certainly
+ * ServiceAccounts; NetworkPolicies in fast-policy.ts): a hand-written check that accepts only inputs the zod schema certainly
  * accepts, and returns exactly what zod would return for them (the same fields, a Cidr for each
  * address, unknown fields stripped). Anything it is not sure about, valid or not, gives
  * undefined and the caller runs the full zod schema, so every diagnostic is still produced by
@@ -9,118 +9,11 @@
  * Why: zod allocates a payload, an issue list and a context per field; for 100,000 pods that is
  * most of the validation time and much of the garbage.
  */
-import { parseCidr, type Cidr } from "../cidr.js";
+import type { Cidr } from "../cidr.js";
 import type { ResourceKind } from "../resources.js";
-import { labelKeyProblem, labelValueProblem, NameFormats, type NameFormat } from "./fields.js";
+import { array, ipAddress, metadata, object, optional, optionalString, UNSURE, unsure, type Obj } from "./fast-common.js";
+import { calicoNetworkPolicy, k8sNetworkPolicy } from "./fast-policy.js";
 import type { ResourceInput } from "./resources.js";
-
-type Obj = Record<string, unknown>;
-
-/** Thrown (and caught below) when the input is not one the fast path is sure about. */
-const UNSURE: unique symbol = Symbol("unsure");
-
-function unsure(): never {
-  throw UNSURE;
-}
-
-function object(v: unknown): Obj {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) unsure();
-  return v as Obj;
-}
-
-/** A plain object as zod's record sees one (no own `constructor`, no `__proto__` key). */
-function plainObject(v: unknown): Obj {
-  const o = object(v);
-  if (Object.getPrototypeOf(o) !== Object.prototype || Object.hasOwn(o, "constructor") || Object.hasOwn(o, "__proto__")) unsure();
-  return o;
-}
-
-/** The value of an optional field; a key that is present but undefined is left to zod. */
-function optional(o: Obj, key: string): unknown {
-  const v = o[key];
-  if (v === undefined && key in o) unsure();
-  return v;
-}
-
-function string(v: unknown): string {
-  if (typeof v !== "string") unsure();
-  return v;
-}
-
-function optionalString(o: Obj, key: string): string | undefined {
-  const v = optional(o, key);
-  return v === undefined ? undefined : string(v);
-}
-
-function array(v: unknown): readonly unknown[] {
-  if (!Array.isArray(v)) unsure();
-  return v;
-}
-
-/**
- * Strings already found valid for one check. A cluster repeats its label keys, label values and
- * namespace names many times, and the checks are pure; emptied when it grows large.
- */
-class Checked {
-  private readonly ok = new Set<string>();
-  constructor(private readonly valid: (s: string) => boolean) {}
-
-  check(s: string): string {
-    if (this.ok.has(s)) return s;
-    if (!this.valid(s)) unsure();
-    if (this.ok.size >= 50_000) this.ok.clear();
-    this.ok.add(s);
-    return s;
-  }
-}
-
-const labelKeys = new Checked((k) => labelKeyProblem(k) === undefined);
-const labelValues = new Checked((v) => labelValueProblem(v) === undefined);
-// Namespace names repeat (one per pod); resource names mostly do not, so they are not remembered.
-const namespaceNames = new Checked((s) => nameIsValid(s, "label"));
-
-function nameIsValid(s: string, format: NameFormat): boolean {
-  const f = NameFormats[format];
-  return s.length > 0 && s.length <= f.max && f.regex.test(s);
-}
-
-function name(v: unknown, format: NameFormat): string {
-  const s = string(v);
-  if (format === "label") return namespaceNames.check(s);
-  if (!nameIsValid(s, format)) unsure();
-  return s;
-}
-
-function labels(v: unknown): Record<string, string> {
-  const o = plainObject(v);
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(o)) out[labelKeys.check(key)] = labelValues.check(string(o[key]));
-  return out;
-}
-
-function ipAddress(v: unknown): Cidr {
-  const text = string(v);
-  if (text.includes("/")) unsure();
-  return parseCidr(text, true) ?? unsure();
-}
-
-interface Metadata {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-}
-
-function metadata(v: unknown, format: NameFormat, namespaced: boolean): Metadata {
-  const o = object(v);
-  const out: Metadata = { name: name(o.name, format) };
-  if (namespaced) {
-    const ns = optional(o, "namespace");
-    if (ns !== undefined) out.namespace = name(ns, "label");
-  }
-  const l = optional(o, "labels");
-  if (l !== undefined) out.labels = labels(l);
-  return out;
-}
 
 type ContainerPort = { name?: string; containerPort: number; protocol?: "TCP" | "UDP" | "SCTP" };
 
@@ -193,6 +86,8 @@ const fastSchemas: { readonly [K in ResourceKind]?: (v: Obj) => ResourceInput<K>
   "k8s/Pod": pod,
   "k8s/Namespace": (v) => ({ metadata: metadata(v.metadata, "label", false) }) as ResourceInput<"k8s/Namespace">,
   "k8s/ServiceAccount": (v) => ({ metadata: metadata(v.metadata, "subdomain", true) }) as ResourceInput<"k8s/ServiceAccount">,
+  "k8s/NetworkPolicy": k8sNetworkPolicy,
+  "calico/NetworkPolicy": calicoNetworkPolicy,
 };
 
 /**

@@ -74,7 +74,7 @@ export const labelMap = z.record(z.string(), z.string()).superRefine((labels, ct
  */
 const parsedSelectors = new Set<string>();
 
-function parsesOnce(text: string): void {
+export function parsesOnce(text: string): void {
   if (parsedSelectors.has(text)) return;
   parseSelector(text);
   if (parsedSelectors.size >= 10_000) parsedSelectors.clear();

@@ -1,0 +1,115 @@
+/**
+ * What the fast paths (fast.ts, fast-policy.ts) share: reading a value only when it is certainly
+ * what zod accepts, and throwing UNSURE (caught in fastParse) otherwise.
+ */
+import { parseCidr, type Cidr } from "../cidr.js";
+import { labelKeyProblem, labelValueProblem, NameFormats, type NameFormat } from "./fields.js";
+
+export type Obj = Record<string, unknown>;
+
+/** Thrown (and caught below) when the input is not one the fast path is sure about. */
+export const UNSURE: unique symbol = Symbol("unsure");
+
+export function unsure(): never {
+  throw UNSURE;
+}
+
+export function object(v: unknown): Obj {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) unsure();
+  return v as Obj;
+}
+
+/** A plain object as zod's record sees one (no own `constructor`, no `__proto__` key). */
+export function plainObject(v: unknown): Obj {
+  const o = object(v);
+  if (Object.getPrototypeOf(o) !== Object.prototype || Object.hasOwn(o, "constructor") || Object.hasOwn(o, "__proto__")) unsure();
+  return o;
+}
+
+/** The value of an optional field; a key that is present but undefined is left to zod. */
+export function optional(o: Obj, key: string): unknown {
+  const v = o[key];
+  if (v === undefined && key in o) unsure();
+  return v;
+}
+
+export function string(v: unknown): string {
+  if (typeof v !== "string") unsure();
+  return v;
+}
+
+export function optionalString(o: Obj, key: string): string | undefined {
+  const v = optional(o, key);
+  return v === undefined ? undefined : string(v);
+}
+
+export function array(v: unknown): readonly unknown[] {
+  if (!Array.isArray(v)) unsure();
+  return v;
+}
+
+/**
+ * Strings already found valid for one check. A cluster repeats its label keys, label values and
+ * namespace names many times, and the checks are pure; emptied when it grows large.
+ */
+class Checked {
+  private readonly ok = new Set<string>();
+  constructor(private readonly valid: (s: string) => boolean) {}
+
+  check(s: string): string {
+    if (this.ok.has(s)) return s;
+    if (!this.valid(s)) unsure();
+    if (this.ok.size >= 50_000) this.ok.clear();
+    this.ok.add(s);
+    return s;
+  }
+}
+
+const labelKeys = new Checked((k) => labelKeyProblem(k) === undefined);
+const labelValues = new Checked((v) => labelValueProblem(v) === undefined);
+// Namespace names repeat (one per pod); resource names mostly do not, so they are not remembered.
+const namespaceNames = new Checked((s) => nameIsValid(s, "label"));
+
+function nameIsValid(s: string, format: NameFormat): boolean {
+  const f = NameFormats[format];
+  return s.length > 0 && s.length <= f.max && f.regex.test(s);
+}
+
+export function name(v: unknown, format: NameFormat): string {
+  const s = string(v);
+  if (format === "label") return namespaceNames.check(s);
+  if (!nameIsValid(s, format)) unsure();
+  return s;
+}
+
+export function labels(v: unknown): Record<string, string> {
+  const o = plainObject(v);
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(o)) out[labelKeys.check(key)] = labelValues.check(string(o[key]));
+  return out;
+}
+
+export function ipAddress(v: unknown): Cidr {
+  const text = string(v);
+  if (text.includes("/")) unsure();
+  return parseCidr(text, true) ?? unsure();
+}
+
+interface Metadata {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+}
+
+export function metadata(v: unknown, format: NameFormat, namespaced: boolean): Metadata {
+  const o = object(v);
+  const out: Metadata = { name: name(o.name, format) };
+  if (namespaced) {
+    const ns = optional(o, "namespace");
+    if (ns !== undefined) out.namespace = name(ns, "label");
+  }
+  const l = optional(o, "labels");
+  if (l !== undefined) out.labels = labels(l);
+  return out;
+}
+
