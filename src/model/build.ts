@@ -385,8 +385,35 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     tiers: [...tiers.values()].sort((a, b) => byString(a.name, b.name)),
     policies: policies.sort((a, b) => byString(policyKey(a), policyKey(b))),
     profiles: [...profiles.values()].sort((a, b) => byString(a.name, b.name)),
-    endpoints: (duplicateKeys.size > 0 ? endpoints.filter((e) => !duplicateKeys.has(e.key)) : endpoints).sort((a, b) => byString(a.key, b.key)),
+    endpoints: sortEndpoints(duplicateKeys.size > 0 ? endpoints.filter((e) => !duplicateKeys.has(e.key)) : endpoints),
     hostEndpoints: hostEndpoints.sort((a, b) => byString(a.name, b.name)),
     networkSets: networkSets.sort((a, b) => byString(setKey(a), setKey(b))),
   };
+}
+
+/**
+ * `endpoints` sorted by key (`<namespace>/<name>`), in place. A namespace has no "/", so no
+ * `<namespace>/` is a prefix of another and comparing keys is comparing `<namespace>/` first, then
+ * the rest: the endpoints are grouped by namespace, the groups sorted by `<namespace>/`, and each
+ * group by key. For 100,000 pods in 2,000 namespaces that is a third of the comparisons of one
+ * sort, each between neighbours in memory. Any key that is not `<namespace>/...` with such a
+ * namespace gets the plain sort.
+ */
+export function sortEndpoints(endpoints: WorkloadEndpoint[]): WorkloadEndpoint[] {
+  const byKey = (a: WorkloadEndpoint, b: WorkloadEndpoint): number => byString(a.key, b.key);
+  const groups = new Map<string, WorkloadEndpoint[]>();
+  for (const e of endpoints) {
+    const ns = e.namespace;
+    if (ns.includes("/") || !e.key.startsWith(ns) || e.key.charCodeAt(ns.length) !== 47 /* / */) return endpoints.sort(byKey);
+    const group = groups.get(ns);
+    if (group === undefined) groups.set(ns, [e]);
+    else group.push(e);
+  }
+  const names = [...groups.keys()].map((ns) => `${ns}/`).sort(byString);
+  let i = 0;
+  for (const prefix of names) {
+    const group = (groups.get(prefix.slice(0, -1)) as WorkloadEndpoint[]).sort(byKey);
+    for (const e of group) endpoints[i++] = e;
+  }
+  return endpoints;
 }

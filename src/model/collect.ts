@@ -4,9 +4,9 @@
  * resources with their spans, and the diagnostics.
  *
  * Pods, Namespaces, ServiceAccounts and Kubernetes and Calico NetworkPolicies first try the fast
- * path (schema/fast.ts, schema/fast-policy.ts), which returns
- * what zod would for inputs it is sure about; everything else, and every invalid input, goes
- * through the full zod schema, which words the diagnostics.
+ * path (schema/fast.ts, schema/fast-policy.ts), which returns what zod would for inputs it is
+ * sure about; everything else, and every invalid input, goes through the full zod schema, which
+ * words the diagnostics.
  */
 import type { z } from "zod";
 import { Codes } from "../diagnostics/codes.js";
