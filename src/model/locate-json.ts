@@ -90,6 +90,11 @@ export class JsonLocator implements Locator {
     private readonly end = -1,
   ) {}
 
+  /** True when this locates in one value whose end is known (a List's item): a resolve scans only that value. */
+  get itemScoped(): boolean {
+    return this.end >= 0;
+  }
+
   resolve(requests: readonly SpanRequest[]): Span[] {
     const root = newTrie();
     for (const req of requests) {
@@ -108,7 +113,9 @@ export class JsonLocator implements Locator {
     scanner.skipWs();
     const rootFound: Found = { keyStart: -1, keyEnd: -1, start: scanner.pos, end: scanner.pos };
     root.found = rootFound;
-    scanner.scanValue(root, rootFound, true);
+    // Only the value itself, whose end is known (a List's item): nothing to scan.
+    if (this.end >= 0 && root.keys === undefined && root.map === undefined) rootFound.end = this.end;
+    else scanner.scanValue(root, rootFound, true);
 
     const spans: Span[] = new Array(requests.length);
     for (let i = 0; i < requests.length; i++) {
