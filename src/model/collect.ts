@@ -64,31 +64,40 @@ interface LazyName {
   readonly path: Path;
 }
 
+const noSpans: readonly Span[] = Object.freeze([]);
+
 /**
  * A resource without rules or tier whose nameSpan is located on first use: for 100,000 pods in a
  * JSON List, locating every name up front was a tenth of the load, and only a diagnostic reads one.
  */
 class LazilyNamed {
   private located: Span | undefined;
-  readonly tierSpan: Span;
-  readonly ingressSpans = noSpans;
-  readonly egressSpans = noSpans;
 
   constructor(
     readonly kind: ResourceKind,
     readonly input: unknown,
     readonly span: Span,
-    private readonly name: LazyName,
-  ) {
-    this.tierSpan = span;
-  }
+    private readonly locator: JsonLocator,
+    private readonly path: Path,
+  ) {}
 
   get nameSpan(): Span {
-    return (this.located ??= this.name.locator.resolve([{ path: [...this.name.path, "metadata", "name"] }])[0] as Span);
+    return (this.located ??= this.locator.resolve([{ path: [...this.path, "metadata", "name"] }])[0] as Span);
+  }
+
+  // Constant for a resource without tier or rules; getters, so that no pod carries them.
+  get tierSpan(): Span {
+    return this.span;
+  }
+
+  get ingressSpans(): readonly Span[] {
+    return noSpans;
+  }
+
+  get egressSpans(): readonly Span[] {
+    return noSpans;
   }
 }
-
-const noSpans: readonly Span[] = Object.freeze([]);
 
 const tiered: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy"]);
 
@@ -151,7 +160,7 @@ export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: 
       let i = t.at;
       const span = spans[i++] as Span;
       if (t.lazyName !== undefined) {
-        out.push(new LazilyNamed(t.kind, t.input, span, t.lazyName) as unknown as AnyCollected);
+        out.push(new LazilyNamed(t.kind, t.input, span, t.lazyName.locator, t.lazyName.path) as unknown as AnyCollected);
         continue;
       }
       const nameSpan = spans[i++] as Span;
