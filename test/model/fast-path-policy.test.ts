@@ -5,12 +5,9 @@
  * - the loader gives the same model and the same diagnostics with and without it.
  */
 import fc from "fast-check";
-import { stringify } from "yaml";
-import { describe, expect, it, vi } from "vitest";
-import { loadSources, type LoadResult } from "../../src/model/load.js";
+import { describe, it } from "vitest";
+import { expectFastPathAgreesWithZod, expectLoaderUnchangedWithoutFastPath } from "./fast-path-harness.js";
 import type { ResourceKind } from "../../src/model/resources.js";
-import { fastParse } from "../../src/model/schema/fast.js";
-import { resourceSchemas } from "../../src/model/schema/resources.js";
 
 const junk = fc.constantFrom<unknown>(null, true, 0, -1, 1.5, "", [], {}, ["x"], { a: 1 });
 
@@ -140,44 +137,11 @@ const cases: [ResourceKind, fc.Arbitrary<Record<string, unknown>>][] = [
 
 describe("policy fast path", () => {
   it.each(cases)("%s: whenever the fast path accepts, zod accepts with the same value", (kind, arb) => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(arb, (value) => {
-        const fast = fastParse(kind, value);
-        if (fast === undefined) return;
-        accepted++;
-        const zod = resourceSchemas[kind].safeParse(value);
-        expect(zod.success).toBe(true);
-        expect(fast).toStrictEqual(zod.data);
-        // Same keys in the same order: the model is compared as JSON text.
-        expect(JSON.stringify(fast)).toBe(JSON.stringify(zod.data));
-      }),
-      { numRuns: 3000 },
-    );
-    // The generators must exercise the fast path, not only the fallback.
-    expect(accepted).toBeGreaterThan(300);
+    expectFastPathAgreesWithZod(kind, arb, 3000);
   });
 
   it("the loader gives the same model and diagnostics with and without it", async () => {
-    vi.doMock("../../src/model/schema/fast.js", () => ({ fastParse: () => undefined }));
-    vi.resetModules();
-    const zodOnly = (await import("../../src/model/load.js")).loadSources;
-    vi.doUnmock("../../src/model/schema/fast.js");
-    let withErrors = 0;
-    let withPolicies = 0;
-    const same = (a: LoadResult, b: LoadResult): void => {
-      expect(JSON.stringify(a)).toBe(JSON.stringify(b));
-      if (a.diagnostics.some((d) => d.severity === "error")) withErrors++;
-      if (a.model.policies.length > 0) withPolicies++;
-    };
     const documents = fc.array(fc.oneof(anyPolicy("k8s"), anyPolicy("calico")), { minLength: 1, maxLength: 5 });
-    fc.assert(
-      fc.property(documents, fc.boolean(), (docs, asJson) => {
-        const sources = [asJson ? { file: "c.json", text: JSON.stringify({ apiVersion: "v1", kind: "List", items: docs }, null, 1) } : { file: "c.yaml", text: docs.map((d) => stringify(d)).join("---\n") }];
-        same(loadSources(sources), zodOnly(sources));
-      }),
-      { numRuns: 300 },
-    );
-    expect(Math.min(withErrors, withPolicies)).toBeGreaterThan(30);
+    await expectLoaderUnchangedWithoutFastPath(documents, (r) => r.model.policies.length > 0);
   });
 });

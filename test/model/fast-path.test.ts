@@ -6,12 +6,10 @@
  *   malformed inputs alike (malformed ones always reach zod).
  */
 import fc from "fast-check";
-import { stringify } from "yaml";
-import { describe, expect, it, vi } from "vitest";
-import { loadSources, type LoadResult } from "../../src/model/load.js";
+import { describe, expect, it } from "vitest";
+import { expectFastPathAgreesWithZod, expectLoaderUnchangedWithoutFastPath, zodOnlyLoader } from "./fast-path-harness.js";
 import type { ResourceKind } from "../../src/model/resources.js";
 import { fastParse } from "../../src/model/schema/fast.js";
-import { resourceSchemas } from "../../src/model/schema/resources.js";
 
 // For each field, values that are valid and values that are not; a noisy resource mixes in the
 // invalid ones and junk of every JSON type, a clean one uses only valid values.
@@ -122,20 +120,7 @@ const cases: [ResourceKind, fc.Arbitrary<Record<string, unknown>>][] = [
 
 describe("fast path", () => {
   it.each(cases)("%s: whenever the fast path accepts, zod accepts with the same value", (kind, arb) => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(arb, (value) => {
-        const fast = fastParse(kind, value);
-        if (fast === undefined) return;
-        accepted++;
-        const zod = resourceSchemas[kind].safeParse(value);
-        expect(zod.success).toBe(true);
-        expect(fast).toStrictEqual(zod.data);
-      }),
-      { numRuns: 2000 },
-    );
-    // The generators must exercise the fast path, not only the fallback.
-    expect(accepted).toBeGreaterThan(300);
+    expectFastPathAgreesWithZod(kind, arb, 2000);
   });
 
   it("is not used for kinds it does not know", () => {
@@ -144,28 +129,10 @@ describe("fast path", () => {
   });
 
   it("the loader gives the same model and diagnostics with and without it", async () => {
-    vi.doMock("../../src/model/schema/fast.js", () => ({ fastParse: () => undefined }));
-    vi.resetModules();
-    const zodOnly = (await import("../../src/model/load.js")).loadSources;
-    const mocked = (await import("../../src/model/schema/fast.js")).fastParse;
-    vi.doUnmock("../../src/model/schema/fast.js");
+    const mocked = (await zodOnlyLoader()).fastParse;
     const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" } };
     expect([fastParse("k8s/Pod", pod), mocked("k8s/Pod", pod)]).toEqual([{ metadata: { name: "p" } }, undefined]);
-    let withErrors = 0;
-    let withEndpoints = 0;
-    const same = (a: LoadResult, b: LoadResult): void => {
-      expect(JSON.stringify(a)).toBe(JSON.stringify(b));
-      if (a.diagnostics.some((d) => d.severity === "error")) withErrors++;
-      if (a.model.endpoints.length > 0) withEndpoints++;
-    };
     const documents = fc.array(fc.oneof(anyResource("Pod"), anyResource("Namespace"), anyResource("ServiceAccount")), { minLength: 1, maxLength: 6 });
-    fc.assert(
-      fc.property(documents, fc.boolean(), (docs, asJson) => {
-        const sources = [asJson ? { file: "c.json", text: JSON.stringify({ apiVersion: "v1", kind: "List", items: docs }, null, 1) } : { file: "c.yaml", text: docs.map((d) => stringify(d)).join("---\n") }];
-        same(loadSources(sources), zodOnly(sources));
-      }),
-      { numRuns: 300 },
-    );
-    expect(Math.min(withErrors, withEndpoints)).toBeGreaterThan(30);
+    await expectLoaderUnchangedWithoutFastPath(documents, (r) => r.model.endpoints.length > 0);
   });
 });
