@@ -68,3 +68,14 @@ export async function expectLoaderUnchangedWithoutFastPath(
   );
   expect(Math.min(withErrors, withContent)).toBeGreaterThan(30);
 }
+
+/** Every place in a tree where a value sits: [container, key]. */
+export function places(v: unknown, out: [Record<string | number, unknown>, string | number][] = []): [Record<string | number, unknown>, string | number][] {
+  if (typeof v !== "object" || v === null) return out;
+  const o = v as Record<string | number, unknown>;
+  for (const k of Object.keys(o)) {
+    out.push([o, Array.isArray(o) ? Number(k) : k]);
+    places(o[k], out);
+  }
+  return out;
+}

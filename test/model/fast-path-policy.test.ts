@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, it } from "vitest";
-import { expectFastPathAgreesWithZod, expectLoaderUnchangedWithoutFastPath } from "./fast-path-harness.js";
+import { expectFastPathAgreesWithZod, expectLoaderUnchangedWithoutFastPath, places } from "./fast-path-harness.js";
 import type { ResourceKind } from "../../src/model/resources.js";
 
 const junk = fc.constantFrom<unknown>(null, true, 0, -1, 1.5, "", [], {}, ["x"], { a: 1 });
@@ -96,17 +96,6 @@ function gen(noisy: boolean) {
     k8s: record({ apiVersion: fc.constant("networking.k8s.io/v1"), kind: fc.constant("NetworkPolicy"), metadata, spec: f(k8sSpec) }),
     calico: record({ apiVersion: fc.constant("projectcalico.org/v3"), kind: fc.constant("NetworkPolicy"), metadata, spec: f(calicoSpec) }),
   };
-}
-
-/** Every place in a tree where a value sits: [container, key]. */
-function places(v: unknown, out: [Record<string | number, unknown>, string | number][] = []): [Record<string | number, unknown>, string | number][] {
-  if (typeof v !== "object" || v === null) return out;
-  const o = v as Record<string | number, unknown>;
-  for (const k of Object.keys(o)) {
-    out.push([o, Array.isArray(o) ? Number(k) : k]);
-    places(o[k], out);
-  }
-  return out;
 }
 
 const badValue = fc.oneof(junk, fc.constantFrom<unknown>(...Object.values(values).flatMap(([, bad]): readonly unknown[] => bad)));

@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { expectFastPathAgreesWithZod, expectLoaderUnchangedWithoutFastPath, zodOnlyLoader } from "./fast-path-harness.js";
+import { expectFastPathAgreesWithZod, expectLoaderUnchangedWithoutFastPath, places, zodOnlyLoader } from "./fast-path-harness.js";
 import type { ResourceKind } from "../../src/model/resources.js";
 import { fastParse } from "../../src/model/schema/fast.js";
 
@@ -74,17 +74,6 @@ function resource(kind: string, noisy: boolean): fc.Arbitrary<Record<string, unk
 
 const badValue = fc.oneof(junk, fc.constantFrom<unknown>(...Object.values(values).flatMap(([, bad]): readonly unknown[] => bad)));
 const badKey = fc.constantFrom(...values.labelKey[1], "extra");
-
-/** Every place in a tree where a value sits: [container, key]. */
-function places(v: unknown, out: [Record<string | number, unknown>, string | number][] = []): [Record<string | number, unknown>, string | number][] {
-  if (typeof v !== "object" || v === null) return out;
-  const o = v as Record<string | number, unknown>;
-  for (const k of Object.keys(o)) {
-    out.push([o, Array.isArray(o) ? Number(k) : k]);
-    places(o[k], out);
-  }
-  return out;
-}
 
 /**
  * A clean resource with up to three edits: a value replaced by an invalid one or by junk, or an

@@ -31,9 +31,8 @@ export function withoutOrigins(model: Model): unknown {
   return JSON.parse(JSON.stringify(model, (k, v: unknown) => (k === "origin" ? undefined : v)));
 }
 
-/** YAML for a Calico NetworkPolicy with the given spec lines (indented under `spec:`). */
-export function calicoPolicy(spec: string, name = "p"): string {
-  return `apiVersion: projectcalico.org/v3
+function policyYaml(apiVersion: string, spec: string, name: string): string {
+  return `apiVersion: ${apiVersion}
 kind: NetworkPolicy
 metadata:
   name: ${name}
@@ -42,12 +41,12 @@ spec:
 ${spec}`;
 }
 
+/** YAML for a Calico NetworkPolicy with the given spec lines (indented under `spec:`). */
+export function calicoPolicy(spec: string, name = "p"): string {
+  return policyYaml("projectcalico.org/v3", spec, name);
+}
+
+/** YAML for a Kubernetes NetworkPolicy with the given spec lines (indented under `spec:`). */
 export function k8sPolicy(spec: string, name = "p"): string {
-  return `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: ${name}
-  namespace: default
-spec:
-${spec}`;
+  return policyYaml("networking.k8s.io/v1", spec, name);
 }

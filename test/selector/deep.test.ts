@@ -1,16 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseSelector, SelectorSyntaxError } from "../../src/selector/index.js";
-
-function syntaxError(text: string): SelectorSyntaxError {
-  try {
-    parseSelector(text);
-  } catch (e) {
-    if (e instanceof SelectorSyntaxError) return e;
-    throw e;
-  }
-  throw new Error(`accepted: ${JSON.stringify(text)}`);
-}
+import { parseSelector } from "../../src/selector/index.js";
+import { syntaxError } from "./helpers.js";
 
 /** `a0 == "v" && (a1 == "v" && (… (aN == "v") …))`, and its canonical form, built independently. */
 function rightNested(depth: number): { text: string; canonical: string } {

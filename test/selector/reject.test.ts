@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { formatSelectorError, parseSelector, SelectorSyntaxError } from "../../src/selector/index.js";
+import { formatSelectorError, SelectorSyntaxError } from "../../src/selector/index.js";
+import { syntaxError } from "./helpers.js";
 
 const TERM = "a label, has(label), all(), global(), ! or (";
 const OPERATOR = "==, !=, in, not in, contains, starts with or ends with";
 const CONTINUE = "&&, || or end of selector";
 const STRING = "a quoted string";
-
-function syntaxError(text: string): SelectorSyntaxError {
-  try {
-    parseSelector(text);
-  } catch (e) {
-    if (e instanceof SelectorSyntaxError) return e;
-    throw e;
-  }
-  throw new Error(`accepted: ${JSON.stringify(text)}`);
-}
 
 describe("rejected selectors (selector.md §2–§4, §12): column and what was expected", () => {
   it.each([
