@@ -11,6 +11,7 @@
  * whole text as before. Item texts are only delimited here; an item that JSON.parse rejects
  * makes the whole text invalid JSON, which the caller handles (see documents.ts).
  */
+import { isJsonWhitespace, stringEnd, valueEnd } from "./json-scan.js";
 
 export interface JsonList {
   readonly apiVersion: string;
@@ -19,16 +20,12 @@ export interface JsonList {
   readonly items: readonly number[];
 }
 
-function isWs(c: number): boolean {
-  return c === 32 || c === 10 || c === 13 || c === 9;
-}
-
 class Cursor {
   pos = 0;
   constructor(readonly text: string) {}
 
   ws(): void {
-    while (this.pos < this.text.length && isWs(this.text.charCodeAt(this.pos))) this.pos++;
+    while (this.pos < this.text.length && isJsonWhitespace(this.text.charCodeAt(this.pos))) this.pos++;
   }
 
   /** Consumes `c` (a char code) or fails. */
@@ -40,47 +37,18 @@ class Cursor {
 
   /** Moves past the string starting at `pos` (a quote); false when it does not close. */
   skipString(): boolean {
-    const t = this.text;
-    let i = this.pos + 1;
-    for (;;) {
-      const q = t.indexOf('"', i);
-      if (q < 0) return false;
-      let backslashes = 0;
-      for (let j = q - 1; j >= i && t.charCodeAt(j) === 92; j--) backslashes++;
-      if (backslashes % 2 === 0) {
-        this.pos = q + 1;
-        return true;
-      }
-      i = q + 1;
-    }
+    const end = stringEnd(this.text, this.pos);
+    if (end < 0) return false;
+    this.pos = end;
+    return true;
   }
 
-  /**
-   * Moves past one value, tracking only strings and brackets (the value's own text is checked by
-   * JSON.parse later); false when the text ends first.
-   */
+  /** Moves past one value (see valueEnd); false when the text ends first. */
   skipValue(): boolean {
-    const t = this.text;
-    let depth = 0;
-    while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
-      if (c === 34) {
-        if (!this.skipString()) return false;
-        if (depth === 0) return true;
-        continue;
-      }
-      if (c === 123 || c === 91) depth++;
-      else if (c === 125 || c === 93) {
-        if (depth === 0) return true;
-        depth--;
-        if (depth === 0) {
-          this.pos++;
-          return true;
-        }
-      } else if (depth === 0 && (c === 44 || isWs(c))) return true;
-      this.pos++;
-    }
-    return depth === 0;
+    const end = valueEnd(this.text, this.pos);
+    if (end < 0) return false;
+    this.pos = end;
+    return true;
   }
 }
 

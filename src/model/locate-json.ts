@@ -7,6 +7,7 @@
 import type { Span } from "../diagnostics/types.js";
 import { rawIndexDouble } from "./locate-yaml.js";
 import type { Locator, SpanRequest } from "./paths.js";
+import { isJsonWhitespace, stringEnd, valueEnd } from "./json-scan.js";
 
 /**
  * The requested paths as a tree. Each node remembers where its path was first found in the text;
@@ -250,52 +251,17 @@ class Scanner {
 
   skipWs(): void {
     const t = this.text;
-    while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
-      if (c === 32 || c === 10 || c === 13 || c === 9) this.pos++;
-      else break;
-    }
+    while (this.pos < t.length && isJsonWhitespace(t.charCodeAt(this.pos))) this.pos++;
   }
 
+  /** The text is valid JSON here (JSON.parse accepted it); an unterminated tail just ends the scan. */
   skipString(): void {
-    const t = this.text;
-    let i = this.pos + 1;
-    for (;;) {
-      const q = t.indexOf('"', i);
-      if (q < 0) {
-        this.pos = t.length;
-        return;
-      }
-      let backslashes = 0;
-      for (let j = q - 1; j >= i && t.charCodeAt(j) === 92; j--) backslashes++;
-      if (backslashes % 2 === 0) {
-        this.pos = q + 1;
-        return;
-      }
-      i = q + 1;
-    }
+    const end = stringEnd(this.text, this.pos);
+    this.pos = end < 0 ? this.text.length : end;
   }
 
   skipValue(): void {
-    const t = this.text;
-    let depth = 0;
-    while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
-      if (c === 34) {
-        this.skipString();
-        if (depth === 0) return;
-        continue;
-      }
-      if (c === 123 || c === 91) depth++;
-      else if (c === 125 || c === 93) {
-        if (depth === 0) return;
-        depth--;
-        if (depth === 0) {
-          this.pos++;
-          return;
-        }
-      } else if (depth === 0 && (c === 44 || c === 32 || c === 10 || c === 13 || c === 9)) return;
-      this.pos++;
-    }
+    const end = valueEnd(this.text, this.pos);
+    this.pos = end < 0 ? this.text.length : end;
   }
 }
