@@ -254,6 +254,15 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     if (!profiles.has(`kns.${ns}`)) addProfile(namespaceProfile(ns, {}), undefined);
   }
   const profileLabels = new Map<string, Labels>([...profiles].map(([n, p]) => [n, p.labelsToApply]));
+  // A Calico endpoint may name a profile no input defines. Its chain is then empty, so it allows
+  // nothing (fail closed, as Felix does while the profile is missing); say so rather than stay silent.
+  const reportMissingProfiles = (endpoint: string, names: readonly string[], span: Span): void => {
+    for (const n of names) {
+      if (!profiles.has(n)) {
+        push(Codes.profileMissing, `${endpoint} uses profile ${JSON.stringify(n)}, which is not defined: expected a Profile resource with that name (until there is one, the profile allows nothing)`, span);
+      }
+    }
+  };
   const labeler = new EffectiveLabels(profileLabels);
   for (const p of pods) {
     const ns = metaNamespace(p) as string;
@@ -295,6 +304,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       continue;
     }
     const profilesOf = spec.profiles ?? [];
+    reportMissingProfiles(`workload endpoint ${ns}/${name}`, profilesOf, w.span);
     const automatic: Record<string, string> = { [NAMESPACE_LABEL]: ns };
     if (spec.orchestrator) automatic[ORCHESTRATOR_LABEL] = spec.orchestrator;
     if (spec.serviceAccountName) automatic[SERVICE_ACCOUNT_LABEL] = spec.serviceAccountName;
@@ -339,6 +349,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       continue;
     }
     const profilesOf = spec.profiles ?? [];
+    reportMissingProfiles(`host endpoint ${JSON.stringify(h.input.metadata.name)}`, profilesOf, h.span);
     hostEndpoints.push({
       kind: "HostEndpoint",
       name: h.input.metadata.name,

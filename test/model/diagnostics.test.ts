@@ -97,6 +97,11 @@ const cases: [string, string, Where[], string?][] = [
   ["PC4003 pod without nodeName", `${ns}${pod("  containers: []\n")}status:\n  podIP: 10.0.0.1\n`, [{ code: "PC4003", line: 9, column: 9 }]],
   ["PC4004 ingress rules of an Egress-only policy", calicoPolicy("  types: [Egress]\n  ingress:\n  - action: Allow\n"), [{ code: "PC4004", line: 1, column: 1 }]],
   ["PC4005 namespace not defined (and PC4003: no IP)", pod("  nodeName: n\n"), [{ code: "PC4003", line: 4, column: 9 }, { code: "PC4005", line: 4, column: 9 }]],
+  [
+    "PC4006 endpoint uses an undefined profile",
+    "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n, interfaceName: caliw, ipNetworks: [10.0.0.1/32], profiles: [web]}\n",
+    [{ code: "PC4006", line: 1, column: 1 }],
+  ],
 ];
 
 const wep = (name: string, iface: string) => `apiVersion: projectcalico.org/v3
