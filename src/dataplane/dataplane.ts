@@ -23,6 +23,7 @@ import { detectBackend, type BackendDetection } from "./backend.js";
 import { execaRunner, type CommandRunner } from "./runner.js";
 import { DataplaneError, StepError, toolFailure, type ApplyStep, type StepFailure } from "./errors.js";
 import { readAfterWrite, readKernel, readWithCache, type KernelRead, type ReadContext } from "./read.js";
+import { kernelStateAfter } from "./expected.js";
 
 export interface DataplaneOptions {
   /** `auto` (default) detects the backend like Felix and kube-proxy. */
@@ -65,6 +66,23 @@ export interface ApplyResult {
   readonly attempts: number;
   /** Failures that a later attempt recovered from. */
   readonly recovered: readonly StepFailure[];
+  readonly durationMs: number;
+  /** The kernel as last read, now in the desired state: an agent plans its next change from it. */
+  readonly state: KernelState;
+}
+
+/** How `applyPlanned` went: the planned transaction ran as is, or an apply from a fresh read took over. */
+export interface PlannedApplyResult {
+  readonly kind: "PlannedApplyResult";
+  /** `planned`: the transaction ran and no read was needed; `recovered`: it failed or could not be predicted, and `apply` converged. */
+  readonly outcome: "planned" | "recovered";
+  /** The state the kernel is in now (computed for `planned`, read for `recovered`). */
+  readonly state: KernelState;
+  /** What was written, in order (the planned transaction first). */
+  readonly transactions: readonly Transaction[];
+  readonly lines: { readonly ipset: number; readonly iptables: number };
+  /** The failure of the planned transaction, when `apply` had to take over. */
+  readonly failure: StepFailure | null;
   readonly durationMs: number;
 }
 
@@ -190,6 +208,7 @@ export class Dataplane {
           attempts,
           recovered: failures,
           durationMs: Math.round((this.now() - started) * 10) / 10,
+          state: read.state,
         };
       }
       if (failures.length > retries) throw new DataplaneError(failures[failures.length - 1] as StepFailure, attempts);
@@ -208,6 +227,43 @@ export class Dataplane {
         failures.push(e.failure);
       }
     }
+  }
+
+  /**
+   * Runs a transaction planned by the caller against `known`, a state the caller knows the kernel
+   * to be in (its own record of what it last wrote), without reading the kernel first or after:
+   * a node agent's per-event path. The state after is computed (expected.ts). If a step fails,
+   * or the state after cannot be predicted, `apply` takes over from a fresh full read, with its
+   * retries and verification; a DataplaneError means that failed too.
+   */
+  async applyPlanned(known: KernelState, tx: Transaction, desired: DataplaneState): Promise<PlannedApplyResult> {
+    const started = this.now();
+    const hookMode = this.options.hookMode ?? "insert";
+    const finish = (outcome: PlannedApplyResult["outcome"], state: KernelState, txs: readonly Transaction[], failure: StepFailure | null): PlannedApplyResult => {
+      const sizes = txs.map(transactionSize);
+      return {
+        kind: "PlannedApplyResult",
+        outcome,
+        state,
+        transactions: txs,
+        lines: { ipset: sizes.reduce((n, s) => n + s.ipset, 0), iptables: sizes.reduce((n, s) => n + s.iptables, 0) },
+        failure,
+        durationMs: Math.round((this.now() - started) * 10) / 10,
+      };
+    };
+    if (isEmptyTransaction(tx) && tx.notes.length === 0) return finish("planned", known, [], null);
+    let failure: StepFailure | null = null;
+    try {
+      await this.run(tx);
+      const after = kernelStateAfter(known, tx, desired, hookMode);
+      if (after !== null) return finish("planned", after, [tx], null);
+    } catch (e) {
+      if (!(e instanceof StepError)) throw e;
+      failure = e.failure;
+    }
+    const ran = failure === null ? [tx] : [];
+    const r = await this.apply(desired);
+    return finish("recovered", r.state, [...ran, ...r.transactions], failure);
   }
 
   private async run(tx: Transaction): Promise<void> {

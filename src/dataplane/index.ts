@@ -1,6 +1,7 @@
 /** The dataplane stage: the only code that runs programs (iptables, ipset) — through execa. */
 export { Dataplane } from "./dataplane.js";
-export type { DataplaneOptions, ApplyResult } from "./dataplane.js";
+export type { DataplaneOptions, ApplyResult, PlannedApplyResult } from "./dataplane.js";
+export { kernelStateAfter } from "./expected.js";
 export { detectBackend } from "./backend.js";
 export type { BackendDetection, DetectOptions } from "./backend.js";
 export { binariesFor } from "./binaries.js";
