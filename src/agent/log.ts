@@ -1,0 +1,69 @@
+/**
+ * JSON-lines logs: one object per line, `{"ts":…,"level":…,"event":…,…}`, so `jq` and log
+ * shippers read them as they are. `summarizeTransaction` says what an apply changed in terms a
+ * reader cares about (which chains were written, which sets gained or lost members) instead of
+ * the raw restore lines, which at 100k pods can be many thousands.
+ */
+import type { Transaction } from "../diff/transaction.js";
+
+export type LogLevel = "info" | "warn" | "error";
+export type LogEntry = { readonly level: LogLevel; readonly event: string } & Readonly<Record<string, unknown>>;
+export type Logger = (entry: LogEntry) => void;
+
+export function jsonLinesLogger(write: (line: string) => void, now: () => Date = () => new Date()): Logger {
+  return (entry) => write(`${JSON.stringify({ ts: now().toISOString(), ...entry })}\n`);
+}
+
+export interface TransactionSummary {
+  readonly lines: { readonly ipset: number; readonly iptables: number };
+  /** Owned chains created, rewritten or deleted, and kernel chains whose hook rules moved. */
+  readonly chains: { readonly written: readonly string[]; readonly deleted: readonly string[] };
+  readonly ipsets: {
+    readonly created: readonly string[];
+    readonly destroyed: readonly string[];
+    readonly membersAdded: number;
+    readonly membersRemoved: number;
+  };
+}
+
+const LIST_LIMIT = 20;
+
+/** At most LIST_LIMIT names, then `…and N more`, so one log line stays readable. */
+function capped(names: Iterable<string>): string[] {
+  const all = [...new Set(names)].sort();
+  return all.length <= LIST_LIMIT ? all : [...all.slice(0, LIST_LIMIT), `…and ${all.length - LIST_LIMIT} more`];
+}
+
+export function summarizeTransaction(txs: readonly Transaction[]): TransactionSummary {
+  const written: string[] = [];
+  const deleted: string[] = [];
+  const created: string[] = [];
+  const destroyed: string[] = [];
+  let added = 0;
+  let removed = 0;
+  let ipset = 0;
+  let iptables = 0;
+  for (const tx of txs) {
+    ipset += tx.ipsetsBefore.length + tx.ipsetsAfter.length;
+    iptables += tx.iptables.length;
+    for (const line of tx.iptables) {
+      const m = /^(?:-[ARDI]|:) ?(\S+)/.exec(line);
+      if (m?.[1]) written.push(m[1]);
+      const d = /^--delete-chain (\S+)/.exec(line);
+      if (d?.[1]) deleted.push(d[1]);
+    }
+    for (const line of [...tx.ipsetsBefore, ...tx.ipsetsAfter]) {
+      const [cmd, name] = line.split(" ");
+      if (cmd === "create" && name && !/^cali[46]t\d/.test(name)) created.push(name);
+      else if (cmd === "destroy" && name && !/^cali[46]t\d/.test(name)) destroyed.push(name);
+      else if (cmd === "add") added++;
+      else if (cmd === "del") removed++;
+    }
+  }
+  const gone = new Set(deleted);
+  return {
+    lines: { ipset, iptables },
+    chains: { written: capped(written.filter((c) => !gone.has(c))), deleted: capped(deleted) },
+    ipsets: { created: capped(created), destroyed: capped(destroyed), membersAdded: added, membersRemoved: removed },
+  };
+}
