@@ -99,7 +99,7 @@ function checkDesired(desired: DataplaneState): void {
  * What rules policy-compile does not own refer to: owned chains that must therefore be kept even
  * if not desired (and, transitively, the owned chains those jump to), and the sets they use.
  */
-function foreignReferences(cur: KernelState, desiredChains: ReadonlySet<string>): { keptChains: Set<string>; sets: Set<string> } {
+export function foreignReferences(cur: KernelState, desiredChains: { has(name: string): boolean }): { keptChains: Set<string>; sets: Set<string> } {
   const byName = new Map(cur.chains.map((c) => [c.name, c]));
   const keptChains = new Set<string>();
   const sets = new Set<string>();
@@ -121,6 +121,6 @@ function foreignReferences(cur: KernelState, desiredChains: ReadonlySet<string>)
   return { keptChains, sets };
 }
 
-function setsInUse(chains: readonly KernelChain[]): Set<string> {
+export function setsInUse(chains: readonly KernelChain[]): Set<string> {
   return new Set(chains.flatMap((c) => c.rules.flatMap((r) => ruleSets(r.text))));
 }

@@ -1,0 +1,55 @@
+/**
+ * Which chains, ipsets and hooks differ between two desired states, by content. Used by the
+ * engine where it recomputed a piece and must tell whether it really changed, so the agent's
+ * transaction names only what moved.
+ */
+import type { Chain, DataplaneState, IpSet, IptRule, KernelChainHooks } from "../../render/types.js";
+import type { Dirty } from "./types.js";
+
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i] as T, b[i] as T)) return false;
+  return true;
+}
+
+const sameString = (a: string, b: string): boolean => a === b;
+
+export function sameRule(a: IptRule, b: IptRule): boolean {
+  return a === b || (a.hash === b.hash && a.match === b.match && a.action === b.action && sameList(a.comments, b.comments, sameString));
+}
+
+export function sameChain(a: Chain | undefined, b: Chain | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return a.name === b.name && sameList(a.rules, b.rules, sameRule);
+}
+
+export function sameIpSet(a: IpSet | undefined, b: IpSet | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return a.name === b.name && a.type === b.type && a.family === b.family && a.maxelem === b.maxelem && sameList(a.members, b.members, sameString);
+}
+
+function sameHooks(a: readonly KernelChainHooks[], b: readonly KernelChainHooks[]): boolean {
+  return sameList(a, b, (x, y) => x.chain === y.chain && sameList(x.inserts, y.inserts, sameRule) && sameList(x.appends, y.appends, sameRule));
+}
+
+/** Everything that differs between `before` and `after` (a full comparison). */
+export function dirtyBetween(before: DataplaneState, after: DataplaneState): Dirty {
+  const chains: string[] = [];
+  const prevChains = new Map(before.chains.map((c) => [c.name, c]));
+  for (const c of after.chains) {
+    if (!sameChain(prevChains.get(c.name), c)) chains.push(c.name);
+    prevChains.delete(c.name);
+  }
+  chains.push(...prevChains.keys());
+  const ipsets: string[] = [];
+  const prevSets = new Map(before.ipsets.map((s) => [s.name, s]));
+  for (const s of after.ipsets) {
+    if (!sameIpSet(prevSets.get(s.name), s)) ipsets.push(s.name);
+    prevSets.delete(s.name);
+  }
+  ipsets.push(...prevSets.keys());
+  return { chains: chains.sort(), ipsets: ipsets.sort(), hooks: !sameHooks(before.hooks, after.hooks) };
+}

@@ -1,0 +1,36 @@
+/**
+ * The engine's contract with the agent (api-contracts.md "Agent engine"): source changes in,
+ * the full desired state plus what changed out.
+ */
+import type { Diagnostic } from "../../diagnostics/types.js";
+import type { CompileOptions } from "../../render/compile.js";
+import type { DataplaneState } from "../../render/types.js";
+
+/** name: a file path or an etcd key; text: YAML or JSON, one or more resources. */
+export type SourceChange =
+  | { readonly kind: "put"; readonly name: string; readonly text: string }
+  | { readonly kind: "delete"; readonly name: string };
+
+export interface EngineOptions {
+  readonly node: string;
+  /** `node` here wins over `compile.node`. */
+  readonly compile?: CompileOptions;
+}
+
+/** The chains, ipsets and hooks whose desired content may differ from the previous update's. */
+export interface Dirty {
+  readonly chains: readonly string[];
+  readonly ipsets: readonly string[];
+  readonly hooks: boolean;
+}
+
+export interface EngineUpdate {
+  readonly kind: "EngineUpdate";
+  /** The full desired state: identical to compile(model of all sources in force). */
+  readonly desired: DataplaneState;
+  readonly dirty: Dirty;
+  /** Diagnostics about this update's sources, located at file:line:col (the etcd key is the file). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Sources whose new text was refused: their last good version (or their absence) stays in force. */
+  readonly rejected: readonly string[];
+}

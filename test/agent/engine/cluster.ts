@@ -1,0 +1,156 @@
+/**
+ * Source texts for engine tests and the engine benchmark: one JSON resource per source, named
+ * like Calico's etcd keys, as the agent's etcd watcher hands them over.
+ */
+import type { SourceChange } from "../../../src/agent/engine/index.js";
+
+export interface PodSpec {
+  readonly ns: string;
+  readonly name: string;
+  readonly node?: string;
+  readonly ip?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly sa?: string;
+  readonly ports?: readonly { readonly name: string; readonly containerPort: number; readonly protocol?: string }[];
+}
+
+export const podKey = (ns: string, name: string): string => `/k8s/pods/${ns}/${name}`;
+export const namespaceKey = (ns: string): string => `/k8s/namespaces/${ns}`;
+export const policyKey = (kind: string, ns: string | undefined, name: string): string => `/policies/${kind}/${ns === undefined ? "" : `${ns}/`}${name}`;
+export const netsetKey = (name: string): string => `/calico/resources/v3/projectcalico.org/globalnetworksets/${name}`;
+
+export function podJson(p: PodSpec): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: p.name, namespace: p.ns, labels: p.labels },
+    spec: {
+      ...(p.node !== undefined ? { nodeName: p.node } : {}),
+      ...(p.sa !== undefined ? { serviceAccountName: p.sa } : {}),
+      containers: [{ name: "main", image: "registry.example/app:1.0", ...(p.ports ? { ports: p.ports } : {}) }],
+    },
+    status: { phase: "Running", ...(p.ip !== undefined ? { podIP: p.ip, podIPs: [{ ip: p.ip }] } : {}) },
+  });
+}
+
+export function namespaceJson(ns: string, labels: Readonly<Record<string, string>>): string {
+  return JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels } });
+}
+
+export function netsetJson(name: string, labels: Readonly<Record<string, string>>, nets: readonly string[]): string {
+  return JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkSet", metadata: { name, labels }, spec: { nets } });
+}
+
+export const put = (name: string, text: string): SourceChange => ({ kind: "put", name, text });
+export const del = (name: string): SourceChange => ({ kind: "delete", name });
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+export const ipOf = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
+/**
+ * The model benchmark's synthetic cluster (test/bench/model.bench.ts: 2,000 namespaces, pods on
+ * 500 nodes, half Kubernetes and half Calico NetworkPolicies with pod, namespace and named-port
+ * selectors), plus GlobalNetworkPolicies in a second tier and GlobalNetworkSets, scaled by `pods`,
+ * as one source per resource.
+ */
+export interface SyntheticCluster {
+  readonly sources: SourceChange[];
+  readonly pods: PodSpec[];
+  readonly namespaces: number;
+  readonly nodes: number;
+}
+
+export function syntheticSources(pods: number, seed = 42): SyntheticCluster {
+  const rand = rng(seed);
+  const pick = (n: number): number => Math.floor(rand() * n);
+  const namespaces = Math.max(2, Math.round(pods / 50));
+  const nodes = Math.max(2, Math.round(pods / 200));
+  const policies = Math.round(pods / 20);
+  const out: SourceChange[] = [];
+  out.push(put("/calico/resources/v3/projectcalico.org/tiers/security", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 100, defaultAction: "Pass" } })));
+  for (let n = 0; n < namespaces; n++) {
+    out.push(put(namespaceKey(`ns-${n}`), namespaceJson(`ns-${n}`, { team: `t${n % 40}`, env: n % 2 ? "prod" : "dev" })));
+  }
+  const podSpecs: PodSpec[] = [];
+  for (let i = 0; i < pods; i++) {
+    const p: PodSpec = {
+      ns: `ns-${i % namespaces}`,
+      name: `pod-${i}`,
+      node: `node-${pick(nodes)}`,
+      ip: ipOf(i),
+      labels: { app: `app-${pick(200)}`, tier: ["web", "api", "db"][pick(3)] as string, version: `v${pick(5)}` },
+      ports: [{ name: "http", containerPort: 8080 }, { name: "metrics", containerPort: 9090 }],
+    };
+    podSpecs.push(p);
+    out.push(put(podKey(p.ns, p.name), podJson(p)));
+  }
+  for (let p = 0; p < policies; p++) {
+    const ns = `ns-${p % namespaces}`;
+    if (p % 2 === 0) {
+      out.push(
+        put(
+          policyKey("knp", ns, `knp-${p}`),
+          JSON.stringify({
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { name: `knp-${p}`, namespace: ns },
+            spec: {
+              podSelector: { matchLabels: { app: `app-${pick(200)}` } },
+              policyTypes: ["Ingress", "Egress"],
+              ingress: [{ from: [{ podSelector: { matchLabels: { tier: "web" } } }, { namespaceSelector: { matchLabels: { team: `t${pick(40)}` } } }], ports: [{ port: 8080 }, { port: "http" }] }],
+              egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } }], ports: [{ protocol: "UDP", port: 53 }] }],
+            },
+          }),
+        ),
+      );
+    } else {
+      out.push(
+        put(
+          policyKey("np", ns, `np-${p}`),
+          JSON.stringify({
+            apiVersion: "projectcalico.org/v3",
+            kind: "NetworkPolicy",
+            metadata: { name: `np-${p}`, namespace: ns },
+            spec: {
+              order: pick(1000),
+              selector: `app == 'app-${pick(200)}' && tier in {'web', 'api'}`,
+              ingress: [{ action: "Allow", protocol: "TCP", source: { selector: "tier == 'web'", namespaceSelector: "env == 'prod'" }, destination: { ports: [80, "8000:8080", "http"] } }, { action: "Deny" }],
+              egress: [{ action: "Allow", protocol: "UDP", destination: { nets: ["10.96.0.10/32"], ports: [53] } }],
+            },
+          }),
+        ),
+      );
+    }
+  }
+  const gnps = Math.max(1, Math.round(policies / 20));
+  for (let g = 0; g < gnps; g++) {
+    out.push(
+      put(
+        policyKey("gnp", undefined, `global-${g}`),
+        JSON.stringify({
+          apiVersion: "projectcalico.org/v3",
+          kind: "GlobalNetworkPolicy",
+          metadata: { name: `global-${g}` },
+          spec: {
+            tier: g % 2 === 0 ? "security" : "default",
+            order: g,
+            selector: `app == 'app-${g % 200}' || version == 'v${g % 5}'`,
+            ingress: [
+              { action: g % 3 === 0 ? "Pass" : "Allow", protocol: "TCP", source: { nets: [`192.168.${g % 256}.0/24`], notNets: [`192.168.${g % 256}.128/25`] }, destination: { ports: ["9000:9100"] } },
+              { action: "Deny", source: { selector: `set == 'blocked-${g % 20}'` } },
+            ],
+          },
+        }),
+      ),
+    );
+  }
+  for (let k = 0; k < 20; k++) out.push(put(netsetKey(`blocked-${k}`), netsetJson(`blocked-${k}`, { set: `blocked-${k}` }, [`198.51.${k}.0/24`, `203.0.${k}.0/24`])));
+  return { sources: out, pods: podSpecs, namespaces, nodes };
+}

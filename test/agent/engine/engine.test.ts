@@ -1,0 +1,102 @@
+/**
+ * AgentEngine's contract on hand-written cases: the desired state equals a from-scratch compile
+ * of the sources in force; invalid texts and uncompilable batches are rejected with located
+ * diagnostics and the last good state stays; dirty names exactly what changed.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { AgentEngine, dirtyBetween } from "../../../src/agent/engine/index.js";
+import { lineColumn } from "../../../src/diagnostics/position.js";
+import { del, namespaceJson, namespaceKey, podJson, podKey, put } from "./cluster.js";
+import { Oracle, restoreOf } from "./oracle.js";
+
+const example = (f: string): string => readFileSync(`/work/shared/examples/${f}`, "utf8");
+const allow80 = `apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: allow-80
+  namespace: default
+spec:
+  selector: app == "my-nginx"
+  ingress:
+  - action: Allow
+    protocol: TCP
+    destination:
+      ports:
+      - 80
+`;
+
+const nginx = (node: string, ip: string, labels: Record<string, string> = { app: "my-nginx" }) => podJson({ ns: "default", name: "nginx", node, ip, labels });
+
+describe("AgentEngine", () => {
+  it("starts with what compile gives for no input", () => {
+    const engine = new AgentEngine({ node: "n1" });
+    expect(restoreOf(engine.current())).toBe(new Oracle("n1").restore());
+  });
+
+  it("equals a full compile of the sources in force after each batch, and dirty names exactly what changed", () => {
+    const engine = new AgentEngine({ node: "n1" });
+    const oracle = new Oracle("n1");
+    const batches = [
+      [put("allow-80.yaml", allow80), put(namespaceKey("default"), namespaceJson("default", {}))],
+      [put(podKey("default", "nginx"), nginx("n1", "10.0.0.5"))],
+      [put(podKey("default", "client"), podJson({ ns: "default", name: "client", node: "n2", ip: "10.0.0.6", labels: { run: "client1" } })), put("web.yaml", example("k8s-web-from-client1.yaml"))],
+      [put(podKey("default", "nginx"), nginx("n1", "10.0.0.5", { app: "web" }))],
+      [del("allow-80.yaml"), del(podKey("default", "client"))],
+      [del(podKey("default", "nginx"))],
+    ];
+    for (const batch of batches) {
+      const before = engine.current();
+      const u = engine.update(batch);
+      expect(oracle.apply(batch)).toEqual(u.rejected);
+      expect(restoreOf(u.desired)).toBe(oracle.restore());
+      expect(u.desired).toBe(engine.current());
+      expect(u.dirty).toEqual(dirtyBetween(before, u.desired));
+    }
+  });
+
+  it("a local pod added dirties its endpoint chains and the dispatch chains", () => {
+    const engine = new AgentEngine({ node: "n1" });
+    engine.update([put("allow-80.yaml", allow80), put(namespaceKey("default"), namespaceJson("default", {}))]);
+    const u = engine.update([put(podKey("default", "nginx"), nginx("n1", "10.0.0.5"))]);
+    const ifaceChains = u.dirty.chains.filter((c) => c.startsWith("cali-tw-") || c.startsWith("cali-fw-"));
+    expect(ifaceChains).toHaveLength(2);
+    expect(u.dirty.chains).toContain("cali-to-wl-dispatch");
+    expect(u.dirty.chains).toContain("cali-from-wl-dispatch");
+    expect(u.dirty.chains.some((c) => c.startsWith("cali-pi-"))).toBe(true);
+    expect(u.dirty.hooks).toBe(false);
+  });
+
+  it("a text that fails validation is rejected with a located diagnostic, and its last good version stays", () => {
+    const engine = new AgentEngine({ node: "n1" });
+    engine.update([put("allow-80.yaml", allow80), put(podKey("default", "nginx"), nginx("n1", "10.0.0.5"))]);
+    const good = restoreOf(engine.current());
+    const broken = allow80.replace("protocol: TCP", "protocol: TPC");
+    const u = engine.update([put("allow-80.yaml", broken)]);
+    expect(u.rejected).toEqual(["allow-80.yaml"]);
+    expect(u.dirty).toEqual({ chains: [], ipsets: [], hooks: false });
+    expect(restoreOf(u.desired)).toBe(good);
+    const d = u.diagnostics.find((x) => x.severity === "error");
+    expect(d?.span?.file).toBe("allow-80.yaml");
+    expect(lineColumn(broken, d?.span?.start ?? 0)).toEqual({ line: 10, column: 15 });
+    // A later good version is taken.
+    const fixed = engine.update([put("allow-80.yaml", allow80.replace("- 80", "- 8080"))]);
+    expect(fixed.rejected).toEqual([]);
+    expect(restoreOf(fixed.desired)).not.toBe(good);
+  });
+
+  it("a batch that cannot be compiled is rejected whole", () => {
+    const engine = new AgentEngine({ node: "n1" });
+    engine.update([put("allow-80.yaml", allow80), put(podKey("default", "nginx"), nginx("n1", "10.0.0.5"))]);
+    const good = restoreOf(engine.current());
+    const hep = JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "eth0" }, spec: { node: "n1", interfaceName: "eth0" } });
+    const u = engine.update([put("hep.json", hep), del("allow-80.yaml")]);
+    expect(u.rejected).toEqual(["allow-80.yaml", "hep.json"]);
+    expect(u.diagnostics.map((d) => d.code)).toContain("PC5001");
+    expect(restoreOf(engine.current())).toBe(good);
+    // The sources really are as before: deleting the policy alone now works.
+    const next = engine.update([del("allow-80.yaml")]);
+    expect(next.rejected).toEqual([]);
+    expect(restoreOf(next.desired)).not.toBe(good);
+  });
+});
