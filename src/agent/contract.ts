@@ -1,34 +1,18 @@
 /**
- * What the daemon needs from the incremental engine (src/agent/engine, the AgentEngine of
- * api-contracts.md), as structural types: the daemon is written, and unit-tested with a fake,
- * against these; the CLI hands it the real AgentEngine and diffDirty.
+ * What the daemon needs from the incremental engine (engine/), as narrow structural types, so
+ * the daemon's unit tests can hand it a fake engine and the CLI the real AgentEngine.
  */
-import type { Diagnostic } from "../diagnostics/types.js";
 import type { DiffOptions } from "../diff/diff.js";
 import type { KernelState } from "../diff/kernel-state.js";
 import type { Transaction } from "../diff/transaction.js";
 import type { DataplaneState } from "../render/types.js";
+import type { Dirty, EngineUpdate, SourceChange } from "./engine/index.js";
 
-export type SourceChange =
-  | { readonly kind: "put"; readonly name: string; readonly text: string }
-  | { readonly kind: "delete"; readonly name: string };
-
-export interface DirtySet {
-  readonly chains: readonly string[];
-  readonly ipsets: readonly string[];
-  readonly hooks: boolean;
-}
-
-export interface EngineResult {
-  readonly desired: DataplaneState;
-  readonly dirty: DirtySet;
-  readonly diagnostics: readonly Diagnostic[];
-  readonly rejected: readonly string[];
-}
+export type { SourceChange };
 
 export interface Engine {
-  update(changes: readonly SourceChange[]): EngineResult;
+  update(changes: readonly SourceChange[]): Pick<EngineUpdate, "desired" | "dirty" | "diagnostics" | "rejected">;
   current(): DataplaneState;
 }
 
-export type DiffDirty = (current: KernelState, desired: DataplaneState, dirty: DirtySet, options?: DiffOptions) => Transaction;
+export type DiffDirty = (current: KernelState, desired: DataplaneState, dirty: Dirty, options?: DiffOptions) => Transaction;

@@ -1,0 +1,333 @@
+/**
+ * AgentDaemon: keeps one node's kernel in step with its sources.
+ *
+ *   sources ──changes──▶ Pending (coalesced per name) ──batch window──▶ engine.update
+ *     ──▶ diffDirty(view, desired, dirty) ──▶ dataplane.applyPlanned ──▶ view := state after
+ *
+ * `view` is the daemon's own record of the kernel after its last write; an event is planned
+ * against it, so no event costs a kernel read. The kernel is read in full only by a *converge*
+ * step: at start (the kernel may hold the previous agent's rules: they are diffed, not
+ * flushed, so a restart opens no gap and keeps counters), every resync period (repairs what
+ * others changed, leaves what they own alone), and after a failure (the view is then unknown).
+ *
+ * One step runs at a time; events that arrive meanwhile wait for the next. A batch window opens
+ * at the first change and closes `batchMs` later (a window, not a debounce: a steady stream of
+ * events cannot postpone an apply indefinitely). Nothing is applied before every source has
+ * delivered its first snapshot. No error stops the loop: a failed apply is logged, and a
+ * converge is retried with backoff (1 s doubling to 30 s) until it succeeds.
+ */
+import { formatDiagnostics, hasErrors } from "../diagnostics/index.js";
+import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
+import type { HookMode, KernelState } from "../diff/kernel-state.js";
+import { isEmptyTransaction, type Backend, type Transaction } from "../diff/transaction.js";
+import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
+import type { DataplaneState } from "../render/types.js";
+import { Pending } from "./batch.js";
+import { realClock, type Clock } from "./clock.js";
+import type { DiffDirty, Engine, SourceChange } from "./contract.js";
+import { LatencyWindow } from "./latency.js";
+import { summarizeTransaction, type Logger } from "./log.js";
+import type { Source } from "./sources/types.js";
+import { agentStatus, type AgentStatus, type StepRecord } from "./status.js";
+
+/** The part of Dataplane the daemon uses (a fake in unit tests). */
+export interface DataplanePort {
+  backend(): Promise<{ readonly backend: Backend }>;
+  apply(desired: DataplaneState): Promise<ApplyResult>;
+  applyPlanned(known: KernelState, tx: Transaction, desired: DataplaneState): Promise<PlannedApplyResult>;
+}
+
+export interface DaemonOptions {
+  readonly node: string;
+  readonly engine: Engine;
+  readonly diffDirty: DiffDirty;
+  readonly dataplane: DataplanePort;
+  readonly sources: readonly Source[];
+  readonly log: Logger;
+  readonly clock?: Clock;
+  /** Batch window in ms (default 50). */
+  readonly batchMs?: number;
+  /** Full read-and-repair period in ms (default 90 s). */
+  readonly resyncMs?: number;
+  readonly hookMode?: HookMode;
+  /** Called with the status after every step (the CLI writes --status-file). */
+  readonly onStatus?: (status: AgentStatus) => void;
+}
+
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
+
+export class AgentDaemon {
+  private readonly pending = new Pending();
+  private readonly clock: Clock;
+  private readonly batchMs: number;
+  private readonly resyncMs: number;
+  private readonly latency = new LatencyWindow();
+  private readonly synced = new Set<string>();
+  private readonly startedAt = new Date();
+  /** What the kernel holds after our last write; null until the first converge or after a failure. */
+  private view: KernelState | null = null;
+  private backend: Backend | null = null;
+  private running = false;
+  private stopped = false;
+  private flushDue = false;
+  private convergeDue = false;
+  private cancelBatch: (() => void) | null = null;
+  private cancelConverge: (() => void) | null = null;
+  private retryMs = FIRST_RETRY_MS;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => undefined;
+  private counters = { updates: 0, applies: 0, converges: 0, failures: 0, noops: 0 };
+  private lastStep: StepRecord | null = null;
+  private lastConverge: StepRecord | null = null;
+  private lastError: { readonly at: string; readonly message: string } | null = null;
+  private rejected = new Map<string, string>();
+  private lastDiagnostics = "";
+
+  constructor(private readonly options: DaemonOptions) {
+    this.clock = options.clock ?? realClock;
+    this.batchMs = options.batchMs ?? 50;
+    this.resyncMs = options.resyncMs ?? 90_000;
+  }
+
+  /** Starts every source; applying begins once all of them delivered a snapshot. */
+  async start(): Promise<void> {
+    const { log } = this.options;
+    log({ level: "info", event: "start", node: this.options.node, sources: this.options.sources.map((s) => s.id), batchMs: this.batchMs, resyncMs: this.resyncMs });
+    await Promise.all(
+      this.options.sources.map((source) =>
+        source.start({
+          snapshot: (entries) => {
+            this.pending.snapshot(source.id, entries, this.clock.now());
+            log({ level: "info", event: "snapshot", source: source.id, entries: entries.size });
+            if (!this.synced.has(source.id)) {
+              this.synced.add(source.id);
+              // The first converge, once everyone is in: a full read and diff, nothing flushed.
+              if (this.synced.size === this.options.sources.length) this.requestConverge(0);
+            } else this.requestFlush();
+          },
+          change: (change) => {
+            this.pending.change(source.id, change, this.clock.now());
+            this.requestFlush();
+          },
+          problem: (message, details) => log({ level: "warn", event: "source-problem", source: source.id, message, ...details }),
+        }),
+      ),
+    );
+  }
+
+  /** Stops the sources, lets a running step finish (a transaction is never cut in half). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelBatch?.();
+    this.cancelConverge?.();
+    await Promise.all(this.options.sources.map((s) => s.stop().catch(() => undefined)));
+    await this.idle;
+    this.options.log({ level: "info", event: "stopped", ...this.counters });
+  }
+
+  /** Resolves when no step is running (tests). */
+  whenIdle(): Promise<void> {
+    return this.idle;
+  }
+
+  status(): AgentStatus {
+    return agentStatus({
+      node: this.options.node,
+      startedAt: this.startedAt,
+      backend: this.backend,
+      synced: this.synced.size === this.options.sources.length,
+      sources: this.options.sources.map((s) => s.status()),
+      entries: this.pending.entries,
+      pending: this.pending.size,
+      desired: this.options.engine.current(),
+      viewKnown: this.view !== null,
+      counters: this.counters,
+      lastStep: this.lastStep,
+      lastConverge: this.lastConverge,
+      lastError: this.lastError,
+      rejected: this.rejected,
+      latency: this.latency.summary(),
+      batchMs: this.batchMs,
+      resyncMs: this.resyncMs,
+    });
+  }
+
+  private requestFlush(): void {
+    if (this.stopped || this.synced.size < this.options.sources.length || this.cancelBatch) return;
+    // After a failure the converge retry picks the changes up; applying at event rate to a
+    // kernel that just refused us would only hammer it.
+    if (this.view === null) return;
+    this.cancelBatch = this.clock.after(this.batchMs, () => {
+      this.cancelBatch = null;
+      this.flushDue = true;
+      void this.pump();
+    });
+  }
+
+  private requestConverge(ms: number): void {
+    if (this.stopped) return;
+    this.cancelConverge?.();
+    this.cancelConverge = this.clock.after(ms, () => {
+      this.cancelConverge = null;
+      this.convergeDue = true;
+      void this.pump();
+    });
+  }
+
+  /** Runs due steps one after another; only one pump runs at a time. */
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.idle = new Promise((resolve) => (this.markIdle = resolve));
+    try {
+      while (!this.stopped) {
+        if (this.convergeDue) {
+          this.convergeDue = false;
+          this.flushDue = false;
+          this.cancelBatch?.();
+          this.cancelBatch = null;
+          await this.step("converge");
+        } else if (this.flushDue) {
+          this.flushDue = false;
+          await this.step(this.view === null ? "converge" : "update");
+        } else break;
+      }
+    } finally {
+      this.running = false;
+      this.markIdle();
+    }
+  }
+
+  private async step(kind: "update" | "converge"): Promise<void> {
+    const { log, engine } = this.options;
+    const started = this.clock.now();
+    // A resync also looks at every source in full, for sources that can miss events.
+    if (kind === "converge" && this.lastConverge !== null) {
+      await Promise.all(this.options.sources.map((s) => s.rescan?.().catch((e: unknown) => log({ level: "warn", event: "source-problem", source: s.id, message: `rescan failed: ${String(e)}` }))));
+    }
+    const { changes, oldest } = this.pending.take();
+    let result: ReturnType<Engine["update"]> | null = null;
+    try {
+      if (changes.length > 0) {
+        result = engine.update(changes);
+        this.counters.updates++;
+        this.report(changes, result.diagnostics, result.rejected);
+      }
+    } catch (e) {
+      // The engine is pure and should not throw; if it does, the kernel keeps what it has.
+      this.fail("engine", e, started);
+      return;
+    }
+    const computedMs = this.clock.now() - started;
+    try {
+      this.backend ??= (await this.options.dataplane.backend()).backend;
+      let record: StepRecord;
+      if (kind === "converge" || this.view === null) {
+        const r = await this.options.dataplane.apply(engine.current());
+        this.view = r.state;
+        this.counters.converges++;
+        record = this.record("converge", changes, r.transactions, r.durationMs, computedMs, started, oldest, { attempts: r.attempts, recovered: r.recovered.length });
+        this.lastConverge = record;
+        this.requestConverge(this.resyncMs);
+      } else {
+        if (result === null) return;
+        const tx = this.options.diffDirty(this.view, result.desired, result.dirty, { backend: this.backend, hookMode: this.options.hookMode ?? "insert" });
+        if (isEmptyTransaction(tx)) {
+          this.counters.noops++;
+          record = this.record("update", changes, [], 0, computedMs, started, oldest, {});
+        } else {
+          const r = await this.options.dataplane.applyPlanned(this.view, tx, result.desired);
+          this.view = r.state;
+          record = this.record("update", changes, r.transactions, r.durationMs, computedMs, started, oldest, {
+            outcome: r.outcome,
+            ...(r.failure ? { recoveredFrom: `${r.failure.step}: ${r.failure.stderr.split("\n")[0] ?? ""}` } : {}),
+          });
+        }
+      }
+      this.retryMs = FIRST_RETRY_MS;
+      this.lastStep = record;
+      log({ level: "info", event: record.kind === "converge" ? "converge" : "apply", ...record });
+    } catch (e) {
+      this.fail("dataplane", e, started);
+      this.view = null;
+      this.requestConverge(this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+    } finally {
+      this.options.onStatus?.(this.status());
+    }
+  }
+
+  private record(
+    kind: StepRecord["kind"],
+    changes: readonly SourceChange[],
+    txs: readonly Transaction[],
+    applyMs: number,
+    computeMs: number,
+    started: number,
+    oldest: number | null,
+    extra: Readonly<Record<string, unknown>>,
+  ): StepRecord {
+    const done = this.clock.now();
+    const changed = txs.some((t) => !isEmptyTransaction(t));
+    if (changed) this.counters.applies++;
+    const latencyMs = oldest === null ? null : round(done - oldest);
+    if (latencyMs !== null) this.latency.add(latencyMs);
+    return {
+      kind,
+      at: new Date().toISOString(),
+      changes: changes.length,
+      sources: capNames(changes.map((c) => `${c.kind === "put" ? "+" : "-"}${c.name}`)),
+      changed,
+      transactions: txs.length,
+      ...summarizeTransaction(txs),
+      computeMs: round(computeMs),
+      applyMs: round(applyMs),
+      durationMs: round(done - started),
+      latencyMs,
+      ...extra,
+    };
+  }
+
+  private report(changes: readonly SourceChange[], diagnostics: readonly Diagnostic[], rejected: readonly string[]): void {
+    for (const c of changes) if (c.kind === "delete" || !rejected.includes(c.name)) this.rejected.delete(c.name);
+    if (diagnostics.length === 0) {
+      this.lastDiagnostics = "";
+      return;
+    }
+    const files = new Set(diagnostics.flatMap((d) => (d.span ? [d.span.file] : [])));
+    const sources: SourceFile[] = [...files].flatMap((file) => {
+      const text = this.pending.text(file);
+      return text === undefined ? [] : [{ file, text }];
+    });
+    const text = formatDiagnostics(diagnostics, sources);
+    for (const name of rejected) {
+      const first = text.split("\n").find((l) => l.startsWith(`${name}:`)) ?? text.split("\n")[0] ?? "";
+      this.rejected.set(name, first);
+    }
+    // The same diagnostics again (a re-list, an unrelated change) are not news.
+    if (text === this.lastDiagnostics) return;
+    this.lastDiagnostics = text;
+    this.options.log({
+      level: hasErrors(diagnostics) ? "error" : "warn",
+      event: "diagnostics",
+      rejected,
+      keptLastGood: rejected.length > 0,
+      count: diagnostics.length,
+      text,
+    });
+  }
+
+  private fail(stage: "engine" | "dataplane", e: unknown, started: number): void {
+    this.counters.failures++;
+    const message = e instanceof Error ? e.message : String(e);
+    this.lastError = { at: new Date().toISOString(), message: `${stage}: ${message}` };
+    this.options.log({ level: "error", event: "apply-failed", stage, message, durationMs: round(this.clock.now() - started), retryInMs: stage === "dataplane" ? this.retryMs : null });
+  }
+}
+
+const round = (ms: number): number => Math.round(ms * 10) / 10;
+
+function capNames(names: readonly string[]): string[] {
+  return names.length <= 20 ? [...names] : [...names.slice(0, 20), `…and ${names.length - 20} more`];
+}

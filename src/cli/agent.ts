@@ -1,0 +1,132 @@
+/**
+ * `policy-compile agent --node NAME (--watch DIR | --etcd URLS)`: the long-running node agent.
+ * Runs in the network namespace it programs (as Felix does), until SIGTERM or SIGINT.
+ *
+ * stdout: JSON lines, one per event (start, snapshot, apply, converge, diagnostics, …).
+ * SIGUSR1: logs a `status` line and (re)writes --status-file. The status file is also rewritten
+ * after every apply, so `cat` shows the state as of the last change.
+ */
+import { rename, writeFile } from "node:fs/promises";
+import { Option, type Command } from "commander";
+import type { HookMode } from "../diff/index.js";
+import type { Backend } from "../diff/transaction.js";
+import { Dataplane } from "../dataplane/index.js";
+import type { EndpointToHostAction } from "../render/index.js";
+import { AgentDaemon } from "../agent/daemon.js";
+import { AgentEngine, diffDirty } from "../agent/engine/index.js";
+import { jsonLinesLogger } from "../agent/log.js";
+import { DirectorySource } from "../agent/sources/directory.js";
+import { EtcdSource } from "../agent/sources/etcd.js";
+import type { Source } from "../agent/sources/types.js";
+import type { AgentStatus } from "../agent/status.js";
+import type { CliContext, RegisterCommand } from "./context.js";
+import { UsageError } from "./io.js";
+import { endpointToHostOption } from "./diff.js";
+
+interface AgentCommandOptions {
+  readonly node: string;
+  readonly watch?: string[];
+  readonly etcd?: string;
+  readonly etcdPrefix: string;
+  readonly batchMs: string;
+  readonly resyncSeconds: string;
+  readonly statusFile?: string;
+  readonly backend: Backend | "auto";
+  readonly hookMode: HookMode;
+  readonly endpointToHostAction: EndpointToHostAction;
+}
+
+const HELP_AFTER = `
+Sources (at least one; both may be given):
+  --watch DIR    YAML/JSON files under DIR (recursively); a file is a source named by its path
+  --etcd URLS    Calico's etcd v3 datastore: JSON projectcalico.org/v3 resources under
+                 <prefix>/resources/v3/projectcalico.org/<plural kind>/[<namespace>/]<name>
+
+Logs: JSON lines on stdout (events: start, snapshot, converge, apply, diagnostics,
+source-problem, apply-failed, status, stopped). Invalid input is logged with file:line:col (or
+the etcd key) and the last good version stays in force.
+
+Signals: SIGTERM/SIGINT stop cleanly (a running transaction finishes; the kernel keeps its
+rules). SIGUSR1 logs a status line and writes --status-file.
+
+Examples:
+  $ ip netns exec node-1 policy-compile agent --node node-1 --watch policies/ --status-file /run/pc.json
+  $ policy-compile agent --node node-1 --etcd http://127.0.0.1:2379
+`;
+
+function positiveNumber(flag: string, value: string, allowZero = false): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`policy-compile agent: ${flag} must be a ${allowZero ? "non-negative" : "positive"} number, got "${value}"`);
+  return n;
+}
+
+export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext) => {
+  program
+    .command("agent")
+    .description("Keep this network namespace's kernel in step with watched files or an etcd datastore.")
+    .requiredOption("--node <name>", "the node this agent programs")
+    .option("--watch <dir...>", "directories of YAML/JSON files to watch")
+    .option("--etcd <urls>", "etcd v3 endpoints, comma-separated (http://127.0.0.1:2379)")
+    .option("--etcd-prefix <prefix>", "root of Calico's keys", "/calico")
+    .option("--batch-ms <ms>", "batch window: changes within it are applied together", "50")
+    .option("--resync-seconds <s>", "period of the full read that repairs drift", "90")
+    .option("--status-file <path>", "JSON status, rewritten after every apply and on SIGUSR1")
+    .addOption(new Option("--backend <backend>", "iptables variant").choices(["auto", "legacy", "nft"]).default("auto"))
+    .addOption(new Option("--hook-mode <mode>", "hook rules at the top of INPUT/FORWARD/OUTPUT, or after other rules").choices(["insert", "append"]).default("insert"))
+    .addOption(endpointToHostOption())
+    .addHelpText("after", HELP_AFTER)
+    .action(async (options: AgentCommandOptions) => {
+      if (options.node.trim() === "") throw new UsageError("policy-compile agent: --node must not be empty");
+      if (!options.watch?.length && !options.etcd) throw new UsageError("policy-compile agent: give --watch DIR and/or --etcd URLS");
+      const batchMs = positiveNumber("--batch-ms", options.batchMs, true);
+      const resyncMs = positiveNumber("--resync-seconds", options.resyncSeconds) * 1000;
+      const sources: Source[] = (options.watch ?? []).map((dir) => new DirectorySource(dir, ctx.io.cwd));
+      if (options.etcd) {
+        const urls = options.etcd.split(",").map((u) => u.trim()).filter((u) => u !== "");
+        sources.push(new EtcdSource({ urls, prefix: options.etcdPrefix }));
+      }
+      const log = jsonLinesLogger((line) => ctx.io.stdout(line));
+      const statusFile = options.statusFile;
+      let writing = Promise.resolve();
+      const writeStatus = (status: AgentStatus): void => {
+        if (!statusFile) return;
+        // Atomic (temp file + rename), and one write at a time, so a reader never sees half a file.
+        writing = writing
+          .then(() => writeFile(`${statusFile}.tmp`, `${JSON.stringify(status, null, 2)}\n`))
+          .then(() => rename(`${statusFile}.tmp`, statusFile))
+          .catch((e: unknown) => log({ level: "warn", event: "status-file", message: e instanceof Error ? e.message : String(e) }));
+      };
+      const daemon = new AgentDaemon({
+        node: options.node,
+        engine: new AgentEngine({ node: options.node, compile: { node: options.node, endpointToHostAction: options.endpointToHostAction } }),
+        diffDirty,
+        dataplane: new Dataplane({ backend: options.backend, hookMode: options.hookMode }),
+        sources,
+        log,
+        batchMs,
+        resyncMs,
+        hookMode: options.hookMode,
+        onStatus: writeStatus,
+      });
+      const stopped = new Promise<string>((resolve) => {
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+        process.once("SIGINT", () => resolve("SIGINT"));
+      });
+      const onUsr1 = (): void => {
+        const status = daemon.status();
+        log({ level: "info", event: "status", status });
+        writeStatus(status);
+      };
+      process.on("SIGUSR1", onUsr1);
+      try {
+        await daemon.start();
+        const signal = await stopped;
+        log({ level: "info", event: "stopping", signal });
+        await daemon.stop();
+        writeStatus(daemon.status());
+        await writing;
+      } finally {
+        process.off("SIGUSR1", onUsr1);
+      }
+    });
+};
