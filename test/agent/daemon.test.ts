@@ -1,0 +1,153 @@
+/**
+ * The daemon's loop with a manual clock, sources driven by the test and a dataplane in memory,
+ * and the real (pure) engine: when it applies, what it plans against, how it survives failures.
+ */
+import { describe, expect, it } from "vitest";
+import { AgentDaemon } from "../../src/agent/daemon.js";
+import { AgentEngine, diffDirty } from "../../src/agent/engine/index.js";
+import { FakeDataplane, FakeSource, ManualClock, memoryLog } from "./fakes.js";
+
+const pod = (name: string, ip: string, labels: string, node = "node-1") =>
+  `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: default, labels: {${labels}}}\nspec: {nodeName: ${node}}\nstatus: {podIP: ${ip}}\n`;
+const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n";
+const policy = (selector: string) =>
+  `apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: allow-80, namespace: default}\nspec:\n  selector: ${selector}\n  ingress:\n    - action: Allow\n      protocol: TCP\n      source: {selector: app == 'client'}\n      destination: {ports: [80]}\n`;
+
+function setup(sources = [new FakeSource("files")]) {
+  const clock = new ManualClock();
+  const dataplane = new FakeDataplane();
+  const logs = memoryLog();
+  const daemon = new AgentDaemon({
+    node: "node-1",
+    engine: new AgentEngine({ node: "node-1" }),
+    diffDirty,
+    dataplane,
+    sources,
+    log: logs.log,
+    clock,
+    batchMs: 50,
+    resyncMs: 90_000,
+  });
+  /** Advances the clock and lets the step it triggered finish. */
+  const tick = async (ms: number) => {
+    clock.advance(ms);
+    await new Promise((r) => setImmediate(r));
+    await daemon.whenIdle();
+  };
+  return { clock, dataplane, logs, daemon, sources, tick };
+}
+
+describe("agent daemon", () => {
+  it("applies nothing until every source delivered a snapshot, then converges with one full apply", async () => {
+    const a = new FakeSource("files");
+    const b = new FakeSource("etcd");
+    const { daemon, dataplane, tick } = setup([a, b]);
+    await daemon.start();
+    a.snapshot({ "ns.yaml": ns, "web.yaml": pod("web", "10.0.0.5", "app: web") });
+    await tick(1000);
+    expect(dataplane.calls).toEqual([]);
+    b.snapshot({});
+    await tick(0);
+    expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply"]);
+    expect(daemon.status().desired.chains).toBeGreaterThan(0);
+  });
+
+  it("coalesces a burst within the batch window into one update, planned against its own view", async () => {
+    const { daemon, dataplane, logs, tick, sources } = setup();
+    const src = sources[0] as FakeSource;
+    await daemon.start();
+    src.snapshot({ "ns.yaml": ns, "web.yaml": pod("web", "10.0.0.5", "app: web"), "pol.yaml": policy("app == 'web'") });
+    await tick(0);
+    src.put("client.yaml", pod("client", "10.0.9.1", "app: client", "node-2"));
+    await tick(20);
+    src.put("client.yaml", pod("client", "10.0.9.2", "app: client", "node-2"));
+    src.put("client2.yaml", pod("client2", "10.0.9.3", "app: client", "node-2"));
+    await tick(20);
+    expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply"]);
+    await tick(10);
+    expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned"]);
+    const planned = dataplane.calls[1];
+    // Planned against the view, the transaction is exactly what a fresh read would have given.
+    expect(planned?.tx).toEqual(planned?.freshPlan);
+    expect(planned?.tx?.ipsetsBefore).toEqual([expect.stringMatching(/^add cali40s:\S+ 10\.0\.9\.2\/32$/), expect.stringMatching(/^add cali40s:\S+ 10\.0\.9\.3\/32$/)]);
+    const apply = logs.entries.find((e) => e.event === "apply");
+    expect(apply).toMatchObject({ changes: 2, sources: ["+client.yaml", "+client2.yaml"], changed: true, latencyMs: 50, ipsets: { membersAdded: 2, membersRemoved: 0 } });
+  });
+
+  it("reports invalid input at file:line:col, keeps the last good version and writes nothing", async () => {
+    const { daemon, dataplane, logs, tick, sources } = setup();
+    const src = sources[0] as FakeSource;
+    await daemon.start();
+    src.snapshot({ "ns.yaml": ns, "web.yaml": pod("web", "10.0.0.5", "app: web"), "pol.yaml": policy("app == 'web'") });
+    await tick(0);
+    const before = dataplane.state;
+    src.put("pol.yaml", policy("app == "));
+    await tick(50);
+    const d = logs.entries.find((e) => e.event === "diagnostics");
+    expect(d).toMatchObject({ level: "error", rejected: ["pol.yaml"], keptLastGood: true });
+    expect(String(d?.text)).toMatch(/^pol\.yaml:5:19: error PC1002: /);
+    expect(dataplane.state).toBe(before);
+    expect(daemon.status().inputs.rejected).toEqual({ "pol.yaml": expect.stringMatching(/^pol\.yaml:5:19: error PC1002/) });
+    // Fixing it clears the rejection and applies.
+    src.put("pol.yaml", policy("app == 'other'"));
+    await tick(50);
+    expect(daemon.status().inputs.rejected).toEqual({});
+    expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned"]);
+  });
+
+  it("after a failed apply keeps running: logs it, forgets its view and converges from a fresh read with backoff", async () => {
+    const { daemon, dataplane, logs, tick, sources } = setup();
+    const src = sources[0] as FakeSource;
+    await daemon.start();
+    src.snapshot({ "ns.yaml": ns, "web.yaml": pod("web", "10.0.0.5", "app: web") });
+    await tick(0);
+    dataplane.fail = 2;
+    src.put("pol.yaml", policy("app == 'web'"));
+    await tick(50);
+    expect(logs.entries.filter((e) => e.event === "apply-failed")).toMatchObject([{ stage: "dataplane", retryInMs: 1000 }]);
+    expect(daemon.status().kernelViewKnown).toBe(false);
+    src.put("client.yaml", pod("client", "10.0.9.1", "app: client", "node-2"));
+    await tick(999);
+    expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned"]);
+    await tick(1);
+    expect(logs.entries.filter((e) => e.event === "apply-failed")).toMatchObject([{ retryInMs: 1000 }, { retryInMs: 2000 }]);
+    await tick(2000);
+    expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned", "apply", "apply"]);
+    expect(daemon.status().kernelViewKnown).toBe(true);
+    expect(logs.entries.at(-1)).toMatchObject({ event: "converge", changed: true });
+    expect(dataplane.state.ipsets.map((s) => s.members)).toContainEqual(["10.0.9.1/32"]);
+  });
+
+  it("resyncs every resyncMs from a full read; an unchanged re-list snapshot costs no engine update", async () => {
+    const { daemon, dataplane, logs, tick, sources } = setup();
+    const src = sources[0] as FakeSource;
+    await daemon.start();
+    const files = { "ns.yaml": ns, "web.yaml": pod("web", "10.0.0.5", "app: web") };
+    src.snapshot(files);
+    await tick(0);
+    src.snapshot(files);
+    await tick(50);
+    expect(daemon.status().counters.updates).toBe(1);
+    await tick(89_949);
+    expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply"]);
+    await tick(1);
+    expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "apply"]);
+    expect(logs.entries.at(-1)).toMatchObject({ event: "converge", changed: false, changes: 0 });
+    // A snapshot that lacks a name deletes it.
+    src.snapshot({ "ns.yaml": ns });
+    await tick(50);
+    expect(logs.entries.at(-1)).toMatchObject({ event: "apply", sources: ["-web.yaml"], changed: true });
+  });
+
+  it("stop() waits for the running step and stops the timers", async () => {
+    const { daemon, clock, logs, tick, sources } = setup();
+    const src = sources[0] as FakeSource;
+    await daemon.start();
+    src.snapshot({ "ns.yaml": ns });
+    await tick(0);
+    src.put("web.yaml", pod("web", "10.0.0.5", "app: web"));
+    await daemon.stop();
+    expect(clock.pending()).toEqual([]);
+    expect(logs.events().at(-1)).toBe("stopped");
+  });
+});
