@@ -2,12 +2,12 @@
  * `--etcd URLS`: Calico's etcd v3 datastore (calico-keys.ts), through the `etcd3` client
  * (maintained, pure JavaScript over @grpc/grpc-js; works with Node 20 and etcd 3.4).
  *
- * List, then watch from the list's revision + 1, so no change between the two is lost. The
- * client re-attaches a watch by itself after a connection loss (an etcd restart), resuming
- * after the last revision it saw. When etcd can no longer serve that revision (compacted
- * away while we were disconnected) it cancels the watch; then, and after any other failure, the
- * source lists again and hands the daemon a fresh snapshot, which converges (keys deleted in the
- * gap are deleted, changed ones updated, the rest costs nothing).
+ * List, then watch from the list's revision + 1, so no change between the two is lost. After
+ * any interruption (etcd restarted, the connection lost, the watch cancelled because the
+ * revision it would resume from was compacted) the source lists again, with backoff until etcd
+ * answers, and hands the daemon a fresh snapshot. The daemon turns that into the changes it
+ * implies (keys deleted in the gap are deleted, changed ones updated, an unchanged re-list costs
+ * nothing), so nothing missed in the gap is lost and nothing unchanged is reapplied.
  */
 import { Etcd3 } from "etcd3";
 import { ExponentialBackoff } from "cockatiel";
@@ -47,6 +47,9 @@ export class EtcdSource implements Source {
     this.client = new Etcd3({
       hosts: [...options.urls],
       dialTimeout: 5000,
+      // gRPC's own reconnect backoff grows to 120 s while etcd is down; keep it short, so the
+      // agent is back within seconds of etcd.
+      grpcOptions: { "grpc.initial_reconnect_backoff_ms": 100, "grpc.max_reconnect_backoff_ms": this.maxBackoffMs },
       // Reconnect a lost watch within maxBackoffMs instead of the default 30 s. etcd3 1.1 types
       // this field as an IBackoff but uses it as a factory, as its own default (an
       // ExponentialBackoff) is.
@@ -72,8 +75,9 @@ export class EtcdSource implements Source {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    await this.loop;
     this.client.close();
+    // A call in flight against an unreachable etcd ends when the client closes, or soon after.
+    await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 
   private async run(): Promise<void> {
@@ -140,12 +144,11 @@ export class EtcdSource implements Source {
           this.sink?.change({ kind: "delete", name: key });
         });
         watcher.on("disconnected", (e: unknown) => {
+          // Resuming is left to a fresh list, not to the client's own re-attach: after a
+          // compaction in the gap, etcd3 1.1 re-attaches from the compacted revision forever.
           this.state = "disconnected";
-          this.sink?.problem(`etcd watch disconnected (${message(e)}); reconnecting`);
-        });
-        watcher.on("connected", () => {
-          if (this.state === "disconnected") this.sink?.problem("etcd watch reconnected", { revision: watcher.lastRevision() });
-          this.state = "synced";
+          this.sink?.problem(`etcd watch disconnected (${message(e)}); listing again once etcd answers`);
+          done();
         });
         watcher.on("error", (e: unknown) => {
           // Cancelled by etcd, typically because the revision to resume from was compacted.
