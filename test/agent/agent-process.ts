@@ -1,0 +1,63 @@
+/**
+ * The real agent CLI as a child process inside a node namespace (`ip netns exec <node> node
+ * src/cli/bin.ts agent …`, through tsx), its JSON-lines log collected for assertions.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { LogEntry } from "../../src/agent/log.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const TSX = fileURLToPath(new URL("../../node_modules/tsx/dist/esm/index.mjs", import.meta.url));
+const BIN = fileURLToPath(new URL("../../src/cli/bin.ts", import.meta.url));
+
+export interface AgentProcess {
+  readonly logs: LogEntry[];
+  readonly stderr: () => string;
+  /** Waits for a log entry matching `pred` after index `from`. */
+  until(pred: (e: LogEntry) => boolean, from?: number, ms?: number): Promise<LogEntry>;
+  signal(sig: NodeJS.Signals): void;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+export function startAgentProcess(netns: string, args: readonly string[], cwd: string = ROOT): AgentProcess {
+  const child: ChildProcess = spawn("ip", ["netns", "exec", netns, process.execPath, "--import", TSX, BIN, "agent", ...args], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: LogEntry[] = [];
+  let err = "";
+  const waiters = new Set<() => void>();
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => (err += d));
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    try {
+      logs.push(JSON.parse(line) as LogEntry);
+    } catch {
+      err += `not JSON: ${line}\n`;
+    }
+    for (const w of waiters) w();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    logs,
+    stderr: () => err,
+    signal: (sig) => child.kill(sig),
+    exited,
+    async until(pred, from = 0, ms = 20_000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const hit = logs.slice(from).find(pred);
+        if (hit) return hit;
+        if (Date.now() > deadline || child.exitCode !== null) {
+          throw new Error(`agent log has no matching entry (exit ${child.exitCode}):\n${logs.map((l) => JSON.stringify(l)).join("\n").slice(-4000)}\n${err.slice(-2000)}`);
+        }
+        await new Promise<void>((r) => {
+          const w = () => (waiters.delete(w), r());
+          waiters.add(w);
+          setTimeout(w, 200);
+        });
+      }
+    },
+  };
+}
