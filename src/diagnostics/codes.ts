@@ -12,6 +12,7 @@
  *   rules that are never evaluated).
  * - `PC5xxx` compilation: a valid model that the per-node stages refuse to compile (raised by
  *   `src/resolve/` inside a CompileError).
+ * - `PC7010`–`PC7029` the node agent's sources (an etcd key that contradicts its value).
  * - `PC9xxx` the run itself (the diagnostic cap).
  */
 import type { Severity } from "./types.js";
@@ -73,6 +74,8 @@ export const Codes = {
 
   notSupported: code("PC5001", "error", "not supported yet: a host endpoint on the node, or an active preDNAT/doNotTrack/applyOnForward policy"),
   duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),
+
+  etcdKeyMismatch: code("PC7010", "error", "an etcd key names another kind, namespace or name than the resource it holds (the key is ignored)"),
 
   tooManyDiagnostics: code("PC9001", "notice", "more diagnostics than the cap; the rest are counted, not shown"),
 } as const satisfies Record<string, CodeInfo>;

@@ -72,7 +72,7 @@ describe.skipIf(problems.length > 0)("etcd source (real etcd)", () => {
     expect(snap.entries).toEqual({ [`${ROOT}/networkpolicies/default/a`]: np("default", "a") });
     expect(rec.events).toContainEqual({
       kind: "problem",
-      message: `${ROOT}/networkpolicies/default/liar: error PC7010: the key names NetworkPolicy default/liar but metadata.namespace is "prod"; ignored, the previous version stays in force`,
+      message: `${ROOT}/networkpolicies/default/liar: error PC7010: the key names NetworkPolicy default/liar but metadata.namespace is "prod"; the key is ignored`,
     });
     expect(source.status()).toMatchObject({ state: "synced", entries: 1, detail: { skippedKeys: 2 } });
   });

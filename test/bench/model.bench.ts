@@ -21,7 +21,7 @@ function rng(seed: number): () => number {
   };
 }
 
-function cluster(): unknown[] {
+export function cluster(): unknown[] {
   const rand = rng(42);
   const pick = (n: number) => Math.floor(rand() * n);
   const items: unknown[] = [];

@@ -13,6 +13,7 @@ import { Etcd3 } from "etcd3";
 import { ExponentialBackoff } from "cockatiel";
 import { CALICO_RESOURCE_ROOT, classifyKey, keyMismatch } from "./calico-keys.js";
 import type { Source, SourceSink, SourceStatus } from "./types.js";
+import { Codes } from "../../diagnostics/codes.js";
 
 export interface EtcdSourceOptions {
   readonly urls: readonly string[];
@@ -168,8 +169,9 @@ export class EtcdSource implements Source {
     if (verdict.kind === "skip") return null;
     const mismatch = keyMismatch(verdict, text);
     if (mismatch === null) return text;
-    // PC7010: the key is the resource's identity in Calico's datastore.
-    this.sink?.problem(`${key}: error PC7010: ${mismatch}; ignored, the previous version stays in force`, { code: "PC7010", key });
+    // The key is the resource's identity in Calico's datastore.
+    const code = Codes.etcdKeyMismatch.code;
+    this.sink?.problem(`${key}: error ${code}: ${mismatch}; the key is ignored`, { code, key });
     return null;
   }
 }
