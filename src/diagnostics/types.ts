@@ -10,6 +10,11 @@ export type Severity = "error" | "warning" | "notice";
 export interface SourceFile {
   readonly file: string;
   readonly text: string;
+  /**
+   * How to read the text; by default JSON for a `.json` file name, YAML otherwise. The agent's
+   * etcd keys have no extension, but their values are JSON.
+   */
+  readonly format?: "json" | "yaml";
 }
 
 /** A half-open range [start, end) of UTF-16 offsets into `file`'s text. */

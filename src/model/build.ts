@@ -55,7 +55,7 @@ function metaNamespace(c: AnyCollected): string | undefined {
   return ns ?? DEFAULT_NAMESPACE;
 }
 
-const namespaced: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
+export const namespaced: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
   "calico/NetworkPolicy",
   "calico/NetworkSet",
   "calico/WorkloadEndpoint",

@@ -47,7 +47,7 @@ export function forEachDocument(
   onDocument: (doc: ParsedDocument) => void,
   onAbandon: () => void,
 ): void {
-  if (/\.json$/i.test(source.file)) {
+  if (source.format === "json" || (source.format === undefined && /\.json$/i.test(source.file))) {
     const list = scanJsonList(source.text);
     if (list) {
       try {

@@ -22,7 +22,7 @@ interface Member {
 }
 
 /** A member string with its sort key. */
-interface Entry {
+export interface Entry {
   readonly text: string;
   readonly address: number;
   readonly prefix: number;
@@ -37,7 +37,7 @@ function members(model: Model): Member[] {
 }
 
 /** The kernel's hash:net refuses a /0; Felix's canonical form is the two /1 halves. */
-const ZERO_HALVES: readonly Entry[] = [
+export const ZERO_HALVES: readonly Entry[] = [
   { text: "0.0.0.0/1", address: 0, prefix: 1 },
   { text: "128.0.0.0/1", address: 0x80000000, prefix: 1 },
 ];
@@ -54,47 +54,62 @@ export class IpSetResolver {
   private netsOf(m: Member): readonly Entry[] {
     let nets = this.v4.get(m);
     if (nets) return nets;
-    nets = m.addresses
-      .filter((a) => !isIpv6(a))
-      .flatMap((a) => {
-        const net = parseV4Net(a);
-        if (!net) return [];
-        const address = (net.address & maskOf(net.prefix)) >>> 0;
-        // Reuse the model's string when it is already in network form (the common /32).
-        const text = address === net.address && a.includes("/") ? a : formatV4Net(address, net.prefix);
-        return [{ text, address, prefix: net.prefix }];
-      });
+    nets = v4Entries(m.addresses);
     this.v4.set(m, nets);
     return nets;
   }
 
   resolve(d: IpSetDemand): IpSet {
     const entries = new Map<string, Entry>();
-    for (const m of this.index.select(d.selector)) {
-      if (d.kind === "selector") {
-        for (const n of this.netsOf(m)) {
-          for (const e of n.prefix === 0 ? ZERO_HALVES : [n]) entries.set(e.text, e);
-        }
-        continue;
-      }
-      for (const p of m.ports) {
-        if (p.name !== d.port || p.protocol !== d.protocol) continue;
-        // Named ports belong to endpoints, whose addresses are single hosts.
-        for (const n of this.netsOf(m)) {
-          const text = `${n.text.replace(/\/32$/, "")},${p.protocol}:${p.port}`;
-          entries.set(text, { text, address: n.address, prefix: n.prefix });
-        }
-      }
-    }
-    const sorted = [...entries.values()].sort(
-      (a, b) => a.address - b.address || a.prefix - b.prefix || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0),
-    );
-    return {
-      name: d.name,
-      type: d.kind === "selector" ? "hash:net" : "hash:ip,port",
-      family: "inet",
-      maxelem: IPSET_MAXELEM,
-      members: sorted.map((e) => e.text),
-    };
+    for (const m of this.index.select(d.selector)) for (const e of demandEntries(d, this.netsOf(m), m.ports)) entries.set(e.text, e);
+    return ipSetOf(d, [...entries.values()].sort(compareEntries));
   }
+}
+
+/** An item's IPv4 addresses as ipset entries (network form; other families and junk dropped). */
+export function v4Entries(addresses: readonly string[]): Entry[] {
+  return addresses
+    .filter((a) => !isIpv6(a))
+    .flatMap((a) => {
+      const net = parseV4Net(a);
+      if (!net) return [];
+      const address = (net.address & maskOf(net.prefix)) >>> 0;
+      // Reuse the model's string when it is already in network form (the common /32).
+      const text = address === net.address && a.includes("/") ? a : formatV4Net(address, net.prefix);
+      return [{ text, address, prefix: net.prefix }];
+    });
+}
+
+/** What one selected item (its IPv4 entries and named ports) puts into the set `d`. */
+export function demandEntries(d: IpSetDemand, nets: readonly Entry[], ports: readonly NamedPort[]): Entry[] {
+  const out: Entry[] = [];
+  if (d.kind === "selector") {
+    for (const n of nets) for (const e of n.prefix === 0 ? ZERO_HALVES : [n]) out.push(e);
+    return out;
+  }
+  for (const p of ports) {
+    if (p.name !== d.port || p.protocol !== d.protocol) continue;
+    // Named ports belong to endpoints, whose addresses are single hosts.
+    for (const n of nets) {
+      const text = `${n.text.replace(/\/32$/, "")},${p.protocol}:${p.port}`;
+      out.push({ text, address: n.address, prefix: n.prefix });
+    }
+  }
+  return out;
+}
+
+/** Members order: by address, then prefix length, then text (10.0.0.2 before 10.0.0.10). */
+export function compareEntries(a: Entry, b: Entry): number {
+  return a.address - b.address || a.prefix - b.prefix || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+}
+
+/** The set for demand `d` with these (de-duplicated, sorted) entries. */
+export function ipSetOf(d: IpSetDemand, sorted: readonly Entry[]): IpSet {
+  return {
+    name: d.name,
+    type: d.kind === "selector" ? "hash:net" : "hash:ip,port",
+    family: "inet",
+    maxelem: IPSET_MAXELEM,
+    members: sorted.map((e) => e.text),
+  };
 }

@@ -59,3 +59,65 @@ export class LabelIndex<T extends Labelled> {
     return out;
   }
 }
+
+/**
+ * The other direction, for incremental updates: given an item's labels, which of many selectors
+ * might match it. Each selector is filed under one of its necessary conditions (a key with its
+ * allowed values, or just a key that must be present); one that has none is always a candidate.
+ * `matches` still decides.
+ */
+export class SelectorIndex<N> {
+  private readonly byValue = new Map<string, Map<string, Set<N>>>();
+  private readonly byKey = new Map<string, Set<N>>();
+  private readonly always = new Set<N>();
+  private readonly filed = new Map<N, { key?: string; values?: readonly string[] }>();
+
+  add(name: N, sel: Selector): void {
+    this.remove(name);
+    let best: { key: string; values: readonly string[] | null } | undefined;
+    for (const [key, r] of labelRestrictions(sel) ?? []) {
+      if (!r.mustBePresent) continue;
+      const values = r.mustHaveOneOf;
+      if (best === undefined || (values !== null && (best.values === null || values.length < best.values.length))) best = { key, values };
+    }
+    if (best === undefined) {
+      this.always.add(name);
+      this.filed.set(name, {});
+    } else if (best.values === null) {
+      let set = this.byKey.get(best.key);
+      if (set === undefined) this.byKey.set(best.key, (set = new Set()));
+      set.add(name);
+      this.filed.set(name, { key: best.key });
+    } else {
+      let byValue = this.byValue.get(best.key);
+      if (byValue === undefined) this.byValue.set(best.key, (byValue = new Map()));
+      for (const v of best.values) {
+        let set = byValue.get(v);
+        if (set === undefined) byValue.set(v, (set = new Set()));
+        set.add(name);
+      }
+      this.filed.set(name, { key: best.key, values: best.values });
+    }
+  }
+
+  remove(name: N): void {
+    const f = this.filed.get(name);
+    if (f === undefined) return;
+    this.filed.delete(name);
+    if (f.key === undefined) this.always.delete(name);
+    else if (f.values === undefined) this.byKey.get(f.key)?.delete(name);
+    else for (const v of f.values) this.byValue.get(f.key)?.get(v)?.delete(name);
+  }
+
+  /** Every selector that might match `labels` (a superset of those that do). */
+  candidates(labels: Labels): Set<N> {
+    const out = new Set<N>(this.always);
+    for (const key in labels) {
+      const k = this.byKey.get(key);
+      if (k !== undefined) for (const n of k) out.add(n);
+      const v = this.byValue.get(key)?.get(labels[key] as string);
+      if (v !== undefined) for (const n of v) out.add(n);
+    }
+    return out;
+  }
+}

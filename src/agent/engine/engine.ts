@@ -3,36 +3,47 @@
  * I/O, no clock): the agent owns watching, batching and applying.
  *
  * Rules:
- * - a put whose text fails validation (an error diagnostic in that text alone) is rejected: the
- *   source keeps its last good version, and the diagnostics say why;
+ * - a put whose text fails validation on its own (parse, schema, the checks normalization
+ *   makes on one resource) is rejected: the source keeps its last good version, and the
+ *   diagnostics say why;
  * - problems between resources (a duplicate, an unknown tier) leave those resources out, as the
- *   CLI's loader does, and are reported;
- * - a batch whose result cannot be compiled (CompileError: a host endpoint on this node, an
+ *   CLI's loader does;
+ * - a batch whose result compile() would refuse (CompileError: a host endpoint on this node, an
  *   unsupported policy feature, two endpoints on one interface) is rejected whole: every source
  *   it changed keeps its previous version.
- * So `desired` is always compile(model of the sources in force).
+ * So `desired` is always compile(model of the sources in force), byte for byte.
+ *
+ * Incremental: sources are parsed once per new text (sources.ts); the model is kept per
+ * resource (store.ts); the node's chains and ipsets per piece (node.ts). Tier, Profile,
+ * ServiceAccount and HostEndpoint changes rebuild the model and node state from the parsed
+ * sources (no re-parse).
  */
 import type { Diagnostic } from "../../diagnostics/types.js";
-import { CompileError } from "../../render/errors.js";
-import { compile, type CompileOptions } from "../../render/compile.js";
+import type { AnyCollected } from "../../model/collect.js";
 import type { DataplaneState } from "../../render/types.js";
-import { buildModel } from "../../model/build.js";
 import { dirtyBetween } from "./dirty.js";
+import { NodeState } from "./node.js";
 import { allCollected, applyBatch, revertBatch, type SourceEntry } from "./sources.js";
-import type { EngineOptions, EngineUpdate, SourceChange } from "./types.js";
+import { ModelStore, type Delta } from "./store.js";
+import type { Dirty, EngineOptions, EngineUpdate, SourceChange } from "./types.js";
 
 const diagnosticKey = (d: Diagnostic): string => `${d.code} ${d.span?.file ?? ""} ${d.span?.start ?? ""} ${d.message}`;
 
-const EMPTY_DIRTY = { chains: [], ipsets: [], hooks: false } as const;
+const EMPTY_DIRTY: Dirty = { chains: [], ipsets: [], hooks: false };
 
 export class AgentEngine {
   private readonly sources = new Map<string, SourceEntry>();
-  private readonly compileOptions: CompileOptions;
+  private readonly node: string;
+  private readonly endpointToHostAction;
+  private store = new ModelStore();
+  private nodeState: NodeState;
   private state: DataplaneState;
 
   constructor(options: EngineOptions) {
-    this.compileOptions = { ...options.compile, node: options.node };
-    this.state = this.compileAll([]);
+    this.node = options.node;
+    this.endpointToHostAction = options.compile?.endpointToHostAction ?? "ACCEPT";
+    this.nodeState = this.rebuild();
+    this.state = this.nodeState.state();
   }
 
   current(): DataplaneState {
@@ -42,31 +53,51 @@ export class AgentEngine {
   update(changes: readonly SourceChange[]): EngineUpdate {
     const batch = applyBatch(this.sources, changes);
     const diagnostics: Diagnostic[] = [...batch.diagnostics];
-    if (batch.changed.size === 0) {
-      return { kind: "EngineUpdate", desired: this.state, dirty: EMPTY_DIRTY, diagnostics, rejected: batch.rejected };
+    if (batch.changed.size === 0) return { kind: "EngineUpdate", desired: this.state, dirty: EMPTY_DIRTY, diagnostics, rejected: batch.rejected };
+    const removed: AnyCollected[] = [];
+    const added: AnyCollected[] = [];
+    for (const [name, before] of batch.changed) {
+      if (before !== undefined) removed.push(...before.collected);
+      const now = this.sources.get(name);
+      if (now !== undefined) added.push(...now.collected);
     }
-    const modelDiagnostics: Diagnostic[] = [];
-    let desired: DataplaneState;
-    try {
-      desired = this.compileAll(modelDiagnostics);
-    } catch (e) {
-      if (!(e instanceof CompileError)) throw e;
+    const previous = this.state;
+    let dirty = this.advance(this.store.apply(removed, added), previous);
+    const errors = this.nodeState.errors();
+    if (errors.length > 0) {
+      // Undo the batch the same way it was done, so the state is the last good one again.
       revertBatch(this.sources, batch.changed);
-      diagnostics.push(...e.diagnostics);
+      this.advance(this.store.apply(added, removed), previous);
+      diagnostics.push(...errors);
       const rejected = [...new Set([...batch.rejected, ...batch.changed.keys()])].sort();
-      return { kind: "EngineUpdate", desired: this.state, dirty: EMPTY_DIRTY, diagnostics, rejected };
+      this.state = this.nodeState.state();
+      dirty = EMPTY_DIRTY;
+      return { kind: "EngineUpdate", desired: this.state, dirty, diagnostics, rejected };
     }
-    // Problems between resources, where they concern what this batch changed.
     const seen = new Set(diagnostics.map(diagnosticKey));
-    for (const d of modelDiagnostics) {
-      if (d.span !== undefined && batch.changed.has(d.span.file) && !seen.has(diagnosticKey(d))) diagnostics.push(d);
+    for (const d of this.store.diagnostics) {
+      if (d.span !== undefined && batch.changed.has(d.span.file) && !seen.has(diagnosticKey(d))) {
+        seen.add(diagnosticKey(d));
+        diagnostics.push(d);
+      }
     }
-    const dirty = dirtyBetween(this.state, desired);
-    this.state = desired;
-    return { kind: "EngineUpdate", desired, dirty, diagnostics, rejected: batch.rejected };
+    this.state = this.nodeState.state();
+    return { kind: "EngineUpdate", desired: this.state, dirty, diagnostics, rejected: batch.rejected };
   }
 
-  private compileAll(diagnostics: Diagnostic[]): DataplaneState {
-    return compile(buildModel(allCollected(this.sources), diagnostics), this.compileOptions);
+  /** Apply a model delta to the node state, or rebuild both when the store asks for it. */
+  private advance(delta: Delta, previous: DataplaneState): Dirty {
+    if (!delta.full) return this.nodeState.apply(delta);
+    this.nodeState = this.rebuild();
+    return dirtyBetween(previous, this.nodeState.state());
+  }
+
+  /** Model and node state from every parsed source (start-up, and changes not followed incrementally). */
+  private rebuild(): NodeState {
+    this.store = new ModelStore();
+    const delta = this.store.apply([], allCollected(this.sources), true);
+    const node = new NodeState(this.node, this.endpointToHostAction, this.store.tierList(), this.store.hostEndpointList(), this.store);
+    node.apply(delta);
+    return node;
   }
 }

@@ -35,7 +35,10 @@ const BETWEEN_SOURCES: ReadonlySet<string> = new Set([Codes.duplicateResource.co
 export function collectSource(name: string, text: string): { entry: SourceEntry | undefined; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const collected: AnyCollected[] = [];
-  collectFile({ file: name, text }, diagnostics, collected);
+  // An etcd value is JSON under a key without extension: read what looks like JSON as JSON (the
+  // loader falls back to YAML, which locates the syntax error, when it is not).
+  const format = /^\s*[{[]/.test(text) ? "json" : undefined;
+  collectFile({ file: name, text, ...(format ? { format } : {}) }, diagnostics, collected);
   if (!hasErrors(diagnostics)) {
     const alone: Diagnostic[] = [];
     buildModel(collected, alone);

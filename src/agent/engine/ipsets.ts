@@ -1,0 +1,161 @@
+/**
+ * The node's ipsets, kept incrementally. Members come from every endpoint, host endpoint and
+ * network set of the cluster; a change to one of them finds the sets whose selectors may match
+ * it through a SelectorIndex and adjusts only those sets' members (counted, since two items may
+ * give the same member). Sets exist while some rule references them (`acquire` / `release` by
+ * a referrer key); a set that appears is computed from every member at once.
+ */
+import type { Labels, NamedPort } from "../../model/types.js";
+import type { IpSet } from "../../render/types.js";
+import { sameIpSet } from "./dirty.js";
+import { compareEntries, demandEntries, ipSetOf, v4Entries, type Entry } from "../../resolve/ipsets.js";
+import { LabelIndex, SelectorIndex } from "../../resolve/label-index.js";
+import type { IpSetDemand } from "../../resolve/rules.js";
+
+export interface MemberInput {
+  readonly labels: Labels;
+  readonly addresses: readonly string[];
+  readonly ports: readonly NamedPort[];
+}
+
+interface Member {
+  readonly labels: Labels;
+  readonly nets: readonly Entry[];
+  readonly ports: readonly NamedPort[];
+}
+
+interface SetState {
+  readonly demand: IpSetDemand;
+  readonly refs: Set<string>;
+  readonly counts: Map<string, number>;
+  sorted: Entry[];
+  value: IpSet;
+  /** Texts touched in this batch, with whether they were members before it. */
+  touched: Map<string, { entry: Entry; was: boolean }> | undefined;
+}
+
+export class IpSetStore {
+  private readonly members = new Map<string, Member>();
+  private readonly sets = new Map<string, SetState>();
+  private readonly index = new SelectorIndex<string>();
+  /** Sets touched in this batch, with their value before it. */
+  private readonly dirty = new Map<string, IpSet | undefined>();
+  private forward: LabelIndex<Member> | undefined;
+
+  private count(set: SetState, m: Member, delta: 1 | -1): void {
+    for (const e of demandEntries(set.demand, m.nets, m.ports)) {
+      const n = set.counts.get(e.text) ?? 0;
+      if (set.touched === undefined) set.touched = new Map();
+      if (!set.touched.has(e.text)) set.touched.set(e.text, { entry: e, was: n > 0 });
+      if (n + delta === 0) set.counts.delete(e.text);
+      else set.counts.set(e.text, n + delta);
+      this.touch(set.demand.name);
+    }
+  }
+
+  private touch(name: string): void {
+    if (!this.dirty.has(name)) this.dirty.set(name, this.sets.get(name)?.value);
+  }
+
+  /** An endpoint, host endpoint or network set changed (undefined: absent). */
+  updateMember(id: string, before: MemberInput | undefined, after: MemberInput | undefined): void {
+    this.forward = undefined;
+    const old = this.members.get(id);
+    if (old !== undefined) {
+      this.members.delete(id);
+      for (const name of this.index.candidates(old.labels)) {
+        const set = this.sets.get(name) as SetState;
+        if (set.demand.selector.matches(old.labels)) this.count(set, old, -1);
+      }
+    }
+    void before;
+    if (after === undefined) return;
+    const m: Member = { labels: after.labels, nets: v4Entries(after.addresses), ports: after.ports };
+    this.members.set(id, m);
+    for (const name of this.index.candidates(m.labels)) {
+      const set = this.sets.get(name) as SetState;
+      if (set.demand.selector.matches(m.labels)) this.count(set, m, 1);
+    }
+  }
+
+  acquire(ref: string, demands: Iterable<IpSetDemand>): void {
+    for (const d of demands) {
+      const existing = this.sets.get(d.name);
+      if (existing !== undefined) {
+        existing.refs.add(ref);
+        continue;
+      }
+      this.forward ??= new LabelIndex([...this.members.values()]);
+      const counts = new Map<string, number>();
+      const entries = new Map<string, Entry>();
+      for (const m of this.forward.select(d.selector)) {
+        for (const e of demandEntries(d, m.nets, m.ports)) {
+          counts.set(e.text, (counts.get(e.text) ?? 0) + 1);
+          entries.set(e.text, e);
+        }
+      }
+      const sorted = [...entries.values()].sort(compareEntries);
+      this.touch(d.name);
+      this.sets.set(d.name, { demand: d, refs: new Set([ref]), counts, sorted, value: ipSetOf(d, sorted), touched: undefined });
+      this.index.add(d.name, d.selector);
+    }
+  }
+
+  release(ref: string, names: Iterable<string>): void {
+    for (const name of names) {
+      const set = this.sets.get(name);
+      if (set === undefined) continue;
+      set.refs.delete(ref);
+      if (set.refs.size === 0) this.touch(name);
+    }
+  }
+
+  /** Ends a batch: drops unreferenced sets, brings members up to date; the names of the sets that changed. */
+  finish(): string[] {
+    const touched = [...this.dirty];
+    this.dirty.clear();
+    for (const [name] of touched) {
+      const set = this.sets.get(name);
+      if (set === undefined) continue;
+      if (set.refs.size === 0) {
+        this.sets.delete(name);
+        this.index.remove(name);
+        continue;
+      }
+      if (set.touched === undefined) continue;
+      const gone = new Set<string>();
+      const added: Entry[] = [];
+      for (const [text, t] of set.touched) {
+        const now = set.counts.has(text);
+        if (t.was && !now) gone.add(text);
+        else if (!t.was && now) added.push(t.entry);
+      }
+      set.touched = undefined;
+      if (gone.size === 0 && added.length === 0) continue;
+      const kept = gone.size === 0 ? set.sorted : set.sorted.filter((e) => !gone.has(e.text));
+      set.sorted = added.length === 0 ? kept : merge(kept, added.sort(compareEntries));
+      set.value = ipSetOf(set.demand, set.sorted);
+    }
+    return touched.filter(([name, before]) => !sameIpSet(before, this.sets.get(name)?.value)).map(([name]) => name);
+  }
+
+  get(name: string): IpSet | undefined {
+    return this.sets.get(name)?.value;
+  }
+
+  /** Every set, sorted by name. */
+  values(): IpSet[] {
+    return [...this.sets.values()].map((s) => s.value).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}
+
+function merge(a: readonly Entry[], b: readonly Entry[]): Entry[] {
+  const out: Entry[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = compareEntries(a[i] as Entry, b[j] as Entry) <= 0 ? (a[i++] as Entry) : (b[j++] as Entry);
+  while (i < a.length) out[k++] = a[i++] as Entry;
+  while (j < b.length) out[k++] = b[j++] as Entry;
+  return out;
+}

@@ -1,0 +1,135 @@
+/**
+ * The engine's law: after ANY sequence of batches, engine.current() is byte-identical
+ * (renderRestore) to compile(model of all sources in force), computed from scratch by the CLI's
+ * loader; the rejected list is what the contract says; and `dirty` names exactly what changed
+ * (dirtyBetween the previous and new state), so diffDirty on it is the full diff.
+ *
+ * Random batches over a small cluster (two nodes, three namespaces, a few interchangeable
+ * labels so selectors flip often): local and remote pods added, relabelled, moved and deleted,
+ * namespaces relabelled, Kubernetes and Calico policies and global policies added, changed and
+ * deleted, network sets, WorkloadEndpoints with profiles, plus the rarer kinds the engine
+ * rebuilds for (tiers, profiles, service accounts, host endpoints) and invalid texts.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { AgentEngine, dirtyBetween, type SourceChange } from "../../../src/agent/engine/index.js";
+import { del, namespaceJson, podJson, put } from "./cluster.js";
+import { Oracle, restoreOf } from "./oracle.js";
+
+const NAMESPACES = ["ns-a", "ns-b", "ns-c"];
+const PODS = ["p1", "p2", "p3", "p4", "p5"];
+const LABEL = fc.record({ app: fc.constantFrom("web", "api", "db"), tier: fc.constantFrom("x", "y") }, { requiredKeys: [] });
+const SELECTORS = ["app == 'web'", "app == 'api' || tier == 'x'", "has(tier)", "all()", "!has(app)", "app in {'web', 'db'} && tier != 'y'", "pcns.team == 'red'"];
+const NODE = fc.constantFrom("n1", "n1", "n2");
+const IP = fc.constantFrom("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.1.1", undefined);
+
+const pod = fc.record({ ns: fc.constantFrom(...NAMESPACES), name: fc.constantFrom(...PODS), node: NODE, ip: IP, labels: LABEL, sa: fc.constantFrom(undefined, "sa1"), named: fc.boolean(), phase: fc.constantFrom("Running", "Running", "Running", "Succeeded") }).map((p): SourceChange => {
+  const text = JSON.parse(podJson({ ...p, ...(p.named ? { ports: [{ name: "http", containerPort: 8080 }] } : {}) })) as { status: { phase: string } };
+  text.status.phase = p.phase;
+  return put(`pods/${p.ns}/${p.name}`, JSON.stringify(text));
+});
+const podDelete = fc.record({ ns: fc.constantFrom(...NAMESPACES), name: fc.constantFrom(...PODS) }).map((p) => del(`pods/${p.ns}/${p.name}`));
+const namespace = fc.record({ ns: fc.constantFrom(...NAMESPACES), team: fc.constantFrom("red", "blue") }).map((n) => put(`namespaces/${n.ns}`, namespaceJson(n.ns, { team: n.team })));
+const namespaceDelete = fc.constantFrom(...NAMESPACES).map((ns) => del(`namespaces/${ns}`));
+
+const entity = fc.record(
+  { selector: fc.constantFrom(...SELECTORS), namespaceSelector: fc.constantFrom("team == 'red'", "all()"), nets: fc.constantFrom(["10.0.0.0/24"], ["192.168.0.0/16"]), ports: fc.constantFrom([80], ["http"], [80, "http"]) },
+  { requiredKeys: [] },
+);
+const calicoRule = fc.record({ action: fc.constantFrom("Allow", "Deny", "Pass", "Log"), source: entity, destination: entity }).map((r) => ({ ...r, protocol: "TCP" }));
+const calicoPolicy = fc.record({
+  global: fc.boolean(),
+  ns: fc.constantFrom(...NAMESPACES),
+  name: fc.constantFrom("cp1", "cp2", "cp3"),
+  tier: fc.constantFrom(undefined, "default", "security"),
+  order: fc.constantFrom(undefined, 10, 100),
+  selector: fc.constantFrom(...SELECTORS),
+  ingress: fc.array(calicoRule, { maxLength: 2 }),
+  egress: fc.array(calicoRule, { maxLength: 2 }),
+}).map((p) =>
+  put(
+    `policies/${p.global ? "gnp" : `np/${p.ns}`}/${p.name}`,
+    JSON.stringify({
+      apiVersion: "projectcalico.org/v3",
+      kind: p.global ? "GlobalNetworkPolicy" : "NetworkPolicy",
+      metadata: { name: p.name, ...(p.global ? {} : { namespace: p.ns }) },
+      spec: { ...(p.tier ? { tier: p.tier } : {}), ...(p.order !== undefined ? { order: p.order } : {}), selector: p.selector, ingress: p.ingress, egress: p.egress },
+    }),
+  ),
+);
+const k8sPolicy = fc.record({ ns: fc.constantFrom(...NAMESPACES), name: fc.constantFrom("kp1", "kp2"), app: fc.constantFrom("web", "api"), from: fc.constantFrom("db", "web"), team: fc.constantFrom("red", "blue") }).map((p) =>
+  put(
+    `policies/knp/${p.ns}/${p.name}`,
+    JSON.stringify({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: p.name, namespace: p.ns },
+      spec: { podSelector: { matchLabels: { app: p.app } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: p.from } } }, { namespaceSelector: { matchLabels: { team: p.team } } }], ports: [{ port: 80 }, { port: "http" }] }] },
+    }),
+  ),
+);
+const policyDelete = fc.constantFrom("policies/gnp/cp1", "policies/np/ns-a/cp2", "policies/np/ns-b/cp1", "policies/knp/ns-a/kp1", "policies/gnp/cp2").map(del);
+const netset = fc.record({ name: fc.constantFrom("s1", "s2"), app: fc.constantFrom("web", "db"), nets: fc.constantFrom(["10.0.0.0/24"], ["172.16.0.0/12", "10.0.0.2/32"]) }).map((s) =>
+  put(`netsets/${s.name}`, JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkSet", metadata: { name: s.name, labels: { app: s.app } }, spec: { nets: s.nets } })),
+);
+const wep = fc.record({ ns: fc.constantFrom(...NAMESPACES), name: fc.constantFrom("w1", "p1"), node: NODE, ip: fc.constantFrom("10.0.0.9/32", "10.0.0.1/32"), labels: LABEL, profiles: fc.subarray(["kns.ns-a", "ksa.ns-b.sa1", "prof1"]), iface: fc.constantFrom(undefined, "caliw1") }).map((w) =>
+  put(
+    `weps/${w.ns}/${w.name}`,
+    JSON.stringify({
+      apiVersion: "projectcalico.org/v3",
+      kind: "WorkloadEndpoint",
+      metadata: { name: w.name, namespace: w.ns, labels: w.labels },
+      spec: { node: w.node, ...(w.iface ? { interfaceName: w.iface } : { pod: w.name }), ipNetworks: [w.ip], profiles: w.profiles },
+    }),
+  ),
+);
+const rare = fc.oneof(
+  fc.constantFrom(
+    put("tiers/security", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 100 } })),
+    put("tiers/security", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 2000000, defaultAction: "Pass" } })),
+    del("tiers/security"),
+    put("profiles/prof1", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Profile", metadata: { name: "prof1" }, spec: { labelsToApply: { tier: "x" }, ingress: [{ action: "Allow", source: { selector: "app == 'db'" } }] } })),
+    del("profiles/prof1"),
+    put("sas/ns-b/sa1", JSON.stringify({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "sa1", namespace: "ns-b", labels: { role: "admin" } } })),
+    del("sas/ns-b/sa1"),
+    put("heps/h1", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "h1", labels: { app: "web" } }, spec: { node: "n2", expectedIPs: ["10.0.3.1"] } })),
+    put("heps/h2", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "h2" }, spec: { node: "n1", interfaceName: "eth0" } })),
+    del("heps/h1"),
+    del("heps/h2"),
+    put("bad.yaml", "kind: [unclosed"),
+    put("pods/ns-a/p1", '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p1", "namespace": "ns-a"}, "spec": {"containers": "no"}}'),
+    put("dup/ns-a/p2", podJson({ ns: "ns-a", name: "p2", node: "n1", ip: "10.0.0.7", labels: { app: "web" } })),
+    del("dup/ns-a/p2"),
+  ),
+);
+const change: fc.Arbitrary<SourceChange> = fc.oneof(
+  { weight: 6, arbitrary: pod },
+  { weight: 2, arbitrary: podDelete },
+  { weight: 2, arbitrary: namespace },
+  { weight: 1, arbitrary: namespaceDelete },
+  { weight: 3, arbitrary: calicoPolicy },
+  { weight: 2, arbitrary: k8sPolicy },
+  { weight: 2, arbitrary: policyDelete },
+  { weight: 1, arbitrary: netset },
+  { weight: 1, arbitrary: wep },
+  { weight: 1, arbitrary: rare },
+);
+
+describe("engine law", () => {
+  it("after any sequence of batches, current() equals a from-scratch compile of the sources in force", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(change, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 25 }), (batches) => {
+        const engine = new AgentEngine({ node: "n1" });
+        const oracle = new Oracle("n1");
+        for (const batch of batches) {
+          const before = engine.current();
+          const u = engine.update(batch);
+          expect(u.rejected).toEqual(oracle.apply(batch));
+          expect(restoreOf(u.desired)).toBe(oracle.restore());
+          expect(u.dirty).toEqual(dirtyBetween(before, u.desired));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,17 @@
+import { syntheticSources } from "../../agent/engine/cluster.js";
+import { applyBatch } from "../../../src/agent/engine/sources.js";
+import { modelOf } from "../../../src/agent/engine/full.js";
+import { compile } from "../../../src/render/compile.js";
+const t0 = performance.now();
+const c = syntheticSources(100_000);
+const t1 = performance.now();
+const m = new Map();
+const b = applyBatch(m, c.sources);
+const t2 = performance.now();
+const d: any[] = [];
+const model = modelOf(m, d);
+const t3 = performance.now();
+const s = compile(model, { node: "node-1" });
+const t4 = performance.now();
+console.log({ gen: t1 - t0, collect: t2 - t1, build: t3 - t2, compile: t4 - t3, diags: b.diagnostics.length, md: d.length, local: model.endpoints.filter(e => e.node === "node-1").length, chains: s.chains.length, ipsets: s.ipsets.length, members: s.ipsets.reduce((n, x) => n + x.members.length, 0), policies: model.policies.length });
+console.log(process.memoryUsage().rss / 1e6);
