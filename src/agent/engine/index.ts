@@ -3,3 +3,4 @@ export { AgentEngine } from "./engine.js";
 export { diffDirty } from "./diff-dirty.js";
 export { dirtyBetween } from "./dirty.js";
 export type { Dirty, EngineOptions, EngineUpdate, SourceChange } from "./types.js";
+export { advanceKernelView } from "./kernel-view.js";

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { diffDirty, dirtyBetween } from "../../../src/agent/engine/index.js";
+import { advanceKernelView, diffDirty, dirtyBetween } from "../../../src/agent/engine/index.js";
 import { diff } from "../../../src/diff/diff.js";
 import { kernelStateOf } from "../../../src/diff/kernel-state.js";
 import { ModelKernel } from "../../diff/model-kernel.js";
@@ -55,5 +55,22 @@ describe.each(BACKENDS)("diffDirty (%s)", (backend) => {
     const b = { ...a, chains: [{ name: "cali-x", rules: [{ hash: "abcdefghijklmnop", comments: [], match: "", action: "--jump ACCEPT" }] }] };
     expect(diffDirty(kernelStateOf(a), b, { chains: [], ipsets: [], hooks: false }, { backend }).iptables).toEqual([]);
     expect(diffDirty(kernelStateOf(a), b, { chains: ["cali-x"], ipsets: [], hooks: false }, { backend }).iptables).toEqual(diff(kernelStateOf(a), b, { backend }).iptables);
+  });
+});
+
+describe("advanceKernelView", () => {
+  it("after diffDirty, the view advanced over dirty is the kernel's owned state", () => {
+    fc.assert(
+      fc.property(dataplaneState, dataplaneState, (a, b) => {
+        const kernel = new ModelKernel("legacy");
+        applyTo(kernel, diff(kernel.state(), a));
+        const dirty = dirtyBetween(a, b);
+        applyTo(kernel, diffDirty(kernel.state(), b, dirty));
+        const view = advanceKernelView(kernelStateOf(a), b, dirty);
+        expect(view).toEqual(kernelStateOf(b));
+        expect(diff(view, b)).toEqual(diff(kernel.state(), b));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -3,12 +3,18 @@
  * (independently of the engine) and compile them from scratch with the CLI's loader.
  */
 import type { SourceChange } from "../../../src/agent/engine/index.js";
+import type { SourceFile } from "../../../src/diagnostics/types.js";
 import { hasErrors } from "../../../src/diagnostics/collect.js";
 import { loadSources } from "../../../src/model/load.js";
 import { compile } from "../../../src/render/compile.js";
 import { CompileError } from "../../../src/render/errors.js";
 import { renderRestore } from "../../../src/render/restore.js";
 import type { DataplaneState } from "../../../src/render/types.js";
+
+/** As the engine reads a source: JSON when it looks like JSON, whatever the name. */
+export function source(file: string, text: string): SourceFile {
+  return /^\s*[{[]/.test(text) ? { file, text, format: "json" } : { file, text };
+}
 
 export class Oracle {
   readonly inForce = new Map<string, string>();
@@ -19,7 +25,7 @@ export class Oracle {
   }
 
   private compileAll(): DataplaneState {
-    const sources = [...this.inForce].map(([file, text]) => ({ file, text }));
+    const sources = [...this.inForce].map(([file, text]) => source(file, text));
     return compile(loadSources(sources).model, { node: this.node });
   }
 
@@ -30,7 +36,7 @@ export class Oracle {
     for (const c of changes) {
       rejected.delete(c.name);
       if (c.kind === "delete") this.inForce.delete(c.name);
-      else if (hasErrors(loadSources([{ file: c.name, text: c.text }]).diagnostics.filter((d) => d.span?.file === c.name && isFileLocal(d.code)))) rejected.add(c.name);
+      else if (hasErrors(loadSources([source(c.name, c.text)]).diagnostics.filter((d) => d.span?.file === c.name && isFileLocal(d.code)))) rejected.add(c.name);
       else this.inForce.set(c.name, c.text);
     }
     try {
