@@ -12,6 +12,7 @@
  *   rules that are never evaluated).
  * - `PC5xxx` compilation: a valid model that the per-node stages refuse to compile (raised by
  *   `src/resolve/` inside a CompileError).
+ * - `PC8xxx` explain and matrix: peers that cannot be traced, rules the trace cannot interpret.
  * - `PC9xxx` the run itself (the diagnostic cap).
  */
 import type { Severity } from "./types.js";
@@ -73,6 +74,9 @@ export const Codes = {
 
   notSupported: code("PC5001", "error", "not supported yet: a host endpoint on the node, or an active preDNAT/doNotTrack/applyOnForward policy"),
   duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),
+
+  unknownPeer: code("PC8001", "error", "explain/matrix: a pod or IP that the model does not contain or cannot place on a node"),
+  untraceableRule: code("PC8002", "error", "trace: rule text the interpreter does not understand (it never guesses)"),
 
   tooManyDiagnostics: code("PC9001", "notice", "more diagnostics than the cap; the rest are counted, not shown"),
 } as const satisfies Record<string, CodeInfo>;
