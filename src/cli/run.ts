@@ -13,6 +13,8 @@ import { registerValidate } from "./validate.js";
 import { registerCompile } from "./compile.js";
 import { registerDiff } from "./diff.js";
 import { registerApply } from "./apply.js";
+import { registerExplain } from "./explain.js";
+import { registerMatrix } from "./matrix.js";
 
 const packageJson = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -31,7 +33,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
 
-  for (const register of [registerSelector, registerValidate, registerCompile, registerDiff, registerApply]) {
+  for (const register of [registerSelector, registerValidate, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) {

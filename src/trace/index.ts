@@ -23,6 +23,15 @@ export {
   type Hop,
 } from "./explain.js";
 export type { TraceOptions } from "./walk.js";
+export {
+  matrixChanges,
+  reachabilityMatrix,
+  renderMatrixText,
+  type Matrix,
+  type MatrixChange,
+  type MatrixOptions,
+  type MatrixPair,
+} from "./matrix.js";
 export type {
   EndpointDecision,
   Packet,
