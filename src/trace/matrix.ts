@@ -120,13 +120,15 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
     const c = tracer.compiled(node).state.chains.find((x) => x.name === chain);
     return c ? c.rules.map((r) => `${r.match}\u0001${r.action}`).join("\u0002") : "";
   };
-  const egressClass = new Map<Pod, string>();
-  const ingressClass = new Map<Pod, string>();
-  for (const p of pods) {
-    const ifc = p.endpoint.interfaceName;
-    egressClass.set(p, `${p.node}\u0000${chainBody(p.node, `cali-fw-${ifc}`)}`);
-    ingressClass.set(p, `${p.node}\u0000${chainBody(p.node, `cali-tw-${ifc}`)}`);
-  }
+  // Classes and signatures as small integers, so a cache key is two numbers.
+  const ids = new Map<string, number>();
+  const id = (text: string): number => {
+    let v = ids.get(text);
+    if (v === undefined) ids.set(text, (v = ids.size));
+    return v;
+  };
+  const egressClass = pods.map((p) => id(`${p.node}\u0000${chainBody(p.node, `cali-fw-${p.endpoint.interfaceName}`)}`));
+  const ingressClass = pods.map((p) => id(`${p.node}\u0000${chainBody(p.node, `cali-tw-${p.endpoint.interfaceName}`)}`));
 
   const verdicts = new Map<string, Verdict>();
   let traces = 0;
@@ -139,35 +141,50 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
     }
     return v;
   };
+  // A source's signature depends on the probe's protocol only (the source port is fixed).
+  const srcSigs = new Map<string, number[]>();
+  const srcSigsFor = (protocol: TraceProtocol, hasPort: boolean): number[] => {
+    const k = `${protocol}/${hasPort}`;
+    let sigs = srcSigs.get(k);
+    if (!sigs) {
+      const proto = PROTO_NUM[protocol];
+      sigs = pods.map((p) => id(features.signature(p.ipNum, proto, hasPort ? EPHEMERAL_SOURCE_PORT : undefined)));
+      srcSigs.set(k, sigs);
+    }
+    return sigs;
+  };
 
+  // Each destination's probes with its signature, once; then pairs in (from, to, port) order.
+  const targets = pods.map((to) =>
+    probesFor(to, options).map((probe) => ({
+      probe,
+      flow: { from: { kind: "ip", ip: "0.0.0.0" }, to: { kind: "ip", ip: to.ip }, protocol: probe.protocol, ...(probe.port !== null && { port: probe.port }) } as Flow,
+      dstSig: id(features.signature(to.ipNum, PROTO_NUM[probe.protocol], probe.port ?? undefined)),
+      probeKey: id(`${probe.protocol}/${String(probe.port)}`),
+      sigs: srcSigsFor(probe.protocol, probe.port !== null),
+    })),
+  );
   const pairs: MatrixPair[] = [];
-  for (const to of pods) {
-    for (const probe of probesFor(to, options)) {
-      const flow: Flow = { from: { kind: "ip", ip: "0.0.0.0" }, to: { kind: "ip", ip: to.ip }, protocol: probe.protocol, ...(probe.port !== null && { port: probe.port }) };
-      const proto = PROTO_NUM[probe.protocol];
-      const dstSig = features.signature(to.ipNum, proto, probe.port ?? undefined);
-      const probeKey = `${probe.protocol}/${String(probe.port)}`;
-      for (const from of pods) {
-        if (from === to) continue;
-        const srcSig = features.signature(from.ipNum, proto, probe.port === null ? undefined : EPHEMERAL_SOURCE_PORT);
-        const egress = cached(`e\u0000${probeKey}\u0000${egressClass.get(from) as string}\u0000${dstSig}`, () =>
+  pods.forEach((from, f) => {
+    pods.forEach((to, t) => {
+      if (from === to) return;
+      for (const { probe, flow, dstSig, probeKey, sigs } of targets[t] ?? []) {
+        const egress = cached(`e${probeKey},${egressClass[f] as number},${dstSig}`, () =>
           tracer.trace(from.node, packetFor(flow, from.ip, to.ip, from.endpoint.interfaceName, UPLINK_INTERFACE)).verdict,
         );
         const verdict =
           egress === "deny"
             ? "deny"
-            : cached(`i\u0000${probeKey}\u0000${ingressClass.get(to) as string}\u0000${srcSig}`, () =>
+            : cached(`i${probeKey},${ingressClass[t] as number},${String(sigs[f])}`, () =>
                 tracer.trace(to.node, packetFor(flow, from.ip, to.ip, UPLINK_INTERFACE, to.endpoint.interfaceName)).verdict,
               );
         pairs.push({ from: from.key, to: to.key, port: probe.port, protocol: probe.protocol, verdict });
       }
-    }
-  }
-  pairs.sort((a, b) => cmp(a.from, b.from) || cmp(a.to, b.to) || (a.port ?? 0) - (b.port ?? 0) || cmp(a.protocol, b.protocol));
+    });
+  });
   return { kind: "Matrix", pods: pods.map((p) => p.key), pairs, traces };
 }
 
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface MatrixChange {
   readonly from: string;
