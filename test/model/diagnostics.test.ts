@@ -149,7 +149,8 @@ describe("diagnostic codes", () => {
     const tested = new Set([...cases, ...compileCases].flatMap(([, , w]) => w.map((x) => x.code)));
     const untested = Object.values(Codes)
       .map((c) => c.code)
-      .filter((c) => !tested.has(c) && c !== Codes.tooManyDiagnostics.code);
+      // PC8xxx are trace errors, not load diagnostics: test/trace and test/cli/explain-matrix test them.
+      .filter((c) => !tested.has(c) && c !== Codes.tooManyDiagnostics.code && !c.startsWith("PC8"));
     expect(untested).toEqual([]);
   });
 });
