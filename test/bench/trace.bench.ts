@@ -51,5 +51,6 @@ function matrix(pods: number): void {
 export async function run(): Promise<void> {
   traces(syntheticCluster(100_000));
   matrix(1000);
-  matrix(5000);
+  matrix(2000);
+  // 5,000 pods (25M pairs) is not run: the pairs array alone does not fit a default heap; see README.
 }
