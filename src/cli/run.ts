@@ -14,6 +14,8 @@ import { registerCompile } from "./compile.js";
 import { registerDiff } from "./diff.js";
 import { registerApply } from "./apply.js";
 import { registerAgent } from "./agent.js";
+import { registerExplain } from "./explain.js";
+import { registerMatrix } from "./matrix.js";
 
 const packageJson = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -32,7 +34,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
 
-  for (const register of [registerSelector, registerValidate, registerCompile, registerDiff, registerApply, registerAgent]) {
+  for (const register of [registerSelector, registerValidate, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerAgent]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) {

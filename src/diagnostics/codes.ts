@@ -13,6 +13,7 @@
  * - `PC5xxx` compilation: a valid model that the per-node stages refuse to compile (raised by
  *   `src/resolve/` inside a CompileError).
  * - `PC7010`–`PC7029` the node agent's sources (an etcd key that contradicts its value).
+ * - `PC8xxx` explain and matrix: peers that cannot be traced, rules the trace cannot interpret.
  * - `PC9xxx` the run itself (the diagnostic cap).
  */
 import type { Severity } from "./types.js";
@@ -76,6 +77,8 @@ export const Codes = {
   duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),
 
   etcdKeyMismatch: code("PC7010", "error", "an etcd key names another kind, namespace or name than the resource it holds (the key is ignored)"),
+  unknownPeer: code("PC8001", "error", "explain/matrix: a pod or IP that the model does not contain or cannot place on a node"),
+  untraceableRule: code("PC8002", "error", "trace: rule text the interpreter does not understand (it never guesses)"),
 
   tooManyDiagnostics: code("PC9001", "notice", "more diagnostics than the cap; the rest are counted, not shown"),
 } as const satisfies Record<string, CodeInfo>;

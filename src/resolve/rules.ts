@@ -108,6 +108,20 @@ function resolveSide(ctx: RuleContext, er: EntityRule, protocol: NamedPortProtoc
   };
 }
 
+/**
+ * Whether `rule` exists in the IPv4 dataplane at all (resolveRule returns a rule exactly then);
+ * cheap, no selector work. Used to map rendered rules back to the rules users wrote.
+ */
+export function keptForIpv4(rule: Rule): boolean {
+  if (rule.ipVersion === 6 || rule.protocol === "icmpv6") return false;
+  return (
+    filterNets(rule.source.nets, false, v4AsWritten) !== undefined &&
+    filterNets(rule.source.notNets, true, v4AsWritten) !== undefined &&
+    filterNets(rule.destination.nets, false, v4Network) !== undefined &&
+    filterNets(rule.destination.notNets, true, v4Network) !== undefined
+  );
+}
+
 /** `undefined` when the rule does not exist in the IPv4 dataplane. */
 export function resolveRule(ctx: RuleContext, rule: Rule): ResolvedRule | undefined {
   if (rule.ipVersion === 6 || rule.protocol === "icmpv6") return undefined;

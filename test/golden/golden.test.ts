@@ -1,7 +1,9 @@
 /**
  * Golden scenarios: every `golden/<name>/` holds `input/` (YAML as users write it), an optional
  * one-line `node` file (default `node-1`), and the exact output `ipsets.restore` and
- * `iptables.restore` that `policy-compile compile --out` writes. The files are reviewed in pull
+ * `iptables.restore` that `policy-compile compile --out` writes, and `matrix.txt`, the
+ * reachability matrix `policy-compile matrix` prints (traced through the compiled rules of every
+ * node), so a change shows the connectivity it changes beside the rule diff. The files are reviewed in pull
  * requests; they change only on purpose, with `npx vitest run test/golden -u`.
  *
  * Each scenario is also compiled from its documents split apart and shuffled: the bytes must not
@@ -15,6 +17,7 @@ import type { SourceFile } from "../../src/diagnostics/types.js";
 import { formatDiagnostics, hasErrors } from "../../src/diagnostics/index.js";
 import { loadSources } from "../../src/model/index.js";
 import { compile, renderRestore } from "../../src/render/index.js";
+import { reachabilityMatrix, renderMatrixText } from "../../src/trace/index.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const goldenDir = join(root, "golden");
@@ -55,6 +58,12 @@ describe("golden scenarios", () => {
       const out = compileSources(sources, node);
       await expect(out.ipsets).toMatchFileSnapshot(join(dir, "ipsets.restore"));
       await expect(out.iptables).toMatchFileSnapshot(join(dir, "iptables.restore"));
+    });
+
+    it("has the reviewed reachability matrix (matrix.txt: every pod pair on its declared ports)", async () => {
+      const sources = await readInputs([join("golden", name, "input")], root);
+      const { model } = loadSources(sources);
+      await expect(renderMatrixText(reachabilityMatrix(model))).toMatchFileSnapshot(join(dir, "matrix.txt"));
     });
 
     it("gives the same bytes from shuffled documents", async () => {

@@ -9,6 +9,8 @@ import { caseSources, compileNodes, loadModel, loadNodes } from "./pipeline.js";
 import { describeStep, probeStep, stepLabel, type ProbeOptions, type ProbeStep, type StepOutcome } from "./probe.js";
 import { Reachability } from "./reachability.js";
 import type { Topology } from "./topology.js";
+import { FlowTracer, type FlowPeer } from "../../../src/trace/index.js";
+import type { Model } from "../../../src/model/types.js";
 
 export interface CaseReport {
   readonly ok: boolean;
@@ -41,7 +43,8 @@ export async function runCase(
     }),
   );
   const skipped = steps.filter((s) => s.skipped !== undefined).map((s) => `${stepLabel(s.step)} (${s.skipped})`);
-  const ok = steps.every((s) => s.mismatches.length === 0);
+  const traceDisagreements = traceVsKernel(model, steps);
+  const ok = steps.every((s) => s.mismatches.length === 0) && traceDisagreements.length === 0;
   if (ok) return { ok, steps, skipped, message: "" };
 
   const message = [
@@ -49,6 +52,7 @@ export async function runCase(
     `pods: ${kcase.pods.map((k) => `${k}@${topo.pod(k).node}(${topo.pod(k).ip})`).join(" ")}`,
     "",
     ...steps.map(describeStep),
+    ...(traceDisagreements.length > 0 ? ["", "trace (policy-compile explain) disagrees with the kernel:", ...traceDisagreements] : []),
     "",
     ...sources.filter((s) => s.file !== "cluster.yaml").map((s) => `--- ${s.file} ---\n${s.text}`),
     ...labelChanges(kcase),
@@ -61,5 +65,29 @@ function labelChanges(kcase: KernelCase): string[] {
   const out: string[] = [];
   for (const [ns, labels] of Object.entries(kcase.namespaceLabels ?? {})) out.push(`--- namespace ${ns} gets labels ${JSON.stringify(labels)}`);
   for (const [pod, labels] of Object.entries(kcase.podLabels ?? {})) out.push(`--- pod ${pod} gets labels ${JSON.stringify(labels)}`);
+  return out;
+}
+
+/**
+ * Conformance of the trace: on every probed pair, the verdict explainFlow computes from the
+ * compiled rules must be what the real kernel did.
+ */
+function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
+  const tracer = new FlowTracer(model);
+  const pod = (key: string): FlowPeer => {
+    const [namespace, name] = key.split("/") as [string, string];
+    return { kind: "pod", namespace, name };
+  };
+  const out: string[] = [];
+  for (const s of steps) {
+    if (s.skipped !== undefined) continue;
+    for (const { from, to } of s.expected.pairs()) {
+      const observed = s.observed.get(`${from} -> ${to}`);
+      if (typeof observed !== "boolean") continue;
+      const flow = s.step.protocol === "ICMP" ? { protocol: "ICMP" as const } : { protocol: s.step.protocol, port: s.step.port };
+      const verdict = tracer.explain({ from: pod(from), to: pod(to), ...flow }).verdict;
+      if ((verdict === "allow") !== observed) out.push(`  ${stepLabel(s.step)} ${from} -> ${to}: trace says ${verdict}, kernel ${observed ? "connected" : "blocked"}`);
+    }
+  }
   return out;
 }

@@ -1,0 +1,96 @@
+/**
+ * `policy-compile explain -f PATH... --from SRC --to DST --port N [--protocol P]`: why a flow is
+ * allowed or denied, from the rules each involved node would run. SRC and DST are `ns/pod` or
+ * an IPv4 address outside the cluster.
+ */
+import { Option, type Command } from "commander";
+import { formatDiagnostics } from "../diagnostics/index.js";
+import { CompileError } from "../render/index.js";
+import { TraceError, explainFlow, type Flow, type FlowExplanation, type FlowPeer, type TraceProtocol } from "../trace/index.js";
+import type { CliContext, RegisterCommand } from "./context.js";
+import { InputError, UsageError } from "./io.js";
+import { loadOrFail } from "./load.js";
+
+interface ExplainCommandOptions {
+  readonly file: string[];
+  readonly from: string;
+  readonly to: string;
+  readonly port?: string;
+  readonly protocol: TraceProtocol;
+  readonly format: "text" | "json";
+  readonly node?: string;
+}
+
+export function parsePeer(text: string, flag: string): FlowPeer {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return { kind: "ip", ip: text };
+  const m = /^([^/\s]+)\/([^/\s]+)$/.exec(text);
+  if (!m) throw new UsageError(`policy-compile: ${flag} ${text}: expected ns/pod or an IPv4 address`);
+  return { kind: "pod", namespace: m[1] as string, name: m[2] as string };
+}
+
+export function parsePort(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UsageError(`policy-compile: --port ${text}: expected 1..65535`);
+  return Number(text);
+}
+
+/** Trace and compile failures become exit-1 messages with their code, never stack traces. */
+export function traceFailure(e: unknown, sources: Parameters<typeof formatDiagnostics>[1]): never {
+  if (e instanceof TraceError) throw new InputError(`error[${e.code}]: ${e.message}`);
+  if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
+  throw e;
+}
+
+export const registerExplain: RegisterCommand = (program: Command, ctx: CliContext) => {
+  program
+    .command("explain")
+    .description("Explain why a flow between pods (or a pod and an IP) is allowed or denied, rule by rule.")
+    .requiredOption("-f, --file <path...>", "YAML/JSON files or directories (recursive); repeatable")
+    .requiredOption("--from <src>", "source: ns/pod or an IPv4 address outside the cluster")
+    .requiredOption("--to <dst>", "destination: ns/pod or an IPv4 address outside the cluster")
+    .option("--port <n>", "destination port (required for TCP, UDP, SCTP)")
+    .addOption(new Option("--protocol <p>", "protocol").choices(["TCP", "UDP", "SCTP", "ICMP"]).default("TCP"))
+    .addOption(new Option("--format <format>", "output").choices(["text", "json"]).default("text"))
+    .option("--node <name>", "accepted for compatibility; each pod's own node is used")
+    .action(async (options: ExplainCommandOptions) => {
+      const port = parsePort(options.port);
+      if (port === undefined && options.protocol !== "ICMP") throw new UsageError(`policy-compile explain: --port is required for ${options.protocol}`);
+      const flow: Flow = {
+        from: parsePeer(options.from, "--from"),
+        to: parsePeer(options.to, "--to"),
+        protocol: options.protocol,
+        ...(port !== undefined && options.protocol !== "ICMP" && { port }),
+      };
+      const { model, sources } = await loadOrFail(options.file, ctx);
+      let e: FlowExplanation;
+      try {
+        e = explainFlow(model, flow, { sources });
+      } catch (err) {
+        traceFailure(err, sources);
+      }
+      ctx.io.stdout(options.format === "json" ? `${JSON.stringify(explanationJson(e), null, 2)}\n` : explanationText(e, options));
+    });
+};
+
+function explanationJson(e: FlowExplanation): object {
+  return {
+    verdict: e.verdict,
+    hops: e.hops.map((h) => ({ node: h.node, direction: h.direction, endpoint: h.endpoint, verdict: h.verdict, decidedBy: h.decidedBy ?? null, chains: h.chains })),
+  };
+}
+
+function explanationText(e: FlowExplanation, o: ExplainCommandOptions): string {
+  const what = o.protocol === "ICMP" ? "ICMP echo" : `${o.protocol}/${String(o.port)}`;
+  const lines = [`${o.from} -> ${o.to} ${what}: ${e.verdict.toUpperCase()}`];
+  for (const h of e.hops) {
+    lines.push("", `${h.node}: ${h.direction} of ${h.endpoint}: ${h.verdict}`);
+    const d = h.decidedBy;
+    if (d) {
+      lines.push(`  decided by: ${d.summary}`);
+      if (d.file !== undefined) lines.push(`  at:         ${d.file}${d.line !== undefined ? `:${d.line}` : ""}`);
+      lines.push(`  rule:       ${d.chain} #${d.rule} ${d.hash}: ${d.iptables}`);
+    }
+    lines.push(`  chains:     ${h.chains.join(" -> ")}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,228 @@
+/**
+ * Rule origins: for every rendered rule that comes from something a user wrote (a policy or
+ * profile rule, a tier's end-of-tier drop, an endpoint's jump to a policy), where it came from.
+ * Kept in a side table keyed by rule hash, beside the DataplaneState, so the state and its
+ * restore text are exactly what `compile` gives (explain and matrix name rules through it).
+ *
+ * The table is derived from the same NodeView the state was rendered from, following the
+ * renderer's layout; every chain's derived length and jump targets are checked against the
+ * rendered chain, so a layout change in the renderer fails loudly here instead of naming the
+ * wrong rule.
+ */
+import type { Span } from "../diagnostics/types.js";
+import type { Model, PolicyKind, Rule } from "../model/types.js";
+import { keptForIpv4 } from "../resolve/rules.js";
+import { resolveNode } from "../resolve/resolve.js";
+import type { LocalEndpoint, ResolvedRule } from "../resolve/types.js";
+import type { CompileOptions } from "./compile.js";
+import { endpointChainName, policyChainName, profileChainName } from "./names.js";
+import { renderNodeView } from "./node-view.js";
+import { renderRule } from "./rule-render.js";
+import type { Chain, DataplaneState } from "./types.js";
+
+type Direction = "ingress" | "egress";
+
+/** Where a rendered rule came from. Keyed by rule hash in `RuleOrigins`. */
+export type RuleOrigin =
+  | {
+      readonly kind: "policyRule";
+      readonly policyKind: PolicyKind;
+      readonly namespace?: string;
+      readonly name: string;
+      readonly tier: string;
+      readonly direction: Direction;
+      /** Index of the rule in the policy's spec.ingress / spec.egress as written. */
+      readonly ruleIndex: number;
+      readonly action: string;
+      readonly span?: Span;
+    }
+  | {
+      readonly kind: "profileRule";
+      readonly profile: string;
+      readonly direction: Direction;
+      readonly ruleIndex: number;
+      readonly action: string;
+      readonly span?: Span;
+    }
+  | {
+      /** The endpoint chain's jump to a policy or profile chain. */
+      readonly kind: "policyJump" | "profileJump";
+      readonly target: string;
+      readonly direction: Direction;
+      readonly endpoint: string;
+      readonly span?: Span;
+    }
+  | {
+      /** The drop after a tier in which no policy accepted or passed the packet. */
+      readonly kind: "endOfTier";
+      readonly tier: string;
+      readonly direction: Direction;
+      readonly endpoint: string;
+      readonly span?: Span;
+    }
+  | {
+      /** The drop after the endpoint's profiles: nothing accepted the packet. */
+      readonly kind: "noProfileMatched";
+      readonly direction: Direction;
+      readonly endpoint: string;
+      readonly span?: Span;
+    };
+
+export interface RuleOrigins {
+  readonly kind: "RuleOrigins";
+  /** Rule hash → origin, for the rules that come from a policy, profile, tier or endpoint. */
+  readonly byHash: ReadonlyMap<string, RuleOrigin>;
+}
+
+
+export interface CompiledWithOrigins {
+  readonly state: DataplaneState;
+  readonly origins: RuleOrigins;
+}
+
+/** compile(model, options) plus the origin of each rule; `state` is identical to compile's. */
+export function compileWithOrigins(model: Model, options: CompileOptions): CompiledWithOrigins {
+  const view = resolveNode(model, options.node);
+  const state = renderNodeView(view, options);
+  const chains = new Map(state.chains.map((c) => [c.name, c]));
+  const byHash = new Map<string, RuleOrigin>();
+  const policies = new Map(model.policies.map((p) => [p.id, p]));
+  const tierSpans = new Map(model.tiers.map((t) => [t.name, t.origin?.span]));
+  const profiles = new Map(model.profiles.map((p) => [p.name, p]));
+  const endpointSpans = new Map(model.endpoints.map((e) => [e.key, e.origin?.span]));
+
+  const assign = (chainName: string, origins: readonly (RuleOrigin | undefined)[], exact: boolean): void => {
+    const chain = chains.get(chainName);
+    if (!chain) throw new Error(`origins: no rendered chain ${chainName}`);
+    // Policy chains lose trailing RETURNs (and an empty one gets a counting rule): only the
+    // derived list may be longer than the chain, never shorter.
+    const countingRule = !exact && origins.length === 0 && chain.rules.length === 1 && chain.rules[0]?.action === "";
+    if (exact ? origins.length !== chain.rules.length : origins.length < chain.rules.length && !countingRule) {
+      throw new Error(`origins: chain ${chainName} has ${chain.rules.length} rules, layout gives ${origins.length}`);
+    }
+    chain.rules.forEach((r, i) => {
+      const o = origins[i];
+      if (o) byHash.set(r.hash, o);
+    });
+  };
+
+  for (const rp of view.policies) {
+    const p = policies.get(rp.id);
+    if (!p) throw new Error(`origins: no model policy ${rp.id}`);
+    for (const direction of ["ingress", "egress"] as const) {
+      const resolved = rp[direction];
+      if (!resolved) continue;
+      const origins = ruleOrigins(p[direction], resolved, (ruleIndex, r) => ({
+        kind: "policyRule",
+        policyKind: p.policyKind as PolicyKind,
+        ...(p.namespace !== undefined && { namespace: p.namespace }),
+        name: p.name,
+        tier: p.tier,
+        direction,
+        ruleIndex,
+        action: r.action,
+        ...spanOf(r.origin?.span ?? p.origin?.span),
+      }));
+      assign(policyChainName(direction, p.id), origins, false);
+    }
+  }
+  for (const rp of view.profiles) {
+    const p = profiles.get(rp.name);
+    for (const direction of ["ingress", "egress"] as const) {
+      const origins = ruleOrigins(p?.[direction] ?? [], rp[direction], (ruleIndex, r) => ({
+        kind: "profileRule",
+        profile: rp.name,
+        direction,
+        ruleIndex,
+        action: r.action,
+        ...spanOf(r.origin?.span ?? p?.origin?.span),
+      }));
+      assign(profileChainName(direction, rp.name), origins, false);
+    }
+  }
+  for (const ep of view.endpoints) {
+    for (const direction of ["ingress", "egress"] as const) {
+      const name = endpointChainName(direction, ep.interfaceName);
+      const origins = endpointOrigins(ep, direction, {
+        policy: (id) => policies.get(id)?.origin?.span,
+        tier: (t) => tierSpans.get(t),
+        profile: (n) => profiles.get(n)?.origin?.span,
+        endpoint: endpointSpans.get(ep.key),
+      });
+      assign(name, origins, true);
+      checkJumps(chains.get(name), origins);
+    }
+  }
+  return { state, origins: { kind: "RuleOrigins", byHash } };
+}
+
+const spanOf = (span: Span | undefined): { span?: Span } => (span ? { span } : {});
+
+/**
+ * Each kept model rule renders to renderRule(resolved).length rules. The index reported is the
+ * rule's position as written: Kubernetes rules expand into several model rules that share one
+ * origin span, so consecutive rules with the same span count as one.
+ */
+function ruleOrigins(
+  rules: readonly Rule[],
+  resolved: readonly ResolvedRule[],
+  make: (ruleIndex: number, r: Rule) => RuleOrigin,
+): RuleOrigin[] {
+  const kept: { rule: Rule; index: number }[] = [];
+  let written = -1;
+  let lastStart: number | undefined;
+  for (const r of rules) {
+    const start = r.origin?.span.start;
+    if (start === undefined || start !== lastStart) written++;
+    lastStart = start;
+    if (keptForIpv4(r)) kept.push({ rule: r, index: written });
+  }
+  if (kept.length !== resolved.length) {
+    throw new Error(`origins: ${kept.length} rules kept for IPv4, the resolver kept ${resolved.length}`);
+  }
+  const out: RuleOrigin[] = [];
+  resolved.forEach((rr, i) => {
+    const k = kept[i] as { rule: Rule; index: number };
+    const origin = make(k.index, k.rule);
+    for (let n = renderRule(rr).length; n > 0; n--) out.push(origin);
+  });
+  return out;
+}
+
+interface Spans {
+  readonly policy: (id: string) => Span | undefined;
+  readonly tier: (name: string) => Span | undefined;
+  readonly profile: (name: string) => Span | undefined;
+  readonly endpoint: Span | undefined;
+}
+
+/** The layout of endpoint-chains.ts, rule by rule. */
+function endpointOrigins(ep: LocalEndpoint, direction: Direction, spans: Spans): (RuleOrigin | undefined)[] {
+  const endpoint = ep.key;
+  const out: (RuleOrigin | undefined)[] = [undefined, undefined, undefined];
+  if (direction === "egress") out.push(undefined, undefined);
+  for (const tier of direction === "ingress" ? ep.ingressTiers : ep.egressTiers) {
+    if (tier.policies.length === 0) continue;
+    out.push(undefined);
+    for (const id of tier.policies) {
+      const o: RuleOrigin = { kind: "policyJump", target: policyChainName(direction, id), direction, endpoint, ...spanOf(spans.policy(id)) };
+      out.push(o, o);
+    }
+    if (tier.defaultAction !== "Pass") out.push({ kind: "endOfTier", tier: tier.name, direction, endpoint, ...spanOf(spans.tier(tier.name)) });
+  }
+  for (const profile of ep.profiles) {
+    const o: RuleOrigin = { kind: "profileJump", target: profileChainName(direction, profile), direction, endpoint, ...spanOf(spans.profile(profile)) };
+    out.push(o, o);
+  }
+  out.push({ kind: "noProfileMatched", direction, endpoint, ...spanOf(spans.endpoint) });
+  return out;
+}
+
+function checkJumps(chain: Chain | undefined, origins: readonly (RuleOrigin | undefined)[]): void {
+  chain?.rules.forEach((r, i) => {
+    const o = origins[i];
+    if (o && (o.kind === "policyJump" || o.kind === "profileJump") && r.action.startsWith("--jump cali-") && r.action !== `--jump ${o.target}`) {
+      throw new Error(`origins: ${chain.name} rule ${i} jumps ${r.action}, layout expects ${o.target}`);
+    }
+  });
+}

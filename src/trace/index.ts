@@ -1,0 +1,50 @@
+/**
+ * Trace stage: the compiled DataplaneState interpreted as the kernel runs it. One packet
+ * (tracePacket), one flow across nodes with the rules that decided (explainFlow), every pod pair
+ * (reachabilityMatrix).
+ */
+import type { DataplaneState } from "../render/types.js";
+import type { RuleOrigins } from "../render/origins.js";
+import type { Packet, PacketTrace } from "./types.js";
+import { tracerFor, type TraceOptions } from "./walk.js";
+
+export { TraceError } from "./errors.js";
+export {
+  EPHEMERAL_SOURCE_PORT,
+  FlowTracer,
+  UPLINK_INTERFACE,
+  explainFlow,
+  packetFor,
+  type Decision,
+  type ExplainOptions,
+  type Flow,
+  type FlowExplanation,
+  type FlowPeer,
+  type Hop,
+} from "./explain.js";
+export type { TraceOptions } from "./walk.js";
+export {
+  matrixChanges,
+  reachabilityMatrix,
+  renderMatrixText,
+  type Matrix,
+  type MatrixChange,
+  type MatrixOptions,
+  type MatrixPair,
+} from "./matrix.js";
+export type {
+  EndpointDecision,
+  Packet,
+  PacketTrace,
+  RuleOrigin,
+  RuleOrigins,
+  TraceDirection,
+  TraceProtocol,
+  TraceStep,
+  Verdict,
+} from "./types.js";
+
+/** Walk one packet through one compiled state. Pure (compiled rules are cached per state). */
+export function tracePacket(state: DataplaneState, packet: Packet, origins?: RuleOrigins, options?: TraceOptions): PacketTrace {
+  return tracerFor(state, origins).trace(packet, options);
+}

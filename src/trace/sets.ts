@@ -1,0 +1,63 @@
+/**
+ * Ipset membership as the kernel answers it: `hash:net` contains an address when some member
+ * network covers it; `hash:ip,port` contains (address, protocol, port) exactly.
+ */
+import type { IpSet } from "../render/types.js";
+import { TraceError } from "./errors.js";
+import { maskOf, parseIpv4, parseIpv4Net } from "./ip.js";
+
+export interface SetLookup {
+  readonly type: IpSet["type"];
+  /** hash:net: is `ip` in the set. hash:ip,port: is (ip, protocol, port) in the set. */
+  has(ip: number, protocol?: number, port?: number): boolean;
+}
+
+const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132, udplite: 136 };
+
+class NetSet implements SetLookup {
+  readonly type = "hash:net" as const;
+  /** prefix length → member networks of that length; few distinct lengths in practice. */
+  private readonly byPrefix = new Map<number, Set<number>>();
+
+  constructor(set: IpSet) {
+    for (const m of set.members) {
+      const net = parseIpv4Net(m);
+      if (!net) throw new TraceError(`ipset ${set.name}: member ${m} is not an IPv4 network`, "PC8002");
+      let nets = this.byPrefix.get(net.prefix);
+      if (!nets) this.byPrefix.set(net.prefix, (nets = new Set()));
+      nets.add(net.network);
+    }
+  }
+
+  has(ip: number): boolean {
+    for (const [prefix, nets] of this.byPrefix) if (nets.has((ip & maskOf(prefix)) >>> 0)) return true;
+    return false;
+  }
+}
+
+class IpPortSet implements SetLookup {
+  readonly type = "hash:ip,port" as const;
+  private readonly members = new Set<string>();
+
+  constructor(set: IpSet) {
+    for (const m of set.members) {
+      const match = /^([^,]+),([a-z]+):(\d+)$/.exec(m);
+      const ip = match ? parseIpv4(match[1] as string) : undefined;
+      const proto = match ? PROTOCOL_NUMBERS[match[2] as string] : undefined;
+      if (!match || ip === undefined || proto === undefined) {
+        throw new TraceError(`ipset ${set.name}: member ${m} is not IPv4,proto:port`, "PC8002");
+      }
+      this.members.add(`${ip},${proto},${Number(match[3])}`);
+    }
+  }
+
+  has(ip: number, protocol?: number, port?: number): boolean {
+    if (protocol === undefined || port === undefined) return false;
+    return this.members.has(`${ip},${protocol},${port}`);
+  }
+}
+
+export function setLookup(set: IpSet): SetLookup {
+  if (set.family !== "inet") throw new TraceError(`ipset ${set.name}: family ${set.family} is not traced (IPv4 only)`, "PC8002");
+  return set.type === "hash:net" ? new NetSet(set) : new IpPortSet(set);
+}
