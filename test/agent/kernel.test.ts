@@ -20,6 +20,7 @@ import { inNetns } from "../kernel/harness/exec.js";
 import { buildTopology, calicoInterfaceName, type Topology } from "../kernel/harness/topology.js";
 import { etcdProblems, freePort, startEtcd, type EtcdServer } from "./etcd-server.js";
 import { startAgentProcess, type AgentProcess } from "./agent-process.js";
+import type { LogEntry } from "../../src/agent/log.js";
 import { isCI } from "../kernel/harness/preflight.js";
 
 const support = await detectKernelSupport();
@@ -163,12 +164,22 @@ describeKernel("agent", { ...support, problems }, (backend) => {
     const policyChain = /^:(cali-pi-\S+)/m.exec(saved)?.[1];
     expect(policyChain).toBeDefined();
     const sets = (await inNetns(n1(), ["ipset", "list", "-n"])).stdout.split("\n").filter((s) => s.startsWith("cali40"));
-    await inNetns(n1(), [backend.restore.replace("-restore", ""), "-D", policyChain!, "1"]);
-    for (const s of sets) await inNetns(n1(), ["ipset", "flush", s]);
-    await inNetns(n1(), ["ipset", "create", "foreign-set", "hash:ip"]);
-    await inNetns(n1(), [backend.restore.replace("-restore", ""), "-I", "FORWARD", "1", "-m", "set", "--match-set", "foreign-set", "src", "-j", "DROP"]);
-    expect(await probe("client", 80, 300)).toBe(false);
-    const repaired = await agent!.until((e) => e.event === "converge" && e.changed === true, from, 10_000);
+    // All the damage in one shell command: the agent resyncs every 2 s, and damage spread over
+    // several process spawns on a loaded machine could be half repaired before it is complete.
+    // (No "traffic is now denied" probe here for the same reason: the next resync may already
+    // have repaired it; the converge event below proves the agent found and undid the damage.)
+    const ipt = backend.restore.replace("-restore", "");
+    const damage = [
+      `${ipt} -D ${policyChain!} 1`,
+      ...sets.map((s) => `ipset flush ${s}`),
+      "ipset create foreign-set hash:ip",
+      `${ipt} -I FORWARD 1 -m set --match-set foreign-set src -j DROP`,
+    ].join(" && ");
+    await inNetns(n1(), ["sh", "-c", damage]);
+    // The resync that refills the flushed sets (an earlier one may have repaired only part of it).
+    const refilled = (e: LogEntry) =>
+      e.event === "converge" && e.changed === true && ((e.ipsets as { membersAdded?: number } | undefined)?.membersAdded ?? 0) > 0;
+    const repaired = await agent!.until(refilled, from, 10_000);
     expect(repaired).toMatchObject({ ipsets: { membersAdded: expect.any(Number) } });
     await flips("client", true, 2000);
     const now = await save();
