@@ -10,7 +10,7 @@ import { explainFlow } from "../../src/trace/index.js";
 import { referenceVerdict } from "./evaluate.js";
 import { clusterArb, flowArb } from "./generators.js";
 
-const RUNS = Number(process.env.REFERENCE_RUNS ?? 300);
+const RUNS = Number(process.env.REFERENCE_RUNS ?? 1000);
 
 describe("reference semantics = trace", () => {
   it(`agree on ${RUNS} random clusters x 8 flows`, () => {
