@@ -70,7 +70,7 @@ const calicoRule = fc
     return out;
   });
 
-const types = fc.constantFrom(["Ingress"], ["Egress"], ["Ingress", "Egress"]);
+const types = fc.constantFrom<readonly string[]>(["Ingress"], ["Egress"], ["Ingress", "Egress"]);
 
 const calicoPolicy = (i: number) =>
   fc
