@@ -40,6 +40,7 @@ const calicoEntity = fc.record(
     namespaceSelector: nsSel,
     nets: fc.array(cidr, { minLength: 1, maxLength: 2 }),
     notNets: fc.array(cidr, { minLength: 1, maxLength: 1 }),
+    serviceAccounts: fc.constantFrom({ names: ["sa1"] }, { names: ["sa1", "sa2"] }, { selector: "role == \"front\"" }),
   },
   { requiredKeys: [] },
 );
@@ -65,6 +66,7 @@ const calicoRule = fc
       if (r.notPorts) destination.notPorts = r.notPorts;
     }
     if (r.protocol === "ICMP" && r.icmpType !== undefined) out.icmp = { type: r.icmpType };
+    if (r.protocol === "ICMP" && r.icmpType === undefined && r.notPorts) out.notICMP = { type: 8 };
     if (Object.keys(r.source).length) out.source = r.source;
     if (Object.keys(destination).length) out.destination = destination;
     return out;
@@ -139,6 +141,7 @@ const pod = fc.record({
   node: fc.constantFrom(...NODES),
   app: fc.constantFrom(...APPS),
   tier: fc.boolean(),
+  sa: fc.constantFrom(undefined, "sa1", "sa2"),
   ports: fc.subarray([
     { name: "http", containerPort: 8080, protocol: "TCP" },
     { name: "dns", containerPort: 53, protocol: "UDP" },
@@ -152,6 +155,7 @@ export const clusterArb: fc.Arbitrary<Cluster> = fc
     k8s: fc.integer({ min: 0, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => k8sPolicy(i)))),
     tierDefaults: fc.tuple(fc.constantFrom("Deny", "Pass"), fc.constantFrom("Deny", "Pass")),
     netset: fc.boolean(),
+    nsNetset: fc.option(fc.constantFrom(...NAMESPACES), { nil: undefined }),
     teamX: fc.constantFrom(...NAMESPACES),
   })
   .map((c) => {
@@ -162,12 +166,17 @@ export const clusterArb: fc.Arbitrary<Cluster> = fc
     docs.push({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "platform" }, spec: { order: 200, defaultAction: c.tierDefaults[1] } });
     if (c.netset)
       docs.push({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkSet", metadata: { name: "outside", labels: { app: "web" } }, spec: { nets: ["192.168.1.0/24"] } });
+    for (const ns of NAMESPACES)
+      for (const sa of ["sa1", "sa2"])
+        docs.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: sa, namespace: ns, labels: { role: sa === "sa1" ? "front" : "back" } } });
+    if (c.nsNetset)
+      docs.push({ apiVersion: "projectcalico.org/v3", kind: "NetworkSet", metadata: { name: "partners", namespace: c.nsNetset, labels: { app: "db" } }, spec: { nets: ["192.168.2.0/24"] } });
     const pods = c.pods.map((p, i) => {
       docs.push({
         apiVersion: "v1",
         kind: "Pod",
         metadata: { name: `pod${i}`, namespace: p.namespace, labels: { app: p.app, ...(p.tier && { tier: "t" }) } },
-        spec: { nodeName: p.node, containers: [{ name: "c", image: "x", ...(p.ports.length && { ports: p.ports }) }] },
+        spec: { nodeName: p.node, ...(p.sa && { serviceAccountName: p.sa }), containers: [{ name: "c", image: "x", ...(p.ports.length && { ports: p.ports }) }] },
         status: { podIP: `10.0.${i % 3}.${10 + i}`, phase: "Running" },
       });
       return { namespace: p.namespace, name: `pod${i}` };
@@ -178,7 +187,7 @@ export const clusterArb: fc.Arbitrary<Cluster> = fc
 
 export function flowArb(cluster: Cluster): fc.Arbitrary<Flow> {
   const podPeer = fc.constantFrom(...cluster.pods).map((p): FlowPeer => ({ kind: "pod", ...p }));
-  const ipPeer = fc.constantFrom(...OUTSIDE_IPS, "10.0.2.99").map((ip): FlowPeer => ({ kind: "ip", ip }));
+  const ipPeer = fc.constantFrom(...OUTSIDE_IPS, "10.0.2.99", "192.168.2.50").map((ip): FlowPeer => ({ kind: "ip", ip }));
   const ends = fc.oneof(
     { weight: 3, arbitrary: fc.tuple(podPeer, podPeer).filter(([a, b]) => a.kind !== "pod" || b.kind !== "pod" || a.name !== b.name) },
     { weight: 1, arbitrary: fc.tuple(podPeer, ipPeer) },
