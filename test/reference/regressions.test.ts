@@ -32,8 +32,13 @@ status: { podIP: 10.0.0.10, phase: Running }
 apiVersion: v1
 kind: Pod
 metadata: { name: client, namespace: b, labels: { app: client } }
-spec: { nodeName: node-2, containers: [{ name: c, image: x }] }
+spec: { nodeName: node-2, serviceAccountName: sa1, containers: [{ name: c, image: x }] }
 status: { podIP: 10.0.1.11, phase: Running }
+`;
+const serviceAccount = `
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: sa1, namespace: b, labels: { role: front } }
 `;
 const toWeb = (port: number): Flow => ({ from: { kind: "pod", namespace: "b", name: "client" }, to: { kind: "pod", namespace: "a", name: "web" }, protocol: "TCP", port });
 const fromIp = (ip: string, port: number): Flow => ({ from: { kind: "ip", ip }, to: { kind: "pod", namespace: "a", name: "web" }, protocol: "TCP", port });
@@ -41,6 +46,7 @@ const fromIp = (ip: string, port: number): Flow => ({ from: { kind: "ip", ip }, 
 function verdicts(policies: string, flow: Flow): { reference: string; trace: string } {
   const { model, diagnostics } = loadSources([{ file: "c.yaml", text: `${pods}---\n${policies}` }]);
   expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  expect(model.endpoints.length).toBeGreaterThan(1);
   return { reference: referenceVerdict(model, flow), trace: explainFlow(model, flow).verdict };
 }
 const cases: { name: string; policies: string; flow: Flow; want: "allow" | "deny" }[] = [
@@ -103,6 +109,26 @@ metadata: { name: p, namespace: a }
 spec: { selector: all(), types: [Ingress], ingress: [{ action: Allow, source: { namespaceSelector: env == "b-env", selector: app == "client" } }] }`,
     flow: toWeb(80),
     want: "allow",
+  },
+  {
+    name: "serviceAccounts.selector matches the service account's labels",
+    policies: `${serviceAccount}---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: { name: g }
+spec: { selector: app == "web", types: [Ingress], ingress: [{ action: Allow, source: { serviceAccounts: { selector: role == "front" } } }] }`,
+    flow: toWeb(80),
+    want: "allow",
+  },
+  {
+    name: "serviceAccounts.names that do not name the source's account do not match",
+    policies: `${serviceAccount}---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: { name: g }
+spec: { selector: app == "web", types: [Ingress], ingress: [{ action: Allow, source: { serviceAccounts: { names: [sa2] } } }] }`,
+    flow: toWeb(80),
+    want: "deny",
   },
 ];
 
