@@ -1,0 +1,201 @@
+/**
+ * fast-check generators of random clusters, emitted as YAML text (so they go through the real
+ * loader), and of random flows between their pods and outside IPs.
+ */
+import fc from "fast-check";
+import { stringify } from "yaml";
+import type { Flow, FlowPeer } from "../../src/trace/index.js";
+
+export const NAMESPACES = ["a", "b", "c"] as const;
+export const NODES = ["node-1", "node-2", "node-3"] as const;
+const APPS = ["web", "db", "cache"] as const;
+const PORT_NAMES = ["http", "dns"] as const;
+/** Outside peers live in 192.168.0.0/16; pods in 10.0.0.0/16: network sets hold outside IPs only. */
+export const OUTSIDE_IPS = ["192.168.1.5", "192.168.1.200", "192.168.2.7"] as const;
+export const PORTS = [53, 80, 443, 8080] as const;
+
+export interface Cluster {
+  readonly yaml: string;
+  readonly pods: readonly { namespace: string; name: string }[];
+}
+
+const labelSel = fc.oneof(
+  fc.constantFrom(...APPS).map((a) => `app == "${a}"`),
+  fc.constantFrom(...APPS).map((a) => `app != "${a}"`),
+  fc.constant("all()"),
+  fc.constant("has(tier)"),
+);
+const nsSel = fc.oneof(fc.constantFrom(...NAMESPACES).map((n) => `env == "${n}-env"`), fc.constant("all()"), fc.constant("team == \"x\""));
+const cidr = fc.constantFrom("192.168.1.0/24", "192.168.0.0/16", "192.168.1.5/32", "10.0.0.0/16", "10.0.1.0/24", "0.0.0.0/0");
+const portSpec = fc.oneof(
+  fc.constantFrom(...PORTS),
+  fc.constantFrom("50:90", "400:500", "8000:9000"),
+  fc.constantFrom(...PORT_NAMES),
+);
+
+const calicoEntity = fc.record(
+  {
+    selector: labelSel,
+    notSelector: labelSel,
+    namespaceSelector: nsSel,
+    nets: fc.array(cidr, { minLength: 1, maxLength: 2 }),
+    notNets: fc.array(cidr, { minLength: 1, maxLength: 1 }),
+    serviceAccounts: fc.constantFrom({ names: ["sa1"] }, { names: ["sa1", "sa2"] }, { selector: "role == \"front\"" }),
+  },
+  { requiredKeys: [] },
+);
+
+const calicoRule = fc
+  .record({
+    action: fc.constantFrom("Allow", "Deny", "Pass", "Log"),
+    protocol: fc.constantFrom(undefined, "TCP", "UDP", "ICMP"),
+    notProtocol: fc.constantFrom(undefined, undefined, undefined, "UDP"),
+    source: calicoEntity,
+    destination: calicoEntity,
+    ports: fc.option(fc.array(portSpec, { minLength: 1, maxLength: 2 }), { nil: undefined }),
+    notPorts: fc.option(fc.array(fc.constantFrom(...PORTS), { minLength: 1, maxLength: 1 }), { nil: undefined }),
+    icmpType: fc.option(fc.constantFrom(0, 8), { nil: undefined }),
+  })
+  .map((r) => {
+    const out: Record<string, unknown> = { action: r.action };
+    if (r.protocol) out.protocol = r.protocol;
+    if (r.notProtocol && r.protocol !== r.notProtocol) out.notProtocol = r.notProtocol;
+    const destination: Record<string, unknown> = { ...r.destination };
+    if (r.protocol === "TCP" || r.protocol === "UDP") {
+      if (r.ports) destination.ports = r.ports;
+      if (r.notPorts) destination.notPorts = r.notPorts;
+    }
+    if (r.protocol === "ICMP" && r.icmpType !== undefined) out.icmp = { type: r.icmpType };
+    if (r.protocol === "ICMP" && r.icmpType === undefined && r.notPorts) out.notICMP = { type: 8 };
+    if (Object.keys(r.source).length) out.source = r.source;
+    if (Object.keys(destination).length) out.destination = destination;
+    return out;
+  });
+
+const types = fc.constantFrom<readonly string[]>(["Ingress"], ["Egress"], ["Ingress", "Egress"]);
+
+const calicoPolicy = (i: number) =>
+  fc
+    .record({
+      global: fc.boolean(),
+      namespace: fc.constantFrom(...NAMESPACES),
+      tier: fc.constantFrom("default", "security", "platform"),
+      order: fc.option(fc.integer({ min: 1, max: 50 }), { nil: undefined }),
+      selector: labelSel,
+      namespaceSelector: fc.option(nsSel, { nil: undefined }),
+      types,
+      ingress: fc.array(calicoRule, { maxLength: 3 }),
+      egress: fc.array(calicoRule, { maxLength: 3 }),
+    })
+    .map((p) => {
+      const name = p.tier === "default" ? `p${i}` : `${p.tier}.p${i}`;
+      const spec: Record<string, unknown> = { tier: p.tier, selector: p.selector, types: p.types };
+      // Distinct orders (or none) so that policies never tie.
+      if (p.order !== undefined) spec.order = p.order * 10 + i;
+      if (p.global && p.namespaceSelector) spec.namespaceSelector = p.namespaceSelector;
+      if (p.types.includes("Ingress")) spec.ingress = p.ingress;
+      if (p.types.includes("Egress")) spec.egress = p.egress;
+      return {
+        apiVersion: "projectcalico.org/v3",
+        kind: p.global ? "GlobalNetworkPolicy" : "NetworkPolicy",
+        metadata: p.global ? { name } : { name, namespace: p.namespace },
+        spec,
+      };
+    });
+
+const k8sMatchLabels = fc.oneof(fc.constant({}), fc.constantFrom(...APPS).map((a) => ({ matchLabels: { app: a } })));
+const k8sPeer = fc.oneof(
+  k8sMatchLabels.map((s) => ({ podSelector: s })),
+  fc.constantFrom(...NAMESPACES).map((n) => ({ namespaceSelector: { matchLabels: { env: `${n}-env` } } })),
+  fc.tuple(k8sMatchLabels, fc.constantFrom(...NAMESPACES)).map(([s, n]) => ({ podSelector: s, namespaceSelector: { matchLabels: { env: `${n}-env` } } })),
+  fc.constantFrom(
+    { ipBlock: { cidr: "192.168.0.0/16", except: ["192.168.1.0/24"] } },
+    { ipBlock: { cidr: "192.168.1.0/24" } },
+    { ipBlock: { cidr: "10.0.0.0/16", except: ["10.0.2.0/24"] } },
+  ),
+);
+const k8sPort = fc.oneof(
+  fc.record({ protocol: fc.constantFrom("TCP", "UDP"), port: fc.constantFrom(...PORTS) }),
+  fc.record({ protocol: fc.constant("TCP"), port: fc.constant(50), endPort: fc.constant(90) }),
+  fc.record({ protocol: fc.constantFrom("TCP", "UDP"), port: fc.constantFrom(...PORT_NAMES) }),
+);
+const k8sRule = (peerKey: "from" | "to") =>
+  fc.record({ peers: fc.option(fc.array(k8sPeer, { minLength: 1, maxLength: 2 }), { nil: undefined }), ports: fc.option(fc.array(k8sPort, { minLength: 1, maxLength: 2 }), { nil: undefined }) })
+    .map((r) => ({ ...(r.peers && { [peerKey]: r.peers }), ...(r.ports && { ports: r.ports }) }));
+const k8sPolicy = (i: number) =>
+  fc.record({ namespace: fc.constantFrom(...NAMESPACES), podSelector: k8sMatchLabels, types, ingress: fc.array(k8sRule("from"), { maxLength: 2 }), egress: fc.array(k8sRule("to"), { maxLength: 2 }) })
+    .map((p) => ({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: `k${i}`, namespace: p.namespace },
+      spec: {
+        podSelector: p.podSelector,
+        policyTypes: p.types,
+        ...(p.types.includes("Ingress") && { ingress: p.ingress }),
+        ...(p.types.includes("Egress") && { egress: p.egress }),
+      },
+    }));
+
+const pod = fc.record({
+  namespace: fc.constantFrom(...NAMESPACES),
+  node: fc.constantFrom(...NODES),
+  app: fc.constantFrom(...APPS),
+  tier: fc.boolean(),
+  sa: fc.constantFrom(undefined, "sa1", "sa2"),
+  ports: fc.subarray([
+    { name: "http", containerPort: 8080, protocol: "TCP" },
+    { name: "dns", containerPort: 53, protocol: "UDP" },
+  ]),
+});
+
+export const clusterArb: fc.Arbitrary<Cluster> = fc
+  .record({
+    pods: fc.array(pod, { minLength: 2, maxLength: 6 }),
+    calico: fc.integer({ min: 0, max: 4 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => calicoPolicy(i)))),
+    k8s: fc.integer({ min: 0, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => k8sPolicy(i)))),
+    tierDefaults: fc.tuple(fc.constantFrom("Deny", "Pass"), fc.constantFrom("Deny", "Pass")),
+    netset: fc.boolean(),
+    nsNetset: fc.option(fc.constantFrom(...NAMESPACES), { nil: undefined }),
+    teamX: fc.constantFrom(...NAMESPACES),
+  })
+  .map((c) => {
+    const docs: unknown[] = [];
+    for (const ns of NAMESPACES)
+      docs.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { env: `${ns}-env`, ...(ns === c.teamX && { team: "x" }) } } });
+    docs.push({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 100, defaultAction: c.tierDefaults[0] } });
+    docs.push({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "platform" }, spec: { order: 200, defaultAction: c.tierDefaults[1] } });
+    if (c.netset)
+      docs.push({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkSet", metadata: { name: "outside", labels: { app: "web" } }, spec: { nets: ["192.168.1.0/24"] } });
+    for (const ns of NAMESPACES)
+      for (const sa of ["sa1", "sa2"])
+        docs.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: sa, namespace: ns, labels: { role: sa === "sa1" ? "front" : "back" } } });
+    if (c.nsNetset)
+      docs.push({ apiVersion: "projectcalico.org/v3", kind: "NetworkSet", metadata: { name: "partners", namespace: c.nsNetset, labels: { app: "db" } }, spec: { nets: ["192.168.2.0/24"] } });
+    const pods = c.pods.map((p, i) => {
+      docs.push({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: `pod${i}`, namespace: p.namespace, labels: { app: p.app, ...(p.tier && { tier: "t" }) } },
+        spec: { nodeName: p.node, ...(p.sa && { serviceAccountName: p.sa }), containers: [{ name: "c", image: "x", ...(p.ports.length && { ports: p.ports }) }] },
+        status: { podIP: `10.0.${i % 3}.${10 + i}`, phase: "Running" },
+      });
+      return { namespace: p.namespace, name: `pod${i}` };
+    });
+    docs.push(...c.calico, ...c.k8s);
+    return { yaml: docs.map((d) => stringify(d)).join("---\n"), pods };
+  });
+
+export function flowArb(cluster: Cluster): fc.Arbitrary<Flow> {
+  const podPeer = fc.constantFrom(...cluster.pods).map((p): FlowPeer => ({ kind: "pod", ...p }));
+  const ipPeer = fc.constantFrom(...OUTSIDE_IPS, "10.0.2.99", "192.168.2.50").map((ip): FlowPeer => ({ kind: "ip", ip }));
+  const ends = fc.oneof(
+    { weight: 3, arbitrary: fc.tuple(podPeer, podPeer).filter(([a, b]) => a.kind !== "pod" || b.kind !== "pod" || a.name !== b.name) },
+    { weight: 1, arbitrary: fc.tuple(podPeer, ipPeer) },
+    { weight: 1, arbitrary: fc.tuple(ipPeer, podPeer) },
+  );
+  const l4 = fc.oneof(
+    fc.record({ protocol: fc.constantFrom("TCP" as const, "UDP" as const), port: fc.constantFrom(...PORTS, 60, 450, 8500) }),
+    fc.record({ protocol: fc.constant("ICMP" as const), icmp: fc.record({ type: fc.constantFrom(0, 8), code: fc.constant(0) }) }),
+  );
+  return fc.tuple(ends, l4).map(([[from, to], l]) => ({ from, to, ...l }));
+}
