@@ -65,6 +65,12 @@ export const Codes = {
   icmpVersionMismatch: code("PC3016", "error", "ICMP protocol does not match ipVersion"),
   reservedLabel: code("PC3017", "error", "reserved label set by the user"),
   invalidHostEndpoint: code("PC3018", "error", "host endpoint without node, or without interface and expected IPs"),
+  adminPriority: code("PC3019", "error", "AdminNetworkPolicy priority outside 0..1000"),
+  adminTooManyRules: code("PC3020", "error", "more than 100 ingress or egress rules (or peers, or ports) in an admin policy"),
+  baselineName: code("PC3021", "error", "BaselineAdminNetworkPolicy not named \"default\""),
+  adminOneOf: code("PC3022", "error", "admin policy subject, peer or port must set exactly one field"),
+  adminNotEnforced: code("PC3023", "error", "admin policy field policy-compile does not enforce"),
+  adminPortRange: code("PC3024", "error", "admin policy portRange with start > end"),
 
   stagedIgnored: code("PC4001", "notice", "staged policy recognised and ignored (Calico does not enforce it)"),
   hostNetworkPodSkipped: code("PC4002", "notice", "hostNetwork pod skipped (not a Calico workload endpoint)"),

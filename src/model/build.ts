@@ -20,6 +20,7 @@ import {
   sortLabels,
   sortNamedPorts,
 } from "./normalize/endpoints.js";
+import { adminPolicy, adminTiers } from "./normalize/admin-policy.js";
 import { k8sNetworkPolicy } from "./normalize/k8s-policy.js";
 import type { ResourceKind } from "./resources.js";
 import type { RuleInput } from "./schema/calico.js";
@@ -29,7 +30,12 @@ import type { HostEndpoint, Labels, Model, NamedPort, NetworkSet, Policy, Profil
 const DEFAULT_NAMESPACE = "default";
 
 /** Tiers Calico reserves, with the order they must have. */
-const reservedTiers: Record<string, number> = { default: 1_000_000, "kube-admin": 1_000, "kube-baseline": 10_000_000 };
+const reservedTiers: Record<string, number> = {
+  default: 1_000_000,
+  "kube-admin": 1_000,
+  "kube-baseline": 10_000_000,
+  ...Object.fromEntries(adminTiers.map((t) => [t.name, t.order as number])),
+};
 
 function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -131,6 +137,11 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       push(Codes.reservedTier, `the default tier's defaultAction is always Deny, found ${defaultAction}`, t.span);
       continue;
     }
+    const admin = adminTiers.find((a) => a.name === name);
+    if (admin && defaultAction !== admin.defaultAction) {
+      push(Codes.reservedTier, `tier ${JSON.stringify(name)} is reserved for admin policies and its defaultAction is always ${admin.defaultAction}, found ${defaultAction}`, t.span);
+      continue;
+    }
     tiers.set(name, { kind: "Tier", name, ...(order !== undefined ? { order } : {}), defaultAction, origin: { span: t.span } });
   }
 
@@ -191,6 +202,20 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     });
     directionWarning(policy.types, spec.ingress?.length ?? 0, spec.egress?.length ?? 0, p.span);
     policies.push(policy);
+  }
+
+  // Admin policies: their tiers exist (fixed, as Calico creates them) once there is one.
+  const anps = of("k8s/AdminNetworkPolicy");
+  const banps = of("k8s/BaselineAdminNetworkPolicy");
+  if (anps.length + banps.length > 0) for (const t of adminTiers) if (!tiers.has(t.name)) tiers.set(t.name, t);
+  for (const p of [...anps, ...banps]) {
+    policies.push(
+      adminPolicy(p.kind === "k8s/AdminNetworkPolicy" ? "anp" : "banp", p.input.metadata.name, p.input.spec, {
+        policy: { span: p.span },
+        ingress: p.ingressSpans.map((span) => ({ span })),
+        egress: p.egressSpans.map((span) => ({ span })),
+      }),
+    );
   }
 
   // Profiles: user profiles, namespaces, service accounts (and the implicit ones pods need).

@@ -20,6 +20,7 @@ export const resourceKinds = {
     "HostEndpoint",
   ],
   "networking.k8s.io/v1": ["NetworkPolicy"],
+  "policy.networking.k8s.io/v1alpha1": ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy"],
   v1: ["Namespace", "Pod", "ServiceAccount"],
 } as const;
 
@@ -35,6 +36,8 @@ export type ResourceKind =
   | "calico/WorkloadEndpoint"
   | "calico/HostEndpoint"
   | "k8s/NetworkPolicy"
+  | "k8s/AdminNetworkPolicy"
+  | "k8s/BaselineAdminNetworkPolicy"
   | "k8s/Namespace"
   | "k8s/Pod"
   | "k8s/ServiceAccount";
@@ -129,5 +132,5 @@ export function splitResource(
   }
   const versions = Object.keys(resourceKinds).filter((av) => (resourceKinds as Record<string, readonly string[]>)[av]!.includes(kind));
   const hint = versions.length > 0 ? `; kind ${kind} is read with apiVersion ${versions.join(" or ")}` : "";
-  onProblem({ code: Codes.unknownKind, message: `unknown apiVersion ${JSON.stringify(apiVersion)} (kind ${kind}): expected projectcalico.org/v3, networking.k8s.io/v1 or v1${hint}`, path: typeof v.apiVersion === "string" ? [...path, "apiVersion"] : path });
+  onProblem({ code: Codes.unknownKind, message: `unknown apiVersion ${JSON.stringify(apiVersion)} (kind ${kind}): expected projectcalico.org/v3, networking.k8s.io/v1, policy.networking.k8s.io/v1alpha1 or v1${hint}`, path: typeof v.apiVersion === "string" ? [...path, "apiVersion"] : path });
 }

@@ -22,6 +22,9 @@ metadata:
 ---
 `;
 
+const anp = (spec: string, kind = "AdminNetworkPolicy", name = "a") => `apiVersion: policy.networking.k8s.io/v1alpha1\nkind: ${kind}\nmetadata: {name: ${name}}\nspec:\n${spec}`;
+const subj = "  subject: {namespaces: {}}\n";
+
 const cases: [string, string, Where[], string?][] = [
   ["PC1001 YAML syntax", "a: b\n  c: d\n", [{ code: "PC1001", line: 1, column: 4 }]],
   ["PC1001 unclosed flow sequence", "apiVersion: v1\nkind: [Pod\n", [{ code: "PC1001", line: 3, column: 1 }]],
@@ -92,6 +95,12 @@ const cases: [string, string, Where[], string?][] = [
   ["PC3016 ICMP with ipVersion 6", calicoPolicy("  ingress:\n  - action: Allow\n    ipVersion: 6\n    protocol: ICMP\n"), [{ code: "PC3016", line: 9, column: 16 }]],
   ["PC3017 reserved label on a network set", "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata:\n  name: s\n  labels: {projectcalico.org/namespace: x}\n", [{ code: "PC3017", line: 1, column: 1 }]],
   ["PC3018 host endpoint without node", "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec: {interfaceName: eth0}\n", [{ code: "PC3018", line: 1, column: 1 }]],
+  ["PC3019 ANP priority above 1000", anp(`  priority: 1001\n${subj}`), [{ code: "PC3019", line: 5, column: 13 }]],
+  ["PC3020 101 ingress rules", anp(`  priority: 1\n${subj}  ingress:\n${"  - {action: Allow, from: [{namespaces: {}}]}\n".repeat(101)}`), [{ code: "PC3020", line: 8, column: 3 }]],
+  ["PC3021 BANP not named default", anp(subj, "BaselineAdminNetworkPolicy", "x"), [{ code: "PC3021", line: 3, column: 18 }]],
+  ["PC3022 subject with namespaces and pods", anp("  priority: 1\n  subject: {namespaces: {}, pods: {namespaceSelector: {}, podSelector: {}}}\n"), [{ code: "PC3022", line: 6, column: 29 }]],
+  ["PC3023 nodes egress peer", anp(`  priority: 1\n${subj}  egress:\n  - action: Deny\n    to:\n    - nodes: {}\n`), [{ code: "PC3023", line: 10, column: 7 }]],
+  ["PC3024 portRange start above end", anp(`  priority: 1\n${subj}  ingress:\n  - action: Deny\n    from: [{namespaces: {}}]\n    ports:\n    - portRange: {start: 90, end: 80}\n`), [{ code: "PC3024", line: 11, column: 35 }]],
   ["PC4001 staged policy", "apiVersion: projectcalico.org/v3\nkind: StagedNetworkPolicy\nmetadata: {name: s}\n", [{ code: "PC4001", line: 2, column: 7 }]],
   ["PC4002 hostNetwork pod", `${ns}${pod("  hostNetwork: true\n  nodeName: n\n")}`, [{ code: "PC4002", line: 9, column: 9 }]],
   ["PC4003 pod without nodeName", `${ns}${pod("  containers: []\n")}status:\n  podIP: 10.0.0.1\n`, [{ code: "PC4003", line: 9, column: 9 }]],

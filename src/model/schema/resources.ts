@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { ResourceKind } from "../resources.js";
 import * as calico from "./calico.js";
+import * as admin from "./admin.js";
 import * as k8s from "./k8s.js";
 
 function calicoObject<M extends z.ZodType, S extends z.ZodType>(metadata: M, spec: S) {
@@ -18,6 +19,8 @@ export const resourceSchemas = {
   "calico/WorkloadEndpoint": calicoObject(calico.calicoMetadata("subdomain", true), calico.workloadEndpointSpec),
   "calico/HostEndpoint": calicoObject(calico.calicoMetadata("subdomain", false), calico.hostEndpointSpec),
   "k8s/NetworkPolicy": z.object({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.networkPolicySpec.optional() }),
+  "k8s/AdminNetworkPolicy": z.strictObject({ apiVersion: z.string(), kind: z.string(), metadata: k8s.k8sMetadata(false, "subdomain"), spec: admin.adminNetworkPolicySpec }),
+  "k8s/BaselineAdminNetworkPolicy": z.strictObject({ apiVersion: z.string(), kind: z.string(), metadata: admin.baselineMetadata, spec: admin.baselineAdminNetworkPolicySpec }),
   "k8s/Namespace": z.object({ metadata: k8s.k8sMetadata(false, "label") }),
   "k8s/ServiceAccount": z.object({ metadata: k8s.k8sMetadata(true, "subdomain") }),
   "k8s/Pod": z.object({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.podSpec.optional(), status: k8s.podStatus.optional() }),

@@ -1,0 +1,107 @@
+/**
+ * zod schemas for the sig-network admin policy kinds (policy.networking.k8s.io/v1alpha1):
+ * AdminNetworkPolicy and BaselineAdminNetworkPolicy, with the API server's own validation
+ * (priority 0..1000, at most 100 rules per direction, 100 peers and ports per rule, the BANP
+ * singleton name, exactly one field per subject, peer and port). Strict: an unknown field is an
+ * error, and `nodes` peers, which policy-compile does not enforce, are errors that say so.
+ */
+import { z } from "zod";
+import { Codes } from "../../diagnostics/codes.js";
+import { cidr, labelMap, name } from "./fields.js";
+import { report } from "./issue.js";
+import { labelSelector } from "./k8s.js";
+
+const MAX_ITEMS = 100;
+
+function limited<T extends z.ZodType>(item: T, what: string) {
+  return z.array(item).superRefine((list, ctx) => {
+    if (list.length > MAX_ITEMS) report(ctx, Codes.adminTooManyRules, `${list.length} ${what}: the API allows at most ${MAX_ITEMS}`);
+  });
+}
+
+/** Reports unless exactly one of `fields` is set. */
+function exactlyOne(what: string, fields: readonly string[]) {
+  return (v: Record<string, unknown>, ctx: Parameters<Parameters<z.ZodType["superRefine"]>[0]>[1]): void => {
+    const set = fields.filter((f) => v[f] !== undefined);
+    if (set.length === 1) return;
+    const found = set.length === 0 ? "none" : set.join(" and ");
+    report(ctx, Codes.adminOneOf, `${what} must set exactly one of ${fields.join(", ")}, found ${found}`, set.length > 1 ? { path: [set[1] as string], part: "key" } : {});
+  };
+}
+
+const namespacedPod = z.strictObject({ namespaceSelector: labelSelector, podSelector: labelSelector });
+
+const subject = z
+  .strictObject({ namespaces: labelSelector.optional(), pods: namespacedPod.optional() })
+  .superRefine(exactlyOne("subject", ["namespaces", "pods"]));
+
+const protocol = z.enum(["TCP", "UDP", "SCTP"]);
+const portNumberValue = z.number().int().min(1).max(65535);
+
+const port = z
+  .strictObject({
+    portNumber: z.strictObject({ protocol: protocol.optional(), port: portNumberValue }).optional(),
+    namedPort: z.string().min(1).optional(),
+    portRange: z
+      .strictObject({ protocol: protocol.optional(), start: portNumberValue, end: portNumberValue })
+      .superRefine((r, ctx) => {
+        if (r.start > r.end) report(ctx, Codes.adminPortRange, `portRange start ${r.start} is above end ${r.end}: expected start <= end`, { path: ["end"] });
+      })
+      .optional(),
+  })
+  .superRefine(exactlyOne("port", ["portNumber", "namedPort", "portRange"]));
+export type AdminPortInput = z.infer<typeof port>;
+
+const ingressPeer = z
+  .strictObject({ namespaces: labelSelector.optional(), pods: namespacedPod.optional() })
+  .superRefine(exactlyOne("ingress peer", ["namespaces", "pods"]));
+
+const egressPeer = z
+  .strictObject({
+    namespaces: labelSelector.optional(),
+    pods: namespacedPod.optional(),
+    nodes: z.unknown().optional(),
+    networks: limited(cidr(), "networks").min(1).optional(),
+  })
+  .superRefine((p, ctx) => {
+    exactlyOne("egress peer", ["namespaces", "pods", "nodes", "networks"])(p, ctx);
+    if (p.nodes !== undefined) {
+      report(ctx, Codes.adminNotEnforced, "egress peer `nodes` is not enforced by policy-compile (it would need node addresses the inputs do not carry): use `networks` with the nodes' CIDRs", { path: ["nodes"], part: "key" });
+    }
+  });
+export type AdminIngressPeerInput = z.infer<typeof ingressPeer>;
+export type AdminEgressPeerInput = z.infer<typeof egressPeer>;
+
+function specSchema<A extends z.ZodType>(action: A, withPriority: boolean) {
+  const ruleName = z.string().max(100).optional();
+  const ports = limited(port, "ports").min(1).optional();
+  const ingressRule = z.strictObject({ name: ruleName, action, from: limited(ingressPeer, "peers").min(1), ports });
+  const egressRule = z.strictObject({ name: ruleName, action, to: limited(egressPeer, "peers").min(1), ports });
+  return z.strictObject({
+    ...(withPriority
+      ? {
+          priority: z
+            .number()
+            .int()
+            .superRefine((n, ctx) => {
+              if (n < 0 || n > 1000) report(ctx, Codes.adminPriority, `priority ${n} is out of range: expected 0 to 1000`);
+            }),
+        }
+      : {}),
+    subject,
+    ingress: limited(ingressRule, "ingress rules").optional(),
+    egress: limited(egressRule, "egress rules").optional(),
+  });
+}
+
+export const adminNetworkPolicySpec = specSchema(z.enum(["Allow", "Deny", "Pass"]), true);
+export const baselineAdminNetworkPolicySpec = specSchema(z.enum(["Allow", "Deny"]), false);
+export type AdminSpecInput = z.infer<typeof adminNetworkPolicySpec>;
+export type BaselineSpecInput = z.infer<typeof baselineAdminNetworkPolicySpec>;
+
+export const baselineMetadata = z.object({
+  name: name("subdomain").superRefine((n, ctx) => {
+    if (n !== "default") report(ctx, Codes.baselineName, `BaselineAdminNetworkPolicy is a singleton named "default", found ${JSON.stringify(n)}`);
+  }),
+  labels: labelMap.optional(),
+});
