@@ -17,9 +17,9 @@ import { KERNEL_CHAINS, isKernelChain, isOwnedChain, isOwnedIpSet, kernelStateOf
 import type { Backend, Transaction } from "./transaction.js";
 import { DiffError } from "./errors.js";
 import { ruleSets, ruleTarget, ruleText } from "./rule-text.js";
-import { planChains } from "./plan-chains.js";
+import { planChains, type ChainPlan } from "./plan-chains.js";
 import { planHooks } from "./plan-hooks.js";
-import { planIpsets } from "./plan-ipsets.js";
+import { planIpsets, type IpsetPlan } from "./plan-ipsets.js";
 
 export interface DiffOptions {
   /** How the iptables part is written (default `legacy`; see plan-chains.ts). */
@@ -45,6 +45,22 @@ export function diff(current: KernelState | DataplaneState, desired: DataplaneSt
   );
   const ipsetPlan = planIpsets(cur, desired, setsInUse(cur.chains), foreign.sets);
 
+  return assembleTransaction(desired.ipVersion, backend, chainPlan, hookLines, ipsetPlan, foreign.keptChains);
+}
+
+/**
+ * The transaction from its planned parts, in the order the kernel needs: forward references,
+ * chain updates and hooks, then (nft: in a second block) chain deletes. Shared with the agent
+ * engine's diff of dirty parts, so both write the same bytes for the same plan.
+ */
+export function assembleTransaction(
+  ipVersion: 4 | 6,
+  backend: Backend,
+  chainPlan: ChainPlan,
+  hookLines: readonly string[],
+  ipsetPlan: IpsetPlan,
+  keptChains: ReadonlySet<string>,
+): Transaction {
   const main = [...chainPlan.forwardRefs, ...chainPlan.updates, ...hookLines];
   let iptables: string[];
   if (backend === "nft" && chainPlan.deletes.length > 0) {
@@ -54,18 +70,10 @@ export function diff(current: KernelState | DataplaneState, desired: DataplaneSt
     iptables = body.length ? ["*filter", ...body, "COMMIT"] : [];
   }
   const notes = [
-    ...[...foreign.keptChains].sort().map((n) => `chain ${n} is not desired but a rule policy-compile does not own jumps to it; left in place`),
+    ...[...keptChains].sort().map((n) => `chain ${n} is not desired but a rule policy-compile does not own jumps to it; left in place`),
     ...ipsetPlan.notes,
   ];
-  return {
-    kind: "Transaction",
-    ipVersion: desired.ipVersion,
-    backend,
-    ipsetsBefore: ipsetPlan.before,
-    iptables,
-    ipsetsAfter: ipsetPlan.after,
-    notes,
-  };
+  return { kind: "Transaction", ipVersion, backend, ipsetsBefore: ipsetPlan.before, iptables, ipsetsAfter: ipsetPlan.after, notes };
 }
 
 /** Refuse desired states the kernel would reject, before anything is written (§9.8). */

@@ -9,7 +9,7 @@
  * diff(current, desired). Hooks (three small kernel chains) are always planned: cheap, and it
  * keeps the law true even when another program moved rules around ours.
  */
-import { foreignReferences, setsInUse, type DiffOptions } from "../../diff/diff.js";
+import { assembleTransaction, foreignReferences, setsInUse, type DiffOptions } from "../../diff/diff.js";
 import { DiffError } from "../../diff/errors.js";
 import { KERNEL_CHAINS, isKernelChain, isOwnedChain, isOwnedIpSet, type KernelChain, type KernelState } from "../../diff/kernel-state.js";
 import { planChains } from "../../diff/plan-chains.js";
@@ -83,19 +83,7 @@ export function diffDirty(current: KernelState, desired: DataplaneState, dirty: 
   });
   const ipsetPlan = planIpsets({ ...current, ipsets: curSets }, sub, typeChange ? setsInUse(current.chains) : new Set(), foreign.sets);
 
-  const main = [...chainPlan.forwardRefs, ...chainPlan.updates, ...hookLines];
-  let iptables: string[];
-  if (backend === "nft" && chainPlan.deletes.length > 0) {
-    iptables = ["*filter", ...main, "COMMIT", "*filter", ...chainPlan.deletes, "COMMIT"];
-  } else {
-    const body = [...main, ...chainPlan.deletes];
-    iptables = body.length ? ["*filter", ...body, "COMMIT"] : [];
-  }
-  const notes = [
-    ...[...foreign.keptChains].sort().map((n) => `chain ${n} is not desired but a rule policy-compile does not own jumps to it; left in place`),
-    ...ipsetPlan.notes,
-  ];
-  return { kind: "Transaction", ipVersion: desired.ipVersion, backend, ipsetsBefore: ipsetPlan.before, iptables, ipsetsAfter: ipsetPlan.after, notes };
+  return assembleTransaction(desired.ipVersion, backend, chainPlan, hookLines, ipsetPlan, foreign.keptChains);
 }
 
 /** diff()'s refusal of unloadable desired states, for the dirty chains and the hooks. */
