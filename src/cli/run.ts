@@ -13,6 +13,7 @@ import { registerValidate } from "./validate.js";
 import { registerCompile } from "./compile.js";
 import { registerDiff } from "./diff.js";
 import { registerApply } from "./apply.js";
+import { registerLint } from "./lint.js";
 
 const packageJson = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -31,7 +32,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
 
-  for (const register of [registerSelector, registerValidate, registerCompile, registerDiff, registerApply]) {
+  for (const register of [registerSelector, registerValidate, registerLint, registerCompile, registerDiff, registerApply]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) {
