@@ -1,0 +1,43 @@
+/** PC6002, PC6003, PC6004: rule selectors that match nothing, pointing at the field to blame. */
+import { describe, expect, it } from "vitest";
+import { calico, findings, lint } from "./harness.js";
+
+/** A policy for web whose one ingress rule has `source` (indented six spaces, from line 11). */
+const withSource = (source: string): string => calico(`  selector: app == "web"\n  ingress:\n  - action: Allow\n    source:\n${source}`);
+
+describe("PC6002 rule selector matches nothing", () => {
+  it("fires at the rule's selector when no endpoint matches it", () => {
+    const p = withSource('      selector: app == "nginx"\n');
+    expect(findings(p)).toEqual([{ code: "PC6002", line: 11, column: 17 }]);
+    expect(lint(p)[0]?.message).toContain('selector "app == \\"nginx\\"" in the source of');
+  });
+
+  it("is quiet when the selector matches a pod of the policy's namespace", () => {
+    expect(findings(withSource('      selector: run == "client"\n'))).toEqual([]);
+  });
+});
+
+describe("PC6003 namespaceSelector matches nothing", () => {
+  it("fires at the namespaceSelector when no namespace matches it", () => {
+    const p = withSource('      namespaceSelector: team == "b"\n');
+    expect(findings(p)).toEqual([{ code: "PC6003", line: 11, column: 26 }]);
+    expect(lint(p)[0]?.message).toContain("matches no namespace in the inputs");
+  });
+
+  it("is quiet when a namespace has the label", () => {
+    expect(findings(withSource('      namespaceSelector: team == "a"\n'))).toEqual([]);
+  });
+});
+
+describe("PC6004 notSelector excludes nothing", () => {
+  it("fires at the notSelector when it matches nothing the rule would otherwise match", () => {
+    // Without namespaceSelector the source is namespace default; db is in other.
+    const p = withSource('      notSelector: app == "db"\n');
+    expect(findings(p)).toEqual([{ code: "PC6004", line: 11, column: 20 }]);
+    expect(lint(p)[0]?.message).toContain("it excludes nothing");
+  });
+
+  it("is quiet when the notSelector excludes an endpoint of the namespace", () => {
+    expect(findings(withSource('      notSelector: app == "web"\n'))).toEqual([]);
+  });
+});
