@@ -1,6 +1,6 @@
 /** PC6002, PC6003, PC6004: rule selectors that match nothing, pointing at the field to blame. */
 import { describe, expect, it } from "vitest";
-import { calico, findings, lint } from "./harness.js";
+import { calico, findings, k8s, lint } from "./harness.js";
 
 /** A policy for web whose one ingress rule has `source` (indented six spaces, from line 11). */
 const withSource = (source: string): string => calico(`  selector: app == "web"\n  ingress:\n  - action: Allow\n    source:\n${source}`);
@@ -14,6 +14,18 @@ describe("PC6002 rule selector matches nothing", () => {
 
   it("is quiet when the selector matches a pod of the policy's namespace", () => {
     expect(findings(withSource('      selector: run == "client"\n'))).toEqual([]);
+  });
+
+  it("fires at serviceAccounts that match no endpoint", () => {
+    expect(findings(withSource("      serviceAccounts:\n        names: [x]\n"))).toEqual([{ code: "PC6002", line: 12, column: 9 }]);
+  });
+
+  it("fires at the podSelector of the Kubernetes peer that matches nothing, not at the one that matches", () => {
+    const peer = (app: string): string => `    - podSelector:\n        matchLabels:\n          app: ${app}\n      namespaceSelector: {}\n`;
+    const p = k8s(`  podSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - from:\n${peer("db")}${peer("nginx")}`);
+    // Peer 2's podSelector is at line 16; its value (the matchLabels mapping) starts at line 17, column 9.
+    expect(findings(p)).toEqual([{ code: "PC6002", line: 17, column: 9 }]);
+    expect(lint(p)[0]?.message).toContain("podSelector in the source of ingress rule 1, peer 2 of policy knp/default/p matches no pod in the namespaces its namespaceSelector matches");
   });
 });
 
