@@ -29,4 +29,33 @@ describe("PC6009 policy redundant", () => {
   it("is quiet when b has a rule a does not shadow", () => {
     expect(findings(pair("all()", 'app == "web"', fromNets("Allow", "192.168.0.0/16")))).toEqual([]);
   });
+
+  it("fires for a policy with no rules covered by an earlier policy, and for one covered by a global policy", () => {
+    const empty = `${calico("  order: 1\n  selector: all()\n  types: [Ingress]\n", "a")}---\n${calico('  order: 2\n  selector: app == "web"\n  types: [Ingress]\n', "b")}`;
+    expect(findings(empty)).toEqual([{ code: "PC6009", line: 14, column: 9 }]);
+    expect(lint(empty)[0]?.message).toContain("it has no rules and earlier policy np/default/a");
+    const denyAll = (kind: string, name: string): string => calico("  order: 1\n  selector: all()\n  ingress:\n  - action: Deny\n", name, kind);
+    // The global policy has no namespace line, so b's name is at line 14 too; b's Log rule is shadowed as well.
+    const b = calico('  order: 2\n  selector: app == "web"\n  ingress:\n  - action: Allow\n    source:\n      nets: [10.0.0.0/8]\n  - action: Log\n', "b");
+    const global = `${denyAll("GlobalNetworkPolicy", "g")}---\n${b}`;
+    expect(findings(global)).toEqual([{ code: "PC6009", line: 14, column: 9 }]);
+    expect(lint(global)[0]?.message).toContain("earlier policy gnp/g of tier default");
+  });
+});
+
+describe("tier shadowing near-misses", () => {
+  const tier = "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata:\n  name: security\nspec:\n  order: 100\n---\n";
+  const denyAllIn = (t: string): string => calico(`  tier: ${t}\n  order: 1\n  selector: all()\n  ingress:\n  - action: Deny\n`, `${t}.a`);
+
+  it("is quiet when the covering policy is in another tier, and fires when it is in the same one", () => {
+    const b = (t: string): string => calico(`${t === "default" ? "" : `  tier: ${t}\n`}  order: 2\n  selector: app == "web"\n  ingress:\n  - action: Allow\n`, t === "default" ? "b" : `${t}.b`);
+    expect(findings(`${tier}${denyAllIn("security")}---\n${b("default")}`)).toEqual([]);
+    // Tier (lines 1-7), security.a (8-19), security.b: name at line 23.
+    expect(findings(`${tier}${denyAllIn("security")}---\n${b("security")}`)).toEqual([{ code: "PC6009", line: 23, column: 9 }]);
+  });
+
+  it("is quiet when the broader policy comes later in the tier", () => {
+    const p = `${calico("  order: 2\n  selector: all()\n  ingress:\n  - action: Deny\n", "a")}---\n${calico('  order: 1\n  selector: app == "web"\n  ingress:\n  - action: Allow\n', "b")}`;
+    expect(findings(p)).toEqual([]);
+  });
 });
