@@ -29,6 +29,32 @@ describe("PC6002 rule selector matches nothing", () => {
   });
 });
 
+describe("PC6002 blames a Kubernetes namespaceSelector whose namespaces hold no pods", () => {
+  const emptyNamespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: empty\n  labels:\n    x: y\n---\n";
+  // Namespace empty (lines 1-7), then the policy: from[0].namespaceSelector at line 19, its matchLabels at line 20.
+  const fromNamespaces = (podSelector: string): string =>
+    k8s(`  podSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          x: y\n${podSelector}`);
+
+  it("fires at the namespaceSelector, not at a podSelector the peer does not have", () => {
+    const p = emptyNamespace + fromNamespaces("");
+    expect(findings(p)).toEqual([{ code: "PC6002", line: 20, column: 9 }]);
+    expect(lint(p)[0]?.message).toBe(
+      "namespaceSelector in the source of ingress rule 1 of policy knp/default/p matches only namespaces without endpoints or network sets: the rule never matches",
+    );
+  });
+
+  it("fires at the namespaceSelector when the podSelector is {} (every pod)", () => {
+    expect(findings(emptyNamespace + fromNamespaces("      podSelector: {}\n"))).toEqual([{ code: "PC6002", line: 20, column: 9 }]);
+  });
+
+  it("still blames a podSelector that matches no pod of the namespaces", () => {
+    const p = k8s("  podSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          team: a\n      podSelector:\n        matchLabels:\n          app: db\n");
+    // podSelector at line 15, its matchLabels at line 16; db is in namespace other, which lacks team=a.
+    expect(findings(p)).toEqual([{ code: "PC6002", line: 16, column: 9 }]);
+    expect(lint(p)[0]?.message).toContain("podSelector in the source of ingress rule 1 of policy knp/default/p matches no pod in the namespaces its namespaceSelector matches (it matches 1 outside them)");
+  });
+});
+
 describe("PC6003 namespaceSelector matches nothing", () => {
   it("fires at the namespaceSelector when no namespace matches it", () => {
     const p = withSource('      namespaceSelector: team == "b"\n');

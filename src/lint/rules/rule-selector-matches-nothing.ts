@@ -12,6 +12,7 @@
  */
 import { Codes } from "../../diagnostics/codes.js";
 import type { EntityRule, Labels } from "../../model/types.js";
+import { orchestratorTerm } from "../../model/normalize/k8s-policy.js";
 import { entityRuleSelector, NAMESPACE_LABEL } from "../../resolve/selectors.js";
 import type { LintContext, LintRule, Member } from "../context.js";
 import type { RuleSite, Side } from "../sites.js";
@@ -51,7 +52,9 @@ function check(ctx: LintContext, site: RuleSite, side: Side, er: EntityRule, nam
     matched = ctx.select(positive, ctx.members);
     if (matched.length === 0) {
       const scope = er.namespaceSelector ? "in the namespaces its namespaceSelector matches" : site.namespace !== undefined ? `in namespace ${site.namespace}` : "in the inputs";
-      if (er.selector) {
+      // A Kubernetes peer without podSelector (or with podSelector {}) selects every pod: blame its namespaceSelector.
+      const allPods = k8s && er.selector === orchestratorTerm && er.namespaceSelector !== undefined;
+      if (er.selector && !allPods) {
         const shown = k8s ? "podSelector" : `selector ${JSON.stringify(er.selector)}`;
         const elsewhere = scope === "in the inputs" ? 0 : ctx.select(er.selector, ctx.members).length;
         const note = elsewhere > 0 ? ` (it matches ${elsewhere} outside ${er.namespaceSelector ? "them" : "it"})` : "";
