@@ -47,6 +47,13 @@ describe("PC6002 blames a Kubernetes namespaceSelector whose namespaces hold no 
     expect(findings(emptyNamespace + fromNamespaces("      podSelector: {}\n"))).toEqual([{ code: "PC6002", line: 20, column: 9 }]);
   });
 
+  it("blames a Calico namespaceSelector whose namespaces hold nothing, not the selector", () => {
+    const p = emptyNamespace + withSource('      selector: all()\n      namespaceSelector: x == "y"\n');
+    // Namespace empty (lines 1-7) shifts the policy by 7: the namespaceSelector is at line 19, column 26.
+    expect(findings(p)).toEqual([{ code: "PC6002", line: 19, column: 26 }]);
+    expect(lint(p)[0]?.message).toContain('namespaceSelector "x == \\"y\\"" in the source of');
+  });
+
   it("still blames a podSelector that matches no pod of the namespaces", () => {
     const p = k8s("  podSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          team: a\n      podSelector:\n        matchLabels:\n          app: db\n");
     // podSelector at line 15, its matchLabels at line 16; db is in namespace other, which lacks team=a.

@@ -52,9 +52,12 @@ function check(ctx: LintContext, site: RuleSite, side: Side, er: EntityRule, nam
     matched = ctx.select(positive, ctx.members);
     if (matched.length === 0) {
       const scope = er.namespaceSelector ? "in the namespaces its namespaceSelector matches" : site.namespace !== undefined ? `in namespace ${site.namespace}` : "in the inputs";
-      // A Kubernetes peer without podSelector (or with podSelector {}) selects every pod: blame its namespaceSelector.
+      // A Kubernetes peer without podSelector (or with podSelector {}) selects every pod, and any selector is not to
+      // blame when the namespaces the namespaceSelector matches hold nothing at all: blame the namespaceSelector.
       const allPods = k8s && er.selector === orchestratorTerm && er.namespaceSelector !== undefined;
-      if (er.selector && !allPods) {
+      const { selector: _selector, ...withoutSelector } = er;
+      const emptyNamespaces = er.namespaceSelector !== undefined && ctx.select(entityRuleSelector(ctx.cache, withoutSelector, site.namespace) ?? "all()", ctx.members).length === 0;
+      if (er.selector && !allPods && !emptyNamespaces) {
         const shown = k8s ? "podSelector" : `selector ${JSON.stringify(er.selector)}`;
         const elsewhere = scope === "in the inputs" ? 0 : ctx.select(er.selector, ctx.members).length;
         const note = elsewhere > 0 ? ` (it matches ${elsewhere} outside ${er.namespaceSelector ? "them" : "it"})` : "";
