@@ -16,6 +16,7 @@ import { registerApply } from "./apply.js";
 import { registerAgent } from "./agent.js";
 import { registerExplain } from "./explain.js";
 import { registerMatrix } from "./matrix.js";
+import { registerLint } from "./lint.js";
 
 const packageJson = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -34,7 +35,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
 
-  for (const register of [registerSelector, registerValidate, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerAgent]) {
+  for (const register of [registerSelector, registerValidate, registerLint, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerAgent]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) {

@@ -12,6 +12,8 @@
  *   rules that are never evaluated).
  * - `PC5xxx` compilation: a valid model that the per-node stages refuse to compile (raised by
  *   `src/resolve/` inside a CompileError).
+ * - `PC6xxx` lint (`src/lint/`): a valid model whose policy probably does not do what its author
+ *   meant (selectors that match nothing, shadowed rules, redundant policies). Warnings, never errors.
  * - `PC7010`–`PC7029` the node agent's sources (an etcd key that contradicts its value).
  * - `PC8xxx` explain and matrix: peers that cannot be traced, rules the trace cannot interpret.
  * - `PC9xxx` the run itself (the diagnostic cap).
@@ -81,6 +83,19 @@ export const Codes = {
 
   notSupported: code("PC5001", "error", "not supported yet: a host endpoint on the node, or an active preDNAT/doNotTrack/applyOnForward policy"),
   duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),
+
+  policySelectsNothing: code("PC6001", "warning", "lint: a policy applies to no endpoint in the inputs"),
+  ruleSelectorMatchesNothing: code("PC6002", "warning", "lint: a rule's selector or serviceAccounts match no endpoint or network set in the inputs"),
+  namespaceSelectorMatchesNothing: code("PC6003", "warning", "lint: a rule's namespaceSelector matches no namespace in the inputs"),
+  notSelectorExcludesNothing: code("PC6004", "warning", "lint: a rule's notSelector matches nothing the rule would otherwise match"),
+  namedPortUndeclared: code("PC6005", "warning", "lint: a named port that no endpoint the rule can reach declares"),
+  ruleShadowed: code("PC6006", "warning", "lint: a rule never matches: an earlier rule of the same policy matches all it would"),
+  allowAfterDenyAll: code("PC6007", "warning", "lint: an Allow rule after a Deny rule that matches everything (same policy and direction)"),
+  ruleShadowedInTier: code("PC6008", "warning", "lint: a rule never matches: a rule of an earlier policy in the same tier, applying to the same endpoints, matches all it would"),
+  policyRedundant: code("PC6009", "warning", "lint: every rule of a policy is shadowed by earlier policies of its tier that apply to all its endpoints"),
+  notNetOutsideNets: code("PC6010", "warning", "lint: a notNets entry overlaps none of the rule's nets (it excludes nothing)"),
+  notNetsCoverNets: code("PC6011", "warning", "lint: notNets cover every one of the rule's nets (the rule matches nothing)"),
+  noEndpoints: code("PC6012", "notice", "lint: the inputs hold no endpoints, so checks that need them were skipped"),
 
   etcdKeyMismatch: code("PC7010", "error", "an etcd key names another kind, namespace or name than the resource it holds (the key is ignored)"),
   unknownPeer: code("PC8001", "error", "explain/matrix: a pod or IP that the model does not contain or cannot place on a node"),

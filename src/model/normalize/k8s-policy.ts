@@ -9,7 +9,7 @@ import type { K8sNetworkPolicySpecInput, LabelSelectorInput, NetworkPolicyPortIn
 import type { Direction, EntityRule, Origin, Policy, Port, Rule } from "../types.js";
 import { emptyEntity } from "./calico-rules.js";
 
-const orchestratorTerm = "projectcalico.org/orchestrator == 'k8s'";
+export const orchestratorTerm = "projectcalico.org/orchestrator == 'k8s'";
 
 function byKey(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

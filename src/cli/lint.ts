@@ -1,0 +1,48 @@
+/**
+ * `policy-compile lint -f PATH... [--format text|json] [--strict]`: the loader's diagnostics plus
+ * the lint stage's warnings. Exit 1 when the inputs do not load (errors), or with --strict when
+ * there is any warning; 0 otherwise. Text goes to stderr with a summary line on stdout; JSON (the
+ * same array as `validate --format json`) to stdout.
+ */
+import { diagnosticsToJson, formatDiagnostics, hasErrors, sortDiagnostics } from "../diagnostics/index.js";
+import { lintModel } from "../lint/lint.js";
+import { loadSources } from "../model/load.js";
+import type { RegisterCommand } from "./context.js";
+import { readInputs } from "./files.js";
+import { ExitCode, UsageError } from "./io.js";
+import { summary } from "./validate.js";
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export const registerLint: RegisterCommand = (program, ctx) => {
+  program
+    .command("lint")
+    .description("warn about policy that is valid but probably wrong: selectors that match nothing, shadowed rules, redundant policies")
+    .requiredOption("-f, --file <path>", "file or directory (recursively *.yaml, *.yml, *.json); repeatable", collect, [])
+    .option("--format <format>", "text or json", "text")
+    .option("--strict", "exit 1 when there is any warning")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  policy-compile lint -f policies/ -f cluster/\n  policy-compile lint -f policies/ --format json --strict\n",
+    )
+    .action(async (opts: { file: string[]; format: string; strict?: boolean }) => {
+      if (opts.format !== "text" && opts.format !== "json") {
+        throw new UsageError(`policy-compile lint: --format must be text or json, found ${JSON.stringify(opts.format)}`);
+      }
+      if (opts.file.length === 0) throw new UsageError("policy-compile lint: pass files or directories with -f");
+      const sources = await readInputs(opts.file, ctx.io.cwd);
+      const loaded = loadSources(sources);
+      // Lint only a model that loaded cleanly: with errors, resources are missing from it.
+      const diagnostics = hasErrors(loaded.diagnostics) ? loaded.diagnostics : sortDiagnostics([...loaded.diagnostics, ...lintModel(loaded.model, sources)]);
+      if (opts.format === "json") {
+        ctx.io.stdout(`${JSON.stringify(diagnosticsToJson(diagnostics, sources), null, 2)}\n`);
+      } else {
+        ctx.io.stderr(formatDiagnostics(diagnostics, sources));
+        ctx.io.stdout(summary(diagnostics, sources.length));
+      }
+      const warned = diagnostics.some((d) => d.severity === "warning");
+      ctx.exitCode = hasErrors(diagnostics) || (opts.strict === true && warned) ? ExitCode.invalidInput : ExitCode.ok;
+    });
+};
