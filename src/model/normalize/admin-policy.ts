@@ -10,15 +10,18 @@
  * Policies of equal priority are ordered by resolve like every other tie: by name (the
  * upstream API leaves this undefined; any fixed order is allowed, ours is by name).
  *
- * Peers and ports reuse the Kubernetes NetworkPolicy conversion: `namespaces` is a peer with only
- * a namespaceSelector (every pod in those namespaces), `pods` one with both selectors, each
- * `networks` CIDR an ipBlock; portNumber/portRange/namedPort are ports, TCP when no protocol.
- * Rules keep their order; each (protocol × peer) pair becomes one rule with the rule's action.
+ * Peers and ports follow libcalico-go's ANP conversion: a `namespaces` peer is a namespaceSelector
+ * alone (no pod selector, so no orchestrator term), a `pods` peer both selectors, and a `networks`
+ * peer ONE rule whose nets are all its CIDRs in the order written (Calico does not split them into
+ * a rule per CIDR; Felix renders several nets as one mark block). portNumber/portRange/namedPort
+ * are ports, TCP when no protocol is given (a namedPort has none, so it joins the TCP rule, as in
+ * Calico). Rules are protocol-major, then one per peer, with the rule's action.
  */
 import type { AdminEgressPeerInput, AdminIngressPeerInput, AdminPortInput, AdminSpecInput, BaselineSpecInput } from "../schema/admin.js";
-import type { LabelSelectorInput, NetworkPolicyPortInput, PeerInput } from "../schema/k8s.js";
+import { formatCidr } from "../cidr.js";
+import type { LabelSelectorInput, NetworkPolicyPortInput } from "../schema/k8s.js";
 import type { Action, Direction, Origin, Policy, Rule, Tier } from "../types.js";
-import { k8sRuleToCalico, k8sSelectorToCalico } from "./k8s-policy.js";
+import { k8sSelectorToCalico, peerRulesToCalico, type PeerFields } from "./k8s-policy.js";
 
 export const ADMIN_TIER = "adminnetworkpolicy";
 export const BASELINE_TIER = "baselineadminnetworkpolicy";
@@ -35,11 +38,18 @@ function portOf(p: AdminPortInput): NetworkPolicyPortInput {
   return { protocol: "TCP", port: p.namedPort as string };
 }
 
-function peersOf(p: AdminIngressPeerInput | AdminEgressPeerInput): PeerInput[] {
-  if (p.namespaces) return [{ namespaceSelector: p.namespaces }];
-  if (p.pods) return [{ namespaceSelector: p.pods.namespaceSelector, podSelector: p.pods.podSelector }];
+function peerOf(p: AdminIngressPeerInput | AdminEgressPeerInput): PeerFields {
+  if (p.namespaces) return { namespaceSelector: k8sSelectorToCalico(p.namespaces, "namespace") as string, nets: [], notNets: [] };
+  if (p.pods) {
+    return {
+      selector: k8sSelectorToCalico(p.pods.podSelector, "pod") as string,
+      namespaceSelector: k8sSelectorToCalico(p.pods.namespaceSelector, "namespace") as string,
+      nets: [],
+      notNets: [],
+    };
+  }
   // The schema admits nothing else (nodes is an error), so this is `networks`.
-  return ((p as AdminEgressPeerInput).networks ?? []).map((c) => ({ ipBlock: { cidr: c } }));
+  return { nets: ((p as AdminEgressPeerInput).networks ?? []).map(formatCidr), notNets: [] };
 }
 
 interface AdminRuleInput {
@@ -52,7 +62,7 @@ interface AdminRuleInput {
 function rulesOf(list: readonly AdminRuleInput[] | undefined, direction: Direction, origins: readonly (Origin | undefined)[]): Rule[] {
   return (list ?? []).flatMap((r, i) => {
     const peers = (direction === "Ingress" ? r.from : r.to) ?? [];
-    const rules = k8sRuleToCalico(peers.flatMap(peersOf), r.ports?.map(portOf), direction, origins[i]);
+    const rules = peerRulesToCalico(peers.map(peerOf), r.ports?.map(portOf), direction, origins[i]);
     return rules.map((rule) => ({ ...rule, action: r.action }));
   });
 }

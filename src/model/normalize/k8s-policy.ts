@@ -69,7 +69,8 @@ function portOf(p: NetworkPolicyPortInput): Port | undefined {
   return { kind: "range", first: p.port, last: p.endPort ?? p.port };
 }
 
-interface PeerFields {
+/** A rule peer after conversion: what goes into one Calico rule's source or destination. */
+export interface PeerFields {
   readonly selector?: string;
   readonly namespaceSelector?: string;
   readonly nets: readonly string[];
@@ -98,6 +99,19 @@ export function k8sRuleToCalico(
   direction: Direction,
   origin: Origin | undefined,
 ): Rule[] {
+  return peerRulesToCalico(peers && peers.length > 0 ? peers.map(peerFields) : undefined, ports, direction, origin);
+}
+
+/**
+ * Converted peers × ports → Calico Allow rules, protocol-major (protocols sorted, "" = no ports
+ * first), then one rule per peer in order: the shape libcalico-go gives K8s and admin policies.
+ */
+export function peerRulesToCalico(
+  peers: readonly PeerFields[] | undefined,
+  ports: readonly NetworkPolicyPortInput[] | undefined,
+  direction: Direction,
+  origin: Origin | undefined,
+): Rule[] {
   // Protocol → ports; `null` means every port of the protocol. "" is the no-ports rule.
   const groups = new Map<string, Port[] | null>();
   if (!ports || ports.length === 0) groups.set("", null);
@@ -112,14 +126,13 @@ export function k8sRuleToCalico(
         else if (existing !== null) existing.push(port);
       }
     }
-  const peerList: (PeerInput | undefined)[] = peers && peers.length > 0 ? [...peers] : [undefined];
+  const peerList: PeerFields[] = peers && peers.length > 0 ? [...peers] : [{ nets: [], notNets: [] }];
   const rules: Rule[] = [];
   for (const proto of [...groups.keys()].sort(byKey)) {
     const list = groups.get(proto);
     const dstPorts = list ? simplifyPorts(list) : [];
     const protocol = proto === "" ? undefined : (proto.toLowerCase() as "tcp" | "udp" | "sctp");
-    for (const peer of peerList) {
-      const f = peerFields(peer);
+    for (const f of peerList) {
       const entity: EntityRule = {
         ...emptyEntity,
         nets: f.nets,
