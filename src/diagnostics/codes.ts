@@ -73,6 +73,7 @@ export const Codes = {
   adminOneOf: code("PC3022", "error", "admin policy subject, peer or port must set exactly one field"),
   adminNotEnforced: code("PC3023", "error", "admin policy field policy-compile does not enforce"),
   adminPortRange: code("PC3024", "error", "admin policy portRange with start > end"),
+  adminRemovedField: code("PC3025", "error", "admin policy field removed from the v1alpha1 API (pre-v0.1.5 shape)"),
 
   stagedIgnored: code("PC4001", "notice", "staged policy recognised and ignored (Calico does not enforce it)"),
   hostNetworkPodSkipped: code("PC4002", "notice", "hostNetwork pod skipped (not a Calico workload endpoint)"),

@@ -2,8 +2,12 @@
  * zod schemas for the sig-network admin policy kinds (policy.networking.k8s.io/v1alpha1):
  * AdminNetworkPolicy and BaselineAdminNetworkPolicy, with the API server's own validation
  * (priority 0..1000, at most 100 rules per direction, 100 peers and ports per rule, the BANP
- * singleton name, exactly one field per subject, peer and port). Strict: an unknown field is an
- * error, and `nodes` peers, which policy-compile does not enforce, are errors that say so.
+ * singleton name, exactly one field per subject, peer and port, at most 25 `networks`). Strict:
+ * an unknown field is an error. Fields the current v1alpha1 API has but Calico does not enforce
+ * (`nodes` and the experimental `domainNames` egress peers: libcalico-go's ANP conversion knows
+ * only namespaces, pods and networks) are errors that say so, and so are the fields of the
+ * pre-v0.1.5 API (`sameLabels`, `notSameLabels`, `namespaces.namespaceSelector`), which the API
+ * no longer has, with what to write instead.
  */
 import { z } from "zod";
 import { Codes } from "../../diagnostics/codes.js";
@@ -52,21 +56,56 @@ const port = z
   .superRefine(exactlyOne("port", ["portNumber", "namedPort", "portRange"]));
 export type AdminPortInput = z.infer<typeof port>;
 
+const MAX_NETWORKS = 25;
+
+/**
+ * A peer's `namespaces` selector. Before network-policy-api v0.1.5 it was an object with
+ * `namespaceSelector`, `sameLabels` and `notSameLabels`; manifests written for it still circulate,
+ * so those keys get a message of their own (and no second "unknown field" error).
+ */
+const REMOVED_NAMESPACE_FIELDS: Readonly<Record<string, string>> = {
+  namespaceSelector: "is the pre-v0.1.5 shape: `namespaces` is now the label selector itself (namespaces: {matchLabels: ...})",
+  sameLabels: "was removed from the v1alpha1 API in network-policy-api v0.1.5: select the namespaces with a label selector",
+  notSameLabels: "was removed from the v1alpha1 API in network-policy-api v0.1.5: select the namespaces with a label selector",
+};
+const peerNamespaces = z.preprocess((v, ctx) => {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return v;
+  const rest: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(v)) {
+    const why = REMOVED_NAMESPACE_FIELDS[k];
+    if (why === undefined) rest[k] = value;
+    else report(ctx, Codes.adminRemovedField, `peer \`namespaces.${k}\` ${why}`, { path: [k], part: "key" });
+  }
+  return rest;
+}, labelSelector);
+
 const ingressPeer = z
-  .strictObject({ namespaces: labelSelector.optional(), pods: namespacedPod.optional() })
+  .strictObject({ namespaces: peerNamespaces.optional(), pods: namespacedPod.optional() })
   .superRefine(exactlyOne("ingress peer", ["namespaces", "pods"]));
+
+const NOT_ENFORCED_EGRESS: Readonly<Record<string, string>> = {
+  nodes: "egress peer `nodes` is not enforced by Calico (its ANP conversion knows namespaces, pods and networks only) nor by policy-compile: use `networks` with the nodes' CIDRs",
+  domainNames: "egress peer `domainNames` (experimental FQDN peer) is not enforced by Calico's ANP conversion nor by policy-compile: use `networks` with the destinations' CIDRs",
+};
 
 const egressPeer = z
   .strictObject({
-    namespaces: labelSelector.optional(),
+    namespaces: peerNamespaces.optional(),
     pods: namespacedPod.optional(),
     nodes: z.unknown().optional(),
-    networks: limited(cidr(), "networks").min(1).optional(),
+    domainNames: z.unknown().optional(),
+    networks: z
+      .array(cidr())
+      .min(1)
+      .superRefine((list, ctx) => {
+        if (list.length > MAX_NETWORKS) report(ctx, Codes.adminTooManyRules, `${list.length} networks: the API allows at most ${MAX_NETWORKS}`);
+      })
+      .optional(),
   })
   .superRefine((p, ctx) => {
-    exactlyOne("egress peer", ["namespaces", "pods", "nodes", "networks"])(p, ctx);
-    if (p.nodes !== undefined) {
-      report(ctx, Codes.adminNotEnforced, "egress peer `nodes` is not enforced by policy-compile (it would need node addresses the inputs do not carry): use `networks` with the nodes' CIDRs", { path: ["nodes"], part: "key" });
+    exactlyOne("egress peer", ["namespaces", "pods", "nodes", "networks", "domainNames"])(p, ctx);
+    for (const [field, message] of Object.entries(NOT_ENFORCED_EGRESS)) {
+      if (p[field as keyof typeof p] !== undefined) report(ctx, Codes.adminNotEnforced, message, { path: [field], part: "key" });
     }
   });
 export type AdminIngressPeerInput = z.infer<typeof ingressPeer>;
