@@ -50,6 +50,20 @@ describe("admin policy conversion", () => {
     expect(b?.types).toEqual(["Egress"]);
     expect(b?.egress.map((r) => [r.action, r.destination.nets])).toEqual([["Deny", ["10.0.0.0/8", "192.168.0.0/16"]]]);
   });
+  it("annotates every rule made from a named ANP rule with name=<rule name>, as Calico does", () => {
+    const { model: named } = load(`apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: named}
+spec:
+  priority: 1
+  subject: {namespaces: {}}
+  ingress:
+  - name: deny-from-b
+    action: Deny
+    from: [{namespaces: {matchLabels: {team: b}}}, {namespaces: {matchLabels: {team: c}}}]
+`);
+    expect(named.policies[0]?.ingress.map((r) => r.annotations)).toEqual([{ name: "deny-from-b" }, { name: "deny-from-b" }]);
+  });
   it("gives a namespaces peer a namespaceSelector and no pod selector (no orchestrator term)", () => {
     const a = model.policies.find((p) => p.name === "kanp.adminnetworkpolicy.a");
     expect(a?.ingress[0]?.source.namespaceSelector).toBe("all()");
@@ -86,6 +100,9 @@ spec:
       ["udp", "k4 == 'v4'", "projectcalico.org/orchestrator == 'k8s' && k5 == 'v5'", []],
       ["udp", null, null, ["10.10.10.0/24", "1.1.1.1/32"]],
     ]);
+  });
+  it("has no rule annotations for a rule without a name", () => {
+    expect(egress.map((r) => r.annotations)).toEqual(egress.map(() => ({})));
   });
   it("keeps the named port and the numeric port in one TCP port list, the range in the UDP one", () => {
     expect(egress[0]?.destination.ports).toEqual([

@@ -15,7 +15,8 @@
  * peer ONE rule whose nets are all its CIDRs in the order written (Calico does not split them into
  * a rule per CIDR; Felix renders several nets as one mark block). portNumber/portRange/namedPort
  * are ports, TCP when no protocol is given (a namedPort has none, so it joins the TCP rule, as in
- * Calico). Rules are protocol-major, then one per peer, with the rule's action.
+ * Calico). Rules are protocol-major, then one per peer, with the rule's action and, when the
+ * rule has a name, the annotation `name: <rule name>`.
  */
 import type { AdminEgressPeerInput, AdminIngressPeerInput, AdminPortInput, AdminSpecInput, BaselineSpecInput } from "../schema/admin.js";
 import { formatCidr } from "../cidr.js";
@@ -53,6 +54,7 @@ function peerOf(p: AdminIngressPeerInput | AdminEgressPeerInput): PeerFields {
 }
 
 interface AdminRuleInput {
+  readonly name?: string | undefined;
   readonly action: Action;
   readonly from?: readonly AdminIngressPeerInput[];
   readonly to?: readonly AdminEgressPeerInput[];
@@ -63,7 +65,10 @@ function rulesOf(list: readonly AdminRuleInput[] | undefined, direction: Directi
   return (list ?? []).flatMap((r, i) => {
     const peers = (direction === "Ingress" ? r.from : r.to) ?? [];
     const rules = peerRulesToCalico(peers.map(peerOf), r.ports?.map(portOf), direction, origins[i]);
-    return rules.map((rule) => ({ ...rule, action: r.action }));
+    // Calico keeps a rule's name as the annotation `name` (AdminPolicyRuleNameLabel) on every
+    // rule made from it; Felix renders it as a `name=<rule name>` comment.
+    const annotations: Readonly<Record<string, string>> = r.name ? { name: r.name } : {};
+    return rules.map((rule) => ({ ...rule, action: r.action, annotations }));
   });
 }
 
