@@ -2,7 +2,8 @@
  * AgentDaemon: keeps one node's kernel in step with its sources.
  *
  *   sources ──changes──▶ Pending (coalesced per name) ──batch window──▶ engine.update
- *     ──▶ diffDirty(view, desired, dirty) ──▶ dataplane.applyPlanned ──▶ view := state after
+ *     ──▶ diffDirty(view, desired, dirty) ──▶ dataplane.applyPlanned
+ *     ──▶ view := advanceKernelView(view, desired, dirty)
  *
  * `view` is the daemon's own record of the kernel after its last write; an event is planned
  * against it, so no event costs a kernel read. The kernel is read in full only by a *converge*
@@ -23,6 +24,7 @@ import { isEmptyTransaction, type Backend, type Transaction } from "../diff/tran
 import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
 import type { DataplaneState } from "../render/types.js";
 import { Pending } from "./batch.js";
+import { advanceKernelView } from "./engine/kernel-view.js";
 import { realClock, type Clock } from "./clock.js";
 import type { DiffDirty, Engine, SourceChange } from "./contract.js";
 import { LatencyWindow } from "./latency.js";
@@ -34,7 +36,8 @@ import { agentStatus, type AgentStatus, type StepRecord } from "./status.js";
 export interface DataplanePort {
   backend(): Promise<{ readonly backend: Backend }>;
   apply(desired: DataplaneState): Promise<ApplyResult>;
-  applyPlanned(known: KernelState, tx: Transaction, desired: DataplaneState): Promise<PlannedApplyResult>;
+  /** `after`: the kernel state once `tx` ran, as the daemon computed it (advanceKernelView). */
+  applyPlanned(known: KernelState, tx: Transaction, desired: DataplaneState, after?: KernelState): Promise<PlannedApplyResult>;
 }
 
 export interface DaemonOptions {
@@ -237,7 +240,9 @@ export class AgentDaemon {
           this.counters.noops++;
           record = this.record("update", changes, [], 0, computedMs, started, oldest, {});
         } else {
-          const r = await this.options.dataplane.applyPlanned(this.view, tx, result.desired);
+          // The view after, advanced over what changed only (members from their deltas).
+          const after = tx.notes.length > 0 ? undefined : advanceKernelView(this.view, result.desired, result.dirty, this.options.hookMode ?? "insert");
+          const r = await this.options.dataplane.applyPlanned(this.view, tx, result.desired, after);
           this.view = r.state;
           record = this.record("update", changes, r.transactions, r.durationMs, computedMs, started, oldest, {
             outcome: r.outcome,

@@ -7,7 +7,9 @@
  */
 import type { Labels, NamedPort } from "../../model/types.js";
 import type { IpSet } from "../../render/types.js";
+import { normalizeMember } from "../../diff/members.js";
 import { sameIpSet } from "./dirty.js";
+import type { MemberDelta } from "./types.js";
 import { compareEntries, demandEntries, ipSetOf, v4Entries, type Entry } from "../../resolve/ipsets.js";
 import { LabelIndex, SelectorIndex } from "../../resolve/label-index.js";
 import type { IpSetDemand } from "../../resolve/rules.js";
@@ -110,11 +112,15 @@ export class IpSetStore {
     }
   }
 
-  /** Ends a batch: drops unreferenced sets, brings members up to date; the names of the sets that changed. */
-  finish(): string[] {
+  /**
+   * Ends a batch: drops unreferenced sets, brings members up to date; the names of the sets that
+   * changed, and the exact member delta of those that existed before the batch and still do.
+   */
+  finish(): { names: string[]; members: Map<string, MemberDelta> } {
     const touched = [...this.dirty];
     this.dirty.clear();
-    for (const [name] of touched) {
+    const members = new Map<string, MemberDelta>();
+    for (const [name, before] of touched) {
       const set = this.sets.get(name);
       if (set === undefined) continue;
       if (set.refs.size === 0) {
@@ -135,8 +141,15 @@ export class IpSetStore {
       const kept = gone.size === 0 ? set.sorted : set.sorted.filter((e) => !gone.has(e.text));
       set.sorted = added.length === 0 ? kept : merge(kept, added.sort(compareEntries));
       set.value = ipSetOf(set.demand, set.sorted);
+      // A set created in this batch has no before to be a delta from.
+      if (before !== undefined) {
+        const canon = (text: string): string => normalizeMember(set.value.type, text);
+        members.set(name, { added: added.map((e) => canon(e.text)).sort(), removed: [...gone].map(canon).sort() });
+      }
     }
-    return touched.filter(([name, before]) => !sameIpSet(before, this.sets.get(name)?.value)).map(([name]) => name);
+    // A non-empty delta is a change; comparing the 100k members whole would only confirm it.
+    const names = touched.filter(([name, before]) => members.has(name) || !sameIpSet(before, this.sets.get(name)?.value)).map(([name]) => name);
+    return { names, members };
   }
 
   get(name: string): IpSet | undefined {

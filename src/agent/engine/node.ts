@@ -23,7 +23,7 @@ import { resolveRule, type IpSetDemand } from "../../resolve/rules.js";
 import { SelectorCache, policySelectorText } from "../../resolve/selectors.js";
 import type { Selector } from "../../selector/index.js";
 import type { EndpointTier, ResolvedRule } from "../../resolve/types.js";
-import { sameChain } from "./dirty.js";
+import { sameChain, sortedMap } from "./dirty.js";
 import { IpSetStore } from "./ipsets.js";
 import type { Delta } from "./store.js";
 import type { Dirty } from "./types.js";
@@ -187,7 +187,8 @@ export class NodeState {
     const chains: string[] = [];
     for (const [name, before] of this.before) if (!sameChain(before, this.chains.get(name))) chains.push(name);
     this.before.clear();
-    return { chains: chains.sort(), ipsets: ipsets.sort(), hooks: false };
+    const dirty = { chains: chains.sort(), ipsets: ipsets.names.sort(), hooks: false };
+    return ipsets.members.size > 0 ? { ...dirty, members: sortedMap(ipsets.members) } : dirty;
   }
 
   private *candidates(namespace: string): Iterable<string> {
