@@ -12,7 +12,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AgentEngine, dirtyBetween, type SourceChange } from "../../../src/agent/engine/index.js";
+import { AgentEngine, advanceKernelView, diffDirty, dirtyBetween, type SourceChange } from "../../../src/agent/engine/index.js";
+import { diff } from "../../../src/diff/diff.js";
+import { kernelStateOf } from "../../../src/diff/kernel-state.js";
 import { del, namespaceJson, podJson, put } from "./cluster.js";
 import { Oracle, restoreOf } from "./oracle.js";
 
@@ -121,12 +123,18 @@ describe("engine law", () => {
       fc.property(fc.array(fc.array(change, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 25 }), (batches) => {
         const engine = new AgentEngine({ node: "n1" });
         const oracle = new Oracle("n1");
+        // The agent's path: plan against its view of what it wrote, then advance the view.
+        let view = kernelStateOf(engine.current());
         for (const batch of batches) {
           const before = engine.current();
           const u = engine.update(batch);
           expect(u.rejected).toEqual(oracle.apply(batch));
           expect(restoreOf(u.desired)).toBe(oracle.restore());
+          // Names and exact member deltas: what a full comparison finds.
           expect(u.dirty).toEqual(dirtyBetween(before, u.desired));
+          expect(diffDirty(view, u.desired, u.dirty)).toEqual(diff(kernelStateOf(before), u.desired));
+          view = advanceKernelView(view, u.desired, u.dirty);
+          expect(view).toEqual(kernelStateOf(u.desired));
         }
       }),
       { numRuns: 300 },
