@@ -129,22 +129,46 @@ export class IpSetStore {
         continue;
       }
       if (set.touched === undefined) continue;
-      const gone = new Set<string>();
+      const gone: Entry[] = [];
       const added: Entry[] = [];
       for (const [text, t] of set.touched) {
         const now = set.counts.has(text);
-        if (t.was && !now) gone.add(text);
+        if (t.was && !now) gone.push(t.entry);
         else if (!t.was && now) added.push(t.entry);
       }
       set.touched = undefined;
-      if (gone.size === 0 && added.length === 0) continue;
-      const kept = gone.size === 0 ? set.sorted : set.sorted.filter((e) => !gone.has(e.text));
-      set.sorted = added.length === 0 ? kept : merge(kept, added.sort(compareEntries));
-      set.value = ipSetOf(set.demand, set.sorted);
+      if (gone.length === 0 && added.length === 0) continue;
+      added.sort(compareEntries);
+      if (gone.length + added.length <= SPLICE_LIMIT) {
+        // A few changes to a big set: copy (a memcpy) and splice at binary-searched places,
+        // instead of a pass of JS calls over every member. Copies, because the previous desired
+        // state (which callers may hold) shares the arrays.
+        const sorted = set.sorted.slice();
+        const members = set.value.members.slice();
+        for (const e of gone) {
+          const i = lowerBound(sorted, e);
+          if (i < sorted.length && (sorted[i] as Entry).text === e.text) {
+            sorted.splice(i, 1);
+            members.splice(i, 1);
+          }
+        }
+        for (const e of added) {
+          const i = lowerBound(sorted, e);
+          sorted.splice(i, 0, e);
+          members.splice(i, 0, e.text);
+        }
+        set.sorted = sorted;
+        set.value = { ...set.value, members };
+      } else {
+        const goneTexts = new Set(gone.map((e) => e.text));
+        const kept = gone.length === 0 ? set.sorted : set.sorted.filter((e) => !goneTexts.has(e.text));
+        set.sorted = added.length === 0 ? kept : merge(kept, added);
+        set.value = ipSetOf(set.demand, set.sorted);
+      }
       // A set created in this batch has no before to be a delta from.
       if (before !== undefined) {
         const canon = (text: string): string => normalizeMember(set.value.type, text);
-        members.set(name, { added: added.map((e) => canon(e.text)).sort(), removed: [...gone].map(canon).sort() });
+        members.set(name, { added: added.map((e) => canon(e.text)).sort(), removed: gone.map((e) => canon(e.text)).sort() });
       }
     }
     // A non-empty delta is a change; comparing the 100k members whole would only confirm it.
@@ -160,6 +184,21 @@ export class IpSetStore {
   values(): IpSet[] {
     return [...this.sets.values()].map((s) => s.value).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
+}
+
+/** Above this many changes in one batch, a set is rebuilt in one pass rather than spliced. */
+const SPLICE_LIMIT = 64;
+
+/** The first index whose entry is not before `e` (entries sorted by compareEntries). */
+function lowerBound(sorted: readonly Entry[], e: Entry): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareEntries(sorted[mid] as Entry, e) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function merge(a: readonly Entry[], b: readonly Entry[]): Entry[] {

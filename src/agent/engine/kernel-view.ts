@@ -49,14 +49,40 @@ export function advanceKernelView(view: KernelState, desired: DataplaneState, di
 
 /** Sorted canonical members with a delta applied (both sorted), still sorted. */
 function patched(members: readonly string[], delta: MemberDelta): string[] {
+  if (delta.removed.length + delta.added.length > 64) return mergePatch(members, delta);
+  // A few changes: copy (a memcpy) and splice at binary-searched places.
+  const out = members.slice();
+  for (const m of delta.removed) {
+    const i = lowerBound(out, m);
+    if (out[i] === m) out.splice(i, 1);
+  }
+  for (const m of delta.added) {
+    const i = lowerBound(out, m);
+    if (out[i] !== m) out.splice(i, 0, m);
+  }
+  return out;
+}
+
+function lowerBound(sorted: readonly string[], m: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as string) < m) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function mergePatch(members: readonly string[], delta: MemberDelta): string[] {
   const gone = new Set(delta.removed);
   const kept = gone.size === 0 ? members : members.filter((m) => !gone.has(m));
   const add = delta.added;
-  if (add.length === 0) return [...kept];
   const out: string[] = [];
   let j = 0;
   for (const m of kept) {
     while (j < add.length && (add[j] as string) < m) out.push(add[j++] as string);
+    if (j < add.length && add[j] === m) j++;
     out.push(m);
   }
   while (j < add.length) out.push(add[j++] as string);
