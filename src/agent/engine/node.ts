@@ -48,6 +48,8 @@ interface LocalState {
 /** What NodeState needs from the model besides the deltas. */
 export interface ModelView {
   profile(name: string): Profile | undefined;
+  /** The tiers, as a full build defines them (read again when a delta says tiers changed). */
+  tierList(): readonly Tier[];
 }
 
 const flagged = (p: Policy): boolean => p.preDNAT || p.doNotTrack || p.applyOnForward;
@@ -66,7 +68,7 @@ export class NodeState {
   private readonly profileDemands = new Map<string, string[]>();
   private dispatchNames: string[] = [];
   private readonly cache = new SelectorCache();
-  private readonly tierOf: (name: string) => Tier;
+  private tierOf: (name: string) => Tier;
   private readonly hooks = filterHooks();
   private readonly hostEndpointsHere: readonly HostEndpoint[];
 
@@ -95,6 +97,11 @@ export class NodeState {
     const recompute = new Set<string>();
     const refresh = new Set<string>();
     let interfaces = false;
+    if (delta.tiers) {
+      // Tier order and default actions shape every local endpoint chain (and nothing else).
+      this.tierOf = tierLookup({ tiers: this.model.tierList() } as unknown as Model);
+      for (const iface of this.byInterface.keys()) recompute.add(iface);
+    }
 
     for (const [id, c] of delta.networkSets) {
       void c.before;
