@@ -11,7 +11,9 @@ import { normalizeMember } from "../../diff/members.js";
 import { sameIpSet } from "./dirty.js";
 import type { MemberDelta } from "./types.js";
 import { compareEntries, demandEntries, ipSetOf, v4Entries, type Entry } from "../../resolve/ipsets.js";
-import { LabelIndex, SelectorIndex } from "../../resolve/label-index.js";
+import { SelectorIndex } from "../../resolve/label-index.js";
+import { labelRestrictions } from "../../selector/index.js";
+import type { Selector } from "../../selector/index.js";
 import type { IpSetDemand } from "../../resolve/rules.js";
 
 export interface MemberInput {
@@ -42,7 +44,8 @@ export class IpSetStore {
   private readonly index = new SelectorIndex<string>();
   /** Sets touched in this batch, with their value before it. */
   private readonly dirty = new Map<string, IpSet | undefined>();
-  private forward: LabelIndex<Member> | undefined;
+  /** Members by label, kept with them, for computing a set that appears (no rebuild per batch). */
+  private readonly forward = new LiveLabelIndex();
 
   private count(set: SetState, m: Member, delta: 1 | -1): void {
     for (const e of demandEntries(set.demand, m.nets, m.ports)) {
@@ -61,10 +64,10 @@ export class IpSetStore {
 
   /** An endpoint, host endpoint or network set changed (undefined: absent). */
   updateMember(id: string, before: MemberInput | undefined, after: MemberInput | undefined): void {
-    this.forward = undefined;
     const old = this.members.get(id);
     if (old !== undefined) {
       this.members.delete(id);
+      this.forward.remove(old);
       for (const name of this.index.candidates(old.labels)) {
         const set = this.sets.get(name) as SetState;
         if (set.demand.selector.matches(old.labels)) this.count(set, old, -1);
@@ -74,6 +77,7 @@ export class IpSetStore {
     if (after === undefined) return;
     const m: Member = { labels: after.labels, nets: v4Entries(after.addresses), ports: after.ports };
     this.members.set(id, m);
+    this.forward.add(m);
     for (const name of this.index.candidates(m.labels)) {
       const set = this.sets.get(name) as SetState;
       if (set.demand.selector.matches(m.labels)) this.count(set, m, 1);
@@ -87,7 +91,6 @@ export class IpSetStore {
         existing.refs.add(ref);
         continue;
       }
-      this.forward ??= new LabelIndex([...this.members.values()]);
       const counts = new Map<string, number>();
       const entries = new Map<string, Entry>();
       for (const m of this.forward.select(d.selector)) {
@@ -210,4 +213,56 @@ function merge(a: readonly Entry[], b: readonly Entry[]): Entry[] {
   while (i < a.length) out[k++] = a[i++] as Entry;
   while (j < b.length) out[k++] = b[j++] as Entry;
   return out;
+}
+
+/**
+ * Items by label key and value, kept up to date as items come and go, so a set that appears is
+ * computed from the items its selector can match (as resolve/label-index.ts's LabelIndex, which
+ * is built once from a fixed list: rebuilding it over 100k members after every batch that
+ * changed one was a spike whenever a new set appeared).
+ */
+class LiveLabelIndex {
+  private readonly all = new Set<Member>();
+  private readonly byLabel = new Map<string, Map<string, Set<Member>>>();
+
+  add(m: Member): void {
+    this.all.add(m);
+    for (const [k, v] of Object.entries(m.labels)) {
+      let values = this.byLabel.get(k);
+      if (values === undefined) this.byLabel.set(k, (values = new Map()));
+      let set = values.get(v);
+      if (set === undefined) values.set(v, (set = new Set()));
+      set.add(m);
+    }
+  }
+
+  remove(m: Member): void {
+    this.all.delete(m);
+    for (const [k, v] of Object.entries(m.labels)) {
+      const values = this.byLabel.get(k);
+      const set = values?.get(v);
+      if (values === undefined || set === undefined) continue;
+      set.delete(m);
+      if (set.size === 0) values.delete(v);
+      if (values.size === 0) this.byLabel.delete(k);
+    }
+  }
+
+  /** Every item the selector matches (each once, in no particular order). */
+  *select(sel: Selector): Iterable<Member> {
+    let best: readonly ReadonlySet<Member>[] = [this.all];
+    let bestSize = this.all.size;
+    for (const [key, r] of labelRestrictions(sel) ?? []) {
+      if (!r.mustBePresent) continue;
+      const values = this.byLabel.get(key);
+      // An item has one value per key, so these lists are disjoint.
+      const lists = r.mustHaveOneOf === null ? [...(values?.values() ?? [])] : [...new Set(r.mustHaveOneOf)].flatMap((v) => values?.get(v) ?? []);
+      const size = lists.reduce((n, l) => n + l.size, 0);
+      if (size < bestSize) {
+        best = lists;
+        bestSize = size;
+      }
+    }
+    for (const list of best) for (const m of list) if (sel.matches(m.labels)) yield m;
+  }
 }
