@@ -1,6 +1,6 @@
 /**
  * Agent benchmark: the real daemon (AgentDaemon: 50 ms batch window, AgentEngine, diffDirty,
- * Dataplane with iptables-legacy) on a real kernel in a fresh network namespace, fed by an
+ * Dataplane with iptables-legacy, or iptables-nft with AGENT_BENCH_BACKEND=nft) on a real kernel in a fresh network namespace, fed by an
  * in-process source with the shared synthetic cluster (test/agent/engine/cluster.ts: 100,000
  * pods, 2,000 namespaces, 500 nodes, 5,000 NetworkPolicies, 250 GlobalNetworkPolicies in two
  * tiers, 20 GlobalNetworkSets; one JSON source per resource, as the etcd source delivers them),
@@ -30,6 +30,8 @@ const NODE = "node-1";
 const PODS = 100_000;
 const RATE = 1000;
 const SECONDS = Number(process.env.AGENT_BENCH_SECONDS ?? 10);
+/** AGENT_BENCH_BACKEND=nft measures iptables-nft (legacy rewrites the whole table per commit). */
+const BACKEND = process.env.AGENT_BENCH_BACKEND === "nft" ? "nft" : "legacy";
 
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const pct = (sorted: readonly number[], p: number): number => (sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number));
@@ -65,7 +67,7 @@ function daemonWith(runner: CommandRunner, log: (e: LogEntry) => void): { daemon
     node: NODE,
     engine: new AgentEngine({ node: NODE }),
     diffDirty,
-    dataplane: new Dataplane({ backend: "legacy", runner }),
+    dataplane: new Dataplane({ backend: BACKEND, runner }),
     sources: [source],
     log,
     resyncMs: 3_600_000,
@@ -117,7 +119,7 @@ export async function run(): Promise<void> {
   try {
     const cluster = syntheticSources(PODS);
     const snapshot = new Map(cluster.sources.map((s) => [s.name, s.kind === "put" ? s.text : ""]));
-    console.log(`cluster: ${PODS} pods, ${cluster.namespaces} namespaces, ${cluster.nodes} nodes, ${snapshot.size} sources; node ${NODE}`);
+    console.log(`cluster: ${PODS} pods, ${cluster.namespaces} namespaces, ${cluster.nodes} nodes, ${snapshot.size} sources; node ${NODE}; iptables-${BACKEND}`);
     const logs: LogEntry[] = [];
     const { daemon: first, source } = await converge("first start (empty kernel)", runner, snapshot, logs);
     const desired = first.status().desired;
@@ -186,13 +188,13 @@ export async function run(): Promise<void> {
     const oneSet: number[] = [];
     for (let i = 0; i < 5; i++) {
       let t = performance.now();
-      await runner("iptables-legacy-restore", ["--noflush", "--wait", "10"], "*filter\n:cali-bench-probe - [0:0]\n-A cali-bench-probe -j RETURN\nCOMMIT\n*filter\n-F cali-bench-probe\n-X cali-bench-probe\nCOMMIT\n");
+      await runner(`iptables-${BACKEND}-restore`, ["--noflush", "--wait", "10"], "*filter\n:cali-bench-probe - [0:0]\n-A cali-bench-probe -j RETURN\nCOMMIT\n*filter\n-F cali-bench-probe\n-X cali-bench-probe\nCOMMIT\n");
       commit.push(performance.now() - t);
       t = performance.now();
       await runner("ipset", ["restore"], "create cali40bench-probe hash:net family inet maxelem 1024\ndestroy cali40bench-probe\n");
       oneSet.push(performance.now() - t);
     }
-    console.log(`  with this table, an almost empty iptables-legacy-restore --noflush (two commits) takes ${stats(commit)}; a two-line ipset restore ${stats(oneSet)}`);
+    console.log(`  with this table, an almost empty iptables-${BACKEND}-restore --noflush (two commits) takes ${stats(commit)}; a two-line ipset restore ${stats(oneSet)}`);
 
     // Restart: a new daemon against the kernel the first one left.
     if (typeof globalThis.gc === "function") globalThis.gc();
