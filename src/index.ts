@@ -39,5 +39,5 @@ export type { DiagnosticNote, CodeInfo } from "./diagnostics/index.js";
 export { readInputs } from "./cli/files.js";
 export { prefixSelector, labelRestrictions, selectorIpSetName, namedPortIpSetId } from "./selector/index.js";
 export type { SelectorNode, LabelRestriction } from "./selector/index.js";
-export { AgentEngine, diffDirty } from "./agent/engine/index.js";
-export type { SourceChange, EngineOptions, EngineUpdate, Dirty } from "./agent/engine/index.js";
+export { AgentEngine, diffDirty, advanceKernelView } from "./agent/engine/index.js";
+export type { SourceChange, EngineOptions, EngineUpdate, Dirty, MemberDelta } from "./agent/engine/index.js";

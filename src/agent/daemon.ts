@@ -2,13 +2,17 @@
  * AgentDaemon: keeps one node's kernel in step with its sources.
  *
  *   sources ──changes──▶ Pending (coalesced per name) ──batch window──▶ engine.update
- *     ──▶ diffDirty(view, desired, dirty) ──▶ dataplane.applyPlanned ──▶ view := state after
+ *     ──▶ diffDirty(view, desired, dirty) ──▶ dataplane.applyPlanned
+ *     ──▶ view := advanceKernelView(view, desired, dirty)
  *
  * `view` is the daemon's own record of the kernel after its last write; an event is planned
  * against it, so no event costs a kernel read. The kernel is read in full only by a *converge*
  * step: at start (the kernel may hold the previous agent's rules: they are diffed, not
  * flushed, so a restart opens no gap and keeps counters), every resync period (repairs what
  * others changed, leaves what they own alone), and after a failure (the view is then unknown).
+ *
+ * An owned set no rule needs any more is left in the kernel until the next converge (linger.ts):
+ * a policy that leaves the node and comes back does not refill its 100k-member sets.
  *
  * One step runs at a time; events that arrive meanwhile wait for the next. A batch window opens
  * at the first change and closes `batchMs` later (a window, not a debounce: a steady stream of
@@ -23,6 +27,8 @@ import { isEmptyTransaction, type Backend, type Transaction } from "../diff/tran
 import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
 import type { DataplaneState } from "../render/types.js";
 import { Pending } from "./batch.js";
+import { advanceKernelView } from "./engine/kernel-view.js";
+import { keepUnwantedSets, withKept } from "./linger.js";
 import { realClock, type Clock } from "./clock.js";
 import type { DiffDirty, Engine, SourceChange } from "./contract.js";
 import { LatencyWindow } from "./latency.js";
@@ -34,7 +40,8 @@ import { agentStatus, type AgentStatus, type StepRecord } from "./status.js";
 export interface DataplanePort {
   backend(): Promise<{ readonly backend: Backend }>;
   apply(desired: DataplaneState): Promise<ApplyResult>;
-  applyPlanned(known: KernelState, tx: Transaction, desired: DataplaneState): Promise<PlannedApplyResult>;
+  /** `after`: the kernel state once `tx` ran, as the daemon computed it (advanceKernelView). */
+  applyPlanned(known: KernelState, tx: Transaction, desired: DataplaneState, after?: KernelState): Promise<PlannedApplyResult>;
 }
 
 export interface DaemonOptions {
@@ -232,12 +239,15 @@ export class AgentDaemon {
         this.requestConverge(this.resyncMs);
       } else {
         if (result === null) return;
-        const tx = this.options.diffDirty(this.view, result.desired, result.dirty, { backend: this.backend, hookMode: this.options.hookMode ?? "insert" });
+        const planned = this.options.diffDirty(this.view, result.desired, result.dirty, { backend: this.backend, hookMode: this.options.hookMode ?? "insert" });
+        const { tx, kept } = keepUnwantedSets(planned, this.view, result.desired);
         if (isEmptyTransaction(tx)) {
           this.counters.noops++;
           record = this.record("update", changes, [], 0, computedMs, started, oldest, {});
         } else {
-          const r = await this.options.dataplane.applyPlanned(this.view, tx, result.desired);
+          // The view after, advanced over what changed only (members from their deltas).
+          const after = tx.notes.length > 0 ? undefined : withKept(advanceKernelView(this.view, result.desired, result.dirty, this.options.hookMode ?? "insert"), kept);
+          const r = await this.options.dataplane.applyPlanned(this.view, tx, result.desired, after);
           this.view = r.state;
           record = this.record("update", changes, r.transactions, r.durationMs, computedMs, started, oldest, {
             outcome: r.outcome,

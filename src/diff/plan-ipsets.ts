@@ -33,6 +33,11 @@ export function planIpsets(
   desired: DataplaneState,
   setsInUseNow: ReadonlySet<string>,
   setsInUseByForeignRules: ReadonlySet<string>,
+  /**
+   * Known member changes (canonical, sorted, disjoint) for sets whose current members are the
+   * previous desired ones: written as given, without comparing the sets whole (the node agent).
+   */
+  deltas?: ReadonlyMap<string, { readonly added: readonly string[]; readonly removed: readonly string[] }>,
 ): IpsetPlan {
   const owned = (name: string) => isOwnedIpSet(name, desired.ipVersion);
   const currentSets = new Map(current.ipsets.filter((s) => owned(s.name)).map((s) => [s.name, s]));
@@ -54,10 +59,9 @@ export function planIpsets(
     if (!owned(set.name)) {
       throw new DiffError(`ipset ${set.name} does not start with ${desired.ipVersion === 4 ? "cali4" : "cali6"}, so policy-compile may not own it`);
     }
-    const want = canonicalMembers(set.type, set.members);
     const cur = currentSets.get(set.name);
     // Only a set written whole needs its members sorted; a delta sorts just what changed.
-    const all = (): string[] => [...want.list].sort();
+    const all = (): string[] => [...canonicalMembers(set.type, set.members).list].sort();
     if (!cur) {
       before.push(createLine(set.name, set), ...all().map((m) => `add ${set.name} ${m}`));
     } else if (cur.type !== set.type) {
@@ -72,7 +76,9 @@ export function planIpsets(
       before.push(createLine(temp, set), ...all().map((m) => `add ${temp} ${m}`), `swap ${set.name} ${temp}`);
       after.push(`destroy ${temp}`);
     } else {
-      before.push(...memberDelta(cur, set.name, want));
+      const known = deltas?.get(set.name);
+      if (known !== undefined) before.push(...known.removed.map((m) => `del ${set.name} ${m} --exist`), ...known.added.map((m) => `add ${set.name} ${m}`));
+      else before.push(...memberDelta(cur, set.name, canonicalMembers(set.type, set.members)));
     }
   }
   for (const cur of currentSets.values()) {

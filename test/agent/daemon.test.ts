@@ -70,6 +70,9 @@ describe("agent daemon", () => {
     // Planned against the view, the transaction is exactly what a fresh read would have given.
     expect(planned?.tx).toEqual(planned?.freshPlan);
     expect(planned?.tx?.ipsetsBefore).toEqual([expect.stringMatching(/^add cali40s:\S+ 10\.0\.9\.2\/32$/), expect.stringMatching(/^add cali40s:\S+ 10\.0\.9\.3\/32$/)]);
+    // The daemon's advanced view (members patched from the engine's deltas) is what the kernel holds.
+    expect(planned?.after).toBeDefined();
+    expect(planned?.after).toEqual(dataplane.state);
     const apply = logs.entries.find((e) => e.event === "apply");
     expect(apply).toMatchObject({ changes: 2, sources: ["+client.yaml", "+client2.yaml"], changed: true, latencyMs: 50, ipsets: { membersAdded: 2, membersRemoved: 0 } });
   });

@@ -66,7 +66,7 @@ export class FakeSource implements Source {
 /** A kernel in memory; `fail` makes the next N writes fail as a tool would. */
 export class FakeDataplane implements DataplanePort {
   state: KernelState = emptyKernelState();
-  readonly calls: { kind: "apply" | "planned"; tx?: Transaction; freshPlan?: Transaction }[] = [];
+  readonly calls: { kind: "apply" | "planned"; tx?: Transaction; freshPlan?: Transaction; after?: KernelState }[] = [];
   fail = 0;
   backend() {
     return Promise.resolve({ backend: "legacy" as const });
@@ -84,12 +84,13 @@ export class FakeDataplane implements DataplanePort {
     this.state = kernelStateAfter(this.state, tx, desired, "insert") ?? this.state;
     return Promise.resolve({ kind: "ApplyResult", backend: "legacy", changed: !isEmptyTransaction(tx), transactions: isEmptyTransaction(tx) ? [] : [tx], lines: { ipset: 0, iptables: 0 }, attempts: 1, recovered: [], durationMs: 1, state: this.state });
   }
-  applyPlanned(known: KernelState, tx: Transaction, desired: DataplaneState): Promise<PlannedApplyResult> {
+  applyPlanned(known: KernelState, tx: Transaction, desired: DataplaneState, after?: KernelState): Promise<PlannedApplyResult> {
     // What a full read would have planned: the daemon's view-based plan must have the same effect.
-    this.calls.push({ kind: "planned", tx, freshPlan: diff(this.state, desired) });
+    this.calls.push({ kind: "planned", tx, freshPlan: diff(this.state, desired), ...(after ? { after } : {}) });
     this.write();
     this.state = kernelStateAfter(known, tx, desired, "insert") ?? this.state;
-    return Promise.resolve({ kind: "PlannedApplyResult", outcome: "planned", state: this.state, transactions: [tx], lines: { ipset: 0, iptables: 0 }, failure: null, durationMs: 1 });
+    // The daemon's own view must be what the kernel now holds (it plans the next event from it).
+    return Promise.resolve({ kind: "PlannedApplyResult", outcome: "planned", state: after ?? this.state, transactions: [tx], lines: { ipset: 0, iptables: 0 }, failure: null, durationMs: 1 });
   }
 }
 

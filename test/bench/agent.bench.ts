@@ -1,38 +1,103 @@
 /**
- * Agent benchmark on the model benchmark's synthetic cluster (100,000 pods, 2,000 namespaces,
- * 5,000 policies), as 20 JSON List sources, compiled for node-7, on a real kernel in a fresh
- * network namespace (iptables-legacy):
- * - first start: engine update with every source + Dataplane.apply into an empty kernel;
- * - restart: a new engine and Dataplane converge against the kernel the first one left (the
- *   number an operator cares about: how long after a restart the agent is in charge again; it
- *   must write nothing);
- * - single events: a remote pod relabelled, through engine.update → diffDirty against the
- *   agent's view → applyPlanned, one at a time (event-to-kernel without the batch window).
- * Skipped (with a message) when not root or the tools are missing.
+ * Agent benchmark: the real daemon (AgentDaemon: 50 ms batch window, AgentEngine, diffDirty,
+ * Dataplane with iptables-legacy, or iptables-nft with AGENT_BENCH_BACKEND=nft) on a real kernel in a fresh network namespace, fed by an
+ * in-process source with the shared synthetic cluster (test/agent/engine/cluster.ts: 100,000
+ * pods, 2,000 namespaces, 500 nodes, 5,000 NetworkPolicies, 250 GlobalNetworkPolicies in two
+ * tiers, 20 GlobalNetworkSets; one JSON source per resource, as the etcd source delivers them),
+ * compiled for node-1. Three phases:
+ * 1. first start: the snapshot arrives, the daemon converges an empty kernel;
+ * 2. sustained: 1,000 endpoint events per second for 10 s (endpointEvents: remote and local
+ *    pods relabelled, added, deleted). Latency is the daemon's own, per batch from its oldest
+ *    event's arrival to the kernel holding it (so an upper bound for every event in the batch).
+ *    Every apply's compute and apply time and transaction size come from its log line; every
+ *    ipset / iptables-restore run is timed at the runner; GC pauses from the perf hooks;
+ * 3. restart: a new daemon (new engine, new Dataplane) converges against the kernel the first
+ *    one left; it must write nothing (no flush, counters kept).
+ * Seeded, so runs compare; but wall times depend on the machine's load. Skipped (with a message)
+ * when not root.
  */
-import { performance } from "node:perf_hooks";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 import { execa } from "execa";
-import { AgentEngine, diffDirty } from "../../src/agent/engine/index.js";
-import { Dataplane } from "../../src/dataplane/dataplane.js";
-import type { CommandRunner } from "../../src/dataplane/runner.js";
-import { execaRunner } from "../../src/dataplane/runner.js";
-import { cluster } from "./model.bench.js";
 import { AgentDaemon } from "../../src/agent/daemon.js";
+import { AgentEngine, diffDirty } from "../../src/agent/engine/index.js";
+import type { LogEntry } from "../../src/agent/log.js";
 import type { Source, SourceSink } from "../../src/agent/sources/types.js";
+import { Dataplane } from "../../src/dataplane/dataplane.js";
+import { execaRunner, type CommandRunner } from "../../src/dataplane/runner.js";
+import { endpointEvents, syntheticSources } from "../agent/engine/cluster.js";
 
-const NODE = "node-7";
-const CHUNKS = 20;
+const NODE = "node-1";
+const PODS = 100_000;
+const RATE = 1000;
+const SECONDS = Number(process.env.AGENT_BENCH_SECONDS ?? 10);
+/** AGENT_BENCH_BACKEND=nft measures iptables-nft (legacy rewrites the whole table per commit). */
+const BACKEND = process.env.AGENT_BENCH_BACKEND === "nft" ? "nft" : "legacy";
 
-function sources(items: readonly unknown[]): { name: string; text: string }[] {
-  const out: { name: string; text: string }[] = [];
-  const size = Math.ceil(items.length / CHUNKS);
-  for (let c = 0; c < CHUNKS; c++) {
-    out.push({ name: `cluster/part-${String(c).padStart(2, "0")}.json`, text: JSON.stringify({ apiVersion: "v1", kind: "List", items: items.slice(c * size, (c + 1) * size) }) });
-  }
-  return out;
+const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+const pct = (sorted: readonly number[], p: number): number => (sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number));
+const stats = (xs: readonly number[], unit = "ms"): string => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `p50 ${pct(s, 50).toFixed(0)} ${unit}, p99 ${pct(s, 99).toFixed(0)} ${unit}, max ${(s[s.length - 1] ?? NaN).toFixed(0)} ${unit}`;
+};
+
+interface Tool {
+  tool: string;
+  ms: number;
+  lines: number;
 }
 
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
+class BenchSource implements Source {
+  readonly id = "bench";
+  sink: SourceSink | null = null;
+  start(sink: SourceSink): Promise<void> {
+    this.sink = sink;
+    return Promise.resolve();
+  }
+  status() {
+    return { source: "bench", state: "synced" as const, entries: 0 };
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function daemonWith(runner: CommandRunner, log: (e: LogEntry) => void): { daemon: AgentDaemon; source: BenchSource } {
+  const source = new BenchSource();
+  const daemon = new AgentDaemon({
+    node: NODE,
+    engine: new AgentEngine({ node: NODE }),
+    diffDirty,
+    dataplane: new Dataplane({ backend: BACKEND, runner }),
+    sources: [source],
+    log,
+    resyncMs: 3_600_000,
+  });
+  return { daemon, source };
+}
+
+/** Starts a daemon, hands it the snapshot, resolves with its first converge's log line. */
+async function converge(label: string, runner: CommandRunner, snapshot: ReadonlyMap<string, string>, logs: LogEntry[]): Promise<{ daemon: AgentDaemon; source: BenchSource }> {
+  let done: (e: LogEntry) => void = () => undefined;
+  const converged = new Promise<LogEntry>((r) => (done = r));
+  const { daemon, source } = daemonWith(runner, (e) => {
+    logs.push(e);
+    if (e.event === "converge") done(e);
+    if (e.event === "apply-failed") console.log(JSON.stringify(e));
+  });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await daemon.start();
+  source.sink?.snapshot(snapshot);
+  const c = await converged;
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const lines = c.lines as { ipset: number; iptables: number };
+  console.log(
+    `${label}: converged in ${wall.toFixed(1)} s (engine ${(Number(c.computeMs) / 1000).toFixed(1)} s, kernel read + diff + write ${(Number(c.applyMs) / 1000).toFixed(1)} s), ` +
+      `wrote ${lines.ipset} ipset + ${lines.iptables} iptables lines; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; RSS ${mib(process.memoryUsage().rss)}`,
+  );
+  return { daemon, source };
+}
 
 export async function run(): Promise<void> {
   if (process.getuid?.() !== 0) {
@@ -41,119 +106,101 @@ export async function run(): Promise<void> {
   }
   const ns = `pcb-${process.pid}-agent`;
   await execa("ip", ["netns", "add", ns]);
-  const runner: CommandRunner = (file, args, input) => execaRunner("ip", ["netns", "exec", ns, file, ...args], input);
+  const tools: Tool[] = [];
+  const runner: CommandRunner = async (file, args, input) => {
+    const t = performance.now();
+    const r = await execaRunner("ip", ["netns", "exec", ns, file, ...args], input);
+    tools.push({ tool: `${file.split("/").pop() ?? file} ${args[0] ?? ""}`, ms: performance.now() - t, lines: input === undefined ? 0 : input.split("\n").length - 1 });
+    return r;
+  };
+  const gc: number[] = [];
+  const observer = new PerformanceObserver((list) => gc.push(...list.getEntries().map((e) => e.duration)));
+  observer.observe({ entryTypes: ["gc"] });
   try {
-    const items = cluster();
-    const srcs = sources(items);
-    const puts = srcs.map((s) => ({ kind: "put" as const, ...s }));
+    const cluster = syntheticSources(PODS);
+    const snapshot = new Map(cluster.sources.map((s) => [s.name, s.kind === "put" ? s.text : ""]));
+    console.log(`cluster: ${PODS} pods, ${cluster.namespaces} namespaces, ${cluster.nodes} nodes, ${snapshot.size} sources; node ${NODE}; iptables-${BACKEND}`);
+    const logs: LogEntry[] = [];
+    const { daemon: first, source } = await converge("first start (empty kernel)", runner, snapshot, logs);
+    const desired = first.status().desired;
+    console.log(`  desired: ${desired.chains} chains, ${desired.ipsets} ipsets, ${desired.members} members`);
 
-    const start = async (label: string) => {
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      const engine = new AgentEngine({ node: NODE });
-      const u = engine.update(puts);
-      const t1 = performance.now();
-      const dp = new Dataplane({ backend: "legacy", runner });
-      const r = await dp.apply(u.desired);
-      const t2 = performance.now();
-      const cpu = process.cpuUsage(cpu0);
-      console.log(
-        `${label}: ${((t2 - t0) / 1000).toFixed(2)} s to converge (engine ${((t1 - t0) / 1000).toFixed(2)} s, kernel read+diff+write ${((t2 - t1) / 1000).toFixed(2)} s), wrote ${r.lines.ipset} ipset + ${r.lines.iptables} iptables lines; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s; RSS ${mb(process.memoryUsage().rss)}`,
-      );
-      return { engine, dp, state: r.state, desired: u.desired };
-    };
-    const first = await start("first start (empty kernel)");
-    console.log(`desired: ${first.desired.chains.length} chains, ${first.desired.ipsets.length} ipsets, ${first.desired.ipsets.reduce((n, s) => n + s.members.length, 0)} members`);
-    const again = await start("restart (kernel already programmed)");
-
-    // Single events: relabel a remote pod (its source file re-put with the new label), one at a time.
-    const index = items.findIndex((i) => (i as { kind: string; spec?: { nodeName?: string } }).kind === "Pod" && (i as { spec: { nodeName: string } }).spec.nodeName !== NODE);
-    const pod = items[index] as { metadata: { labels: Record<string, string> } };
-    const size = Math.ceil(items.length / CHUNKS);
-    const chunk = Math.floor(index / size);
-    let view = again.state;
-    const lat: number[] = [];
-    const engineMs: number[] = [];
-    const lines: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const t0 = performance.now();
-      const changed = items.slice(chunk * size, (chunk + 1) * size).map((it) => (it === pod ? { ...pod, metadata: { ...pod.metadata, labels: { ...pod.metadata.labels, app: `app-${i % 2 ? 1 : 2}` } } } : it));
-      const text = JSON.stringify({ apiVersion: "v1", kind: "List", items: changed });
-      const u = again.engine.update([{ kind: "put", name: srcs[chunk]!.name, text }]);
-      engineMs.push(performance.now() - t0);
-      const tx = diffDirty(view, u.desired, u.dirty, { backend: "legacy" });
-      const r = await again.dp.applyPlanned(view, tx, u.desired);
-      lines.push(r.lines.ipset + r.lines.iptables);
-      view = r.state;
-      lat.push(performance.now() - t0);
+    // Sustained events.
+    const events = endpointEvents(cluster, NODE);
+    const applies: LogEntry[] = [];
+    logs.length = 0;
+    tools.length = 0;
+    gc.length = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let sent = 0;
+    const total = RATE * SECONDS;
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * RATE));
+      for (; sent < due; sent++) {
+        const c = events.next();
+        if (c.kind === "put") snapshot.set(c.name, c.text);
+        else snapshot.delete(c.name);
+        source.sink?.change(c);
+      }
+      await new Promise((r) => setTimeout(r, 5));
     }
-    console.log(`relabel transactions: ${lines.join(", ")} lines`);
-    lat.sort((a, b) => a - b);
-    engineMs.sort((a, b) => a - b);
-    console.log(`remote pod relabel, event to kernel (no batch window): p50 ${lat[5]?.toFixed(0)} ms, max ${lat[9]?.toFixed(0)} ms (engine, including parsing the re-put 5,000-resource file, p50 ${engineMs[5]?.toFixed(0)} ms); RSS ${mb(process.memoryUsage().rss)}`);
-    await sustained(srcs, runner);
+    const sentAt = performance.now();
+    // Until every event is in the kernel: the daemon is idle with nothing pending.
+    for (;;) {
+      await first.whenIdle();
+      if (first.status().inputs.pending === 0) {
+        await new Promise((r) => setTimeout(r, 100));
+        await first.whenIdle();
+        if (first.status().inputs.pending === 0) break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const rss = process.memoryUsage().rss;
+    for (const e of logs) if (e.event === "apply") applies.push(e);
+    const st = first.status();
+    const lat = applies.flatMap((e) => (typeof e.latencyMs === "number" ? [e.latencyMs] : []));
+    const size = applies.map((e) => (e.lines as { ipset: number; iptables: number }).ipset + (e.lines as { ipset: number; iptables: number }).iptables);
+    const changed = applies.filter((e) => e.changed === true).length;
+    console.log(
+      `sustained ${RATE} endpoint events/s for ${SECONDS} s (${total} events, 60% relabel, 20% add, 20% delete, a fifth local to ${NODE}; all sent after ${((sentAt - t0) / 1000).toFixed(1)} s, all applied after ${wall.toFixed(1)} s):`,
+    );
+    console.log(`  ${applies.length} batches, ${changed} transactions (${(changed / wall).toFixed(1)}/s), ${st.counters.failures} failures, ${applies.filter((e) => e.outcome === "recovered").length} recovered by a full apply`);
+    console.log(`  event-to-kernel ${stats(lat)}`);
+    console.log(`  per batch: events ${stats(applies.map((e) => Number(e.changes)), "")}; engine + diffDirty ${stats(applies.map((e) => Number(e.computeMs)))}; kernel apply ${stats(applies.map((e) => Number(e.applyMs)))}`);
+    console.log(`  transaction lines ${stats(size, "")}`);
+    for (const tool of [...new Set(tools.map((t) => t.tool))].sort()) {
+      const runs = tools.filter((t) => t.tool === tool);
+      console.log(`  ${tool}: ${runs.length} runs, ${stats(runs.map((r) => r.ms))}; input lines ${stats(runs.map((r) => r.lines), "")}`);
+    }
+    const gs = [...gc].sort((a, b) => a - b);
+    console.log(`  GC: ${gs.length} pauses, ${gs.reduce((n, x) => n + x, 0).toFixed(0)} ms in all, longest ${(gs[gs.length - 1] ?? 0).toFixed(0)} ms`);
+    console.log(`  agent CPU ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(0)}% of one core (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over ${wall.toFixed(1)} s); RSS ${mib(rss)}, peak ${mib(process.resourceUsage().maxRSS * 1024)}`);
+    const slow = applies.filter((e) => Number(e.latencyMs) > 1000);
+    for (const e of slow.slice(0, 5)) console.log(`  slow batch: ${JSON.stringify({ changes: e.changes, computeMs: e.computeMs, applyMs: e.applyMs, latencyMs: e.latencyMs, lines: e.lines, outcome: e.outcome })}`);
+    await first.stop();
+
+    // The fixed cost of one iptables-legacy-restore commit with this table (legacy replaces the
+    // whole table per commit, whatever the input's size), and of a one-line ipset restore.
+    const commit: number[] = [];
+    const oneSet: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      let t = performance.now();
+      await runner(`iptables-${BACKEND}-restore`, ["--noflush", "--wait", "10"], "*filter\n:cali-bench-probe - [0:0]\n-A cali-bench-probe -j RETURN\nCOMMIT\n*filter\n-F cali-bench-probe\n-X cali-bench-probe\nCOMMIT\n");
+      commit.push(performance.now() - t);
+      t = performance.now();
+      await runner("ipset", ["restore"], "create cali40bench-probe hash:net family inet maxelem 1024\ndestroy cali40bench-probe\n");
+      oneSet.push(performance.now() - t);
+    }
+    console.log(`  with this table, an almost empty iptables-${BACKEND}-restore --noflush (two commits) takes ${stats(commit)}; a two-line ipset restore ${stats(oneSet)}`);
+
+    // Restart: a new daemon against the kernel the first one left.
+    if (typeof globalThis.gc === "function") globalThis.gc();
+    await converge("restart (kernel already programmed)", runner, snapshot, []).then((d) => d.daemon.stop());
   } finally {
+    observer.disconnect();
     await execa("ip", ["netns", "del", ns], { reject: false });
   }
-}
-
-/**
- * 1,000 endpoint updates per second for 5 s through the real daemon (50 ms batch window) and a
- * real kernel: remote pods (one source each, like one key per WorkloadEndpoint in etcd) added,
- * relabelled and deleted in turn, on top of the 100k-pod cluster. Latency is the daemon's own:
- * from an event's arrival to the kernel holding it.
- */
-async function sustained(srcs: readonly { name: string; text: string }[], runner: CommandRunner): Promise<void> {
-  let sink: SourceSink | null = null;
-  const source: Source = {
-    id: "bench",
-    start: (s) => ((sink = s), Promise.resolve()),
-    status: () => ({ source: "bench", state: "synced", entries: 0 }),
-    stop: () => Promise.resolve(),
-  };
-  let converged: () => void = () => undefined;
-  const ready = new Promise<void>((r) => (converged = r));
-  const daemon = new AgentDaemon({
-    node: NODE,
-    engine: new AgentEngine({ node: NODE }),
-    diffDirty,
-    dataplane: new Dataplane({ backend: "legacy", runner }),
-    sources: [source],
-    log: (e) => {
-      if (e.event === "converge") converged();
-      if (e.event === "apply-failed") console.log(JSON.stringify(e));
-    },
-    resyncMs: 3_600_000,
-  });
-  await daemon.start();
-  (sink as SourceSink | null)?.snapshot(new Map(srcs.map((s) => [s.name, s.text])));
-  await ready;
-  const pod = (i: number, app: string) =>
-    JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: `burst-${i}`, namespace: `ns-${i % 2000}`, labels: { app, tier: "web" } }, spec: { nodeName: "node-3" }, status: { podIP: `10.200.${(i >> 8) & 255}.${i & 255}` } });
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const RATE = 1000;
-  const SECONDS = 5;
-  let sent = 0;
-  while (sent < RATE * SECONDS) {
-    const due = Math.floor(((performance.now() - t0) / 1000) * RATE);
-    for (; sent < Math.min(due, RATE * SECONDS); sent++) {
-      const i = sent % 1500;
-      const phase = Math.floor(sent / 1500) % 3;
-      const s = sink as SourceSink | null;
-      if (phase === 0) s?.change({ kind: "put", name: `bench/burst-${i}.json`, text: pod(i, `app-${i % 200}`) });
-      else if (phase === 1) s?.change({ kind: "put", name: `bench/burst-${i}.json`, text: pod(i, `app-${(i + 7) % 200}`) });
-      else s?.change({ kind: "delete", name: `bench/burst-${i}.json` });
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  await new Promise((r) => setTimeout(r, 2000));
-  await daemon.whenIdle();
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const st = daemon.status();
-  await daemon.stop();
-  console.log(
-    `sustained ${RATE} endpoint updates/s for ${SECONDS} s (${sent} events): ${st.counters.updates} batches, ${st.counters.applies} transactions (${((st.counters.applies ?? 0) / wall).toFixed(1)}/s); event-to-kernel p50 ${st.latencyMs.p50} ms, p99 ${st.latencyMs.p99} ms, max ${st.latencyMs.max} ms; agent CPU ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(0)}% of one core; RSS ${mb(process.memoryUsage().rss)}; failures ${st.counters.failures}`,
-  );
 }

@@ -13,19 +13,11 @@
 import { AgentEngine, advanceKernelView, diffDirty, type SourceChange } from "../../src/agent/engine/index.js";
 import { kernelStateOf } from "../../src/diff/kernel-state.js";
 import { transactionSize } from "../../src/diff/transaction.js";
-import { del, ipOf, podJson, podKey, put, syntheticSources, type PodSpec } from "../agent/engine/cluster.js";
+import { endpointEvents, namespaceJson, namespaceKey, put, syntheticSources } from "../agent/engine/cluster.js";
 
 const PODS = 100_000;
 const BATCHES = Number(process.env.ENGINE_BENCH_BATCHES ?? 200);
 const PER_BATCH = 50;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 
@@ -45,34 +37,10 @@ export async function run(): Promise<void> {
   );
   console.log(`initial load (parse + validate + model + node state): ${load.toFixed(2)} s; heap +${((process.memoryUsage().heapUsed - heap0) / 2 ** 20).toFixed(0)} MiB (engine + sources), rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 
-  const rand = rng(7);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-  const live: PodSpec[] = [...cluster.pods];
-  let next = PODS;
-  const event = (): SourceChange => {
-    const r = rand();
-    const local = rand() < 0.2;
-    if (r < 0.6) {
-      // relabel an existing pod (local ones on node-1 a fifth of the time)
-      const i = Math.floor(rand() * live.length);
-      const p = live[i] as PodSpec;
-      const moved: PodSpec = { ...p, labels: { app: `app-${Math.floor(rand() * 200)}`, tier: pick(["web", "api", "db"]), version: `v${Math.floor(rand() * 5)}` }, ...(local ? { node: "node-1" } : {}) };
-      live[i] = moved;
-      return put(podKey(moved.ns, moved.name), podJson(moved));
-    }
-    if (r < 0.8) {
-      const p: PodSpec = { ns: `ns-${Math.floor(rand() * cluster.namespaces)}`, name: `pod-${next}`, node: local ? "node-1" : `node-${Math.floor(rand() * cluster.nodes)}`, ip: ipOf(next), labels: { app: `app-${Math.floor(rand() * 200)}`, tier: pick(["web", "api", "db"]), version: "v1" }, ports: [{ name: "http", containerPort: 8080 }] };
-      next++;
-      live.push(p);
-      return put(podKey(p.ns, p.name), podJson(p));
-    }
-    const i = Math.floor(rand() * live.length);
-    const p = live[i] as PodSpec;
-    live[i] = live[live.length - 1] as PodSpec;
-    live.pop();
-    return del(podKey(p.ns, p.name));
-  };
+  const events = endpointEvents(cluster, "node-1");
+  const event = events.next;
 
+  const byKind = new Map<string, number>();
   const times: number[] = [];
   const engineTimes: number[] = [];
   const sizes: number[] = [];
@@ -93,6 +61,10 @@ export async function run(): Promise<void> {
     times.push(ms);
     const size = transactionSize(tx);
     sizes.push(size.ipset + size.iptables);
+    for (const line of tx.iptables) {
+      const m = /^-[ARD] (\S+)/.exec(line);
+      if (m?.[1]) byKind.set(chainKind(m[1]), (byKind.get(chainKind(m[1])) ?? 0) + 1);
+    }
     dirtyChains += u.dirty.chains.length;
     dirtySets += u.dirty.ipsets.length;
     previous = advanceKernelView(previous, u.desired, u.dirty); // the agent's view of what it wrote (not timed)
@@ -101,7 +73,7 @@ export async function run(): Promise<void> {
   const sorted = [...times].sort((a, b) => a - b);
   const sortedSizes = [...sizes].sort((a, b) => a - b);
   console.log(
-    `${BATCHES} batches x ${PER_BATCH} endpoint events (60% relabel, 20% add, 20% delete; a fifth local to node-1): engine.update + diffDirty per batch ` +
+    `${BATCHES} batches x ${PER_BATCH} endpoint events (60% relabel, 20% add, 20% delete; a fifth about node-1's own pods): engine.update + diffDirty per batch ` +
       `p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${(sorted[sorted.length - 1] as number).toFixed(1)} ms`,
   );
   const se = [...engineTimes].sort((a, b) => a - b);
@@ -114,4 +86,32 @@ export async function run(): Promise<void> {
     `  per batch: ${(dirtyChains / BATCHES).toFixed(1)} dirty chains, ${(dirtySets / BATCHES).toFixed(1)} dirty ipsets, transaction lines p50 ${percentile(sortedSizes, 50)}, p99 ${percentile(sortedSizes, 99)}; ` +
       `rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
   );
+  console.log(`  iptables lines per batch by chain: ${[...byKind].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} ${(n / BATCHES).toFixed(0)}`).join(", ")}`);
+
+  // The rarer kinds, one change each: incremental (tier, profile, service account, namespace),
+  // and the one that still rebuilds from the parsed sources (a host endpoint on another node).
+  const rare: [string, SourceChange][] = [
+    ["tier order change", put("/calico/resources/v3/projectcalico.org/tiers/security", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 2000000, defaultAction: "Pass" } }))],
+    ["namespace relabel", put(namespaceKey("ns-1"), namespaceJson("ns-1", { team: "t-new", env: "prod" }))],
+    ["profile added", put("/calico/resources/v3/projectcalico.org/profiles/kns.ns-2", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Profile", metadata: { name: "kns.ns-2" }, spec: { labelsToApply: { zone: "z1" } } }))],
+    ["service account added", put("/k8s/serviceaccounts/ns-3/default", JSON.stringify({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: "ns-3", labels: { role: "app" } } }))],
+    ["host endpoint on another node (full rebuild)", put("/calico/resources/v3/projectcalico.org/hostendpoints/h1", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "h1", labels: { app: "app-1" } }, spec: { node: "node-2", expectedIPs: ["192.0.2.1"] } }))],
+  ];
+  for (const [label, change] of rare) {
+    const t = performance.now();
+    const u = engine.update([change]);
+    const te = performance.now();
+    const tx = diffDirty(previous, u.desired, u.dirty);
+    const size = transactionSize(tx);
+    previous = advanceKernelView(previous, u.desired, u.dirty);
+    console.log(`  ${label}: engine.update ${(te - t).toFixed(0)} ms + diffDirty ${(performance.now() - te).toFixed(0)} ms; ${u.dirty.chains.length} dirty chains, ${u.dirty.ipsets.length} dirty ipsets, ${size.ipset + size.iptables} lines${u.rejected.length ? "; REJECTED" : ""}`);
+  }
+}
+
+function chainKind(name: string): string {
+  if (/^cali-[tf]w-/.test(name)) return "endpoint";
+  if (/^cali-p[io]-/.test(name)) return "policy";
+  if (/^cali-pr[io]-/.test(name)) return "profile";
+  if (name.includes("dispatch")) return "dispatch";
+  return "other";
 }

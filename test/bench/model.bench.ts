@@ -8,65 +8,15 @@
  */
 import { stringify } from "yaml";
 import { loadSources } from "../../src/model/load.js";
+import { clusterResources } from "../agent/engine/cluster.js";
 
 const PODS = 100_000;
 const NAMESPACES = 2_000;
 const POLICIES = 5_000;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
+/** The shared synthetic cluster (test/agent/engine/cluster.ts) without its global policies, sets and tier. */
 export function cluster(): unknown[] {
-  const rand = rng(42);
-  const pick = (n: number) => Math.floor(rand() * n);
-  const items: unknown[] = [];
-  for (let n = 0; n < NAMESPACES; n++) {
-    items.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: `ns-${n}`, labels: { team: `t${n % 40}`, env: n % 2 ? "prod" : "dev" } } });
-  }
-  for (let i = 0; i < PODS; i++) {
-    const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-    items.push({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: `pod-${i}`, namespace: `ns-${i % NAMESPACES}`, labels: { app: `app-${pick(200)}`, tier: ["web", "api", "db"][pick(3)], version: `v${pick(5)}` } },
-      spec: { nodeName: `node-${pick(500)}`, containers: [{ name: "main", image: "registry.example/app:1.0", ports: [{ name: "http", containerPort: 8080 }, { name: "metrics", containerPort: 9090 }] }] },
-      status: { phase: "Running", podIP: ip, podIPs: [{ ip }] },
-    });
-  }
-  for (let p = 0; p < POLICIES; p++) {
-    const ns = `ns-${p % NAMESPACES}`;
-    if (p % 2 === 0) {
-      items.push({
-        apiVersion: "networking.k8s.io/v1",
-        kind: "NetworkPolicy",
-        metadata: { name: `knp-${p}`, namespace: ns },
-        spec: {
-          podSelector: { matchLabels: { app: `app-${pick(200)}` } },
-          policyTypes: ["Ingress", "Egress"],
-          ingress: [{ from: [{ podSelector: { matchLabels: { tier: "web" } } }, { namespaceSelector: { matchLabels: { team: `t${pick(40)}` } } }], ports: [{ port: 8080 }, { port: "http" }] }],
-          egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } }], ports: [{ protocol: "UDP", port: 53 }] }],
-        },
-      });
-    } else {
-      items.push({
-        apiVersion: "projectcalico.org/v3",
-        kind: "NetworkPolicy",
-        metadata: { name: `np-${p}`, namespace: ns },
-        spec: {
-          order: pick(1000),
-          selector: `app == 'app-${pick(200)}' && tier in {'web', 'api'}`,
-          ingress: [{ action: "Allow", protocol: "TCP", source: { selector: "tier == 'web'", namespaceSelector: "env == 'prod'" }, destination: { ports: [80, "8000:8080", "http"] } }, { action: "Deny" }],
-          egress: [{ action: "Allow", protocol: "UDP", destination: { nets: ["10.96.0.10/32"], ports: [53] } }],
-        },
-      });
-    }
-  }
-  return items;
+  return clusterResources(PODS, { globals: false }).resources.map((r) => r.resource);
 }
 
 function measure(label: string, file: string, text: string): void {

@@ -5,8 +5,10 @@
  * pods a full diff compares ~120k ipset members and every chain per event.
  *
  * The law (test/agent/engine/diff-dirty.test.ts): when `current` agrees with `desired` on every
- * owned chain and ipset not named in `dirty` (foreign content anywhere), the result is exactly
- * diff(current, desired). Hooks (three small kernel chains) are always planned: cheap, and it
+ * owned chain and ipset not named in `dirty` (foreign content anywhere), and with the previous
+ * desired state on the sets `dirty.members` gives a delta for, the result is exactly
+ * diff(current, desired). A delta is written as given: a dirty 100k-member set that gained a
+ * pod costs one line, not a comparison of 100k members. Hooks (three small kernel chains) are always planned: cheap, and it
  * keeps the law true even when another program moved rules around ours.
  */
 import { assembleTransaction, foreignReferences, setsInUse, type DiffOptions } from "../../diff/diff.js";
@@ -81,7 +83,7 @@ export function diffDirty(current: KernelState, desired: DataplaneState, dirty: 
     const c = currentSet(s.name);
     return c !== undefined && c.type !== s.type;
   });
-  const ipsetPlan = planIpsets({ ...current, ipsets: curSets }, sub, typeChange ? setsInUse(current.chains) : new Set(), foreign.sets);
+  const ipsetPlan = planIpsets({ ...current, ipsets: curSets }, sub, typeChange ? setsInUse(current.chains) : new Set(), foreign.sets, dirty.members);
 
   return assembleTransaction(desired.ipVersion, backend, chainPlan, hookLines, ipsetPlan, foreign.keptChains);
 }

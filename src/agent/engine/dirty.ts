@@ -4,7 +4,8 @@
  * transaction names only what moved.
  */
 import type { Chain, DataplaneState, IpSet, IptRule, KernelChainHooks } from "../../render/types.js";
-import type { Dirty } from "./types.js";
+import { canonicalMembers } from "../../diff/members.js";
+import type { Dirty, MemberDelta } from "./types.js";
 
 function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
   if (a === b) return true;
@@ -45,11 +46,29 @@ export function dirtyBetween(before: DataplaneState, after: DataplaneState): Dir
   }
   chains.push(...prevChains.keys());
   const ipsets: string[] = [];
+  const members = new Map<string, MemberDelta>();
   const prevSets = new Map(before.ipsets.map((s) => [s.name, s]));
   for (const s of after.ipsets) {
-    if (!sameIpSet(prevSets.get(s.name), s)) ipsets.push(s.name);
+    const prev = prevSets.get(s.name);
+    if (!sameIpSet(prev, s)) {
+      ipsets.push(s.name);
+      if (prev !== undefined && prev.type === s.type && prev.family === s.family && prev.maxelem === s.maxelem) members.set(s.name, memberDelta(prev, s));
+    }
     prevSets.delete(s.name);
   }
   ipsets.push(...prevSets.keys());
-  return { chains: chains.sort(), ipsets: ipsets.sort(), hooks: !sameHooks(before.hooks, after.hooks) };
+  const dirty = { chains: chains.sort(), ipsets: ipsets.sort(), hooks: !sameHooks(before.hooks, after.hooks) };
+  return members.size > 0 ? { ...dirty, members: sortedMap(members) } : dirty;
+}
+
+/** The canonical members `after` has and `before` lacks, and the reverse. */
+export function memberDelta(before: IpSet, after: IpSet): MemberDelta {
+  const was = canonicalMembers(before.type, before.members);
+  const now = canonicalMembers(after.type, after.members);
+  return { added: now.list.filter((m) => !was.set.has(m)).sort(), removed: was.list.filter((m) => !now.set.has(m)).sort() };
+}
+
+/** A map in key order (deterministic, and equal maps print the same). */
+export function sortedMap<V>(m: ReadonlyMap<string, V>): Map<string, V> {
+  return new Map([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -14,9 +14,9 @@
  * So `desired` is always compile(model of the sources in force), byte for byte.
  *
  * Incremental: sources are parsed once per new text (sources.ts); the model is kept per
- * resource (store.ts); the node's chains and ipsets per piece (node.ts). Tier, Profile,
- * ServiceAccount and HostEndpoint changes rebuild the model and node state from the parsed
- * sources (no re-parse).
+ * resource (store.ts); the node's chains and ipsets per piece (node.ts). Tier, Profile and
+ * ServiceAccount changes are incremental too; HostEndpoint changes rebuild the model and node
+ * state from the parsed sources (no re-parse).
  */
 import type { Diagnostic } from "../../diagnostics/types.js";
 import type { AnyCollected } from "../../model/collect.js";
@@ -76,7 +76,9 @@ export class AgentEngine {
     }
     const seen = new Set(diagnostics.map(diagnosticKey));
     for (const d of this.store.diagnostics) {
-      if (d.span !== undefined && batch.changed.has(d.span.file) && !seen.has(diagnosticKey(d))) {
+      // About this batch: located in a changed source, or pointing at one (a duplicate's first copy).
+      const here = (d.span !== undefined && batch.changed.has(d.span.file)) || (d.notes ?? []).some((n) => n.span !== undefined && batch.changed.has(n.span.file));
+      if (here && !seen.has(diagnosticKey(d))) {
         seen.add(diagnosticKey(d));
         diagnostics.push(d);
       }

@@ -2,5 +2,5 @@
 export { AgentEngine } from "./engine.js";
 export { diffDirty } from "./diff-dirty.js";
 export { dirtyBetween } from "./dirty.js";
-export type { Dirty, EngineOptions, EngineUpdate, SourceChange } from "./types.js";
+export type { Dirty, MemberDelta, EngineOptions, EngineUpdate, SourceChange } from "./types.js";
 export { advanceKernelView } from "./kernel-view.js";

@@ -7,9 +7,13 @@
  */
 import type { Labels, NamedPort } from "../../model/types.js";
 import type { IpSet } from "../../render/types.js";
+import { normalizeMember } from "../../diff/members.js";
 import { sameIpSet } from "./dirty.js";
+import type { MemberDelta } from "./types.js";
 import { compareEntries, demandEntries, ipSetOf, v4Entries, type Entry } from "../../resolve/ipsets.js";
-import { LabelIndex, SelectorIndex } from "../../resolve/label-index.js";
+import { SelectorIndex } from "../../resolve/label-index.js";
+import { labelRestrictions } from "../../selector/index.js";
+import type { Selector } from "../../selector/index.js";
 import type { IpSetDemand } from "../../resolve/rules.js";
 
 export interface MemberInput {
@@ -40,7 +44,8 @@ export class IpSetStore {
   private readonly index = new SelectorIndex<string>();
   /** Sets touched in this batch, with their value before it. */
   private readonly dirty = new Map<string, IpSet | undefined>();
-  private forward: LabelIndex<Member> | undefined;
+  /** Members by label, kept with them, for computing a set that appears (no rebuild per batch). */
+  private readonly forward = new LiveLabelIndex();
 
   private count(set: SetState, m: Member, delta: 1 | -1): void {
     for (const e of demandEntries(set.demand, m.nets, m.ports)) {
@@ -59,10 +64,10 @@ export class IpSetStore {
 
   /** An endpoint, host endpoint or network set changed (undefined: absent). */
   updateMember(id: string, before: MemberInput | undefined, after: MemberInput | undefined): void {
-    this.forward = undefined;
     const old = this.members.get(id);
     if (old !== undefined) {
       this.members.delete(id);
+      this.forward.remove(old);
       for (const name of this.index.candidates(old.labels)) {
         const set = this.sets.get(name) as SetState;
         if (set.demand.selector.matches(old.labels)) this.count(set, old, -1);
@@ -72,6 +77,7 @@ export class IpSetStore {
     if (after === undefined) return;
     const m: Member = { labels: after.labels, nets: v4Entries(after.addresses), ports: after.ports };
     this.members.set(id, m);
+    this.forward.add(m);
     for (const name of this.index.candidates(m.labels)) {
       const set = this.sets.get(name) as SetState;
       if (set.demand.selector.matches(m.labels)) this.count(set, m, 1);
@@ -85,7 +91,6 @@ export class IpSetStore {
         existing.refs.add(ref);
         continue;
       }
-      this.forward ??= new LabelIndex([...this.members.values()]);
       const counts = new Map<string, number>();
       const entries = new Map<string, Entry>();
       for (const m of this.forward.select(d.selector)) {
@@ -110,11 +115,15 @@ export class IpSetStore {
     }
   }
 
-  /** Ends a batch: drops unreferenced sets, brings members up to date; the names of the sets that changed. */
-  finish(): string[] {
+  /**
+   * Ends a batch: drops unreferenced sets, brings members up to date; the names of the sets that
+   * changed, and the exact member delta of those that existed before the batch and still do.
+   */
+  finish(): { names: string[]; members: Map<string, MemberDelta> } {
     const touched = [...this.dirty];
     this.dirty.clear();
-    for (const [name] of touched) {
+    const members = new Map<string, MemberDelta>();
+    for (const [name, before] of touched) {
       const set = this.sets.get(name);
       if (set === undefined) continue;
       if (set.refs.size === 0) {
@@ -123,20 +132,51 @@ export class IpSetStore {
         continue;
       }
       if (set.touched === undefined) continue;
-      const gone = new Set<string>();
+      const gone: Entry[] = [];
       const added: Entry[] = [];
       for (const [text, t] of set.touched) {
         const now = set.counts.has(text);
-        if (t.was && !now) gone.add(text);
+        if (t.was && !now) gone.push(t.entry);
         else if (!t.was && now) added.push(t.entry);
       }
       set.touched = undefined;
-      if (gone.size === 0 && added.length === 0) continue;
-      const kept = gone.size === 0 ? set.sorted : set.sorted.filter((e) => !gone.has(e.text));
-      set.sorted = added.length === 0 ? kept : merge(kept, added.sort(compareEntries));
-      set.value = ipSetOf(set.demand, set.sorted);
+      if (gone.length === 0 && added.length === 0) continue;
+      added.sort(compareEntries);
+      if (gone.length + added.length <= SPLICE_LIMIT) {
+        // A few changes to a big set: copy (a memcpy) and splice at binary-searched places,
+        // instead of a pass of JS calls over every member. Copies, because the previous desired
+        // state (which callers may hold) shares the arrays.
+        const sorted = set.sorted.slice();
+        const members = set.value.members.slice();
+        for (const e of gone) {
+          const i = lowerBound(sorted, e);
+          if (i < sorted.length && (sorted[i] as Entry).text === e.text) {
+            sorted.splice(i, 1);
+            members.splice(i, 1);
+          }
+        }
+        for (const e of added) {
+          const i = lowerBound(sorted, e);
+          sorted.splice(i, 0, e);
+          members.splice(i, 0, e.text);
+        }
+        set.sorted = sorted;
+        set.value = { ...set.value, members };
+      } else {
+        const goneTexts = new Set(gone.map((e) => e.text));
+        const kept = gone.length === 0 ? set.sorted : set.sorted.filter((e) => !goneTexts.has(e.text));
+        set.sorted = added.length === 0 ? kept : merge(kept, added);
+        set.value = ipSetOf(set.demand, set.sorted);
+      }
+      // A set created in this batch has no before to be a delta from.
+      if (before !== undefined) {
+        const canon = (text: string): string => normalizeMember(set.value.type, text);
+        members.set(name, { added: added.map((e) => canon(e.text)).sort(), removed: gone.map((e) => canon(e.text)).sort() });
+      }
     }
-    return touched.filter(([name, before]) => !sameIpSet(before, this.sets.get(name)?.value)).map(([name]) => name);
+    // A non-empty delta is a change; comparing the 100k members whole would only confirm it.
+    const names = touched.filter(([name, before]) => members.has(name) || !sameIpSet(before, this.sets.get(name)?.value)).map(([name]) => name);
+    return { names, members };
   }
 
   get(name: string): IpSet | undefined {
@@ -149,6 +189,21 @@ export class IpSetStore {
   }
 }
 
+/** Above this many changes in one batch, a set is rebuilt in one pass rather than spliced. */
+const SPLICE_LIMIT = 64;
+
+/** The first index whose entry is not before `e` (entries sorted by compareEntries). */
+function lowerBound(sorted: readonly Entry[], e: Entry): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareEntries(sorted[mid] as Entry, e) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function merge(a: readonly Entry[], b: readonly Entry[]): Entry[] {
   const out: Entry[] = new Array(a.length + b.length);
   let i = 0;
@@ -158,4 +213,56 @@ function merge(a: readonly Entry[], b: readonly Entry[]): Entry[] {
   while (i < a.length) out[k++] = a[i++] as Entry;
   while (j < b.length) out[k++] = b[j++] as Entry;
   return out;
+}
+
+/**
+ * Items by label key and value, kept up to date as items come and go, so a set that appears is
+ * computed from the items its selector can match (as resolve/label-index.ts's LabelIndex, which
+ * is built once from a fixed list: rebuilding it over 100k members after every batch that
+ * changed one was a spike whenever a new set appeared).
+ */
+class LiveLabelIndex {
+  private readonly all = new Set<Member>();
+  private readonly byLabel = new Map<string, Map<string, Set<Member>>>();
+
+  add(m: Member): void {
+    this.all.add(m);
+    for (const [k, v] of Object.entries(m.labels)) {
+      let values = this.byLabel.get(k);
+      if (values === undefined) this.byLabel.set(k, (values = new Map()));
+      let set = values.get(v);
+      if (set === undefined) values.set(v, (set = new Set()));
+      set.add(m);
+    }
+  }
+
+  remove(m: Member): void {
+    this.all.delete(m);
+    for (const [k, v] of Object.entries(m.labels)) {
+      const values = this.byLabel.get(k);
+      const set = values?.get(v);
+      if (values === undefined || set === undefined) continue;
+      set.delete(m);
+      if (set.size === 0) values.delete(v);
+      if (values.size === 0) this.byLabel.delete(k);
+    }
+  }
+
+  /** Every item the selector matches (each once, in no particular order). */
+  *select(sel: Selector): Iterable<Member> {
+    let best: readonly ReadonlySet<Member>[] = [this.all];
+    let bestSize = this.all.size;
+    for (const [key, r] of labelRestrictions(sel) ?? []) {
+      if (!r.mustBePresent) continue;
+      const values = this.byLabel.get(key);
+      // An item has one value per key, so these lists are disjoint.
+      const lists = r.mustHaveOneOf === null ? [...(values?.values() ?? [])] : [...new Set(r.mustHaveOneOf)].flatMap((v) => values?.get(v) ?? []);
+      const size = lists.reduce((n, l) => n + l.size, 0);
+      if (size < bestSize) {
+        best = lists;
+        bestSize = size;
+      }
+    }
+    for (const list of best) for (const m of list) if (sel.matches(m.labels)) yield m;
+  }
 }

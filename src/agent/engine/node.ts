@@ -23,7 +23,7 @@ import { resolveRule, type IpSetDemand } from "../../resolve/rules.js";
 import { SelectorCache, policySelectorText } from "../../resolve/selectors.js";
 import type { Selector } from "../../selector/index.js";
 import type { EndpointTier, ResolvedRule } from "../../resolve/types.js";
-import { sameChain } from "./dirty.js";
+import { sameChain, sortedMap } from "./dirty.js";
 import { IpSetStore } from "./ipsets.js";
 import type { Delta } from "./store.js";
 import type { Dirty } from "./types.js";
@@ -48,6 +48,8 @@ interface LocalState {
 /** What NodeState needs from the model besides the deltas. */
 export interface ModelView {
   profile(name: string): Profile | undefined;
+  /** The tiers, as a full build defines them (read again when a delta says tiers changed). */
+  tierList(): readonly Tier[];
 }
 
 const flagged = (p: Policy): boolean => p.preDNAT || p.doNotTrack || p.applyOnForward;
@@ -66,7 +68,7 @@ export class NodeState {
   private readonly profileDemands = new Map<string, string[]>();
   private dispatchNames: string[] = [];
   private readonly cache = new SelectorCache();
-  private readonly tierOf: (name: string) => Tier;
+  private tierOf: (name: string) => Tier;
   private readonly hooks = filterHooks();
   private readonly hostEndpointsHere: readonly HostEndpoint[];
 
@@ -95,6 +97,11 @@ export class NodeState {
     const recompute = new Set<string>();
     const refresh = new Set<string>();
     let interfaces = false;
+    if (delta.tiers) {
+      // Tier order and default actions shape every local endpoint chain (and nothing else).
+      this.tierOf = tierLookup({ tiers: this.model.tierList() } as unknown as Model);
+      for (const iface of this.byInterface.keys()) recompute.add(iface);
+    }
 
     for (const [id, c] of delta.networkSets) {
       void c.before;
@@ -187,7 +194,8 @@ export class NodeState {
     const chains: string[] = [];
     for (const [name, before] of this.before) if (!sameChain(before, this.chains.get(name))) chains.push(name);
     this.before.clear();
-    return { chains: chains.sort(), ipsets: ipsets.sort(), hooks: false };
+    const dirty = { chains: chains.sort(), ipsets: ipsets.names.sort(), hooks: false };
+    return ipsets.members.size > 0 ? { ...dirty, members: sortedMap(ipsets.members) } : dirty;
   }
 
   private *candidates(namespace: string): Iterable<string> {

@@ -10,9 +10,17 @@
  * gives for it. Entities are matched back to their resource by the span object buildModel copies
  * into their origin.
  *
- * Not incremental (the caller rebuilds everything): Tier, Profile, ServiceAccount and
- * HostEndpoint changes. They are rare, and each can change many entities at once.
+ * A Profile or ServiceAccount change renormalizes the entities that name the profile it defines
+ * (as a Namespace change does); a Tier change renormalizes the policies in that tier (a policy
+ * in an undefined tier is left out) and tells the node state to re-order its endpoint chains.
+ * Duplicates (two copies of one identity; a Profile and a Namespace or ServiceAccount giving one
+ * profile name; a Pod and a WorkloadEndpoint giving one endpoint key) are reported whenever a
+ * copy is touched, with buildModel's own diagnostic.
+ *
+ * Not incremental (the caller rebuilds everything): HostEndpoint changes (host endpoints are
+ * being reworked; a rebuild from the parsed sources is their path for now).
  */
+import { Codes } from "../../diagnostics/codes.js";
 import type { Diagnostic, Span } from "../../diagnostics/types.js";
 import { buildModel, namespaced } from "../../model/build.js";
 import type { AnyCollected } from "../../model/collect.js";
@@ -35,9 +43,12 @@ export interface Delta {
   readonly networkSets: Map<string, Change<NetworkSet>>;
   /** Profiles whose definition may have changed. */
   readonly profiles: Set<string>;
+  /** Some tier changed: endpoint chains order their policies by tier. */
+  tiers: boolean;
 }
 
-const REBUILD_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/Tier", "calico/Profile", "k8s/ServiceAccount", "calico/HostEndpoint"]);
+const REBUILD_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/HostEndpoint"]);
+const CALICO_POLICY_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy"]);
 const POLICY_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy", "k8s/NetworkPolicy"]);
 
 const nsOf = (c: AnyCollected): string => (c.input.metadata as { namespace?: string }).namespace ?? "default";
@@ -108,7 +119,7 @@ export class ModelStore {
    */
   /** Remove and add collected resources (a batch of source changes); what the model lost and gained. */
   apply(removed: readonly AnyCollected[], added: readonly AnyCollected[], rebuilding = false): Delta {
-    const delta: Delta = { full: false, endpoints: new Map(), policies: new Map(), networkSets: new Map(), profiles: new Set() };
+    const delta: Delta = { full: false, endpoints: new Map(), policies: new Map(), networkSets: new Map(), profiles: new Set(), tiers: false };
     this.diagnostics = [];
     const touched = new Set<string>();
     for (const c of removed) {
@@ -133,8 +144,10 @@ export class ModelStore {
       delta.profiles.add(name);
       for (const id of this.dependents.get(name) ?? []) renormalize.add(id);
     };
+    const tiersTouched = new Set<string>();
     for (const id of touched) {
       const list = this.copies.get(id);
+      if (list !== undefined && list.length > 1) this.reportDuplicates(list);
       const next = list !== undefined && list.length === 1 ? list[0] : undefined;
       const prev = this.effective.get(id);
       if (next === undefined) this.effective.delete(id);
@@ -150,8 +163,24 @@ export class ModelStore {
         if (rebuilding) continue;
         return { ...delta, full: true };
       }
+      const [, ns, name] = id.split("|") as [string, string, string];
       if (kind === "k8s/Namespace") {
-        profileTouched(`kns.${id.slice(id.lastIndexOf("|") + 1)}`);
+        profileTouched(`kns.${name}`);
+        this.reportProfileDuplicates(`kns.${name}`);
+        continue;
+      }
+      if (kind === "calico/Profile") {
+        profileTouched(name);
+        this.reportProfileDuplicates(name);
+        continue;
+      }
+      if (kind === "k8s/ServiceAccount") {
+        profileTouched(`ksa.${ns}.${name}`);
+        this.reportProfileDuplicates(`ksa.${ns}.${name}`);
+        continue;
+      }
+      if (kind === "calico/Tier") {
+        tiersTouched.add(name);
         continue;
       }
       if (kind === "k8s/Pod") {
@@ -159,8 +188,35 @@ export class ModelStore {
       }
       renormalize.add(id);
     }
+    if (tiersTouched.size > 0) {
+      delta.tiers = true;
+      // The policies in a changed tier: one left out for an undefined tier may now be in, or out.
+      for (const [id, c] of this.effective) {
+        if (CALICO_POLICY_KINDS.has(c.kind) && tiersTouched.has((c.input as { spec?: { tier?: string } }).spec?.tier ?? "default")) renormalize.add(id);
+      }
+    }
     this.normalize(renormalize, delta);
     return delta;
+  }
+
+  /** buildModel's diagnostics of one kind for a few resources. */
+  private duplicatesAmong(resources: readonly AnyCollected[], message?: string): void {
+    const diagnostics: Diagnostic[] = [];
+    buildModel(resources, diagnostics);
+    for (const d of diagnostics) {
+      if (d.code === Codes.duplicateResource.code && d.span !== undefined && d.span.file !== "" && (message === undefined || d.message.startsWith(message))) this.diagnostics.push(d);
+    }
+  }
+
+  /** Copies of one identity (the full loader leaves every copy out and says so). */
+  private reportDuplicates(copies: readonly AnyCollected[]): void {
+    this.duplicatesAmong(copies);
+  }
+
+  /** A Profile resource and a Namespace or ServiceAccount that give the same profile name. */
+  private reportProfileDuplicates(name: string): void {
+    const providers = this.providers(name).filter((c) => c.span.file !== "");
+    if (providers.length > 1) this.duplicatesAmong(providers, "profile ");
   }
 
   /** The profile names whose implicit existence changed. */
@@ -324,6 +380,10 @@ export class ModelStore {
   /** The model has an endpoint for a key only when exactly one Pod or WorkloadEndpoint gives it. */
   private resolveKey(key: string, delta: Delta): void {
     const ids = this.identsByKey.get(key);
+    if (ids !== undefined && ids.size > 1) {
+      const resources = [...ids].flatMap((id) => this.effective.get(id) ?? []);
+      this.duplicatesAmong(resources, "workload endpoint ");
+    }
     const only = ids !== undefined && ids.size === 1 ? this.endpointByIdent.get(ids.values().next().value as string) : undefined;
     const before = this.endpoints.get(key);
     if (before === only) return;

@@ -17,11 +17,28 @@ export interface EngineOptions {
   readonly compile?: CompileOptions;
 }
 
+/**
+ * The exact member change of one ipset that exists, with the same type, family and maxelem,
+ * before and after an update: members in the kernel's canonical form (as `ipset save` prints
+ * them, diff/members.ts), sorted, the two lists disjoint.
+ */
+export interface MemberDelta {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
 /** The chains, ipsets and hooks whose desired content may differ from the previous update's. */
 export interface Dirty {
   readonly chains: readonly string[];
   readonly ipsets: readonly string[];
   readonly hooks: boolean;
+  /**
+   * For dirty sets whose change is known exactly (a 100k-member set that gained one pod): the
+   * delta, so the transaction and the agent's kernel view are built from it instead of comparing
+   * both sets whole. Present only when some set has one. Valid against a kernel that holds the
+   * previous update's desired state for those sets (the agent's view does).
+   */
+  readonly members?: ReadonlyMap<string, MemberDelta>;
 }
 
 export interface EngineUpdate {

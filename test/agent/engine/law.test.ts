@@ -7,14 +7,19 @@
  * Random batches over a small cluster (two nodes, three namespaces, a few interchangeable
  * labels so selectors flip often): local and remote pods added, relabelled, moved and deleted,
  * namespaces relabelled, Kubernetes and Calico policies and global policies added, changed and
- * deleted, network sets, WorkloadEndpoints with profiles, plus the rarer kinds the engine
- * rebuilds for (tiers, profiles, service accounts, host endpoints) and invalid texts.
+ * deleted, network sets, WorkloadEndpoints with profiles, plus the rarer kinds (tiers, profiles,
+ * service accounts: incremental; host endpoints: a rebuild), duplicates and invalid texts. The
+ * duplicate diagnostics a batch reports are the full loader's that concern its sources.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AgentEngine, dirtyBetween, type SourceChange } from "../../../src/agent/engine/index.js";
+import { AgentEngine, advanceKernelView, diffDirty, dirtyBetween, type SourceChange } from "../../../src/agent/engine/index.js";
+import { diff } from "../../../src/diff/diff.js";
+import { kernelStateOf } from "../../../src/diff/kernel-state.js";
 import { del, namespaceJson, podJson, put } from "./cluster.js";
-import { Oracle, restoreOf } from "./oracle.js";
+import type { Diagnostic } from "../../../src/diagnostics/types.js";
+import { loadSources } from "../../../src/model/load.js";
+import { Oracle, restoreOf, source } from "./oracle.js";
 
 const NAMESPACES = ["ns-a", "ns-b", "ns-c"];
 const PODS = ["p1", "p2", "p3", "p4", "p5"];
@@ -88,10 +93,21 @@ const rare = fc.oneof(
     put("tiers/security", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 100 } })),
     put("tiers/security", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 2000000, defaultAction: "Pass" } })),
     del("tiers/security"),
+    put("tiers/security", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 5, defaultAction: "Deny" } })),
+    put("tiers/copy", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 7 } })),
+    del("tiers/copy"),
     put("profiles/prof1", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Profile", metadata: { name: "prof1" }, spec: { labelsToApply: { tier: "x" }, ingress: [{ action: "Allow", source: { selector: "app == 'db'" } }] } })),
+    put("profiles/prof1", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Profile", metadata: { name: "prof1" }, spec: { labelsToApply: { app: "web" }, egress: [{ action: "Deny", destination: { selector: "tier == 'x'" } }] } })),
     del("profiles/prof1"),
+    put("profiles/kns", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Profile", metadata: { name: "kns.ns-a" }, spec: { labelsToApply: { team: "red" } } })),
+    del("profiles/kns"),
+    put("profiles/ksa", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Profile", metadata: { name: "ksa.ns-b.sa1" }, spec: { labelsToApply: { tier: "y" } } })),
+    del("profiles/ksa"),
     put("sas/ns-b/sa1", JSON.stringify({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "sa1", namespace: "ns-b", labels: { role: "admin" } } })),
+    put("sas/ns-b/sa1", JSON.stringify({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "sa1", namespace: "ns-b", labels: { role: "viewer", app: "api" } } })),
     del("sas/ns-b/sa1"),
+    put("sas/ns-a/default", JSON.stringify({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: "ns-a", labels: { app: "db" } } })),
+    del("sas/ns-a/default"),
     put("heps/h1", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "h1", labels: { app: "web" } }, spec: { node: "n2", expectedIPs: ["10.0.3.1"] } })),
     put("heps/h2", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "h2" }, spec: { node: "n1", interfaceName: "eth0" } })),
     del("heps/h1"),
@@ -112,7 +128,7 @@ const change: fc.Arbitrary<SourceChange> = fc.oneof(
   { weight: 2, arbitrary: policyDelete },
   { weight: 1, arbitrary: netset },
   { weight: 1, arbitrary: wep },
-  { weight: 1, arbitrary: rare },
+  { weight: 2, arbitrary: rare },
 );
 
 describe("engine law", () => {
@@ -121,12 +137,25 @@ describe("engine law", () => {
       fc.property(fc.array(fc.array(change, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 25 }), (batches) => {
         const engine = new AgentEngine({ node: "n1" });
         const oracle = new Oracle("n1");
+        // The agent's path: plan against its view of what it wrote, then advance the view.
+        let view = kernelStateOf(engine.current());
         for (const batch of batches) {
           const before = engine.current();
           const u = engine.update(batch);
+          const inForceBefore = new Map(oracle.inForce);
           expect(u.rejected).toEqual(oracle.apply(batch));
           expect(restoreOf(u.desired)).toBe(oracle.restore());
+          // Duplicates about this batch's sources: what the full loader reports, no more, no less.
+          const changed = new Set([...oracle.inForce.keys(), ...inForceBefore.keys()].filter((n) => oracle.inForce.get(n) !== inForceBefore.get(n)));
+          const about = (d: Diagnostic): boolean => [d.span, ...(d.notes ?? []).map((n) => n.span)].some((sp) => sp !== undefined && changed.has(sp.file));
+          const key = (d: Diagnostic): string => JSON.stringify([d.message, d.span, d.notes]);
+          const full = loadSources([...oracle.inForce].map(([f, t]) => source(f, t))).diagnostics.filter((d) => d.code === "PC3007" && about(d));
+          expect(new Set(u.diagnostics.filter((d) => d.code === "PC3007").map(key))).toEqual(new Set(full.map(key)));
+          // Names and exact member deltas: what a full comparison finds.
           expect(u.dirty).toEqual(dirtyBetween(before, u.desired));
+          expect(diffDirty(view, u.desired, u.dirty)).toEqual(diff(kernelStateOf(before), u.desired));
+          view = advanceKernelView(view, u.desired, u.dirty);
+          expect(view).toEqual(kernelStateOf(u.desired));
         }
       }),
       { numRuns: 300 },
