@@ -19,6 +19,11 @@ import { hasUnusualCharacter, splitYamlStream } from "../../src/model/yaml-strea
 import { readSubset, type SubsetNode } from "../../src/model/yaml-subset.js";
 import { hostileStrings, yamlText } from "./yaml-texts.js";
 
+/** Runs per property; YAML_FAST_RUNS raises it for a long soak (`YAML_FAST_RUNS=20000 npx vitest run ...`). */
+function runs(n: number): number {
+  return Math.max(n, Number(process.env.YAML_FAST_RUNS ?? 0));
+}
+
 /**
  * A value as text, exactly: numbers that JSON cannot write (NaN, Infinity, -0) are spelled out,
  * and every object must be a plain object or array (as both readers make them). toStrictEqual is
@@ -99,7 +104,7 @@ describe("YAML fast path: the subset reader", () => {
           expect(fast).toEqual(slow);
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
     // Both sides must be exercised: most generated documents are in the subset, many are not.
     expect(accepted).toBeGreaterThan(500);
@@ -144,7 +149,7 @@ describe("YAML fast path: the loader", () => {
         if (fast.diagnostics.some((d) => d.severity === "error")) withErrors++;
         if (fast.model.endpoints.length + fast.model.policies.length + fast.model.profiles.length > 0) withModel++;
       }),
-      { numRuns: 400 },
+      { numRuns: runs(400) },
     );
     expect(fastDocs).toBeGreaterThan(400);
     expect(Math.min(withErrors, withModel)).toBeGreaterThan(60);
