@@ -85,6 +85,7 @@ const declined: [string, string][] = [
   ["a multi-line plain scalar", "a: b\n  c\n"],
   ["a bare key: (yaml ends the enclosing mapping at the null)", "a:\n  b:\nc: 1\n"],
   ["an indented comment after a collection's last line (yaml may count it in)", "a:\n  b: 1\n # c\n"],
+  ["an indented comment between a collection's last line and the next key", "a:\n  b: 1\n   # c\nd: 1\n"],
   ["a dash alone on its line", "-\n  a: 1\n"],
   ["a YAML-only escape \\x41", 'a: "\\x41"\n'],
   ["a space before the colon", "a : b\n"],

@@ -77,7 +77,7 @@ const hostileLines = [
 
 export type Edit = readonly [kind: number, at: number, what: number, indent: number];
 
-const edit: fc.Arbitrary<Edit> = fc.tuple(fc.integer({ min: 0, max: 5 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 6 }));
+const edit: fc.Arbitrary<Edit> = fc.tuple(fc.integer({ min: 0, max: 7 }), fc.nat(), fc.nat(), fc.integer({ min: 0, max: 6 }));
 
 function applyEdit(text: string, [kind, at, what, indent]: Edit): string {
   const lines = text.split("\n");
@@ -99,8 +99,17 @@ function applyEdit(text: string, [kind, at, what, indent]: Edit): string {
     case 4: // blank or comment line
       lines.splice(i, 0, what % 2 ? "" : `${pad}# note`);
       break;
-    default: // replace a value with a hostile string, written raw
+    case 5: // replace a value with a hostile string, written raw
       if (i < lines.length) lines[i] = (lines[i] as string).replace(/: .*$/, `: ${hostileStrings[what % hostileStrings.length] as string}`);
+      break;
+    case 6: {
+      // a comment line just after a line, indented about as deep (where yaml may count it into a range)
+      const depth = i < lines.length ? (lines[i] as string).search(/\S|$/) : 0;
+      lines.splice(i + 1, 0, `${" ".repeat(Math.max(0, depth + (what % 4) - 1))}# c`);
+      break;
+    }
+    default: // a line twice (duplicate keys, or a longer sequence)
+      if (i < lines.length) lines.splice(i, 0, lines[i] as string);
   }
   return lines.join("\n");
 }
