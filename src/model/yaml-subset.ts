@@ -80,6 +80,8 @@ function absorbsNoComment(before: Line, after: Line): boolean {
   return after.indent >= innermost - before.start;
 }
 
+const MAX_DEPTH = 200;
+
 interface Read {
   readonly value: unknown;
   readonly tree: SubsetNode | undefined;
@@ -91,6 +93,7 @@ class Reader {
   /** 0..dashes.length-1: at that dash; dashes.length: at the key or value. */
   ti = 0;
   lastEnd = 0;
+  private depth = 0;
 
   constructor(
     private readonly lines: readonly Line[],
@@ -114,6 +117,16 @@ class Reader {
 
   /** The node at the cursor, whose first token is at `col`. */
   node(col: number): Read {
+    // Deep nesting is left to `yaml` (the recursion here should not be what limits it).
+    if (++this.depth > MAX_DEPTH) throw DECLINE;
+    try {
+      return this.nodeAt(col);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private nodeAt(col: number): Read {
     const line = this.line as Line;
     if (this.ti < line.dashes.length) return this.seq(col);
     if (line.key !== undefined) return this.map(col);

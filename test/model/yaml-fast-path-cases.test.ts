@@ -91,6 +91,7 @@ const declined: [string, string][] = [
   ["a space before the colon", "a : b\n"],
   ["a flow mapping", "a: {b: 1}\n"],
   ["a root scalar", "hello\n"],
+  ["nesting deeper than 200 levels", `${"- ".repeat(300)}x\n`],
 ];
 
 describe("YAML fast path: named cases", () => {
