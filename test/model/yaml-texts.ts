@@ -17,13 +17,14 @@ export const hostileStrings = [
   "x".repeat(90), "k".repeat(1100),
 ];
 
-const hostileKeys = ["app", "example.com/team", "__proto__", "constructor", "1", "true", "null", "~", "<<", "a b", "a:b", "a #b", "-x", "", "x".repeat(1100), "ports", "name"];
+const hostileKeys = ["a,b", "a[b]", "x{y}", "a'b", "a\"b", "é/ключ", "app", "example.com/team", "__proto__", "constructor", "1", "true", "null", "~", "<<", "a b", "a:b", "a #b", "-x", "", "x".repeat(1100), "ports", "name"];
 
 const scalar = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom<unknown>(...hostileStrings) },
   { weight: 3, arbitrary: fc.constantFrom<unknown>("web", "a", "x-1", "10.0.0.1", "example.com/app", "v1.2_3", "A") },
   { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 1, -1, 80, 1.5, 1e21, true, false, null) },
   { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 4, unit: "binary" }) },
 );
 
 const labels = fc.dictionary(fc.oneof({ weight: 3, arbitrary: fc.constantFrom("app", "tier", "example.com/x") }, { weight: 1, arbitrary: fc.constantFrom(...hostileKeys) }), scalar, { maxKeys: 3 });
