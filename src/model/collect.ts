@@ -13,7 +13,8 @@ import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic, SourceFile, Span } from "../diagnostics/types.js";
 import { forEachDocument } from "./documents.js";
 import { JsonLocator } from "./locate-json.js";
-import type { Path, SpanRequest } from "./paths.js";
+import { SubsetLocator } from "./locate-subset.js";
+import type { Locator, Path, SpanRequest } from "./paths.js";
 import type { ResourceKind } from "./resources.js";
 import { fastParse } from "./schema/fast.js";
 import { schemaProblems } from "./schema/issues.js";
@@ -60,7 +61,7 @@ type Task =
     };
 
 interface LazyName {
-  readonly locator: JsonLocator;
+  readonly locator: Locator;
   readonly path: Path;
 }
 
@@ -69,6 +70,7 @@ const noSpans: readonly Span[] = Object.freeze([]);
 /**
  * A resource without rules or tier whose nameSpan is located on first use: for 100,000 pods in a
  * JSON List, locating every name up front was a tenth of the load, and only a diagnostic reads one.
+ * The same holds for a YAML document read by the fast path (whose locator holds only offsets).
  */
 class LazilyNamed {
   private located: Span | undefined;
@@ -77,7 +79,7 @@ class LazilyNamed {
     readonly kind: ResourceKind,
     readonly input: unknown,
     readonly span: Span,
-    private readonly locator: JsonLocator,
+    private readonly locator: Locator,
     private readonly path: Path,
   ) {}
 
@@ -101,7 +103,8 @@ class LazilyNamed {
 
 const tiered: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy"]);
 
-export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: AnyCollected[]): void {
+/** `yamlFastPath` false reads YAML with the `yaml` parser only (see documents.ts). */
+export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: AnyCollected[], yamlFastPath = true): void {
   const recorded = { diagnostics: diagnostics.length, out: out.length };
   const abandon = (): void => {
     diagnostics.length = recorded.diagnostics;
@@ -137,9 +140,11 @@ export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: 
         const tier = tiered.has(raw.kind);
         const ingress = ruleCount(raw.value, "ingress");
         const egress = ruleCount(raw.value, "egress");
-        // The name's span is needed only for a diagnostic; a JSON List item's (whose locator holds
-        // nothing but offsets into the text, and scans only the item) is located when first asked for.
-        const lazyName = !tier && ingress === 0 && egress === 0 && doc.locator instanceof JsonLocator && doc.locator.itemScoped ? { locator: doc.locator, path: raw.path } : undefined;
+        // The name's span is needed only for a diagnostic; a JSON List item's or a fast-read YAML
+        // document's (whose locator holds nothing but offsets into the text, and reads only that
+        // item or document) is located when first asked for.
+        const small = (doc.locator instanceof JsonLocator && doc.locator.itemScoped) || doc.locator instanceof SubsetLocator;
+        const lazyName = !tier && ingress === 0 && egress === 0 && small ? { locator: doc.locator, path: raw.path } : undefined;
         tasks.push({ type: "resource", kind: raw.kind, input, at: requests.length, tier, ingress, egress, lazyName });
         requests.push({ path: raw.path });
         if (lazyName === undefined) requests.push({ path: at(["metadata", "name"]) });
@@ -170,5 +175,5 @@ export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: 
       const egressSpans = t.egress === 0 ? noSpans : spans.slice(i + t.ingress, i + t.ingress + t.egress);
       out.push({ kind: t.kind, input: t.input, span, nameSpan, tierSpan, ingressSpans, egressSpans } as AnyCollected);
     }
-  }, abandon);
+  }, abandon, yamlFastPath);
 }

@@ -1,19 +1,27 @@
 /**
- * Source text → documents (their resources plus a Locator). YAML files are composed one document
- * at a time so a large multi-document file never holds every node tree at once. JSON files (by
+ * Source text → documents (their resources plus a Locator). YAML files are cut into documents
+ * (yaml-stream.ts) and each is read by the fast subset reader (yaml-subset.ts), or, when it
+ * declines, by `yaml` on that document's text; if `yaml` finds an error there (or the stream cannot
+ * be cut), the whole file is read by `yaml` as before, so every syntax diagnostic is `yaml`'s.
+ * Without the fast path, YAML files are composed one document at a time so a large
+ * multi-document file never holds every node tree at once. JSON files (by
  * extension) take the fast path: JSON.parse, and a JsonLocator only when something must be
  * located; a JSON List is parsed and located item by item (json-list.ts); a .json file that JSON.parse
  * rejects is read as YAML, which reports the syntax error with its position (and accepts what
  * YAML accepts).
  */
-import { Composer, Parser, type Document } from "yaml";
+import { Composer, isScalar, Parser, visit, type Document } from "yaml";
 import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import { scanJsonList, type JsonList } from "./json-list.js";
 import { JsonLocator } from "./locate-json.js";
+import { composeOne, PointLocator, SubsetLocator, yamlLocatorAt } from "./locate-subset.js";
 import { YamlLocator } from "./locate-yaml.js";
 import type { Locator } from "./paths.js";
 import { splitResource, splitResources, type RawResource, type SplitProblem } from "./resources.js";
+import { yamlOptions } from "./yaml-scalars.js";
+import { hasUnusualCharacter, splitYamlStream, type Segments } from "./yaml-stream.js";
+import { readSubset } from "./yaml-subset.js";
 
 export interface ParsedDocument {
   readonly file: string;
@@ -31,21 +39,23 @@ function documentOf(file: string, index: number, value: unknown, locator: Locato
   return { file, index, forEachResource: (onResource, onProblem) => splitResources(value, onResource, onProblem), locator };
 }
 
-const yamlOptions = { merge: true, uniqueKeys: true, prettyErrors: false } as const;
-
 /**
  * Calls `onDocument` for every readable document of `source`, in order; syntax errors are pushed
  * to `diagnostics` (the first error of a broken document; that document is skipped).
  *
  * A JSON List is handed over one item at a time (a document each, located on its own). When an
  * item turns out not to be JSON, the file is not JSON after all: `onAbandon` must undo what the
- * items before it recorded, and the file is read as YAML, which reports the syntax error.
+ * items before it recorded, and the file is read as YAML, which reports the syntax error. The
+ * same happens when a YAML document read on its own turns out to be broken.
+ *
+ * `fast` false reads YAML with `yaml` only (what the fast path is checked against).
  */
 export function forEachDocument(
   source: SourceFile,
   diagnostics: Diagnostic[],
   onDocument: (doc: ParsedDocument) => void,
   onAbandon: () => void,
+  fast = true,
 ): void {
   if (source.format === "json" || (source.format === undefined && /\.json$/i.test(source.file))) {
     const list = scanJsonList(source.text);
@@ -70,6 +80,13 @@ export function forEachDocument(
       return;
     }
   }
+  if (fast) {
+    const segments = splitYamlStream(source.text);
+    if (segments !== undefined) {
+      if (forEachSegment(source, segments, onDocument)) return;
+      onAbandon();
+    }
+  }
   const parser = new Parser();
   const composer = new Composer(yamlOptions);
   let index = 0;
@@ -87,12 +104,43 @@ export function forEachDocument(
     }
     // An empty document (a lone `---`, a comment-only file) holds no resource.
     if (doc.contents === null) return;
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
-    onDocument(documentOf(source.file, i, value, new YamlLocator(source.file, source.text, doc)));
+    const value = valueOf(doc);
+    if (value.ok) {
+      onDocument(documentOf(source.file, i, value.value, new YamlLocator(source.file, source.text, doc)));
+      return;
+    }
+    const at = mergeKeyOffset(doc) ?? rangeStart(doc.contents);
+    diagnostics.push({ code: Codes.yamlSyntax.code, severity: "error", message: `${/\.json$/i.test(source.file) ? "JSON" : "YAML"} syntax error: ${value.message}`, span: { file: source.file, start: at, end: at + 1 } });
   };
   for (const doc of composer.compose(parser.parse(source.text), true, source.text.length)) {
     handle(doc as Document.Parsed);
   }
+}
+
+/** Each document of a cut stream, fast where the reader can; false when one is broken. */
+function forEachSegment(source: SourceFile, segments: Segments, onDocument: (doc: ParsedDocument) => void): boolean {
+  const { file, text } = source;
+  for (let i = 0; i < segments.length / 2; i++) {
+    const start = segments[2 * i] as number;
+    const end = segments[2 * i + 1] as number;
+    const read = hasUnusualCharacter(text, start, end) ? undefined : readSubset(text, start, end);
+    if (read !== undefined) {
+      onDocument(documentOf(file, i, read.value, new SubsetLocator(file, text, start, end, read.range)));
+      continue;
+    }
+    const doc = composeOne(text, start, end);
+    if (doc === undefined) return false;
+    if (doc.contents === null) {
+      // Nothing but comments: no document before the first `---`; after a `---`, an empty one,
+      // which `yaml` gives as a null placed right after the marker (reported as not a resource).
+      if (i > 0) onDocument(documentOf(file, i, null, new PointLocator(file, text.charCodeAt(start - 1) === 10 ? start - 1 : start)));
+      continue;
+    }
+    const value = valueOf(doc);
+    if (!value.ok) return false;
+    onDocument(documentOf(file, i, value.value, yamlLocatorAt(file, text, start, end, doc)));
+  }
+  return true;
 }
 
 function forEachListItem(source: SourceFile, list: JsonList, onDocument: (doc: ParsedDocument) => void): void {
@@ -115,6 +163,37 @@ function forEachListItem(source: SourceFile, list: JsonList, onDocument: (doc: P
       locator: new JsonLocator(file, text, start, path.length, list.items[2 * i + 1]),
     });
   }
+}
+
+/**
+ * The document's value. `yaml` throws here, not while parsing, for a merge key (`<<`) whose value
+ * is not a mapping and for too many aliases: that is a syntax error of the document too.
+ */
+function valueOf(doc: Document.Parsed): { ok: true; value: unknown } | { ok: false; message: string } {
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: 1000 }) };
+  } catch (e) {
+    return { ok: false, message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Offset of the document's first `<<` key, where a merge error points. */
+function mergeKeyOffset(doc: Document.Parsed): number | undefined {
+  let at: number | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.source === "<<" && pair.key.range) {
+        at = pair.key.range[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return at;
+}
+
+function rangeStart(node: unknown): number {
+  return (node as { range?: readonly number[] } | null)?.range?.[0] ?? 0;
 }
 
 function firstLine(message: string): string {

@@ -18,13 +18,18 @@ export interface LoadResult {
 export interface LoadOptions {
   /** At most this many diagnostics are returned, plus one PC9001 note counting the rest. Default 200. */
   readonly maxDiagnostics?: number;
+  /**
+   * Default true: YAML in the plain block subset is read by a fast reader that gives what the
+   * `yaml` parser gives; false reads all YAML with `yaml` (for comparisons and benchmarks).
+   */
+  readonly yamlFastPath?: boolean;
 }
 
 export function loadSources(sources: readonly SourceFile[], options: LoadOptions = {}): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const collected: AnyCollected[] = [];
   const ordered = [...sources].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  for (const source of ordered) collectFile(source, diagnostics, collected);
+  for (const source of ordered) collectFile(source, diagnostics, collected, options.yamlFastPath ?? true);
   const model = buildModel(collected, diagnostics);
   return { model, diagnostics: capDiagnostics(diagnostics, options.maxDiagnostics ?? DEFAULT_DIAGNOSTIC_LIMIT) };
 }
