@@ -80,6 +80,7 @@ export const Codes = {
   rulesNeverEvaluated: code("PC4004", "warning", "rules for a direction the policy's types do not include"),
   namespaceMissing: code("PC4005", "notice", "pods refer to a namespace that is not defined"),
   profileMissing: code("PC4006", "warning", "an endpoint refers to a profile that is not defined (it allows nothing)"),
+  ruleInNoIpFamily: code("PC4040", "warning", "a rule that exists in neither the IPv4 nor the IPv6 dataplane (a negated catch-all net)"),
 
   notSupported: code("PC5001", "error", "not supported yet: a host endpoint on the node, or an active preDNAT/doNotTrack/applyOnForward policy"),
   duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { compile, compileBoth, usesIpv6 } from "../../src/render/index.js";
 import { renderRuleFragments } from "../../src/render/hash.js";
 import type { DataplaneState } from "../../src/render/types.js";
+import { loadSources } from "../../src/model/index.js";
 import { calicoPolicy, cluster, load } from "./fixtures.js";
 
 /** The policy chain's rules (fragments), without the first rule's policy comment. */
@@ -125,5 +126,18 @@ describe("when IPv6 is in play", () => {
     const model = load(text);
     expect(usesIpv6(model)).toBe(expected);
     expect(compileBoth(model, { node: "node-1" }).v6 !== undefined).toBe(expected);
+  });
+});
+
+describe("PC4040: a rule in neither family is accepted with a warning", () => {
+  const text = (notNets: string) => `${cluster()}${calicoPolicy([`{action: Deny, destination: {notNets: [${notNets}]}}`])}`;
+  it.each([
+    ["'::/0'", 1],
+    ["0.0.0.0/0", 1],
+    ["'::/1'", 0],
+    ["10.0.0.0/8", 0],
+  ])("notNets [%s] → %i warning(s)", (nets, n) => {
+    const { diagnostics } = loadSources([{ file: "in.yaml", text: text(nets) }]);
+    expect(diagnostics.filter((d) => d.code === "PC4040").map((d) => d.severity)).toEqual(n === 1 ? ["warning"] : []);
   });
 });

@@ -111,6 +111,7 @@ const cases: [string, string, Where[], string?][] = [
     "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n, interfaceName: caliw, ipNetworks: [10.0.0.1/32], profiles: [web]}\n",
     [{ code: "PC4006", line: 1, column: 1 }],
   ],
+  ["PC4040 rule in neither IP family (notNets ::/0)", calicoPolicy("  ingress:\n  - action: Deny\n    source:\n      notNets: ['::/0']\n"), [{ code: "PC4040", line: 8, column: 5 }]],
 ];
 
 const wep = (name: string, iface: string) => `apiVersion: projectcalico.org/v3
