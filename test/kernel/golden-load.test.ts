@@ -46,7 +46,8 @@ describeKernel("golden outputs load", support, (backend) => {
     const iptables = readFileSync(join(goldenDir, scenario, "iptables.restore"), "utf8");
     const v6File = join(goldenDir, scenario, "ip6tables.restore");
     const ip6tables = existsSync(v6File) ? readFileSync(v6File, "utf8") : undefined;
-    await resetNode(netns, backend, { ipv6: ip6tables !== undefined });
+    // Always both families: an earlier scenario's ip6tables rules would keep its cali6 sets in use.
+    await resetNode(netns, backend, { ipv6: true });
     await loadRestore(netns, backend, { ipsets, iptables, ...(ip6tables !== undefined && { ip6tables }) });
 
     const tables: [string, string][] = [[iptables, await saveFilter(netns, backend)]];
