@@ -28,6 +28,8 @@ export { parseSelector, SelectorSyntaxError, formatSelectorError } from "./selec
 export type { Selector } from "./selector/index.js";
 export { compile, renderRestore, CompileError } from "./render/index.js";
 export type { CompileOptions, EndpointToHostAction } from "./render/index.js";
+export { compileBoth, usesIpv6 } from "./render/index.js";
+export type { CompiledFamilies } from "./render/index.js";
 export { diff, kernelStateOf, emptyKernelState, isEmptyTransaction, formatTransaction, transactionInputs, transactionSize, parseIptablesSave, parseIpsetSave, DiffError, SaveParseError } from "./diff/index.js";
 export type { DiffOptions, KernelState, KernelChain, KernelRule, KernelIpSet, HookMode, Transaction, Backend } from "./diff/index.js";
 export { Dataplane, DataplaneError, detectBackend } from "./dataplane/index.js";

@@ -26,6 +26,8 @@ import type { HookMode, KernelState } from "../diff/kernel-state.js";
 import { isEmptyTransaction, type Backend, type Transaction } from "../diff/transaction.js";
 import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
 import type { DataplaneState } from "../render/types.js";
+import type { Model } from "../model/types.js";
+import type { Ipv6Family } from "./ipv6.js";
 import { Pending } from "./batch.js";
 import { advanceKernelView } from "./engine/kernel-view.js";
 import { keepUnwantedSets, withKept } from "./linger.js";
@@ -59,6 +61,11 @@ export interface DaemonOptions {
   readonly hookMode?: HookMode;
   /** Called with the status after every step (the CLI writes --status-file). */
   readonly onStatus?: (status: AgentStatus) => void;
+  /**
+   * The IPv6 family (ipv6.ts): after each IPv4 step, its state (when IPv6 is in play) is applied
+   * by `dataplane` with a full read and diff. Absent: IPv4 only.
+   */
+  readonly ipv6?: { readonly family: Ipv6Family; readonly dataplane: Pick<DataplanePort, "apply">; readonly model: () => Model };
 }
 
 const FIRST_RETRY_MS = 1000;
@@ -253,6 +260,18 @@ export class AgentDaemon {
             outcome: r.outcome,
             ...(r.failure ? { recoveredFrom: `${r.failure.step}: ${r.failure.stderr.split("\n")[0] ?? ""}` } : {}),
           });
+        }
+      }
+      const v6 = this.options.ipv6;
+      const desired6 = v6?.family.desired(v6.model, changes, kind === "converge" || record.kind === "converge");
+      if (v6 && desired6) {
+        try {
+          const r = await v6.dataplane.apply(desired6);
+          v6.family.applied();
+          record = { ...record, ipv6: { changed: r.changed, ...summarizeTransaction(r.transactions), applyMs: round(r.durationMs) } };
+        } catch (e) {
+          v6.family.failed();
+          throw e;
         }
       }
       this.retryMs = FIRST_RETRY_MS;

@@ -14,6 +14,7 @@ import { Dataplane } from "../dataplane/index.js";
 import type { EndpointToHostAction } from "../render/index.js";
 import { AgentDaemon } from "../agent/daemon.js";
 import { AgentEngine, diffDirty } from "../agent/engine/index.js";
+import { Ipv6Family } from "../agent/ipv6.js";
 import { jsonLinesLogger } from "../agent/log.js";
 import { DirectorySource } from "../agent/sources/directory.js";
 import { EtcdSource } from "../agent/sources/etcd.js";
@@ -34,6 +35,7 @@ interface AgentCommandOptions {
   readonly backend: Backend | "auto";
   readonly hookMode: HookMode;
   readonly endpointToHostAction: EndpointToHostAction;
+  readonly ipv6: "auto" | "off";
 }
 
 const HELP_AFTER = `
@@ -45,6 +47,11 @@ Sources (at least one; both may be given):
 Logs: JSON lines on stdout (events: start, snapshot, converge, apply, diagnostics,
 source-problem, apply-failed, status, stopped). Invalid input is logged with file:line:col (or
 the etcd key) and the last good version stays in force.
+
+IPv6 (--ipv6 auto, the default): once the inputs hold an IPv6 address or IPv6-only rule, the
+agent also programs ip6tables and the cali6 sets after each IPv4 step (recomputed from the
+model, applied with a full read and minimal diff; the step's log line gets an "ipv6" field).
+--ipv6 off: IPv4 only.
 
 Signals: SIGTERM/SIGINT stop cleanly (a running transaction finishes; the kernel keeps its
 rules). SIGUSR1 logs a status line and writes --status-file.
@@ -74,6 +81,7 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
     .addOption(new Option("--backend <backend>", "iptables variant").choices(["auto", "legacy", "nft"]).default("auto"))
     .addOption(new Option("--hook-mode <mode>", "hook rules at the top of INPUT/FORWARD/OUTPUT, or after other rules").choices(["insert", "append"]).default("insert"))
     .addOption(endpointToHostOption())
+    .addOption(new Option("--ipv6 <mode>", "program the IPv6 family too when IPv6 is in play").choices(["auto", "off"]).default("auto"))
     .addHelpText("after", HELP_AFTER)
     .action(async (options: AgentCommandOptions) => {
       if (options.node.trim() === "") throw new UsageError("policy-compile agent: --node must not be empty");
@@ -96,9 +104,10 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
           .then(() => rename(`${statusFile}.tmp`, statusFile))
           .catch((e: unknown) => log({ level: "warn", event: "status-file", message: e instanceof Error ? e.message : String(e) }));
       };
+      const engine = new AgentEngine({ node: options.node, compile: { node: options.node, endpointToHostAction: options.endpointToHostAction } });
       const daemon = new AgentDaemon({
         node: options.node,
-        engine: new AgentEngine({ node: options.node, compile: { node: options.node, endpointToHostAction: options.endpointToHostAction } }),
+        engine,
         diffDirty,
         dataplane: new Dataplane({ backend: options.backend, hookMode: options.hookMode }),
         sources,
@@ -107,6 +116,13 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
         resyncMs,
         hookMode: options.hookMode,
         onStatus: writeStatus,
+        ...(options.ipv6 === "auto" && {
+          ipv6: {
+            family: new Ipv6Family(options.node, options.endpointToHostAction),
+            dataplane: new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion: 6 }),
+            model: () => engine.model(),
+          },
+        }),
       });
       const stopped = new Promise<string>((resolve) => {
         process.once("SIGTERM", () => resolve("SIGTERM"));

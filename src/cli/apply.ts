@@ -13,7 +13,8 @@ import { Dataplane, type ApplyResult } from "../dataplane/index.js";
 import type { EndpointToHostAction } from "../render/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { UsageError } from "./io.js";
-import { compileOrFail, dataplaneCallAsync, endpointToHostOption } from "./diff.js";
+import { dataplaneCallAsync, endpointToHostOption, formatFamilies } from "./diff.js";
+import { compileFamiliesOrFail } from "./families.js";
 
 interface ApplyCommandOptions {
   readonly file: string[];
@@ -31,6 +32,9 @@ interface ApplyCommandOptions {
 const HELP_AFTER = `
 What it touches: chains named cali-*, ipsets named cali4*, and its own hook rules (known by
 their "cali:" hash comment) in INPUT, FORWARD and OUTPUT. Everything else is left as it is.
+With IPv6 in play (an IPv6 address or IPv6-only rule in the inputs), the same in ip6tables
+with the cali6* sets, applied after IPv4; each family gets its own output line ("IPv6: ...").
+--iptables-save/--iptables-restore override the IPv4 binaries only.
 
 Output:
   applied <n> ipset and <m> iptables lines on <backend> in <k> attempt(s) (<ms> ms)
@@ -60,26 +64,33 @@ export const registerApply: RegisterCommand = (program: Command, ctx: CliContext
     .action(async (options: ApplyCommandOptions) => {
       const retries = Number(options.retries);
       if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`policy-compile apply: --retries must be a whole number, got "${options.retries}"`);
-      const desired = await compileOrFail(options.file, options.node, options.endpointToHostAction, ctx);
-      const dataplane = new Dataplane({
-        backend: options.backend,
-        hookMode: options.hookMode,
-        retries,
-        binaries: {
-          ...(options.iptablesSave ? { iptablesSave: options.iptablesSave } : {}),
-          ...(options.iptablesRestore ? { iptablesRestore: options.iptablesRestore } : {}),
-          ...(options.ipset ? { ipset: options.ipset } : {}),
-        },
-      });
+      const families = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx);
+      const states = families.v6 ? [families.v4, families.v6] : [families.v4];
+      const dataplaneFor = (ipVersion: 4 | 6) =>
+        new Dataplane({
+          backend: options.backend,
+          hookMode: options.hookMode,
+          retries,
+          ipVersion,
+          binaries: {
+            ...(ipVersion === 4 && options.iptablesSave ? { iptablesSave: options.iptablesSave } : {}),
+            ...(ipVersion === 4 && options.iptablesRestore ? { iptablesRestore: options.iptablesRestore } : {}),
+            ...(options.ipset ? { ipset: options.ipset } : {}),
+          },
+        });
       if (options.dryRun) {
-        ctx.io.stdout(formatTransaction(await dataplaneCallAsync(() => dataplane.plan(desired))));
+        const txs = [];
+        for (const s of states) txs.push(await dataplaneCallAsync(() => dataplaneFor(s.ipVersion).plan(s)));
+        ctx.io.stdout(txs.length === 1 ? formatTransaction(txs[0]!) : formatFamilies(txs));
         return;
       }
-      const result = await dataplaneCallAsync(() => dataplane.apply(desired));
-      for (const f of result.recovered) {
-        ctx.io.stderr(`policy-compile apply: attempt failed and was retried: ${f.tool ? `${f.tool}: ` : ""}${f.stderr.split("\n")[0] ?? ""}\n`);
+      for (const desired of states) {
+        const result = await dataplaneCallAsync(() => dataplaneFor(desired.ipVersion).apply(desired));
+        for (const f of result.recovered) {
+          ctx.io.stderr(`policy-compile apply: attempt failed and was retried: ${f.tool ? `${f.tool}: ` : ""}${f.stderr.split("\n")[0] ?? ""}\n`);
+        }
+        ctx.io.stdout(`${desired.ipVersion === 6 ? "IPv6: " : ""}${summary(result)}\n`);
       }
-      ctx.io.stdout(`${summary(result)}\n`);
     });
 };
 

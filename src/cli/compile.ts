@@ -3,15 +3,20 @@
  * every policy on one node, as restore input.
  *
  * Output on stdout (default `--format restore`): a `# ipsets.restore` section, then a
- * `# iptables.restore` section. With `--out DIR` the two files are written instead (each to a
- * temporary name first, then renamed, so a failure never leaves half a file) and a one-line
- * summary is printed. `--format json` prints the DataplaneState.
+ * `# iptables.restore` section, then (when IPv6 is in play) a `# ip6tables.restore` section.
+ * With `--out DIR` the files are written instead (each to a temporary name first, then renamed,
+ * so a failure never leaves half a file) and a one-line summary is printed. `--format json`
+ * prints the DataplaneState of one family (`--ip-version`, default 4).
+ *
+ * IPv6: Felix programs each family separately; so the IPv6 chains go to `ip6tables.restore` and
+ * the `cali60…` (family inet6) sets are appended to `ipsets.restore` after the IPv4 ones, since
+ * one `ipset restore` loads both families. An IPv4-only input writes exactly what it always did.
  */
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { formatDiagnostics } from "../diagnostics/index.js";
-import { CompileError, compile, renderRestore, type DataplaneState, type EndpointToHostAction } from "../render/index.js";
+import { CompileError, compileBoth, renderRestore, type CompiledFamilies, type DataplaneState, type EndpointToHostAction } from "../render/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
@@ -22,14 +27,21 @@ interface CompileCommandOptions {
   readonly out?: string;
   readonly format: "restore" | "json";
   readonly endpointToHostAction: EndpointToHostAction;
+  readonly ipVersion: "4" | "6";
 }
 
 const HELP_AFTER = `
 Output:
   restore (default)  "# ipsets.restore" then "# iptables.restore": input for
                      "ipset restore" and "iptables-restore --noflush", in that order.
-  json               the DataplaneState (chains, hook rules, ipsets) as JSON.
-  --out DIR          writes DIR/ipsets.restore and DIR/iptables.restore instead.
+                     With IPv6 in play (an IPv6 pod/endpoint/network-set address, or
+                     an IPv6-only rule), "# ip6tables.restore" follows, for
+                     "ip6tables-restore --noflush"; the cali60 (inet6) sets are in
+                     the ipsets section after the cali40 ones.
+  json               the DataplaneState (chains, hook rules, ipsets) of one family
+                     (--ip-version, default 4) as JSON.
+  --out DIR          writes DIR/ipsets.restore and DIR/iptables.restore instead,
+                     and DIR/ip6tables.restore when IPv6 is in play.
 
 Only the filter table is emitted (raw, mangle and nat have nothing to do for workloads
 without host endpoints). Host endpoints and preDNAT/doNotTrack/applyOnForward policies are
@@ -39,6 +51,7 @@ Examples:
   $ policy-compile compile -f policies/ -f cluster.yaml --node node-1
   $ policy-compile compile -f policies/ --node node-1 --out /tmp/node-1
   $ ipset restore < /tmp/node-1/ipsets.restore && iptables-restore --noflush < /tmp/node-1/iptables.restore
+  $ ip6tables-restore --noflush < /tmp/node-1/ip6tables.restore   # dual-stack clusters
 `;
 
 export const registerCompile: RegisterCommand = (program: Command, ctx: CliContext) => {
@@ -47,40 +60,60 @@ export const registerCompile: RegisterCommand = (program: Command, ctx: CliConte
     .description("Compile policies into the ipsets and iptables filter chains that enforce them on one node.")
     .requiredOption("-f, --file <path...>", "YAML/JSON files or directories (recursive); repeatable")
     .requiredOption("--node <name>", "the node to compile for (Pod spec.nodeName / WorkloadEndpoint spec.node)")
-    .option("--out <dir>", "write DIR/ipsets.restore and DIR/iptables.restore")
+    .option("--out <dir>", "write DIR/ipsets.restore and DIR/iptables.restore (and DIR/ip6tables.restore with IPv6)")
     .addOption(new Option("--format <format>", "what to print").choices(["restore", "json"]).default("restore"))
     .addOption(
       new Option("--endpoint-to-host-action <action>", "verdict for workload-to-host traffic that egress policy allowed")
         .choices(["ACCEPT", "DROP", "RETURN"])
         .default("ACCEPT"),
     )
+    .addOption(new Option("--ip-version <version>", "the family --format json prints").choices(["4", "6"]).default("4"))
     .addHelpText("after", HELP_AFTER)
     .action(async (options: CompileCommandOptions) => {
       if (options.node.trim() === "") throw new UsageError("policy-compile compile: --node must not be empty");
       const { model, sources } = await loadOrFail(options.file, ctx);
-      let state: DataplaneState;
+      let states: CompiledFamilies;
       try {
-        state = compile(model, { node: options.node, endpointToHostAction: options.endpointToHostAction });
+        states = compileBoth(model, { node: options.node, endpointToHostAction: options.endpointToHostAction });
       } catch (e) {
         if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
         throw e;
       }
-      const text = renderRestore(state);
+      const files = restoreFiles(states);
       if (options.out !== undefined) {
         const dir = resolve(ctx.io.cwd, options.out);
-        await writeAtomically(dir, { "ipsets.restore": text.ipsets, "iptables.restore": text.iptables });
-        ctx.io.stdout(`${summary(state, options.node)}; wrote ${join(options.out, "ipsets.restore")} and ${join(options.out, "iptables.restore")}\n`);
+        await writeAtomically(dir, files);
+        const names = Object.keys(files).map((f) => join(options.out as string, f));
+        const wrote = names.length === 2 ? names.join(" and ") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+        ctx.io.stdout(`${summary(states.v4, options.node)}${states.v6 ? `; IPv6: ${counts(states.v6)}` : ""}; wrote ${wrote}\n`);
         return;
       }
-      if (options.format === "json") ctx.io.stdout(`${JSON.stringify(state, null, 2)}\n`);
-      else ctx.io.stdout(`# ipsets.restore\n${text.ipsets}# iptables.restore\n${text.iptables}`);
+      if (options.format === "json") {
+        const state = options.ipVersion === "6" ? states.v6 : states.v4;
+        if (!state) throw new UsageError("policy-compile compile: --ip-version 6: the input has no IPv6 (no IPv6 address and no IPv6-only rule)");
+        ctx.io.stdout(`${JSON.stringify(state, null, 2)}\n`);
+      } else {
+        ctx.io.stdout(Object.entries(files).map(([name, text]) => `# ${name}\n${text}`).join(""));
+      }
     });
 };
 
-function summary(state: DataplaneState, node: string): string {
+/** The files `--out` writes, in the order they are loaded: sets first, then each family's rules. */
+function restoreFiles(states: CompiledFamilies): Record<string, string> {
+  const v4 = renderRestore(states.v4);
+  if (!states.v6) return { "ipsets.restore": v4.ipsets, "iptables.restore": v4.iptables };
+  const v6 = renderRestore(states.v6);
+  return { "ipsets.restore": v4.ipsets + v6.ipsets, "iptables.restore": v4.iptables, "ip6tables.restore": v6.iptables };
+}
+
+function counts(state: DataplaneState): string {
   const rules = state.chains.reduce((n, c) => n + c.rules.length, 0);
   const members = state.ipsets.reduce((n, s) => n + s.members.length, 0);
-  return `node ${node}: ${state.chains.length} chains, ${rules} rules, ${state.ipsets.length} ipsets, ${members} members`;
+  return `${state.chains.length} chains, ${rules} rules, ${state.ipsets.length} ipsets, ${members} members`;
+}
+
+function summary(state: DataplaneState, node: string): string {
+  return `node ${node}: ${counts(state)}`;
 }
 
 /** All files land, or none is changed: temporaries first, renames only after every write. */

@@ -16,6 +16,7 @@ import { diff, DiffError, formatTransaction, kernelStateOf, type Backend, type H
 import { Dataplane, DataplaneError } from "../dataplane/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { DataplaneFailure, InputError, UsageError } from "./io.js";
+import { compileFamiliesOrFail } from "./families.js";
 import { loadOrFail } from "./load.js";
 
 interface DiffCommandOptions {
@@ -35,6 +36,8 @@ Output:
   "# ipset restore (before iptables)", "# iptables-restore --noflush (<backend>)" and
   "# ipset restore (after iptables)" sections, only those with lines; "# no changes" when the
   states are equal. --format json prints the transaction as JSON.
+  With IPv6 in play (either side), one transaction per family, under "# IPv4" and "# IPv6"
+  banners (the IPv6 one for ip6tables-restore and the cali6 sets); JSON is then an array.
 
 Examples:
   $ policy-compile diff --node node-1 --from main/policies --to pr/policies
@@ -58,22 +61,33 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
     .action(async (options: DiffCommandOptions) => {
       const offline = options.from !== undefined || options.to !== undefined;
       if (offline && (options.live || options.file)) throw new UsageError("policy-compile diff: use either --from/--to or -f with --live, not both");
-      let tx: Transaction;
+      // One transaction per IP family: IPv4 always, IPv6 when either side uses it.
+      const txs: Transaction[] = [];
       if (offline) {
         if (!options.from || !options.to) throw new UsageError("policy-compile diff: --from and --to go together");
         const backend = options.backend === "auto" ? "legacy" : options.backend;
-        const from = await compileOrFail(options.from, options.node, options.endpointToHostAction, ctx);
-        const to = await compileOrFail(options.to, options.node, options.endpointToHostAction, ctx);
-        tx = dataplaneCall(() => diff(kernelStateOf(from), to, { backend, hookMode: options.hookMode }));
+        const from = await compileFamiliesOrFail(options.from, options.node, options.endpointToHostAction, ctx);
+        const to = await compileFamiliesOrFail(options.to, options.node, options.endpointToHostAction, ctx);
+        const pairs: [DataplaneState, DataplaneState][] = [[from.v4, to.v4]];
+        if (from.v6 || to.v6) pairs.push([from.ipv6(), to.ipv6()]);
+        for (const [a, b] of pairs) txs.push(dataplaneCall(() => diff(kernelStateOf(a), b, { backend, hookMode: options.hookMode })));
       } else {
         if (!options.live || !options.file) throw new UsageError("policy-compile diff: give --from and --to, or -f with --live");
-        const desired = await compileOrFail(options.file, options.node, options.endpointToHostAction, ctx);
-        const dataplane = new Dataplane({ backend: options.backend, hookMode: options.hookMode });
-        tx = await dataplaneCallAsync(() => dataplane.plan(desired));
+        const desired = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx);
+        for (const state of desired.v6 ? [desired.v4, desired.v6] : [desired.v4]) {
+          const dataplane = new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion: state.ipVersion });
+          txs.push(await dataplaneCallAsync(() => dataplane.plan(state)));
+        }
       }
-      ctx.io.stdout(options.format === "json" ? `${JSON.stringify(tx, null, 2)}\n` : formatTransaction(tx));
+      ctx.io.stdout(options.format === "json" ? `${JSON.stringify(txs.length === 1 ? txs[0] : txs, null, 2)}\n` : formatFamilies(txs));
     });
 };
+
+/** One family: the transaction as before. Both: each under an `# IPv4` / `# IPv6` banner. */
+export function formatFamilies(txs: readonly Transaction[]): string {
+  if (txs.length === 1) return formatTransaction(txs[0] as Transaction);
+  return txs.map((tx) => `# IPv${tx.ipVersion}\n${formatTransaction(tx)}`).join("");
+}
 
 export function endpointToHostOption(): Option {
   return new Option("--endpoint-to-host-action <action>", "verdict for workload-to-host traffic that egress policy allowed")

@@ -1,10 +1,12 @@
 /**
  * `policy-compile explain -f PATH... --from SRC --to DST --port N [--protocol P]`: why a flow is
  * allowed or denied, from the rules each involved node would run. SRC and DST are `ns/pod` or
- * an IPv4 address outside the cluster.
+ * an IPv4 or IPv6 address outside the cluster. An IPv6 address (or `--ip-version 6` between two
+ * dual-stack pods) traces the IPv6 rules (ip6tables, cali6 sets; ICMP means ICMPv6).
  */
 import { Option, type Command } from "commander";
 import { formatDiagnostics } from "../diagnostics/index.js";
+import { parseCidr } from "../model/cidr.js";
 import { CompileError } from "../render/index.js";
 import { TraceError, explainFlow, type Flow, type FlowExplanation, type FlowPeer, type TraceProtocol } from "../trace/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
@@ -19,12 +21,17 @@ interface ExplainCommandOptions {
   readonly protocol: TraceProtocol;
   readonly format: "text" | "json";
   readonly node?: string;
+  readonly ipVersion?: "4" | "6";
 }
 
 export function parsePeer(text: string, flag: string): FlowPeer {
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return { kind: "ip", ip: text };
+  if (text.includes(":") && !text.includes("/")) {
+    if (parseCidr(text, true)?.version !== 6) throw new UsageError(`policy-compile: ${flag} ${text}: not an IPv6 address`);
+    return { kind: "ip", ip: text };
+  }
   const m = /^([^/\s]+)\/([^/\s]+)$/.exec(text);
-  if (!m) throw new UsageError(`policy-compile: ${flag} ${text}: expected ns/pod or an IPv4 address`);
+  if (!m) throw new UsageError(`policy-compile: ${flag} ${text}: expected ns/pod or an IPv4 or IPv6 address`);
   return { kind: "pod", namespace: m[1] as string, name: m[2] as string };
 }
 
@@ -46,12 +53,13 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
     .command("explain")
     .description("Explain why a flow between pods (or a pod and an IP) is allowed or denied, rule by rule.")
     .requiredOption("-f, --file <path...>", "YAML/JSON files or directories (recursive); repeatable")
-    .requiredOption("--from <src>", "source: ns/pod or an IPv4 address outside the cluster")
-    .requiredOption("--to <dst>", "destination: ns/pod or an IPv4 address outside the cluster")
+    .requiredOption("--from <src>", "source: ns/pod or an IPv4/IPv6 address outside the cluster")
+    .requiredOption("--to <dst>", "destination: ns/pod or an IPv4/IPv6 address outside the cluster")
     .option("--port <n>", "destination port (required for TCP, UDP, SCTP)")
     .addOption(new Option("--protocol <p>", "protocol").choices(["TCP", "UDP", "SCTP", "ICMP"]).default("TCP"))
     .addOption(new Option("--format <format>", "output").choices(["text", "json"]).default("text"))
     .option("--node <name>", "accepted for compatibility; each pod's own node is used")
+    .addOption(new Option("--ip-version <version>", "IP family of a pod-to-pod flow (an address peer decides by itself)").choices(["4", "6"]))
     .action(async (options: ExplainCommandOptions) => {
       const port = parsePort(options.port);
       if (port === undefined && options.protocol !== "ICMP") throw new UsageError(`policy-compile explain: --port is required for ${options.protocol}`);
@@ -60,6 +68,7 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
         to: parsePeer(options.to, "--to"),
         protocol: options.protocol,
         ...(port !== undefined && options.protocol !== "ICMP" && { port }),
+        ...(options.ipVersion !== undefined && { ipVersion: options.ipVersion === "6" ? (6 as const) : (4 as const) }),
       };
       const { model, sources } = await loadOrFail(options.file, ctx);
       let e: FlowExplanation;
@@ -68,7 +77,8 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
       } catch (err) {
         traceFailure(err, sources);
       }
-      ctx.io.stdout(options.format === "json" ? `${JSON.stringify(explanationJson(e), null, 2)}\n` : explanationText(e, options));
+      const v6 = [flow.from, flow.to].some((p) => p.kind === "ip" && p.ip.includes(":")) || options.ipVersion === "6";
+      ctx.io.stdout(options.format === "json" ? `${JSON.stringify(explanationJson(e), null, 2)}\n` : explanationText(e, options, v6));
     });
 };
 
@@ -79,8 +89,8 @@ function explanationJson(e: FlowExplanation): object {
   };
 }
 
-function explanationText(e: FlowExplanation, o: ExplainCommandOptions): string {
-  const what = o.protocol === "ICMP" ? "ICMP echo" : `${o.protocol}/${String(o.port)}`;
+function explanationText(e: FlowExplanation, o: ExplainCommandOptions, v6: boolean): string {
+  const what = (o.protocol === "ICMP" ? (v6 ? "ICMPv6 echo" : "ICMP echo") : `${o.protocol}/${String(o.port)}`) + (v6 ? " (IPv6)" : "");
   const lines = [`${o.from} -> ${o.to} ${what}: ${e.verdict.toUpperCase()}`];
   for (const h of e.hops) {
     lines.push("", `${h.node}: ${h.direction} of ${h.endpoint}: ${h.verdict}`);

@@ -65,6 +65,7 @@ export const Codes = {
   reservedTier: code("PC3014", "error", "reserved tier defined with a different order"),
   conflictingFlags: code("PC3015", "error", "incompatible policy flags (preDNAT, doNotTrack, applyOnForward)"),
   icmpVersionMismatch: code("PC3016", "error", "ICMP protocol does not match ipVersion"),
+  exceptOtherFamily: code("PC3060", "error", "ipBlock except of the other IP family than its cidr"),
   reservedLabel: code("PC3017", "error", "reserved label set by the user"),
   invalidHostEndpoint: code("PC3018", "error", "host endpoint without node, or without interface and expected IPs"),
   adminPriority: code("PC3019", "error", "AdminNetworkPolicy priority outside 0..1000"),
@@ -81,6 +82,7 @@ export const Codes = {
   rulesNeverEvaluated: code("PC4004", "warning", "rules for a direction the policy's types do not include"),
   namespaceMissing: code("PC4005", "notice", "pods refer to a namespace that is not defined"),
   profileMissing: code("PC4006", "warning", "an endpoint refers to a profile that is not defined (it allows nothing)"),
+  ruleInNoIpFamily: code("PC4040", "warning", "a rule that exists in neither the IPv4 nor the IPv6 dataplane (a negated catch-all net)"),
 
   notSupported: code("PC5001", "error", "not supported yet: a host endpoint on the node, or an active preDNAT/doNotTrack/applyOnForward policy"),
   duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),

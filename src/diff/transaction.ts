@@ -45,7 +45,7 @@ export function formatTransaction(tx: Transaction): string {
   if (isEmptyTransaction(tx)) return `# no changes\n${tx.notes.map((n) => `# note: ${n}\n`).join("")}`;
   const out: string[] = [];
   if (tx.ipsetsBefore.length) out.push("# ipset restore (before iptables)", ...tx.ipsetsBefore);
-  if (tx.iptables.length) out.push(`# iptables-restore --noflush (${tx.backend})`, ...tx.iptables);
+  if (tx.iptables.length) out.push(`# ${tx.ipVersion === 6 ? "ip6tables" : "iptables"}-restore --noflush (${tx.backend})`, ...tx.iptables);
   if (tx.ipsetsAfter.length) out.push("# ipset restore (after iptables)", ...tx.ipsetsAfter);
   for (const n of tx.notes) out.push(`# note: ${n}`);
   return `${out.join("\n")}\n`;

@@ -22,6 +22,7 @@ import {
 } from "./normalize/endpoints.js";
 import { adminPolicy, adminTiers } from "./normalize/admin-policy.js";
 import { k8sNetworkPolicy } from "./normalize/k8s-policy.js";
+import { familyWarnings } from "./normalize/family-warnings.js";
 import type { ResourceKind } from "./resources.js";
 import type { RuleInput } from "./schema/calico.js";
 import { closest } from "./suggest.js";
@@ -414,6 +415,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     });
   }
 
+  diagnostics.push(...familyWarnings(policies, [...profiles.values()]));
   const policyKey = (p: Policy): string => p.id;
   const setKey = (s: NetworkSet): string => `${s.namespace ?? ""}/${s.name}`;
   return {

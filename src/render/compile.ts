@@ -1,8 +1,11 @@
 /**
  * compile(model, { node }): the filter-table chains, hooks and ipsets that enforce every policy
- * on one node's workloads, Felix v3.32 compatible (IPv4). Pure: same model, same bytes.
+ * on one node's workloads, Felix v3.32 compatible. Felix keeps one set of tables and ipsets per
+ * IP family; so does compile: `ipVersion` (default 4) picks the family, and `compileBoth` gives
+ * both, the IPv6 state only when IPv6 is in play. Pure: same model, same bytes.
  */
-import type { Model } from "../model/types.js";
+import type { Model, Rule } from "../model/types.js";
+import { isIpv6 } from "../resolve/nets.js";
 import { resolveNode } from "../resolve/resolve.js";
 import { renderNodeView } from "./node-view.js";
 import type { EndpointToHostAction } from "./static-chains.js";
@@ -17,8 +20,41 @@ export interface CompileOptions {
    * (Felix's own default is DROP).
    */
   readonly endpointToHostAction?: EndpointToHostAction;
+  /** The IP family of the state: 4 (default) gives iptables + `cali40` sets, 6 ip6tables + `cali60`. */
+  readonly ipVersion?: 4 | 6;
 }
 
 export function compile(model: Model, options: CompileOptions): DataplaneState {
-  return renderNodeView(resolveNode(model, options.node), options);
+  return renderNodeView(resolveNode(model, options.node, options.ipVersion ?? 4), options);
+}
+
+/** Both families' states; `v6` is present exactly when `usesIpv6(model)`. */
+export interface CompiledFamilies {
+  readonly v4: DataplaneState;
+  readonly v6?: DataplaneState;
+}
+
+export function compileBoth(model: Model, options: Omit<CompileOptions, "ipVersion">): CompiledFamilies {
+  const v4 = compile(model, { ...options, ipVersion: 4 });
+  return usesIpv6(model) ? { v4, v6: compile(model, { ...options, ipVersion: 6 }) } : { v4 };
+}
+
+const ruleUsesIpv6 = (r: Rule): boolean =>
+  r.ipVersion === 6 ||
+  r.protocol === "icmpv6" ||
+  [r.source, r.destination].some((e) => e.nets.some(isIpv6) || e.notNets.some(isIpv6));
+
+/**
+ * Whether IPv6 is in play: some endpoint, host endpoint or network set has an IPv6 address, or
+ * some policy or profile rule is IPv6-specific (IPv6 nets, `ipVersion: 6`, ICMPv6). An IPv4-only
+ * cluster then gets exactly the IPv4 output it always got, with no ip6tables file.
+ */
+export function usesIpv6(model: Model): boolean {
+  return (
+    model.endpoints.some((e) => e.ipNetworks.some(isIpv6)) ||
+    model.hostEndpoints.some((h) => h.expectedIPs.some(isIpv6)) ||
+    model.networkSets.some((n) => n.nets.some(isIpv6)) ||
+    model.policies.some((p) => p.ingress.some(ruleUsesIpv6) || p.egress.some(ruleUsesIpv6)) ||
+    model.profiles.some((p) => p.ingress.some(ruleUsesIpv6) || p.egress.some(ruleUsesIpv6))
+  );
 }

@@ -17,7 +17,7 @@ export interface RenderOptions {
 /** Renders a resolved node view; exported for tests that build a NodeView by hand. */
 export function renderNodeView(view: NodeView, options: RenderOptions = {}): DataplaneState {
   const chains: Chain[] = [
-    ...staticChains(options.endpointToHostAction ?? "ACCEPT"),
+    ...staticChains(options.endpointToHostAction ?? "ACCEPT", view.ipVersion),
     ...workloadDispatchChains(view.endpoints.map((e) => e.interfaceName)),
     ...view.endpoints.flatMap((e) => [endpointChain(e, "ingress"), endpointChain(e, "egress")]),
     ...view.policies.flatMap(policyChains),
@@ -25,7 +25,7 @@ export function renderNodeView(view: NodeView, options: RenderOptions = {}): Dat
   ];
   chains.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   assertReferencesResolve(chains);
-  return { kind: "DataplaneState", ipVersion: 4, chains, hooks: filterHooks(), ipsets: view.ipsets };
+  return { kind: "DataplaneState", ipVersion: view.ipVersion, chains, hooks: filterHooks(), ipsets: view.ipsets };
 }
 
 /**

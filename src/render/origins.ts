@@ -11,7 +11,7 @@
  */
 import type { Span } from "../diagnostics/types.js";
 import type { Model, PolicyKind, Rule } from "../model/types.js";
-import { keptForIpv4 } from "../resolve/rules.js";
+import { keptFor } from "../resolve/rules.js";
 import { resolveNode } from "../resolve/resolve.js";
 import type { LocalEndpoint, ResolvedRule } from "../resolve/types.js";
 import type { CompileOptions } from "./compile.js";
@@ -82,7 +82,7 @@ export interface CompiledWithOrigins {
 
 /** compile(model, options) plus the origin of each rule; `state` is identical to compile's. */
 export function compileWithOrigins(model: Model, options: CompileOptions): CompiledWithOrigins {
-  const view = resolveNode(model, options.node);
+  const view = resolveNode(model, options.node, options.ipVersion ?? 4);
   const state = renderNodeView(view, options);
   const chains = new Map(state.chains.map((c) => [c.name, c]));
   const byHash = new Map<string, RuleOrigin>();
@@ -112,7 +112,7 @@ export function compileWithOrigins(model: Model, options: CompileOptions): Compi
     for (const direction of ["ingress", "egress"] as const) {
       const resolved = rp[direction];
       if (!resolved) continue;
-      const origins = ruleOrigins(p[direction], resolved, (ruleIndex, r) => ({
+      const origins = ruleOrigins(view.ipVersion, p[direction], resolved, (ruleIndex, r) => ({
         kind: "policyRule",
         policyKind: p.policyKind as PolicyKind,
         ...(p.namespace !== undefined && { namespace: p.namespace }),
@@ -129,7 +129,7 @@ export function compileWithOrigins(model: Model, options: CompileOptions): Compi
   for (const rp of view.profiles) {
     const p = profiles.get(rp.name);
     for (const direction of ["ingress", "egress"] as const) {
-      const origins = ruleOrigins(p?.[direction] ?? [], rp[direction], (ruleIndex, r) => ({
+      const origins = ruleOrigins(view.ipVersion, p?.[direction] ?? [], rp[direction], (ruleIndex, r) => ({
         kind: "profileRule",
         profile: rp.name,
         direction,
@@ -164,6 +164,7 @@ const spanOf = (span: Span | undefined): { span?: Span } => (span ? { span } : {
  * origin span, so consecutive rules with the same span count as one.
  */
 function ruleOrigins(
+  version: 4 | 6,
   rules: readonly Rule[],
   resolved: readonly ResolvedRule[],
   make: (ruleIndex: number, r: Rule) => RuleOrigin,
@@ -175,10 +176,10 @@ function ruleOrigins(
     const start = r.origin?.span.start;
     if (start === undefined || start !== lastStart) written++;
     lastStart = start;
-    if (keptForIpv4(r)) kept.push({ rule: r, index: written });
+    if (keptFor(r, version)) kept.push({ rule: r, index: written });
   }
   if (kept.length !== resolved.length) {
-    throw new Error(`origins: ${kept.length} rules kept for IPv4, the resolver kept ${resolved.length}`);
+    throw new Error(`origins: ${kept.length} rules kept for IPv${version}, the resolver kept ${resolved.length}`);
   }
   const out: RuleOrigin[] = [];
   resolved.forEach((rr, i) => {

@@ -29,8 +29,9 @@ export const ipSetMatch = (side: Side, name: string, negated = false): string =>
 export const ipPortSetMatch = (side: Side, name: string, negated = false): string =>
   `-m set ${negated ? "! " : ""}--match-set ${name} ${side},${side}`;
 
-const icmpMatch = (icmp: IcmpMatch, negated: boolean): string =>
-  `-m icmp ${negated ? "! " : ""}--icmp-type ${icmp.code === undefined ? icmp.type : `${icmp.type}/${icmp.code}`}`;
+/** `-m icmp --icmp-type T[/C]`, or in the IPv6 dataplane `-m icmp6 --icmpv6-type T[/C]`. */
+const icmpMatch = (icmp: IcmpMatch, negated: boolean, v6: boolean): string =>
+  `-m ${v6 ? "icmp6" : "icmp"} ${negated ? "! " : ""}--${v6 ? "icmpv6" : "icmp"}-type ${icmp.code === undefined ? icmp.type : `${icmp.type}/${icmp.code}`}`;
 
 /**
  * Splits a port list into multiport-sized groups: 15 slots, a range takes 2 (Felix's
@@ -66,7 +67,7 @@ export function ruleMatchFragments(r: ResolvedRule): string[] {
   for (const s of r.dstIpSets) m.push(ipSetMatch("dst", s));
   if (r.dstPorts.length > 0) m.push(portsMatch("dst", r.dstPorts));
   for (const s of r.dstNamedPortIpSets) m.push(ipPortSetMatch("dst", s));
-  if (r.icmp) m.push(icmpMatch(r.icmp, false));
+  if (r.icmp) m.push(icmpMatch(r.icmp, false, r.ipVersion === 6));
 
   if (r.notProtocol !== undefined) m.push(notProtocolMatch(r.notProtocol));
   if (r.notSrcNets[0] !== undefined) m.push(netMatch("src", r.notSrcNets[0], true));
@@ -77,6 +78,6 @@ export function ruleMatchFragments(r: ResolvedRule): string[] {
   for (const s of r.notDstIpSets) m.push(ipSetMatch("dst", s, true));
   for (const split of splitPortList(r.notDstPorts)) m.push(portsMatch("dst", split, true));
   for (const s of r.notDstNamedPortIpSets) m.push(ipPortSetMatch("dst", s, true));
-  if (r.notICMP) m.push(icmpMatch(r.notICMP, true));
+  if (r.notICMP) m.push(icmpMatch(r.notICMP, true, r.ipVersion === 6));
   return m;
 }

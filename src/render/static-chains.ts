@@ -1,5 +1,6 @@
 /**
- * The fixed part of the filter table (Felix's rules/static.go) for policy-compile's configuration:
+ * The fixed part of the filter table (Felix's rules/static.go) for policy-compile's configuration
+ * (IPv4 and IPv6 differ only in `cali-wl-to-host`'s ICMPv6 rules):
  * no IPIP/VXLAN/WireGuard/IPVS, workload interface prefix `cali`, no host endpoints. The
  * host-endpoint dispatch chains and `cali-cidr-block` are referenced by `cali-FORWARD`,
  * `cali-INPUT` and `cali-OUTPUT`, so they are emitted empty: packets fall through them.
@@ -13,7 +14,15 @@ export type EndpointToHostAction = "DROP" | "ACCEPT" | "RETURN";
 
 const wildcard = `${WORKLOAD_INTERFACE_PREFIX}+`;
 
-export function staticChains(endpointToHostAction: EndpointToHostAction): Chain[] {
+/**
+ * ICMPv6 a workload needs from its router, accepted before workload egress policy in the IPv6
+ * `cali-wl-to-host` (Felix's `ICMPv6Filter`): multicast listener query/report/done (130–132),
+ * router solicitation (133), neighbour solicitation/advertisement (135, 136). Without them a
+ * policy could cut a pod off from its gateway in ways nobody meant.
+ */
+const ICMPV6_TO_HOST = [130, 131, 132, 133, 135, 136] as const;
+
+export function staticChains(endpointToHostAction: EndpointToHostAction, ipVersion: 4 | 6 = 4): Chain[] {
   return [
     hashedChain(ChainName.filterForward, [
       rule("", clearMark(allCalicoMarkBits & ~Mark.accept)),
@@ -38,6 +47,7 @@ export function staticChains(endpointToHostAction: EndpointToHostAction): Chain[
       rule(markSingleBitSet(Mark.accept), ACCEPT, ["Host endpoint policy accepted packet."]),
     ]),
     hashedChain(ChainName.workloadToHost, [
+      ...(ipVersion === 6 ? ICMPV6_TO_HOST.map((t) => rule(`-p 58 -m icmp6 --icmpv6-type ${t}`, ACCEPT)) : []),
       rule("", jump(ChainName.fromWorkloadDispatch)),
       rule("", `--jump ${endpointToHostAction}`, ["Configured DefaultEndpointToHostAction"]),
     ]),

@@ -4,6 +4,8 @@
  * differently, so both are reproduced. A bare address means /32.
  */
 
+import { formatCidr, parseCidr } from "../model/cidr.js";
+
 export const isIpv6 = (cidr: string): boolean => cidr.includes(":");
 
 /** Dotted quad → 32-bit number; undefined unless exactly four decimal octets 0..255. */
@@ -62,4 +64,13 @@ export function v4AsWritten(text: string): string {
 export function v4Network(text: string): string {
   const n = parseV4Net(text);
   return n ? `${formatV4((n.address & maskOf(n.prefix)) >>> 0)}/${n.prefix}` : text;
+}
+
+/**
+ * An IPv6 net in the form Go's `net.IPNet.String()` prints (RFC 5952 compressed, lower case),
+ * masked; a bare address means /128. The model already holds this form, so this is a guard.
+ */
+export function v6Net(text: string): string {
+  const c = parseCidr(text, true);
+  return c && c.version === 6 ? formatCidr(c) : text;
 }

@@ -7,6 +7,9 @@
  * 3. Only the directions some endpoint uses are converted, so an ingress-only policy gets no
  *    egress chain and its egress selectors get no ipset.
  * 4. Ipsets are computed for exactly the sets the converted rules reference.
+ * 5. Everything is for one IP family: the IPv6 view has the same endpoints and active policies
+ *    (Felix programs every workload in both families' tables) but only the rules, nets and
+ *    ipset members of IPv6.
  *
  * Inputs this compiler cannot enforce yet (host endpoints on this node, active preDNAT /
  * doNotTrack / applyOnForward policy) and two local endpoints on one interface raise a
@@ -69,7 +72,8 @@ function duplicateInterfaces(local: readonly WorkloadEndpoint[]): Diagnostic[] {
   return diags;
 }
 
-export function resolveNode(model: Model, node: string): NodeView {
+/** `ipVersion` picks the family the view is for (default IPv4): rules, nets and ipset members. */
+export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4): NodeView {
   const cache = new SelectorCache();
   const local = model.endpoints
     .filter((e) => e.node === node)
@@ -130,7 +134,7 @@ export function resolveNode(model: Model, node: string): NodeView {
 
   const demands = new Map<string, IpSetDemand>();
   const convert = (rules: readonly Rule[], namespace: string | undefined): ResolvedRule[] => {
-    const ctx = { cache, namespace, demand: (d: IpSetDemand) => demands.set(d.name, d) };
+    const ctx = { cache, namespace, demand: (d: IpSetDemand) => demands.set(d.name, d), ipVersion };
     return rules.flatMap((r) => resolveRule(ctx, r) ?? []);
   };
 
@@ -160,10 +164,10 @@ export function resolveNode(model: Model, node: string): NodeView {
     };
   });
 
-  const resolver = new IpSetResolver(model);
+  const resolver = new IpSetResolver(model, ipVersion);
   const ipsets: IpSet[] = [...demands.values()]
     .sort((a, b) => compareStrings(a.name, b.name))
     .map((d) => resolver.resolve(d));
 
-  return { kind: "NodeView", node, ipVersion: 4, endpoints, policies, profiles, ipsets };
+  return { kind: "NodeView", node, ipVersion, endpoints, policies, profiles, ipsets };
 }

@@ -1,11 +1,11 @@
 /**
- * Calico rule → ResolvedRule for the IPv4 dataplane: what Calico's rule conversion, Felix's rule
- * scanner and `FilterRuleToIPVersion` do between the API object and the renderer
- * (felix-dataplane.md §4.1):
+ * Calico rule → ResolvedRule for one IP family's dataplane (IPv4 unless the context says 6):
+ * what Calico's rule conversion, Felix's rule scanner and `FilterRuleToIPVersion` do between the
+ * API object and the renderer (felix-dataplane.md §4.1, §4.6):
  *
- * - rules for IPv6 only (`ipVersion: 6`, protocol `icmpv6`) disappear;
+ * - rules for the other family only (`ipVersion`, protocol `icmp` = 4 / `icmpv6` = 6) disappear;
  * - nets of the other family are dropped; a field that loses *all* its nets drops the rule (it
- *   must not become a match-all), and so does a negated catch-all;
+ *   must not become a match-all), and so does a negated catch-all (`!0.0.0.0/0`, `!::/0`);
  * - selector, namespaceSelector and serviceAccounts become one selector per side, notSelector is
  *   folded into it when there is one, and each becomes a `hash:net` ipset;
  * - named ports become `hash:ip,port` ipsets filtered by the same side's positive selector; when a
@@ -13,7 +13,7 @@
  */
 import type { EntityRule, Port, Protocol, Rule } from "../model/types.js";
 import { namedPortIpSetId, selectorIpSetName, type Selector } from "../selector/index.js";
-import { isIpv6, v4AsWritten, v4Network } from "./nets.js";
+import { isIpv6, v4AsWritten, v4Network, v6Net } from "./nets.js";
 import { combineSelectors, entityRuleSelector, type SelectorCache } from "./selectors.js";
 import type { PortRange, ResolvedRule } from "./types.js";
 
@@ -36,9 +36,11 @@ export interface RuleContext {
   readonly namespace: string | undefined;
   /** Receives every ipset the resolved rule references. */
   readonly demand: (d: IpSetDemand) => void;
+  /** The family being rendered; 4 when absent. */
+  readonly ipVersion?: 4 | 6;
 }
 
-/** Felix filters nets per family; `undefined` means "the rule disappears for IPv4". */
+/** Felix filters nets per family; `undefined` means "the rule disappears for this family". */
 function filterNets(nets: readonly string[], negated: boolean, normalize: (n: string) => string): string[] | undefined {
   if (nets.length === 0) return [];
   const out: string[] = [];
@@ -49,6 +51,44 @@ function filterNets(nets: readonly string[], negated: boolean, normalize: (n: st
     out.push(v);
   }
   return out.length === 0 ? undefined : out;
+}
+
+/** filterNets for the IPv6 dataplane: the model's nets are already canonical (RFC 5952, masked). */
+function filterNets6(nets: readonly string[], negated: boolean): string[] | undefined {
+  if (nets.length === 0) return [];
+  const out: string[] = [];
+  for (const n of nets) {
+    if (!isIpv6(n)) continue;
+    const v = v6Net(n);
+    if (negated && v === "::/0") return undefined;
+    out.push(v);
+  }
+  return out.length === 0 ? undefined : out;
+}
+
+interface FamilyNets {
+  readonly srcNets: string[];
+  readonly notSrcNets: string[];
+  readonly dstNets: string[];
+  readonly notDstNets: string[];
+}
+
+/** Calico's rule IP version: explicit `ipVersion`, else implied by protocol icmp / icmpv6. */
+function ruleIpVersion(rule: Rule): 4 | 6 | undefined {
+  if (rule.ipVersion !== undefined) return rule.ipVersion;
+  return rule.protocol === "icmp" ? 4 : rule.protocol === "icmpv6" ? 6 : undefined;
+}
+
+/** The rule's nets in family `v`, or undefined when the rule does not exist in that family. */
+function familyNets(rule: Rule, v: 4 | 6): FamilyNets | undefined {
+  const version = ruleIpVersion(rule);
+  if (version !== undefined && version !== v) return undefined;
+  const srcNets = v === 4 ? filterNets(rule.source.nets, false, v4AsWritten) : filterNets6(rule.source.nets, false);
+  const notSrcNets = v === 4 ? filterNets(rule.source.notNets, true, v4AsWritten) : filterNets6(rule.source.notNets, true);
+  const dstNets = v === 4 ? filterNets(rule.destination.nets, false, v4Network) : filterNets6(rule.destination.nets, false);
+  const notDstNets = v === 4 ? filterNets(rule.destination.notNets, true, v4Network) : filterNets6(rule.destination.notNets, true);
+  if (!srcNets || !notSrcNets || !dstNets || !notDstNets) return undefined;
+  return { srcNets, notSrcNets, dstNets, notDstNets };
 }
 
 function splitPorts(ports: readonly Port[]): { numeric: PortRange[]; named: string[] } {
@@ -78,6 +118,7 @@ interface Side {
 }
 
 function resolveSide(ctx: RuleContext, er: EntityRule, protocol: NamedPortProtocol): Side {
+  const version = ctx.ipVersion ?? 4;
   const { positive, negated } = combineSelectors(
     entityRuleSelector(ctx.cache, er, ctx.namespace),
     er.notSelector ?? "",
@@ -88,12 +129,12 @@ function resolveSide(ctx: RuleContext, er: EntityRule, protocol: NamedPortProtoc
   const portFilter = positiveSel ?? ctx.cache.parse("all()");
 
   const selectorSet = (sel: Selector): string => {
-    const name = selectorIpSetName(sel.id, 4);
+    const name = selectorIpSetName(sel.id, version);
     ctx.demand({ kind: "selector", name, selector: sel });
     return name;
   };
   const namedPortSet = (port: string): string => {
-    const name = selectorIpSetName(namedPortIpSetId(portFilter.id, protocol, port), 4);
+    const name = selectorIpSetName(namedPortIpSetId(portFilter.id, protocol, port), version);
     ctx.demand({ kind: "namedPort", name, selector: portFilter, protocol, port });
     return name;
   };
@@ -109,27 +150,24 @@ function resolveSide(ctx: RuleContext, er: EntityRule, protocol: NamedPortProtoc
 }
 
 /**
- * Whether `rule` exists in the IPv4 dataplane at all (resolveRule returns a rule exactly then);
- * cheap, no selector work. Used to map rendered rules back to the rules users wrote.
+ * Whether `rule` exists in the dataplane of family `v` at all (resolveRule returns a rule exactly
+ * then); cheap, no selector work. Used to map rendered rules back to the rules users wrote.
  */
-export function keptForIpv4(rule: Rule): boolean {
-  if (rule.ipVersion === 6 || rule.protocol === "icmpv6") return false;
-  return (
-    filterNets(rule.source.nets, false, v4AsWritten) !== undefined &&
-    filterNets(rule.source.notNets, true, v4AsWritten) !== undefined &&
-    filterNets(rule.destination.nets, false, v4Network) !== undefined &&
-    filterNets(rule.destination.notNets, true, v4Network) !== undefined
-  );
+export function keptFor(rule: Rule, v: 4 | 6): boolean {
+  return familyNets(rule, v) !== undefined;
 }
 
-/** `undefined` when the rule does not exist in the IPv4 dataplane. */
+/** keptFor(rule, 4). */
+export function keptForIpv4(rule: Rule): boolean {
+  return keptFor(rule, 4);
+}
+
+/** `undefined` when the rule does not exist in the context's family's dataplane. */
 export function resolveRule(ctx: RuleContext, rule: Rule): ResolvedRule | undefined {
-  if (rule.ipVersion === 6 || rule.protocol === "icmpv6") return undefined;
-  const srcNets = filterNets(rule.source.nets, false, v4AsWritten);
-  const notSrcNets = filterNets(rule.source.notNets, true, v4AsWritten);
-  const dstNets = filterNets(rule.destination.nets, false, v4Network);
-  const notDstNets = filterNets(rule.destination.notNets, true, v4Network);
-  if (!srcNets || !notSrcNets || !dstNets || !notDstNets) return undefined;
+  const v = ctx.ipVersion ?? 4;
+  const nets = familyNets(rule, v);
+  if (!nets) return undefined;
+  const { srcNets, notSrcNets, dstNets, notDstNets } = nets;
 
   const protocol = namedPortProtocol(rule.protocol);
   const src = resolveSide(ctx, rule.source, protocol);
@@ -158,5 +196,6 @@ export function resolveRule(ctx: RuleContext, rule: Rule): ResolvedRule | undefi
     dstNamedPortIpSets: dst.namedPortIpSets,
     notDstNamedPortIpSets: dst.notNamedPortIpSets,
     annotations: rule.annotations,
+    ...(v === 6 && { ipVersion: 6 as const }),
   };
 }

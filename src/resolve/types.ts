@@ -7,7 +7,8 @@
  * - the active policies and profiles with their rules converted the way Calico's update
  *   processors and rule scanner convert them (selectors combined and replaced by ipset names,
  *   named ports split out into `hash:ip,port` sets, rules filtered to one IP version);
- * - the ipsets those rules reference, with their members from the whole cluster.
+ * - the ipsets those rules reference, with their members (of the view's IP family) from the
+ *   whole cluster.
  *
  * It is plain readonly data and sorted, so the renderer is a pure function of it.
  */
@@ -51,6 +52,8 @@ export interface ResolvedRule {
   readonly notDstNamedPortIpSets: readonly string[];
   /** Rule metadata annotations, rendered as `key=value` comments sorted by key. */
   readonly annotations: Labels;
+  /** Present (6) only on rules of the IPv6 dataplane: ICMP matches render as `-m icmp6`. */
+  readonly ipVersion?: 6;
 }
 
 /** Chain-naming identity of a policy: `<kind>/[<ns>/]<name>`. */
@@ -93,7 +96,7 @@ export interface LocalEndpoint {
 export interface NodeView {
   readonly kind: "NodeView";
   readonly node: string;
-  readonly ipVersion: 4;
+  readonly ipVersion: 4 | 6;
   /** Sorted by interface name. */
   readonly endpoints: readonly LocalEndpoint[];
   /** Active policies, sorted by id. */

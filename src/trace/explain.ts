@@ -12,7 +12,7 @@ import type { CompileOptions } from "../render/compile.js";
 import { policyKindName } from "../render/names.js";
 import { compileWithOrigins, type CompiledWithOrigins, type RuleOrigin } from "../render/origins.js";
 import { TraceError } from "./errors.js";
-import { parseIpv4 } from "./ip.js";
+import { addressFamily } from "./ip.js";
 import type { EndpointDecision, Packet, PacketTrace, TraceDirection, TraceProtocol, TraceStep, Verdict } from "./types.js";
 import { tracerFor } from "./walk.js";
 
@@ -30,6 +30,12 @@ export interface Flow {
   readonly icmp?: { readonly type: number; readonly code?: number };
   /** Source port (TCP/UDP/SCTP); default EPHEMERAL_SOURCE_PORT. */
   readonly srcPort?: number;
+  /**
+   * The IP family of a pod-to-pod flow (default 4; dual-stack pods have an address of each).
+   * An IP peer's address decides the family by itself. In IPv6, ICMP means ICMPv6 (echo request
+   * 128/0 by default) and the IPv6 state (ip6tables, cali6 sets) is traced.
+   */
+  readonly ipVersion?: 4 | 6;
 }
 
 /** The source port a flow uses unless it names one: any port from the ephemeral range. */
@@ -103,53 +109,73 @@ export class FlowTracer {
     for (const s of options.sources ?? []) this.lines.set(s.file, new LineIndex(s.text));
   }
 
-  compiled(node: string): CompiledWithOrigins {
-    let c = this.nodes.get(node);
+  compiled(node: string, ipVersion: 4 | 6 = 4): CompiledWithOrigins {
+    // IPv4 keeps the bare node name as its key (the matrix shares this cache).
+    const key = ipVersion === 4 ? node : `${node}\u0000v6`;
+    let c = this.nodes.get(key);
     if (!c) {
       const { sources: _sources, node: _node, ...compileOptions } = this.options;
-      c = compileWithOrigins(this.model, { ...compileOptions, node });
-      this.nodes.set(node, c);
+      c = compileWithOrigins(this.model, { ...compileOptions, node, ipVersion });
+      this.nodes.set(key, c);
     }
     return c;
   }
 
-  peer(p: FlowPeer): Peer {
+  /** The flow's family: an IP peer's address family, else `flow.ipVersion`, else 4. */
+  familyOf(flow: Flow): 4 | 6 {
+    let fixed: 4 | 6 | undefined;
+    for (const p of [flow.from, flow.to]) {
+      if (p.kind !== "ip") continue;
+      const f = addressFamily(p.ip);
+      if (f === undefined) throw new TraceError(`${p.ip} is not an ${p.ip.includes(":") ? "IPv6" : "IPv4"} address`, "PC8001");
+      if (fixed !== undefined && f !== fixed) throw new TraceError("the two addresses are of different IP families", "PC8001");
+      fixed = f;
+    }
+    if (fixed !== undefined && flow.ipVersion !== undefined && flow.ipVersion !== fixed) {
+      throw new TraceError(`the flow is IPv${flow.ipVersion} but its address is IPv${fixed}`, "PC8001");
+    }
+    return fixed ?? flow.ipVersion ?? 4;
+  }
+
+  peer(p: FlowPeer, family: 4 | 6 = 4): Peer {
     if (p.kind === "ip") {
-      if (parseIpv4(p.ip) === undefined) throw new TraceError(`${p.ip} is not an IPv4 address`, "PC8001");
+      if (addressFamily(p.ip) !== family) throw new TraceError(`${p.ip} is not an IPv${family} address`, "PC8001");
       return { kind: "ip", ip: p.ip };
     }
     const key = `${p.namespace}/${p.name}`;
     const endpoint = this.pods.get(key);
     if (!endpoint) throw new TraceError(`unknown pod ${key}: no Pod or WorkloadEndpoint of that namespace and name in the input`, "PC8001");
     if (endpoint.node === undefined) throw new TraceError(`pod ${key} has no node (spec.nodeName), so no node enforces its policy`, "PC8001");
-    const cidr = endpoint.ipNetworks.find((n) => parseIpv4(n.split("/")[0] ?? "") !== undefined);
-    if (cidr === undefined) throw new TraceError(`pod ${key} has no IPv4 address`, "PC8001");
+    const cidr = endpoint.ipNetworks.find((n) => addressFamily(n.split("/")[0] ?? "") === family);
+    if (cidr === undefined) throw new TraceError(`pod ${key} has no IPv${family} address`, "PC8001");
     return { kind: "pod", endpoint, ip: cidr.split("/")[0] as string, node: endpoint.node };
   }
 
   explain(flow: Flow): FlowExplanation {
-    const from = this.peer(flow.from);
-    const to = this.peer(flow.to);
+    const family = this.familyOf(flow);
+    const from = this.peer(flow.from, family);
+    const to = this.peer(flow.to, family);
     if (from.kind === "ip" && to.kind === "ip") throw new TraceError("a flow needs a pod on at least one side", "PC8001");
-    const packet = (inInterface: string, outInterface: string): Packet => packetFor(flow, from.ip, to.ip, inInterface, outInterface);
+    const packet = (inInterface: string, outInterface: string): Packet => packetFor(flow, from.ip, to.ip, inInterface, outInterface, family);
+    const trace = (node: string, p: Packet): PacketTrace => this.trace(node, p, family);
     if (from.kind === "pod" && to.kind === "pod" && from.node === to.node) {
-      const trace = this.trace(from.node, packet(from.endpoint.interfaceName, to.endpoint.interfaceName));
-      return { verdict: trace.verdict, hops: this.hops(from.node, trace, [from, to]) };
+      const t = trace(from.node, packet(from.endpoint.interfaceName, to.endpoint.interfaceName));
+      return { verdict: t.verdict, hops: this.hops(from.node, t, [from, to]) };
     }
     const hops: Hop[] = [];
     if (from.kind === "pod") {
-      const trace = this.trace(from.node, packet(from.endpoint.interfaceName, UPLINK_INTERFACE));
-      hops.push(...this.hops(from.node, trace, [from]));
-      if (trace.verdict === "deny" || to.kind === "ip") return { verdict: trace.verdict, hops };
+      const t = trace(from.node, packet(from.endpoint.interfaceName, UPLINK_INTERFACE));
+      hops.push(...this.hops(from.node, t, [from]));
+      if (t.verdict === "deny" || to.kind === "ip") return { verdict: t.verdict, hops };
     }
     if (to.kind !== "pod") throw new Error("unreachable: one side is a pod");
-    const trace = this.trace(to.node, packet(UPLINK_INTERFACE, to.endpoint.interfaceName));
-    hops.push(...this.hops(to.node, trace, [to]));
-    return { verdict: trace.verdict, hops };
+    const t = trace(to.node, packet(UPLINK_INTERFACE, to.endpoint.interfaceName));
+    hops.push(...this.hops(to.node, t, [to]));
+    return { verdict: t.verdict, hops };
   }
 
-  trace(node: string, packet: Packet): PacketTrace {
-    const c = this.compiled(node);
+  trace(node: string, packet: Packet, ipVersion: 4 | 6 = 4): PacketTrace {
+    const c = this.compiled(node, ipVersion);
     return tracerFor(c.state, c.origins).trace(packet);
   }
 
@@ -209,11 +235,12 @@ export class FlowTracer {
   }
 }
 
-export function packetFor(flow: Flow, srcIp: string, dstIp: string, inInterface: string, outInterface: string): Packet {
-  const protocol = PROTOCOL_NUMBER[flow.protocol];
+export function packetFor(flow: Flow, srcIp: string, dstIp: string, inInterface: string, outInterface: string, ipVersion: 4 | 6 = 4): Packet {
+  const v6Icmp = ipVersion === 6 && flow.protocol === "ICMP";
+  const protocol = v6Icmp ? 58 : PROTOCOL_NUMBER[flow.protocol];
   if (protocol === undefined) throw new TraceError(`protocol ${String(flow.protocol)} is not one of TCP, UDP, SCTP, ICMP`, "PC8001");
   const base = { kind: "Packet" as const, srcIp, dstIp, protocol, inInterface, outInterface, ctState: "NEW" as const };
-  if (flow.protocol === "ICMP") return { ...base, icmp: { type: flow.icmp?.type ?? 8, code: flow.icmp?.code ?? 0 } };
+  if (flow.protocol === "ICMP") return { ...base, icmp: { type: flow.icmp?.type ?? (v6Icmp ? 128 : 8), code: flow.icmp?.code ?? 0 } };
   const port = flow.port;
   if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new TraceError(`a ${flow.protocol} flow needs a destination port 1..65535${port === undefined ? "" : `, not ${port}`}`, "PC8001");

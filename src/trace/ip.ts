@@ -1,4 +1,5 @@
-/** IPv4 addresses as unsigned 32-bit numbers, for the interpreter's net and ipset matches. */
+/** IP addresses for the interpreter's net and ipset matches: IPv4 as unsigned 32-bit numbers, IPv6 as bigints. */
+import { parseCidr } from "../model/cidr.js";
 
 const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
@@ -40,3 +41,50 @@ export function parseIpv4Net(text: string): Ipv4Net | undefined {
 }
 
 export const inNet = (ip: number, net: Ipv4Net): boolean => ((ip & maskOf(net.prefix)) >>> 0) === net.network;
+
+/**
+ * IPv6 addresses as unsigned 128-bit bigints (IPv4 keeps plain numbers: the matrix traces
+ * thousands of IPv4 packets and bigint arithmetic would slow every one of them).
+ */
+export function parseIpv6(text: string): bigint | undefined {
+  if (!text.includes(":") || text.includes("/")) return undefined;
+  const c = parseCidr(text, true);
+  return c && c.version === 6 ? bytesToBigint(c.bytes) : undefined;
+}
+
+function bytesToBigint(bytes: readonly number[]): bigint {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  return n;
+}
+
+export interface Ipv6Net {
+  readonly network: bigint;
+  readonly prefix: number;
+}
+
+const ALL_ONES_128 = (1n << 128n) - 1n;
+
+export const maskOf6 = (prefix: number): bigint => (prefix === 0 ? 0n : (ALL_ONES_128 << BigInt(128 - prefix)) & ALL_ONES_128);
+
+/** `fd00::/64` or `fd00::5` (a /128) → network; undefined when not IPv6 CIDR text. */
+export function parseIpv6Net(text: string): Ipv6Net | undefined {
+  if (!text.includes(":")) return undefined;
+  const c = parseCidr(text, true);
+  return c && c.version === 6 ? { network: bytesToBigint(c.bytes), prefix: c.prefix } : undefined;
+}
+
+export const inNet6 = (ip: bigint, net: Ipv6Net): boolean => (ip & maskOf6(net.prefix)) === net.network;
+
+/** An address of either family: a number (IPv4) or a bigint (IPv6). */
+export type Address = number | bigint;
+
+/** The address of `text` in family `v`, or undefined when it is not one. */
+export function parseAddress(text: string, v: 4 | 6): Address | undefined {
+  return v === 4 ? parseIpv4(text) : parseIpv6(text);
+}
+
+/** 4 or 6 for address text, undefined when it is neither. */
+export function addressFamily(text: string): 4 | 6 | undefined {
+  return parseIpv4(text) !== undefined ? 4 : parseIpv6(text) !== undefined ? 6 : undefined;
+}

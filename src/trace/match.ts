@@ -4,13 +4,14 @@
  * guessed what an unknown match means would be worse than none.
  */
 import { TraceError } from "./errors.js";
-import { parseIpv4Net, inNet } from "./ip.js";
+import { inNet, inNet6, parseIpv4Net, parseIpv6Net, type Address } from "./ip.js";
 import type { SetLookup } from "./sets.js";
 
 /** The packet as the interpreter sees it; `mark` changes as MARK rules run. */
 export interface PacketState {
-  readonly src: number;
-  readonly dst: number;
+  /** A number in an IPv4 state, a bigint in an IPv6 state. */
+  readonly src: Address;
+  readonly dst: Address;
   readonly protocol: number;
   readonly srcPort: number | undefined;
   readonly dstPort: number | undefined;
@@ -85,10 +86,14 @@ const MODULE_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   multiport: ["--destination-ports", "--dports", "--source-ports", "--sports"],
   set: ["--match-set"],
   icmp: ["--icmp-type"],
+  icmp6: ["--icmpv6-type"],
 };
 
-/** One predicate per condition of the match fragment; the rule matches when all hold. */
-export function compileMatch(fragment: string, sets: (name: string) => SetLookup | undefined): Predicate[] {
+/**
+ * One predicate per condition of the match fragment; the rule matches when all hold. `ipVersion`
+ * is the state's family: a `--source`/`--destination` of the other family cannot be traced.
+ */
+export function compileMatch(fragment: string, sets: (name: string) => SetLookup | undefined, ipVersion: 4 | 6 = 4): Predicate[] {
   const t = fragment.split(/\s+/).filter((x) => x !== "");
   const preds: Predicate[] = [];
   let module: string | undefined;
@@ -110,7 +115,7 @@ export function compileMatch(fragment: string, sets: (name: string) => SetLookup
     if (tok.startsWith("--") && module !== undefined && !(MODULE_OPTIONS[module] ?? []).includes(tok) && !GENERIC.has(tok)) {
       fail(fragment, `option ${tok} is not one of -m ${module}'s`);
     }
-    preds.push(negate(neg, condition(fragment, tok, arg, sets)));
+    preds.push(negate(neg, condition(fragment, tok, arg, sets, ipVersion)));
     neg = false;
   }
   if (neg) fail(fragment, "trailing !");
@@ -128,7 +133,7 @@ function interfaceMatch(name: string | undefined, fragment: string, get: (p: Pac
   return (p) => get(p) === name;
 }
 
-function condition(fragment: string, tok: string, arg: () => string | undefined, sets: (name: string) => SetLookup | undefined): Predicate {
+function condition(fragment: string, tok: string, arg: () => string | undefined, sets: (name: string) => SetLookup | undefined, ipVersion: 4 | 6): Predicate {
   switch (tok) {
     case "-p":
     case "--protocol": {
@@ -140,9 +145,18 @@ function condition(fragment: string, tok: string, arg: () => string | undefined,
     case "-d":
     case "--destination": {
       const text = arg();
+      const src = tok === "-s" || tok === "--source";
+      if (ipVersion === 6) {
+        const net6 = text === undefined ? undefined : parseIpv6Net(text);
+        if (!net6) return fail(fragment, `${String(text)} is not an IPv6 network`);
+        return (p) => {
+          const a = src ? p.src : p.dst;
+          return typeof a === "bigint" && inNet6(a, net6);
+        };
+      }
       const net = text === undefined ? undefined : parseIpv4Net(text);
       if (!net) return fail(fragment, `${String(text)} is not an IPv4 network`);
-      return tok === "-s" || tok === "--source" ? (p) => inNet(p.src, net) : (p) => inNet(p.dst, net);
+      return src ? (p) => typeof p.src === "number" && inNet(p.src, net) : (p) => typeof p.dst === "number" && inNet(p.dst, net);
     }
     case "-i":
     case "--in-interface":
@@ -187,14 +201,18 @@ function condition(fragment: string, tok: string, arg: () => string | undefined,
       }
       return fail(fragment, `flags ${String(flags)} for ${set.type} set ${String(name)}`);
     }
-    case "--icmp-type": {
+    case "--icmp-type":
+    case "--icmpv6-type": {
+      const v6 = tok === "--icmpv6-type";
+      const proto = v6 ? 58 : 1;
       const text = arg() ?? "";
       const m = /^(\d+)(?:\/(\d+))?$/.exec(text);
       if (!m) return fail(fragment, `ICMP type ${text} (only numeric type[/code] is traced)`);
       const type = Number(m[1]);
       const code = m[2] === undefined ? undefined : Number(m[2]);
-      // -m icmp --icmp-type T matches every code of type T; it never matches a non-ICMP packet.
-      return (p) => p.protocol === 1 && p.icmpType === type && (code === undefined || p.icmpCode === code);
+      // -m icmp --icmp-type T matches every code of type T; it never matches a non-ICMP packet
+      // (-m icmp6 --icmpv6-type the same for ICMPv6).
+      return (p) => p.protocol === proto && p.icmpType === type && (code === undefined || p.icmpCode === code);
     }
     default:
       return fail(fragment, `unknown option ${tok}`);

@@ -4,12 +4,12 @@
  */
 import type { IpSet } from "../render/types.js";
 import { TraceError } from "./errors.js";
-import { maskOf, parseIpv4, parseIpv4Net } from "./ip.js";
+import { maskOf, maskOf6, parseIpv4, parseIpv4Net, parseIpv6, parseIpv6Net, type Address } from "./ip.js";
 
 export interface SetLookup {
   readonly type: IpSet["type"];
   /** hash:net: is `ip` in the set. hash:ip,port: is (ip, protocol, port) in the set. */
-  has(ip: number, protocol?: number, port?: number): boolean;
+  has(ip: Address, protocol?: number, port?: number): boolean;
 }
 
 const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132, udplite: 136 };
@@ -29,8 +29,31 @@ class NetSet implements SetLookup {
     }
   }
 
-  has(ip: number): boolean {
+  has(ip: Address): boolean {
+    if (typeof ip !== "number") return false;
     for (const [prefix, nets] of this.byPrefix) if (nets.has((ip & maskOf(prefix)) >>> 0)) return true;
+    return false;
+  }
+}
+
+/** hash:net family inet6: the same, over 128-bit addresses. */
+class NetSet6 implements SetLookup {
+  readonly type = "hash:net" as const;
+  private readonly byPrefix = new Map<number, Set<bigint>>();
+
+  constructor(set: IpSet) {
+    for (const m of set.members) {
+      const net = parseIpv6Net(m);
+      if (!net) throw new TraceError(`ipset ${set.name}: member ${m} is not an IPv6 network`, "PC8002");
+      let nets = this.byPrefix.get(net.prefix);
+      if (!nets) this.byPrefix.set(net.prefix, (nets = new Set()));
+      nets.add(net.network);
+    }
+  }
+
+  has(ip: Address): boolean {
+    if (typeof ip !== "bigint") return false;
+    for (const [prefix, nets] of this.byPrefix) if (nets.has(ip & maskOf6(prefix))) return true;
     return false;
   }
 }
@@ -40,24 +63,25 @@ class IpPortSet implements SetLookup {
   private readonly members = new Set<string>();
 
   constructor(set: IpSet) {
+    const v6 = set.family === "inet6";
     for (const m of set.members) {
       const match = /^([^,]+),([a-z]+):(\d+)$/.exec(m);
-      const ip = match ? parseIpv4(match[1] as string) : undefined;
+      const ip = match ? (v6 ? parseIpv6 : parseIpv4)(match[1] as string) : undefined;
       const proto = match ? PROTOCOL_NUMBERS[match[2] as string] : undefined;
       if (!match || ip === undefined || proto === undefined) {
-        throw new TraceError(`ipset ${set.name}: member ${m} is not IPv4,proto:port`, "PC8002");
+        throw new TraceError(`ipset ${set.name}: member ${m} is not ${v6 ? "IPv6" : "IPv4"},proto:port`, "PC8002");
       }
       this.members.add(`${ip},${proto},${Number(match[3])}`);
     }
   }
 
-  has(ip: number, protocol?: number, port?: number): boolean {
+  has(ip: Address, protocol?: number, port?: number): boolean {
     if (protocol === undefined || port === undefined) return false;
     return this.members.has(`${ip},${protocol},${port}`);
   }
 }
 
 export function setLookup(set: IpSet): SetLookup {
-  if (set.family !== "inet") throw new TraceError(`ipset ${set.name}: family ${set.family} is not traced (IPv4 only)`, "PC8002");
-  return set.type === "hash:net" ? new NetSet(set) : new IpPortSet(set);
+  if (set.type === "hash:net") return set.family === "inet6" ? new NetSet6(set) : new NetSet(set);
+  return new IpPortSet(set);
 }

@@ -13,7 +13,7 @@ import { Mark } from "../render/marks.js";
 import type { RuleOrigins } from "../render/origins.js";
 import type { DataplaneState, IptRule, KernelChainName } from "../render/types.js";
 import { TraceError } from "./errors.js";
-import { parseIpv4 } from "./ip.js";
+import { parseAddress } from "./ip.js";
 import { compileAction, compileMatch, type PacketState, type Predicate, type RuleAction } from "./match.js";
 import { setLookup, type SetLookup } from "./sets.js";
 import type { EndpointDecision, Packet, PacketTrace, TraceStep, Verdict } from "./types.js";
@@ -49,13 +49,14 @@ export class Tracer {
     private readonly state: DataplaneState,
     private readonly origins?: RuleOrigins,
   ) {
-    if (state.ipVersion !== 4) throw new TraceError("only IPv4 states are traced", "PC8002");
   }
 
   trace(packet: Packet, options: TraceOptions = {}): PacketTrace {
-    const src = parseIpv4(packet.srcIp);
-    const dst = parseIpv4(packet.dstIp);
-    if (src === undefined || dst === undefined) throw new TraceError(`packet addresses ${packet.srcIp} → ${packet.dstIp} are not IPv4`, "PC8001");
+    const v = this.state.ipVersion;
+    const src = parseAddress(packet.srcIp, v);
+    const dst = parseAddress(packet.dstIp, v);
+    if (src === undefined || dst === undefined) throw new TraceError(`packet addresses ${packet.srcIp} → ${packet.dstIp} are not IPv${v} (the state is IPv${v})`, "PC8001");
+    const icmp = packet.protocol === (v === 4 ? 1 : 58);
     const hasPorts = packet.protocol === 6 || packet.protocol === 17 || packet.protocol === 132 || packet.protocol === 136;
     const p: PacketState = {
       src,
@@ -63,8 +64,8 @@ export class Tracer {
       protocol: packet.protocol,
       srcPort: hasPorts ? (packet.srcPort ?? 0) : undefined,
       dstPort: hasPorts ? (packet.dstPort ?? 0) : undefined,
-      icmpType: packet.protocol === 1 ? packet.icmp?.type : undefined,
-      icmpCode: packet.protocol === 1 ? packet.icmp?.code : undefined,
+      icmpType: icmp ? packet.icmp?.type : undefined,
+      icmpCode: icmp ? packet.icmp?.code : undefined,
       inInterface: packet.inInterface,
       outInterface: packet.outInterface,
       ctState: packet.ctState,
@@ -110,7 +111,7 @@ export class Tracer {
     const lookup = (set: string): SetLookup | undefined => this.set(set);
     return {
       name,
-      rules: rules.map((rule, index) => ({ rule, index, preds: compileMatch(rule.match, lookup), action: compileAction(rule.action) })),
+      rules: rules.map((rule, index) => ({ rule, index, preds: compileMatch(rule.match, lookup, this.state.ipVersion), action: compileAction(rule.action) })),
     };
   }
 

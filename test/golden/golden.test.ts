@@ -1,7 +1,8 @@
 /**
  * Golden scenarios: every `golden/<name>/` holds `input/` (YAML as users write it), an optional
  * one-line `node` file (default `node-1`), and the exact output `ipsets.restore` and
- * `iptables.restore` that `policy-compile compile --out` writes, and `matrix.txt`, the
+ * `iptables.restore` (and `ip6tables.restore` when IPv6 is in play; the ipsets file then holds
+ * the cali6 sets after the cali4 ones) that `policy-compile compile --out` writes, and `matrix.txt`, the
  * reachability matrix `policy-compile matrix` prints (traced through the compiled rules of every
  * node), so a change shows the connectivity it changes beside the rule diff. The files are reviewed in pull
  * requests; they change only on purpose, with `npx vitest run test/golden -u`.
@@ -16,7 +17,7 @@ import { readInputs } from "../../src/cli/files.js";
 import type { SourceFile } from "../../src/diagnostics/types.js";
 import { formatDiagnostics, hasErrors } from "../../src/diagnostics/index.js";
 import { loadSources } from "../../src/model/index.js";
-import { compile, renderRestore } from "../../src/render/index.js";
+import { compileBoth, renderRestore } from "../../src/render/index.js";
 import { reachabilityMatrix, renderMatrixText } from "../../src/trace/index.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -26,10 +27,14 @@ const scenarios = readdirSync(goldenDir, { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 
-function compileSources(sources: readonly SourceFile[], node: string) {
+function compileSources(sources: readonly SourceFile[], node: string): { ipsets: string; iptables: string; ip6tables?: string } {
   const { model, diagnostics } = loadSources(sources);
   if (hasErrors(diagnostics)) throw new Error(formatDiagnostics(diagnostics, sources));
-  return renderRestore(compile(model, { node }));
+  const { v4, v6 } = compileBoth(model, { node });
+  const r4 = renderRestore(v4);
+  if (!v6) return r4;
+  const r6 = renderRestore(v6);
+  return { ipsets: r4.ipsets + r6.ipsets, iptables: r4.iptables, ip6tables: r6.iptables };
 }
 
 /** Every YAML document as its own file, in a scrambled (but fixed) order. */
@@ -58,6 +63,9 @@ describe("golden scenarios", () => {
       const out = compileSources(sources, node);
       await expect(out.ipsets).toMatchFileSnapshot(join(dir, "ipsets.restore"));
       await expect(out.iptables).toMatchFileSnapshot(join(dir, "iptables.restore"));
+      // A scenario without IPv6 has no ip6tables.restore; one with IPv6 must have it.
+      if (out.ip6tables !== undefined) await expect(out.ip6tables).toMatchFileSnapshot(join(dir, "ip6tables.restore"));
+      else expect(existsSync(join(dir, "ip6tables.restore"))).toBe(false);
     });
 
     it("has the reviewed reachability matrix (matrix.txt: every pod pair on its declared ports)", async () => {

@@ -5,11 +5,11 @@
  * covers the rule shapes the traffic cases do not exercise (LOG, ICMP, notProtocol, match
  * blocks, multiport splits, dispatch child chains, hash:ip,port sets).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { run } from "./harness/exec.js";
-import { loadRestore, resetNode, saveFilter, saveIpsets } from "./harness/backend.js";
+import { loadRestore, resetNode, saveFilter, saveFilter6, saveIpsets } from "./harness/backend.js";
 import { detectKernelSupport } from "./harness/preflight.js";
 import { describeKernel } from "./harness/suite.js";
 
@@ -44,15 +44,21 @@ describeKernel("golden outputs load", support, (backend) => {
   it.each(scenarios)("%s", async (scenario) => {
     const ipsets = readFileSync(join(goldenDir, scenario, "ipsets.restore"), "utf8");
     const iptables = readFileSync(join(goldenDir, scenario, "iptables.restore"), "utf8");
-    await resetNode(netns, backend);
-    await loadRestore(netns, backend, { ipsets, iptables });
+    const v6File = join(goldenDir, scenario, "ip6tables.restore");
+    const ip6tables = existsSync(v6File) ? readFileSync(v6File, "utf8") : undefined;
+    // Always both families: an earlier scenario's ip6tables rules would keep its cali6 sets in use.
+    await resetNode(netns, backend, { ipv6: true });
+    await loadRestore(netns, backend, { ipsets, iptables, ...(ip6tables !== undefined && { ip6tables }) });
 
-    const saved = await saveFilter(netns, backend);
-    const { chains, hookHashes } = declared(iptables);
-    for (const chain of chains) expect(saved, `chain ${chain}`).toMatch(new RegExp(`^:${chain.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} `, "m"));
-    for (const hash of hookHashes) expect(saved, `hook cali:${hash}`).toContain(`cali:${hash}`);
-    const ruleCount = iptables.split("\n").filter((l) => l.startsWith("-A cali-")).length;
-    expect(saved.split("\n").filter((l) => l.startsWith("-A cali-")).length).toBe(ruleCount);
+    const tables: [string, string][] = [[iptables, await saveFilter(netns, backend)]];
+    if (ip6tables !== undefined) tables.push([ip6tables, await saveFilter6(netns, backend)]);
+    for (const [text, saved] of tables) {
+      const { chains, hookHashes } = declared(text);
+      for (const chain of chains) expect(saved, `chain ${chain}`).toMatch(new RegExp(`^:${chain.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} `, "m"));
+      for (const hash of hookHashes) expect(saved, `hook cali:${hash}`).toContain(`cali:${hash}`);
+      const ruleCount = text.split("\n").filter((l) => l.startsWith("-A cali-")).length;
+      expect(saved.split("\n").filter((l) => l.startsWith("-A cali-")).length).toBe(ruleCount);
+    }
 
     const setNames = [...ipsets.matchAll(/^create (\S+) /gm)].map((m) => m[1]!);
     const savedSets = await saveIpsets(netns);

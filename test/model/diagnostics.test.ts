@@ -74,6 +74,7 @@ const cases: [string, string, Where[], string?][] = [
   ],
   ["PC3008 except outside cidr", k8sPolicy("  ingress:\n  - from:\n    - ipBlock:\n        cidr: 10.0.0.0/16\n        except: [10.1.0.0/24]\n"), [{ code: "PC3008", line: 11, column: 18 }]],
   ["PC3008 except equal to cidr", k8sPolicy("  ingress:\n  - from:\n    - ipBlock:\n        cidr: 10.0.0.0/16\n        except: [10.0.0.0/16]\n"), [{ code: "PC3008", line: 11, column: 18 }]],
+  ["PC3060 except of the other family", k8sPolicy("  ingress:\n  - from:\n    - ipBlock:\n        cidr: fd00::/64\n        except: [10.1.0.0/24]\n"), [{ code: "PC3060", line: 11, column: 18 }]],
   ["PC3009 empty peer", k8sPolicy("  ingress:\n  - from:\n    - {}\n"), [{ code: "PC3009", line: 9, column: 7 }]],
   ["PC3009 ipBlock with a selector", k8sPolicy("  egress:\n  - to:\n    - ipBlock: {cidr: 10.0.0.0/8}\n      podSelector: {}\n"), [{ code: "PC3009", line: 9, column: 7 }]],
   ["PC3010 In without values", k8sPolicy("  podSelector:\n    matchExpressions:\n    - {key: app, operator: In}\n"), [{ code: "PC3010", line: 9, column: 28 }]],
@@ -115,6 +116,7 @@ const cases: [string, string, Where[], string?][] = [
     "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n, interfaceName: caliw, ipNetworks: [10.0.0.1/32], profiles: [web]}\n",
     [{ code: "PC4006", line: 1, column: 1 }],
   ],
+  ["PC4040 rule in neither IP family (notNets ::/0)", calicoPolicy("  ingress:\n  - action: Deny\n    source:\n      notNets: ['::/0']\n"), [{ code: "PC4040", line: 8, column: 5 }]],
 ];
 
 const wep = (name: string, iface: string) => `apiVersion: projectcalico.org/v3

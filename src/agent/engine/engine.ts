@@ -20,6 +20,8 @@
  */
 import type { Diagnostic } from "../../diagnostics/types.js";
 import type { AnyCollected } from "../../model/collect.js";
+import type { Model } from "../../model/types.js";
+import { modelOf } from "./full.js";
 import type { DataplaneState } from "../../render/types.js";
 import { dirtyBetween } from "./dirty.js";
 import { NodeState } from "./node.js";
@@ -48,6 +50,14 @@ export class AgentEngine {
 
   current(): DataplaneState {
     return this.state;
+  }
+
+  /**
+   * The model of the sources in force (rebuilt from the parsed sources, no re-parse): the agent
+   * compiles the IPv6 state from it, which the incremental path does not follow.
+   */
+  model(): Model {
+    return modelOf(this.sources);
   }
 
   update(changes: readonly SourceChange[]): EngineUpdate {

@@ -92,7 +92,9 @@ const peer = z
     if (p.ipBlock) {
       const outer = p.ipBlock.cidr;
       (p.ipBlock.except ?? []).forEach((e, i) => {
-        if (!strictlyInside(e, outer)) report(ctx, Codes.exceptOutsideCidr, `except ${formatCidr(e)} is not strictly inside cidr ${formatCidr(outer)}: expected a smaller network within it`, { path: ["ipBlock", "except", i] });
+        if (e.version !== outer.version) {
+          report(ctx, Codes.exceptOtherFamily, `except ${formatCidr(e)} is IPv${e.version} but cidr ${formatCidr(outer)} is IPv${outer.version}: an ipBlock is one IP family (put the other family in a peer of its own)`, { path: ["ipBlock", "except", i] });
+        } else if (!strictlyInside(e, outer)) report(ctx, Codes.exceptOutsideCidr, `except ${formatCidr(e)} is not strictly inside cidr ${formatCidr(outer)}: expected a smaller network within it`, { path: ["ipBlock", "except", i] });
       });
     }
   });

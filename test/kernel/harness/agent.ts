@@ -31,10 +31,11 @@ export interface PodAgent {
 const AGENT_SCRIPT = fileURLToPath(new URL("./pod-agent.mjs", import.meta.url));
 const READY_TIMEOUT_MS = 10_000;
 
-export function startAgent(netns: string, identity: string, ports: readonly number[]): Promise<PodAgent> {
+/** `ipv6`: the pod is dual-stack, so it also serves on `::` (additive; default IPv4 only). */
+export function startAgent(netns: string, identity: string, ports: readonly number[], ipv6 = false): Promise<PodAgent> {
   const child: ChildProcessWithoutNullStreams = spawn(
     "ip",
-    ["netns", "exec", netns, process.execPath, AGENT_SCRIPT, JSON.stringify({ identity, ports })],
+    ["netns", "exec", netns, process.execPath, AGENT_SCRIPT, JSON.stringify({ identity, ports, ...(ipv6 && { ipv6 }) })],
     { stdio: ["pipe", "pipe", "pipe"] },
   );
   let stderr = "";

@@ -12,11 +12,14 @@ export interface Backend {
   readonly restore: string;
   /** `iptables-legacy-save` / `iptables-nft-save`. */
   readonly save: string;
+  /** The IPv6 tools of the same backend, for dual-stack cases. */
+  readonly restore6: string;
+  readonly save6: string;
 }
 
 export const BACKENDS: readonly Backend[] = [
-  { name: "legacy", restore: "iptables-legacy-restore", save: "iptables-legacy-save" },
-  { name: "nft", restore: "iptables-nft-restore", save: "iptables-nft-save" },
+  { name: "legacy", restore: "iptables-legacy-restore", save: "iptables-legacy-save", restore6: "ip6tables-legacy-restore", save6: "ip6tables-legacy-save" },
+  { name: "nft", restore: "iptables-nft-restore", save: "iptables-nft-save", restore6: "ip6tables-nft-restore", save6: "ip6tables-nft-save" },
 ];
 
 /** A filter table with nothing in it: restoring it (without --noflush) removes every chain. */
@@ -26,19 +29,28 @@ export const EMPTY_FILTER_TABLE = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT
  * Puts a node namespace back to "nothing loaded": empty filter table, no ipsets. The flush
  * comes first because the kernel refuses to destroy a set that a rule still references.
  */
-export async function resetNode(netns: string, backend: Backend): Promise<void> {
+export async function resetNode(netns: string, backend: Backend, options: { readonly ipv6?: boolean } = {}): Promise<void> {
   await inNetns(netns, [backend.restore, "-w", "5"], EMPTY_FILTER_TABLE);
+  if (options.ipv6) await inNetns(netns, [backend.restore6, "-w", "5"], EMPTY_FILTER_TABLE);
   await inNetns(netns, ["ipset", "destroy"]);
 }
 
-/** `ipset restore` then `iptables-*-restore --noflush`, the order Felix uses. */
+/**
+ * `ipset restore` then `iptables-*-restore --noflush`, the order Felix uses; with an IPv6 part
+ * (`ip6tables`), `ip6tables-*-restore --noflush` after it (the ipsets text holds both families).
+ */
 export async function loadRestore(
   netns: string,
   backend: Backend,
-  restore: { readonly ipsets: string; readonly iptables: string },
+  restore: { readonly ipsets: string; readonly iptables: string; readonly ip6tables?: string },
 ): Promise<void> {
   if (restore.ipsets.trim() !== "") await inNetns(netns, ["ipset", "restore"], restore.ipsets);
   await inNetns(netns, [backend.restore, "--noflush", "-w", "5"], restore.iptables);
+  if (restore.ip6tables !== undefined) await inNetns(netns, [backend.restore6, "--noflush", "-w", "5"], restore.ip6tables);
+}
+
+export async function saveFilter6(netns: string, backend: Backend): Promise<string> {
+  return (await inNetns(netns, [backend.save6, "-t", "filter"])).stdout;
 }
 
 export async function saveFilter(netns: string, backend: Backend): Promise<string> {

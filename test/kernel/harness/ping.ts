@@ -45,7 +45,7 @@ export function echoProbe(netns: string, host: string, ident: number, timeoutMs:
   return limited(async () => {
     try {
       const { stdout } = await inNetns(netns, argv);
-      const from = /bytes from ([0-9.]+):/.exec(stdout)?.[1];
+      const from = /bytes from ([0-9a-f.:]+?):? icmp_seq/.exec(stdout)?.[1];
       if (from === undefined) throw new Error(`ping exited 0 without a reply line (${argv.join(" ")}):\n${stdout}`);
       return { replyFrom: from };
     } catch (err) {

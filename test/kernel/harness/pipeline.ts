@@ -7,10 +7,11 @@ import { formatDiagnostics, hasErrors } from "../../../src/diagnostics/index.js"
 import type { SourceFile } from "../../../src/diagnostics/types.js";
 import { loadSources } from "../../../src/model/index.js";
 import type { Model } from "../../../src/model/types.js";
-import { compile, renderRestore } from "../../../src/render/index.js";
+import { compileBoth, renderRestore } from "../../../src/render/index.js";
 import { loadRestore, resetNode, type Backend } from "./backend.js";
 import type { CaseContext, CaseFamily, KernelCase } from "./case.js";
 import { CommandError } from "./exec.js";
+import { isDualStack, withIpv6Twins } from "./dual-stack.js";
 import { namespaceObject, podKey, podObject, toYaml, workloadEndpointObject } from "./resources.js";
 import type { PodSpec, Topology } from "./topology.js";
 
@@ -18,6 +19,8 @@ export interface NodeRestore {
   readonly node: string;
   readonly ipsets: string;
   readonly iptables: string;
+  /** Present when IPv6 is in play (the ipsets text then also holds the cali6 sets). */
+  readonly ip6tables?: string;
 }
 
 export function caseContext(family: CaseFamily): CaseContext {
@@ -38,7 +41,8 @@ export function caseSources(family: CaseFamily, kcase?: KernelCase): SourceFile[
     ...family.pods.map((p) => (p.workloadEndpoint !== undefined ? workloadEndpointObject : podObject)(p, kcase?.podLabels?.[podKey(p)])),
   ];
   const sources: SourceFile[] = [{ file: "cluster.yaml", text: toYaml(cluster) }];
-  const resources = kcase?.resources?.(caseContext(family)) ?? [];
+  const written = kcase?.resources?.(caseContext(family)) ?? [];
+  const resources = isDualStack(family) ? (withIpv6Twins(written) as object[]) : written;
   if (resources.length > 0) sources.push({ file: "policies.yaml", text: toYaml(resources) });
   sources.push(...(kcase?.files ?? []));
   return sources;
@@ -63,16 +67,24 @@ export function podSpecsFromModel(family: CaseFamily, model: Model): PodSpec[] {
     if (ep === undefined) throw new Error(`the model has no workload endpoint for pod ${podKey(p)}`);
     if (ep.node !== p.node) throw new Error(`endpoint ${ep.key} is on node ${String(ep.node)}, the pod says ${p.node}`);
     if (!ep.ipNetworks.includes(`${p.ip}/32`)) throw new Error(`endpoint ${ep.key} has IPs ${ep.ipNetworks.join(", ")}, the pod says ${p.ip}`);
+    if (p.ip6 !== undefined && !ep.ipNetworks.includes(`${p.ip6}/128`)) throw new Error(`endpoint ${ep.key} has IPs ${ep.ipNetworks.join(", ")}, the pod says ${p.ip6}`);
     const declared = p.workloadEndpoint?.interfaceName;
     if (declared !== undefined && ep.interfaceName !== declared) {
       throw new Error(`endpoint ${ep.key} has interface ${ep.interfaceName}, its spec.interfaceName says ${declared}`);
     }
-    return { namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, interfaceName: ep.interfaceName };
+    return { namespace: p.namespace, name: p.name, node: p.node, ip: p.ip, ...(p.ip6 !== undefined && { ip6: p.ip6 }), interfaceName: ep.interfaceName };
   });
 }
 
+/** Each node's restore text: IPv4, plus IPv6 (ip6tables, cali6 sets) when IPv6 is in play. */
 export function compileNodes(model: Model, nodes: readonly string[]): NodeRestore[] {
-  return nodes.map((node) => ({ node, ...renderRestore(compile(model, { node })) }));
+  return nodes.map((node) => {
+    const { v4, v6 } = compileBoth(model, { node });
+    const r4 = renderRestore(v4);
+    if (!v6) return { node, ...r4 };
+    const r6 = renderRestore(v6);
+    return { node, ipsets: r4.ipsets + r6.ipsets, iptables: r4.iptables, ip6tables: r6.iptables };
+  });
 }
 
 function numbered(text: string): string {
@@ -86,14 +98,15 @@ function numbered(text: string): string {
 export async function loadNodes(topo: Topology, backend: Backend, restores: readonly NodeRestore[]): Promise<void> {
   for (const r of restores) {
     const netns = topo.node(r.node).netns;
-    await resetNode(netns, backend);
+    await resetNode(netns, backend, { ipv6: r.ip6tables !== undefined });
     try {
       await loadRestore(netns, backend, r);
     } catch (err) {
       if (!(err instanceof CommandError)) throw err;
       throw new Error(
         `loading the compiled output of ${r.node} failed (${backend.restore}):\n${err.message}\n` +
-          `--- ipset restore input ---\n${numbered(r.ipsets)}\n--- iptables restore input ---\n${numbered(r.iptables)}`,
+          `--- ipset restore input ---\n${numbered(r.ipsets)}\n--- iptables restore input ---\n${numbered(r.iptables)}` +
+          (r.ip6tables !== undefined ? `\n--- ip6tables restore input ---\n${numbered(r.ip6tables)}` : ""),
       );
     }
   }

@@ -19,30 +19,32 @@ import { createInterface } from "node:readline";
 const config = JSON.parse(process.argv[2] ?? "{}");
 const identity = String(config.identity);
 const ports = Array.isArray(config.ports) ? config.ports.map(Number) : [];
+// Dual-stack pods (config.ipv6) also serve on "::" (IPv6 only; IPv4 stays on its own sockets).
+const ipv6 = config.ipv6 === true;
 
 function send(obj) {
   process.stdout.write(JSON.stringify(obj) + "\n");
 }
 
-function listenTcp(port) {
+function listenTcp(port, v6 = false) {
   return new Promise((resolve, reject) => {
     const server = createServer((sock) => {
       sock.on("error", () => {});
       sock.end(identity + "\n");
     });
     server.once("error", reject);
-    server.listen({ port, host: "0.0.0.0" }, () => resolve(server));
+    server.listen(v6 ? { port, host: "::", ipv6Only: true } : { port, host: "0.0.0.0" }, () => resolve(server));
   });
 }
 
-function listenUdp(port) {
+function listenUdp(port, v6 = false) {
   return new Promise((resolve, reject) => {
-    const sock = createSocket("udp4");
+    const sock = v6 ? createSocket({ type: "udp6", ipv6Only: true }) : createSocket("udp4");
     sock.on("message", (_msg, rinfo) => {
       sock.send(identity + "\n", rinfo.port, rinfo.address);
     });
     sock.once("error", reject);
-    sock.bind(port, "0.0.0.0", () => resolve(sock));
+    sock.bind(port, v6 ? "::" : "0.0.0.0", () => resolve(sock));
   });
 }
 
@@ -72,7 +74,8 @@ function probeTcp(cmd) {
 function probeUdp(cmd) {
   return new Promise((resolve) => {
     let done = false;
-    const sock = createSocket("udp4");
+    const v6 = String(cmd.host).includes(":");
+    const sock = v6 ? createSocket({ type: "udp6", ipv6Only: true }) : createSocket("udp4");
     const finish = (result) => {
       if (done) return;
       done = true;
@@ -87,7 +90,7 @@ function probeUdp(cmd) {
     const timer = setTimeout(() => finish({ ok: false, error: "timeout" }), cmd.timeoutMs);
     sock.on("message", (msg) => finish({ ok: true, reply: msg.toString("utf8").trim() }));
     sock.on("error", (err) => finish({ ok: false, error: err.code ?? err.message }));
-    sock.bind(cmd.srcPort, "0.0.0.0", () => {
+    sock.bind(cmd.srcPort, v6 ? "::" : "0.0.0.0", () => {
       sock.send("probe\n", cmd.port, cmd.host, (err) => {
         if (err) finish({ ok: false, error: err.code ?? err.message });
       });
@@ -117,6 +120,10 @@ try {
   for (const port of ports) {
     servers.push(await listenTcp(port));
     servers.push(await listenUdp(port));
+    if (ipv6) {
+      servers.push(await listenTcp(port, true));
+      servers.push(await listenUdp(port, true));
+    }
   }
 } catch (err) {
   send({ ready: false, error: String(err && err.message ? err.message : err) });

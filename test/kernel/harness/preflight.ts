@@ -43,7 +43,7 @@ async function detect(): Promise<KernelSupport> {
   if (process.platform !== "linux") problems.push(`platform is ${process.platform}, network namespaces need Linux`);
   if (typeof process.getuid === "function" && process.getuid() !== 0) problems.push("not running as root");
   // ping (iputils-ping): the ICMP echo prober (Node has no raw sockets).
-  const needed = ["ip", "ipset", "sysctl", "ping", ...BACKENDS.flatMap((b) => [b.restore, b.save])];
+  const needed = ["ip", "ipset", "sysctl", "ping", ...BACKENDS.flatMap((b) => [b.restore, b.save, b.restore6, b.save6])];
   for (const program of needed) if (!onPath(program)) problems.push(`${program} not found on PATH`);
   const backends: Backend[] = [];
   if (problems.length === 0) {

@@ -14,14 +14,19 @@ import type { Topology } from "./topology.js";
 import { renderMatrix, type Mismatch, type Observation, type Reachability } from "./reachability.js";
 
 /** A probe to a port, or an ICMP echo request (type 8, code 0), which has none. */
-export type ProbeStep =
+export type ProbeStep = (
   | { readonly protocol: "TCP" | "UDP" | "SCTP"; readonly port: number }
-  | { readonly protocol: "ICMP" };
+  | { readonly protocol: "ICMP" }
+) & {
+  /** 6: probe the pods' IPv6 addresses (ICMP is then ICMPv6 echo). Absent: IPv4. */
+  readonly ipVersion?: 6;
+};
 
 export type ProbeProtocolName = ProbeStep["protocol"];
 
 /** "TCP/80", "ICMP echo": how steps are named in reports. */
 export function stepLabel(step: ProbeStep): string {
+  if (step.ipVersion === 6) return step.protocol === "ICMP" ? "ICMPv6 echo" : `${step.protocol}/${step.port} over IPv6`;
   return step.protocol === "ICMP" ? "ICMP echo" : `${step.protocol}/${step.port}`;
 }
 
@@ -51,17 +56,19 @@ const key = (from: string, to: string): string => `${from} -> ${to}`;
 async function probeOnce(topo: Topology, step: ProbeStep, from: string, to: string, timeoutMs: number) {
   const src = topo.pod(from);
   const dst = topo.pod(to);
+  const dstIp = step.ipVersion === 6 ? dst.ip6 : dst.ip;
+  if (dstIp === undefined) throw new Error(`pod ${to} has no IPv6 address to probe`);
   if (step.protocol === "ICMP") {
     // The identifier comes from the same never-reused sequence as source ports (see ping.ts).
-    const res = await echoProbe(src.netns, dst.ip, topo.nextSourcePort(), timeoutMs);
-    const connected = res.replyFrom === dst.ip;
+    const res = await echoProbe(src.netns, dstIp, topo.nextSourcePort(), timeoutMs);
+    const connected = res.replyFrom === dstIp;
     const detail = res.replyFrom === undefined ? (res.error ?? "") : connected ? "" : `reply from ${res.replyFrom}`;
     return { connected, detail };
   }
   if (step.protocol === "SCTP") throw new Error("no SCTP prober");
   const res = await src.agent.probe({
     proto: step.protocol === "TCP" ? "tcp" : "udp",
-    host: dst.ip,
+    host: dstIp,
     port: step.port,
     srcPort: topo.nextSourcePort(),
     timeoutMs,

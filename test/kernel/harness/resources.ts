@@ -24,6 +24,8 @@ export interface PodDef {
   /** Logical node name (Pod.spec.nodeName, or WorkloadEndpoint.spec.node). */
   readonly node: string;
   readonly ip: string;
+  /** Dual-stack pods (dual-stack.ts): the IPv6 address, listed second in status.podIPs. */
+  readonly ip6?: string;
   readonly labels: Labels;
   readonly containerPorts: readonly ContainerPortDef[];
   /** Present: the workload is given as a Calico WorkloadEndpoint, not a Pod. */
@@ -66,7 +68,7 @@ export function podObject(pod: PodDef, extraLabels: Labels = {}): object {
         ports: [{ name: p.name, containerPort: p.port, protocol: p.protocol }],
       })),
     },
-    status: { phase: "Running", podIP: pod.ip, podIPs: [{ ip: pod.ip }] },
+    status: { phase: "Running", podIP: pod.ip, podIPs: [{ ip: pod.ip }, ...(pod.ip6 !== undefined ? [{ ip: pod.ip6 }] : [])] },
   };
 }
 

@@ -9,6 +9,7 @@ import { caseSources, compileNodes, loadModel, loadNodes } from "./pipeline.js";
 import { describeStep, probeStep, stepLabel, type ProbeOptions, type ProbeStep, type StepOutcome } from "./probe.js";
 import { Reachability } from "./reachability.js";
 import type { Topology } from "./topology.js";
+import { isDualStack } from "./dual-stack.js";
 import { FlowTracer, type FlowPeer } from "../../../src/trace/index.js";
 import type { Model } from "../../../src/model/types.js";
 
@@ -34,13 +35,18 @@ export async function runCase(
   await loadNodes(topo, backend, restores);
 
   // Steps are independent (different ports or protocols, fresh source ports), so they run at once.
+  // A dual-stack family probes every step over IPv4 and over IPv6, against the same truth table.
+  const families: (6 | undefined)[] = isDualStack(family) ? [undefined, 6] : [undefined];
   const steps: StepOutcome[] = await Promise.all(
-    kcase.probes.map((probe) => {
-      const expected = new Reachability(kcase.pods, probe.defaultExpectation ?? true);
-      probe.expect?.(expected);
-      const step: ProbeStep = probe.protocol === "ICMP" ? { protocol: "ICMP" } : { protocol: probe.protocol, port: probe.port };
-      return probeStep(topo, step, expected, options);
-    }),
+    kcase.probes.flatMap((probe) =>
+      families.map((ipVersion) => {
+        const expected = new Reachability(kcase.pods, probe.defaultExpectation ?? true);
+        probe.expect?.(expected);
+        const base: ProbeStep = probe.protocol === "ICMP" ? { protocol: "ICMP" } : { protocol: probe.protocol, port: probe.port };
+        const step: ProbeStep = ipVersion === 6 ? { ...base, ipVersion } : base;
+        return probeStep(topo, step, expected, options);
+      }),
+    ),
   );
   const skipped = steps.filter((s) => s.skipped !== undefined).map((s) => `${stepLabel(s.step)} (${s.skipped})`);
   const traceDisagreements = traceVsKernel(model, steps);
@@ -49,14 +55,14 @@ export async function runCase(
 
   const message = [
     `kernel case "${kcase.name}" failed on iptables-${backend.name}`,
-    `pods: ${kcase.pods.map((k) => `${k}@${topo.pod(k).node}(${topo.pod(k).ip})`).join(" ")}`,
+    `pods: ${kcase.pods.map((k) => `${k}@${topo.pod(k).node}(${[topo.pod(k).ip, topo.pod(k).ip6].filter((x) => x !== undefined).join(", ")})`).join(" ")}`,
     "",
     ...steps.map(describeStep),
     ...(traceDisagreements.length > 0 ? ["", "trace (policy-compile explain) disagrees with the kernel:", ...traceDisagreements] : []),
     "",
     ...sources.filter((s) => s.file !== "cluster.yaml").map((s) => `--- ${s.file} ---\n${s.text}`),
     ...labelChanges(kcase),
-    ...restores.map((r) => `--- compiled for ${r.node}: ipsets ---\n${r.ipsets}--- compiled for ${r.node}: iptables ---\n${r.iptables}`),
+    ...restores.map((r) => `--- compiled for ${r.node}: ipsets ---\n${r.ipsets}--- compiled for ${r.node}: iptables ---\n${r.iptables}${r.ip6tables !== undefined ? `--- compiled for ${r.node}: ip6tables ---\n${r.ip6tables}` : ""}`),
   ].join("\n");
   return { ok, steps, skipped, message };
 }
@@ -84,7 +90,8 @@ function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
     for (const { from, to } of s.expected.pairs()) {
       const observed = s.observed.get(`${from} -> ${to}`);
       if (typeof observed !== "boolean") continue;
-      const flow = s.step.protocol === "ICMP" ? { protocol: "ICMP" as const } : { protocol: s.step.protocol, port: s.step.port };
+      const base = s.step.protocol === "ICMP" ? { protocol: "ICMP" as const } : { protocol: s.step.protocol, port: s.step.port };
+      const flow = s.step.ipVersion === 6 ? { ...base, ipVersion: 6 as const } : base;
       const verdict = tracer.explain({ from: pod(from), to: pod(to), ...flow }).verdict;
       if ((verdict === "allow") !== observed) out.push(`  ${stepLabel(s.step)} ${from} -> ${to}: trace says ${verdict}, kernel ${observed ? "connected" : "blocked"}`);
     }

@@ -13,6 +13,13 @@
  * link too: proxy ARP only answers for addresses the node can route out of *another* interface,
  * exactly like a real node whose default route points at its NIC.
  *
+ * Dual-stack pods (`ip6` set) also get IPv6, the way Calico routes it: `<ip6>/128` on eth0, a
+ * default route via the link-local `fe80::1` that the node side of the veth holds (so the pod's
+ * neighbour discovery goes to the node, through `cali-wl-to-host`'s ICMPv6 rules), a /128 route
+ * on the node and over the link (fd00:250::1/126 ↔ ::2) on the other node, IPv6 forwarding on the
+ * nodes. Duplicate address detection is off (accept_dad=0 before any interface exists, and
+ * `nodad` on every address), so addresses are usable at once.
+ *
  * Everything is created inside namespaces named `pck-<pid>-<tag>-…`; the host's own interfaces,
  * routes, sysctls, iptables and ipsets are never touched.
  */
@@ -26,6 +33,8 @@ export interface PodSpec {
   /** Logical node name as used in Pod.spec.nodeName and compile({ node }). */
   readonly node: string;
   readonly ip: string;
+  /** The pod's IPv6 address, for dual-stack pods. */
+  readonly ip6?: string;
   /** Host-side interface name. */
   readonly interfaceName: string;
 }
@@ -44,6 +53,7 @@ export interface NodeHandle {
   readonly name: string;
   readonly netns: string;
   readonly linkIp: string;
+  readonly linkIp6: string;
 }
 
 export interface PodHandle extends PodSpec {
@@ -70,6 +80,10 @@ export function calicoInterfaceName(namespace: string, pod: string): string {
 
 const LINK_NAME = "pckl";
 const LINK_IPS = ["192.168.250.1", "192.168.250.2"] as const;
+const LINK_IPS6 = ["fd00:250::1", "fd00:250::2"] as const;
+/** The pods' IPv6 gateway: a link-local address on the node side of every pod veth. */
+const POD_GATEWAY6 = "fe80::1";
+const NO_DAD = { "net.ipv6.conf.all.accept_dad": 0, "net.ipv6.conf.default.accept_dad": 0 };
 const FIRST_SOURCE_PORT = 20000;
 const LAST_SOURCE_PORT = 60999;
 
@@ -87,21 +101,25 @@ export async function buildTopology(spec: TopologySpec): Promise<Topology> {
       created.push(name);
       return name;
     };
+    const dualStack = spec.pods.some((p) => p.ip6 !== undefined);
     const nodes: NodeHandle[] = [];
     for (const [i, name] of spec.nodes.entries()) {
       const netns = await addNetns(`${prefix}-n${i + 1}`);
-      nodes.push({ name, netns, linkIp: LINK_IPS[i] ?? "" });
+      nodes.push({ name, netns, linkIp: LINK_IPS[i] ?? "", linkIp6: LINK_IPS6[i] ?? "" });
     }
     const [n1, n2] = nodes as [NodeHandle, NodeHandle];
     for (const node of nodes) {
       await ipIn(node.netns, ["link", "set", "lo", "up"]);
       await sysctlIn(node.netns, { "net.ipv4.ip_forward": 1, "net.ipv4.conf.all.rp_filter": 0, "net.ipv4.conf.default.rp_filter": 0 });
+      if (dualStack) await sysctlIn(node.netns, { ...NO_DAD, "net.ipv6.conf.all.forwarding": 1 });
     }
     await ipIn(n1.netns, ["link", "add", LINK_NAME, "type", "veth", "peer", "name", LINK_NAME, "netns", n2.netns]);
     for (const [node, peer] of [[n1, n2], [n2, n1]] as const) {
       await ipIn(node.netns, ["addr", "add", `${node.linkIp}/30`, "dev", LINK_NAME]);
+      if (dualStack) await ipIn(node.netns, ["-6", "addr", "add", `${node.linkIp6}/126`, "dev", LINK_NAME, "nodad"]);
       await ipIn(node.netns, ["link", "set", LINK_NAME, "up"]);
       await ipIn(node.netns, ["route", "add", "default", "via", peer.linkIp, "dev", LINK_NAME]);
+      if (dualStack) await ipIn(node.netns, ["-6", "route", "add", "default", "via", peer.linkIp6, "dev", LINK_NAME]);
     }
 
     const nodeByName = new Map(nodes.map((n) => [n.name, n]));
@@ -111,6 +129,8 @@ export async function buildTopology(spec: TopologySpec): Promise<Topology> {
       if (node === undefined) throw new Error(`pod ${pod.namespace}/${pod.name} is on unknown node ${pod.node}`);
       const other = node === n1 ? n2 : n1;
       const netns = await addNetns(`${prefix}-p${i}`);
+      // Before eth0 exists, so it is created without duplicate address detection.
+      if (pod.ip6 !== undefined) await sysctlIn(netns, NO_DAD);
       await ipIn(node.netns, ["link", "add", pod.interfaceName, "type", "veth", "peer", "name", "eth0", "netns", netns]);
       await ipIn(node.netns, ["link", "set", pod.interfaceName, "up"]);
       await sysctlIn(node.netns, {
@@ -123,12 +143,19 @@ export async function buildTopology(spec: TopologySpec): Promise<Topology> {
       await ipIn(netns, ["addr", "add", `${pod.ip}/32`, "dev", "eth0"]);
       await ipIn(netns, ["link", "set", "eth0", "up"]);
       await ipIn(netns, ["route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink"]);
+      if (pod.ip6 !== undefined) {
+        await ipIn(node.netns, ["-6", "addr", "add", `${POD_GATEWAY6}/64`, "dev", pod.interfaceName, "nodad"]);
+        await ipIn(node.netns, ["-6", "route", "add", `${pod.ip6}/128`, "dev", pod.interfaceName]);
+        await ipIn(other.netns, ["-6", "route", "add", `${pod.ip6}/128`, "via", node.linkIp6, "dev", LINK_NAME]);
+        await ipIn(netns, ["-6", "addr", "add", `${pod.ip6}/128`, "dev", "eth0", "nodad"]);
+        await ipIn(netns, ["-6", "route", "add", "default", "via", POD_GATEWAY6, "dev", "eth0"]);
+      }
       pods.push({ ...pod, key: `${pod.namespace}/${pod.name}`, netns });
     }
     // Agents start in parallel; each one listens before it reports ready.
     const started: PodHandle[] = await Promise.all(
       pods.map(async (p) => {
-        const agent = await startAgent(p.netns, p.key, spec.ports);
+        const agent = await startAgent(p.netns, p.key, spec.ports, p.ip6 !== undefined);
         agents.push(agent);
         return { ...p, agent };
       }),
