@@ -21,10 +21,10 @@
 import type { Diagnostic } from "../../diagnostics/types.js";
 import type { AnyCollected } from "../../model/collect.js";
 import type { Model } from "../../model/types.js";
-import { modelOf } from "./full.js";
 import type { DataplaneState } from "../../render/types.js";
 import { dirtyBetween } from "./dirty.js";
 import { NodeState } from "./node.js";
+import { buildModel } from "../../model/build.js";
 import { allCollected, applyBatch, revertBatch, type SourceEntry } from "./sources.js";
 import { ModelStore, type Delta } from "./store.js";
 import type { Dirty, EngineOptions, EngineUpdate, SourceChange } from "./types.js";
@@ -57,7 +57,7 @@ export class AgentEngine {
    * compiles the IPv6 state from it, which the incremental path does not follow.
    */
   model(): Model {
-    return modelOf(this.sources);
+    return buildModel(allCollected(this.sources), []);
   }
 
   update(changes: readonly SourceChange[]): EngineUpdate {
