@@ -73,6 +73,10 @@ export const Codes = {
   adminOneOf: code("PC3022", "error", "admin policy subject, peer or port must set exactly one field"),
   adminNotEnforced: code("PC3023", "error", "admin policy field policy-compile does not enforce"),
   adminPortRange: code("PC3024", "error", "admin policy portRange with start > end"),
+  hostEndpointNoInterface: code("PC3040", "error", "a host endpoint of the node has no interfaceName (its interface cannot be found offline from expectedIPs)"),
+  duplicateHostInterface: code("PC3041", "error", "two host endpoints of the node name one interface"),
+  untrackedWildcard: code("PC3042", "error", "a doNotTrack policy selects the all-interfaces (*) host endpoint, which Calico does not support"),
+  invalidInterfaceName: code("PC3043", "error", "host endpoint interfaceName is not an interface name or *"),
 
   stagedIgnored: code("PC4001", "notice", "staged policy recognised and ignored (Calico does not enforce it)"),
   hostNetworkPodSkipped: code("PC4002", "notice", "hostNetwork pod skipped (not a Calico workload endpoint)"),
@@ -81,7 +85,6 @@ export const Codes = {
   namespaceMissing: code("PC4005", "notice", "pods refer to a namespace that is not defined"),
   profileMissing: code("PC4006", "warning", "an endpoint refers to a profile that is not defined (it allows nothing)"),
 
-  notSupported: code("PC5001", "error", "not supported yet: a host endpoint on the node, or an active preDNAT/doNotTrack/applyOnForward policy"),
   duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),
 
   policySelectsNothing: code("PC6001", "warning", "lint: a policy applies to no endpoint in the inputs"),

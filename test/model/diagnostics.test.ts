@@ -101,6 +101,11 @@ const cases: [string, string, Where[], string?][] = [
   ["PC3022 subject with namespaces and pods", anp("  priority: 1\n  subject: {namespaces: {}, pods: {namespaceSelector: {}, podSelector: {}}}\n"), [{ code: "PC3022", line: 6, column: 29 }]],
   ["PC3023 nodes egress peer", anp(`  priority: 1\n${subj}  egress:\n  - action: Deny\n    to:\n    - nodes: {}\n`), [{ code: "PC3023", line: 10, column: 7 }]],
   ["PC3024 portRange start above end", anp(`  priority: 1\n${subj}  ingress:\n  - action: Deny\n    from: [{namespaces: {}}]\n    ports:\n    - portRange: {start: 90, end: 80}\n`), [{ code: "PC3024", line: 11, column: 35 }]],
+  [
+    "PC3043 interfaceName with an iptables wildcard",
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec: {node: n, interfaceName: eth+}\n",
+    [{ code: "PC3043", line: 4, column: 32 }],
+  ],
   ["PC4001 staged policy", "apiVersion: projectcalico.org/v3\nkind: StagedNetworkPolicy\nmetadata: {name: s}\n", [{ code: "PC4001", line: 2, column: 7 }]],
   ["PC4002 hostNetwork pod", `${ns}${pod("  hostNetwork: true\n  nodeName: n\n")}`, [{ code: "PC4002", line: 9, column: 9 }]],
   ["PC4003 pod without nodeName", `${ns}${pod("  containers: []\n")}status:\n  podIP: 10.0.0.1\n`, [{ code: "PC4003", line: 9, column: 9 }]],
@@ -112,6 +117,12 @@ const cases: [string, string, Where[], string?][] = [
     [{ code: "PC4006", line: 1, column: 1 }],
   ],
 ];
+
+const hep = (name: string, iface: string) => `apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: ${name}}
+spec: {node: node-1, interfaceName: ${iface}}
+`;
 
 const wep = (name: string, iface: string) => `apiVersion: projectcalico.org/v3
 kind: WorkloadEndpoint
@@ -125,9 +136,19 @@ spec: {node: node-1, interfaceName: ${iface}, ipNetworks: [10.0.0.${name.length}
  */
 const compileCases: [string, string, Where[]][] = [
   [
-    "PC5001 host endpoint on the node",
-    `${ns}apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: node-1-eth0}\nspec: {node: node-1, interfaceName: eth0}\n`,
-    [{ code: "PC5001", line: 6, column: 1 }],
+    "PC3040 host endpoint on the node with expectedIPs only",
+    `${ns}apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: node-1-eth0}\nspec: {node: node-1, expectedIPs: [10.0.0.1]}\n`,
+    [{ code: "PC3040", line: 6, column: 1 }],
+  ],
+  [
+    "PC3041 two host endpoints on one interface (the second is blamed)",
+    `${hep("a", "eth0")}---\n${hep("b", "eth0")}`,
+    [{ code: "PC3041", line: 6, column: 1 }],
+  ],
+  [
+    "PC3042 doNotTrack policy on the * host endpoint (blames the policy)",
+    `${hep("all", '"*"')}---\napiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: raw}\nspec: {doNotTrack: true, applyOnForward: true, ingress: [{action: Allow}]}\n`,
+    [{ code: "PC3042", line: 6, column: 1 }],
   ],
   ["PC5002 two endpoints on one interface", `${ns}${wep("a", "cali1")}---\n${wep("bb", "cali1")}`, [{ code: "PC5002", line: 11, column: 1 }]],
 ];

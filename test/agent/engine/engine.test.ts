@@ -89,10 +89,10 @@ describe("AgentEngine", () => {
     const engine = new AgentEngine({ node: "n1" });
     engine.update([put("allow-80.yaml", allow80), put(podKey("default", "nginx"), nginx("n1", "10.0.0.5"))]);
     const good = restoreOf(engine.current());
-    const hep = JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "eth0" }, spec: { node: "n1", interfaceName: "eth0" } });
+    const hep = JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "eth0" }, spec: { node: "n1", expectedIPs: ["10.0.0.1"] } });
     const u = engine.update([put("hep.json", hep), del("allow-80.yaml")]);
     expect(u.rejected).toEqual(["allow-80.yaml", "hep.json"]);
-    expect(u.diagnostics.map((d) => d.code)).toContain("PC5001");
+    expect(u.diagnostics.map((d) => d.code)).toContain("PC3040");
     expect(restoreOf(engine.current())).toBe(good);
     // The sources really are as before: deleting the policy alone now works.
     const next = engine.update([del("allow-80.yaml")]);
