@@ -19,6 +19,8 @@
 import { formatDiagnostics, hasErrors } from "../diagnostics/index.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import type { HookMode, KernelState } from "../diff/kernel-state.js";
+import { diff } from "../diff/diff.js";
+import { isOwnedChain } from "../diff/kernel-state.js";
 import { isEmptyTransaction, type Backend, type Transaction } from "../diff/transaction.js";
 import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
 import type { DataplaneState } from "../render/types.js";
@@ -232,7 +234,11 @@ export class AgentDaemon {
         this.requestConverge(this.resyncMs);
       } else {
         if (result === null) return;
-        const tx = this.options.diffDirty(this.view, result.desired, result.dirty, { backend: this.backend, hookMode: this.options.hookMode ?? "insert" });
+        const diffOptions = { backend: this.backend, hookMode: this.options.hookMode ?? "insert" } as const;
+        // The dirty parts name filter chains only: with host endpoint tables in play (wanted, or
+        // still in the kernel), plan the whole diff against the view instead.
+        const tables = (result.desired.tables?.length ?? 0) > 0 || (this.view.tables ?? []).some((t) => t.chains.some((c) => isOwnedChain(c.name)));
+        const tx = tables ? diff(this.view, result.desired, diffOptions) : this.options.diffDirty(this.view, result.desired, result.dirty, diffOptions);
         if (isEmptyTransaction(tx)) {
           this.counters.noops++;
           record = this.record("update", changes, [], 0, computedMs, started, oldest, {});
