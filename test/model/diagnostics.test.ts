@@ -92,6 +92,22 @@ const cases: [string, string, Where[], string?][] = [
     "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec:\n  preDNAT: true\n",
     [{ code: "PC3015", line: 5, column: 3 }],
   ],
+  ["PC3015 doNotTrack without applyOnForward", "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec:\n  doNotTrack: true\n", [{ code: "PC3015", line: 5, column: 3 }]],
+  [
+    "PC3015 preDNAT with doNotTrack (blames preDNAT)",
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec:\n  applyOnForward: true\n  doNotTrack: true\n  preDNAT: true\n",
+    [{ code: "PC3015", line: 7, column: 3 }],
+  ],
+  [
+    "PC3015 preDNAT with egress rules",
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec:\n  applyOnForward: true\n  preDNAT: true\n  egress:\n  - action: Allow\n",
+    [{ code: "PC3015", line: 7, column: 3 }],
+  ],
+  [
+    "PC3015 preDNAT with type Egress",
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec:\n  applyOnForward: true\n  preDNAT: true\n  types: [Egress]\n",
+    [{ code: "PC3015", line: 7, column: 3 }],
+  ],
   ["PC3016 ICMP with ipVersion 6", calicoPolicy("  ingress:\n  - action: Allow\n    ipVersion: 6\n    protocol: ICMP\n"), [{ code: "PC3016", line: 9, column: 16 }]],
   ["PC3017 reserved label on a network set", "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata:\n  name: s\n  labels: {projectcalico.org/namespace: x}\n", [{ code: "PC3017", line: 1, column: 1 }]],
   ["PC3018 host endpoint without node", "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec: {interfaceName: eth0}\n", [{ code: "PC3018", line: 1, column: 1 }]],
