@@ -80,7 +80,8 @@ export const registerCompile: RegisterCommand = (program: Command, ctx: CliConte
 function summary(state: DataplaneState, node: string): string {
   const rules = state.chains.reduce((n, c) => n + c.rules.length, 0);
   const members = state.ipsets.reduce((n, s) => n + s.members.length, 0);
-  return `node ${node}: ${state.chains.length} chains, ${rules} rules, ${state.ipsets.length} ipsets, ${members} members`;
+  const tables = (state.tables ?? []).map((t) => `, ${t.table}: ${t.chains.length} chains, ${t.chains.reduce((n, c) => n + c.rules.length, 0)} rules`).join("");
+  return `node ${node}: ${state.chains.length} chains, ${rules} rules${tables}, ${state.ipsets.length} ipsets, ${members} members`;
 }
 
 /** All files land, or none is changed: temporaries first, renames only after every write. */
