@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { run } from "./harness/exec.js";
-import { loadRestore, resetNode, saveFilter, saveIpsets } from "./harness/backend.js";
+import { loadRestore, resetNode, saveIpsets, saveTable } from "./harness/backend.js";
 import { detectKernelSupport } from "./harness/preflight.js";
 import { describeKernel } from "./harness/suite.js";
 
@@ -24,7 +24,7 @@ const support = await detectKernelSupport();
 /** Owned chain names declared by `:name - -` lines, and the hook rules' target chains. */
 function declared(iptables: string): { chains: string[]; hookHashes: string[] } {
   const chains = [...iptables.matchAll(/^:(\S+) - -$/gm)].map((m) => m[1]!);
-  const hookHashes = [...iptables.matchAll(/^-[IA] (?:INPUT|FORWARD|OUTPUT)\b.*?cali:([\w-]+)/gm)].map((m) => m[1]!);
+  const hookHashes = [...iptables.matchAll(/^-[IA] (?:INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING)\b.*?cali:([\w-]+)/gm)].map((m) => m[1]!);
   return { chains, hookHashes };
 }
 
@@ -44,15 +44,20 @@ describeKernel("golden outputs load", support, (backend) => {
   it.each(scenarios)("%s", async (scenario) => {
     const ipsets = readFileSync(join(goldenDir, scenario, "ipsets.restore"), "utf8");
     const iptables = readFileSync(join(goldenDir, scenario, "iptables.restore"), "utf8");
-    await resetNode(netns, backend);
+    // Host endpoint scenarios also write mangle and raw: reset those too, so a set they use can go.
+    await resetNode(netns, backend, { extraTables: true });
     await loadRestore(netns, backend, { ipsets, iptables });
 
-    const saved = await saveFilter(netns, backend);
-    const { chains, hookHashes } = declared(iptables);
-    for (const chain of chains) expect(saved, `chain ${chain}`).toMatch(new RegExp(`^:${chain.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} `, "m"));
-    for (const hash of hookHashes) expect(saved, `hook cali:${hash}`).toContain(`cali:${hash}`);
-    const ruleCount = iptables.split("\n").filter((l) => l.startsWith("-A cali-")).length;
-    expect(saved.split("\n").filter((l) => l.startsWith("-A cali-")).length).toBe(ruleCount);
+    // Each `*<table>` section of the file against that table's iptables-save.
+    for (const section of iptables.split(/^(?=\*)/m).filter((t) => t.startsWith("*"))) {
+      const table = section.slice(1, section.indexOf("\n")) as "filter" | "mangle" | "raw";
+      const saved = await saveTable(netns, backend, table);
+      const { chains, hookHashes } = declared(section);
+      for (const chain of chains) expect(saved, `${table} chain ${chain}`).toMatch(new RegExp(`^:${chain.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} `, "m"));
+      for (const hash of hookHashes) expect(saved, `${table} hook cali:${hash}`).toContain(`cali:${hash}`);
+      const ruleCount = section.split("\n").filter((l) => l.startsWith("-A cali-")).length;
+      expect(saved.split("\n").filter((l) => l.startsWith("-A cali-")).length, `${table} rules`).toBe(ruleCount);
+    }
 
     const setNames = [...ipsets.matchAll(/^create (\S+) /gm)].map((m) => m[1]!);
     const savedSets = await saveIpsets(netns);
