@@ -30,6 +30,9 @@ export { compile, renderRestore, CompileError } from "./render/index.js";
 export type { CompileOptions, EndpointToHostAction } from "./render/index.js";
 export { compileBoth, usesIpv6 } from "./render/index.js";
 export type { CompiledFamilies } from "./render/index.js";
+// Host endpoints: failsafe ports and the mangle/raw tables a DataplaneState may carry.
+export { DEFAULT_FAILSAFE_INBOUND, DEFAULT_FAILSAFE_OUTBOUND } from "./render/index.js";
+export type { FailsafeOptions, FailsafePort, TableName, TableState } from "./render/index.js";
 export { diff, kernelStateOf, emptyKernelState, isEmptyTransaction, formatTransaction, transactionInputs, transactionSize, parseIptablesSave, parseIpsetSave, DiffError, SaveParseError } from "./diff/index.js";
 export type { DiffOptions, KernelState, KernelChain, KernelRule, KernelIpSet, HookMode, Transaction, Backend } from "./diff/index.js";
 export { Dataplane, DataplaneError, detectBackend } from "./dataplane/index.js";

@@ -23,6 +23,8 @@
 import { formatDiagnostics, hasErrors } from "../diagnostics/index.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import type { HookMode, KernelState } from "../diff/kernel-state.js";
+import { diff } from "../diff/diff.js";
+import { isOwnedChain } from "../diff/kernel-state.js";
 import { isEmptyTransaction, type Backend, type Transaction } from "../diff/transaction.js";
 import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
 import type { DataplaneState } from "../render/types.js";
@@ -246,14 +248,20 @@ export class AgentDaemon {
         this.requestConverge(this.resyncMs);
       } else {
         if (result === null) return;
-        const planned = this.options.diffDirty(this.view, result.desired, result.dirty, { backend: this.backend, hookMode: this.options.hookMode ?? "insert" });
+        const diffOptions = { backend: this.backend, hookMode: this.options.hookMode ?? "insert" } as const;
+        // The dirty parts name filter chains only: with host endpoint tables in play (wanted, or
+        // still in the kernel), plan the whole diff against the view instead.
+        const tables = (result.desired.tables?.length ?? 0) > 0 || (this.view.tables ?? []).some((t) => t.chains.some((c) => isOwnedChain(c.name)));
+        const planned = tables ? diff(this.view, result.desired, diffOptions) : this.options.diffDirty(this.view, result.desired, result.dirty, diffOptions);
         const { tx, kept } = keepUnwantedSets(planned, this.view, result.desired);
         if (isEmptyTransaction(tx)) {
           this.counters.noops++;
           record = this.record("update", changes, [], 0, computedMs, started, oldest, {});
         } else {
           // The view after, advanced over what changed only (members from their deltas).
-          const after = tx.notes.length > 0 ? undefined : withKept(advanceKernelView(this.view, result.desired, result.dirty, this.options.hookMode ?? "insert"), kept);
+          // advanceKernelView follows the filter table only; with mangle/raw in play the dataplane
+          // derives the view from the whole transaction.
+          const after = tables || tx.notes.length > 0 ? undefined : withKept(advanceKernelView(this.view, result.desired, result.dirty, this.options.hookMode ?? "insert"), kept);
           const r = await this.options.dataplane.applyPlanned(this.view, tx, result.desired, after);
           this.view = r.state;
           record = this.record("update", changes, r.transactions, r.durationMs, computedMs, started, oldest, {

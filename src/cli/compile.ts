@@ -109,7 +109,8 @@ function restoreFiles(states: CompiledFamilies): Record<string, string> {
 function counts(state: DataplaneState): string {
   const rules = state.chains.reduce((n, c) => n + c.rules.length, 0);
   const members = state.ipsets.reduce((n, s) => n + s.members.length, 0);
-  return `${state.chains.length} chains, ${rules} rules, ${state.ipsets.length} ipsets, ${members} members`;
+  const tables = (state.tables ?? []).map((t) => `, ${t.table}: ${t.chains.length} chains, ${t.chains.reduce((n, c) => n + c.rules.length, 0)} rules`).join("");
+  return `${state.chains.length} chains, ${rules} rules${tables}, ${state.ipsets.length} ipsets, ${members} members`;
 }
 
 function summary(state: DataplaneState, node: string): string {

@@ -1,7 +1,7 @@
 /**
  * Reading the kernel's filter table and ipsets, in two sizes.
  *
- * - `readKernel`: everything (`iptables-save -t filter`, `ipset save`). Every apply starts from
+ * - `readKernel`: everything (`iptables-save -t filter|mangle|raw`, `ipset save`). Every apply starts from
  *   one, so a transaction is never planned from a stale picture (felix-dataplane.md §9.27).
  * - `readAfterWrite`: the read that verifies a write. The filter table is read whole (it is
  *   small and other writers clobber it), but of the ipsets only those the transaction wrote are
@@ -19,8 +19,8 @@
  *   not write, until the next full read.
  */
 import type { DataplaneState } from "../render/types.js";
-import type { KernelIpSet, KernelState } from "../diff/kernel-state.js";
-import { compareByName, isOwnedIpSet } from "../diff/kernel-state.js";
+import type { KernelIpSet, KernelState, KernelTable } from "../diff/kernel-state.js";
+import { EXTRA_TABLES, compareByName, isOwnedIpSet } from "../diff/kernel-state.js";
 import { parseIptablesSave } from "../diff/parse-iptables-save.js";
 import { parseIpsetListTerse, parseIpsetSave } from "../diff/parse-ipset-save.js";
 import { SaveParseError } from "../diff/errors.js";
@@ -48,11 +48,22 @@ export interface KernelRead {
  */
 const CALL_COST_IN_MEMBERS = 4000;
 
+/**
+ * The filter table and the mangle and raw tables (host endpoint state lives there), one
+ * `iptables-save -t <table>` each, run together. The other tables are always read, not only when
+ * the desired state uses them, so that chains left by an earlier run are found and removed.
+ */
+async function readTables(ctx: ReadContext): Promise<Pick<KernelState, "chains" | "tables">> {
+  const saves = await Promise.all(["filter", ...EXTRA_TABLES].map((t) => ctx.runner(ctx.bins.iptablesSave, ["-t", t])));
+  const [filter, ...others] = saves.map((r, i) => parsed(() => parseIptablesSave(checked(r, ctx.bins.iptablesSave).stdout, i === 0 ? "filter" : EXTRA_TABLES[i - 1])));
+  const tables: KernelTable[] = EXTRA_TABLES.map((table, i) => ({ table, chains: others[i] ?? [] }));
+  return { chains: filter ?? [], tables };
+}
+
 export async function readKernel(ctx: ReadContext): Promise<KernelRead> {
   // Independent reads, so run them together.
-  const [save, ipsets] = await Promise.all([ctx.runner(ctx.bins.iptablesSave, ["-t", "filter"]), readAllSets(ctx)]);
-  const chains = parsed(() => parseIptablesSave(checked(save, ctx.bins.iptablesSave).stdout));
-  return { state: { kind: "KernelState", ipVersion: ctx.ipVersion, chains, ipsets }, complete: true };
+  const [iptables, ipsets] = await Promise.all([readTables(ctx), readAllSets(ctx)]);
+  return { state: { kind: "KernelState", ipVersion: ctx.ipVersion, ...iptables, ipsets }, complete: true };
 }
 
 async function readAllSets(ctx: ReadContext): Promise<KernelIpSet[]> {
@@ -63,8 +74,7 @@ async function readAllSets(ctx: ReadContext): Promise<KernelIpSet[]> {
 /** The kernel, trusting `known` ipsets whose `ipset list -t` header is unchanged (see above). */
 export async function readWithCache(ctx: ReadContext, known: readonly KernelIpSet[]): Promise<KernelRead> {
   const { runner, bins, ipVersion } = ctx;
-  const [save, list] = await Promise.all([runner(bins.iptablesSave, ["-t", "filter"]), runner(bins.ipset, ["list", "-t"])]);
-  const chains = parsed(() => parseIptablesSave(checked(save, bins.iptablesSave).stdout));
+  const [iptables, list] = await Promise.all([readTables(ctx), runner(bins.ipset, ["list", "-t"])]);
   if (list.exitCode !== 0) return readKernel(ctx);
   const byName = new Map(known.map((s) => [s.name, s]));
   const headers = parsed(() => parseIpsetListTerse(list.stdout));
@@ -79,10 +89,10 @@ export async function readWithCache(ctx: ReadContext, known: readonly KernelIpSe
   }
   const total = headers.reduce((n, h) => n + h.entries, 0);
   const cost = stale.reduce((n, s) => n + CALL_COST_IN_MEMBERS + s.entries, 0);
-  if (stale.length > 0 && cost >= total) return { state: { kind: "KernelState", ipVersion, chains, ipsets: await readAllSets(ctx) }, complete: true };
+  if (stale.length > 0 && cost >= total) return { state: { kind: "KernelState", ipVersion, ...iptables, ipsets: await readAllSets(ctx) }, complete: true };
   const fresh = await readSets(ctx, stale.map((s) => s.name));
   if (fresh === null) return readKernel(ctx);
-  return { state: { kind: "KernelState", ipVersion, chains, ipsets: [...kept, ...fresh].sort(compareByName) }, complete: false };
+  return { state: { kind: "KernelState", ipVersion, ...iptables, ipsets: [...kept, ...fresh].sort(compareByName) }, complete: false };
 }
 
 /** The named sets, one `ipset save <set>` each, concurrently; null if one could not be read. */
@@ -109,12 +119,11 @@ export async function readAfterWrite(ctx: ReadContext, before: KernelState, tx: 
   const cost = reread.reduce((n, name) => n + CALL_COST_IN_MEMBERS + (wanted.get(name) ?? 0), 0);
   if (cost >= total) return readKernel(ctx);
 
-  const [save, fresh] = await Promise.all([runner(bins.iptablesSave, ["-t", "filter"]), readSets(ctx, reread)]);
-  const chains = parsed(() => parseIptablesSave(checked(save, bins.iptablesSave).stdout));
+  const [iptables, fresh] = await Promise.all([readTables(ctx), readSets(ctx, reread)]);
   if (fresh === null) return readKernel(ctx);
   const replaced = new Set(written);
   const ipsets = [...before.ipsets.filter((s) => !replaced.has(s.name)), ...fresh].sort(compareByName);
-  return { state: { kind: "KernelState", ipVersion, chains, ipsets }, complete: false };
+  return { state: { kind: "KernelState", ipVersion, ...iptables, ipsets }, complete: false };
 }
 
 function checked(r: CommandResult, tool: string): CommandResult {

@@ -75,6 +75,10 @@ export const Codes = {
   adminNotEnforced: code("PC3023", "error", "admin policy field policy-compile does not enforce"),
   adminPortRange: code("PC3024", "error", "admin policy portRange with start > end"),
   adminRemovedField: code("PC3025", "error", "admin policy field removed from the v1alpha1 API (pre-v0.1.5 shape)"),
+  hostEndpointNoInterface: code("PC3040", "error", "a host endpoint of the node has no interfaceName (its interface cannot be found offline from expectedIPs)"),
+  duplicateHostInterface: code("PC3041", "error", "two host endpoints of the node name one interface"),
+  untrackedWildcard: code("PC3042", "error", "a doNotTrack policy selects the all-interfaces (*) host endpoint, which Calico does not support"),
+  invalidInterfaceName: code("PC3043", "error", "host endpoint interfaceName is not an interface name or *"),
 
   stagedIgnored: code("PC4001", "notice", "staged policy recognised and ignored (Calico does not enforce it)"),
   hostNetworkPodSkipped: code("PC4002", "notice", "hostNetwork pod skipped (not a Calico workload endpoint)"),
@@ -84,7 +88,6 @@ export const Codes = {
   profileMissing: code("PC4006", "warning", "an endpoint refers to a profile that is not defined (it allows nothing)"),
   ruleInNoIpFamily: code("PC4040", "warning", "a rule that exists in neither the IPv4 nor the IPv6 dataplane (a negated catch-all net)"),
 
-  notSupported: code("PC5001", "error", "not supported yet: a host endpoint on the node, or an active preDNAT/doNotTrack/applyOnForward policy"),
   duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),
 
   policySelectsNothing: code("PC6001", "warning", "lint: a policy applies to no endpoint in the inputs"),

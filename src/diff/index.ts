@@ -1,7 +1,7 @@
 /** The diff stage: reading kernel state and computing minimal transactions. Pure. */
 export { diff } from "./diff.js";
 export type { DiffOptions } from "./diff.js";
-export type { KernelState, KernelChain, KernelRule, KernelIpSet, HookMode } from "./kernel-state.js";
+export type { KernelState, KernelChain, KernelRule, KernelIpSet, KernelTable, HookMode } from "./kernel-state.js";
 export {
   kernelStateOf,
   emptyKernelState,
@@ -10,6 +10,8 @@ export {
   isKernelChain,
   KERNEL_CHAINS,
   OWNED_CHAIN_PREFIX,
+  EXTRA_TABLES,
+  TABLE_KERNEL_CHAINS,
 } from "./kernel-state.js";
 export type { Transaction, Backend } from "./transaction.js";
 export { isEmptyTransaction, transactionSize, transactionInputs, transactionIpsets, formatTransaction } from "./transaction.js";

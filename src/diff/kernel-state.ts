@@ -16,7 +16,7 @@
  * - in the kernel chains INPUT, FORWARD and OUTPUT, the rules whose first comment is `cali:<hash>`.
  * Nothing else is ever written, flushed or deleted.
  */
-import type { DataplaneState } from "../render/types.js";
+import type { DataplaneState, KernelChainHooks, KernelChainName, TableName } from "../render/types.js";
 import { ruleText } from "./rule-text.js";
 import { normalizeMembers } from "./members.js";
 
@@ -47,6 +47,12 @@ export interface KernelIpSet {
   readonly members: readonly string[];
 }
 
+/** Every chain of one other table (mangle, raw), sorted by name; the same ownership rules as filter. */
+export interface KernelTable {
+  readonly table: Exclude<TableName, "filter">;
+  readonly chains: readonly KernelChain[];
+}
+
 export interface KernelState {
   readonly kind: "KernelState";
   readonly ipVersion: 4 | 6;
@@ -54,6 +60,25 @@ export interface KernelState {
   readonly chains: readonly KernelChain[];
   /** Every ipset, sorted by name. */
   readonly ipsets: readonly KernelIpSet[];
+  /**
+   * The mangle and raw tables, when they were read (sorted by table name). Absent means "not
+   * read": the diff then treats them as holding nothing of ours, so a reader that can meet
+   * host endpoint state must read them (the Dataplane always does).
+   */
+  readonly tables?: readonly KernelTable[];
+}
+
+/** The kernel chains of each table (felix-dataplane.md §1.1). */
+export const TABLE_KERNEL_CHAINS: Readonly<Record<TableName, readonly KernelChainName[]>> = {
+  filter: ["FORWARD", "INPUT", "OUTPUT"],
+  mangle: ["FORWARD", "INPUT", "OUTPUT", "POSTROUTING", "PREROUTING"],
+  raw: ["OUTPUT", "PREROUTING"],
+};
+
+export const EXTRA_TABLES = ["mangle", "raw"] as const;
+
+export function isTableKernelChain(table: TableName, name: string): boolean {
+  return (TABLE_KERNEL_CHAINS[table] as readonly string[]).includes(name);
 }
 
 export type HookMode = "insert" | "append";
@@ -83,16 +108,7 @@ const byName = <T extends { readonly name: string }>(a: T, b: T): number =>
  * and the owned sets. Used for offline diffs (`diff --from --to`) and as a test oracle.
  */
 export function kernelStateOf(desired: DataplaneState): KernelState {
-  const chains: KernelChain[] = desired.chains.map((c) => ({
-    name: c.name,
-    policy: null,
-    rules: c.rules.map((r) => ({ hash: r.hash, text: ruleText(r) })),
-  }));
-  for (const name of KERNEL_CHAINS) {
-    const hooks = desired.hooks.find((h) => h.chain === name);
-    const rules = hooks ? [...hooks.inserts, ...hooks.appends] : [];
-    chains.push({ name, policy: "ACCEPT", rules: rules.map((r) => ({ hash: r.hash, text: ruleText(r) })) });
-  }
+  const chains = tableChainsOf("filter", desired.chains, desired.hooks);
   const ipsets: KernelIpSet[] = desired.ipsets.map((s) => ({
     name: s.name,
     type: s.type,
@@ -101,7 +117,29 @@ export function kernelStateOf(desired: DataplaneState): KernelState {
     options: [],
     members: normalizeMembers(s.type, s.members),
   }));
-  return { kind: "KernelState", ipVersion: desired.ipVersion, chains: chains.sort(byName), ipsets: ipsets.sort(byName) };
+  const tables = desired.tables?.map((t): KernelTable => ({ table: t.table, chains: tableChainsOf(t.table, t.chains, t.hooks) }));
+  return {
+    kind: "KernelState",
+    ipVersion: desired.ipVersion,
+    chains,
+    ipsets: ipsets.sort(byName),
+    ...(tables && tables.length > 0 && { tables }),
+  };
+}
+
+/** Owned chains plus the table's kernel chains holding only the hook rules (inserts then appends). */
+function tableChainsOf(table: TableName, owned: DataplaneState["chains"], hooks: readonly KernelChainHooks[]): KernelChain[] {
+  const chains: KernelChain[] = owned.map((c) => ({
+    name: c.name,
+    policy: null,
+    rules: c.rules.map((r) => ({ hash: r.hash, text: ruleText(r) })),
+  }));
+  for (const name of TABLE_KERNEL_CHAINS[table]) {
+    const h = hooks.find((x) => x.chain === name);
+    const rules = h ? [...h.inserts, ...h.appends] : [];
+    chains.push({ name, policy: "ACCEPT", rules: rules.map((r) => ({ hash: r.hash, text: ruleText(r) })) });
+  }
+  return chains.sort(byName);
 }
 
 /** A KernelState with nothing in it but the empty kernel chains (a fresh network namespace). */

@@ -1,5 +1,5 @@
 /**
- * Reads the filter table out of `iptables-save` output (legacy or nft variant). Only `:chain`
+ * Reads one table (default filter) out of `iptables-save` output (legacy or nft variant). Only `:chain`
  * declarations and `-A chain` rules are interpreted (felix-dataplane.md §6.2, §9.5); counters,
  * comments and other tables are skipped.
  */
@@ -8,8 +8,8 @@ import { compareByName } from "./kernel-state.js";
 import { SaveParseError } from "./errors.js";
 import { hashOfRuleText } from "./rule-text.js";
 
-/** Chains of the filter table, sorted by name, rules in kernel order. */
-export function parseIptablesSave(text: string): KernelChain[] {
+/** Chains of `wanted` (default the filter table), sorted by name, rules in kernel order. */
+export function parseIptablesSave(text: string, wanted: string = "filter"): KernelChain[] {
   const chains = new Map<string, { policy: string | null; rules: KernelRule[] }>();
   let table: string | null = null;
   const lines = text.split("\n");
@@ -29,7 +29,7 @@ export function parseIptablesSave(text: string): KernelChain[] {
       table = null;
       continue;
     }
-    if (table !== "filter") continue;
+    if (table !== wanted) continue;
     if (line.startsWith(":")) {
       const m = /^:(\S+)\s+(\S+)/.exec(line);
       if (!m?.[1] || !m[2]) throw new SaveParseError("iptables-save", lineNo, `expected ":<chain> <policy> [counters]", got "${line}"`);
@@ -51,8 +51,8 @@ export function parseIptablesSave(text: string): KernelChain[] {
 }
 
 /** `iptables-save` text for chains (the format the parser reads; used by tests and tools). */
-export function printIptablesSave(chains: readonly KernelChain[]): string {
-  const out = ["*filter"];
+export function printIptablesSave(chains: readonly KernelChain[], table: string = "filter"): string {
+  const out = [`*${table}`];
   const builtins = chains.filter((c) => c.policy !== null);
   const user = chains.filter((c) => c.policy === null);
   for (const c of [...builtins, ...user]) out.push(`:${c.name} ${c.policy ?? "-"} [0:0]`);

@@ -1,13 +1,15 @@
 /**
  * compile(model, { node }): the filter-table chains, hooks and ipsets that enforce every policy
- * on one node's workloads, Felix v3.32 compatible. Felix keeps one set of tables and ipsets per
- * IP family; so does compile: `ipVersion` (default 4) picks the family, and `compileBoth` gives
- * both, the IPv6 state only when IPv6 is in play. Pure: same model, same bytes.
+ * on one node's workloads and host endpoints, Felix v3.32 compatible; with host endpoints also
+ * the mangle and raw tables. Felix keeps one set of tables and ipsets per IP family; so does
+ * compile: `ipVersion` (default 4) picks the family, and `compileBoth` gives both, the IPv6 state
+ * only when IPv6 is in play. Pure: same model, same bytes.
  */
 import type { Model, Rule } from "../model/types.js";
 import { isIpv6 } from "../resolve/nets.js";
 import { resolveNode } from "../resolve/resolve.js";
 import { renderNodeView } from "./node-view.js";
+import type { FailsafeOptions } from "./failsafe.js";
 import type { EndpointToHostAction } from "./static-chains.js";
 import type { DataplaneState } from "./types.js";
 
@@ -22,6 +24,12 @@ export interface CompileOptions {
   readonly endpointToHostAction?: EndpointToHostAction;
   /** The IP family of the state: 4 (default) gives iptables + `cali40` sets, 6 ip6tables + `cali60`. */
   readonly ipVersion?: 4 | 6;
+  /**
+   * Host endpoint failsafe ports, which no policy can block (Felix's FailsafeInboundHostPorts /
+   * FailsafeOutboundHostPorts). Default: Felix's lists (DEFAULT_FAILSAFE_INBOUND/OUTBOUND).
+   * An empty list turns that direction's failsafe rules off.
+   */
+  readonly failsafe?: FailsafeOptions;
 }
 
 export function compile(model: Model, options: CompileOptions): DataplaneState {

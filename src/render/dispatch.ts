@@ -37,8 +37,21 @@ export function dispatchBins(interfaceNames: readonly string[]): { prefix: strin
 
 function dispatchTree(root: string, direction: "ingress" | "egress", interfaceNames: readonly string[]): Chain[] {
   const iface = direction === "egress" ? "--in-interface" : "--out-interface";
-  const endRule = rule("", DROP, ["Unknown interface"]);
-  const toEndpoint = (name: string): RuleBody => rule(`${iface} ${name}`, goto(endpointChainName(direction, name)));
+  return interfaceTree(root, iface, interfaceNames, (name) => endpointChainName(direction, name), [rule("", DROP, ["Unknown interface"])]);
+}
+
+/**
+ * Felix's `buildSingleDispatchChains`: a `--goto` per interface, binned into a one-level tree;
+ * `endRules` end the root and every child chain.
+ */
+export function interfaceTree(
+  root: string,
+  iface: "--in-interface" | "--out-interface",
+  interfaceNames: readonly string[],
+  chainFor: (name: string) => string,
+  endRules: readonly RuleBody[],
+): Chain[] {
+  const toEndpoint = (name: string): RuleBody => rule(`${iface} ${name}`, goto(chainFor(name)));
   const { prefix, bins } = dispatchBins(interfaceNames);
   const rootRules: RuleBody[] = [];
   const children: Chain[] = [];
@@ -49,9 +62,9 @@ function dispatchTree(root: string, direction: "ingress" | "egress", interfaceNa
     }
     const child = `${root}-${key.slice(prefix.length)}`;
     rootRules.push(rule(`${iface} ${key}+`, goto(child)));
-    children.push(hashedChain(child, [...names.map(toEndpoint), endRule]));
+    children.push(hashedChain(child, [...names.map(toEndpoint), ...endRules]));
   }
-  return [hashedChain(root, [...rootRules, endRule]), ...children];
+  return [hashedChain(root, [...rootRules, ...endRules]), ...children];
 }
 
 /** `cali-from-wl-dispatch[-X]` (egress, by input interface) and `cali-to-wl-dispatch[-X]`. */

@@ -14,16 +14,22 @@ import type { Chain } from "./types.js";
 /** Felix's default VXLANPort. */
 const VXLAN_PORT = 4789;
 
-function tierRules(tiers: readonly EndpointTier[], direction: "ingress" | "egress"): RuleBody[] {
+/**
+ * One block per tier. `untracked` (raw-table chains) adds a NOTRACK after each policy that
+ * accepted; `endOfTierDrop` is false for untracked and pre-DNAT chains, whose tiers end in Pass
+ * so that the filter table's normal policy still runs.
+ */
+export function tierRules(tiers: readonly EndpointTier[], direction: "ingress" | "egress", untracked = false, endOfTierDrop = true): RuleBody[] {
   const out: RuleBody[] = [];
   for (const tier of tiers) {
     if (tier.policies.length === 0) continue;
     out.push(rule("", clearMark(Mark.pass), [`Start of tier ${tier.name}`]));
     for (const id of tier.policies) {
       out.push(rule(markClear(Mark.pass), jump(policyChainName(direction, id))));
+      if (untracked) out.push(rule(markSingleBitSet(Mark.accept), "--jump NOTRACK"));
       out.push(rule(markSingleBitSet(Mark.accept), RETURN, ["Return if policy accepted"]));
     }
-    if (tier.defaultAction !== "Pass") {
+    if (endOfTierDrop && tier.defaultAction !== "Pass") {
       out.push(rule(markClear(Mark.pass), DROP, [`End of tier ${tier.name}. Drop if no policies passed packet`]));
     }
   }

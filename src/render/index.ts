@@ -6,4 +6,5 @@ export { renderRestore, renderIpsetRestore, renderIptablesRestore, ruleText } fr
 export { CompileError } from "./errors.js";
 export type { EndpointToHostAction } from "./static-chains.js";
 export { escapeComment, lengthLimitedName, ruleHashes, renderRuleFragments, type RuleBody } from "./hash.js";
-export type { Chain, DataplaneState, IpSet, IpSetType, IptRule, KernelChainHooks, KernelChainName } from "./types.js";
+export type { Chain, DataplaneState, IpSet, IpSetType, IptRule, KernelChainHooks, KernelChainName, TableName, TableState } from "./types.js";
+export { DEFAULT_FAILSAFE_INBOUND, DEFAULT_FAILSAFE_OUTBOUND, type FailsafeOptions, type FailsafePort } from "./failsafe.js";

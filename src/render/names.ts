@@ -31,7 +31,20 @@ export const ChainName = {
   fromHostEndpointForward: "cali-from-hep-forward",
   toHostEndpointForward: "cali-to-hep-forward",
   cidrBlock: "cali-cidr-block",
+  failsafeIn: "cali-failsafe-in",
+  failsafeOut: "cali-failsafe-out",
+  prerouting: "cali-PREROUTING",
+  postrouting: "cali-POSTROUTING",
+  rawOutput: "cali-OUTPUT",
+  rpfSkip: "cali-rpf-skip",
 } as const;
+
+/**
+ * Host endpoint chains (felix-dataplane.md §1.4): `cali-fh-`/`cali-th-` from/to the host
+ * endpoint (ingress/egress policy), `cali-fhfw-`/`cali-thfw-` for forwarded traffic.
+ */
+export const hostEndpointChainName = (direction: "ingress" | "egress", interfaceName: string, forward = false): string =>
+  lengthLimitedName(direction === "ingress" ? (forward ? "cali-fhfw-" : "cali-fh-") : forward ? "cali-thfw-" : "cali-th-", interfaceName);
 
 /** Workload interfaces policy-compile polices (Felix's default InterfacePrefix). */
 export const WORKLOAD_INTERFACE_PREFIX = "cali";

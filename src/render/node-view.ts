@@ -6,27 +6,46 @@
 import type { NodeView } from "../resolve/types.js";
 import { workloadDispatchChains } from "./dispatch.js";
 import { endpointChain } from "./endpoint-chains.js";
+import type { FailsafeOptions } from "./failsafe.js";
+import { hostFilterTableChains, hostTables, withReferenced } from "./host-tables.js";
 import { policyChains, profileChains } from "./policy-chains.js";
 import { filterHooks, staticChains, type EndpointToHostAction } from "./static-chains.js";
 import type { Chain, DataplaneState } from "./types.js";
 
 export interface RenderOptions {
   readonly endpointToHostAction?: EndpointToHostAction;
+  /** Failsafe ports for host endpoints (default: Felix's lists). */
+  readonly failsafe?: FailsafeOptions;
 }
 
 /** Renders a resolved node view; exported for tests that build a NodeView by hand. */
 export function renderNodeView(view: NodeView, options: RenderOptions = {}): DataplaneState {
-  const chains: Chain[] = [
+  const heps = view.hostEndpoints ?? [];
+  const failsafe = options.failsafe ?? {};
+  const shared = [...view.policies.flatMap(policyChains), ...view.profiles.flatMap(profileChains)];
+  const own: Chain[] = [
     ...staticChains(options.endpointToHostAction ?? "ACCEPT", view.ipVersion),
     ...workloadDispatchChains(view.endpoints.map((e) => e.interfaceName)),
     ...view.endpoints.flatMap((e) => [endpointChain(e, "ingress"), endpointChain(e, "egress")]),
-    ...view.policies.flatMap(policyChains),
-    ...view.profiles.flatMap(profileChains),
   ];
-  chains.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (heps.length === 0) {
+    const chains = [...own, ...shared].sort(byName);
+    assertReferencesResolve(chains);
+    return { kind: "DataplaneState", ipVersion: view.ipVersion, chains, hooks: filterHooks(), ipsets: view.ipsets };
+  }
+  // Host endpoints fill in the host dispatch chains the static part leaves empty, and policy
+  // chains go only to the tables that jump to them (a pre-DNAT policy lives in mangle alone).
+  const hostChains = hostFilterTableChains(heps, failsafe, view.ipVersion);
+  const replaced = new Set(hostChains.map((c) => c.name));
+  const sharedByName = new Map(shared.map((c) => [c.name, c]));
+  const chains = withReferenced([...own.filter((c) => !replaced.has(c.name)), ...hostChains], sharedByName);
   assertReferencesResolve(chains);
-  return { kind: "DataplaneState", ipVersion: view.ipVersion, chains, hooks: filterHooks(), ipsets: view.ipsets };
+  const tables = hostTables(heps, sharedByName, failsafe, view.ipVersion);
+  for (const t of tables) assertReferencesResolve(t.chains);
+  return { kind: "DataplaneState", ipVersion: view.ipVersion, chains, hooks: filterHooks(), ipsets: view.ipsets, tables };
 }
+
+const byName = (a: Chain, b: Chain): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
  * iptables-restore rejects a transaction that jumps to a missing chain, and nothing commits

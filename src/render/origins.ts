@@ -84,7 +84,9 @@ export interface CompiledWithOrigins {
 export function compileWithOrigins(model: Model, options: CompileOptions): CompiledWithOrigins {
   const view = resolveNode(model, options.node, options.ipVersion ?? 4);
   const state = renderNodeView(view, options);
-  const chains = new Map(state.chains.map((c) => [c.name, c]));
+  // Policy and profile chains are identical in every table that has them (mangle, raw), so
+  // their rules' hashes are too; the filter copy wins when there is one.
+  const chains = new Map([...(state.tables ?? []).flatMap((t) => t.chains), ...state.chains].map((c) => [c.name, c]));
   const byHash = new Map<string, RuleOrigin>();
   const policies = new Map(model.policies.map((p) => [p.id, p]));
   const tierSpans = new Map(model.tiers.map((t) => [t.name, t.origin?.span]));

@@ -1,11 +1,12 @@
 /**
  * Printing a DataplaneState as restore input for a fresh network namespace: `ipset restore`
  * (create + add lines) and `iptables-restore --noflush` (declare every owned chain, append its
- * rules, insert the hooks at the top of the kernel chains, append FORWARD's accept rules).
+ * rules, insert the hooks at the top of the kernel chains, append FORWARD's accept rules), one
+ * `*<table> … COMMIT` section per table (filter, then mangle and raw when host endpoints need them).
  * Hooks are inserted with `-I <chain> <n>` in order, so they end up on top in the same order.
  */
 import { renderRuleFragments } from "./hash.js";
-import type { DataplaneState, IptRule } from "./types.js";
+import type { Chain, DataplaneState, IptRule, KernelChainHooks, TableName } from "./types.js";
 
 /** The body of a rule after `-A <chain> ` (or `-I <chain> <n> `), hash comment first. */
 export function ruleText(r: IptRule): string {
@@ -23,15 +24,22 @@ export function renderIpsetRestore(state: DataplaneState): string {
 }
 
 export function renderIptablesRestore(state: DataplaneState): string {
-  const lines = ["*filter"];
-  for (const c of state.chains) lines.push(`:${c.name} - -`);
-  for (const c of state.chains) for (const r of c.rules) lines.push(`-A ${c.name} ${ruleText(r)}`);
-  for (const h of state.hooks) {
+  const lines = tableLines("filter", state);
+  for (const t of state.tables ?? []) lines.push(...tableLines(t.table, t));
+  return `${lines.join("\n")}\n`;
+}
+
+/** One `*<table> … COMMIT` section: declare every owned chain, append its rules, then the hooks. */
+function tableLines(table: TableName, t: { readonly chains: readonly Chain[]; readonly hooks: readonly KernelChainHooks[] }): string[] {
+  const lines = [`*${table}`];
+  for (const c of t.chains) lines.push(`:${c.name} - -`);
+  for (const c of t.chains) for (const r of c.rules) lines.push(`-A ${c.name} ${ruleText(r)}`);
+  for (const h of t.hooks) {
     h.inserts.forEach((r, i) => lines.push(`-I ${h.chain} ${i + 1} ${ruleText(r)}`));
     for (const r of h.appends) lines.push(`-A ${h.chain} ${ruleText(r)}`);
   }
   lines.push("COMMIT");
-  return `${lines.join("\n")}\n`;
+  return lines;
 }
 
 export function renderRestore(state: DataplaneState): { ipsets: string; iptables: string } {

@@ -25,7 +25,24 @@ export interface Chain {
   readonly rules: readonly IptRule[];
 }
 
-export type KernelChainName = "INPUT" | "FORWARD" | "OUTPUT";
+/** Kernel chains policy-compile hooks into: the filter table's three, and PREROUTING/POSTROUTING of mangle and raw. */
+export type KernelChainName = "INPUT" | "FORWARD" | "OUTPUT" | "PREROUTING" | "POSTROUTING";
+
+/** The iptables tables policy-compile writes. A DataplaneState's own chains/hooks are the filter table. */
+export type TableName = "filter" | "mangle" | "raw";
+
+/**
+ * A table other than filter: mangle (pre-DNAT host endpoint policy, and host endpoint egress
+ * policy for DNAT'd host traffic) or raw (untracked policy). Same ownership rules as filter:
+ * owned chains are `cali-` chains, hooks are hash-marked rules in the kernel chains.
+ */
+export interface TableState {
+  readonly table: Exclude<TableName, "filter">;
+  /** Owned chains (prefix `cali-`), sorted by name. */
+  readonly chains: readonly Chain[];
+  /** Hook rules in that table's kernel chains. */
+  readonly hooks: readonly KernelChainHooks[];
+}
 
 /**
  * Rules policy-compile owns inside a kernel chain. `inserts` go at the top (or after foreign
@@ -59,4 +76,6 @@ export interface DataplaneState {
   readonly hooks: readonly KernelChainHooks[];
   /** Owned ipsets, sorted by name. */
   readonly ipsets: readonly IpSet[];
+  /** mangle/raw tables, only when something is rendered into them, sorted by table name. */
+  readonly tables?: readonly TableState[];
 }

@@ -11,15 +11,19 @@
  *    (Felix programs every workload in both families' tables) but only the rules, nets and
  *    ipset members of IPv6.
  *
- * Inputs this compiler cannot enforce yet (host endpoints on this node, active preDNAT /
- * doNotTrack / applyOnForward policy) and two local endpoints on one interface raise a
- * CompileError naming each resource.
+ * 5. Host endpoints of the node get their own tiers (host-endpoints.ts). preDNAT and doNotTrack
+ *    policies apply to host endpoints only (Felix leaves them out of workload tiers).
+ *
+ * Inputs that cannot be enforced (two local endpoints on one interface, a host endpoint without
+ * an interface name, untracked policy on the `*` host endpoint) raise a CompileError naming
+ * each resource.
  */
 import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/types.js";
 import type { Model, Policy, Profile, Rule, WorkloadEndpoint } from "../model/types.js";
 import { CompileError } from "../render/errors.js";
 import type { IpSet } from "../render/types.js";
+import { resolveHostEndpoints } from "./host-endpoints.js";
 import { IpSetResolver } from "./ipsets.js";
 import { compareStrings, comparePolicies, compareTiers, tierLookup } from "./ordering.js";
 import { resolveRule, type IpSetDemand } from "./rules.js";
@@ -27,30 +31,6 @@ import { NAMESPACE_LABEL, SelectorCache, policySelectorText } from "./selectors.
 import type { EndpointTier, LocalEndpoint, NodeView, ResolvedPolicy, ResolvedProfile, ResolvedRule } from "./types.js";
 
 type Dir = "ingress" | "egress";
-
-function unsupported(model: Model, node: string, active: readonly Policy[]): Diagnostic[] {
-  const diags: Diagnostic[] = [];
-  for (const hep of model.hostEndpoints) {
-    if (hep.node !== node) continue;
-    diags.push({
-      code: Codes.notSupported.code,
-      severity: "error",
-      message: `HostEndpoint ${hep.name} on node ${node}: host endpoints are not supported yet`,
-      ...(hep.origin && { span: hep.origin.span }),
-    });
-  }
-  for (const p of active) {
-    const features = (["preDNAT", "doNotTrack", "applyOnForward"] as const).filter((f) => p[f]);
-    if (features.length === 0) continue;
-    diags.push({
-      code: Codes.notSupported.code,
-      severity: "error",
-      message: `policy ${p.id} applies to workloads on node ${node} and sets ${features.join(", ")}: not supported yet`,
-      ...(p.origin && { span: p.origin.span }),
-    });
-  }
-  return diags;
-}
 
 function duplicateInterfaces(local: readonly WorkloadEndpoint[]): Diagnostic[] {
   const seen = new Map<string, WorkloadEndpoint>();
@@ -91,6 +71,8 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4): N
   }
   const applies = new Map<Policy, WorkloadEndpoint[]>();
   for (const p of model.policies) {
+    // Felix's calculation graph puts pre-DNAT and untracked policy only into host endpoint tiers.
+    if (p.preDNAT || p.doNotTrack) continue;
     const candidates = p.namespace === undefined ? local : (localByNamespace.get(p.namespace) ?? []);
     if (candidates.length === 0) continue;
     const sel = cache.parse(policySelectorText(cache, p));
@@ -98,14 +80,17 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4): N
     if (eps.length > 0) applies.set(p, eps);
   }
   const active = [...applies.keys()];
-  const errors = [...unsupported(model, node, active), ...duplicateInterfaces(local)];
+  const tierOf = tierLookup(model);
+  const byCalicoOrder = (a: Policy, b: Policy): number => compareTiers(tierOf(a.tier), tierOf(b.tier)) || comparePolicies(a, b);
+  const hosts = model.hostEndpoints.some((h) => h.node === node)
+    ? resolveHostEndpoints(model.hostEndpoints, node, [...model.policies].sort(byCalicoOrder), (p) => cache.parse(policySelectorText(cache, p)), tierOf)
+    : undefined;
+  const errors = [...duplicateInterfaces(local), ...(hosts?.errors ?? [])];
   if (errors.length > 0) throw new CompileError(errors);
 
-  const tierOf = tierLookup(model);
-  const ordered = [...active].sort(
-    (a, b) => compareTiers(tierOf(a.tier), tierOf(b.tier)) || comparePolicies(a, b),
-  );
+  const ordered = [...active].sort(byCalicoOrder);
   const used = new Map<Policy, Set<Dir>>();
+  for (const [p, dirs] of hosts?.used ?? []) used.set(p, new Set(dirs));
   const endpoints: LocalEndpoint[] = local.map((ep) => {
     const tiersFor = (dir: Dir): EndpointTier[] => {
       const type = dir === "ingress" ? "Ingress" : "Egress";
@@ -151,7 +136,7 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4): N
     .sort((a, b) => compareStrings(a.id, b.id));
 
   const profilesByName = new Map<string, Profile>(model.profiles.map((p) => [p.name, p]));
-  const profileNames = [...new Set(local.flatMap((e) => e.profiles))].sort(compareStrings);
+  const profileNames = [...new Set([...local.flatMap((e) => e.profiles), ...(hosts?.profiles ?? [])])].sort(compareStrings);
   // A profile an endpoint names but the model lacks still gets (empty, allow-nothing) chains,
   // so the endpoint chain's jump resolves and the endpoint fails closed.
   const profiles: ResolvedProfile[] = profileNames.map((name) => {
@@ -169,5 +154,14 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4): N
     .sort((a, b) => compareStrings(a.name, b.name))
     .map((d) => resolver.resolve(d));
 
-  return { kind: "NodeView", node, ipVersion, endpoints, policies, profiles, ipsets };
+  return {
+    kind: "NodeView",
+    node,
+    ipVersion,
+    endpoints,
+    ...(hosts && hosts.hostEndpoints.length > 0 && { hostEndpoints: hosts.hostEndpoints }),
+    policies,
+    profiles,
+    ipsets,
+  };
 }

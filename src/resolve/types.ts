@@ -93,12 +93,40 @@ export interface LocalEndpoint {
   readonly profiles: readonly string[];
 }
 
+/** Tiers for one host endpoint chain set, per direction (only tiers with policies in that direction). */
+export interface HostEndpointTiers {
+  readonly ingress: readonly EndpointTier[];
+  readonly egress: readonly EndpointTier[];
+}
+
+/**
+ * A host endpoint of this node, with its policies split the way Felix's calculation graph
+ * splits them (felix-dataplane.md §3): untracked (doNotTrack, raw table), pre-DNAT (preDNAT,
+ * mangle table, ingress only), normal (everything else, filter table; egress also in mangle for
+ * DNAT'd host traffic) and forward (the normal policies with applyOnForward, filter table).
+ */
+export interface LocalHostEndpoint {
+  readonly kind: "LocalHostEndpoint";
+  readonly name: string;
+  /** The interface, or Felix's key `any-interface-at-all` for the `interfaceName: *` endpoint. */
+  readonly interfaceName: string;
+  readonly wildcard: boolean;
+  readonly normal: HostEndpointTiers;
+  readonly forward: HostEndpointTiers;
+  /** Ingress only: pre-DNAT policy never applies to egress. */
+  readonly preDNAT: readonly EndpointTier[];
+  readonly untracked: HostEndpointTiers;
+  readonly profiles: readonly string[];
+}
+
 export interface NodeView {
   readonly kind: "NodeView";
   readonly node: string;
   readonly ipVersion: 4 | 6;
   /** Sorted by interface name. */
   readonly endpoints: readonly LocalEndpoint[];
+  /** Host endpoints of this node, sorted by interface name (absent or empty when there are none). */
+  readonly hostEndpoints?: readonly LocalHostEndpoint[];
   /** Active policies, sorted by id. */
   readonly policies: readonly ResolvedPolicy[];
   /** Profiles referenced by local endpoints, sorted by name. */

@@ -36,10 +36,14 @@ describe.each(["legacy", "nft"] as const)("Dataplane.apply (%s, on the model ker
     expect(isEmptyTransaction(diff(kernel.state(), DESIRED, { backend }))).toBe(true);
     expect(calls.map((c) => `${c.file} ${c.args.join(" ")}`)).toEqual([
       `iptables-${backend}-save -t filter`,
+      `iptables-${backend}-save -t mangle`,
+      `iptables-${backend}-save -t raw`,
       "ipset save",
       "ipset restore",
       `iptables-${backend}-restore --noflush --wait 10`,
       `iptables-${backend}-save -t filter`,
+      `iptables-${backend}-save -t mangle`,
+      `iptables-${backend}-save -t raw`,
       "ipset save",
     ]);
     const again = await dp.apply(DESIRED);

@@ -51,9 +51,13 @@ describe("verifying a write", () => {
     expect(result.lines).toEqual({ ipset: 1, iptables: 0 });
     expect(commands(from)).toEqual([
       "iptables-legacy-save -t filter",
+      "iptables-legacy-save -t mangle",
+      "iptables-legacy-save -t raw",
       "ipset save",
       "ipset restore",
       "iptables-legacy-save -t filter",
+      "iptables-legacy-save -t mangle",
+      "iptables-legacy-save -t raw",
       `ipset save ${SMALL}`,
     ]);
     expect(settled(kernel, desired(["10.0.0.1/32", "10.0.0.2/32"]))).toBe(true);
@@ -62,7 +66,7 @@ describe("verifying a write", () => {
   it("a first apply, which writes nearly every member, verifies with one full ipset save", async () => {
     const { dp, commands } = setup();
     await dp.apply(desired(["10.0.0.1/32"]));
-    expect(commands(0).slice(-2)).toEqual(["iptables-legacy-save -t filter", "ipset save"]);
+    expect(commands(0).slice(-4)).toEqual(["iptables-legacy-save -t filter", "iptables-legacy-save -t mangle", "iptables-legacy-save -t raw", "ipset save"]);
   });
 
   it("a racer changing a written set during the apply is caught and repaired from a full read", async () => {
@@ -95,7 +99,7 @@ describe("the opt-in ipset cache (ipsetRefreshMs)", () => {
     await dp.apply(desired(["10.0.0.1/32"]));
     const from = calls.length;
     await dp.apply(desired(["10.0.0.1/32"]));
-    expect(commands(from)).toEqual(["iptables-legacy-save -t filter", "ipset save"]);
+    expect(commands(from)).toEqual(["iptables-legacy-save -t filter", "iptables-legacy-save -t mangle", "iptables-legacy-save -t raw", "ipset save"]);
   });
 
   it("starts an apply from ipset list -t while the last full read is recent", async () => {
@@ -106,9 +110,13 @@ describe("the opt-in ipset cache (ipsetRefreshMs)", () => {
     expect(result.transactions.map((t) => t.ipsetsBefore)).toEqual([[`add ${SMALL} 10.0.0.2/32`]]);
     expect(commands(from)).toEqual([
       "iptables-legacy-save -t filter",
+      "iptables-legacy-save -t mangle",
+      "iptables-legacy-save -t raw",
       "ipset list -t",
       "ipset restore",
       "iptables-legacy-save -t filter",
+      "iptables-legacy-save -t mangle",
+      "iptables-legacy-save -t raw",
       `ipset save ${SMALL}`,
     ]);
     expect(settled(kernel, desired(["10.0.0.1/32", "10.0.0.2/32"]))).toBe(true);
@@ -126,7 +134,7 @@ describe("the opt-in ipset cache (ipsetRefreshMs)", () => {
     const from = calls.length;
     const result = await dp.apply(want);
     expect(result.transactions.map((t) => t.ipsetsBefore)).toEqual([repair]);
-    expect(commands(from).slice(0, 3 + reads.length)).toEqual(["iptables-legacy-save -t filter", "ipset list -t", ...reads, "ipset restore"]);
+    expect(commands(from).slice(0, 5 + reads.length)).toEqual(["iptables-legacy-save -t filter", "iptables-legacy-save -t mangle", "iptables-legacy-save -t raw", "ipset list -t", ...reads, "ipset restore"]);
     expect(settled(kernel, want)).toBe(true);
   });
 

@@ -53,17 +53,17 @@ describe("policy-compile compile", () => {
     expect(r.stdout).toMatch(/-A cali-wl-to-host -m comment --comment "cali:\S+" -m comment --comment "Configured DefaultEndpointToHostAction" --jump DROP\n/);
   });
 
-  it("a host endpoint on the node is refused with a positioned diagnostic (exit 1)", async () => {
+  it("a host endpoint on the node without interfaceName is refused with a positioned diagnostic (exit 1)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pc-compile-"));
     const hep = join(dir, "hep.yaml");
     writeFileSync(
       hep,
-      "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata:\n  name: node-1-eth0\nspec:\n  node: node-1\n  interfaceName: eth0\n",
+      "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata:\n  name: node-1-eth0\nspec:\n  node: node-1\n  expectedIPs: [10.0.0.1]\n",
     );
     const r = await cli("compile", "-f", `${scenario}/input`, "-f", hep, "--node", "node-1");
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain(":1:1: error PC5001: HostEndpoint node-1-eth0 on node node-1: host endpoints are not supported yet\n");
+    expect(r.stderr).toContain(":1:1: error PC3040: HostEndpoint node-1-eth0 on node node-1 has no interfaceName: which interface holds its expectedIPs is only known on the node itself; set interfaceName\n");
   });
 
   it.each([

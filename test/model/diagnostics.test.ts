@@ -93,6 +93,22 @@ const cases: [string, string, Where[], string?][] = [
     "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec:\n  preDNAT: true\n",
     [{ code: "PC3015", line: 5, column: 3 }],
   ],
+  ["PC3015 doNotTrack without applyOnForward", "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec:\n  doNotTrack: true\n", [{ code: "PC3015", line: 5, column: 3 }]],
+  [
+    "PC3015 preDNAT with doNotTrack (blames preDNAT)",
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec:\n  applyOnForward: true\n  doNotTrack: true\n  preDNAT: true\n",
+    [{ code: "PC3015", line: 7, column: 3 }],
+  ],
+  [
+    "PC3015 preDNAT with egress rules",
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec:\n  applyOnForward: true\n  preDNAT: true\n  egress:\n  - action: Allow\n",
+    [{ code: "PC3015", line: 7, column: 3 }],
+  ],
+  [
+    "PC3015 preDNAT with type Egress",
+    "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g}\nspec:\n  applyOnForward: true\n  preDNAT: true\n  types: [Egress]\n",
+    [{ code: "PC3015", line: 7, column: 3 }],
+  ],
   ["PC3016 ICMP with ipVersion 6", calicoPolicy("  ingress:\n  - action: Allow\n    ipVersion: 6\n    protocol: ICMP\n"), [{ code: "PC3016", line: 9, column: 16 }]],
   ["PC3017 reserved label on a network set", "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata:\n  name: s\n  labels: {projectcalico.org/namespace: x}\n", [{ code: "PC3017", line: 1, column: 1 }]],
   ["PC3018 host endpoint without node", "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec: {interfaceName: eth0}\n", [{ code: "PC3018", line: 1, column: 1 }]],
@@ -106,6 +122,11 @@ const cases: [string, string, Where[], string?][] = [
   ["PC3020 26 networks in one peer", anp(`  priority: 1\n${subj}  egress:\n  - action: Deny\n    to:\n    - networks: [${Array.from({ length: 26 }, (_, i) => `10.0.${i}.0/24`).join(", ")}]\n`), [{ code: "PC3020", line: 10, column: 17 }]],
   ["PC3025 sameLabels (pre-v0.1.5 API)", anp(`  priority: 1\n${subj}  ingress:\n  - action: Deny\n    from:\n    - namespaces: {sameLabels: [tenant]}\n`), [{ code: "PC3025", line: 10, column: 20 }]],
   ["PC3025 namespaces.namespaceSelector (pre-v0.1.5 shape)", anp(`  priority: 1\n${subj}  egress:\n  - action: Deny\n    to:\n    - namespaces:\n        namespaceSelector: {matchLabels: {a: b}}\n`), [{ code: "PC3025", line: 11, column: 9 }]],
+  [
+    "PC3043 interfaceName with an iptables wildcard",
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec: {node: n, interfaceName: eth+}\n",
+    [{ code: "PC3043", line: 4, column: 32 }],
+  ],
   ["PC4001 staged policy", "apiVersion: projectcalico.org/v3\nkind: StagedNetworkPolicy\nmetadata: {name: s}\n", [{ code: "PC4001", line: 2, column: 7 }]],
   ["PC4002 hostNetwork pod", `${ns}${pod("  hostNetwork: true\n  nodeName: n\n")}`, [{ code: "PC4002", line: 9, column: 9 }]],
   ["PC4003 pod without nodeName", `${ns}${pod("  containers: []\n")}status:\n  podIP: 10.0.0.1\n`, [{ code: "PC4003", line: 9, column: 9 }]],
@@ -119,6 +140,12 @@ const cases: [string, string, Where[], string?][] = [
   ["PC4040 rule in neither IP family (notNets ::/0)", calicoPolicy("  ingress:\n  - action: Deny\n    source:\n      notNets: ['::/0']\n"), [{ code: "PC4040", line: 8, column: 5 }]],
 ];
 
+const hep = (name: string, iface: string) => `apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: ${name}}
+spec: {node: node-1, interfaceName: ${iface}}
+`;
+
 const wep = (name: string, iface: string) => `apiVersion: projectcalico.org/v3
 kind: WorkloadEndpoint
 metadata: {name: ${name}, namespace: default}
@@ -131,9 +158,19 @@ spec: {node: node-1, interfaceName: ${iface}, ipNetworks: [10.0.0.${name.length}
  */
 const compileCases: [string, string, Where[]][] = [
   [
-    "PC5001 host endpoint on the node",
-    `${ns}apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: node-1-eth0}\nspec: {node: node-1, interfaceName: eth0}\n`,
-    [{ code: "PC5001", line: 6, column: 1 }],
+    "PC3040 host endpoint on the node with expectedIPs only",
+    `${ns}apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: node-1-eth0}\nspec: {node: node-1, expectedIPs: [10.0.0.1]}\n`,
+    [{ code: "PC3040", line: 6, column: 1 }],
+  ],
+  [
+    "PC3041 two host endpoints on one interface (the second is blamed)",
+    `${hep("a", "eth0")}---\n${hep("b", "eth0")}`,
+    [{ code: "PC3041", line: 6, column: 1 }],
+  ],
+  [
+    "PC3042 doNotTrack policy on the * host endpoint (blames the policy)",
+    `${hep("all", '"*"')}---\napiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: raw}\nspec: {doNotTrack: true, applyOnForward: true, ingress: [{action: Allow}]}\n`,
+    [{ code: "PC3042", line: 6, column: 1 }],
   ],
   ["PC5002 two endpoints on one interface", `${ns}${wep("a", "cali1")}---\n${wep("bb", "cali1")}`, [{ code: "PC5002", line: 11, column: 1 }]],
 ];

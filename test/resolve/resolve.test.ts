@@ -187,11 +187,11 @@ describe("refusals", () => {
   const base = () => model({ endpoints: [pod({ ns: "default", name: "p" })] });
   const span = { file: "x.yaml", start: 3, end: 9 };
 
-  it("host endpoints on this node", () => {
+  it("a host endpoint of this node without interfaceName (its interface is only known on the node)", () => {
     const m = {
       ...base(),
       hostEndpoints: [
-        { kind: "HostEndpoint" as const, name: "eth0", node: "node-1", expectedIPs: [], labels: {}, profiles: [], ports: [], origin: { span } },
+        { kind: "HostEndpoint" as const, name: "eth0", node: "node-1", expectedIPs: ["10.0.0.1"], labels: {}, profiles: [], ports: [], origin: { span } },
       ],
     };
     expect(() => resolveNode(m, "node-1")).toThrow(CompileError);
@@ -199,18 +199,26 @@ describe("refusals", () => {
       resolveNode(m, "node-1");
     } catch (e) {
       expect((e as CompileError).diagnostics).toEqual([
-        { code: "PC5001", severity: "error", message: "HostEndpoint eth0 on node node-1: host endpoints are not supported yet", span },
+        {
+          code: "PC3040",
+          severity: "error",
+          message: "HostEndpoint eth0 on node node-1 has no interfaceName: which interface holds its expectedIPs is only known on the node itself; set interfaceName",
+          span,
+        },
       ]);
     }
+    // Another node's host endpoint is not this node's business.
+    expect(() => resolveNode(m, "node-2")).not.toThrow();
   });
 
-  it("active preDNAT/doNotTrack/applyOnForward policy; an inactive one is fine", () => {
-    const active = policy({ policyKind: "gnp", name: "raw", doNotTrack: true, applyOnForward: true });
-    const inactive = policy({ policyKind: "gnp", name: "pre", selector: "nothing == 'here'", preDNAT: true });
-    expect(() => resolveNode({ ...base(), policies: [inactive] }, "node-1")).not.toThrow();
-    expect(() => resolveNode({ ...base(), policies: [active, inactive] }, "node-1")).toThrow(
-      "policy gnp/raw applies to workloads on node node-1 and sets doNotTrack, applyOnForward: not supported yet",
-    );
+  it("preDNAT and doNotTrack policy never applies to workloads; applyOnForward policy does", () => {
+    const raw = policy({ policyKind: "gnp", name: "raw", doNotTrack: true, applyOnForward: true });
+    const pre = policy({ policyKind: "gnp", name: "pre", preDNAT: true, applyOnForward: true });
+    const fwd = policy({ policyKind: "gnp", name: "fwd", applyOnForward: true });
+    const view = resolveNode({ ...base(), policies: [raw, pre, fwd] }, "node-1");
+    expect(view.policies.map((p) => p.id)).toEqual(["gnp/fwd"]);
+    expect(view.endpoints[0]?.ingressTiers.map((t) => t.policies)).toEqual([["gnp/fwd"]]);
+    expect(view.hostEndpoints).toBeUndefined();
   });
 
   it("two local endpoints on one interface", () => {

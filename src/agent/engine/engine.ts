@@ -21,7 +21,9 @@
 import type { Diagnostic } from "../../diagnostics/types.js";
 import type { AnyCollected } from "../../model/collect.js";
 import type { Model } from "../../model/types.js";
+import { compile, type CompileOptions } from "../../render/compile.js";
 import type { DataplaneState } from "../../render/types.js";
+import { CompileError } from "../../render/errors.js";
 import { dirtyBetween } from "./dirty.js";
 import { NodeState } from "./node.js";
 import { buildModel } from "../../model/build.js";
@@ -37,6 +39,7 @@ export class AgentEngine {
   private readonly sources = new Map<string, SourceEntry>();
   private readonly node: string;
   private readonly endpointToHostAction;
+  private readonly failsafe: { readonly failsafe?: CompileOptions["failsafe"] };
   private store = new ModelStore();
   private nodeState: NodeState;
   private state: DataplaneState;
@@ -44,8 +47,23 @@ export class AgentEngine {
   constructor(options: EngineOptions) {
     this.node = options.node;
     this.endpointToHostAction = options.compile?.endpointToHostAction ?? "ACCEPT";
+    this.failsafe = options.compile?.failsafe ? { failsafe: options.compile.failsafe } : {};
     this.nodeState = this.rebuild();
-    this.state = this.nodeState.state();
+    this.state = this.withHosts().state ?? this.nodeState.state();
+  }
+
+  /**
+   * With host endpoints on the node, the desired state is compile()'s, computed whole (a full
+   * rebuild path: host endpoint chains and the mangle/raw tables are not kept incrementally).
+   */
+  private withHosts(): { state?: DataplaneState; errors: readonly Diagnostic[] } {
+    if (!this.nodeState.hasHostEndpoints()) return { errors: [] };
+    try {
+      return { state: compile(this.model(), { node: this.node, endpointToHostAction: this.endpointToHostAction, ...this.failsafe }), errors: [] };
+    } catch (e) {
+      if (e instanceof CompileError) return { errors: e.diagnostics };
+      throw e;
+    }
   }
 
   current(): DataplaneState {
@@ -73,14 +91,15 @@ export class AgentEngine {
     }
     const previous = this.state;
     let dirty = this.advance(this.store.apply(removed, added), previous);
-    const errors = this.nodeState.errors();
+    const hosts = this.withHosts();
+    const errors = [...this.nodeState.errors(), ...hosts.errors];
     if (errors.length > 0) {
       // Undo the batch the same way it was done, so the state is the last good one again.
       revertBatch(this.sources, batch.changed);
       this.advance(this.store.apply(added, removed), previous);
       diagnostics.push(...errors);
       const rejected = [...new Set([...batch.rejected, ...batch.changed.keys()])].sort();
-      this.state = this.nodeState.state();
+      this.state = this.withHosts().state ?? this.nodeState.state();
       dirty = EMPTY_DIRTY;
       return { kind: "EngineUpdate", desired: this.state, dirty, diagnostics, rejected };
     }
@@ -93,7 +112,8 @@ export class AgentEngine {
         diagnostics.push(d);
       }
     }
-    this.state = this.nodeState.state();
+    this.state = hosts.state ?? this.nodeState.state();
+    if (hosts.state) dirty = dirtyBetween(previous, this.state);
     return { kind: "EngineUpdate", desired: this.state, dirty, diagnostics, rejected: batch.rejected };
   }
 

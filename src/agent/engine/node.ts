@@ -52,7 +52,8 @@ export interface ModelView {
   tierList(): readonly Tier[];
 }
 
-const flagged = (p: Policy): boolean => p.preDNAT || p.doNotTrack || p.applyOnForward;
+/** Pre-DNAT and untracked policy apply to host endpoints only (Felix's calculation graph). */
+const hostOnly = (p: Policy): boolean => p.preDNAT || p.doNotTrack;
 
 export class NodeState {
   private readonly chains = new Map<string, Chain>();
@@ -137,7 +138,7 @@ export class NodeState {
         this.local.set(key, state);
         for (const pid of this.candidates(now.namespace)) {
           const p = this.policies.get(pid) as PolicyState;
-          if (!p.selector.matches(now.labels)) continue;
+          if (hostOnly(p.policy) || !p.selector.matches(now.labels)) continue;
           if (p.applies.size === 0) refresh.add(pid);
           p.applies.add(key);
           state.policies.add(pid);
@@ -177,6 +178,7 @@ export class NodeState {
         set.add(pid);
       }
       for (const [key, l] of this.local) {
+        if (hostOnly(p)) break;
         if (p.namespace !== undefined && l.ep.namespace !== p.namespace) continue;
         if (!state.selector.matches(l.ep.labels)) continue;
         state.applies.add(key);
@@ -316,18 +318,17 @@ export class NodeState {
     this.dispatchNames = [...names];
   }
 
-  /** What compile() would refuse (its CompileError diagnostics), for the current state. */
+  /**
+   * Host endpoints on this node: the engine then takes compile()'s result whole (host endpoint
+   * chains and the mangle/raw tables are not kept incrementally; they are rare and small).
+   */
+  hasHostEndpoints(): boolean {
+    return this.hostEndpointsHere.length > 0;
+  }
+
+  /** What compile() would refuse (its CompileError diagnostics) for workloads, for the current state. */
   errors(): Diagnostic[] {
     const diags: Diagnostic[] = [];
-    for (const hep of this.hostEndpointsHere) {
-      diags.push({ code: Codes.notSupported.code, severity: "error", message: `HostEndpoint ${hep.name} on node ${this.node}: host endpoints are not supported yet`, ...(hep.origin && { span: hep.origin.span }) });
-    }
-    for (const [, s] of this.policies) {
-      const p = s.policy;
-      if (s.applies.size === 0 || !flagged(p)) continue;
-      const features = (["preDNAT", "doNotTrack", "applyOnForward"] as const).filter((f) => p[f]);
-      diags.push({ code: Codes.notSupported.code, severity: "error", message: `policy ${p.id} applies to workloads on node ${this.node} and sets ${features.join(", ")}: not supported yet`, ...(p.origin && { span: p.origin.span }) });
-    }
     for (const [iface, keys] of this.byInterface) {
       if (keys.size < 2) continue;
       const [first, ...rest] = [...keys].sort(compareStrings) as [string, ...string[]];

@@ -190,13 +190,23 @@ export const workloadEndpointSpec = z.strictObject({
   awsElasticIPs: ignored.optional(),
 });
 
-export const hostEndpointSpec = z.strictObject({
-  node: z.string().optional(),
-  interfaceName: z.string().optional(),
-  expectedIPs: z.array(ipAddress).optional(),
-  profiles: z.array(z.string()).optional(),
-  ports: z.array(endpointPort).optional(),
-});
+/** Calico's interface name rule (Linux allows 15 bytes), or `*` for all interfaces. */
+const INTERFACE_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
+
+export const hostEndpointSpec = z
+  .strictObject({
+    node: z.string().optional(),
+    interfaceName: z.string().optional(),
+    expectedIPs: z.array(ipAddress).optional(),
+    profiles: z.array(z.string()).optional(),
+    ports: z.array(endpointPort).optional(),
+  })
+  .superRefine((s, ctx) => {
+    // An iptables `--in-interface` with `+` would be a wildcard; anything else the kernel refuses.
+    if (s.interfaceName !== undefined && s.interfaceName !== "" && s.interfaceName !== "*" && !INTERFACE_NAME.test(s.interfaceName)) {
+      report(ctx, Codes.invalidInterfaceName, `interfaceName ${JSON.stringify(s.interfaceName)} is not an interface name (1-15 of a-z A-Z 0-9 _ . -) or "*"`, { path: ["interfaceName"], part: "value" });
+    }
+  });
 
 /** Calico metadata: name and namespace are read; labels are validated; the rest is ignored. */
 export function calicoMetadata(format: Parameters<typeof name>[0], namespaced: boolean) {

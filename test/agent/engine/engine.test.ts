@@ -85,14 +85,34 @@ describe("AgentEngine", () => {
     expect(restoreOf(fixed.desired)).not.toBe(good);
   });
 
+  it("with a host endpoint on the node it still equals a full compile, mangle and raw tables included", () => {
+    const engine = new AgentEngine({ node: "n1" });
+    const hep = JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "eth0", labels: { role: "edge" } }, spec: { node: "n1", interfaceName: "eth0" } });
+    const raw = `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: raw}
+spec: {selector: role == 'edge', doNotTrack: true, applyOnForward: true, ingress: [{action: Allow, protocol: UDP, destination: {ports: [53]}}]}
+`;
+    const oracle = new Oracle("n1");
+    for (const batch of [[put("hep.json", hep)], [put("raw.yaml", raw), put(podKey("default", "nginx"), nginx("n1", "10.0.0.5"))], [put("allow-80.yaml", allow80)], [del("raw.yaml")], [del("hep.json")]]) {
+      const before = engine.current();
+      const u = engine.update(batch);
+      expect(u.rejected).toEqual([]);
+      oracle.apply(batch);
+      expect(restoreOf(u.desired)).toBe(oracle.restore());
+      expect(u.dirty).toEqual(dirtyBetween(before, u.desired));
+    }
+    expect(engine.current().tables).toBeUndefined();
+  });
+
   it("a batch that cannot be compiled is rejected whole", () => {
     const engine = new AgentEngine({ node: "n1" });
     engine.update([put("allow-80.yaml", allow80), put(podKey("default", "nginx"), nginx("n1", "10.0.0.5"))]);
     const good = restoreOf(engine.current());
-    const hep = JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "eth0" }, spec: { node: "n1", interfaceName: "eth0" } });
+    const hep = JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "eth0" }, spec: { node: "n1", expectedIPs: ["10.0.0.1"] } });
     const u = engine.update([put("hep.json", hep), del("allow-80.yaml")]);
     expect(u.rejected).toEqual(["allow-80.yaml", "hep.json"]);
-    expect(u.diagnostics.map((d) => d.code)).toContain("PC5001");
+    expect(u.diagnostics.map((d) => d.code)).toContain("PC3040");
     expect(restoreOf(engine.current())).toBe(good);
     // The sources really are as before: deleting the policy alone now works.
     const next = engine.update([del("allow-80.yaml")]);

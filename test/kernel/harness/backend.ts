@@ -25,13 +25,20 @@ export const BACKENDS: readonly Backend[] = [
 /** A filter table with nothing in it: restoring it (without --noflush) removes every chain. */
 export const EMPTY_FILTER_TABLE = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
 
+/** Empty mangle and raw tables (host endpoint state lives there). */
+export const EMPTY_EXTRA_TABLES =
+  "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n" +
+  "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
+
 /**
- * Puts a node namespace back to "nothing loaded": empty filter table, no ipsets. The flush
+ * Puts a node namespace back to "nothing loaded": empty filter table (and with `extraTables`
+ * empty mangle and raw tables), no ipsets. The flush
  * comes first because the kernel refuses to destroy a set that a rule still references.
  */
-export async function resetNode(netns: string, backend: Backend, options: { readonly ipv6?: boolean } = {}): Promise<void> {
-  await inNetns(netns, [backend.restore, "-w", "5"], EMPTY_FILTER_TABLE);
-  if (options.ipv6) await inNetns(netns, [backend.restore6, "-w", "5"], EMPTY_FILTER_TABLE);
+export async function resetNode(netns: string, backend: Backend, options: { readonly ipv6?: boolean; readonly extraTables?: boolean } = {}): Promise<void> {
+  const empty = options.extraTables ? `${EMPTY_FILTER_TABLE}${EMPTY_EXTRA_TABLES}` : EMPTY_FILTER_TABLE;
+  await inNetns(netns, [backend.restore, "-w", "5"], empty);
+  if (options.ipv6) await inNetns(netns, [backend.restore6, "-w", "5"], empty);
   await inNetns(netns, ["ipset", "destroy"]);
 }
 
@@ -55,6 +62,10 @@ export async function saveFilter6(netns: string, backend: Backend): Promise<stri
 
 export async function saveFilter(netns: string, backend: Backend): Promise<string> {
   return (await inNetns(netns, [backend.save, "-t", "filter"])).stdout;
+}
+
+export async function saveTable(netns: string, backend: Backend, table: "filter" | "mangle" | "raw", ipVersion: 4 | 6 = 4): Promise<string> {
+  return (await inNetns(netns, [ipVersion === 6 ? backend.save6 : backend.save, "-t", table])).stdout;
 }
 
 export async function saveIpsets(netns: string): Promise<string> {

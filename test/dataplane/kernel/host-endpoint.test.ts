@@ -1,0 +1,177 @@
+/**
+ * Host endpoints in a real kernel, on both backends. Two namespaces joined by a veth pair: a
+ * "node" (10.99.0.1, interface eth0, the host endpoint) and an "ext" client (10.99.0.2). The
+ * compiled state is applied with Dataplane (so the diff and apply of the mangle and raw tables
+ * are exercised too) and real TCP connections from ext decide:
+ *
+ * 1. a host endpoint with no policy: failsafe tcp/22 still connects, tcp/8080 is dropped;
+ * 2. a normal policy allowing tcp/8081 and a foreign DNAT 30080 → 8081 in the node's nat table:
+ *    30080 connects (DNAT then filter allows 8081); adding a preDNAT policy that denies dst port
+ *    30080 closes it while 8081 still connects, so preDNAT policy sees the pre-DNAT port;
+ * 3. an untracked (doNotTrack) policy allowing tcp/9000 both ways: the connection works and the
+ *    node's conntrack table has no entry for it, while a failsafe connection does get one;
+ * 4. removing every host endpoint removes our mangle and raw chains and hooks, and leaves the
+ *    foreign nat rule alone.
+ */
+import { execa, type ResultPromise } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Dataplane } from "../../../src/dataplane/dataplane.js";
+import { loadSources } from "../../../src/model/load.js";
+import { compile } from "../../../src/render/compile.js";
+import { announceSkip, createNetns, kernelProblems, type Netns } from "./netns.js";
+
+const problems = await kernelProblems();
+const conntrack = await execa("sh", ["-c", "command -v conntrack"], { reject: false });
+if (conntrack.exitCode !== 0) problems.push("conntrack not found on PATH (Debian package conntrack)");
+if (problems.length) announceSkip("host endpoints", problems);
+
+const NODE_IP = "10.99.0.1";
+
+const HEP = `apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata:
+  name: node-eth0
+  labels: {role: edge}
+spec:
+  node: node-1
+  interfaceName: eth0
+  expectedIPs: [${NODE_IP}]
+`;
+
+const ALLOW_8081 = `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: allow-8081}
+spec:
+  selector: role == 'edge'
+  order: 10
+  types: [Ingress]
+  ingress:
+  - action: Allow
+    protocol: TCP
+    destination: {ports: [8081]}
+`;
+
+const DENY_NODEPORT = `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: deny-nodeport}
+spec:
+  selector: role == 'edge'
+  order: 5
+  preDNAT: true
+  applyOnForward: true
+  ingress:
+  - action: Deny
+    protocol: TCP
+    destination: {ports: [30080]}
+`;
+
+const UNTRACKED_9000 = `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: untracked-9000}
+spec:
+  selector: role == 'edge'
+  order: 1
+  doNotTrack: true
+  applyOnForward: true
+  ingress:
+  - action: Allow
+    protocol: TCP
+    destination: {ports: [9000]}
+  egress:
+  - action: Allow
+    protocol: TCP
+    source: {ports: [9000]}
+`;
+
+function stateOf(...docs: string[]) {
+  const loaded = loadSources(docs.map((text, i) => ({ file: `doc${i}.yaml`, text })));
+  expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return compile(loaded.model, { node: "node-1" });
+}
+
+const SERVER = `const net = require("net");
+for (const p of [22, 8080, 8081, 9000]) net.createServer((s) => s.end("hi")).listen(p, "0.0.0.0");
+setInterval(() => {}, 1000);`;
+
+const CLIENT = `const s = require("net").connect({ host: process.argv[1], port: Number(process.argv[2]) });
+s.setTimeout(1500);
+s.on("data", () => { console.log("open"); process.exit(0); });
+s.on("timeout", () => { console.log("timeout"); process.exit(0); });
+s.on("error", (e) => { console.log(e.code); process.exit(0); });`;
+
+describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("host endpoints in a real kernel (%s)", (backend) => {
+  let node: Netns;
+  let ext: Netns;
+  let server: ResultPromise | undefined;
+  let dp: Dataplane;
+  const connect = async (port: number): Promise<string> =>
+    (await ext.exec(process.execPath, ["-e", CLIENT, NODE_IP, String(port)])).trim();
+  const conntrackEntries = async (port: number): Promise<string> => {
+    const r = await node.runner("conntrack", ["-L", "-p", "tcp", "--dport", String(port)]);
+    return r.stdout.trim();
+  };
+
+  beforeAll(async () => {
+    node = await createNetns(`hep-node-${backend}`);
+    ext = await createNetns(`hep-ext-${backend}`);
+    await node.exec("ip", ["link", "add", "eth0", "type", "veth", "peer", "name", "ext0"]);
+    await node.exec("ip", ["link", "set", "ext0", "netns", ext.name]);
+    await node.exec("ip", ["addr", "add", `${NODE_IP}/24`, "dev", "eth0"]);
+    await node.exec("ip", ["link", "set", "eth0", "up"]);
+    await node.exec("ip", ["link", "set", "lo", "up"]);
+    await ext.exec("ip", ["addr", "add", "10.99.0.2/24", "dev", "ext0"]);
+    await ext.exec("ip", ["link", "set", "ext0", "up"]);
+    // A foreign NodePort-style DNAT, as kube-proxy would write it.
+    await node.exec(`iptables-${backend}-restore`, ["--noflush"], "*nat\n-A PREROUTING -p tcp -m tcp --dport 30080 -j DNAT --to-destination 10.99.0.1:8081\nCOMMIT\n");
+    server = execa("ip", ["netns", "exec", node.name, process.execPath, "-e", SERVER], { reject: false });
+    dp = new Dataplane({ backend, runner: node.runner });
+    // Wait until the server listens (no rules yet, so every port answers).
+    for (let i = 0; i < 50 && (await connect(8080)) !== "open"; i++) await new Promise((r) => setTimeout(r, 100));
+  });
+  afterAll(async () => {
+    if (server?.pid !== undefined) process.kill(server.pid);
+    await server?.catch(() => undefined);
+    await node?.destroy();
+    await ext?.destroy();
+  });
+
+  it("no policy: failsafe tcp/22 connects, tcp/8080 is dropped", async () => {
+    await dp.apply(stateOf(HEP));
+    expect(await connect(22)).toBe("open");
+    expect(await connect(8080)).toBe("timeout");
+  });
+
+  it("preDNAT policy matches the port before DNAT", async () => {
+    await dp.apply(stateOf(HEP, ALLOW_8081));
+    expect(await connect(8081)).toBe("open");
+    expect(await connect(30080)).toBe("open");
+    const r = await dp.apply(stateOf(HEP, ALLOW_8081, DENY_NODEPORT));
+    expect(r.transactions[0]?.iptables).toContain("*mangle");
+    expect(await connect(30080)).toBe("timeout");
+    expect(await connect(8081)).toBe("open");
+    expect(await connect(8080)).toBe("timeout");
+  });
+
+  it("untracked policy: the connection works and leaves no conntrack entry", async () => {
+    await node.exec("conntrack", ["-F"]);
+    const r = await dp.apply(stateOf(HEP, UNTRACKED_9000));
+    expect(r.transactions[0]?.iptables).toContain("*raw");
+    expect(await connect(9000)).toBe("open");
+    expect(await conntrackEntries(9000)).toBe("");
+    // A tracked (failsafe) connection does create one, so the check can see entries.
+    expect(await connect(22)).toBe("open");
+    expect(await conntrackEntries(22)).toMatch(/dport=22/);
+  });
+
+  it("removing the host endpoint removes our mangle and raw content, foreign nat stays", async () => {
+    const r = await dp.apply(stateOf(ALLOW_8081));
+    expect(r.changed).toBe(true);
+    for (const table of ["mangle", "raw"]) {
+      const save = await node.exec(`iptables-${backend}-save`, ["-t", table]);
+      expect(save).not.toMatch(/cali/);
+    }
+    expect(await node.exec(`iptables-${backend}-save`, ["-t", "nat"])).toContain("--to-destination 10.99.0.1:8081");
+    expect(await connect(8080)).toBe("open");
+    expect((await dp.plan(stateOf(ALLOW_8081))).iptables).toEqual([]);
+  });
+});
