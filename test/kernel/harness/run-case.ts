@@ -84,7 +84,9 @@ function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
     for (const { from, to } of s.expected.pairs()) {
       const observed = s.observed.get(`${from} -> ${to}`);
       if (typeof observed !== "boolean") continue;
-      const flow = s.step.protocol === "ICMP" ? { protocol: "ICMP" as const } : { protocol: s.step.protocol, port: s.step.port };
+      // The source port the kernel saw, so rules matching source ports are judged on it.
+      const srcPort = s.sourcePorts?.get(`${from} -> ${to}`);
+      const flow = s.step.protocol === "ICMP" ? { protocol: "ICMP" as const } : { protocol: s.step.protocol, port: s.step.port, ...(srcPort !== undefined && { srcPort }) };
       const verdict = tracer.explain({ from: pod(from), to: pod(to), ...flow }).verdict;
       if ((verdict === "allow") !== observed) out.push(`  ${stepLabel(s.step)} ${from} -> ${to}: trace says ${verdict}, kernel ${observed ? "connected" : "blocked"}`);
     }
