@@ -53,10 +53,12 @@ function resolvePeer(model: Model, p: FlowPeer): Peer {
  * Namespace labels as the kns.<ns> profile carries them (pcns.-prefixed, prefix removed). An
  * endpoint sees them only through that profile: a Pod always lists it, a WorkloadEndpoint only
  * when its spec.profiles names it (Calico endpoints inherit labels from the profiles they list,
- * nothing else), so a WorkloadEndpoint without it is in no namespace a namespaceSelector picks.
+ * nothing else), so a WorkloadEndpoint without it has no namespace labels: only namespaceSelectors
+ * true of an empty label set pick it (`all()`, which Calico renders has(projectcalico.org/namespace),
+ * or `!has(team)`), never `env == "a-env"`.
  */
-function namespaceLabels(model: Model, ns: string, endpoint?: WorkloadEndpoint): Labels | undefined {
-  if (endpoint && !endpoint.profiles.includes(`kns.${ns}`)) return undefined;
+function namespaceLabels(model: Model, ns: string, endpoint?: WorkloadEndpoint): Labels {
+  if (endpoint && !endpoint.profiles.includes(`kns.${ns}`)) return {};
   const prof = model.profiles.find((p) => p.name === `kns.${ns}`);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(prof?.labelsToApply ?? {})) if (k.startsWith("pcns.")) out[k.slice(5)] = v;
@@ -76,8 +78,7 @@ function selectorMatches(model: Model, policyNs: string | undefined, er: EntityR
   const inScope = (c: Candidate): boolean => {
     const ns = c.ns;
     if (er.namespaceSelector !== undefined) {
-      const labels = ns === undefined ? undefined : namespaceLabels(model, ns, c.endpoint);
-      return labels !== undefined && matches(er.namespaceSelector, labels);
+      return ns !== undefined && matches(er.namespaceSelector, namespaceLabels(model, ns, c.endpoint));
     }
     if (policyNs !== undefined) return ns === policyNs;
     return true;
@@ -167,8 +168,7 @@ export function policyApplies(model: Model, p: Policy, ep: WorkloadEndpoint, dir
   if (p.namespace !== undefined && p.namespace !== ep.namespace) return false;
   if (!matches(p.selector, ep.labels)) return false;
   if (p.namespaceSelector !== undefined) {
-    const labels = namespaceLabels(model, ep.namespace, ep);
-    if (labels === undefined || !matches(p.namespaceSelector, labels)) return false;
+    if (!matches(p.namespaceSelector, namespaceLabels(model, ep.namespace, ep))) return false;
   }
   if (p.serviceAccountSelector !== undefined) return false; // not generated
   return true;

@@ -155,6 +155,20 @@ spec: { selector: all(), types: [Ingress], ingress: [{ action: Allow, source: { 
     want: "deny",
   },
   {
+    // Found by the differential run once profiles could allow egress: the reference's first fix
+    // made such an endpoint match no namespaceSelector at all, but Calico renders all() as
+    // has(projectcalico.org/namespace), which every namespaced endpoint carries. Here the
+    // global policy (egress: []) applies to the endpoint, so its egress is denied at the end
+    // of the tier although its profile would allow it.
+    name: "namespaceSelector all() picks a WorkloadEndpoint that does not list kns.<ns>",
+    policies: `${wep([])}apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: { name: p1 }
+spec: { selector: all(), namespaceSelector: all(), types: [Egress], egress: [] }`,
+    flow: fromWep,
+    want: "deny",
+  },
+  {
     name: "a WorkloadEndpoint that lists kns.<ns> is picked by its namespace's labels",
     policies: `${wep(["kns.b"])}apiVersion: projectcalico.org/v3
 kind: NetworkPolicy
