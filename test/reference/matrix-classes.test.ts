@@ -8,8 +8,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadSources } from "../../src/model/index.js";
-import { reachabilityMatrix, type MatrixOptions } from "../../src/trace/index.js";
-import { matrixLines, naiveLines } from "../trace/naive.js";
+import { matrixJsonChunks, reachabilityMatrix, renderMatrixText, type MatrixOptions } from "../../src/trace/index.js";
+import { matrixLines, naiveLines, naiveText } from "../trace/naive.js";
 import { clusterArb, PORTS } from "./generators.js";
 
 const RUNS = Number(process.env.MATRIX_RUNS ?? 150);
@@ -36,6 +36,9 @@ describe("class matrix = naive all-pairs trace", () => {
         expect(m.pods.length).toBe(cluster.pods.length);
         expect(matrixLines(m), cluster.yaml).toEqual(naiveLines(model, m));
         for (const p of pairs) expect(m.verdict(p.from, p.to, p.protocol, p.port)).toBe(p.verdict);
+        // The streamed outputs are the bytes of the materialised ones.
+        expect(renderMatrixText(m)).toBe(naiveText({ pods: m.pods, pairs }));
+        expect([...matrixJsonChunks(m, 5)].join("")).toBe(JSON.stringify({ pairs }, null, 2));
       }),
       { numRuns: RUNS },
     );
