@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadSources } from "../../src/model/index.js";
-import { reachabilityMatrix, type MatrixOptions } from "../../src/trace/index.js";
+import { matrixChanges, reachabilityMatrix, type MatrixOptions } from "../../src/trace/index.js";
 import { matrixLines, naiveLines } from "./naive.js";
 
 const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${name}, labels: { env: ${name}-env } }\n---\n`;
@@ -74,5 +74,17 @@ describe("class matrix on named cases", () => {
     const m = reachabilityMatrix(model, options);
     expect(matrixLines(m)).toEqual(want);
     expect(naiveLines(model, m)).toEqual(want);
+  });
+});
+
+describe("matrixChanges on class matrices", () => {
+  it("lists exactly the pairs a policy closes, in pair order", () => {
+    const base = ns("a") + pod("x", "node-1", "10.0.0.10", "{ app: web }") + pod("y", "node-2", "10.0.0.11", "{ app: db }") + pod("z", "node-1", "10.0.0.12", "{ app: cache }");
+    const policy = `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: { name: db, namespace: a }\nspec: { podSelector: { matchLabels: { app: db } }, policyTypes: [Ingress], ingress: [{ from: [{ podSelector: { matchLabels: { app: web } } }] }] }\n`;
+    const matrix = (yaml: string) => reachabilityMatrix(loadSources([{ file: "c.yaml", text: yaml }]).model, { port: 80 });
+    const before = matrix(base);
+    const after = matrix(base + policy);
+    expect(matrixChanges(before, after)).toEqual([{ from: "a/z", to: "a/y", port: 80, protocol: "TCP", change: "closed" }]);
+    expect(matrixChanges(after, before)).toEqual([{ from: "a/z", to: "a/y", port: 80, protocol: "TCP", change: "opened" }]);
   });
 });
