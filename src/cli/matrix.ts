@@ -73,6 +73,7 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
         }
       };
       const note = (m: Matrix): void => {
+        if (o.protocol === "ICMP") return; // ICMP has no ports
         const text = sourcePortNote(m);
         if (text) ctx.io.stderr(text);
       };

@@ -77,6 +77,8 @@ describe("source ports", () => {
     expect(verdictTo(await at(["--source-port", "1000"]))).toBe("deny");
     const r = await cli(["matrix", ...sp, "--port", "53", "--protocol", "UDP"]);
     expect(r.stderr).toContain("verdicts are for source port 40000");
+    // ICMP has no ports: no note.
+    expect((await cli(["matrix", ...sp, "--protocol", "ICMP"])).stderr).toBe("");
   });
 
   it("says nothing about source ports when no rule matches them, and rejects a bad one", async () => {
