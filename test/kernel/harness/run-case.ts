@@ -9,7 +9,7 @@ import { caseSources, compileNodes, loadModel, loadNodes } from "./pipeline.js";
 import { describeStep, probeStep, stepLabel, type ProbeOptions, type ProbeStep, type StepOutcome } from "./probe.js";
 import { Reachability } from "./reachability.js";
 import type { Topology } from "./topology.js";
-import { FlowTracer, type FlowPeer } from "../../../src/trace/index.js";
+import { FlowTracer, rangeOf, reachabilityMatrix, type FlowPeer, type Matrix } from "../../../src/trace/index.js";
 import type { Model } from "../../../src/model/types.js";
 
 export interface CaseReport {
@@ -52,7 +52,7 @@ export async function runCase(
     `pods: ${kcase.pods.map((k) => `${k}@${topo.pod(k).node}(${topo.pod(k).ip})`).join(" ")}`,
     "",
     ...steps.map(describeStep),
-    ...(traceDisagreements.length > 0 ? ["", "trace (policy-compile explain) disagrees with the kernel:", ...traceDisagreements] : []),
+    ...(traceDisagreements.length > 0 ? ["", "trace (policy-compile explain or matrix) disagrees with the kernel:", ...traceDisagreements] : []),
     "",
     ...sources.filter((s) => s.file !== "cluster.yaml").map((s) => `--- ${s.file} ---\n${s.text}`),
     ...labelChanges(kcase),
@@ -70,7 +70,9 @@ function labelChanges(kcase: KernelCase): string[] {
 
 /**
  * Conformance of the trace: on every probed pair, the verdict explainFlow computes from the
- * compiled rules must be what the real kernel did.
+ * compiled rules must be what the real kernel did, and so must the class-level matrix's (for
+ * the step's protocol and port; when rules tell source ports apart, on pairs whose probe's
+ * source port gets the same treatment as the matrix's).
  */
 function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
   const tracer = new FlowTracer(model);
@@ -81,6 +83,8 @@ function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
   const out: string[] = [];
   for (const s of steps) {
     if (s.skipped !== undefined) continue;
+    const m: Matrix = reachabilityMatrix(model, s.step.protocol === "ICMP" ? { protocol: "ICMP" } : { protocol: s.step.protocol, port: s.step.port });
+    const matrixRange = rangeOf(m.sourcePortRanges, m.srcPort);
     for (const { from, to } of s.expected.pairs()) {
       const observed = s.observed.get(`${from} -> ${to}`);
       if (typeof observed !== "boolean") continue;
@@ -89,6 +93,9 @@ function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
       const flow = s.step.protocol === "ICMP" ? { protocol: "ICMP" as const } : { protocol: s.step.protocol, port: s.step.port, ...(srcPort !== undefined && { srcPort }) };
       const verdict = tracer.explain({ from: pod(from), to: pod(to), ...flow }).verdict;
       if ((verdict === "allow") !== observed) out.push(`  ${stepLabel(s.step)} ${from} -> ${to}: trace says ${verdict}, kernel ${observed ? "connected" : "blocked"}`);
+      const comparable = m.sourcePortRanges.length === 0 || srcPort === undefined || rangeOf(m.sourcePortRanges, srcPort) === matrixRange;
+      const cell = m.verdict(from, to, s.step.protocol, s.step.protocol === "ICMP" ? null : s.step.port);
+      if (comparable && (cell === "allow") !== observed) out.push(`  ${stepLabel(s.step)} ${from} -> ${to}: matrix says ${String(cell)}, kernel ${observed ? "connected" : "blocked"}`);
     }
   }
   return out;
