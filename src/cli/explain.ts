@@ -8,7 +8,8 @@ import { Option, type Command } from "commander";
 import { formatDiagnostics } from "../diagnostics/index.js";
 import { parseCidr } from "../model/cidr.js";
 import { CompileError } from "../render/index.js";
-import { TraceError, explainFlow, type Flow, type FlowExplanation, type FlowPeer, type TraceProtocol } from "../trace/index.js";
+import { sourcePortNote } from "./source-port-note.js";
+import { EPHEMERAL_SOURCE_PORT, FlowTracer, TraceError, sourcePortRanges, type PortRange, type Flow, type FlowExplanation, type FlowPeer, type TraceProtocol } from "../trace/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
@@ -18,6 +19,7 @@ interface ExplainCommandOptions {
   readonly from: string;
   readonly to: string;
   readonly port?: string;
+  readonly sourcePort?: string;
   readonly protocol: TraceProtocol;
   readonly format: "text" | "json";
   readonly node?: string;
@@ -35,9 +37,9 @@ export function parsePeer(text: string, flag: string): FlowPeer {
   return { kind: "pod", namespace: m[1] as string, name: m[2] as string };
 }
 
-export function parsePort(text: string | undefined): number | undefined {
+export function parsePort(text: string | undefined, flag = "--port"): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UsageError(`policy-compile: --port ${text}: expected 1..65535`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UsageError(`policy-compile: ${flag} ${text}: expected 1..65535`);
   return Number(text);
 }
 
@@ -56,12 +58,14 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
     .requiredOption("--from <src>", "source: ns/pod or an IPv4/IPv6 address outside the cluster")
     .requiredOption("--to <dst>", "destination: ns/pod or an IPv4/IPv6 address outside the cluster")
     .option("--port <n>", "destination port (required for TCP, UDP, SCTP)")
+    .option("--source-port <n>", `source port (TCP, UDP, SCTP; default ${EPHEMERAL_SOURCE_PORT}, an ephemeral port)`)
     .addOption(new Option("--protocol <p>", "protocol").choices(["TCP", "UDP", "SCTP", "ICMP"]).default("TCP"))
     .addOption(new Option("--format <format>", "output").choices(["text", "json"]).default("text"))
     .option("--node <name>", "accepted for compatibility; each pod's own node is used")
     .addOption(new Option("--ip-version <version>", "IP family of a pod-to-pod flow (an address peer decides by itself)").choices(["4", "6"]))
     .action(async (options: ExplainCommandOptions) => {
       const port = parsePort(options.port);
+      const srcPort = parsePort(options.sourcePort, "--source-port");
       if (port === undefined && options.protocol !== "ICMP") throw new UsageError(`policy-compile explain: --port is required for ${options.protocol}`);
       const flow: Flow = {
         from: parsePeer(options.from, "--from"),
@@ -69,15 +73,21 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
         protocol: options.protocol,
         ...(port !== undefined && options.protocol !== "ICMP" && { port }),
         ...(options.ipVersion !== undefined && { ipVersion: options.ipVersion === "6" ? (6 as const) : (4 as const) }),
+        ...(srcPort !== undefined && options.protocol !== "ICMP" && { srcPort }),
       };
       const { model, sources } = await loadOrFail(options.file, ctx);
       let e: FlowExplanation;
+      let ranges: readonly PortRange[];
       try {
-        e = explainFlow(model, flow, { sources });
+        const tracer = new FlowTracer(model, { sources });
+        e = tracer.explain(flow);
+        ranges = flow.protocol === "ICMP" ? [] : sourcePortRanges(e.hops.map((h) => tracer.compiled(h.node).state));
       } catch (err) {
         traceFailure(err, sources);
       }
       const v6 = [flow.from, flow.to].some((p) => p.kind === "ip" && p.ip.includes(":")) || options.ipVersion === "6";
+      const note = sourcePortNote({ sourcePortRanges: ranges, srcPort: srcPort ?? EPHEMERAL_SOURCE_PORT });
+      if (note) ctx.io.stderr(note);
       ctx.io.stdout(options.format === "json" ? `${JSON.stringify(explanationJson(e), null, 2)}\n` : explanationText(e, options, v6));
     });
 };
@@ -90,7 +100,9 @@ function explanationJson(e: FlowExplanation): object {
 }
 
 function explanationText(e: FlowExplanation, o: ExplainCommandOptions, v6: boolean): string {
-  const what = (o.protocol === "ICMP" ? (v6 ? "ICMPv6 echo" : "ICMP echo") : `${o.protocol}/${String(o.port)}`) + (v6 ? " (IPv6)" : "");
+  const what =
+    (o.protocol === "ICMP" ? (v6 ? "ICMPv6 echo" : "ICMP echo") : `${o.protocol}/${String(o.port)}${o.sourcePort === undefined ? "" : ` from source port ${o.sourcePort}`}`) +
+    (v6 ? " (IPv6)" : "");
   const lines = [`${o.from} -> ${o.to} ${what}: ${e.verdict.toUpperCase()}`];
   for (const h of e.hops) {
     lines.push("", `${h.node}: ${h.direction} of ${h.endpoint}: ${h.verdict}`);

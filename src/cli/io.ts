@@ -4,6 +4,8 @@
  */
 export interface Io {
   readonly stdout: (text: string) => void;
+  /** Resolves when stdout can take more (streamed output waits on it); absent: always ready. */
+  readonly stdoutReady?: () => Promise<void>;
   readonly stderr: (text: string) => void;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;

@@ -1,12 +1,23 @@
 /**
  * `policy-compile matrix -f PATH...`: allow/deny for every ordered pod pair, by tracing the
- * compiled rules; `matrix --from OLD... --to NEW...`: only the pairs a change flips.
+ * compiled rules; `matrix --from OLD... --to NEW...`: only the pairs a change flips. Output is
+ * streamed from the class-level matrix, so a 5,000-pod matrix (25M pairs) is never held whole.
  */
 import { Option, type Command } from "commander";
-import { matrixChanges, reachabilityMatrix, renderMatrixText, type Matrix, type MatrixOptions, type TraceProtocol } from "../trace/index.js";
+import {
+  EPHEMERAL_SOURCE_PORT,
+  matrixChanges,
+  matrixJsonChunks,
+  matrixTextChunks,
+  reachabilityMatrix,
+  type Matrix,
+  type MatrixOptions,
+  type TraceProtocol,
+} from "../trace/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { parsePort, traceFailure } from "./explain.js";
-import { UsageError } from "./io.js";
+import { UsageError, type Io } from "./io.js";
+import { sourcePortNote } from "./source-port-note.js";
 import { loadOrFail } from "./load.js";
 
 interface MatrixCommandOptions {
@@ -14,9 +25,22 @@ interface MatrixCommandOptions {
   readonly from?: string[];
   readonly to?: string[];
   readonly port?: string;
+  readonly sourcePort?: string;
   readonly protocol?: TraceProtocol;
   readonly namespace?: string;
   readonly format: "text" | "json";
+}
+
+async function stream(io: Io, chunks: Iterable<string>): Promise<void> {
+  for (const c of chunks) {
+    io.stdout(c);
+    if (io.stdoutReady) await io.stdoutReady();
+  }
+}
+
+function* jsonLines(m: Matrix): Generator<string> {
+  yield* matrixJsonChunks(m);
+  yield "\n";
 }
 
 export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContext) => {
@@ -27,12 +51,19 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
     .option("--from <path...>", "the inputs before a change (with --to)")
     .option("--to <path...>", "the inputs after a change (with --from)")
     .option("--port <n>", "one destination port for all pods (default: each destination's declared ports, 80 if none)")
+    .option("--source-port <n>", `source port of every flow (default ${EPHEMERAL_SOURCE_PORT}, an ephemeral port)`)
     .addOption(new Option("--protocol <p>", "protocol (default TCP)").choices(["TCP", "UDP", "SCTP", "ICMP"]))
     .option("--namespace <ns>", "only pods of this namespace")
     .addOption(new Option("--format <format>", "output").choices(["text", "json"]).default("text"))
     .action(async (o: MatrixCommandOptions) => {
       const port = parsePort(o.port);
-      const options: MatrixOptions = { ...(port !== undefined && { port }), ...(o.protocol && { protocol: o.protocol }), ...(o.namespace && { namespace: o.namespace }) };
+      const srcPort = parsePort(o.sourcePort, "--source-port");
+      const options: MatrixOptions = {
+        ...(port !== undefined && { port }),
+        ...(srcPort !== undefined && { srcPort }),
+        ...(o.protocol && { protocol: o.protocol }),
+        ...(o.namespace && { namespace: o.namespace }),
+      };
       const compute = async (paths: string[]): Promise<Matrix> => {
         const { model, sources } = await loadOrFail(paths, ctx);
         try {
@@ -41,9 +72,17 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
           return traceFailure(err, sources);
         }
       };
+      const note = (m: Matrix): void => {
+        if (o.protocol === "ICMP") return; // ICMP has no ports
+        const text = sourcePortNote(m);
+        if (text) ctx.io.stderr(text);
+      };
       if (o.from || o.to) {
         if (!o.from || !o.to || o.file) throw new UsageError("policy-compile matrix: --from and --to go together, without -f");
-        const changes = matrixChanges(await compute(o.from), await compute(o.to));
+        const before = await compute(o.from);
+        const after = await compute(o.to);
+        note(after);
+        const changes = matrixChanges(before, after);
         if (o.format === "json") ctx.io.stdout(`${JSON.stringify({ changes }, null, 2)}\n`);
         else if (changes.length === 0) ctx.io.stdout("no pair changes\n");
         else ctx.io.stdout(changes.map((c) => `${c.change.padEnd(6)} ${c.from} -> ${c.to} ${c.protocol}${c.port === null ? "" : `/${c.port}`}\n`).join(""));
@@ -51,7 +90,8 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
       }
       if (!o.file) throw new UsageError("policy-compile matrix: pass -f PATH... (or --from OLD... --to NEW...)");
       const m = await compute(o.file);
-      if (o.format === "json") ctx.io.stdout(`${JSON.stringify({ pairs: m.pairs }, null, 2)}\n`);
-      else ctx.io.stdout(renderMatrixText(m));
+      note(m);
+      if (o.format === "json") await stream(ctx.io, jsonLines(m));
+      else await stream(ctx.io, matrixTextChunks(m));
     });
 };

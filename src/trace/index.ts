@@ -26,12 +26,14 @@ export type { TraceOptions } from "./walk.js";
 export {
   matrixChanges,
   reachabilityMatrix,
-  renderMatrixText,
   type Matrix,
   type MatrixChange,
   type MatrixOptions,
   type MatrixPair,
+  type Probe,
 } from "./matrix.js";
+export { matrixJsonChunks, matrixTextChunks, renderMatrixText } from "./matrix-render.js";
+export { rangeOf, sourcePortRanges, type PortRange } from "./source-ports.js";
 export type {
   EndpointDecision,
   Packet,

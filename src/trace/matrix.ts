@@ -5,17 +5,20 @@
  * chains, and the ingress chain starts by clearing the verdict bits, so the two do not
  * interact).
  *
- * Tracing every pair would be quadratic in traces. Instead pods are grouped by equivalence: a
- * pod's egress behaviour depends only on its node and its egress chain's rules, and how it looks
- * to other pods' rules depends only on its "address signature" (which ipsets and which rule
- * CIDRs contain its IP, and which named-port set entries it has for the probed port). One trace
- * per (egress class, destination signature) and per (ingress class, source signature) then
- * answers every pair.
+ * Tracing every pair would be quadratic in traces, and 5,000 pods make 25M pairs. Instead the
+ * matrix is kept at class level (see features.ts):
+ * - an *egress row* is (the source's egress chain shape, its address bits on the features that
+ *   shape can see); its cells are indexed by the destination's address vector;
+ * - an *ingress row* is (the destination's ingress chain shape, its address bits on that shape's
+ *   features); its cells are indexed by the source's address vector.
+ * One trace answers every cell whose projected address bits agree, and a pair's verdict is two
+ * table lookups, so pairs are expanded lazily (`pairs()`) and never all held at once.
  */
 import type { Model, WorkloadEndpoint } from "../model/types.js";
 import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, packetFor, type ExplainOptions, type Flow } from "./explain.js";
-import { inNet, parseIpv4, parseIpv4Net, type Ipv4Net } from "./ip.js";
-import { setLookup, type SetLookup } from "./sets.js";
+import { FeatureUniverse, NodeShapes } from "./features.js";
+import { parseIpv4 } from "./ip.js";
+import { sourcePortRanges, type PortRange } from "./source-ports.js";
 import type { TraceProtocol, Verdict } from "./types.js";
 
 export interface MatrixPair {
@@ -33,14 +36,36 @@ export interface MatrixOptions extends ExplainOptions {
   readonly protocol?: TraceProtocol;
   /** Only pods of this namespace (as source and destination). */
   readonly namespace?: string;
+  /** The source port of every flow (TCP/UDP/SCTP); default EPHEMERAL_SOURCE_PORT. */
+  readonly srcPort?: number;
+}
+
+export interface Probe {
+  readonly port: number | null;
+  readonly protocol: TraceProtocol;
 }
 
 export interface Matrix {
   readonly kind: "Matrix";
   readonly pods: readonly string[];
-  readonly pairs: readonly MatrixPair[];
-  /** How many packet traces it took (the rest came from equivalence classes). */
+  /** Every ordered pair of distinct pods and each destination probe, in (from, to, probe) order, computed as iterated. */
+  pairs(): Iterable<MatrixPair>;
+  readonly pairCount: number;
+  /** The verdict of one pair, or undefined when that pair/probe is not in the matrix. */
+  verdict(from: string, to: string, protocol: TraceProtocol, port: number | null): Verdict | undefined;
+  /** The probes of one destination pod, in order. */
+  probes(to: string): readonly Probe[];
+  /** How many packet traces it took (the rest came from classes). */
   readonly traces: number;
+  /** The source port every flow used. */
+  readonly srcPort: number;
+  /**
+   * Source port ranges the rules tell apart (ascending, covering 1..65535), when some rule
+   * matches source ports; empty otherwise. A verdict holds for `srcPort` only when non-empty.
+   */
+  readonly sourcePortRanges: readonly PortRange[];
+  /** Class counts, for benchmarks and tests. */
+  readonly classes: { readonly egressRows: number; readonly ingressRows: number; readonly addressVectors: number };
 }
 
 interface Pod {
@@ -66,7 +91,7 @@ function traceablePods(model: Model, namespace: string | undefined): Pod[] {
 }
 
 /** The (port, protocol) probes for one destination. */
-function probesFor(pod: Pod, options: MatrixOptions): { port: number | null; protocol: TraceProtocol }[] {
+function probesFor(pod: Pod, options: MatrixOptions): Probe[] {
   const protocol = options.protocol ?? "TCP";
   if (protocol === "ICMP") return [{ port: null, protocol }];
   if (options.port !== undefined) return [{ port: options.port, protocol }];
@@ -78,113 +103,198 @@ function probesFor(pod: Pod, options: MatrixOptions): { port: number | null; pro
   return unique.length > 0 ? unique : [{ port: 80, protocol }];
 }
 
-/** Everything in the compiled states that can tell two addresses apart. */
-class AddressFeatures {
-  private readonly sets: SetLookup[] = [];
-  private readonly nets: Ipv4Net[] = [];
-
-  constructor(tracer: FlowTracer, nodes: readonly string[]) {
-    const setNames = new Set<string>();
-    const netTexts = new Set<string>();
-    for (const node of nodes) {
-      const { state } = tracer.compiled(node);
-      for (const s of state.ipsets) {
-        if (setNames.has(s.name)) continue;
-        setNames.add(s.name);
-        this.sets.push(setLookup(s));
-      }
-      for (const c of state.chains) {
-        for (const r of c.rules) for (const m of r.match.matchAll(/--(?:source|destination) (\S+)/g)) netTexts.add(m[1] as string);
-      }
+/** Small integers for strings (classes, vectors), so tables are arrays. */
+class Interner {
+  private readonly ids = new Map<string, number>();
+  readonly first: number[] = [];
+  id(text: string, member: number): number {
+    let v = this.ids.get(text);
+    if (v === undefined) {
+      v = this.ids.size;
+      this.ids.set(text, v);
+      this.first.push(member);
     }
-    for (const t of [...netTexts].sort()) {
-      const n = parseIpv4Net(t);
-      if (n) this.nets.push(n);
-    }
+    return v;
   }
+  get size(): number {
+    return this.ids.size;
+  }
+}
 
-  signature(ip: number, protocol: number, port: number | undefined): string {
-    let s = "";
-    for (const set of this.sets) s += set.has(ip, protocol, port) ? "1" : "0";
-    for (const n of this.nets) s += inNet(ip, n) ? "1" : "0";
-    return s;
-  }
+const project = (vector: string, features: readonly number[]): string => {
+  let s = "";
+  for (const f of features) s += vector[f];
+  return s;
+};
+
+const ALLOW = 1;
+const DENY = 2;
+
+/** One (protocol, port) probe over the pods that have it as destination. */
+interface ProbePlan {
+  readonly probe: Probe;
+  /** Source pod → egress row. */
+  readonly egressRow: Int32Array;
+  /** Source pod → source address vector (ingress column). */
+  readonly srcVector: Int32Array;
+  /** Destination pod → ingress row, -1 when the pod does not have this probe. */
+  readonly ingressRow: Int32Array;
+  /** Destination pod → destination address vector (egress column). */
+  readonly dstVector: Int32Array;
+  /** egress[row * dstVectors + column], ingress[row * srcVectors + column]: ALLOW or DENY. */
+  readonly egress: Uint8Array;
+  readonly ingress: Uint8Array;
+  readonly dstVectors: number;
+  readonly srcVectors: number;
 }
 
 export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): Matrix {
   const tracer = new FlowTracer(model, options);
+  const srcPort = options.srcPort ?? EPHEMERAL_SOURCE_PORT;
   const pods = traceablePods(model, options.namespace);
   const nodes = [...new Set(pods.map((p) => p.node))].sort();
-  const features = new AddressFeatures(tracer, nodes);
-  const chainBody = (node: string, chain: string): string => {
-    const c = tracer.compiled(node).state.chains.find((x) => x.name === chain);
-    return c ? c.rules.map((r) => `${r.match}\u0001${r.action}`).join("\u0002") : "";
+  const universe = new FeatureUniverse();
+  const shapes = new Map(nodes.map((n) => [n, new NodeShapes(tracer.compiled(n).state, universe, n)]));
+  const shapeIds = new Interner();
+  const shapeFeatures: (readonly number[])[] = [];
+  const shapeOf = (p: Pod, chain: string): number => {
+    const s = (shapes.get(p.node) as NodeShapes).endpoint(`${chain}${p.endpoint.interfaceName}`);
+    const id = shapeIds.id(s.fingerprint, -1);
+    shapeFeatures[id] = s.features;
+    return id;
   };
-  // Classes and signatures as small integers, so a cache key is two numbers.
-  const ids = new Map<string, number>();
-  const id = (text: string): number => {
-    let v = ids.get(text);
-    if (v === undefined) ids.set(text, (v = ids.size));
-    return v;
-  };
-  const egressClass = pods.map((p) => id(`${p.node}\u0000${chainBody(p.node, `cali-fw-${p.endpoint.interfaceName}`)}`));
-  const ingressClass = pods.map((p) => id(`${p.node}\u0000${chainBody(p.node, `cali-tw-${p.endpoint.interfaceName}`)}`));
+  const egressShape = pods.map((p) => shapeOf(p, "cali-fw-"));
+  const ingressShape = pods.map((p) => shapeOf(p, "cali-tw-"));
+  const portRanges = sourcePortRanges(nodes.map((n) => tracer.compiled(n).state));
 
-  const verdicts = new Map<string, Verdict>();
+  const probeLists = pods.map((p) => probesFor(p, options));
+  const probeIds = new Map<string, Probe>();
+  for (const list of probeLists) for (const pr of list) probeIds.set(`${pr.protocol}/${String(pr.port)}`, pr);
   let traces = 0;
-  const cached = (key: string, compute: () => Verdict): Verdict => {
-    let v = verdicts.get(key);
-    if (v === undefined) {
-      v = compute();
-      traces++;
-      verdicts.set(key, v);
-    }
-    return v;
-  };
-  // A source's signature depends on the probe's protocol only (the source port is fixed).
-  const srcSigs = new Map<string, number[]>();
-  const srcSigsFor = (protocol: TraceProtocol, hasPort: boolean): number[] => {
-    const k = `${protocol}/${hasPort}`;
-    let sigs = srcSigs.get(k);
-    if (!sigs) {
-      const proto = PROTO_NUM[protocol];
-      sigs = pods.map((p) => id(features.signature(p.ipNum, proto, hasPort ? EPHEMERAL_SOURCE_PORT : undefined)));
-      srcSigs.set(k, sigs);
-    }
-    return sigs;
-  };
+  let addressVectors = 0;
+  let egressRows = 0;
+  let ingressRows = 0;
 
-  // Each destination's probes with its signature, once; then pairs in (from, to, port) order.
-  const targets = pods.map((to) =>
-    probesFor(to, options).map((probe) => ({
-      probe,
-      flow: { from: { kind: "ip", ip: "0.0.0.0" }, to: { kind: "ip", ip: to.ip }, protocol: probe.protocol, ...(probe.port !== null && { port: probe.port }) } as Flow,
-      dstSig: id(features.signature(to.ipNum, PROTO_NUM[probe.protocol], probe.port ?? undefined)),
-      probeKey: id(`${probe.protocol}/${String(probe.port)}`),
-      sigs: srcSigsFor(probe.protocol, probe.port !== null),
-    })),
-  );
-  const pairs: MatrixPair[] = [];
-  pods.forEach((from, f) => {
-    pods.forEach((to, t) => {
-      if (from === to) return;
-      for (const { probe, flow, dstSig, probeKey, sigs } of targets[t] ?? []) {
-        const egress = cached(`e${probeKey},${egressClass[f] as number},${dstSig}`, () =>
-          tracer.trace(from.node, packetFor(flow, from.ip, to.ip, from.endpoint.interfaceName, UPLINK_INTERFACE)).verdict,
-        );
-        const verdict =
-          egress === "deny"
-            ? "deny"
-            : cached(`i${probeKey},${ingressClass[t] as number},${String(sigs[f])}`, () =>
-                tracer.trace(to.node, packetFor(flow, from.ip, to.ip, UPLINK_INTERFACE, to.endpoint.interfaceName)).verdict,
-              );
-        pairs.push({ from: from.key, to: to.key, port: probe.port, protocol: probe.protocol, verdict });
-      }
+  const plan = (probe: Probe): ProbePlan => {
+    const proto = PROTO_NUM[probe.protocol];
+    const hasPorts = probe.port !== null;
+    const srcVecs = new Interner();
+    const dstVecs = new Interner();
+    const srcVecText: string[] = [];
+    const dstVecText: string[] = [];
+    const srcVector = new Int32Array(pods.length);
+    const dstVector = new Int32Array(pods.length).fill(-1);
+    pods.forEach((p, i) => {
+      const v = universe.vector(p.ipNum, proto, hasPorts ? srcPort : undefined);
+      srcVector[i] = srcVecs.id(v, i);
+      srcVecText[srcVector[i] as number] = v;
+      if (!probeLists[i]?.some((x) => x.protocol === probe.protocol && x.port === probe.port)) return;
+      const d = universe.vector(p.ipNum, proto, probe.port ?? undefined);
+      dstVector[i] = dstVecs.id(d, i);
+      dstVecText[dstVector[i] as number] = d;
     });
-  });
-  return { kind: "Matrix", pods: pods.map((p) => p.key), pairs, traces };
-}
+    addressVectors += srcVecs.size + dstVecs.size;
+    const flow = (from: Pod, to: Pod): Flow => ({ from: { kind: "ip", ip: from.ip }, to: { kind: "ip", ip: to.ip }, protocol: probe.protocol, srcPort, ...(probe.port !== null && { port: probe.port }) });
 
+    // Egress rows: (shape, source bits on its features); cells by destination vector, traced
+    // once per distinct destination bits on the same features.
+    const eRows = new Interner();
+    const egressRow = new Int32Array(pods.length);
+    pods.forEach((p, i) => {
+      const shape = egressShape[i] as number;
+      egressRow[i] = eRows.id(`${shape}\u0000${project(srcVecText[srcVector[i] as number] as string, shapeFeatures[shape] as number[])}`, i);
+    });
+    const egress = new Uint8Array(eRows.size * dstVecs.size);
+    eRows.first.forEach((rep, row) => {
+      const from = pods[rep] as Pod;
+      const features = shapeFeatures[egressShape[rep] as number] as number[];
+      const byBits = new Map<string, number>();
+      dstVecs.first.forEach((dRep, col) => {
+        const bits = project(dstVecText[col] as string, features);
+        let v = byBits.get(bits);
+        if (v === undefined) {
+          const to = pods[dRep] as Pod;
+          const t = tracer.trace(from.node, packetFor(flow(from, to), from.ip, to.ip, from.endpoint.interfaceName, UPLINK_INTERFACE));
+          traces++;
+          v = t.verdict === "allow" ? ALLOW : DENY;
+          byBits.set(bits, v);
+        }
+        egress[row * dstVecs.size + col] = v;
+      });
+    });
+
+    const iRows = new Interner();
+    const ingressRow = new Int32Array(pods.length).fill(-1);
+    pods.forEach((p, i) => {
+      if ((dstVector[i] as number) < 0) return;
+      const shape = ingressShape[i] as number;
+      ingressRow[i] = iRows.id(`${shape}\u0000${project(dstVecText[dstVector[i] as number] as string, shapeFeatures[shape] as number[])}`, i);
+    });
+    const ingress = new Uint8Array(iRows.size * srcVecs.size);
+    iRows.first.forEach((rep, row) => {
+      const to = pods[rep] as Pod;
+      const features = shapeFeatures[ingressShape[rep] as number] as number[];
+      const byBits = new Map<string, number>();
+      srcVecs.first.forEach((sRep, col) => {
+        const bits = project(srcVecText[col] as string, features);
+        let v = byBits.get(bits);
+        if (v === undefined) {
+          const from = pods[sRep] as Pod;
+          const t = tracer.trace(to.node, packetFor(flow(from, to), from.ip, to.ip, UPLINK_INTERFACE, to.endpoint.interfaceName));
+          traces++;
+          v = t.verdict === "allow" ? ALLOW : DENY;
+          byBits.set(bits, v);
+        }
+        ingress[row * srcVecs.size + col] = v;
+      });
+    });
+    egressRows += eRows.size;
+    ingressRows += iRows.size;
+    return { probe, egressRow, srcVector, ingressRow, dstVector, egress, ingress, dstVectors: dstVecs.size, srcVectors: srcVecs.size };
+  };
+
+  const plans = new Map<string, ProbePlan>();
+  for (const [k, pr] of [...probeIds].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) plans.set(k, plan(pr));
+  const podIndex = new Map(pods.map((p, i) => [p.key, i]));
+  const planLists = probeLists.map((list) => list.map((pr) => plans.get(`${pr.protocol}/${String(pr.port)}`) as ProbePlan));
+  const cell = (pl: ProbePlan, f: number, t: number): Verdict => {
+    const e = pl.egress[(pl.egressRow[f] as number) * pl.dstVectors + (pl.dstVector[t] as number)];
+    if (e === DENY) return "deny";
+    return pl.ingress[(pl.ingressRow[t] as number) * pl.srcVectors + (pl.srcVector[f] as number)] === ALLOW ? "allow" : "deny";
+  };
+  const perSource = planLists.reduce((n, l) => n + l.length, 0);
+
+  return {
+    kind: "Matrix",
+    pods: pods.map((p) => p.key),
+    pairCount: pods.length === 0 ? 0 : (pods.length - 1) * perSource,
+    traces,
+    srcPort,
+    sourcePortRanges: portRanges,
+    classes: { egressRows, ingressRows, addressVectors },
+    *pairs(): Iterable<MatrixPair> {
+      for (let f = 0; f < pods.length; f++) {
+        const from = (pods[f] as Pod).key;
+        for (let t = 0; t < pods.length; t++) {
+          if (t === f) continue;
+          const to = (pods[t] as Pod).key;
+          for (const pl of planLists[t] as ProbePlan[]) yield { from, to, port: pl.probe.port, protocol: pl.probe.protocol, verdict: cell(pl, f, t) };
+        }
+      }
+    },
+    verdict(from, to, protocol, port) {
+      const f = podIndex.get(from);
+      const t = podIndex.get(to);
+      if (f === undefined || t === undefined || f === t) return undefined;
+      const pl = planLists[t]?.find((x) => x.probe.protocol === protocol && x.probe.port === port);
+      return pl ? cell(pl, f, t) : undefined;
+    },
+    probes(to) {
+      const t = podIndex.get(to);
+      return t === undefined ? [] : (planLists[t] as ProbePlan[]).map((pl) => pl.probe);
+    },
+  };
+}
 
 export interface MatrixChange {
   readonly from: string;
@@ -194,50 +304,13 @@ export interface MatrixChange {
   readonly change: "opened" | "closed";
 }
 
-/** The pairs present in both matrices whose verdict differs. */
-export function matrixChanges(before: Matrix, after: Matrix): MatrixChange[] {
-  const key = (p: MatrixPair): string => `${p.from}\u0000${p.to}\u0000${String(p.port)}\u0000${p.protocol}`;
-  const old = new Map(before.pairs.map((p) => [key(p), p.verdict]));
+/** The pairs present in both matrices whose verdict differs, in the after matrix's order. */
+export function matrixChanges(before: Pick<Matrix, "verdict">, after: Pick<Matrix, "pairs">): MatrixChange[] {
   const out: MatrixChange[] = [];
-  for (const p of after.pairs) {
-    const was = old.get(key(p));
+  for (const p of after.pairs()) {
+    const was = before.verdict(p.from, p.to, p.protocol, p.port);
     if (was === undefined || was === p.verdict) continue;
     out.push({ from: p.from, to: p.to, port: p.port, protocol: p.protocol, change: p.verdict === "allow" ? "opened" : "closed" });
   }
   return out;
-}
-
-/** A grid per (protocol, port): rows sources, columns destinations, grouped by namespace. */
-export function renderMatrixText(m: Matrix): string {
-  const groups = new Map<string, Map<string, Verdict>>();
-  for (const p of m.pairs) {
-    const g = `${p.protocol}${p.port === null ? "" : `/${p.port}`}`;
-    let cells = groups.get(g);
-    if (!cells) groups.set(g, (cells = new Map()));
-    cells.set(`${p.from}\u0000${p.to}`, p.verdict);
-  }
-  const out: string[] = [];
-  const width = Math.max(7, ...m.pods.map((p) => p.length));
-  for (const [label, cells] of groups) {
-    const cols = m.pods.filter((to) => m.pods.some((from) => cells.has(`${from}\u0000${to}`)));
-    out.push(`${label}: . allow, X deny, - same pod, blank not probed; columns:`);
-    cols.forEach((c, i) => out.push(`  ${String(i + 1).padStart(3)} ${c}`));
-    const nsOf = (k: string): string => k.split("/")[0] ?? "";
-    const header = cols.map((c, i) => (i > 0 && nsOf(cols[i - 1] as string) !== nsOf(c) ? "| " : "") + String((i + 1) % 10)).join(" ");
-    out.push(`${"".padEnd(width)}  ${header}`);
-    let lastNs: string | undefined;
-    for (const from of m.pods) {
-      if (lastNs !== undefined && lastNs !== nsOf(from)) out.push("");
-      lastNs = nsOf(from);
-      const row = cols.map((to, i) => {
-        const sep = i > 0 && nsOf(cols[i - 1] as string) !== nsOf(to) ? "| " : "";
-        if (from === to) return `${sep}-`;
-        const v = cells.get(`${from}\u0000${to}`);
-        return sep + (v === undefined ? " " : v === "allow" ? "." : "X");
-      });
-      out.push(`${from.padEnd(width)}  ${row.join(" ")}`);
-    }
-    out.push("");
-  }
-  return out.join("\n");
 }

@@ -51,3 +51,41 @@ describe("policy-compile matrix", () => {
     expect(r.stdout).toBe("no pair changes\n");
   });
 });
+
+describe("source ports", () => {
+  const sp = ["-f", "test/cli/fixtures/source-ports"];
+  it("explain traces the default ephemeral source port 40000 and says the rules tell source ports apart", async () => {
+    const r = await cli(["explain", ...sp, "--from", "dns/client", "--to", "dns/resolver", "--port", "53", "--protocol", "UDP"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^dns\/client -> dns\/resolver UDP\/53: ALLOW\n/);
+    expect(r.stderr).toBe(
+      "note: some rules match on source ports, so verdicts are for source port 40000 (the same for source ports 32768-60999); " +
+        "the rules tell apart source ports 1-32767, 32768-60999, 61000-65535; pass --source-port N for another\n",
+    );
+  });
+
+  it("explain --source-port 1000 is outside the allowed range", async () => {
+    const r = await cli(["explain", ...sp, "--from", "dns/client", "--to", "dns/resolver", "--port", "53", "--protocol", "UDP", "--source-port", "1000"]);
+    expect(r.stdout).toMatch(/^dns\/client -> dns\/resolver UDP\/53 from source port 1000: DENY\n/);
+    expect(r.stderr).toContain("verdicts are for source port 1000 (the same for source ports 1-32767)");
+  });
+
+  it("matrix takes --source-port too and says which port its verdicts are for", async () => {
+    const at = async (extra: string[]) => JSON.parse((await cli(["matrix", ...sp, "--port", "53", "--protocol", "UDP", "--format", "json", ...extra])).stdout) as { pairs: { from: string; to: string; verdict: string }[] };
+    const verdictTo = (j: { pairs: { from: string; to: string; verdict: string }[] }) => j.pairs.find((p) => p.from === "dns/client" && p.to === "dns/resolver")?.verdict;
+    expect(verdictTo(await at([]))).toBe("allow");
+    expect(verdictTo(await at(["--source-port", "1000"]))).toBe("deny");
+    const r = await cli(["matrix", ...sp, "--port", "53", "--protocol", "UDP"]);
+    expect(r.stderr).toContain("verdicts are for source port 40000");
+    // ICMP has no ports: no note.
+    expect((await cli(["matrix", ...sp, "--protocol", "ICMP"])).stderr).toBe("");
+  });
+
+  it("says nothing about source ports when no rule matches them, and rejects a bad one", async () => {
+    const r = await cli(["explain", ...input, "--from", "default/client1", "--to", "default/web-2", "--port", "80"]);
+    expect(r.stderr).toBe("");
+    const bad = await cli(["explain", ...input, "--from", "default/client1", "--to", "default/web-2", "--port", "80", "--source-port", "0"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--source-port 0: expected 1\.\.65535/);
+  });
+});

@@ -4,11 +4,12 @@
  * src/resolve and src/render. It is the specification the differential test holds the trace to.
  * Only src/model (the loaded Model) and src/selector (label matching) are used.
  *
- * Scope: IPv4 workload endpoints; TCP/UDP/SCTP/ICMP flows; no host endpoints, no source ports.
+ * Scope: IPv4 workload endpoints (Pods and WorkloadEndpoints with their profiles); TCP/UDP/SCTP/ICMP
+ * flows with a source port (default EPHEMERAL_SOURCE_PORT); no host endpoints.
  */
 import type { EntityRule, Model, Policy, Port, Rule, WorkloadEndpoint, Direction, Labels } from "../../src/model/index.js";
 import { parseSelector } from "../../src/selector/index.js";
-import type { Flow, FlowPeer, Verdict } from "../../src/trace/index.js";
+import { EPHEMERAL_SOURCE_PORT, type Flow, type FlowPeer, type Verdict } from "../../src/trace/index.js";
 
 
 /** A resolved side of a flow: the endpoint (when it is a workload of the model) and its IP. */
@@ -48,8 +49,16 @@ function resolvePeer(model: Model, p: FlowPeer): Peer {
   return { endpoint, ip: endpoint.ipNetworks[0]!.split("/")[0]! };
 }
 
-/** Namespace labels as the kns.<ns> profile carries them (pcns.-prefixed, prefix removed). */
-function namespaceLabels(model: Model, ns: string): Labels {
+/**
+ * Namespace labels as the kns.<ns> profile carries them (pcns.-prefixed, prefix removed). An
+ * endpoint sees them only through that profile: a Pod always lists it, a WorkloadEndpoint only
+ * when its spec.profiles names it (Calico endpoints inherit labels from the profiles they list,
+ * nothing else), so a WorkloadEndpoint without it has no namespace labels: only namespaceSelectors
+ * true of an empty label set pick it (`all()`, which Calico renders has(projectcalico.org/namespace),
+ * or `!has(team)`), never `env == "a-env"`.
+ */
+function namespaceLabels(model: Model, ns: string, endpoint?: WorkloadEndpoint): Labels {
+  if (endpoint && !endpoint.profiles.includes(`kns.${ns}`)) return {};
   const prof = model.profiles.find((p) => p.name === `kns.${ns}`);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(prof?.labelsToApply ?? {})) if (k.startsWith("pcns.")) out[k.slice(5)] = v;
@@ -66,8 +75,11 @@ function namespaceLabels(model: Model, ns: string): Labels {
 function selectorMatches(model: Model, policyNs: string | undefined, er: EntityRule, peer: Peer): boolean {
   if (er.selector === undefined && er.notSelector === undefined && er.namespaceSelector === undefined) return true;
   const selector = er.selector ?? "all()";
-  const inScope = (ns: string | undefined): boolean => {
-    if (er.namespaceSelector !== undefined) return ns !== undefined && matches(er.namespaceSelector, namespaceLabels(model, ns));
+  const inScope = (c: Candidate): boolean => {
+    const ns = c.ns;
+    if (er.namespaceSelector !== undefined) {
+      return ns !== undefined && matches(er.namespaceSelector, namespaceLabels(model, ns, c.endpoint));
+    }
     if (policyNs !== undefined) return ns === policyNs;
     return true;
   };
@@ -75,25 +87,36 @@ function selectorMatches(model: Model, policyNs: string | undefined, er: EntityR
     matches(selector, labels) && (er.notSelector === undefined || !matches(er.notSelector, labels));
   // notSelector alone (no selector/namespaceSelector): "not matching" includes peers outside any set.
   if (er.selector === undefined && er.namespaceSelector === undefined) {
-    const hit = candidates(model, peer).some((c) => inScope(c.ns) && matches(er.notSelector!, c.labels));
+    const hit = candidates(model, peer).some((c) => inScope(c) && matches(er.notSelector!, c.labels));
     return !hit;
   }
-  return candidates(model, peer).some((c) => inScope(c.ns) && labelOk(c.labels));
+  return candidates(model, peer).some((c) => inScope(c) && labelOk(c.labels));
 }
 
 /** Every labelled thing the peer's IP belongs to: its endpoint, and network sets holding the IP. */
-function candidates(model: Model, peer: Peer): { ns: string | undefined; labels: Labels }[] {
-  const out: { ns: string | undefined; labels: Labels }[] = [];
-  if (peer.endpoint) out.push({ ns: peer.endpoint.namespace, labels: peer.endpoint.labels });
+interface Candidate {
+  readonly ns: string | undefined;
+  readonly labels: Labels;
+  readonly endpoint?: WorkloadEndpoint;
+}
+function candidates(model: Model, peer: Peer): Candidate[] {
+  const out: Candidate[] = [];
+  if (peer.endpoint) out.push({ ns: peer.endpoint.namespace, labels: peer.endpoint.labels, endpoint: peer.endpoint });
   for (const s of model.networkSets) if (s.nets.some((n) => inCidr(peer.ip, n))) out.push({ ns: s.namespace, labels: s.labels });
   return out;
 }
 
-function portMatches(port: Port, flow: Flow, protocol: string, dest: Peer | undefined): boolean {
-  if (flow.port === undefined) return false;
-  if (port.kind === "range") return flow.port >= port.first && flow.port <= port.last;
-  // Named port: resolved against the destination endpoint's declared container ports.
-  return dest?.endpoint?.ports.some((p) => p.name === port.name && p.protocol === protocol && p.port === flow.port) ?? false;
+/** The flow's port on one side: the destination port, or the source port (a client's ephemeral port unless given). */
+function sidePort(flow: Flow, isDest: boolean): number | undefined {
+  if (flow.protocol === "ICMP") return undefined;
+  return isDest ? flow.port : (flow.srcPort ?? EPHEMERAL_SOURCE_PORT);
+}
+
+function portMatches(port: Port, value: number | undefined, protocol: string, peer: Peer): boolean {
+  if (value === undefined) return false;
+  if (port.kind === "range") return value >= port.first && value <= port.last;
+  // Named port: resolved against that side's endpoint's declared ports (a source port names the source's).
+  return peer.endpoint?.ports.some((p) => p.name === port.name && p.protocol === protocol && p.port === value) ?? false;
 }
 
 function entityMatches(model: Model, policyNs: string | undefined, er: EntityRule, peer: Peer, flow: Flow, isDest: boolean): boolean {
@@ -101,12 +124,9 @@ function entityMatches(model: Model, policyNs: string | undefined, er: EntityRul
   if (er.notNets.some((n) => inCidr(peer.ip, n))) return false;
   if (!selectorMatches(model, policyNs, er, peer)) return false;
   const protocol = flow.protocol.toLowerCase();
-  const portPeer = isDest ? peer : undefined;
-  if (er.ports.length > 0) {
-    if (!isDest) return false; // flows here carry no source port we could match
-    if (!er.ports.some((p) => portMatches(p, flow, protocol, portPeer))) return false;
-  }
-  if (er.notPorts.length > 0 && isDest && er.notPorts.some((p) => portMatches(p, flow, protocol, portPeer))) return false;
+  const port = sidePort(flow, isDest);
+  if (er.ports.length > 0 && !er.ports.some((p) => portMatches(p, port, protocol, peer))) return false;
+  if (er.notPorts.length > 0 && er.notPorts.some((p) => portMatches(p, port, protocol, peer))) return false;
   if (er.serviceAccounts) {
     const ep = peer.endpoint;
     if (!ep || ep.serviceAccount === undefined) return false;
@@ -147,7 +167,9 @@ export function policyApplies(model: Model, p: Policy, ep: WorkloadEndpoint, dir
   if (p.preDNAT || p.doNotTrack) return false; // host-endpoint only
   if (p.namespace !== undefined && p.namespace !== ep.namespace) return false;
   if (!matches(p.selector, ep.labels)) return false;
-  if (p.namespaceSelector !== undefined && !matches(p.namespaceSelector, namespaceLabels(model, ep.namespace))) return false;
+  if (p.namespaceSelector !== undefined) {
+    if (!matches(p.namespaceSelector, namespaceLabels(model, ep.namespace, ep))) return false;
+  }
   if (p.serviceAccountSelector !== undefined) return false; // not generated
   return true;
 }

@@ -45,10 +45,19 @@ const calicoEntity = fc.record(
   { requiredKeys: [] },
 );
 
+/** `arb` once in `n` draws, otherwise undefined. */
+const sometimes = <T>(n: number, arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> =>
+  fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+
+/** Source ports: around the default ephemeral port 40000, low ports, and a named port (the source's own). */
+const sourcePortSpec = fc.oneof(fc.constantFrom(53, 40000, 1024), fc.constantFrom("1024:65535", "30000:45000", "1:1023"), fc.constantFrom(...PORT_NAMES));
+
 const calicoRule = fc
   .record({
     action: fc.constantFrom("Allow", "Deny", "Pass", "Log"),
-    protocol: fc.constantFrom(undefined, "TCP", "UDP", "ICMP"),
+    protocol: fc.constantFrom(undefined, "TCP", "UDP", "ICMP", "SCTP"),
+    sourcePorts: sometimes(3, fc.array(sourcePortSpec, { minLength: 1, maxLength: 2 })),
+    sourceNotPorts: sometimes(6, fc.array(fc.constantFrom(53, 40000), { minLength: 1, maxLength: 1 })),
     notProtocol: fc.constantFrom(undefined, undefined, undefined, "UDP"),
     source: calicoEntity,
     destination: calicoEntity,
@@ -61,13 +70,16 @@ const calicoRule = fc
     if (r.protocol) out.protocol = r.protocol;
     if (r.notProtocol && r.protocol !== r.notProtocol) out.notProtocol = r.notProtocol;
     const destination: Record<string, unknown> = { ...r.destination };
-    if (r.protocol === "TCP" || r.protocol === "UDP") {
+    const source: Record<string, unknown> = { ...r.source };
+    if (r.protocol === "TCP" || r.protocol === "UDP" || r.protocol === "SCTP") {
       if (r.ports) destination.ports = r.ports;
       if (r.notPorts) destination.notPorts = r.notPorts;
+      if (r.sourcePorts) source.ports = r.sourcePorts;
+      if (r.sourceNotPorts) source.notPorts = r.sourceNotPorts;
     }
     if (r.protocol === "ICMP" && r.icmpType !== undefined) out.icmp = { type: r.icmpType };
     if (r.protocol === "ICMP" && r.icmpType === undefined && r.notPorts) out.notICMP = { type: 8 };
-    if (Object.keys(r.source).length) out.source = r.source;
+    if (Object.keys(source).length) out.source = source;
     if (Object.keys(destination).length) out.destination = destination;
     return out;
   });
@@ -136,7 +148,31 @@ const k8sPolicy = (i: number) =>
       },
     }));
 
+/**
+ * A profile's rules: random rules are so narrow that they rarely match, so half the time the
+ * profile ends with an unconditional Allow (or is that Allow alone), as real profiles do; then
+ * what the policies and the namespace-less endpoints do downstream gets exercised.
+ */
+const profileRules = fc.oneof(
+  fc.array(calicoRule, { maxLength: 2 }),
+  fc.array(calicoRule, { maxLength: 1 }).map((rs) => [...rs, { action: "Allow" }]),
+  fc.constant([{ action: "Allow" }]),
+);
+
+/** User profiles for WorkloadEndpoints: labels they give (an endpoint's own labels win) and rules. */
+export const PROFILES = ["prof0", "prof1"] as const;
+const userProfile = (name: string) =>
+  fc
+    .record({
+      labelsToApply: fc.oneof(fc.constant({}), fc.constant({ tier: "p" }), fc.constantFrom(...APPS).map((a) => ({ app: a })), fc.constant({ team: "x" })),
+      ingress: profileRules,
+      egress: profileRules,
+    })
+    .map((p) => ({ apiVersion: "projectcalico.org/v3", kind: "Profile", metadata: { name }, spec: p }));
+
 const pod = fc.record({
+  /** A Calico WorkloadEndpoint (non-Kubernetes workload) with its own profile list, instead of a Pod. */
+  wep: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.subarray([...PROFILES, "kns"]).chain((ps) => fc.shuffledSubarray(ps, { minLength: ps.length, maxLength: ps.length })) }),
   namespace: fc.constantFrom(...NAMESPACES),
   node: fc.constantFrom(...NODES),
   app: fc.constantFrom(...APPS),
@@ -148,9 +184,32 @@ const pod = fc.record({
   ]),
 });
 
+function workloadEndpoint(p: PodSpec, i: number, profiles: readonly string[]): object {
+  return {
+    apiVersion: "projectcalico.org/v3",
+    kind: "WorkloadEndpoint",
+    metadata: { name: `pod${i}`, namespace: p.namespace, labels: { app: p.app, ...(p.tier && { tier: "t" }) } },
+    spec: {
+      orchestrator: "cni",
+      node: p.node,
+      workload: `pod${i}`,
+      endpoint: "eth0",
+      interfaceName: `caliwep${i}`,
+      ipNetworks: [`${podIp(i)}/32`],
+      ...(profiles.length > 0 && { profiles: profiles.map((x) => (x === "kns" ? `kns.${p.namespace}` : x)) }),
+      ...(p.sa && { serviceAccountName: p.sa }),
+      ...(p.ports.length > 0 && { ports: p.ports.map((x) => ({ name: x.name, port: x.containerPort, protocol: x.protocol })) }),
+    },
+  };
+}
+
+type PodSpec = typeof pod extends fc.Arbitrary<infer T> ? T : never;
+const podIp = (i: number): string => `10.0.${i % 3}.${10 + i}`;
+
 export const clusterArb: fc.Arbitrary<Cluster> = fc
   .record({
     pods: fc.array(pod, { minLength: 2, maxLength: 6 }),
+    profiles: fc.tuple(...PROFILES.map(userProfile)),
     calico: fc.integer({ min: 0, max: 4 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => calicoPolicy(i)))),
     k8s: fc.integer({ min: 0, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => k8sPolicy(i)))),
     tierDefaults: fc.tuple(fc.constantFrom("Deny", "Pass"), fc.constantFrom("Deny", "Pass")),
@@ -171,13 +230,18 @@ export const clusterArb: fc.Arbitrary<Cluster> = fc
         docs.push({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: sa, namespace: ns, labels: { role: sa === "sa1" ? "front" : "back" } } });
     if (c.nsNetset)
       docs.push({ apiVersion: "projectcalico.org/v3", kind: "NetworkSet", metadata: { name: "partners", namespace: c.nsNetset, labels: { app: "db" } }, spec: { nets: ["192.168.2.0/24"] } });
+    if (c.pods.some((p) => p.wep?.some((x) => x !== "kns"))) docs.push(...c.profiles);
     const pods = c.pods.map((p, i) => {
+      if (p.wep) {
+        docs.push(workloadEndpoint(p, i, p.wep));
+        return { namespace: p.namespace, name: `pod${i}` };
+      }
       docs.push({
         apiVersion: "v1",
         kind: "Pod",
         metadata: { name: `pod${i}`, namespace: p.namespace, labels: { app: p.app, ...(p.tier && { tier: "t" }) } },
         spec: { nodeName: p.node, ...(p.sa && { serviceAccountName: p.sa }), containers: [{ name: "c", image: "x", ...(p.ports.length && { ports: p.ports }) }] },
-        status: { podIP: `10.0.${i % 3}.${10 + i}`, phase: "Running" },
+        status: { podIP: podIp(i), phase: "Running" },
       });
       return { namespace: p.namespace, name: `pod${i}` };
     });
@@ -194,7 +258,10 @@ export function flowArb(cluster: Cluster): fc.Arbitrary<Flow> {
     { weight: 1, arbitrary: fc.tuple(ipPeer, podPeer) },
   );
   const l4 = fc.oneof(
-    fc.record({ protocol: fc.constantFrom("TCP" as const, "UDP" as const), port: fc.constantFrom(...PORTS, 60, 450, 8500) }),
+    fc.record(
+      { protocol: fc.constantFrom("TCP" as const, "UDP" as const, "SCTP" as const), port: fc.constantFrom(...PORTS, 60, 450, 8500), srcPort: fc.constantFrom(53, 1024, 8080, 35000, 50000) },
+      { requiredKeys: ["protocol", "port"] },
+    ),
     fc.record({ protocol: fc.constant("ICMP" as const), icmp: fc.record({ type: fc.constantFrom(0, 8), code: fc.constant(0) }) }),
   );
   return fc.tuple(ends, l4).map(([[from, to], l]) => ({ from, to, ...l }));

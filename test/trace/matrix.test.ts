@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readInputs } from "../../src/cli/files.js";
 import { loadSources } from "../../src/model/index.js";
-import { explainFlow, matrixChanges, reachabilityMatrix, type FlowPeer } from "../../src/trace/index.js";
+import { FlowTracer, matrixChanges, matrixJsonChunks, reachabilityMatrix, type FlowPeer } from "../../src/trace/index.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const scenarios = readdirSync(join(root, "golden"), { withFileTypes: true })
@@ -22,11 +22,16 @@ describe.each(scenarios)("%s", (name) => {
   it("matrix equals explainFlow on every pair", async () => {
     const sources = await readInputs([join("golden", name, "input")], root);
     const { model } = loadSources(sources);
+    const tracer = new FlowTracer(model, { sources });
     for (const protocol of ["TCP", "UDP"] as const) {
       const m = reachabilityMatrix(model, { protocol });
-      if (m.pods.length >= 2) expect(m.pairs.length).toBeGreaterThan(0);
-      for (const p of m.pairs.slice(0, 400)) {
-        const e = explainFlow(model, { from: pod(p.from), to: pod(p.to), protocol: p.protocol, ...(p.port !== null && { port: p.port }) }, { sources });
+      const pairs = [...m.pairs()];
+      expect(pairs.length).toBe(m.pairCount);
+      // The streamed JSON is the contract's bytes: JSON.stringify of the whole pairs array.
+      expect([...matrixJsonChunks(m, 7)].join("")).toBe(JSON.stringify({ pairs }, null, 2));
+      if (m.pods.length >= 2) expect(pairs.length).toBeGreaterThan(0);
+      for (const p of pairs.slice(0, 400)) {
+        const e = tracer.explain({ from: pod(p.from), to: pod(p.to), protocol: p.protocol, ...(p.port !== null && { port: p.port }) });
         expect(e.verdict, `${p.from} -> ${p.to} ${p.protocol}/${String(p.port)}`).toBe(p.verdict);
         for (const h of e.hops) expect(h.decidedBy?.kind, `${p.from} -> ${p.to} ${h.direction}`).not.toBe("rule");
       }
@@ -36,10 +41,20 @@ describe.each(scenarios)("%s", (name) => {
 
 describe("matrixChanges", () => {
   it("reports opened and closed pairs only", () => {
-    const base = { kind: "Matrix" as const, pods: ["a/x", "a/y"], traces: 0 };
     const pair = (verdict: "allow" | "deny") => ({ from: "a/x", to: "a/y", port: 80, protocol: "TCP" as const, verdict });
-    expect(matrixChanges({ ...base, pairs: [pair("deny")] }, { ...base, pairs: [pair("allow")] })).toEqual([{ from: "a/x", to: "a/y", port: 80, protocol: "TCP", change: "opened" }]);
-    expect(matrixChanges({ ...base, pairs: [pair("allow")] }, { ...base, pairs: [pair("allow")] })).toEqual([]);
+    const m = (verdict: "allow" | "deny") => ({
+      pairs: () => [pair(verdict)],
+      verdict: (from: string, to: string, protocol: string, port: number | null) => (from === "a/x" && to === "a/y" && protocol === "TCP" && port === 80 ? verdict : undefined),
+    });
+    expect(matrixChanges(m("deny"), m("allow"))).toEqual([{ from: "a/x", to: "a/y", port: 80, protocol: "TCP", change: "opened" }]);
+    expect(matrixChanges(m("allow"), m("deny"))).toEqual([{ from: "a/x", to: "a/y", port: 80, protocol: "TCP", change: "closed" }]);
+    expect(matrixChanges(m("allow"), m("allow"))).toEqual([]);
   });
 });
 
+
+describe("matrixJsonChunks", () => {
+  it("prints an empty matrix as JSON.stringify does", () => {
+    expect([...matrixJsonChunks({ pairs: () => [] })].join("")).toBe(JSON.stringify({ pairs: [] }, null, 2));
+  });
+});

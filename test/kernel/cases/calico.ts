@@ -145,4 +145,28 @@ export const CALICO_CASES: readonly KernelCase[] = [
       { protocol: "TCP", port: 81, expect: (r) => r.expectAllIngress("x/a", false) },
     ],
   },
+  {
+    // The harness sends from fresh source ports in 20000-60999 (the ephemeral range and below),
+    // so a source-port rule covering that range allows every probe and one for 1-1023 none; the
+    // trace check also runs each pair with the source port the kernel saw.
+    name: "source ports: a rule for 20000-60999 allows the probes' ports, a rule for 1-1023 does not",
+    pods: ["x/a", "x/b", "y/a", "y/b"],
+    resources: () => [
+      calicoPolicy("x", "from-ephemeral", {
+        selector: "pod == 'a'",
+        types: ["Ingress"],
+        ingress: [{ action: "Allow", protocol: "TCP", source: { ports: ["20000:60999"] } }],
+      }),
+      calicoPolicy("y", "from-privileged", {
+        selector: "pod == 'a'",
+        types: ["Ingress"],
+        ingress: [{ action: "Allow", protocol: "TCP", source: { ports: ["1:1023"] } }],
+      }),
+    ],
+    probes: [
+      { protocol: "TCP", port: 80, expect: (r) => r.expectPeer({}, { namespace: "y", pod: "a" }, false) },
+      // UDP matches neither rule (both are TCP): x/a and y/a take nothing.
+      { protocol: "UDP", port: 80, expect: (r) => r.expectPeer({}, { namespace: "x", pod: "a" }, false).expectPeer({}, { namespace: "y", pod: "a" }, false) },
+    ],
+  },
 ];

@@ -49,6 +49,8 @@ export interface StepOutcome {
   readonly mismatches: readonly Mismatch[];
   /** Set when the whole step was skipped (SCTP). */
   readonly skipped?: string;
+  /** TCP/UDP: the source port of each pair's final (observed) probe, so a trace can use the same. */
+  readonly sourcePorts?: ReadonlyMap<string, number>;
 }
 
 const key = (from: string, to: string): string => `${from} -> ${to}`;
@@ -63,20 +65,21 @@ async function probeOnce(topo: Topology, step: ProbeStep, from: string, to: stri
     const res = await echoProbe(src.netns, dstIp, topo.nextSourcePort(), timeoutMs);
     const connected = res.replyFrom === dstIp;
     const detail = res.replyFrom === undefined ? (res.error ?? "") : connected ? "" : `reply from ${res.replyFrom}`;
-    return { connected, detail };
+    return { connected, detail, srcPort: undefined };
   }
   if (step.protocol === "SCTP") throw new Error("no SCTP prober");
+  const srcPort = topo.nextSourcePort();
   const res = await src.agent.probe({
     proto: step.protocol === "TCP" ? "tcp" : "udp",
     host: dstIp,
     port: step.port,
-    srcPort: topo.nextSourcePort(),
+    srcPort,
     timeoutMs,
   });
   // Connected means the *right* pod answered, not merely that something did.
   const connected = res.ok && res.reply === to;
   const detail = res.ok ? (res.reply === to ? "" : `answered by ${res.reply ?? "?"}`) : (res.error ?? "");
-  return { connected, detail };
+  return { connected, detail, srcPort };
 }
 
 export async function probeStep(
@@ -101,11 +104,17 @@ export async function probeStep(
     observed.set(key(p.from, p.to), r.connected);
     if (r.detail !== "") details.set(key(p.from, p.to), r.detail);
   });
+  const sourcePorts = new Map<string, number>();
+  pairs.forEach((p, i) => {
+    const r = first[i];
+    if (r?.srcPort !== undefined) sourcePorts.set(key(p.from, p.to), r.srcPort);
+  });
   const mismatches: Mismatch[] = [];
   retry.forEach((p, i) => {
     const r = second[i];
     if (r === undefined) return;
     observed.set(key(p.from, p.to), r.connected);
+    if (r.srcPort !== undefined) sourcePorts.set(key(p.from, p.to), r.srcPort);
     if (r.detail !== "") details.set(key(p.from, p.to), r.detail);
     else details.delete(key(p.from, p.to));
     const exp = expected.get(p.from, p.to);
@@ -113,7 +122,7 @@ export async function probeStep(
       mismatches.push({ from: p.from, to: p.to, expected: exp, observed: r.connected, ...(r.detail !== "" ? { detail: r.detail } : {}) });
     }
   });
-  return { step, expected, observed, details, mismatches };
+  return { step, expected, observed, details, mismatches, ...(sourcePorts.size > 0 && { sourcePorts }) };
 }
 
 /** Expected, observed and difference matrices of one step, for failure messages. */

@@ -10,7 +10,7 @@ import { describeStep, probeStep, stepLabel, type ProbeOptions, type ProbeStep, 
 import { Reachability } from "./reachability.js";
 import type { Topology } from "./topology.js";
 import { isDualStack } from "./dual-stack.js";
-import { FlowTracer, type FlowPeer } from "../../../src/trace/index.js";
+import { FlowTracer, rangeOf, reachabilityMatrix, type FlowPeer, type Matrix } from "../../../src/trace/index.js";
 import type { Model } from "../../../src/model/types.js";
 
 export interface CaseReport {
@@ -58,7 +58,7 @@ export async function runCase(
     `pods: ${kcase.pods.map((k) => `${k}@${topo.pod(k).node}(${[topo.pod(k).ip, topo.pod(k).ip6].filter((x) => x !== undefined).join(", ")})`).join(" ")}`,
     "",
     ...steps.map(describeStep),
-    ...(traceDisagreements.length > 0 ? ["", "trace (policy-compile explain) disagrees with the kernel:", ...traceDisagreements] : []),
+    ...(traceDisagreements.length > 0 ? ["", "trace (policy-compile explain or matrix) disagrees with the kernel:", ...traceDisagreements] : []),
     "",
     ...sources.filter((s) => s.file !== "cluster.yaml").map((s) => `--- ${s.file} ---\n${s.text}`),
     ...labelChanges(kcase),
@@ -76,7 +76,9 @@ function labelChanges(kcase: KernelCase): string[] {
 
 /**
  * Conformance of the trace: on every probed pair, the verdict explainFlow computes from the
- * compiled rules must be what the real kernel did.
+ * compiled rules must be what the real kernel did, and so must the class-level matrix's (for
+ * the step's protocol and port; when rules tell source ports apart, on pairs whose probe's
+ * source port gets the same treatment as the matrix's).
  */
 function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
   const tracer = new FlowTracer(model);
@@ -87,13 +89,21 @@ function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
   const out: string[] = [];
   for (const s of steps) {
     if (s.skipped !== undefined) continue;
+    const m: Matrix = reachabilityMatrix(model, s.step.protocol === "ICMP" ? { protocol: "ICMP" } : { protocol: s.step.protocol, port: s.step.port });
+    const matrixRange = rangeOf(m.sourcePortRanges, m.srcPort);
     for (const { from, to } of s.expected.pairs()) {
       const observed = s.observed.get(`${from} -> ${to}`);
       if (typeof observed !== "boolean") continue;
-      const base = s.step.protocol === "ICMP" ? { protocol: "ICMP" as const } : { protocol: s.step.protocol, port: s.step.port };
+      // The source port the kernel saw, so rules matching source ports are judged on it.
+      const srcPort = s.sourcePorts?.get(`${from} -> ${to}`);
+      const base = s.step.protocol === "ICMP" ? { protocol: "ICMP" as const } : { protocol: s.step.protocol, port: s.step.port, ...(srcPort !== undefined && { srcPort }) };
       const flow = s.step.ipVersion === 6 ? { ...base, ipVersion: 6 as const } : base;
       const verdict = tracer.explain({ from: pod(from), to: pod(to), ...flow }).verdict;
       if ((verdict === "allow") !== observed) out.push(`  ${stepLabel(s.step)} ${from} -> ${to}: trace says ${verdict}, kernel ${observed ? "connected" : "blocked"}`);
+      // The matrix traces IPv4 only so far: IPv6 probes are checked through explain above.
+      const comparable = s.step.ipVersion !== 6 && (m.sourcePortRanges.length === 0 || srcPort === undefined || rangeOf(m.sourcePortRanges, srcPort) === matrixRange);
+      const cell = m.verdict(from, to, s.step.protocol, s.step.protocol === "ICMP" ? null : s.step.port);
+      if (comparable && (cell === "allow") !== observed) out.push(`  ${stepLabel(s.step)} ${from} -> ${to}: matrix says ${String(cell)}, kernel ${observed ? "connected" : "blocked"}`);
     }
   }
   return out;
