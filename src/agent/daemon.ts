@@ -24,14 +24,13 @@ import { formatDiagnostics, hasErrors } from "../diagnostics/index.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import type { HookMode, KernelState } from "../diff/kernel-state.js";
 import { diff } from "../diff/diff.js";
-import { isOwnedChain } from "../diff/kernel-state.js";
 import { isEmptyTransaction, type Backend, type Transaction } from "../diff/transaction.js";
 import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
 import type { DataplaneState } from "../render/types.js";
 import type { Model } from "../model/types.js";
 import type { Ipv6Family } from "./ipv6.js";
 import { Pending } from "./batch.js";
-import { advanceKernelView } from "./engine/kernel-view.js";
+import { advanceKernelView, tablesInPlay } from "./engine/kernel-view.js";
 import { keepUnwantedSets, withKept } from "./linger.js";
 import { realClock, type Clock } from "./clock.js";
 import type { DiffDirty, Engine, SourceChange } from "./contract.js";
@@ -251,7 +250,7 @@ export class AgentDaemon {
         const diffOptions = { backend: this.backend, hookMode: this.options.hookMode ?? "insert" } as const;
         // The dirty parts name filter chains only: with host endpoint tables in play (wanted, or
         // still in the kernel), plan the whole diff against the view instead.
-        const tables = (result.desired.tables?.length ?? 0) > 0 || (this.view.tables ?? []).some((t) => t.chains.some((c) => isOwnedChain(c.name)));
+        const tables = tablesInPlay(this.view, result.desired);
         const planned = tables ? diff(this.view, result.desired, diffOptions) : this.options.diffDirty(this.view, result.desired, result.dirty, diffOptions);
         const { tx, kept } = keepUnwantedSets(planned, this.view, result.desired);
         if (isEmptyTransaction(tx)) {

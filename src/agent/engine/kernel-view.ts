@@ -16,6 +16,15 @@ import type { Dirty, MemberDelta } from "./types.js";
 
 const byName = <T extends { readonly name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+/**
+ * Whether mangle/raw (host endpoint) tables are wanted or still hold our chains in the view. The
+ * dirty parts and advanceKernelView follow the filter table only, so then the agent plans the
+ * whole diff against the view and derives the next view from the transaction.
+ */
+export function tablesInPlay(view: KernelState, desired: DataplaneState): boolean {
+  return (desired.tables?.length ?? 0) > 0 || (view.tables ?? []).some((t) => t.chains.some((c) => isOwnedChain(c.name)));
+}
+
 export function advanceKernelView(view: KernelState, desired: DataplaneState, dirty: Dirty, hookMode: HookMode = "insert"): KernelState {
   const chainNames = new Set(dirty.chains);
   const setNames = new Set(dirty.ipsets);
@@ -44,7 +53,7 @@ export function advanceKernelView(view: KernelState, desired: DataplaneState, di
     const members = patch ? patched(old.members, delta) : normalizeMembers(s.type, s.members);
     ipsets.push({ name: s.name, type: s.type, family: s.family, maxelem: s.maxelem, options: [], members });
   }
-  return { kind: "KernelState", ipVersion: view.ipVersion, chains: chains.sort(byName), ipsets: ipsets.sort(byName) };
+  return { kind: "KernelState", ipVersion: view.ipVersion, chains: chains.sort(byName), ipsets: ipsets.sort(byName), ...(view.tables && { tables: view.tables }) };
 }
 
 /** Sorted canonical members with a delta applied (both sorted), still sorted. */

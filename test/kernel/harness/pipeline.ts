@@ -98,7 +98,8 @@ function numbered(text: string): string {
 export async function loadNodes(topo: Topology, backend: Backend, restores: readonly NodeRestore[]): Promise<void> {
   for (const r of restores) {
     const netns = topo.node(r.node).netns;
-    await resetNode(netns, backend, { ipv6: r.ip6tables !== undefined });
+    // Always both families: an earlier step's ip6tables rules would keep its cali6 sets in use.
+    await resetNode(netns, backend, { ipv6: true });
     try {
       await loadRestore(netns, backend, r);
     } catch (err) {
