@@ -102,7 +102,7 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
 function explanationJson(e: FlowExplanation): object {
   return {
     verdict: e.verdict,
-    hops: e.hops.map((h) => ({ node: h.node, ...(h.table !== undefined && { table: h.table, hook: h.hook }), ...(h.untracked && { untracked: true }), direction: h.direction, endpoint: h.endpoint, verdict: h.verdict, decidedBy: h.decidedBy ?? null, chains: h.chains })),
+    hops: e.hops.map((h) => ({ node: h.node, ...(h.table !== undefined && { table: h.table, hook: h.hook }), ...(h.untracked && { untracked: true }), ...(h.undecided && { undecided: true }), direction: h.direction, endpoint: h.endpoint, verdict: h.verdict, decidedBy: h.decidedBy ?? null, chains: h.chains })),
   };
 }
 
@@ -113,7 +113,9 @@ function explanationText(e: FlowExplanation, o: ExplainCommandOptions, v6: boole
   const lines = [`${o.from} -> ${o.to} ${what}: ${e.verdict.toUpperCase()}`];
   for (const h of e.hops) {
     const where = h.table === undefined ? "" : ` ${h.table} ${String(h.hook)}${h.untracked ? " (untracked)" : ""}:`;
-    lines.push("", `${h.node}:${where} ${h.direction} of ${h.endpoint}: ${h.verdict}`);
+    const of = h.endpoint === "-" ? "" : ` of ${h.endpoint}`;
+    const verdict = h.undecided ? `${h.verdict} (no rule of it decided; the packet went on)` : h.verdict;
+    lines.push("", `${h.node}:${where} ${h.direction}${of}: ${verdict}`);
     const d = h.decidedBy;
     if (d) {
       lines.push(`  decided by: ${d.summary}`);

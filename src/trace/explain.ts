@@ -84,6 +84,8 @@ export interface Hop {
   readonly hook?: KernelChainName;
   /** The packet left this table untracked (doNotTrack). */
   readonly untracked?: true;
+  /** A host endpoint chain that let the packet continue without any rule deciding (no policy of that kind applies). */
+  readonly undecided?: true;
   readonly direction: TraceDirection;
   /** `ns/pod` whose chain decided. */
   readonly endpoint: string;
@@ -265,6 +267,7 @@ export class FlowTracer {
         table: tt.table,
         hook: tt.hook,
         ...(tt.untracked && { untracked: true as const }),
+        ...(h.verdict === "allow" && h.decidedBy === undefined && { undecided: true as const }),
       }));
       hops.push(...tableHops);
       // A table that accepted or dropped outside an endpoint chain (the accept of a packet an
@@ -330,6 +333,9 @@ export class FlowTracer {
     if (!o && /^cali-(fh|th|fhfw|thfw)-/.test(step.chain)) {
       // Felix's fixed rules of a host endpoint chain (conntrack, forward default, no-policy drop).
       return { kind: "hostEndpoint", summary: `host endpoint chain ${step.chain}: ${step.comment ?? `rule ${step.index}`}`, ...base };
+    }
+    if (!o && step.comment === undefined && /^-m mark --mark 0x10000\/0x10000$/.test(step.match) && step.action === "--jump ACCEPT") {
+      return { kind: "rule", summary: `rule ${step.index} of ${step.chain}: accepts a packet that an earlier rule or table already allowed (accept mark set)`, ...base };
     }
     if (!o) {
       const comment = step.comment;
