@@ -27,13 +27,20 @@ interface ExplainCommandOptions {
 }
 
 export function parsePeer(text: string, flag: string): FlowPeer {
+  const host = /^host:([^/@\s]+)(?:\/([^/@\s]+))?(?:@(\S+))?$/.exec(text);
+  if (host) {
+    const ip = host[3];
+    if (ip !== undefined && parseCidr(ip, true) === undefined) throw new UsageError(`policy-compile: ${flag} ${text}: ${ip} is not an IPv4 or IPv6 address`);
+    return { kind: "host", node: host[1] as string, ...(host[2] !== undefined && { interfaceName: host[2] }), ...(ip !== undefined && { ip }) };
+  }
+  if (text.startsWith("host:")) throw new UsageError(`policy-compile: ${flag} ${text}: expected host:<node>[/<interface>][@<ip>]`);
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return { kind: "ip", ip: text };
   if (text.includes(":") && !text.includes("/")) {
     if (parseCidr(text, true)?.version !== 6) throw new UsageError(`policy-compile: ${flag} ${text}: not an IPv6 address`);
     return { kind: "ip", ip: text };
   }
   const m = /^([^/\s]+)\/([^/\s]+)$/.exec(text);
-  if (!m) throw new UsageError(`policy-compile: ${flag} ${text}: expected ns/pod or an IPv4 or IPv6 address`);
+  if (!m) throw new UsageError(`policy-compile: ${flag} ${text}: expected ns/pod, host:<node>[/<interface>][@<ip>], or an IPv4 or IPv6 address`);
   return { kind: "pod", namespace: m[1] as string, name: m[2] as string };
 }
 
@@ -55,8 +62,8 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
     .command("explain")
     .description("Explain why a flow between pods (or a pod and an IP) is allowed or denied, rule by rule.")
     .requiredOption("-f, --file <path...>", "YAML/JSON files or directories (recursive); repeatable")
-    .requiredOption("--from <src>", "source: ns/pod or an IPv4/IPv6 address outside the cluster")
-    .requiredOption("--to <dst>", "destination: ns/pod or an IPv4/IPv6 address outside the cluster")
+    .requiredOption("--from <src>", "source: ns/pod, host:<node>[/<iface>][@<ip>] (a node through its host endpoints), or an IPv4/IPv6 address")
+    .requiredOption("--to <dst>", "destination: ns/pod, host:<node>[/<iface>][@<ip>] (a node through its host endpoints), or an IPv4/IPv6 address")
     .option("--port <n>", "destination port (required for TCP, UDP, SCTP)")
     .option("--source-port <n>", `source port (TCP, UDP, SCTP; default ${EPHEMERAL_SOURCE_PORT}, an ephemeral port)`)
     .addOption(new Option("--protocol <p>", "protocol").choices(["TCP", "UDP", "SCTP", "ICMP"]).default("TCP"))
@@ -81,7 +88,7 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
       try {
         const tracer = new FlowTracer(model, { sources });
         e = tracer.explain(flow);
-        ranges = flow.protocol === "ICMP" ? [] : sourcePortRanges(e.hops.map((h) => tracer.compiled(h.node).state));
+        ranges = flow.protocol === "ICMP" ? [] : sourcePortRanges(e.hops.map((h) => tracer.compiled(h.node, tracer.familyOf(flow)).state));
       } catch (err) {
         traceFailure(err, sources);
       }
@@ -95,7 +102,7 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
 function explanationJson(e: FlowExplanation): object {
   return {
     verdict: e.verdict,
-    hops: e.hops.map((h) => ({ node: h.node, direction: h.direction, endpoint: h.endpoint, verdict: h.verdict, decidedBy: h.decidedBy ?? null, chains: h.chains })),
+    hops: e.hops.map((h) => ({ node: h.node, ...(h.table !== undefined && { table: h.table, hook: h.hook }), ...(h.untracked && { untracked: true }), ...(h.undecided && { undecided: true }), direction: h.direction, endpoint: h.endpoint, verdict: h.verdict, decidedBy: h.decidedBy ?? null, chains: h.chains })),
   };
 }
 
@@ -105,7 +112,10 @@ function explanationText(e: FlowExplanation, o: ExplainCommandOptions, v6: boole
     (v6 ? " (IPv6)" : "");
   const lines = [`${o.from} -> ${o.to} ${what}: ${e.verdict.toUpperCase()}`];
   for (const h of e.hops) {
-    lines.push("", `${h.node}: ${h.direction} of ${h.endpoint}: ${h.verdict}`);
+    const where = h.table === undefined ? "" : ` ${h.table} ${String(h.hook)}${h.untracked ? " (untracked)" : ""}:`;
+    const of = h.endpoint === "-" ? "" : ` of ${h.endpoint}`;
+    const verdict = h.undecided ? `${h.verdict} (no rule of it decided; the packet went on)` : h.verdict;
+    lines.push("", `${h.node}:${where} ${h.direction}${of}: ${verdict}`);
     const d = h.decidedBy;
     if (d) {
       lines.push(`  decided by: ${d.summary}`);

@@ -106,6 +106,9 @@ export const Codes = {
   etcdKeyMismatch: code("PC7010", "error", "an etcd key names another kind, namespace or name than the resource it holds (the key is ignored)"),
   unknownPeer: code("PC8001", "error", "explain/matrix: a pod or IP that the model does not contain or cannot place on a node"),
   untraceableRule: code("PC8002", "error", "trace: rule text the interpreter does not understand (it never guesses)"),
+  hostPeerNoEndpoint: code("PC8030", "error", "explain: a host:<node> peer whose node has no HostEndpoint in the input"),
+  hostPeerNoAddress: code("PC8031", "error", "explain: a host:<node> peer without an address (no expectedIPs of that family; give host:<node>@<ip>)"),
+  hostToItself: code("PC8032", "error", "explain: a host to itself is loopback traffic, which no host endpoint policy sees"),
 
   tooManyDiagnostics: code("PC9001", "notice", "more diagnostics than the cap; the rest are counted, not shown"),
 } as const satisfies Record<string, CodeInfo>;

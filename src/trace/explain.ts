@@ -7,8 +7,10 @@
  */
 import { LineIndex } from "../diagnostics/position.js";
 import type { SourceFile } from "../diagnostics/types.js";
-import type { Model, WorkloadEndpoint } from "../model/types.js";
+import type { HostEndpoint, Model, WorkloadEndpoint } from "../model/types.js";
 import type { CompileOptions } from "../render/compile.js";
+import type { KernelChainName, TableName } from "../render/types.js";
+import { traceHostPath, type HostPath, type HostPathTrace } from "./host-path.js";
 import { policyKindName } from "../render/names.js";
 import { compileWithOrigins, type CompiledWithOrigins, type RuleOrigin } from "../render/origins.js";
 import { TraceError } from "./errors.js";
@@ -18,7 +20,14 @@ import { tracerFor } from "./walk.js";
 
 export type FlowPeer =
   | { readonly kind: "pod"; readonly namespace: string; readonly name: string }
-  | { readonly kind: "ip"; readonly ip: string };
+  | { readonly kind: "ip"; readonly ip: string }
+  /**
+   * A node itself, through its host endpoints (`host:<node>[/<interface>][@<ip>]` on the CLI).
+   * The interface defaults to the node's first named host endpoint's (else UPLINK_INTERFACE for
+   * a `*`-only node), the address to that endpoint's first expectedIP. An IP peer equal to a
+   * host endpoint's expectedIP is that host too.
+   */
+  | { readonly kind: "host"; readonly node: string; readonly interfaceName?: string; readonly ip?: string };
 
 export interface Flow {
   readonly from: FlowPeer;
@@ -51,7 +60,7 @@ export interface ExplainOptions extends Partial<CompileOptions> {
 
 /** What decided one endpoint's verdict, in terms a user wrote. */
 export interface Decision {
-  readonly kind: RuleOrigin["kind"] | "rule";
+  readonly kind: RuleOrigin["kind"] | "rule" | "failsafe" | "hostEndpoint";
   /** One line: "KubernetesNetworkPolicy default/web ingress rule 0 (Allow)". */
   readonly summary: string;
   readonly policy?: { readonly kind: string; readonly namespace?: string; readonly name: string; readonly tier: string };
@@ -70,6 +79,13 @@ export interface Decision {
 
 export interface Hop {
   readonly node: string;
+  /** The table and hook of this decision; absent on a node without host tables (filter FORWARD). */
+  readonly table?: TableName;
+  readonly hook?: KernelChainName;
+  /** The packet left this table untracked (doNotTrack). */
+  readonly untracked?: true;
+  /** A host endpoint chain that let the packet continue without any rule deciding (no policy of that kind applies). */
+  readonly undecided?: true;
   readonly direction: TraceDirection;
   /** `ns/pod` whose chain decided. */
   readonly endpoint: string;
@@ -91,7 +107,13 @@ interface PodPeer {
   readonly ip: string;
   readonly node: string;
 }
-type Peer = PodPeer | { readonly kind: "ip"; readonly ip: string };
+interface HostPeer {
+  readonly kind: "host";
+  readonly node: string;
+  readonly ip: string;
+  readonly interfaceName: string;
+}
+type Peer = PodPeer | HostPeer | { readonly kind: "ip"; readonly ip: string };
 
 const PROTOCOL_NUMBER: Readonly<Record<TraceProtocol, number>> = { TCP: 6, UDP: 17, SCTP: 132, ICMP: 1 };
 
@@ -121,13 +143,14 @@ export class FlowTracer {
     return c;
   }
 
-  /** The flow's family: an IP peer's address family, else `flow.ipVersion`, else 4. */
+  /** The flow's family: an IP peer's (or host peer's given) address family, else `flow.ipVersion`, else 4. */
   familyOf(flow: Flow): 4 | 6 {
     let fixed: 4 | 6 | undefined;
     for (const p of [flow.from, flow.to]) {
-      if (p.kind !== "ip") continue;
-      const f = addressFamily(p.ip);
-      if (f === undefined) throw new TraceError(`${p.ip} is not an ${p.ip.includes(":") ? "IPv6" : "IPv4"} address`, "PC8001");
+      const ip = p.kind === "ip" ? p.ip : p.kind === "host" ? p.ip : undefined;
+      if (ip === undefined) continue;
+      const f = addressFamily(ip);
+      if (f === undefined) throw new TraceError(`${ip} is not an ${ip.includes(":") ? "IPv6" : "IPv4"} address`, "PC8001");
       if (fixed !== undefined && f !== fixed) throw new TraceError("the two addresses are of different IP families", "PC8001");
       fixed = f;
     }
@@ -140,8 +163,11 @@ export class FlowTracer {
   peer(p: FlowPeer, family: 4 | 6 = 4): Peer {
     if (p.kind === "ip") {
       if (addressFamily(p.ip) !== family) throw new TraceError(`${p.ip} is not an IPv${family} address`, "PC8001");
+      const hep = this.model.hostEndpoints.find((h) => h.expectedIPs.includes(p.ip));
+      if (hep) return this.hostPeer({ kind: "host", node: hep.node, ip: p.ip }, family);
       return { kind: "ip", ip: p.ip };
     }
+    if (p.kind === "host") return this.hostPeer(p, family);
     const key = `${p.namespace}/${p.name}`;
     const endpoint = this.pods.get(key);
     if (!endpoint) throw new TraceError(`unknown pod ${key}: no Pod or WorkloadEndpoint of that namespace and name in the input`, "PC8001");
@@ -151,12 +177,31 @@ export class FlowTracer {
     return { kind: "pod", endpoint, ip: cidr.split("/")[0] as string, node: endpoint.node };
   }
 
+  /** A node as a peer: its interface and address from its host endpoints unless given. */
+  private hostPeer(p: Extract<FlowPeer, { kind: "host" }>, family: 4 | 6): HostPeer {
+    const heps = this.model.hostEndpoints.filter((h) => h.node === p.node).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (heps.length === 0) throw new TraceError(`node ${p.node} has no HostEndpoint in the input, so no host policy applies to it`, "PC8030");
+    const named = (h: HostEndpoint): boolean => h.interfaceName !== undefined && h.interfaceName !== "" && h.interfaceName !== "*";
+    const byIp = p.ip === undefined ? undefined : heps.find((h) => h.expectedIPs.includes(p.ip as string));
+    const byInterface = p.interfaceName === undefined ? undefined : heps.find((h) => h.interfaceName === p.interfaceName);
+    const chosen = byInterface ?? byIp ?? heps.find(named) ?? heps[0];
+    const interfaceName = p.interfaceName ?? (chosen && named(chosen) ? (chosen.interfaceName as string) : UPLINK_INTERFACE);
+    const ofFamily = (h: HostEndpoint | undefined): string | undefined => h?.expectedIPs.find((ip) => addressFamily(ip) === family);
+    const ip = p.ip ?? ofFamily(chosen) ?? heps.map(ofFamily).find((x) => x !== undefined);
+    if (ip === undefined) {
+      throw new TraceError(`node ${p.node}'s host endpoints have no IPv${family} expectedIPs: give the host's address as host:${p.node}@<ip>`, "PC8031");
+    }
+    if (addressFamily(ip) !== family) throw new TraceError(`${ip} is not an IPv${family} address`, "PC8001");
+    return { kind: "host", node: p.node, ip, interfaceName };
+  }
+
   explain(flow: Flow): FlowExplanation {
     const family = this.familyOf(flow);
     const from = this.peer(flow.from, family);
     const to = this.peer(flow.to, family);
-    if (from.kind === "ip" && to.kind === "ip") throw new TraceError("a flow needs a pod on at least one side", "PC8001");
+    if (from.kind === "ip" && to.kind === "ip") throw new TraceError("a flow needs a pod or a host on at least one side", "PC8001");
     const packet = (inInterface: string, outInterface: string): Packet => packetFor(flow, from.ip, to.ip, inInterface, outInterface, family);
+    if (from.kind === "host" || to.kind === "host" || this.hasHostTables(from, to, family)) return this.explainHost(from, to, packet, family);
     const trace = (node: string, p: Packet): PacketTrace => this.trace(node, p, family);
     if (from.kind === "pod" && to.kind === "pod" && from.node === to.node) {
       const t = trace(from.node, packet(from.endpoint.interfaceName, to.endpoint.interfaceName));
@@ -174,6 +219,78 @@ export class FlowTracer {
     return { verdict: t.verdict, hops };
   }
 
+  /** Whether a node of the flow has raw/mangle tables (host endpoints): then every table is walked. */
+  private hasHostTables(from: Peer, to: Peer, family: 4 | 6): boolean {
+    return [from, to].some((p) => p.kind === "pod" && (this.compiled(p.node, family).state.tables?.length ?? 0) > 0);
+  }
+
+  /**
+   * A flow that meets a host: each node's whole path (raw, mangle, filter) for the way the
+   * packet meets it. A pod or host sends (forward or output path on its node), the receiving
+   * node's pod or host takes it in (forward or input path); on one node a single path runs.
+   */
+  private explainHost(from: Peer, to: Peer, packet: (i: string, o: string) => Packet, family: 4 | 6): FlowExplanation {
+    const local = (p: Peer): p is PodPeer | HostPeer => p.kind !== "ip";
+    const iface = (p: PodPeer | HostPeer): string => (p.kind === "pod" ? p.endpoint.interfaceName : p.interfaceName);
+    if (local(from) && local(to) && from.node === to.node) {
+      if (from.kind === "host" && to.kind === "host") throw new TraceError(`host ${from.node} to itself is loopback traffic, which no host endpoint policy sees`, "PC8032");
+      // A pod to its own host is input (it leaves the pod's interface into the host); the host
+      // to its pod is output; pod to pod is forward.
+      const path: HostPath = from.kind === "host" ? "output" : to.kind === "host" ? "input" : "forward";
+      const t = this.tracePath(from.node, packet(from.kind === "host" ? "" : iface(from), to.kind === "host" ? "" : iface(to)), path, family);
+      return { verdict: t.verdict, hops: this.pathHops(from.node, t, [from, to]) };
+    }
+    const hops: Hop[] = [];
+    if (local(from)) {
+      const out = UPLINK_INTERFACE;
+      const t = from.kind === "host" ? this.tracePath(from.node, packet("", from.interfaceName), "output", family) : this.tracePath(from.node, packet(iface(from), out), "forward", family);
+      hops.push(...this.pathHops(from.node, t, [from]));
+      if (t.verdict === "deny" || !local(to)) return { verdict: t.verdict, hops };
+    }
+    if (!local(to)) throw new Error("unreachable: one side is local");
+    const t = to.kind === "host" ? this.tracePath(to.node, packet(to.interfaceName, ""), "input", family) : this.tracePath(to.node, packet(UPLINK_INTERFACE, iface(to)), "forward", family);
+    hops.push(...this.pathHops(to.node, t, [to]));
+    return { verdict: t.verdict, hops };
+  }
+
+  tracePath(node: string, packet: Packet, path: HostPath, ipVersion: 4 | 6 = 4): HostPathTrace {
+    const c = this.compiled(node, ipVersion);
+    return traceHostPath(c.state, packet, path, c.origins);
+  }
+
+  /** One hop per endpoint chain per table; a table that dropped outside one gets its own hop. */
+  private pathHops(node: string, t: HostPathTrace, peers: readonly (PodPeer | HostPeer)[]): Hop[] {
+    const hops: Hop[] = [];
+    for (const tt of t.tables) {
+      const tableHops = this.hops(node, tt.trace, peers.filter((p): p is PodPeer => p.kind === "pod")).map((h) => ({
+        ...h,
+        table: tt.table,
+        hook: tt.hook,
+        ...(tt.untracked && { untracked: true as const }),
+        ...(h.verdict === "allow" && h.decidedBy === undefined && { undecided: true as const }),
+      }));
+      hops.push(...tableHops);
+      // A table that accepted or dropped outside an endpoint chain (the accept of a packet an
+      // earlier table already allowed, a reverse-path drop) gets a hop of its own.
+      const unexplained = tt.trace.verdict === "deny" ? !tableHops.some((h) => h.verdict === "deny") : tableHops.length === 0 && tt.trace.final !== undefined;
+      if (unexplained) {
+        hops.push({
+          node,
+          table: tt.table,
+          hook: tt.hook,
+          ...(tt.untracked && { untracked: true as const }),
+          direction: t.path === "output" ? "egress" : "ingress",
+          endpoint: "-",
+          verdict: tt.trace.verdict,
+          ...(tt.trace.final && { decidedBy: this.decision(tt.trace.final) }),
+          chains: tt.trace.chains,
+          trace: tt.trace,
+        });
+      }
+    }
+    return hops;
+  }
+
   trace(node: string, packet: Packet, ipVersion: 4 | 6 = 4): PacketTrace {
     const c = this.compiled(node, ipVersion);
     return tracerFor(c.state, c.origins).trace(packet);
@@ -184,12 +301,20 @@ export class FlowTracer {
     return trace.endpoints.map((e: EndpointDecision) => ({
       node,
       direction: e.direction,
-      endpoint: byInterface.get(e.interfaceName)?.endpoint.key ?? e.interfaceName,
+      endpoint: e.host ? this.hostEndpointLabel(node, e) : (byInterface.get(e.interfaceName)?.endpoint.key ?? e.interfaceName),
       verdict: e.verdict,
       ...(e.decidedBy && { decidedBy: this.decision(e.decidedBy) }),
       chains: trace.chains,
       trace,
     }));
+  }
+
+  /** `host endpoint <name> (<interface>)`: the named endpoint on the interface, else the node's `*` one. */
+  private hostEndpointLabel(node: string, e: EndpointDecision): string {
+    const heps = this.model.hostEndpoints.filter((h) => h.node === node);
+    const wildcard = /^cali-(fh|th|fhfw|thfw)-any-interface-at-all$/.test(e.chain) || !heps.some((h) => h.interfaceName === e.interfaceName);
+    const hep = wildcard ? heps.find((h) => h.interfaceName === "*") : heps.find((h) => h.interfaceName === e.interfaceName);
+    return `host endpoint ${hep?.name ?? "?"} (${wildcard ? "*" : e.interfaceName}${wildcard && e.interfaceName !== "" ? ` via ${e.interfaceName}` : ""})`;
   }
 
   decision(step: TraceStep): Decision {
@@ -201,7 +326,21 @@ export class FlowTracer {
     };
     const o = step.origin;
     const where = o?.span ? this.location(o.span.file, o.span.start) : {};
-    if (!o) return { kind: "rule", summary: `rule ${step.index} of ${step.chain}`, ...base };
+    if (!o && (step.chain === "cali-failsafe-in" || step.chain === "cali-failsafe-out")) {
+      const dir = step.chain === "cali-failsafe-in" ? "inbound" : "outbound";
+      return { kind: "failsafe", summary: `failsafe ${dir} rule (${step.match.replace(/^-p /, "").replace(/ -m multiport --(destination|source)-ports /, " $1 port ")}): host traffic no policy can block`, ...base };
+    }
+    if (!o && /^cali-(fh|th|fhfw|thfw)-/.test(step.chain)) {
+      // Felix's fixed rules of a host endpoint chain (conntrack, forward default, no-policy drop).
+      return { kind: "hostEndpoint", summary: `host endpoint chain ${step.chain}: ${step.comment ?? `rule ${step.index}`}`, ...base };
+    }
+    if (!o && step.comment === undefined && /^-m mark --mark 0x10000\/0x10000$/.test(step.match) && step.action === "--jump ACCEPT") {
+      return { kind: "rule", summary: `rule ${step.index} of ${step.chain}: accepts a packet that an earlier rule or table already allowed (accept mark set)`, ...base };
+    }
+    if (!o) {
+      const comment = step.comment;
+      return { kind: "rule", summary: `rule ${step.index} of ${step.chain}${comment === undefined ? "" : ` (${comment})`}`, ...base };
+    }
     switch (o.kind) {
       case "policyRule": {
         const kind = policyKindName[o.policyKind];

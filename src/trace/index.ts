@@ -22,7 +22,8 @@ export {
   type FlowPeer,
   type Hop,
 } from "./explain.js";
-export type { TraceOptions } from "./walk.js";
+export type { TableWalk, TraceOptions } from "./walk.js";
+export { traceHostPath, type HostPath, type HostPathTrace, type TableTrace } from "./host-path.js";
 export {
   matrixChanges,
   reachabilityMatrix,

@@ -19,7 +19,8 @@ export interface PacketState {
   readonly icmpCode: number | undefined;
   readonly inInterface: string;
   readonly outInterface: string;
-  readonly ctState: string;
+  /** NEW for the first packet; a raw-table NOTRACK makes it UNTRACKED for the later tables. */
+  ctState: string;
   mark: number;
 }
 
@@ -31,6 +32,8 @@ export type RuleAction =
   | { readonly kind: "drop" }
   | { readonly kind: "return" }
   | { readonly kind: "log" }
+  /** raw table: the packet skips conntrack (its ctstate is UNTRACKED from then on); not terminal. */
+  | { readonly kind: "notrack" }
   | { readonly kind: "jump" | "goto"; readonly target: string }
   | { readonly kind: "mark"; readonly value: number; readonly mask: number };
 
@@ -87,6 +90,7 @@ const MODULE_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   set: ["--match-set"],
   icmp: ["--icmp-type"],
   icmp6: ["--icmpv6-type"],
+  rpfilter: ["--invert", "--validmark"],
 };
 
 /**
@@ -115,6 +119,7 @@ export function compileMatch(fragment: string, sets: (name: string) => SetLookup
     if (tok.startsWith("--") && module !== undefined && !(MODULE_OPTIONS[module] ?? []).includes(tok) && !GENERIC.has(tok)) {
       fail(fragment, `option ${tok} is not one of -m ${module}'s`);
     }
+    if ((tok === "--invert" || tok === "--validmark") && module !== "rpfilter") fail(fragment, `${tok} outside -m rpfilter`);
     preds.push(negate(neg, condition(fragment, tok, arg, sets, ipVersion)));
     neg = false;
   }
@@ -201,6 +206,14 @@ function condition(fragment: string, tok: string, arg: () => string | undefined,
       }
       return fail(fragment, `flags ${String(flags)} for ${set.type} set ${String(name)}`);
     }
+    case "--validmark":
+      // Felix's raw anti-spoofing check (`-m rpfilter --invert --validmark`) on workload
+      // traffic. The trace assumes the source is reachable back through the interface it came
+      // in on (policy-compile programs no routes), so the plain match always holds.
+      return () => true;
+    case "--invert":
+      // --invert is rpfilter's own negation flag: the packet failed the reverse-path check.
+      return () => false;
     case "--icmp-type":
     case "--icmpv6-type": {
       const v6 = tok === "--icmpv6-type";
@@ -245,6 +258,7 @@ export function compileAction(fragment: string): RuleAction {
   if (target === "ACCEPT") return { kind: "accept" };
   if (target === "DROP") return { kind: "drop" };
   if (target === "RETURN") return { kind: "return" };
+  if (target === "NOTRACK") return { kind: "notrack" };
   if (/^[A-Z]+$/.test(target)) return fail(fragment, `target ${target} is not traced`);
   return { kind: "jump", target };
 }

@@ -35,6 +35,8 @@ export interface TraceStep {
   readonly hash: string;
   readonly match: string;
   readonly action: string;
+  /** The rule's own comments (`-m comment`), when it has any: "Drop if no profiles matched". */
+  readonly comment?: string;
   readonly origin?: RuleOrigin;
 }
 
@@ -43,6 +45,8 @@ export interface EndpointDecision {
   readonly chain: string;
   readonly direction: TraceDirection;
   readonly interfaceName: string;
+  /** A host endpoint's chain (cali-fh-, cali-th-, cali-fhfw-, cali-thfw-); absent for a workload. */
+  readonly host?: true;
   readonly verdict: Verdict;
   /**
    * The rule that decided: the policy/profile rule that set the accept mark, or the rule that

@@ -11,7 +11,7 @@
  */
 import { Mark } from "../render/marks.js";
 import type { RuleOrigins } from "../render/origins.js";
-import type { DataplaneState, IptRule, KernelChainName } from "../render/types.js";
+import type { Chain, DataplaneState, IptRule, KernelChainHooks, KernelChainName, TableName } from "../render/types.js";
 import { TraceError } from "./errors.js";
 import { parseAddress } from "./ip.js";
 import { compileAction, compileMatch, type PacketState, type Predicate, type RuleAction } from "./match.js";
@@ -39,6 +39,19 @@ export interface TraceOptions {
   readonly defaultPolicy?: "ACCEPT" | "DROP";
   /** Which kernel hook the packet enters; FORWARD for pod traffic. */
   readonly hook?: KernelChainName;
+  /** Which table's rules run (filter by default; mangle and raw are in `state.tables`). */
+  readonly table?: TableName;
+  /** The packet's mark as it enters (an earlier table may have set it; 0 by default). */
+  readonly mark?: number;
+  /** Conntrack state as it enters (NEW by default; UNTRACKED after a raw NOTRACK). */
+  readonly ctState?: "NEW" | "UNTRACKED";
+}
+
+/** A walk of one table, with the mark and conntrack state the packet leaves it with. */
+export interface TableWalk {
+  readonly trace: PacketTrace;
+  readonly mark: number;
+  readonly ctState: "NEW" | "UNTRACKED";
 }
 
 export class Tracer {
@@ -52,6 +65,11 @@ export class Tracer {
   }
 
   trace(packet: Packet, options: TraceOptions = {}): PacketTrace {
+    return this.walk(packet, options).trace;
+  }
+
+  /** One table's walk, keeping the mark and conntrack state for the next table. */
+  walk(packet: Packet, options: TraceOptions = {}): TableWalk {
     const v = this.state.ipVersion;
     const src = parseAddress(packet.srcIp, v);
     const dst = parseAddress(packet.dstIp, v);
@@ -68,15 +86,16 @@ export class Tracer {
       icmpCode: icmp ? packet.icmp?.code : undefined,
       inInterface: packet.inInterface,
       outInterface: packet.outInterface,
-      ctState: packet.ctState,
-      mark: 0,
+      ctState: options.ctState ?? packet.ctState,
+      mark: options.mark ?? 0,
     };
-    const run = new Run(this, p, this.origins);
+    const table = options.table ?? "filter";
+    const run = new Run(this, p, this.origins, options.table ?? "filter");
     const hook = options.hook ?? "FORWARD";
-    const outcome = run.chain(this.hookChain(hook), 0);
+    const outcome = run.chain(this.hookChain(table, hook), 0);
     const verdict: Verdict =
       outcome.kind === "return" ? (options.defaultPolicy === "DROP" ? "deny" : "allow") : outcome.kind === "accept" ? "allow" : "deny";
-    return {
+    const trace: PacketTrace = {
       kind: "PacketTrace",
       verdict,
       ...(outcome.kind !== "return" && { final: outcome.step }),
@@ -84,24 +103,36 @@ export class Tracer {
       steps: run.steps,
       endpoints: run.endpoints,
     };
+    return { trace, mark: p.mark, ctState: p.ctState === "UNTRACKED" ? "UNTRACKED" : "NEW" };
+  }
+
+  /** Whether the state programs any hook rule in `hook` of `table`. */
+  hasHook(table: TableName, hook: KernelChainName): boolean {
+    return this.tableParts(table).hooks.some((h) => h.chain === hook && h.inserts.length + h.appends.length > 0);
+  }
+
+  private tableParts(table: TableName): { readonly chains: readonly Chain[]; readonly hooks: readonly KernelChainHooks[] } {
+    if (table === "filter") return this.state;
+    return this.state.tables?.find((t) => t.table === table) ?? { chains: [], hooks: [] };
   }
 
   /** @internal */
-  compiledChain(name: string): CompiledChain {
-    let c = this.chains.get(name);
+  compiledChain(name: string, table: TableName = "filter"): CompiledChain {
+    const key = table === "filter" ? name : `${table}\u0000${name}`;
+    let c = this.chains.get(key);
     if (c) return c;
-    const chain = this.state.chains.find((x) => x.name === name);
-    if (!chain) throw new TraceError(`rule jumps to chain ${name}, which the state does not have`, "PC8002");
+    const chain = this.tableParts(table).chains.find((x) => x.name === name);
+    if (!chain) throw new TraceError(`rule jumps to chain ${name}, which the state's ${table} table does not have`, "PC8002");
     c = this.compile(name, chain.rules);
-    this.chains.set(name, c);
+    this.chains.set(key, c);
     return c;
   }
 
-  private hookChain(hook: KernelChainName): CompiledChain {
-    const key = `\u0000${hook}`;
+  private hookChain(table: TableName, hook: KernelChainName): CompiledChain {
+    const key = `\u0000${table}\u0000${hook}`;
     let c = this.chains.get(key);
     if (c) return c;
-    const h = this.state.hooks.find((x) => x.chain === hook);
+    const h = this.tableParts(table).hooks.find((x) => x.chain === hook);
     c = this.compile(hook, h ? [...h.inserts, ...h.appends] : []);
     this.chains.set(key, c);
     return c;
@@ -138,6 +169,7 @@ class Run {
     private readonly tracer: Tracer,
     private readonly p: PacketState,
     private readonly origins: RuleOrigins | undefined,
+    private readonly table: TableName,
   ) {}
 
   chain(c: CompiledChain, depth: number): Outcome {
@@ -160,6 +192,9 @@ class Run {
         case "none":
         case "log":
           break;
+        case "notrack":
+          this.p.ctState = "UNTRACKED";
+          break;
         case "mark":
           this.p.mark = ((this.p.mark & ~a.mask) ^ a.value) >>> 0;
           break;
@@ -169,12 +204,12 @@ class Run {
         case "return":
           return { kind: "return" };
         case "jump": {
-          const o = this.chain(this.tracer.compiledChain(a.target), depth + 1);
+          const o = this.chain(this.tracer.compiledChain(a.target, this.table), depth + 1);
           if (o.kind !== "return") return o;
           break;
         }
         case "goto":
-          return this.chain(this.tracer.compiledChain(a.target), depth + 1);
+          return this.chain(this.tracer.compiledChain(a.target, this.table), depth + 1);
       }
     }
     return { kind: "return" };
@@ -182,13 +217,16 @@ class Run {
 
   private step(chain: string, r: CompiledRule): TraceStep {
     const origin = this.origins?.byHash.get(r.rule.hash);
-    const step: TraceStep = { chain, index: r.index, hash: r.rule.hash, match: r.rule.match, action: r.rule.action, ...(origin && { origin }) };
+    const step: TraceStep = { chain, index: r.index, hash: r.rule.hash, match: r.rule.match, action: r.rule.action, ...(r.rule.comments.length > 0 && { comment: r.rule.comments.join("; ") }), ...(origin && { origin }) };
     this.steps.push(step);
     return step;
   }
 
-  /** The workload is the packet's input interface for egress, its output interface for ingress. */
-  private recordEndpoint(chain: string, direction: "ingress" | "egress", outcome: Outcome, firstStep: number, firstChain: number): void {
+  /**
+   * A workload is the packet's input interface for egress, its output interface for ingress; a
+   * host endpoint the other way round (ingress to the host comes in on its interface).
+   */
+  private recordEndpoint(chain: string, endpoint: EndpointOf, outcome: Outcome, firstStep: number, firstChain: number): void {
     const verdict: Verdict = outcome.kind === "drop" ? "deny" : "allow";
     let decidedBy: TraceStep | undefined;
     if (outcome.kind !== "return") decidedBy = outcome.step;
@@ -202,10 +240,12 @@ class Run {
         }
       }
     }
+    const { direction, host } = endpoint;
     this.endpoints.push({
       chain,
       direction,
-      interfaceName: direction === "egress" ? this.p.inInterface : this.p.outInterface,
+      interfaceName: (direction === "egress") !== host ? this.p.inInterface : this.p.outInterface,
+      ...(host && { host: true }),
       verdict,
       ...(decidedBy && { decidedBy }),
       chains: this.chains.slice(firstChain),
@@ -225,10 +265,21 @@ function compileActionCached(action: string): RuleAction {
   return a;
 }
 
-/** `cali-fw-<iface>` is a workload's egress chain, `cali-tw-<iface>` its ingress chain. */
-function endpointOf(chain: string): "ingress" | "egress" | undefined {
-  if (chain.startsWith("cali-fw-")) return "egress";
-  if (chain.startsWith("cali-tw-")) return "ingress";
+interface EndpointOf {
+  readonly direction: "ingress" | "egress";
+  readonly host: boolean;
+}
+
+/**
+ * `cali-fw-<iface>` is a workload's egress chain, `cali-tw-<iface>` its ingress chain; a host
+ * endpoint's `cali-fh-`/`cali-fhfw-` (from the interface: the host's ingress policy, and its
+ * forward variant) and `cali-th-`/`cali-thfw-` (to the interface: egress).
+ */
+function endpointOf(chain: string): EndpointOf | undefined {
+  if (chain.startsWith("cali-fw-")) return { direction: "egress", host: false };
+  if (chain.startsWith("cali-tw-")) return { direction: "ingress", host: false };
+  if (chain.startsWith("cali-fh-") || chain.startsWith("cali-fhfw-")) return { direction: "ingress", host: true };
+  if (chain.startsWith("cali-th-") || chain.startsWith("cali-thfw-")) return { direction: "egress", host: true };
   return undefined;
 }
 

@@ -3,7 +3,9 @@
  * It executes restore text the way the real tools do and fails where they fail, so property
  * tests can check that a transaction *works*, not only that it looks right:
  *
- * - each `*filter … COMMIT` block is atomic (all or nothing, like the real table replace);
+ * - each `*filter`, `*mangle` or `*raw … COMMIT` block is atomic (all or nothing, like the real
+ *   table replace); each table has its own kernel chains (mangle's five hooks, raw's PREROUTING
+ *   and OUTPUT) and user chains, and a rule jumps only to a chain of its own table;
  * - a rule may only jump to an existing chain or a known target, and only match existing sets;
  * - `-I`/`-R`/`-D <n>` indexes must be in range; `-D <rule>` must match a rule's text exactly;
  * - a chain can be deleted only when empty and unreferenced (nft: also unreferenced at the
@@ -18,6 +20,7 @@
 import { normalizeMember } from "../../src/diff/members.js";
 import type { KernelChain, KernelIpSet, KernelState } from "../../src/diff/kernel-state.js";
 import { hashOfRuleText } from "../../src/diff/rule-text.js";
+import type { TableName } from "../../src/render/types.js";
 
 export class ModelKernelError extends Error {
   constructor(
@@ -46,12 +49,23 @@ interface MSet {
 }
 
 const BUILTINS = ["INPUT", "FORWARD", "OUTPUT"];
+const TABLE_BUILTINS: Readonly<Record<TableName, readonly string[]>> = {
+  filter: BUILTINS,
+  mangle: ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+  raw: ["PREROUTING", "OUTPUT"],
+};
+const builtinChains = (table: TableName): Map<string, MChain> => new Map(TABLE_BUILTINS[table].map((n) => [n, { policy: "ACCEPT", rules: [] }]));
 const TARGETS = new Set(["ACCEPT", "DROP", "RETURN", "REJECT", "MARK", "LOG", "NFLOG", "NOTRACK", "CONNMARK", "QUEUE", "CT", "TRACE"]);
 const TARGET = /(?:^|\s)(?:-j|--jump|-g|--goto)\s+(\S+)/;
 const SETS = /--match-set\s+(\S+)/g;
 
 export class ModelKernel {
-  private chains = new Map<string, MChain>(BUILTINS.map((n) => [n, { policy: "ACCEPT", rules: [] }]));
+  /** The filter table's chains (the tests' rule identities are about filter). */
+  private chains = builtinChains("filter");
+  private readonly extra = new Map<"mangle" | "raw", Map<string, MChain>>([
+    ["mangle", builtinChains("mangle")],
+    ["raw", builtinChains("raw")],
+  ]);
   private readonly sets = new Map<string, MSet>();
   private nextId = 1;
   /** Every restore input executed, in order (tests inspect what was run). */
@@ -64,6 +78,7 @@ export class ModelKernel {
     this.log.push({ program: "iptables-restore", input });
     const lines = input.split("\n");
     let work: Map<string, MChain> | null = null;
+    let table: TableName = "filter";
     let referencedAtStart = new Set<string>();
     lines.forEach((raw, i) => {
       const line = raw.trim();
@@ -74,15 +89,18 @@ export class ModelKernel {
       if (line === "" || line.startsWith("#")) return;
       if (line.startsWith("*")) {
         if (work) fail("table opened twice without COMMIT");
-        if (line !== "*filter") fail(`unsupported table ${line}`);
-        work = cloneChains(this.chains);
+        const name = line.slice(1);
+        if (name !== "filter" && name !== "mangle" && name !== "raw") return fail(`unsupported table ${line}`);
+        table = name;
+        work = cloneChains(this.tableChains(table));
         referencedAtStart = referencedChains(work);
         return;
       }
       if (!work) return fail("rule outside of a *table block");
       const chains: Map<string, MChain> = work;
       if (line === "COMMIT") {
-        this.chains = chains;
+        if (table === "filter") this.chains = chains;
+        else this.extra.set(table, chains);
         work = null;
         return;
       }
@@ -90,7 +108,7 @@ export class ModelKernel {
         const [name, policy] = line.slice(1).split(/\s+/);
         if (!name || !policy) return fail(`bad chain line "${line}"`);
         const existing = chains.get(name);
-        if (BUILTINS.includes(name)) {
+        if (TABLE_BUILTINS[table].includes(name)) {
           if (policy === "-" || !existing) return fail(`bad policy for built-in chain ${name}`);
           existing.policy = policy;
         } else {
@@ -162,7 +180,7 @@ export class ModelKernel {
         case "-X":
         case "--delete-chain": {
           const c = needChain();
-          if (BUILTINS.includes(chainName)) fail("Cannot delete built-in chain.");
+          if (TABLE_BUILTINS[table].includes(chainName)) fail("Cannot delete built-in chain.");
           if (c.rules.length > 0) fail(`Directory not empty (chain ${chainName}).`);
           if (referencedChains(chains).has(chainName)) fail(`Too many links (chain ${chainName} is referenced).`);
           if (this.backend === "nft" && referencedAtStart.has(chainName)) {
@@ -247,13 +265,21 @@ export class ModelKernel {
 
   /** The state, as the parsers would produce it from iptables-save / ipset save. */
   state(ipVersion: 4 | 6 = 4): KernelState {
-    const chains: KernelChain[] = [...this.chains.entries()]
-      .map(([name, c]) => ({ name, policy: c.policy, rules: c.rules.map((r) => ({ hash: hashOfRuleText(r.text), text: r.text })) }))
-      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    const chains = kernelChains(this.chains);
     const ipsets: KernelIpSet[] = [...this.sets.entries()]
       .map(([name, s]) => ({ name, type: s.type, family: s.family, maxelem: s.maxelem, options: [...s.options], members: [...s.members].sort() }))
       .sort((a, b) => (a.name < b.name ? -1 : 1));
-    return { kind: "KernelState", ipVersion, chains, ipsets };
+    // mangle and raw as a reader reports them: present when they hold anything (a user chain
+    // or a rule), the kernel chains listed with their policies.
+    const tables = [...this.extra.entries()]
+      .filter(([t, cs]) => [...cs.entries()].some(([n, c]) => !TABLE_BUILTINS[t].includes(n) || c.rules.length > 0))
+      .map(([t, cs]) => ({ table: t, chains: kernelChains(cs) }))
+      .sort((a, b) => (a.table < b.table ? -1 : 1));
+    return { kind: "KernelState", ipVersion, chains, ipsets, ...(tables.length > 0 && { tables }) };
+  }
+
+  private tableChains(table: TableName): Map<string, MChain> {
+    return table === "filter" ? this.chains : (this.extra.get(table) ?? builtinChains(table));
   }
 
   /** Rule identities of a chain, in order ([] for a missing chain). */
@@ -268,9 +294,15 @@ export class ModelKernel {
 
   private setsInUse(): Set<string> {
     const used = new Set<string>();
-    for (const c of this.chains.values()) for (const r of c.rules) for (const s of r.text.matchAll(SETS)) used.add(s[1] ?? "");
+    for (const cs of [this.chains, ...this.extra.values()]) for (const c of cs.values()) for (const r of c.rules) for (const s of r.text.matchAll(SETS)) used.add(s[1] ?? "");
     return used;
   }
+}
+
+function kernelChains(chains: Map<string, MChain>): KernelChain[] {
+  return [...chains.entries()]
+    .map(([name, c]) => ({ name, policy: c.policy, rules: c.rules.map((r) => ({ hash: hashOfRuleText(r.text), text: r.text })) }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
 function cloneChains(chains: Map<string, MChain>): Map<string, MChain> {

@@ -44,6 +44,7 @@ export function inCidr(ip: string, cidr: string): boolean {
 
 function resolvePeer(model: Model, p: FlowPeer): Peer {
   if (p.kind === "ip") return { ip: p.ip };
+  if (p.kind === "host") throw new Error("the reference evaluator models pods only, not host endpoints");
   const endpoint = model.endpoints.find((e) => e.namespace === p.namespace && e.name === p.name);
   if (!endpoint || endpoint.ipNetworks.length === 0) throw new Error(`unknown pod ${p.namespace}/${p.name}`);
   return { endpoint, ip: endpoint.ipNetworks[0]!.split("/")[0]! };

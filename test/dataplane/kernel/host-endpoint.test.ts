@@ -12,12 +12,18 @@
  *    node's conntrack table has no entry for it, while a failsafe connection does get one;
  * 4. removing every host endpoint removes our mangle and raw chains and hooks, and leaves the
  *    foreign nat rule alone.
+ *
+ * Every probe is also traced (explainFlow from ext's address to `host:node-1`, which walks raw,
+ * mangle and filter as the kernel does) and the trace's verdict must equal the kernel's. The
+ * one probe not traced is 30080 while the foreign DNAT alone decides it: the trace does not
+ * model nat rules it did not write.
  */
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Dataplane } from "../../../src/dataplane/dataplane.js";
 import { loadSources } from "../../../src/model/load.js";
 import { compile } from "../../../src/render/compile.js";
+import { explainFlow, traceHostPath } from "../../../src/trace/index.js";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "./netns.js";
 
 const problems = await kernelProblems();
@@ -83,10 +89,20 @@ spec:
     source: {ports: [9000]}
 `;
 
-function stateOf(...docs: string[]) {
+function modelOf(...docs: string[]) {
   const loaded = loadSources(docs.map((text, i) => ({ file: `doc${i}.yaml`, text })));
   expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return compile(loaded.model, { node: "node-1" });
+  return loaded.model;
+}
+
+function stateOf(...docs: string[]) {
+  return compile(modelOf(...docs), { node: "node-1" });
+}
+
+/** The trace's verdict for a TCP connection from ext to the node (ingress to the host). */
+function traced(docs: readonly string[], port: number): "open" | "closed" {
+  const e = explainFlow(modelOf(...docs), { from: { kind: "ip", ip: "10.99.0.2" }, to: { kind: "host", node: "node-1" }, protocol: "TCP", port });
+  return e.verdict === "allow" ? "open" : "closed";
 }
 
 const SERVER = `const net = require("net");
@@ -106,6 +122,12 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("host endp
   let dp: Dataplane;
   const connect = async (port: number): Promise<string> =>
     (await ext.exec(process.execPath, ["-e", CLIENT, NODE_IP, String(port)])).trim();
+  /** Connect, and require the trace of the same connection to agree with the kernel. */
+  const probe = async (docs: readonly string[], port: number): Promise<string> => {
+    const kernel = await connect(port);
+    expect(traced(docs, port), `trace of tcp/${port} vs the kernel (${kernel})`).toBe(kernel === "open" ? "open" : "closed");
+    return kernel;
+  };
   const conntrackEntries = async (port: number): Promise<string> => {
     const r = await node.runner("conntrack", ["-L", "-p", "tcp", "--dport", String(port)]);
     return r.stdout.trim();
@@ -137,29 +159,38 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("host endp
 
   it("no policy: failsafe tcp/22 connects, tcp/8080 is dropped", async () => {
     await dp.apply(stateOf(HEP));
-    expect(await connect(22)).toBe("open");
-    expect(await connect(8080)).toBe("timeout");
+    expect(await probe([HEP], 22)).toBe("open");
+    expect(await probe([HEP], 8080)).toBe("timeout");
   });
 
   it("preDNAT policy matches the port before DNAT", async () => {
     await dp.apply(stateOf(HEP, ALLOW_8081));
-    expect(await connect(8081)).toBe("open");
+    expect(await probe([HEP, ALLOW_8081], 8081)).toBe("open");
     expect(await connect(30080)).toBe("open");
-    const r = await dp.apply(stateOf(HEP, ALLOW_8081, DENY_NODEPORT));
+    const docs = [HEP, ALLOW_8081, DENY_NODEPORT];
+    const r = await dp.apply(stateOf(...docs));
     expect(r.transactions[0]?.iptables).toContain("*mangle");
-    expect(await connect(30080)).toBe("timeout");
-    expect(await connect(8081)).toBe("open");
-    expect(await connect(8080)).toBe("timeout");
+    expect(await probe(docs, 30080)).toBe("timeout");
+    expect(await probe(docs, 8081)).toBe("open");
+    expect(await probe(docs, 8080)).toBe("timeout");
   });
 
   it("untracked policy: the connection works and leaves no conntrack entry", async () => {
     await node.exec("conntrack", ["-F"]);
-    const r = await dp.apply(stateOf(HEP, UNTRACKED_9000));
+    const docs = [HEP, UNTRACKED_9000];
+    const state = stateOf(...docs);
+    const r = await dp.apply(state);
     expect(r.transactions[0]?.iptables).toContain("*raw");
-    expect(await connect(9000)).toBe("open");
+    expect(await probe(docs, 9000)).toBe("open");
     expect(await conntrackEntries(9000)).toBe("");
+    // The reply is untracked too, so it is a fresh packet on the host's output path: the trace
+    // must let it out (through the raw table's egress policy) for the connection to open.
+    const reply = traceHostPath(state, { kind: "Packet", srcIp: NODE_IP, dstIp: "10.99.0.2", protocol: 6, srcPort: 9000, dstPort: 40000, inInterface: "", outInterface: "eth0", ctState: "NEW" }, "output");
+    expect(reply.verdict).toBe("allow");
+    expect(reply.tables[0]).toMatchObject({ table: "raw", hook: "OUTPUT", untracked: true });
     // A tracked (failsafe) connection does create one, so the check can see entries.
-    expect(await connect(22)).toBe("open");
+    expect(await probe(docs, 22)).toBe("open");
+    expect(await probe(docs, 8080)).toBe("timeout");
     expect(await conntrackEntries(22)).toMatch(/dport=22/);
   });
 
@@ -171,6 +202,8 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("host endp
       expect(save).not.toMatch(/cali/);
     }
     expect(await node.exec(`iptables-${backend}-save`, ["-t", "nat"])).toContain("--to-destination 10.99.0.1:8081");
+    // No host endpoint any more: no host policy, so the trace has no host to reach.
+    expect(() => traced([ALLOW_8081], 8080)).toThrow(/PC8030|no HostEndpoint/);
     expect(await connect(8080)).toBe("open");
     expect((await dp.plan(stateOf(ALLOW_8081))).iptables).toEqual([]);
   });
