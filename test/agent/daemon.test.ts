@@ -13,7 +13,7 @@ const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n";
 const policy = (selector: string) =>
   `apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: allow-80, namespace: default}\nspec:\n  selector: ${selector}\n  ingress:\n    - action: Allow\n      protocol: TCP\n      source: {selector: app == 'client'}\n      destination: {ports: [80]}\n`;
 
-function setup(sources = [new FakeSource("files")]) {
+function setup(sources = [new FakeSource("files")], sliceSize?: number) {
   const clock = new ManualClock();
   const dataplane = new FakeDataplane();
   const logs = memoryLog();
@@ -27,6 +27,7 @@ function setup(sources = [new FakeSource("files")]) {
     clock,
     batchMs: 50,
     resyncMs: 90_000,
+    ...(sliceSize !== undefined ? { sliceSize } : {}),
   });
   /** Advances the clock and lets the step it triggered finish. */
   const tick = async (ms: number) => {
@@ -152,6 +153,26 @@ describe("agent daemon", () => {
     await daemon.stop();
     expect(clock.pending()).toEqual([]);
     expect(logs.events().at(-1)).toBe("stopped");
+  });
+
+  it("a batch fed to the engine in slices (sliceSize 1) plans one transaction: the full diff", async () => {
+    const { daemon, dataplane, logs, tick, sources } = setup([new FakeSource("files")], 1);
+    const src = sources[0] as FakeSource;
+    await daemon.start();
+    src.snapshot({ "ns.yaml": ns, "web.yaml": pod("web", "10.0.0.5", "app: web") });
+    await tick(0);
+    src.put("pol.yaml", policy("app == 'web'"));
+    src.put("client.yaml", pod("client", "10.0.9.1", "app: client", "node-2"));
+    src.put("client2.yaml", pod("client2", "10.0.9.2", "app: client", "node-2"));
+    src.delete("web.yaml");
+    src.put("web2.yaml", pod("web2", "10.0.0.6", "app: web"));
+    await tick(50);
+    expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned"]);
+    const planned = dataplane.calls[1];
+    expect(planned?.tx).toEqual(planned?.freshPlan);
+    expect(planned?.after).toEqual(dataplane.state);
+    expect(daemon.status().counters.updates).toBe(2);
+    expect(logs.entries.filter((e) => e.event === "apply")).toMatchObject([{ changes: 5, ipsets: { membersAdded: 2 } }]);
   });
 
   describe("pipelining: the next batch is computed while the kernel applies the current one", () => {
