@@ -63,11 +63,12 @@ export interface DaemonOptions {
   readonly resyncMs?: number;
   readonly hookMode?: HookMode;
   /**
-   * Plan the next batch while the kernel applies the current one (default true). False: one
-   * step at a time, compute then apply (the behaviour before pipelining; for comparison).
+   * Plan the next batch while the kernel applies the current one (default false: one step at a
+   * time, compute then apply). It pays only with a core to spare: on a CPU-starved machine the
+   * engine and the restore tools compete and latency grew (README, agent section).
    */
   readonly pipeline?: boolean;
-  /** Changes handed to the engine per call within one batch (default 200); see compute(). */
+  /** With pipelining: changes handed to the engine per call within one batch (default 200); see compute(). */
   readonly sliceSize?: number;
   /** Called with the status after every step (the CLI writes --status-file). */
   readonly onStatus?: (status: AgentStatus) => void;
@@ -216,7 +217,7 @@ export class AgentDaemon {
   }
 
   /**
-   * Runs due steps; only one pump runs at a time. Updates are pipelined: while the kernel applies
+   * Runs due steps; only one pump runs at a time. With `pipeline`, updates overlap: while the kernel applies
    * batch N (child processes), batch N+1 is computed and planned against the view batch N will
    * leave (`after`, the daemon's prediction). Transactions still run one at a time, in order:
    * N+1's starts only once N's finished as planned. If N recovered (a fresh read took over) or
@@ -295,7 +296,8 @@ export class AgentDaemon {
     const { changes, oldest } = this.pending.take();
     let result: ReturnType<Engine["update"]> | null = null;
     try {
-      const size = Math.max(1, this.options.sliceSize ?? DEFAULT_SLICE);
+      // Slices matter only while an apply runs beside the engine (pipelining).
+      const size = this.options.pipeline === true ? Math.max(1, this.options.sliceSize ?? DEFAULT_SLICE) : Math.max(1, changes.length);
       for (let i = 0; i < changes.length; i += size) {
         if (i > 0) await new Promise((r) => setImmediate(r));
         const r = engine.update(changes.slice(i, i + size));
@@ -376,7 +378,7 @@ export class AgentDaemon {
           this.failed(e, started);
         }
       };
-      if (after === undefined || this.stopped || this.options.pipeline === false) {
+      if (after === undefined || this.stopped || this.options.pipeline !== true) {
         await rest();
         return;
       }

@@ -13,7 +13,7 @@ const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n";
 const policy = (selector: string) =>
   `apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: allow-80, namespace: default}\nspec:\n  selector: ${selector}\n  ingress:\n    - action: Allow\n      protocol: TCP\n      source: {selector: app == 'client'}\n      destination: {ports: [80]}\n`;
 
-function setup(sources = [new FakeSource("files")], sliceSize?: number) {
+function setup(sources = [new FakeSource("files")], sliceSize?: number, pipeline?: boolean) {
   const clock = new ManualClock();
   const dataplane = new FakeDataplane();
   const logs = memoryLog();
@@ -27,7 +27,8 @@ function setup(sources = [new FakeSource("files")], sliceSize?: number) {
     clock,
     batchMs: 50,
     resyncMs: 90_000,
-    ...(sliceSize !== undefined ? { sliceSize } : {}),
+    ...(sliceSize !== undefined ? { sliceSize, pipeline: true } : {}),
+    ...(pipeline !== undefined ? { pipeline } : {}),
   });
   /** Advances the clock and lets the step it triggered finish. */
   const tick = async (ms: number) => {
@@ -182,7 +183,7 @@ describe("agent daemon", () => {
       for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     };
     async function started() {
-      const s = setup();
+      const s = setup(undefined, undefined, true);
       const src = s.sources[0] as FakeSource;
       await s.daemon.start();
       src.snapshot({ "ns.yaml": ns, "web.yaml": pod("web", "10.0.0.5", "app: web"), "pol.yaml": policy("app == 'web'") });
@@ -248,6 +249,28 @@ describe("agent daemon", () => {
         ["apply", ["+client.yaml"]],
         ["converge", ["+client2.yaml"]],
       ]);
+      expect(members(dataplane)).toEqual(["10.0.9.1/32", "10.0.9.2/32"]);
+    });
+
+    it("off (the default), batch 2 waits for batch 1's apply before it reaches the engine", async () => {
+      const { daemon, dataplane, clock, sources } = setup();
+      const src = sources[0] as FakeSource;
+      await daemon.start();
+      src.snapshot({ "ns.yaml": ns, "web.yaml": pod("web", "10.0.0.5", "app: web"), "pol.yaml": policy("app == 'web'") });
+      clock.advance(0);
+      await daemon.whenIdle();
+      dataplane.hold = true;
+      src.put("client.yaml", pod("client", "10.0.9.1", "app: client", "node-2"));
+      await advance(clock, 50);
+      src.put("client2.yaml", pod("client2", "10.0.9.2", "app: client", "node-2"));
+      await advance(clock, 50);
+      expect(daemon.status().counters.updates).toBe(2);
+      expect(daemon.status().inputs.pending).toBe(1);
+      dataplane.hold = false;
+      dataplane.release();
+      await advance(clock, 0);
+      await daemon.whenIdle();
+      expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned", "planned"]);
       expect(members(dataplane)).toEqual(["10.0.9.1/32", "10.0.9.2/32"]);
     });
 

@@ -32,8 +32,8 @@ const RATE = 1000;
 const SECONDS = Number(process.env.AGENT_BENCH_SECONDS ?? 10);
 /** AGENT_BENCH_BACKEND=nft measures iptables-nft (legacy rewrites the whole table per commit). */
 const BACKEND = process.env.AGENT_BENCH_BACKEND === "nft" ? "nft" : "legacy";
-/** AGENT_BENCH_PIPELINE=0: one step at a time (compute, then apply), for comparison. */
-const PIPELINE = process.env.AGENT_BENCH_PIPELINE !== "0";
+/** AGENT_BENCH_PIPELINE=1: plan the next batch while the kernel applies the current one (the daemon's default is off). */
+const PIPELINE = process.env.AGENT_BENCH_PIPELINE === "1";
 /** AGENT_BENCH_SLICE=N: changes per engine.update call within a batch (the daemon's default: 200). */
 const SLICE = process.env.AGENT_BENCH_SLICE === undefined ? undefined : Number(process.env.AGENT_BENCH_SLICE);
 
