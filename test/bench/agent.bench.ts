@@ -143,7 +143,7 @@ export async function run(): Promise<void> {
   try {
     const cluster = syntheticSources(PODS);
     const snapshot = new Map(cluster.sources.map((s) => [s.name, s.kind === "put" ? s.text : ""]));
-    console.log(`cluster: ${PODS} pods, ${cluster.namespaces} namespaces, ${cluster.nodes} nodes, ${snapshot.size} sources; node ${NODE}; iptables-${BACKEND}; pipelining ${PIPELINE ? "on" : "off"}, engine slices of ${SLICE ?? "200 (default)"}`);
+    console.log(`cluster: ${PODS} pods, ${cluster.namespaces} namespaces, ${cluster.nodes} nodes, ${snapshot.size} sources; node ${NODE}; iptables-${BACKEND}; ${PIPELINE ? `pipelining on, engine slices of ${SLICE ?? "200 (default)"}` : "pipelining off (one engine call per batch)"}`);
     const logs: LogEntry[] = [];
     const { daemon: first, source } = await converge("first start (empty kernel)", runner, snapshot, logs);
     const desired = first.status().desired;
