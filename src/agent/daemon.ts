@@ -35,6 +35,7 @@ import { keepUnwantedSets, withKept } from "./linger.js";
 import { realClock, type Clock } from "./clock.js";
 import type { DiffDirty, Engine, SourceChange } from "./contract.js";
 import { LatencyWindow } from "./latency.js";
+import { mergeDirty } from "./merge-dirty.js";
 import { summarizeTransaction, type Logger } from "./log.js";
 import type { Source } from "./sources/types.js";
 import { agentStatus, type AgentStatus, type StepRecord } from "./status.js";
@@ -60,6 +61,14 @@ export interface DaemonOptions {
   /** Full read-and-repair period in ms (default 90 s). */
   readonly resyncMs?: number;
   readonly hookMode?: HookMode;
+  /**
+   * Plan the next batch while the kernel applies the current one (default false: one step at a
+   * time, compute then apply). It pays only with a core to spare: on a CPU-starved machine the
+   * engine and the restore tools compete and latency grew (README, agent section).
+   */
+  readonly pipeline?: boolean;
+  /** With pipelining: changes handed to the engine per call within one batch (default 200); see compute(). */
+  readonly sliceSize?: number;
   /** Called with the status after every step (the CLI writes --status-file). */
   readonly onStatus?: (status: AgentStatus) => void;
   /**
@@ -69,7 +78,19 @@ export interface DaemonOptions {
   readonly ipv6?: { readonly family: Ipv6Family; readonly dataplane: Pick<DataplanePort, "apply">; readonly model: () => Model };
 }
 
+/** One batch through the engine, waiting for its kernel write. */
+interface Computed {
+  readonly changes: readonly SourceChange[];
+  readonly oldest: number | null;
+  readonly started: number;
+  readonly result: ReturnType<Engine["update"]> | null;
+  readonly computedMs: number;
+  readonly desired6: DataplaneState | undefined;
+}
+
 const FIRST_RETRY_MS = 1000;
+/** Changes per engine.update call within a batch (~0.5 ms each at 100k pods: ~100 ms slices). */
+const DEFAULT_SLICE = 200;
 const MAX_RETRY_MS = 30_000;
 
 export class AgentDaemon {
@@ -89,10 +110,14 @@ export class AgentDaemon {
   private convergeDue = false;
   private cancelBatch: (() => void) | null = null;
   private cancelConverge: (() => void) | null = null;
+  /** The rest of an update whose transaction is running (pipelining), or null. */
+  private inflight: Promise<void> | null = null;
+  /** Wakes a pump that waits for `inflight` when a step falls due. */
+  private wake: (() => void) | null = null;
   private retryMs = FIRST_RETRY_MS;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
-  private counters = { updates: 0, applies: 0, converges: 0, failures: 0, noops: 0 };
+  private counters = { updates: 0, applies: 0, converges: 0, failures: 0, noops: 0, replanned: 0 };
   private lastStep: StepRecord | null = null;
   private lastConverge: StepRecord | null = null;
   private lastError: { readonly at: string; readonly message: string } | null = null;
@@ -190,14 +215,25 @@ export class AgentDaemon {
     });
   }
 
-  /** Runs due steps one after another; only one pump runs at a time. */
+  /**
+   * Runs due steps; only one pump runs at a time. With `pipeline`, updates overlap: while the kernel applies
+   * batch N (child processes), batch N+1 is computed and planned against the view batch N will
+   * leave (`after`, the daemon's prediction). Transactions still run one at a time, in order:
+   * N+1's starts only once N's finished as planned. If N recovered (a fresh read took over) or
+   * failed, N+1's plan is stale: it is dropped, and N+1 (the engine already holds it) is applied
+   * by a full read and diff (converge), or left to the converge retry after a failure.
+   */
   private async pump(): Promise<void> {
-    if (this.running) return;
+    if (this.running) {
+      this.wake?.();
+      return;
+    }
     this.running = true;
     this.idle = new Promise((resolve) => (this.markIdle = resolve));
     try {
       while (!this.stopped) {
         if (this.convergeDue) {
+          await this.settle();
           this.convergeDue = false;
           this.flushDue = false;
           this.cancelBatch?.();
@@ -205,93 +241,189 @@ export class AgentDaemon {
           await this.step("converge");
         } else if (this.flushDue) {
           this.flushDue = false;
-          await this.step(this.view === null ? "converge" : "update");
+          if (this.view === null || this.inflight === null) {
+            await this.settle();
+            await this.step(this.view === null ? "converge" : "update");
+            continue;
+          }
+          // Batch N is in the kernel's hands: compute N+1 now, against the view N will leave.
+          const basedOn = this.view;
+          const computed = await this.compute("update");
+          await this.settle();
+          if (computed === null || computed.result === null) continue;
+          if (this.view === basedOn) await this.write("update", computed);
+          else if (this.view !== null) {
+            this.counters.replanned++;
+            await this.write("converge", computed);
+          }
+          // view null: the failed apply scheduled a converge retry; the engine holds N+1 already.
+        } else if (this.inflight !== null) {
+          // Wait for the apply, or for a batch window to close meanwhile.
+          await Promise.race([this.inflight, new Promise<void>((r) => (this.wake = r))]);
+          this.wake = null;
         } else break;
       }
     } finally {
+      await this.settle();
       this.running = false;
       this.markIdle();
     }
   }
 
+  /** Waits for the overlapped apply, if one runs. */
+  private async settle(): Promise<void> {
+    const w = this.inflight;
+    if (w === null) return;
+    await w;
+    if (this.inflight === w) this.inflight = null;
+  }
+
   private async step(kind: "update" | "converge"): Promise<void> {
-    const { log, engine } = this.options;
+    const computed = await this.compute(kind);
+    if (computed !== null) await this.write(kind, computed);
+  }
+
+  /**
+   * The engine half of a step: the batch's changes through the engine in slices of `sliceSize`,
+   * yielding to the event loop between slices (a running apply's child processes get their
+   * input, exit and successor promptly), their dirty parts merged into one; then IPv6's state
+   * from the same model.
+   */
+  private async compute(kind: "update" | "converge"): Promise<Computed | null> {
+    const { engine } = this.options;
     const started = this.clock.now();
-    // A resync also looks at every source in full, for sources that can miss events.
-    if (kind === "converge" && this.lastConverge !== null) {
-      await Promise.all(this.options.sources.map((s) => s.rescan?.().catch((e: unknown) => log({ level: "warn", event: "source-problem", source: s.id, message: `rescan failed: ${String(e)}` }))));
-    }
     const { changes, oldest } = this.pending.take();
     let result: ReturnType<Engine["update"]> | null = null;
     try {
-      if (changes.length > 0) {
-        result = engine.update(changes);
+      // Slices matter only while an apply runs beside the engine (pipelining).
+      const size = this.options.pipeline === true ? Math.max(1, this.options.sliceSize ?? DEFAULT_SLICE) : Math.max(1, changes.length);
+      for (let i = 0; i < changes.length; i += size) {
+        if (i > 0) await new Promise((r) => setImmediate(r));
+        const r = engine.update(changes.slice(i, i + size));
+        result = result === null ? r : { ...r, dirty: mergeDirty(result.dirty, r.dirty), diagnostics: [...result.diagnostics, ...r.diagnostics], rejected: [...result.rejected, ...r.rejected] };
+      }
+      if (result !== null) {
         this.counters.updates++;
         this.report(changes, result.diagnostics, result.rejected);
       }
     } catch (e) {
       // The engine is pure and should not throw; if it does, the kernel keeps what it has.
       this.fail("engine", e, started);
-      return;
+      this.options.onStatus?.(this.status());
+      return null;
     }
-    const computedMs = this.clock.now() - started;
+    const v6 = this.options.ipv6;
+    const converge = kind === "converge" || this.view === null;
+    const desired6 = v6?.family.desired(v6.model, changes, converge);
+    return { changes, oldest, started, result, computedMs: this.clock.now() - started, desired6 };
+  }
+
+  /**
+   * The kernel half. An update whose view after is predicted returns once its transaction is
+   * started, leaving it in `inflight` with `view` already advanced, so the next batch can be
+   * planned meanwhile; anything else runs to the end.
+   */
+  private async write(kind: "update" | "converge", c: Computed): Promise<void> {
+    const { log, engine } = this.options;
+    const { changes, oldest, started, result } = c;
+    const computedMs = c.computedMs;
+    // A resync also looks at every source in full, for sources that can miss events.
+    if (kind === "converge" && this.lastConverge !== null) {
+      await Promise.all(this.options.sources.map((s) => s.rescan?.().catch((e: unknown) => log({ level: "warn", event: "source-problem", source: s.id, message: `rescan failed: ${String(e)}` }))));
+    }
     try {
       this.backend ??= (await this.options.dataplane.backend()).backend;
-      let record: StepRecord;
       if (kind === "converge" || this.view === null) {
         const r = await this.options.dataplane.apply(engine.current());
         this.view = r.state;
         this.counters.converges++;
-        record = this.record("converge", changes, r.transactions, r.durationMs, computedMs, started, oldest, { attempts: r.attempts, recovered: r.recovered.length });
+        const record = this.record("converge", changes, r.transactions, r.durationMs, computedMs, started, oldest, { attempts: r.attempts, recovered: r.recovered.length });
         this.lastConverge = record;
         this.requestConverge(this.resyncMs);
-      } else {
-        if (result === null) return;
-        const diffOptions = { backend: this.backend, hookMode: this.options.hookMode ?? "insert" } as const;
-        // The dirty parts name filter chains only: with host endpoint tables in play (wanted, or
-        // still in the kernel), plan the whole diff against the view instead.
-        const tables = tablesInPlay(this.view, result.desired);
-        const planned = tables ? diff(this.view, result.desired, diffOptions) : this.options.diffDirty(this.view, result.desired, result.dirty, diffOptions);
-        const { tx, kept } = keepUnwantedSets(planned, this.view, result.desired);
-        if (isEmptyTransaction(tx)) {
-          this.counters.noops++;
-          record = this.record("update", changes, [], 0, computedMs, started, oldest, {});
-        } else {
-          // The view after, advanced over what changed only (members from their deltas).
-          // advanceKernelView follows the filter table only; with mangle/raw in play the dataplane
-          // derives the view from the whole transaction.
-          const after = tables || tx.notes.length > 0 ? undefined : withKept(advanceKernelView(this.view, result.desired, result.dirty, this.options.hookMode ?? "insert"), kept);
-          const r = await this.options.dataplane.applyPlanned(this.view, tx, result.desired, after);
+        await this.finish(c, record, true);
+        return;
+      }
+      if (result === null) {
+        this.options.onStatus?.(this.status());
+        return;
+      }
+      const diffOptions = { backend: this.backend, hookMode: this.options.hookMode ?? "insert" } as const;
+      // The dirty parts name filter chains only: with host endpoint tables in play (wanted, or
+      // still in the kernel), plan the whole diff against the view instead.
+      const tables = tablesInPlay(this.view, result.desired);
+      const planned = tables ? diff(this.view, result.desired, diffOptions) : this.options.diffDirty(this.view, result.desired, result.dirty, diffOptions);
+      const { tx, kept } = keepUnwantedSets(planned, this.view, result.desired);
+      if (isEmptyTransaction(tx)) {
+        this.counters.noops++;
+        await this.finish(c, this.record("update", changes, [], 0, computedMs, started, oldest, {}), false);
+        return;
+      }
+      // The view after, advanced over what changed only (members from their deltas).
+      // advanceKernelView follows the filter table only; with mangle/raw in play the dataplane
+      // derives the view from the whole transaction.
+      const after = tables || tx.notes.length > 0 ? undefined : withKept(advanceKernelView(this.view, result.desired, result.dirty, this.options.hookMode ?? "insert"), kept);
+      const known = this.view;
+      const applying = this.options.dataplane.applyPlanned(known, tx, result.desired, after);
+      const rest = async (): Promise<void> => {
+        try {
+          const r = await applying;
           this.view = r.state;
-          record = this.record("update", changes, r.transactions, r.durationMs, computedMs, started, oldest, {
+          const record = this.record("update", changes, r.transactions, r.durationMs, computedMs, started, oldest, {
             outcome: r.outcome,
             ...(r.failure ? { recoveredFrom: `${r.failure.step}: ${r.failure.stderr.split("\n")[0] ?? ""}` } : {}),
           });
+          await this.finish(c, record, false);
+        } catch (e) {
+          this.failed(e, started);
         }
+      };
+      if (after === undefined || this.stopped || this.options.pipeline !== true) {
+        await rest();
+        return;
       }
+      // Predicted: the next batch may be planned against `after` while this one runs.
+      this.view = after;
+      const running: Promise<void> = rest().finally(() => {
+        if (this.inflight === running) this.inflight = null;
+      });
+      this.inflight = running;
+    } catch (e) {
+      this.failed(e, started);
+    }
+  }
+
+  /** After the IPv4 write: IPv6 (when in play), the log line, the status. */
+  private async finish(c: Computed, record: StepRecord, converged: boolean): Promise<void> {
+    try {
       const v6 = this.options.ipv6;
-      const desired6 = v6?.family.desired(v6.model, changes, kind === "converge" || record.kind === "converge");
+      let rec = record;
+      // A recovered update converged IPv4; IPv6 gets the full treatment too.
+      const desired6 = converged && v6 && c.desired6 === undefined ? v6.family.desired(v6.model, c.changes, true) : c.desired6;
       if (v6 && desired6) {
         try {
           const r = await v6.dataplane.apply(desired6);
           v6.family.applied();
-          record = { ...record, ipv6: { changed: r.changed, ...summarizeTransaction(r.transactions), applyMs: round(r.durationMs) } };
+          rec = { ...rec, ipv6: { changed: r.changed, ...summarizeTransaction(r.transactions), applyMs: round(r.durationMs) } };
         } catch (e) {
           v6.family.failed();
           throw e;
         }
       }
       this.retryMs = FIRST_RETRY_MS;
-      this.lastStep = record;
-      log({ level: "info", event: record.kind === "converge" ? "converge" : "apply", ...record });
-    } catch (e) {
-      this.fail("dataplane", e, started);
-      this.view = null;
-      this.requestConverge(this.retryMs);
-      this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
-    } finally {
+      this.lastStep = rec;
+      this.options.log({ level: "info", event: rec.kind === "converge" ? "converge" : "apply", ...rec });
       this.options.onStatus?.(this.status());
+    } catch (e) {
+      this.failed(e, c.started);
     }
+  }
+
+  private failed(e: unknown, started: number): void {
+    this.fail("dataplane", e, started);
+    this.view = null;
+    this.requestConverge(this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+    this.options.onStatus?.(this.status());
   }
 
   private record(

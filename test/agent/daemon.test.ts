@@ -13,7 +13,7 @@ const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n";
 const policy = (selector: string) =>
   `apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: allow-80, namespace: default}\nspec:\n  selector: ${selector}\n  ingress:\n    - action: Allow\n      protocol: TCP\n      source: {selector: app == 'client'}\n      destination: {ports: [80]}\n`;
 
-function setup(sources = [new FakeSource("files")]) {
+function setup(sources = [new FakeSource("files")], sliceSize?: number, pipeline?: boolean) {
   const clock = new ManualClock();
   const dataplane = new FakeDataplane();
   const logs = memoryLog();
@@ -27,6 +27,8 @@ function setup(sources = [new FakeSource("files")]) {
     clock,
     batchMs: 50,
     resyncMs: 90_000,
+    ...(sliceSize !== undefined ? { sliceSize, pipeline: true } : {}),
+    ...(pipeline !== undefined ? { pipeline } : {}),
   });
   /** Advances the clock and lets the step it triggered finish. */
   const tick = async (ms: number) => {
@@ -152,5 +154,135 @@ describe("agent daemon", () => {
     await daemon.stop();
     expect(clock.pending()).toEqual([]);
     expect(logs.events().at(-1)).toBe("stopped");
+  });
+
+  it("a batch fed to the engine in slices (sliceSize 1) plans one transaction: the full diff", async () => {
+    const { daemon, dataplane, logs, tick, sources } = setup([new FakeSource("files")], 1);
+    const src = sources[0] as FakeSource;
+    await daemon.start();
+    src.snapshot({ "ns.yaml": ns, "web.yaml": pod("web", "10.0.0.5", "app: web") });
+    await tick(0);
+    src.put("pol.yaml", policy("app == 'web'"));
+    src.put("client.yaml", pod("client", "10.0.9.1", "app: client", "node-2"));
+    src.put("client2.yaml", pod("client2", "10.0.9.2", "app: client", "node-2"));
+    src.delete("web.yaml");
+    src.put("web2.yaml", pod("web2", "10.0.0.6", "app: web"));
+    await tick(50);
+    expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned"]);
+    const planned = dataplane.calls[1];
+    expect(planned?.tx).toEqual(planned?.freshPlan);
+    expect(planned?.after).toEqual(dataplane.state);
+    expect(daemon.status().counters.updates).toBe(2);
+    expect(logs.entries.filter((e) => e.event === "apply")).toMatchObject([{ changes: 5, ipsets: { membersAdded: 2 } }]);
+  });
+
+  describe("pipelining: the next batch is computed while the kernel applies the current one", () => {
+    /** Fires due timers and lets the daemon run as far as it can without waiting for it to be idle. */
+    const advance = async (clock: ManualClock, ms: number) => {
+      clock.advance(ms);
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    };
+    async function started() {
+      const s = setup(undefined, undefined, true);
+      const src = s.sources[0] as FakeSource;
+      await s.daemon.start();
+      src.snapshot({ "ns.yaml": ns, "web.yaml": pod("web", "10.0.0.5", "app: web"), "pol.yaml": policy("app == 'web'") });
+      await s.tick(0);
+      s.dataplane.hold = true;
+      src.put("client.yaml", pod("client", "10.0.9.1", "app: client", "node-2"));
+      await advance(s.clock, 50);
+      src.put("client2.yaml", pod("client2", "10.0.9.2", "app: client", "node-2"));
+      await advance(s.clock, 50);
+      return { ...s, src };
+    }
+    const members = (d: FakeDataplane) => d.state.ipsets.flatMap((x) => x.members).sort();
+
+    it("plans batch 2 during batch 1's apply against the view batch 1 leaves, and writes them one at a time in order", async () => {
+      const { daemon, dataplane, logs, clock } = await started();
+      // Batch 2 went through the engine, but its transaction waits for batch 1's.
+      expect(daemon.status().counters.updates).toBe(3);
+      expect(daemon.status().inputs.pending).toBe(0);
+      expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned"]);
+      expect(dataplane.holding).toBe(1);
+      dataplane.hold = false;
+      dataplane.release();
+      await advance(clock, 0);
+      await daemon.whenIdle();
+      expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned", "planned"]);
+      const [, first, second] = dataplane.calls;
+      expect(second?.known).toBe(first?.after);
+      // Planned against the prediction, batch 2 is exactly what a fresh read would have given.
+      expect(second?.tx).toEqual(second?.freshPlan);
+      expect(second?.tx?.ipsetsBefore).toEqual([expect.stringMatching(/^add cali40s:\S+ 10\.0\.9\.2\/32$/)]);
+      expect(logs.entries.filter((e) => e.event === "apply").map((e) => e.sources)).toEqual([["+client.yaml"], ["+client2.yaml"]]);
+      expect(dataplane.state).toEqual(second?.after);
+      expect(members(dataplane)).toEqual(["10.0.9.1/32", "10.0.9.2/32"]);
+    });
+
+    it("a failure of batch 1's apply drops batch 2's plan; the converge retry applies both from a fresh read", async () => {
+      const { daemon, dataplane, logs, clock, tick } = await started();
+      dataplane.fail = 1;
+      dataplane.hold = false;
+      dataplane.release();
+      await advance(clock, 0);
+      await daemon.whenIdle();
+      expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned"]);
+      expect(logs.entries.filter((e) => e.event === "apply-failed")).toMatchObject([{ stage: "dataplane", retryInMs: 1000 }]);
+      expect(daemon.status().kernelViewKnown).toBe(false);
+      await tick(1000);
+      expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned", "apply"]);
+      expect(daemon.status().kernelViewKnown).toBe(true);
+      expect(members(dataplane)).toEqual(["10.0.9.1/32", "10.0.9.2/32"]);
+    });
+
+    it("when batch 1 recovers from a fresh read, batch 2 is applied by a full read and diff, not its stale plan", async () => {
+      const { daemon, dataplane, logs, clock } = await started();
+      dataplane.recover = true;
+      dataplane.hold = false;
+      dataplane.release();
+      await advance(clock, 0);
+      await daemon.whenIdle();
+      expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned", "apply"]);
+      expect(daemon.status().counters.replanned).toBe(1);
+      expect(logs.entries.filter((e) => e.event === "apply" || e.event === "converge").map((e) => [e.event, e.sources])).toEqual([
+        ["converge", ["+ns.yaml", "+pol.yaml", "+web.yaml"]],
+        ["apply", ["+client.yaml"]],
+        ["converge", ["+client2.yaml"]],
+      ]);
+      expect(members(dataplane)).toEqual(["10.0.9.1/32", "10.0.9.2/32"]);
+    });
+
+    it("off (the default), batch 2 waits for batch 1's apply before it reaches the engine", async () => {
+      const { daemon, dataplane, clock, sources } = setup();
+      const src = sources[0] as FakeSource;
+      await daemon.start();
+      src.snapshot({ "ns.yaml": ns, "web.yaml": pod("web", "10.0.0.5", "app: web"), "pol.yaml": policy("app == 'web'") });
+      clock.advance(0);
+      await daemon.whenIdle();
+      dataplane.hold = true;
+      src.put("client.yaml", pod("client", "10.0.9.1", "app: client", "node-2"));
+      await advance(clock, 50);
+      src.put("client2.yaml", pod("client2", "10.0.9.2", "app: client", "node-2"));
+      await advance(clock, 50);
+      expect(daemon.status().counters.updates).toBe(2);
+      expect(daemon.status().inputs.pending).toBe(1);
+      dataplane.hold = false;
+      dataplane.release();
+      await advance(clock, 0);
+      await daemon.whenIdle();
+      expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned", "planned"]);
+      expect(members(dataplane)).toEqual(["10.0.9.1/32", "10.0.9.2/32"]);
+    });
+
+    it("stop() during an overlapped apply waits for it; nothing is cut in half", async () => {
+      const { daemon, dataplane, logs } = await started();
+      const stopping = daemon.stop();
+      dataplane.hold = false;
+      dataplane.release();
+      await stopping;
+      expect(dataplane.calls.map((c) => c.kind)).toEqual(["apply", "planned", "planned"]);
+      expect(logs.events().at(-1)).toBe("stopped");
+      expect(members(dataplane)).toEqual(["10.0.9.1/32", "10.0.9.2/32"]);
+    });
   });
 });

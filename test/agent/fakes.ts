@@ -66,8 +66,20 @@ export class FakeSource implements Source {
 /** A kernel in memory; `fail` makes the next N writes fail as a tool would. */
 export class FakeDataplane implements DataplanePort {
   state: KernelState = emptyKernelState();
-  readonly calls: { kind: "apply" | "planned"; tx?: Transaction; freshPlan?: Transaction; after?: KernelState }[] = [];
+  readonly calls: { kind: "apply" | "planned"; tx?: Transaction; freshPlan?: Transaction; after?: KernelState; known?: KernelState }[] = [];
   fail = 0;
+  /** While true, planned applies wait for `release()` (the kernel still busy with a transaction). */
+  hold = false;
+  /** The next planned apply "recovers": it reports a state from a fresh read, as Dataplane does when a write cannot be predicted. */
+  recover = false;
+  private held: (() => void)[] = [];
+  /** Lets the oldest held planned apply finish. */
+  release(): void {
+    this.held.shift()?.();
+  }
+  get holding(): number {
+    return this.held.length;
+  }
   backend() {
     return Promise.resolve({ backend: "legacy" as const });
   }
@@ -84,13 +96,19 @@ export class FakeDataplane implements DataplanePort {
     this.state = kernelStateAfter(this.state, tx, desired, "insert") ?? this.state;
     return Promise.resolve({ kind: "ApplyResult", backend: "legacy", changed: !isEmptyTransaction(tx), transactions: isEmptyTransaction(tx) ? [] : [tx], lines: { ipset: 0, iptables: 0 }, attempts: 1, recovered: [], durationMs: 1, state: this.state });
   }
-  applyPlanned(known: KernelState, tx: Transaction, desired: DataplaneState, after?: KernelState): Promise<PlannedApplyResult> {
+  async applyPlanned(known: KernelState, tx: Transaction, desired: DataplaneState, after?: KernelState): Promise<PlannedApplyResult> {
     // What a full read would have planned: the daemon's view-based plan must have the same effect.
-    this.calls.push({ kind: "planned", tx, freshPlan: diff(this.state, desired), ...(after ? { after } : {}) });
+    this.calls.push({ kind: "planned", tx, freshPlan: diff(this.state, desired), known, ...(after ? { after } : {}) });
+    if (this.hold) await new Promise<void>((r) => this.held.push(r));
     this.write();
     this.state = kernelStateAfter(known, tx, desired, "insert") ?? this.state;
+    if (this.recover) {
+      this.recover = false;
+      this.state = { ...this.state };
+      return { kind: "PlannedApplyResult", outcome: "recovered", state: this.state, transactions: [tx], lines: { ipset: 0, iptables: 0 }, failure: null, durationMs: 1 };
+    }
     // The daemon's own view must be what the kernel now holds (it plans the next event from it).
-    return Promise.resolve({ kind: "PlannedApplyResult", outcome: "planned", state: after ?? this.state, transactions: [tx], lines: { ipset: 0, iptables: 0 }, failure: null, durationMs: 1 });
+    return { kind: "PlannedApplyResult", outcome: "planned", state: after ?? this.state, transactions: [tx], lines: { ipset: 0, iptables: 0 }, failure: null, durationMs: 1 };
   }
 }
 

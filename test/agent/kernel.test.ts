@@ -7,7 +7,8 @@
  * flips it; kill -9 and restart mid-stream loses neither an established connection nor a new
  * one, and keeps counters; hand damage is repaired by the resync and foreign rules stay; etcd
  * stopped and restarted with no change changes nothing; a compaction past the watch revision
- * (a deletion made while the agent was away) is caught by the re-list.
+ * (a deletion made while the agent was away) is caught by the re-list. The restarted agent and
+ * the scenarios after it run with --pipeline (overlapped planning and apply).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -71,8 +72,8 @@ describeKernel("agent", { ...support, problems }, (backend) => {
     }
     throw new Error(`${from} -> web:80 did not become ${want ? "connected" : "blocked"} within ${ms} ms\n${agent?.logs.map((l) => JSON.stringify(l)).join("\n").slice(-3000)}`);
   };
-  const startAgent = async () => {
-    const a = startAgentProcess(n1(), agentArgs());
+  const startAgent = async (extra: readonly string[] = []) => {
+    const a = startAgentProcess(n1(), [...agentArgs(), ...extra]);
     agent = a;
     await a.until((e) => e.event === "converge");
     return a;
@@ -137,7 +138,8 @@ describeKernel("agent", { ...support, problems }, (backend) => {
     agent?.signal("SIGKILL");
     await agent?.exited;
     await new Promise((r) => setTimeout(r, 1000));
-    const restarted = await startAgent();
+    // The restarted agent (and every later scenario) runs with --pipeline: the overlapped path on a real kernel.
+    const restarted = await startAgent(["--pipeline"]);
     const converge = restarted.logs.find((e) => e.event === "converge");
     await new Promise((r) => setTimeout(r, 1000));
     stop = true;

@@ -32,6 +32,22 @@ const RATE = 1000;
 const SECONDS = Number(process.env.AGENT_BENCH_SECONDS ?? 10);
 /** AGENT_BENCH_BACKEND=nft measures iptables-nft (legacy rewrites the whole table per commit). */
 const BACKEND = process.env.AGENT_BENCH_BACKEND === "nft" ? "nft" : "legacy";
+/** AGENT_BENCH_PIPELINE=1: plan the next batch while the kernel applies the current one (the daemon's default is off). */
+const PIPELINE = process.env.AGENT_BENCH_PIPELINE === "1";
+/** AGENT_BENCH_SLICE=N: changes per engine.update call within a batch (the daemon's default: 200). */
+const SLICE = process.env.AGENT_BENCH_SLICE === undefined ? undefined : Number(process.env.AGENT_BENCH_SLICE);
+
+/** What a restore line does, for the breakdown of where the lines of a step come from. */
+function lineKind(line: string): string | null {
+  const ipt = /^(-[ARDI]|:|--delete-chain) ?(\S+)/.exec(line);
+  if (ipt) {
+    const chain = ipt[2] ?? "";
+    const kind = /^cali-[tf]w-/.test(chain) ? "endpoint" : /^cali-p[io]-/.test(chain) ? "policy" : /^cali-pr[io]-/.test(chain) ? "profile" : chain.includes("dispatch") ? "dispatch" : "other";
+    return `iptables ${ipt[1] === ":" ? "declare" : (ipt[1] ?? "")} ${kind}`;
+  }
+  const set = /^(add|del|create|destroy|swap|flush) /.exec(line);
+  return set ? `ipset ${set[1]}` : null;
+}
 
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const pct = (sorted: readonly number[], p: number): number => (sorted.length === 0 ? NaN : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number));
@@ -44,6 +60,7 @@ interface Tool {
   tool: string;
   ms: number;
   lines: number;
+  kinds: Map<string, number>;
 }
 
 class BenchSource implements Source {
@@ -71,6 +88,8 @@ function daemonWith(runner: CommandRunner, log: (e: LogEntry) => void): { daemon
     sources: [source],
     log,
     resyncMs: 3_600_000,
+    pipeline: PIPELINE,
+    ...(SLICE !== undefined ? { sliceSize: SLICE } : {}),
   });
   return { daemon, source };
 }
@@ -110,7 +129,12 @@ export async function run(): Promise<void> {
   const runner: CommandRunner = async (file, args, input) => {
     const t = performance.now();
     const r = await execaRunner("ip", ["netns", "exec", ns, file, ...args], input);
-    tools.push({ tool: `${file.split("/").pop() ?? file} ${args[0] ?? ""}`, ms: performance.now() - t, lines: input === undefined ? 0 : input.split("\n").length - 1 });
+    const kinds = new Map<string, number>();
+    for (const line of (input ?? "").split("\n")) {
+      const k = lineKind(line);
+      if (k !== null) kinds.set(k, (kinds.get(k) ?? 0) + 1);
+    }
+    tools.push({ tool: `${file.split("/").pop() ?? file} ${args[0] ?? ""}`, ms: performance.now() - t, lines: input === undefined ? 0 : input.split("\n").length - 1, kinds });
     return r;
   };
   const gc: number[] = [];
@@ -119,7 +143,7 @@ export async function run(): Promise<void> {
   try {
     const cluster = syntheticSources(PODS);
     const snapshot = new Map(cluster.sources.map((s) => [s.name, s.kind === "put" ? s.text : ""]));
-    console.log(`cluster: ${PODS} pods, ${cluster.namespaces} namespaces, ${cluster.nodes} nodes, ${snapshot.size} sources; node ${NODE}; iptables-${BACKEND}`);
+    console.log(`cluster: ${PODS} pods, ${cluster.namespaces} namespaces, ${cluster.nodes} nodes, ${snapshot.size} sources; node ${NODE}; iptables-${BACKEND}; ${PIPELINE ? `pipelining on, engine slices of ${SLICE ?? "200 (default)"}` : "pipelining off (one engine call per batch)"}`);
     const logs: LogEntry[] = [];
     const { daemon: first, source } = await converge("first start (empty kernel)", runner, snapshot, logs);
     const desired = first.status().desired;
@@ -175,6 +199,9 @@ export async function run(): Promise<void> {
       const runs = tools.filter((t) => t.tool === tool);
       console.log(`  ${tool}: ${runs.length} runs, ${stats(runs.map((r) => r.ms))}; input lines ${stats(runs.map((r) => r.lines), "")}`);
     }
+    const kinds = new Map<string, number>();
+    for (const t of tools) for (const [k, n] of t.kinds) kinds.set(k, (kinds.get(k) ?? 0) + n);
+    console.log(`  lines written, all batches (${total} events): ${[...kinds].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} ${n}`).join(", ")}`);
     const gs = [...gc].sort((a, b) => a - b);
     console.log(`  GC: ${gs.length} pauses, ${gs.reduce((n, x) => n + x, 0).toFixed(0)} ms in all, longest ${(gs[gs.length - 1] ?? 0).toFixed(0)} ms`);
     console.log(`  agent CPU ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(0)}% of one core (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over ${wall.toFixed(1)} s); RSS ${mib(rss)}, peak ${mib(process.resourceUsage().maxRSS * 1024)}`);
