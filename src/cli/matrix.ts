@@ -28,6 +28,7 @@ interface MatrixCommandOptions {
   readonly sourcePort?: string;
   readonly protocol?: TraceProtocol;
   readonly namespace?: string;
+  readonly ipVersion?: "4" | "6";
   readonly format: "text" | "json";
 }
 
@@ -54,6 +55,7 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
     .option("--source-port <n>", `source port of every flow (default ${EPHEMERAL_SOURCE_PORT}, an ephemeral port)`)
     .addOption(new Option("--protocol <p>", "protocol (default TCP)").choices(["TCP", "UDP", "SCTP", "ICMP"]))
     .option("--namespace <ns>", "only pods of this namespace")
+    .addOption(new Option("--ip-version <version>", "IP family traced: 6 uses the pods' IPv6 addresses and the IPv6 rules (default 4)").choices(["4", "6"]))
     .addOption(new Option("--format <format>", "output").choices(["text", "json"]).default("text"))
     .action(async (o: MatrixCommandOptions) => {
       const port = parsePort(o.port);
@@ -63,6 +65,7 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
         ...(srcPort !== undefined && { srcPort }),
         ...(o.protocol && { protocol: o.protocol }),
         ...(o.namespace && { namespace: o.namespace }),
+        ...(o.ipVersion === "6" && { ipVersion: 6 as const }),
       };
       const compute = async (paths: string[]): Promise<Matrix> => {
         const { model, sources } = await loadOrFail(paths, ctx);
