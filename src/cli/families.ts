@@ -5,7 +5,7 @@
  * side of an offline diff has IPv6.
  */
 import { formatDiagnostics } from "../diagnostics/index.js";
-import { CompileError, compile, usesIpv6, type DataplaneState, type EndpointToHostAction } from "../render/index.js";
+import { CompileError, compile, usesIpv6, type DataplaneState, type EndpointToHostAction, type FailsafeOptions } from "../render/index.js";
 import type { CliContext } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
@@ -18,12 +18,12 @@ export interface NodeFamilies {
   ipv6(): DataplaneState;
 }
 
-export async function compileFamiliesOrFail(paths: readonly string[], node: string, endpointToHostAction: EndpointToHostAction, ctx: CliContext): Promise<NodeFamilies> {
+export async function compileFamiliesOrFail(paths: readonly string[], node: string, endpointToHostAction: EndpointToHostAction, ctx: CliContext, failsafe?: FailsafeOptions): Promise<NodeFamilies> {
   if (node.trim() === "") throw new UsageError("policy-compile: --node must not be empty");
   const { model, sources } = await loadOrFail(paths, ctx);
   const compileFamily = (ipVersion: 4 | 6): DataplaneState => {
     try {
-      return compile(model, { node, endpointToHostAction, ipVersion });
+      return compile(model, { node, endpointToHostAction, ipVersion, ...(failsafe && { failsafe }) });
     } catch (e) {
       if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
       throw e;
