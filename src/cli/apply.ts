@@ -15,7 +15,7 @@ import type { EndpointToHostAction } from "../render/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { UsageError } from "./io.js";
 import { dataplaneCallAsync, endpointToHostOption, formatFamilies } from "./diff.js";
-import { compileFamiliesOrFail } from "./families.js";
+import { compileFamiliesOrFail, liveStates } from "./families.js";
 
 interface ApplyCommandOptions extends FailsafeFlagValues {
   readonly file: string[];
@@ -69,7 +69,6 @@ export const registerApply: RegisterCommand = (program: Command, ctx: CliContext
       const retries = Number(options.retries);
       if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`policy-compile apply: --retries must be a whole number, got "${options.retries}"`);
       const families = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx, failsafe);
-      const states = families.v6 ? [families.v4, families.v6] : [families.v4];
       const dataplaneFor = (ipVersion: 4 | 6) =>
         new Dataplane({
           backend: options.backend,
@@ -82,6 +81,7 @@ export const registerApply: RegisterCommand = (program: Command, ctx: CliContext
             ...(options.ipset ? { ipset: options.ipset } : {}),
           },
         });
+      const states = await liveStates(families, () => dataplaneCallAsync(() => dataplaneFor(6).holdsOwned()));
       if (options.dryRun) {
         const txs = [];
         for (const s of states) txs.push(await dataplaneCallAsync(() => dataplaneFor(s.ipVersion).plan(s)));

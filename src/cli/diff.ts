@@ -17,7 +17,7 @@ import { diff, DiffError, formatTransaction, kernelStateOf, type Backend, type H
 import { Dataplane, DataplaneError } from "../dataplane/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { DataplaneFailure, InputError, UsageError } from "./io.js";
-import { compileFamiliesOrFail } from "./families.js";
+import { compileFamiliesOrFail, liveStates } from "./families.js";
 import { loadOrFail } from "./load.js";
 
 interface DiffCommandOptions extends FailsafeFlagValues {
@@ -78,8 +78,9 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
       } else {
         if (!options.live || !options.file) throw new UsageError("policy-compile diff: give --from and --to, or -f with --live");
         const desired = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx, failsafe);
-        for (const state of desired.v6 ? [desired.v4, desired.v6] : [desired.v4]) {
-          const dataplane = new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion: state.ipVersion });
+        const dataplaneFor = (ipVersion: 4 | 6) => new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion });
+        for (const state of await liveStates(desired, () => dataplaneCallAsync(() => dataplaneFor(6).holdsOwned()))) {
+          const dataplane = dataplaneFor(state.ipVersion);
           txs.push(await dataplaneCallAsync(() => dataplane.plan(state)));
         }
       }
