@@ -11,6 +11,7 @@
 import type { Model } from "../model/types.js";
 import { compile, usesIpv6 } from "../render/compile.js";
 import type { EndpointToHostAction } from "../render/static-chains.js";
+import type { FailsafeOptions } from "../render/failsafe.js";
 import type { DataplaneState } from "../render/types.js";
 import type { SourceChange } from "./engine/types.js";
 
@@ -25,6 +26,7 @@ export class Ipv6Family {
   constructor(
     private readonly node: string,
     private readonly endpointToHostAction: EndpointToHostAction,
+    private readonly failsafe?: FailsafeOptions,
   ) {}
 
   /**
@@ -36,7 +38,7 @@ export class Ipv6Family {
     const m = model();
     if (!this.inPlay && !usesIpv6(m)) return undefined;
     this.inPlay = true;
-    const state = compile(m, { node: this.node, endpointToHostAction: this.endpointToHostAction, ipVersion: 6 });
+    const state = compile(m, { node: this.node, endpointToHostAction: this.endpointToHostAction, ipVersion: 6, ...(this.failsafe && { failsafe: this.failsafe }) });
     const key = JSON.stringify(state);
     if (!converge && key === this.lastKey) return undefined;
     this.pendingKey = key;

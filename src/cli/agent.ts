@@ -6,6 +6,7 @@
  * SIGUSR1: logs a `status` line and (re)writes --status-file. The status file is also rewritten
  * after every apply, so `cat` shows the state as of the last change.
  */
+import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
 import { rename, writeFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import type { HookMode } from "../diff/index.js";
@@ -24,7 +25,7 @@ import type { CliContext, RegisterCommand } from "./context.js";
 import { UsageError } from "./io.js";
 import { endpointToHostOption } from "./diff.js";
 
-interface AgentCommandOptions {
+interface AgentCommandOptions extends FailsafeFlagValues {
   readonly node: string;
   readonly watch?: string[];
   readonly etcd?: string;
@@ -85,7 +86,10 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
     .addOption(endpointToHostOption())
     .addOption(new Option("--ipv6 <mode>", "program the IPv6 family too when IPv6 is in play").choices(["auto", "off"]).default("auto"))
     .addHelpText("after", HELP_AFTER)
+    .addOption(failsafeInboundOption())
+    .addOption(failsafeOutboundOption())
     .action(async (options: AgentCommandOptions) => {
+      const failsafe = failsafeFromFlags(options);
       if (options.node.trim() === "") throw new UsageError("policy-compile agent: --node must not be empty");
       if (!options.watch?.length && !options.etcd) throw new UsageError("policy-compile agent: give --watch DIR and/or --etcd URLS");
       const batchMs = positiveNumber("--batch-ms", options.batchMs, true);
@@ -106,7 +110,7 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
           .then(() => rename(`${statusFile}.tmp`, statusFile))
           .catch((e: unknown) => log({ level: "warn", event: "status-file", message: e instanceof Error ? e.message : String(e) }));
       };
-      const engine = new AgentEngine({ node: options.node, compile: { node: options.node, endpointToHostAction: options.endpointToHostAction } });
+      const engine = new AgentEngine({ node: options.node, compile: { node: options.node, endpointToHostAction: options.endpointToHostAction, ...(failsafe && { failsafe }) } });
       const daemon = new AgentDaemon({
         node: options.node,
         engine,
@@ -121,7 +125,7 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
         onStatus: writeStatus,
         ...(options.ipv6 === "auto" && {
           ipv6: {
-            family: new Ipv6Family(options.node, options.endpointToHostAction),
+            family: new Ipv6Family(options.node, options.endpointToHostAction, failsafe),
             dataplane: new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion: 6 }),
             model: () => engine.model(),
           },

@@ -7,6 +7,7 @@
  * written). Exit 3 when the kernel could not be brought into the desired state, with the tool's
  * error and the failing input line on stderr.
  */
+import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
 import { Option, type Command } from "commander";
 import { formatTransaction, type Backend, type HookMode } from "../diff/index.js";
 import { Dataplane, type ApplyResult } from "../dataplane/index.js";
@@ -14,9 +15,9 @@ import type { EndpointToHostAction } from "../render/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { UsageError } from "./io.js";
 import { dataplaneCallAsync, endpointToHostOption, formatFamilies } from "./diff.js";
-import { compileFamiliesOrFail } from "./families.js";
+import { compileFamiliesOrFail, liveStates } from "./families.js";
 
-interface ApplyCommandOptions {
+interface ApplyCommandOptions extends FailsafeFlagValues {
   readonly file: string[];
   readonly node: string;
   readonly backend: Backend | "auto";
@@ -61,11 +62,13 @@ export const registerApply: RegisterCommand = (program: Command, ctx: CliContext
     .option("--ipset <path>", "ipset binary (default: ipset)")
     .addOption(endpointToHostOption())
     .addHelpText("after", HELP_AFTER)
+    .addOption(failsafeInboundOption())
+    .addOption(failsafeOutboundOption())
     .action(async (options: ApplyCommandOptions) => {
+      const failsafe = failsafeFromFlags(options);
       const retries = Number(options.retries);
       if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`policy-compile apply: --retries must be a whole number, got "${options.retries}"`);
-      const families = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx);
-      const states = families.v6 ? [families.v4, families.v6] : [families.v4];
+      const families = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx, failsafe);
       const dataplaneFor = (ipVersion: 4 | 6) =>
         new Dataplane({
           backend: options.backend,
@@ -78,6 +81,7 @@ export const registerApply: RegisterCommand = (program: Command, ctx: CliContext
             ...(options.ipset ? { ipset: options.ipset } : {}),
           },
         });
+      const states = await liveStates(families, () => dataplaneCallAsync(() => dataplaneFor(6).holdsOwned()));
       if (options.dryRun) {
         const txs = [];
         for (const s of states) txs.push(await dataplaneCallAsync(() => dataplaneFor(s.ipVersion).plan(s)));

@@ -12,6 +12,7 @@
  * the `cali60…` (family inet6) sets are appended to `ipsets.restore` after the IPv4 ones, since
  * one `ipset restore` loads both families. An IPv4-only input writes exactly what it always did.
  */
+import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
@@ -21,7 +22,7 @@ import type { CliContext, RegisterCommand } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
 
-interface CompileCommandOptions {
+interface CompileCommandOptions extends FailsafeFlagValues {
   readonly file: string[];
   readonly node: string;
   readonly out?: string;
@@ -69,12 +70,15 @@ export const registerCompile: RegisterCommand = (program: Command, ctx: CliConte
     )
     .addOption(new Option("--ip-version <version>", "the family --format json prints").choices(["4", "6"]).default("4"))
     .addHelpText("after", HELP_AFTER)
+    .addOption(failsafeInboundOption())
+    .addOption(failsafeOutboundOption())
     .action(async (options: CompileCommandOptions) => {
+      const failsafe = failsafeFromFlags(options);
       if (options.node.trim() === "") throw new UsageError("policy-compile compile: --node must not be empty");
       const { model, sources } = await loadOrFail(options.file, ctx);
       let states: CompiledFamilies;
       try {
-        states = compileBoth(model, { node: options.node, endpointToHostAction: options.endpointToHostAction });
+        states = compileBoth(model, { node: options.node, endpointToHostAction: options.endpointToHostAction, ...(failsafe && { failsafe }) });
       } catch (e) {
         if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
         throw e;

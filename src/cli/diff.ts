@@ -9,6 +9,7 @@
  * --noflush` input, and the `ipset restore` lines to run after, each under a `#` header;
  * `# no changes` when there is nothing to do. `--format json` prints the Transaction.
  */
+import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
 import { Option, type Command } from "commander";
 import { formatDiagnostics } from "../diagnostics/index.js";
 import { CompileError, compile, type DataplaneState, type EndpointToHostAction } from "../render/index.js";
@@ -16,10 +17,10 @@ import { diff, DiffError, formatTransaction, kernelStateOf, type Backend, type H
 import { Dataplane, DataplaneError } from "../dataplane/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { DataplaneFailure, InputError, UsageError } from "./io.js";
-import { compileFamiliesOrFail } from "./families.js";
+import { compileFamiliesOrFail, liveStates } from "./families.js";
 import { loadOrFail } from "./load.js";
 
-interface DiffCommandOptions {
+interface DiffCommandOptions extends FailsafeFlagValues {
   readonly node: string;
   readonly from?: string[];
   readonly to?: string[];
@@ -58,7 +59,10 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addOption(endpointToHostOption())
     .addHelpText("after", HELP_AFTER)
+    .addOption(failsafeInboundOption())
+    .addOption(failsafeOutboundOption())
     .action(async (options: DiffCommandOptions) => {
+      const failsafe = failsafeFromFlags(options);
       const offline = options.from !== undefined || options.to !== undefined;
       if (offline && (options.live || options.file)) throw new UsageError("policy-compile diff: use either --from/--to or -f with --live, not both");
       // One transaction per IP family: IPv4 always, IPv6 when either side uses it.
@@ -66,16 +70,17 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
       if (offline) {
         if (!options.from || !options.to) throw new UsageError("policy-compile diff: --from and --to go together");
         const backend = options.backend === "auto" ? "legacy" : options.backend;
-        const from = await compileFamiliesOrFail(options.from, options.node, options.endpointToHostAction, ctx);
-        const to = await compileFamiliesOrFail(options.to, options.node, options.endpointToHostAction, ctx);
+        const from = await compileFamiliesOrFail(options.from, options.node, options.endpointToHostAction, ctx, failsafe);
+        const to = await compileFamiliesOrFail(options.to, options.node, options.endpointToHostAction, ctx, failsafe);
         const pairs: [DataplaneState, DataplaneState][] = [[from.v4, to.v4]];
         if (from.v6 || to.v6) pairs.push([from.ipv6(), to.ipv6()]);
         for (const [a, b] of pairs) txs.push(dataplaneCall(() => diff(kernelStateOf(a), b, { backend, hookMode: options.hookMode })));
       } else {
         if (!options.live || !options.file) throw new UsageError("policy-compile diff: give --from and --to, or -f with --live");
-        const desired = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx);
-        for (const state of desired.v6 ? [desired.v4, desired.v6] : [desired.v4]) {
-          const dataplane = new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion: state.ipVersion });
+        const desired = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx, failsafe);
+        const dataplaneFor = (ipVersion: 4 | 6) => new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion });
+        for (const state of await liveStates(desired, () => dataplaneCallAsync(() => dataplaneFor(6).holdsOwned()))) {
+          const dataplane = dataplaneFor(state.ipVersion);
           txs.push(await dataplaneCallAsync(() => dataplane.plan(state)));
         }
       }

@@ -5,7 +5,7 @@
  * side of an offline diff has IPv6.
  */
 import { formatDiagnostics } from "../diagnostics/index.js";
-import { CompileError, compile, usesIpv6, type DataplaneState, type EndpointToHostAction } from "../render/index.js";
+import { CompileError, compile, usesIpv6, type DataplaneState, type EndpointToHostAction, type FailsafeOptions } from "../render/index.js";
 import type { CliContext } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
@@ -18,12 +18,28 @@ export interface NodeFamilies {
   ipv6(): DataplaneState;
 }
 
-export async function compileFamiliesOrFail(paths: readonly string[], node: string, endpointToHostAction: EndpointToHostAction, ctx: CliContext): Promise<NodeFamilies> {
+/**
+ * The IPv6 state of an input without IPv6: nothing of ours at all (no chain, hook or set), so
+ * applying it removes what an earlier IPv6 run left (foreign rules stay; the diff only ever
+ * touches owned content) and a later apply finds nothing to check (see Dataplane.holdsOwned).
+ */
+export const NO_IPV6: DataplaneState = { kind: "DataplaneState", ipVersion: 6, chains: [], hooks: [], ipsets: [] };
+
+/**
+ * The states apply and diff --live bring the kernel to: IPv4, and IPv6 when the input uses it or
+ * when the kernel still holds IPv6 state of ours (then NO_IPV6, to clean it up).
+ */
+export async function liveStates(families: NodeFamilies, holdsOwnedIpv6: () => Promise<boolean>): Promise<DataplaneState[]> {
+  if (families.v6) return [families.v4, families.v6];
+  return (await holdsOwnedIpv6()) ? [families.v4, NO_IPV6] : [families.v4];
+}
+
+export async function compileFamiliesOrFail(paths: readonly string[], node: string, endpointToHostAction: EndpointToHostAction, ctx: CliContext, failsafe?: FailsafeOptions): Promise<NodeFamilies> {
   if (node.trim() === "") throw new UsageError("policy-compile: --node must not be empty");
   const { model, sources } = await loadOrFail(paths, ctx);
   const compileFamily = (ipVersion: 4 | 6): DataplaneState => {
     try {
-      return compile(model, { node, endpointToHostAction, ipVersion });
+      return compile(model, { node, endpointToHostAction, ipVersion, ...(failsafe && { failsafe }) });
     } catch (e) {
       if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
       throw e;

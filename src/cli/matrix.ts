@@ -3,6 +3,7 @@
  * compiled rules; `matrix --from OLD... --to NEW...`: only the pairs a change flips. Output is
  * streamed from the class-level matrix, so a 5,000-pod matrix (25M pairs) is never held whole.
  */
+import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
 import { Option, type Command } from "commander";
 import {
   EPHEMERAL_SOURCE_PORT,
@@ -20,7 +21,7 @@ import { UsageError, type Io } from "./io.js";
 import { sourcePortNote } from "./source-port-note.js";
 import { loadOrFail } from "./load.js";
 
-interface MatrixCommandOptions {
+interface MatrixCommandOptions extends FailsafeFlagValues {
   readonly file?: string[];
   readonly from?: string[];
   readonly to?: string[];
@@ -28,6 +29,7 @@ interface MatrixCommandOptions {
   readonly sourcePort?: string;
   readonly protocol?: TraceProtocol;
   readonly namespace?: string;
+  readonly ipVersion?: "4" | "6";
   readonly format: "text" | "json";
 }
 
@@ -54,8 +56,12 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
     .option("--source-port <n>", `source port of every flow (default ${EPHEMERAL_SOURCE_PORT}, an ephemeral port)`)
     .addOption(new Option("--protocol <p>", "protocol (default TCP)").choices(["TCP", "UDP", "SCTP", "ICMP"]))
     .option("--namespace <ns>", "only pods of this namespace")
+    .addOption(new Option("--ip-version <version>", "IP family traced: 6 uses the pods' IPv6 addresses and the IPv6 rules (default 4)").choices(["4", "6"]))
     .addOption(new Option("--format <format>", "output").choices(["text", "json"]).default("text"))
+    .addOption(failsafeInboundOption())
+    .addOption(failsafeOutboundOption())
     .action(async (o: MatrixCommandOptions) => {
+      const failsafe = failsafeFromFlags(o);
       const port = parsePort(o.port);
       const srcPort = parsePort(o.sourcePort, "--source-port");
       const options: MatrixOptions = {
@@ -63,11 +69,12 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
         ...(srcPort !== undefined && { srcPort }),
         ...(o.protocol && { protocol: o.protocol }),
         ...(o.namespace && { namespace: o.namespace }),
+        ...(o.ipVersion === "6" && { ipVersion: 6 as const }),
       };
       const compute = async (paths: string[]): Promise<Matrix> => {
         const { model, sources } = await loadOrFail(paths, ctx);
         try {
-          return reachabilityMatrix(model, { ...options, sources });
+          return reachabilityMatrix(model, { ...options, sources, ...(failsafe && { failsafe }) });
         } catch (err) {
           return traceFailure(err, sources);
         }

@@ -22,7 +22,7 @@ import { binariesFor, onPath, type BinaryOverrides, type Binaries } from "./bina
 import { detectBackend, type BackendDetection } from "./backend.js";
 import { execaRunner, type CommandRunner } from "./runner.js";
 import { DataplaneError, StepError, toolFailure, type ApplyStep, type StepFailure } from "./errors.js";
-import { readAfterWrite, readKernel, readWithCache, type KernelRead, type ReadContext } from "./read.js";
+import { holdsOwned, readAfterWrite, readKernel, readWithCache, type KernelRead, type ReadContext } from "./read.js";
 import { kernelStateAfter } from "./expected.js";
 
 export interface DataplaneOptions {
@@ -155,6 +155,18 @@ export class Dataplane {
 
   private async readContext(): Promise<ReadContext> {
     return { runner: this.runner, bins: await this.binaries(), ipVersion: this.ipVersion };
+  }
+
+  /** Whether the kernel holds an owned ipset, chain or hook rule of this family (a cheap check, see holdsOwned). */
+  async holdsOwned(): Promise<boolean> {
+    const { backend } = await this.backend();
+    const ctx = await this.readContext();
+    try {
+      return await holdsOwned(ctx, backend);
+    } catch (e) {
+      if (e instanceof StepError) throw new DataplaneError(e.failure, 1);
+      throw e;
+    }
   }
 
   /** The transaction an apply would run now (read + diff), without running it. */

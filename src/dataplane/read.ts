@@ -139,3 +139,29 @@ function parsed<T>(parse: () => T): T {
     throw e;
   }
 }
+
+/** An owned chain (`:cali-...`) or an owned rule (first comment `cali:<hash>`) in iptables-save output. */
+const OWNED_LINE = /^:cali-|^-A \S+ .*-m comment --comment "?cali:[A-Za-z0-9_-]{16}/m;
+
+/**
+ * Whether the kernel holds anything of ours in this family (an owned ipset, chain or hook rule
+ * in any table), as cheaply as it can be told: `ipset list -n` (names only) beside, on the legacy
+ * backend, the kernel's list of instantiated tables (no table, nothing of ours, and iptables-save
+ * is not even started, so it cannot load the ip6_tables module; only when there are tables, one
+ * `iptables-save` of every table) or, on nft, one `iptables-save` of every table. For `apply` of an input without IPv6: stale IPv6 state of an
+ * earlier run is found and removed, and an IPv4-only user pays two cheap calls, not a full read.
+ */
+export async function holdsOwned(ctx: ReadContext, backend: "legacy" | "nft"): Promise<boolean> {
+  // The set names and the table list (legacy) or the save (nft) are independent: run them together.
+  const tablesFile = ctx.ipVersion === 6 ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names";
+  const [names, second] = await Promise.all([
+    ctx.runner(ctx.bins.ipset, ["list", "-n"]),
+    backend === "legacy" ? ctx.runner("cat", [tablesFile]) : ctx.runner(ctx.bins.iptablesSave, []),
+  ]);
+  const setNames = checked(names, `${ctx.bins.ipset} list -n`).stdout.split("\n");
+  if (setNames.some((n) => isOwnedIpSet(n.trim(), ctx.ipVersion))) return true;
+  if (backend === "nft") return OWNED_LINE.test(checked(second, ctx.bins.iptablesSave).stdout);
+  // A missing file means the module is not loaded: no table exists in any namespace.
+  if (second.exitCode !== 0 || second.stdout.trim() === "") return false;
+  return OWNED_LINE.test(checked(await ctx.runner(ctx.bins.iptablesSave, []), ctx.bins.iptablesSave).stdout);
+}

@@ -11,13 +11,14 @@
  * the same bits on those features get the same answer from the chain.
  */
 import type { DataplaneState, IpSet, IptRule } from "../render/types.js";
-import { parseIpv4Net, inNet, type Ipv4Net } from "./ip.js";
+import { parseIpv4Net, parseIpv6Net, inNet, inNet6, type Address, type Ipv4Net, type Ipv6Net } from "./ip.js";
 import { setLookup, type SetLookup } from "./sets.js";
 
 /** One thing that can tell addresses apart: an ipset (by content) or a rule's literal CIDR. */
 export type Feature =
   | { readonly kind: "set"; readonly key: string; readonly lookup: SetLookup }
-  | { readonly kind: "net"; readonly key: string; readonly net: Ipv4Net };
+  | { readonly kind: "net"; readonly key: string; readonly net: Ipv4Net }
+  | { readonly kind: "net6"; readonly key: string; readonly net: Ipv6Net };
 
 /** Features of every node analysed, numbered in first-seen order (the numbering is internal). */
 export class FeatureUniverse {
@@ -36,22 +37,28 @@ export class FeatureUniverse {
   }
 
   netFeature(text: string): number | undefined {
-    const net = parseIpv4Net(text);
-    if (!net) return undefined; // the interpreter rejects it when the rule runs
-    const key = `n\u0000${net.network}/${net.prefix}`;
+    // ip6tables rules carry IPv6 CIDRs: the same feature over 128-bit addresses.
+    const net4 = parseIpv4Net(text);
+    const net6 = net4 ? undefined : parseIpv6Net(text);
+    if (!net4 && !net6) return undefined; // the interpreter rejects it when the rule runs
+    const key = net4 ? `n\u0000${net4.network}/${net4.prefix}` : `n6\u0000${String((net6 as Ipv6Net).network)}/${(net6 as Ipv6Net).prefix}`;
     let i = this.index.get(key);
     if (i === undefined) {
       i = this.features.length;
-      this.features.push({ kind: "net", key, net });
+      this.features.push(net4 ? { kind: "net", key, net: net4 } : { kind: "net6", key, net: net6 as Ipv6Net });
       this.index.set(key, i);
     }
     return i;
   }
 
-  /** One character per feature: is (ip, protocol, port) in it. */
-  vector(ip: number, protocol: number, port: number | undefined): string {
+  /** One character per feature: is (ip, protocol, port) in it. An address never matches a net of the other family. */
+  vector(ip: Address, protocol: number, port: number | undefined): string {
     let s = "";
-    for (const f of this.features) s += (f.kind === "set" ? f.lookup.has(ip, protocol, port) : inNet(ip, f.net)) ? "1" : "0";
+    for (const f of this.features) {
+      const hit =
+        f.kind === "set" ? f.lookup.has(ip, protocol, port) : f.kind === "net" ? typeof ip === "number" && inNet(ip, f.net) : typeof ip === "bigint" && inNet6(ip, f.net);
+      s += hit ? "1" : "0";
+    }
     return s;
   }
 }

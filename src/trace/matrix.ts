@@ -17,7 +17,7 @@
 import type { Model, WorkloadEndpoint } from "../model/types.js";
 import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, packetFor, type ExplainOptions, type Flow } from "./explain.js";
 import { FeatureUniverse, NodeShapes } from "./features.js";
-import { parseIpv4 } from "./ip.js";
+import { parseIpv4, parseIpv6, type Address } from "./ip.js";
 import { sourcePortRanges, type PortRange } from "./source-ports.js";
 import type { TraceProtocol, Verdict } from "./types.js";
 
@@ -38,6 +38,11 @@ export interface MatrixOptions extends ExplainOptions {
   readonly namespace?: string;
   /** The source port of every flow (TCP/UDP/SCTP); default EPHEMERAL_SOURCE_PORT. */
   readonly srcPort?: number;
+  /**
+   * The IP family traced (default 4): IPv6 takes each pod's IPv6 address (pods without one are
+   * left out), the node's IPv6 rules (ip6tables, cali6 sets) and ICMPv6 for ICMP.
+   */
+  readonly ipVersion?: 4 | 6;
 }
 
 export interface Probe {
@@ -59,6 +64,8 @@ export interface Matrix {
   readonly traces: number;
   /** The source port every flow used. */
   readonly srcPort: number;
+  /** The IP family traced. */
+  readonly ipVersion: 4 | 6;
   /**
    * Source port ranges the rules tell apart (ascending, covering 1..65535), when some rule
    * matches source ports; empty otherwise. A verdict holds for `srcPort` only when non-empty.
@@ -72,20 +79,22 @@ interface Pod {
   readonly key: string;
   readonly endpoint: WorkloadEndpoint;
   readonly ip: string;
-  readonly ipNum: number;
+  /** A number (IPv4) or a bigint (IPv6), for the address features. */
+  readonly ipNum: Address;
   readonly node: string;
 }
 
 const PROTO_NUM: Readonly<Record<TraceProtocol, number>> = { TCP: 6, UDP: 17, SCTP: 132, ICMP: 1 };
 
-/** Pods that can be traced: a node and an IPv4 address. */
-function traceablePods(model: Model, namespace: string | undefined): Pod[] {
+/** Pods that can be traced: a node and an address of the family. */
+function traceablePods(model: Model, namespace: string | undefined, ipVersion: 4 | 6): Pod[] {
+  const parse = (a: string): Address | undefined => (ipVersion === 6 ? parseIpv6(a) : parseIpv4(a));
   const pods: Pod[] = [];
   for (const e of model.endpoints) {
     if (e.node === undefined || (namespace !== undefined && e.namespace !== namespace)) continue;
-    const ip = e.ipNetworks.map((n) => n.split("/")[0] ?? "").find((a) => parseIpv4(a) !== undefined);
+    const ip = e.ipNetworks.map((n) => n.split("/")[0] ?? "").find((a) => parse(a) !== undefined);
     if (ip === undefined) continue;
-    pods.push({ key: `${e.namespace}/${e.name}`, endpoint: e, ip, ipNum: parseIpv4(ip) as number, node: e.node });
+    pods.push({ key: `${e.namespace}/${e.name}`, endpoint: e, ip, ipNum: parse(ip) as Address, node: e.node });
   }
   return pods.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
@@ -151,10 +160,11 @@ interface ProbePlan {
 export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): Matrix {
   const tracer = new FlowTracer(model, options);
   const srcPort = options.srcPort ?? EPHEMERAL_SOURCE_PORT;
-  const pods = traceablePods(model, options.namespace);
+  const family = options.ipVersion ?? 4;
+  const pods = traceablePods(model, options.namespace, family);
   const nodes = [...new Set(pods.map((p) => p.node))].sort();
   const universe = new FeatureUniverse();
-  const shapes = new Map(nodes.map((n) => [n, new NodeShapes(tracer.compiled(n).state, universe, n)]));
+  const shapes = new Map(nodes.map((n) => [n, new NodeShapes(tracer.compiled(n, family).state, universe, n)]));
   const shapeIds = new Interner();
   const shapeFeatures: (readonly number[])[] = [];
   const shapeOf = (p: Pod, chain: string): number => {
@@ -165,7 +175,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
   };
   const egressShape = pods.map((p) => shapeOf(p, "cali-fw-"));
   const ingressShape = pods.map((p) => shapeOf(p, "cali-tw-"));
-  const portRanges = sourcePortRanges(nodes.map((n) => tracer.compiled(n).state));
+  const portRanges = sourcePortRanges(nodes.map((n) => tracer.compiled(n, family).state));
 
   const probeLists = pods.map((p) => probesFor(p, options));
   const probeIds = new Map<string, Probe>();
@@ -176,7 +186,8 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
   let ingressRows = 0;
 
   const plan = (probe: Probe): ProbePlan => {
-    const proto = PROTO_NUM[probe.protocol];
+    // ICMP probes of the IPv6 matrix are ICMPv6 (58), as packetFor makes them.
+    const proto = family === 6 && probe.protocol === "ICMP" ? 58 : PROTO_NUM[probe.protocol];
     const hasPorts = probe.port !== null;
     const srcVecs = new Interner();
     const dstVecs = new Interner();
@@ -214,7 +225,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
         let v = byBits.get(bits);
         if (v === undefined) {
           const to = pods[dRep] as Pod;
-          const t = tracer.trace(from.node, packetFor(flow(from, to), from.ip, to.ip, from.endpoint.interfaceName, UPLINK_INTERFACE));
+          const t = tracer.trace(from.node, packetFor(flow(from, to), from.ip, to.ip, from.endpoint.interfaceName, UPLINK_INTERFACE, family), family);
           traces++;
           v = t.verdict === "allow" ? ALLOW : DENY;
           byBits.set(bits, v);
@@ -240,7 +251,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
         let v = byBits.get(bits);
         if (v === undefined) {
           const from = pods[sRep] as Pod;
-          const t = tracer.trace(to.node, packetFor(flow(from, to), from.ip, to.ip, UPLINK_INTERFACE, to.endpoint.interfaceName));
+          const t = tracer.trace(to.node, packetFor(flow(from, to), from.ip, to.ip, UPLINK_INTERFACE, to.endpoint.interfaceName, family), family);
           traces++;
           v = t.verdict === "allow" ? ALLOW : DENY;
           byBits.set(bits, v);
@@ -270,6 +281,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
     pairCount: pods.length === 0 ? 0 : (pods.length - 1) * perSource,
     traces,
     srcPort,
+    ipVersion: family,
     sourcePortRanges: portRanges,
     classes: { egressRows, ingressRows, addressVectors },
     *pairs(): Iterable<MatrixPair> {

@@ -89,3 +89,37 @@ describe("source ports", () => {
     expect(bad.stderr).toMatch(/--source-port 0: expected 1\.\.65535/);
   });
 });
+
+describe("policy-compile matrix --ip-version", () => {
+  const dual = ["-f", "golden/dual-stack-k8s/input"];
+  it("6 traces the IPv6 rules between the dual-stack pods only (legacy has no IPv6 address)", async () => {
+    const r = await cli(["matrix", ...dual, "--ip-version", "6", "--format", "json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { pairs: { from: string; to: string; port: number; protocol: string; verdict: string }[] };
+    expect(Object.keys(j)).toEqual(["pairs"]);
+    expect(j.pairs).toEqual([
+      { from: "shop/client", to: "shop/web", port: 8080, protocol: "TCP", verdict: "allow" },
+      { from: "shop/web", to: "shop/client", port: 80, protocol: "TCP", verdict: "deny" },
+    ]);
+  });
+
+  it("4 is the default, and the IPv6 matrix prints the same grid shape", async () => {
+    const four = await cli(["matrix", ...dual]);
+    expect((await cli(["matrix", ...dual, "--ip-version", "4"])).stdout).toBe(four.stdout);
+    expect(four.stdout).toContain("shop/legacy");
+    const six = await cli(["matrix", ...dual, "--ip-version", "6"]);
+    expect(six.code).toBe(0);
+    expect(six.stdout).not.toContain("shop/legacy");
+    expect(six.stdout).toMatch(/^TCP\/8080: /);
+  });
+
+  it("6 with ICMP probes ICMPv6 echo, and a bad family is a usage error", async () => {
+    const r = await cli(["matrix", ...dual, "--ip-version", "6", "--protocol", "ICMP", "--format", "json"]);
+    const j = JSON.parse(r.stdout) as { pairs: { from: string; verdict: string }[] };
+    // web's policy isolates it both ways: no ICMPv6 in or out; client has no policy.
+    expect(j.pairs.map((p) => `${p.from} ${p.verdict}`)).toEqual(["shop/client deny", "shop/web deny"]);
+    const bad = await cli(["matrix", ...dual, "--ip-version", "5"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--ip-version/);
+  });
+});

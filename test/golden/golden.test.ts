@@ -4,7 +4,8 @@
  * `iptables.restore` (and `ip6tables.restore` when IPv6 is in play; the ipsets file then holds
  * the cali6 sets after the cali4 ones) that `policy-compile compile --out` writes, and `matrix.txt`, the
  * reachability matrix `policy-compile matrix` prints (traced through the compiled rules of every
- * node), so a change shows the connectivity it changes beside the rule diff. The files are reviewed in pull
+ * node), so a change shows the connectivity it changes beside the rule diff; when some pod has an
+ * IPv6 address also `matrix6.txt`, the IPv6 matrix (`matrix --ip-version 6`, IPv6 pods only). The files are reviewed in pull
  * requests; they change only on purpose, with `npx vitest run test/golden -u`.
  *
  * Each scenario is also compiled from its documents split apart and shuffled: the bytes must not
@@ -72,6 +73,14 @@ describe("golden scenarios", () => {
       const sources = await readInputs([join("golden", name, "input")], root);
       const { model } = loadSources(sources);
       await expect(renderMatrixText(reachabilityMatrix(model))).toMatchFileSnapshot(join(dir, "matrix.txt"));
+    });
+
+    it("has the reviewed IPv6 matrix when some pod has an IPv6 address (matrix6.txt), and none otherwise", async () => {
+      const sources = await readInputs([join("golden", name, "input")], root);
+      const { model } = loadSources(sources);
+      const m6 = reachabilityMatrix(model, { ipVersion: 6 });
+      if (m6.pods.length > 0) await expect(renderMatrixText(m6)).toMatchFileSnapshot(join(dir, "matrix6.txt"));
+      else expect(existsSync(join(dir, "matrix6.txt"))).toBe(false);
     });
 
     it("gives the same bytes from shuffled documents", async () => {

@@ -3,10 +3,12 @@
  * generators), every ordered pod pair and probe the matrix reports gets the verdict that
  * tracing that one flow through its nodes gives (explain's walk: one FORWARD traversal on a
  * shared node, egress then ingress across nodes), and the matrix reports exactly the pairs and
- * probes it should. MATRIX_RUNS raises the number of clusters.
+ * probes it should. MATRIX_RUNS raises the number of clusters. The same holds for the IPv6 matrix
+ * of the clusters made dual-stack (dualStack below).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseAllDocuments, stringify } from "yaml";
 import { loadSources } from "../../src/model/index.js";
 import { matrixJsonChunks, reachabilityMatrix, renderMatrixText, type MatrixOptions } from "../../src/trace/index.js";
 import { matrixLines, naiveLines, naiveText } from "../trace/naive.js";
@@ -22,7 +24,50 @@ const optionsArb: fc.Arbitrary<MatrixOptions> = fc.oneof(
   fc.record({ port: fc.constantFrom(80, 8080), srcPort: fc.constantFrom(53, 40000, 1024) }),
 );
 
+/** 10.0.a.b (pods) or 192.168.a.b (outside) → an IPv6 twin in fd00:: (prefix + 96), so v6 nets split pods alike. */
+const v6Twin = (cidr: string): string => {
+  const [ip, prefix] = cidr.split("/") as [string, string | undefined];
+  const o = ip.split(".").map(Number) as [number, number, number, number];
+  const hex = (a: number, b: number): string => ((a << 8) | b).toString(16);
+  return `fd00::${hex(o[0], o[1])}:${hex(o[2], o[3])}${prefix === undefined ? "" : `/${96 + Number(prefix)}`}`;
+};
+
+/**
+ * The generated cluster made dual-stack: every pod (Pod podIPs, WorkloadEndpoint ipNetworks)
+ * gains the IPv6 twin of its address, and every `nets`/`notNets` list the twins of its IPv4
+ * nets (single-CIDR ipBlocks stay IPv4, so IPv6 drops their rules as Felix does).
+ */
+function dualStack(yaml: string): string {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== "object") return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if ((k === "nets" || k === "notNets") && Array.isArray(x)) out[k] = [...(x as string[]), ...(x as string[]).filter((n) => n !== "0.0.0.0/0").map(v6Twin)];
+      else if (k === "ipNetworks" && Array.isArray(x)) out[k] = [...(x as string[]), ...(x as string[]).map(v6Twin)];
+      else if (k === "status" && typeof (x as { podIP?: unknown }).podIP === "string") {
+        const ip = (x as { podIP: string }).podIP;
+        out[k] = { ...(x as object), podIPs: [{ ip }, { ip: v6Twin(ip) }] };
+      } else out[k] = walk(x);
+    }
+    return out;
+  };
+  return parseAllDocuments(yaml)
+    .map((d) => stringify(walk(d.toJS())))
+    .join("---\n");
+}
+
 describe("class matrix = naive all-pairs trace", () => {
+  it("dualStack gives pods an IPv6 twin (the helper the IPv6 property relies on)", () => {
+    expect(v6Twin("10.0.1.12")).toBe("fd00::a00:10c");
+    expect(v6Twin("10.0.0.0/16")).toBe("fd00::a00:0/112");
+    const out = dualStack("kind: WorkloadEndpoint\nspec:\n  ipNetworks: [10.0.0.10/32]\n---\nstatus:\n  podIP: 10.0.1.11\n---\nspec:\n  nets: [0.0.0.0/0, 192.168.1.0/24]\n");
+    expect(out).toContain("- fd00::a00:a/128");
+    expect(out).toContain("- ip: fd00::a00:10b");
+    expect(out).toContain("- fd00::c0a8:100/120");
+    expect(out).not.toContain("fd00::0:0/96");
+  });
+
   it(`agree on ${RUNS} random clusters`, () => {
     fc.assert(
       fc.property(clusterArb, optionsArb, (cluster, options) => {
@@ -41,6 +86,24 @@ describe("class matrix = naive all-pairs trace", () => {
         expect([...matrixJsonChunks(m, 5)].join("")).toBe(JSON.stringify({ pairs }, null, 2));
       }),
       { numRuns: RUNS },
+    );
+  }, 600_000);
+
+  it(`agree on the IPv6 matrix of ${Math.ceil(RUNS / 2)} random dual-stack clusters`, () => {
+    fc.assert(
+      fc.property(clusterArb, optionsArb, (cluster, options) => {
+        const yaml = dualStack(cluster.yaml);
+        const { model } = loadSources([{ file: "cluster.yaml", text: yaml }]);
+        const m = reachabilityMatrix(model, { ...options, ipVersion: 6 });
+        expect(m.ipVersion).toBe(6);
+        // Every pod is dual-stack, so every pod is in the IPv6 matrix.
+        expect(m.pods.length).toBe(cluster.pods.length);
+        const pairs = [...m.pairs()];
+        expect(pairs.length).toBe(m.pairCount);
+        expect(matrixLines(m), yaml).toEqual(naiveLines(model, m));
+        expect([...matrixJsonChunks(m, 5)].join("")).toBe(JSON.stringify({ pairs }, null, 2));
+      }),
+      { numRuns: Math.ceil(RUNS / 2) },
     );
   }, 600_000);
 });

@@ -15,6 +15,7 @@ export function naiveLines(model: Model, m: Matrix): string[] {
       protocol: p.protocol,
       ...(p.port !== null && { port: p.port }),
       ...(p.protocol !== "ICMP" && { srcPort: m.srcPort }),
+      ...(m.ipVersion === 6 && { ipVersion: 6 as const }),
     });
     return line(p, e.verdict);
   });

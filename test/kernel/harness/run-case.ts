@@ -77,7 +77,7 @@ function labelChanges(kcase: KernelCase): string[] {
 /**
  * Conformance of the trace: on every probed pair, the verdict explainFlow computes from the
  * compiled rules must be what the real kernel did, and so must the class-level matrix's (for
- * the step's protocol and port; when rules tell source ports apart, on pairs whose probe's
+ * the step's protocol, port and IP family; when rules tell source ports apart, on pairs whose probe's
  * source port gets the same treatment as the matrix's).
  */
 function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
@@ -89,7 +89,9 @@ function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
   const out: string[] = [];
   for (const s of steps) {
     if (s.skipped !== undefined) continue;
-    const m: Matrix = reachabilityMatrix(model, s.step.protocol === "ICMP" ? { protocol: "ICMP" } : { protocol: s.step.protocol, port: s.step.port });
+    // The matrix of the step's family: IPv6 probes are judged against the IPv6 matrix.
+    const family = s.step.ipVersion === 6 ? { ipVersion: 6 as const } : {};
+    const m: Matrix = reachabilityMatrix(model, s.step.protocol === "ICMP" ? { protocol: "ICMP", ...family } : { protocol: s.step.protocol, port: s.step.port, ...family });
     const matrixRange = rangeOf(m.sourcePortRanges, m.srcPort);
     for (const { from, to } of s.expected.pairs()) {
       const observed = s.observed.get(`${from} -> ${to}`);
@@ -100,8 +102,7 @@ function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
       const flow = s.step.ipVersion === 6 ? { ...base, ipVersion: 6 as const } : base;
       const verdict = tracer.explain({ from: pod(from), to: pod(to), ...flow }).verdict;
       if ((verdict === "allow") !== observed) out.push(`  ${stepLabel(s.step)} ${from} -> ${to}: trace says ${verdict}, kernel ${observed ? "connected" : "blocked"}`);
-      // The matrix traces IPv4 only so far: IPv6 probes are checked through explain above.
-      const comparable = s.step.ipVersion !== 6 && (m.sourcePortRanges.length === 0 || srcPort === undefined || rangeOf(m.sourcePortRanges, srcPort) === matrixRange);
+      const comparable = m.sourcePortRanges.length === 0 || srcPort === undefined || rangeOf(m.sourcePortRanges, srcPort) === matrixRange;
       const cell = m.verdict(from, to, s.step.protocol, s.step.protocol === "ICMP" ? null : s.step.port);
       if (comparable && (cell === "allow") !== observed) out.push(`  ${stepLabel(s.step)} ${from} -> ${to}: matrix says ${String(cell)}, kernel ${observed ? "connected" : "blocked"}`);
     }
