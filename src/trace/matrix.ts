@@ -207,6 +207,35 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
     addressVectors += srcVecs.size + dstVecs.size;
     const flow = (from: Pod, to: Pod): Flow => ({ from: { kind: "ip", ip: from.ip }, to: { kind: "ip", ip: to.ip }, protocol: probe.protocol, srcPort, ...(probe.port !== null && { port: probe.port }) });
 
+    /**
+     * One side's verdicts: a row per class, a cell per address vector of the other side. Cells
+     * whose bits agree on the row's features share one trace.
+     */
+    const verdictTable = (
+      rows: Interner,
+      cols: Interner,
+      featuresOf: (rep: number) => number[],
+      colText: (col: number) => string,
+      traceCell: (rep: number, colRep: number) => { readonly verdict: Verdict },
+    ): Uint8Array => {
+      const table = new Uint8Array(rows.size * cols.size);
+      rows.first.forEach((rep, row) => {
+        const features = featuresOf(rep);
+        const byBits = new Map<string, number>();
+        cols.first.forEach((colRep, col) => {
+          const bits = project(colText(col), features);
+          let v = byBits.get(bits);
+          if (v === undefined) {
+            traces++;
+            v = traceCell(rep, colRep).verdict === "allow" ? ALLOW : DENY;
+            byBits.set(bits, v);
+          }
+          table[row * cols.size + col] = v;
+        });
+      });
+      return table;
+    };
+
     // Egress rows: (shape, source bits on its features); cells by destination vector, traced
     // once per distinct destination bits on the same features.
     const eRows = new Interner();
@@ -215,23 +244,10 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
       const shape = egressShape[i] as number;
       egressRow[i] = eRows.id(`${shape}\u0000${project(srcVecText[srcVector[i] as number] as string, shapeFeatures[shape] as number[])}`, i);
     });
-    const egress = new Uint8Array(eRows.size * dstVecs.size);
-    eRows.first.forEach((rep, row) => {
+    const egress = verdictTable(eRows, dstVecs, (rep) => shapeFeatures[egressShape[rep] as number] as number[], (col) => dstVecText[col] as string, (rep, dRep) => {
       const from = pods[rep] as Pod;
-      const features = shapeFeatures[egressShape[rep] as number] as number[];
-      const byBits = new Map<string, number>();
-      dstVecs.first.forEach((dRep, col) => {
-        const bits = project(dstVecText[col] as string, features);
-        let v = byBits.get(bits);
-        if (v === undefined) {
-          const to = pods[dRep] as Pod;
-          const t = tracer.trace(from.node, packetFor(flow(from, to), from.ip, to.ip, from.endpoint.interfaceName, UPLINK_INTERFACE, family), family);
-          traces++;
-          v = t.verdict === "allow" ? ALLOW : DENY;
-          byBits.set(bits, v);
-        }
-        egress[row * dstVecs.size + col] = v;
-      });
+      const to = pods[dRep] as Pod;
+      return tracer.trace(from.node, packetFor(flow(from, to), from.ip, to.ip, from.endpoint.interfaceName, UPLINK_INTERFACE, family), family);
     });
 
     const iRows = new Interner();
@@ -241,23 +257,10 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
       const shape = ingressShape[i] as number;
       ingressRow[i] = iRows.id(`${shape}\u0000${project(dstVecText[dstVector[i] as number] as string, shapeFeatures[shape] as number[])}`, i);
     });
-    const ingress = new Uint8Array(iRows.size * srcVecs.size);
-    iRows.first.forEach((rep, row) => {
+    const ingress = verdictTable(iRows, srcVecs, (rep) => shapeFeatures[ingressShape[rep] as number] as number[], (col) => srcVecText[col] as string, (rep, sRep) => {
+      const from = pods[sRep] as Pod;
       const to = pods[rep] as Pod;
-      const features = shapeFeatures[ingressShape[rep] as number] as number[];
-      const byBits = new Map<string, number>();
-      srcVecs.first.forEach((sRep, col) => {
-        const bits = project(srcVecText[col] as string, features);
-        let v = byBits.get(bits);
-        if (v === undefined) {
-          const from = pods[sRep] as Pod;
-          const t = tracer.trace(to.node, packetFor(flow(from, to), from.ip, to.ip, UPLINK_INTERFACE, to.endpoint.interfaceName, family), family);
-          traces++;
-          v = t.verdict === "allow" ? ALLOW : DENY;
-          byBits.set(bits, v);
-        }
-        ingress[row * srcVecs.size + col] = v;
-      });
+      return tracer.trace(to.node, packetFor(flow(from, to), from.ip, to.ip, UPLINK_INTERFACE, to.endpoint.interfaceName, family), family);
     });
     egressRows += eRows.size;
     ingressRows += iRows.size;
