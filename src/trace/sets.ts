@@ -14,37 +14,40 @@ export interface SetLookup {
 
 const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132, udplite: 136 };
 
-class NetSet implements SetLookup {
-  readonly type = "hash:net" as const;
-  /** prefix length → member networks of that length; few distinct lengths in practice. */
-  private readonly byPrefix = new Map<number, Set<number>>();
-
-  constructor(set: IpSet) {
-    for (const m of set.members) {
-      const net = parseIpv4Net(m);
-      if (!net) throw new TraceError(`ipset ${set.name}: member ${m} is not an IPv4 network`, "PC8002");
-      let nets = this.byPrefix.get(net.prefix);
-      if (!nets) this.byPrefix.set(net.prefix, (nets = new Set()));
-      nets.add(net.network);
-    }
-  }
-
-  has(ip: Address): boolean {
-    if (typeof ip !== "number") return false;
-    for (const [prefix, nets] of this.byPrefix) if (nets.has((ip & maskOf(prefix)) >>> 0)) return true;
-    return false;
-  }
+/** One IP family's address arithmetic, so hash:net lookups are written once for both. */
+interface NetFamily<A extends number | bigint> {
+  readonly name: string;
+  parse(member: string): { readonly network: A; readonly prefix: number } | undefined;
+  isAddress(ip: Address): ip is A;
+  networkOf(ip: A, prefix: number): A;
 }
 
-/** hash:net family inet6: the same, over 128-bit addresses. */
-class NetSet6 implements SetLookup {
-  readonly type = "hash:net" as const;
-  private readonly byPrefix = new Map<number, Set<bigint>>();
+const INET: NetFamily<number> = {
+  name: "IPv4",
+  parse: parseIpv4Net,
+  isAddress: (ip): ip is number => typeof ip === "number",
+  networkOf: (ip, prefix) => (ip & maskOf(prefix)) >>> 0,
+};
 
-  constructor(set: IpSet) {
+const INET6: NetFamily<bigint> = {
+  name: "IPv6",
+  parse: parseIpv6Net,
+  isAddress: (ip): ip is bigint => typeof ip === "bigint",
+  networkOf: (ip, prefix) => ip & maskOf6(prefix),
+};
+
+class NetSet<A extends number | bigint> implements SetLookup {
+  readonly type = "hash:net" as const;
+  /** prefix length → member networks of that length; few distinct lengths in practice. */
+  private readonly byPrefix = new Map<number, Set<A>>();
+
+  constructor(
+    set: IpSet,
+    private readonly family: NetFamily<A>,
+  ) {
     for (const m of set.members) {
-      const net = parseIpv6Net(m);
-      if (!net) throw new TraceError(`ipset ${set.name}: member ${m} is not an IPv6 network`, "PC8002");
+      const net = family.parse(m);
+      if (!net) throw new TraceError(`ipset ${set.name}: member ${m} is not an ${family.name} network`, "PC8002");
       let nets = this.byPrefix.get(net.prefix);
       if (!nets) this.byPrefix.set(net.prefix, (nets = new Set()));
       nets.add(net.network);
@@ -52,8 +55,8 @@ class NetSet6 implements SetLookup {
   }
 
   has(ip: Address): boolean {
-    if (typeof ip !== "bigint") return false;
-    for (const [prefix, nets] of this.byPrefix) if (nets.has(ip & maskOf6(prefix))) return true;
+    if (!this.family.isAddress(ip)) return false;
+    for (const [prefix, nets] of this.byPrefix) if (nets.has(this.family.networkOf(ip, prefix))) return true;
     return false;
   }
 }
@@ -82,6 +85,6 @@ class IpPortSet implements SetLookup {
 }
 
 export function setLookup(set: IpSet): SetLookup {
-  if (set.type === "hash:net") return set.family === "inet6" ? new NetSet6(set) : new NetSet(set);
+  if (set.type === "hash:net") return set.family === "inet6" ? new NetSet(set, INET6) : new NetSet(set, INET);
   return new IpPortSet(set);
 }
