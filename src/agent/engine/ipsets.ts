@@ -4,6 +4,11 @@
  * it through a SelectorIndex and adjusts only those sets' members (counted, since two items may
  * give the same member). Sets exist while some rule references them (`acquire` / `release` by
  * a referrer key); a set that appears is computed from every member at once.
+ *
+ * A set no rule references any more goes dormant rather than away: it leaves the desired state
+ * but keeps its members up to date, so when a policy comes back to the node (its last local pod
+ * went and another came: at 100k pods, a selector set can hold every pod) the set is there
+ * without a pass over every member. At most MAX_DORMANT wait; the longest unused goes first.
  */
 import type { Labels, NamedPort } from "../../model/types.js";
 import type { IpSet } from "../../render/types.js";
@@ -36,7 +41,12 @@ interface SetState {
   value: IpSet;
   /** Texts touched in this batch, with whether they were members before it. */
   touched: Map<string, { entry: Entry; was: boolean }> | undefined;
+  /** Unreferenced since the end of a batch: kept up to date, but not desired. */
+  dormant: boolean;
 }
+
+/** Dormant sets kept at most (each costs its members' memory and their updates). */
+export const MAX_DORMANT = 64;
 
 export class IpSetStore {
   private readonly members = new Map<string, Member>();
@@ -58,8 +68,16 @@ export class IpSetStore {
     }
   }
 
+  /** Dormant sets, oldest first (a Map keeps insertion order). */
+  private readonly dormant = new Map<string, SetState>();
+
+  /** Records a set's desired value before this batch (undefined: not desired) on first touch. */
   private touch(name: string): void {
-    if (!this.dirty.has(name)) this.dirty.set(name, this.sets.get(name)?.value);
+    if (!this.dirty.has(name)) this.dirty.set(name, this.visible(this.sets.get(name)));
+  }
+
+  private visible(set: SetState | undefined): IpSet | undefined {
+    return set === undefined || set.dormant ? undefined : set.value;
   }
 
   /** An endpoint, host endpoint or network set changed (undefined: absent). */
@@ -88,6 +106,11 @@ export class IpSetStore {
     for (const d of demands) {
       const existing = this.sets.get(d.name);
       if (existing !== undefined) {
+        if (existing.dormant) {
+          this.touch(d.name);
+          existing.dormant = false;
+          this.dormant.delete(d.name);
+        }
         existing.refs.add(ref);
         continue;
       }
@@ -101,7 +124,7 @@ export class IpSetStore {
       }
       const sorted = [...entries.values()].sort(compareEntries);
       this.touch(d.name);
-      this.sets.set(d.name, { demand: d, refs: new Set([ref]), counts, sorted, value: ipSetOf(d, sorted), touched: undefined });
+      this.sets.set(d.name, { demand: d, refs: new Set([ref]), counts, sorted, value: ipSetOf(d, sorted), touched: undefined, dormant: false });
       this.index.add(d.name, d.selector);
     }
   }
@@ -116,8 +139,9 @@ export class IpSetStore {
   }
 
   /**
-   * Ends a batch: drops unreferenced sets, brings members up to date; the names of the sets that
-   * changed, and the exact member delta of those that existed before the batch and still do.
+   * Ends a batch: unreferenced sets go dormant (the oldest beyond MAX_DORMANT are dropped), members
+   * are brought up to date; the names of the desired sets that changed, and the exact member
+   * delta of those desired before the batch and still.
    */
   finish(): { names: string[]; members: Map<string, MemberDelta> } {
     const touched = [...this.dirty];
@@ -126,10 +150,9 @@ export class IpSetStore {
     for (const [name, before] of touched) {
       const set = this.sets.get(name);
       if (set === undefined) continue;
-      if (set.refs.size === 0) {
-        this.sets.delete(name);
-        this.index.remove(name);
-        continue;
+      if (set.refs.size === 0 && !set.dormant) {
+        set.dormant = true;
+        this.dormant.set(name, set);
       }
       if (set.touched === undefined) continue;
       const gone: Entry[] = [];
@@ -168,24 +191,30 @@ export class IpSetStore {
         set.sorted = added.length === 0 ? kept : merge(kept, added);
         set.value = ipSetOf(set.demand, set.sorted);
       }
-      // A set created in this batch has no before to be a delta from.
-      if (before !== undefined) {
+      // A set created (or woken) in this batch has no before to be a delta from; a dormant one none after.
+      if (before !== undefined && !set.dormant) {
         const canon = (text: string): string => normalizeMember(set.value.type, text);
         members.set(name, { added: added.map((e) => canon(e.text)).sort(), removed: gone.map((e) => canon(e.text)).sort() });
       }
     }
+    for (const name of this.dormant.keys()) {
+      if (this.dormant.size <= MAX_DORMANT) break;
+      this.dormant.delete(name);
+      this.sets.delete(name);
+      this.index.remove(name);
+    }
     // A non-empty delta is a change; comparing the 100k members whole would only confirm it.
-    const names = touched.filter(([name, before]) => members.has(name) || !sameIpSet(before, this.sets.get(name)?.value)).map(([name]) => name);
+    const names = touched.filter(([name, before]) => members.has(name) || !sameIpSet(before, this.visible(this.sets.get(name)))).map(([name]) => name);
     return { names, members };
   }
 
   get(name: string): IpSet | undefined {
-    return this.sets.get(name)?.value;
+    return this.visible(this.sets.get(name));
   }
 
-  /** Every set, sorted by name. */
+  /** Every desired set, sorted by name. */
   values(): IpSet[] {
-    return [...this.sets.values()].map((s) => s.value).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.sets.values()].flatMap((s) => (s.dormant ? [] : [s.value])).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 }
 

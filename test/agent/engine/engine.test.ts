@@ -55,6 +55,31 @@ describe("AgentEngine", () => {
     }
   });
 
+  it("a set whose policy leaves the node comes back with the members of now, not of then", () => {
+    // The engine keeps an unreferenced set dormant (members kept up to date, not desired): the
+    // state must still be compile()'s at every step, and the woken set is new to the desired
+    // state (no member delta from a state that did not hold it).
+    const engine = new AgentEngine({ node: "n1" });
+    const oracle = new Oracle("n1");
+    const client = (name: string, ip: string) => put(podKey("default", name), podJson({ ns: "default", name, node: "n2", ip, labels: { run: "client1" } }));
+    const batches = [
+      [put(namespaceKey("default"), namespaceJson("default", {})), put("web.yaml", example("k8s-web-from-client1.yaml")), put(podKey("default", "nginx"), nginx("n1", "10.0.0.5", { app: "web" })), client("a", "10.0.0.6")],
+      [del(podKey("default", "nginx"))],
+      [client("b", "10.0.0.7"), del(podKey("default", "a"))],
+      [put(podKey("default", "nginx"), nginx("n1", "10.0.0.5", { app: "web" }))],
+    ];
+    const setsWith: string[][] = [];
+    for (const batch of batches) {
+      const before = engine.current();
+      const u = engine.update(batch);
+      expect(oracle.apply(batch)).toEqual(u.rejected);
+      expect(restoreOf(u.desired)).toBe(oracle.restore());
+      expect(u.dirty).toEqual(dirtyBetween(before, u.desired));
+      setsWith.push(u.desired.ipsets.filter((x) => x.name.startsWith("cali40s:")).map((x) => x.members.join(" ")));
+    }
+    expect(setsWith).toEqual([["10.0.0.6/32"], [], [], ["10.0.0.7/32"]]);
+  });
+
   it("a local pod added dirties its endpoint chains and the dispatch chains", () => {
     const engine = new AgentEngine({ node: "n1" });
     engine.update([put("allow-80.yaml", allow80), put(namespaceKey("default"), namespaceJson("default", {}))]);
