@@ -9,7 +9,7 @@ import type { SourceChange } from "./contract.js";
 export class Pending {
   /** name → the text last handed to the engine, and which source owns the name. */
   private readonly known = new Map<string, { readonly text: string; readonly source: string }>();
-  private readonly pending = new Map<string, { readonly change: SourceChange; readonly source: string; readonly since: number }>();
+  private readonly pending = new Map<string, { readonly change: SourceChange; readonly source: string; readonly since: number; readonly arrivals: number[] }>();
 
   get size(): number {
     return this.pending.size;
@@ -27,8 +27,11 @@ export class Pending {
   }
 
   change(source: string, change: SourceChange, now: number): void {
-    const since = this.pending.get(change.name)?.since ?? now;
-    this.pending.set(change.name, { change, source, since });
+    const was = this.pending.get(change.name);
+    // Every event counts for the latency, also those a later one of the same name replaced.
+    const arrivals = was?.arrivals ?? [];
+    arrivals.push(now);
+    this.pending.set(change.name, { change, source, since: was?.since ?? now, arrivals });
   }
 
   snapshot(source: string, entries: ReadonlyMap<string, string>, now: number): void {
@@ -41,11 +44,14 @@ export class Pending {
 
   /**
    * The changes to hand the engine, sorted by name (deterministic), without those that change
-   * nothing; the known texts advance to them.
+   * nothing; the known texts advance to them. `arrivals`: when each event taken arrived, by name
+   * (those that changed nothing included: they are done with this step too).
    */
-  take(): { readonly changes: readonly SourceChange[]; readonly oldest: number | null } {
+  take(): { readonly changes: readonly SourceChange[]; readonly oldest: number | null; readonly arrivals: ReadonlyMap<string, readonly number[]> } {
     const oldest = this.oldest();
     const changes: SourceChange[] = [];
+    const arrivals = new Map<string, readonly number[]>();
+    for (const [name, p] of this.pending) arrivals.set(name, p.arrivals);
     for (const [name, { change, source }] of [...this.pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const k = this.known.get(name);
       if (change.kind === "put") {
@@ -58,7 +64,7 @@ export class Pending {
       changes.push(change);
     }
     this.pending.clear();
-    return { changes, oldest };
+    return { changes, oldest, arrivals };
   }
 
   /** The texts the engine holds, for rendering diagnostics with their source lines. */

@@ -11,7 +11,7 @@ import type { Dirty, EngineUpdate, SourceChange } from "./engine/index.js";
 export type { SourceChange };
 
 export interface Engine {
-  update(changes: readonly SourceChange[]): Pick<EngineUpdate, "desired" | "dirty" | "diagnostics" | "rejected">;
+  update(changes: readonly SourceChange[]): Pick<EngineUpdate, "desired" | "dirty" | "diagnostics" | "rejected" | "membersOnly">;
   current(): DataplaneState;
 }
 

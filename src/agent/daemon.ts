@@ -82,6 +82,8 @@ export interface DaemonOptions {
 interface Computed {
   readonly changes: readonly SourceChange[];
   readonly oldest: number | null;
+  /** When each event of the batch arrived, by source name. */
+  readonly arrivals: ReadonlyMap<string, readonly number[]>;
   readonly started: number;
   readonly result: ReturnType<Engine["update"]> | null;
   readonly computedMs: number;
@@ -98,7 +100,8 @@ export class AgentDaemon {
   private readonly clock: Clock;
   private readonly batchMs: number;
   private readonly resyncMs: number;
-  private readonly latency = new LatencyWindow();
+  /** Per-event event-to-kernel latencies (status, and `latencies()` for benchmarks). */
+  readonly latency = new LatencyWindow(20_000);
   private readonly synced = new Set<string>();
   private readonly startedAt = new Date();
   /** What the kernel holds after our last write; null until the first converge or after a failure. */
@@ -292,7 +295,7 @@ export class AgentDaemon {
   private async compute(kind: "update" | "converge"): Promise<Computed | null> {
     const { engine } = this.options;
     const started = this.clock.now();
-    const { changes, oldest } = this.pending.take();
+    const { changes, oldest, arrivals } = this.pending.take();
     let result: ReturnType<Engine["update"]> | null = null;
     try {
       // Slices matter only while an apply runs beside the engine (pipelining).
@@ -315,7 +318,7 @@ export class AgentDaemon {
     const v6 = this.options.ipv6;
     const converge = kind === "converge" || this.view === null;
     const desired6 = v6?.family.desired(v6.model, changes, converge);
-    return { changes, oldest, started, result, computedMs: this.clock.now() - started, desired6 };
+    return { changes, oldest, arrivals, started, result, computedMs: this.clock.now() - started, desired6 };
   }
 
   /**
@@ -363,6 +366,7 @@ export class AgentDaemon {
       // derives the view from the whole transaction.
       const after = tables || tx.notes.length > 0 ? undefined : withKept(advanceKernelView(this.view, result.desired, result.dirty, this.options.hookMode ?? "insert"), kept);
       const known = this.view;
+      const applyStart = this.clock.now();
       const applying = this.options.dataplane.applyPlanned(known, tx, result.desired, after);
       const rest = async (): Promise<void> => {
         try {
@@ -372,7 +376,7 @@ export class AgentDaemon {
             outcome: r.outcome,
             ...(r.failure ? { recoveredFrom: `${r.failure.step}: ${r.failure.stderr.split("\n")[0] ?? ""}` } : {}),
           });
-          await this.finish(c, record, false);
+          await this.finish(c, record, false, r.membersAtMs === null ? null : applyStart + r.membersAtMs);
         } catch (e) {
           this.failed(e, started);
         }
@@ -392,8 +396,11 @@ export class AgentDaemon {
     }
   }
 
-  /** After the IPv4 write: IPv6 (when in play), the log line, the status. */
-  private async finish(c: Computed, record: StepRecord, converged: boolean): Promise<void> {
+  /**
+   * After the IPv4 write: IPv6 (when in play), the latencies, the log line, the status.
+   * `membersAt`: when the IPv4 member changes were in the kernel (before its iptables step).
+   */
+  private async finish(c: Computed, record: StepRecord, converged: boolean, membersAt: number | null = null): Promise<void> {
     try {
       const v6 = this.options.ipv6;
       let rec = record;
@@ -409,6 +416,7 @@ export class AgentDaemon {
           throw e;
         }
       }
+      rec = { ...rec, ...this.latencies(c, rec.kind === "converge" || desired6 !== undefined ? null : membersAt) };
       this.retryMs = FIRST_RETRY_MS;
       this.lastStep = rec;
       this.options.log({ level: "info", event: rec.kind === "converge" ? "converge" : "apply", ...rec });
@@ -440,7 +448,6 @@ export class AgentDaemon {
     const changed = txs.some((t) => !isEmptyTransaction(t));
     if (changed) this.counters.applies++;
     const latencyMs = oldest === null ? null : round(done - oldest);
-    if (latencyMs !== null) this.latency.add(latencyMs);
     return {
       kind,
       at: new Date().toISOString(),
@@ -455,6 +462,27 @@ export class AgentDaemon {
       latencyMs,
       ...extra,
     };
+  }
+
+  /**
+   * Event-to-kernel, now that the step is done: per event from its arrival; an event of a source
+   * that only ipset members enforce (membersOnly) was in force once the members were written, so
+   * its latency ends at `membersAt` when that is known (IPv4 only in this step). `latencyMs` is the
+   * batch's oldest event (an upper bound for the batch); `eventLatencyMs` sums up its events.
+   */
+  private latencies(c: Computed, membersAt: number | null): Pick<StepRecord, "latencyMs"> & { readonly eventLatencyMs?: { readonly events: number; readonly p50: number; readonly p99: number; readonly max: number } } {
+    const done = this.clock.now();
+    const early = new Set(membersAt === null ? [] : (c.result?.membersOnly ?? []));
+    const samples: number[] = [];
+    for (const [name, times] of c.arrivals) {
+      const at = early.has(name) ? (membersAt as number) : done;
+      for (const t of times) samples.push(Math.max(0, at - t));
+    }
+    for (const ms of samples) this.latency.add(round(ms));
+    if (samples.length === 0) return { latencyMs: c.oldest === null ? null : round(done - c.oldest) };
+    samples.sort((a, b) => a - b);
+    const at = (q: number): number => round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] as number);
+    return { latencyMs: c.oldest === null ? null : round(done - c.oldest), eventLatencyMs: { events: samples.length, p50: at(0.5), p99: at(0.99), max: round(samples[samples.length - 1] as number) } };
   }
 
   private report(changes: readonly SourceChange[], diagnostics: readonly Diagnostic[], rejected: readonly string[]): void {

@@ -84,6 +84,11 @@ export interface PlannedApplyResult {
   /** The failure of the planned transaction, when `apply` had to take over. */
   readonly failure: StepFailure | null;
   readonly durationMs: number;
+  /**
+   * `planned` only: ms from the start until the first ipset step (new sets, member adds and
+   * deletes) was done, before the iptables step; what needs only members was in force then.
+   */
+  readonly membersAtMs: number | null;
 }
 
 export class Dataplane {
@@ -255,6 +260,7 @@ export class Dataplane {
   async applyPlanned(known: KernelState, tx: Transaction, desired: DataplaneState, after?: KernelState): Promise<PlannedApplyResult> {
     const started = this.now();
     const hookMode = this.options.hookMode ?? "insert";
+    let membersAt: number | null = null;
     const finish = (outcome: PlannedApplyResult["outcome"], state: KernelState, txs: readonly Transaction[], failure: StepFailure | null): PlannedApplyResult => {
       const sizes = txs.map(transactionSize);
       return {
@@ -265,12 +271,13 @@ export class Dataplane {
         lines: { ipset: sizes.reduce((n, s) => n + s.ipset, 0), iptables: sizes.reduce((n, s) => n + s.iptables, 0) },
         failure,
         durationMs: Math.round((this.now() - started) * 10) / 10,
+        membersAtMs: outcome === "planned" && membersAt !== null ? Math.round((membersAt - started) * 10) / 10 : null,
       };
     };
     if (isEmptyTransaction(tx) && tx.notes.length === 0) return finish("planned", known, [], null);
     let failure: StepFailure | null = null;
     try {
-      await this.run(tx);
+      await this.run(tx, () => (membersAt = this.now()));
       const state = tx.notes.length > 0 ? null : (after ?? kernelStateAfter(known, tx, desired, hookMode));
       if (state !== null) return finish("planned", state, [tx], null);
     } catch (e) {
@@ -282,7 +289,8 @@ export class Dataplane {
     return finish("recovered", r.state, [...ran, ...r.transactions], failure);
   }
 
-  private async run(tx: Transaction): Promise<void> {
+  /** Runs the three steps in order; `afterIpsets` is called once the first ipset step is done (or had nothing to do). */
+  private async run(tx: Transaction, afterIpsets?: () => void): Promise<void> {
     const bins = await this.binaries();
     const input = transactionInputs(tx);
     const wait = String(this.options.lockWaitSeconds ?? 10);
@@ -292,9 +300,11 @@ export class Dataplane {
       ["ipsets-after", bins.ipset, ["restore"], input.ipsetsAfter],
     ];
     for (const [step, file, args, stdin] of steps) {
-      if (stdin === "") continue;
-      const r = await this.runner(file, args, stdin);
-      if (r.exitCode !== 0) throw new StepError(toolFailure(step, `${file} ${args[0]}`, r.exitCode, r.stderr, stdin));
+      if (stdin !== "") {
+        const r = await this.runner(file, args, stdin);
+        if (r.exitCode !== 0) throw new StepError(toolFailure(step, `${file} ${args[0]}`, r.exitCode, r.stderr, stdin));
+      }
+      if (step === "ipsets-before") afterIpsets?.();
     }
   }
 }

@@ -79,6 +79,32 @@ describe("agent daemon", () => {
     expect(apply).toMatchObject({ changes: 2, sources: ["+client.yaml", "+client2.yaml"], changed: true, latencyMs: 50, ipsets: { membersAdded: 2, membersRemoved: 0 } });
   });
 
+  it("times every event to the kernel: a remote pod's once the members are written, a local pod's after the iptables step", async () => {
+    const { daemon, dataplane, logs, tick, clock, sources } = setup();
+    const src = sources[0] as FakeSource;
+    await daemon.start();
+    src.snapshot({ "ns.yaml": ns, "web.yaml": pod("web", "10.0.0.5", "app: web"), "pol.yaml": policy("app == 'web'") });
+    await tick(0);
+    dataplane.hold = true;
+    dataplane.membersAtMs = 5;
+    src.put("client.yaml", pod("client", "10.0.9.1", "app: client", "node-2"));
+    await tick(10);
+    src.put("client.yaml", pod("client", "10.0.9.2", "app: client", "node-2"));
+    src.put("web.yaml", pod("web", "10.0.0.5", "app: web, tier: a"));
+    // The window closes 50 ms after the first event; the kernel then takes 30 ms, members first.
+    clock.advance(40);
+    await new Promise((r) => setImmediate(r));
+    expect(dataplane.holding).toBe(1);
+    clock.advance(30);
+    dataplane.release();
+    await daemon.whenIdle();
+    const apply = logs.entries.find((e) => e.event === "apply");
+    // client.yaml: events at 0 and 10, in force at 55 (members); web.yaml: at 10, in force at 80.
+    expect(apply).toMatchObject({ changes: 2, latencyMs: 80, eventLatencyMs: { events: 3, p50: 55, p99: 70, max: 70 } });
+    // Those three and the snapshot's three (the first converge).
+    expect(daemon.status().latencyMs).toMatchObject({ count: 6 });
+  });
+
   it("reports invalid input at file:line:col, keeps the last good version and writes nothing", async () => {
     const { daemon, dataplane, logs, tick, sources } = setup();
     const src = sources[0] as FakeSource;

@@ -72,6 +72,8 @@ export class FakeDataplane implements DataplanePort {
   hold = false;
   /** The next planned apply "recovers": it reports a state from a fresh read, as Dataplane does when a write cannot be predicted. */
   recover = false;
+  /** What planned applies report as the end of their first ipset step (ms after their start). */
+  membersAtMs: number | null = null;
   private held: (() => void)[] = [];
   /** Lets the oldest held planned apply finish. */
   release(): void {
@@ -105,10 +107,10 @@ export class FakeDataplane implements DataplanePort {
     if (this.recover) {
       this.recover = false;
       this.state = { ...this.state };
-      return { kind: "PlannedApplyResult", outcome: "recovered", state: this.state, transactions: [tx], lines: { ipset: 0, iptables: 0 }, failure: null, durationMs: 1 };
+      return { kind: "PlannedApplyResult", outcome: "recovered", state: this.state, transactions: [tx], lines: { ipset: 0, iptables: 0 }, failure: null, durationMs: 1, membersAtMs: null };
     }
     // The daemon's own view must be what the kernel now holds (it plans the next event from it).
-    return { kind: "PlannedApplyResult", outcome: "planned", state: after ?? this.state, transactions: [tx], lines: { ipset: 0, iptables: 0 }, failure: null, durationMs: 1 };
+    return { kind: "PlannedApplyResult", outcome: "planned", state: after ?? this.state, transactions: [tx], lines: { ipset: 0, iptables: 0 }, failure: null, durationMs: 1, membersAtMs: this.membersAtMs };
   }
 }
 

@@ -155,6 +155,7 @@ export async function run(): Promise<void> {
     logs.length = 0;
     tools.length = 0;
     gc.length = 0;
+    const mark = first.latency.total;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let sent = 0;
@@ -192,7 +193,9 @@ export async function run(): Promise<void> {
       `sustained ${RATE} endpoint events/s for ${SECONDS} s (${total} events, 60% relabel, 20% add, 20% delete, a fifth local to ${NODE}; all sent after ${((sentAt - t0) / 1000).toFixed(1)} s, all applied after ${wall.toFixed(1)} s):`,
     );
     console.log(`  ${applies.length} batches, ${changed} transactions (${(changed / wall).toFixed(1)}/s), ${st.counters.failures} failures, ${applies.filter((e) => e.outcome === "recovered").length} recovered by a full apply`);
-    console.log(`  event-to-kernel ${stats(lat)}`);
+    const perEvent = first.latency.since(mark);
+    console.log(`  event-to-kernel, per event (${perEvent.length} events; a remote pod's ends when its ipset members are written): ${stats(perEvent)}`);
+    console.log(`  event-to-kernel, per batch from its oldest event to the end of its apply (an upper bound): ${stats(lat)}`);
     console.log(`  per batch: events ${stats(applies.map((e) => Number(e.changes)), "")}; engine + diffDirty ${stats(applies.map((e) => Number(e.computeMs)))}; kernel apply ${stats(applies.map((e) => Number(e.applyMs)))}`);
     console.log(`  transaction lines ${stats(size, "")}`);
     for (const tool of [...new Set(tools.map((t) => t.tool))].sort()) {

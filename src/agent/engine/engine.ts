@@ -35,6 +35,22 @@ const diagnosticKey = (d: Diagnostic): string => `${d.code} ${d.span?.file ?? ""
 
 const EMPTY_DIRTY: Dirty = { chains: [], ipsets: [], hooks: false };
 
+/**
+ * Whether a source holds only pods and workload endpoints scheduled elsewhere (or nowhere): such
+ * endpoints are members of this node's ipsets and nothing more (no chain names them).
+ */
+function remoteOnly(collected: readonly AnyCollected[] | undefined, node: string): boolean {
+  for (const c of collected ?? []) {
+    const spec = (c.input as { readonly spec?: { readonly node?: unknown; readonly nodeName?: unknown } }).spec;
+    if (c.kind === "k8s/Pod") {
+      if (spec?.nodeName === node) return false;
+    } else if (c.kind === "calico/WorkloadEndpoint") {
+      if (spec?.node === node) return false;
+    } else return false;
+  }
+  return true;
+}
+
 export class AgentEngine {
   private readonly sources = new Map<string, SourceEntry>();
   private readonly node: string;
@@ -114,7 +130,8 @@ export class AgentEngine {
     }
     this.state = hosts.state ?? this.nodeState.state();
     if (hosts.state) dirty = dirtyBetween(previous, this.state);
-    return { kind: "EngineUpdate", desired: this.state, dirty, diagnostics, rejected: batch.rejected };
+    const membersOnly = [...batch.changed].flatMap(([name, before]) => (remoteOnly(before?.collected, this.node) && remoteOnly(this.sources.get(name)?.collected, this.node) ? [name] : [])).sort();
+    return { kind: "EngineUpdate", desired: this.state, dirty, diagnostics, rejected: batch.rejected, ...(membersOnly.length > 0 && { membersOnly }) };
   }
 
   /** Apply a model delta to the node state, or rebuild both when the store asks for it. */

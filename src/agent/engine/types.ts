@@ -50,4 +50,10 @@ export interface EngineUpdate {
   readonly diagnostics: readonly Diagnostic[];
   /** Sources whose new text was refused: their last good version (or their absence) stays in force. */
   readonly rejected: readonly string[];
+  /**
+   * Sources of this update that hold, before and after, only pods and workload endpoints of other
+   * nodes: they reach the kernel through ipset members alone, so they are enforced once the
+   * members are written (the first ipset step), before the iptables step. Sorted.
+   */
+  readonly membersOnly?: readonly string[];
 }

@@ -80,6 +80,17 @@ describe("AgentEngine", () => {
     expect(setsWith).toEqual([["10.0.0.6/32"], [], [], ["10.0.0.7/32"]]);
   });
 
+  it("names the sources that only ipset members enforce: pods of other nodes, before and after", () => {
+    const engine = new AgentEngine({ node: "n1" });
+    const p = (name: string, node: string, ip: string) => put(podKey("default", name), podJson({ ns: "default", name, node, ip, labels: { app: "my-nginx" } }));
+    const first = engine.update([put("allow-80.yaml", allow80), put(namespaceKey("default"), namespaceJson("default", {})), p("far", "n2", "10.0.0.7"), p("mover", "n2", "10.0.0.8")]);
+    expect(first.diagnostics).toEqual([]);
+    const u = engine.update([p("far", "n2", "10.0.0.9"), p("new-far", "n3", "10.0.0.10"), p("mover", "n1", "10.0.0.8"), p("here", "n1", "10.0.0.11"), put("allow-80.yaml", allow80.replace("80", "81"))]);
+    expect(u.membersOnly).toEqual([podKey("default", "far"), podKey("default", "new-far")].sort());
+    // Leaving the node is not members-only either; a remote pod's delete is.
+    expect(engine.update([p("mover", "n2", "10.0.0.8"), del(podKey("default", "far"))]).membersOnly).toEqual([podKey("default", "far")]);
+  });
+
   it("a local pod added dirties its endpoint chains and the dispatch chains", () => {
     const engine = new AgentEngine({ node: "n1" });
     engine.update([put("allow-80.yaml", allow80), put(namespaceKey("default"), namespaceJson("default", {}))]);
