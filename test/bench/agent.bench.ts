@@ -149,67 +149,73 @@ export async function run(): Promise<void> {
     const desired = first.status().desired;
     console.log(`  desired: ${desired.chains} chains, ${desired.ipsets} ipsets, ${desired.members} members`);
 
-    // Sustained events.
+    // Sustained events: the stress (a fifth of the events about node-1's own pods), then the
+    // cluster's own share (node-1 holds 1 in 500 pods, so 1 in 500 events are about them).
     const events = endpointEvents(cluster, NODE);
-    const applies: LogEntry[] = [];
-    logs.length = 0;
-    tools.length = 0;
-    gc.length = 0;
-    const mark = first.latency.total;
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    let sent = 0;
-    const total = RATE * SECONDS;
-    while (sent < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * RATE));
-      for (; sent < due; sent++) {
-        const c = events.next();
-        if (c.kind === "put") snapshot.set(c.name, c.text);
-        else snapshot.delete(c.name);
-        source.sink?.change(c);
+    const sustain = async (label: string, localShare: number): Promise<void> => {
+      events.setLocalShare(localShare);
+      const applies: LogEntry[] = [];
+      logs.length = 0;
+      tools.length = 0;
+      gc.length = 0;
+      const mark = first.latency.total;
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      let sent = 0;
+      const total = RATE * SECONDS;
+      while (sent < total) {
+        const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * RATE));
+        for (; sent < due; sent++) {
+          const c = events.next();
+          if (c.kind === "put") snapshot.set(c.name, c.text);
+          else snapshot.delete(c.name);
+          source.sink?.change(c);
+        }
+        await new Promise((r) => setTimeout(r, 5));
       }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    const sentAt = performance.now();
-    // Until every event is in the kernel: the daemon is idle with nothing pending.
-    for (;;) {
-      await first.whenIdle();
-      if (first.status().inputs.pending === 0) {
-        await new Promise((r) => setTimeout(r, 100));
+      const sentAt = performance.now();
+      // Until every event is in the kernel: the daemon is idle with nothing pending.
+      for (;;) {
         await first.whenIdle();
-        if (first.status().inputs.pending === 0) break;
+        if (first.status().inputs.pending === 0) {
+          await new Promise((r) => setTimeout(r, 100));
+          await first.whenIdle();
+          if (first.status().inputs.pending === 0) break;
+        }
+        await new Promise((r) => setTimeout(r, 20));
       }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const wall = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
-    const rss = process.memoryUsage().rss;
-    for (const e of logs) if (e.event === "apply") applies.push(e);
-    const st = first.status();
-    const lat = applies.flatMap((e) => (typeof e.latencyMs === "number" ? [e.latencyMs] : []));
-    const size = applies.map((e) => (e.lines as { ipset: number; iptables: number }).ipset + (e.lines as { ipset: number; iptables: number }).iptables);
-    const changed = applies.filter((e) => e.changed === true).length;
-    console.log(
-      `sustained ${RATE} endpoint events/s for ${SECONDS} s (${total} events, 60% relabel, 20% add, 20% delete, a fifth local to ${NODE}; all sent after ${((sentAt - t0) / 1000).toFixed(1)} s, all applied after ${wall.toFixed(1)} s):`,
-    );
-    console.log(`  ${applies.length} batches, ${changed} transactions (${(changed / wall).toFixed(1)}/s), ${st.counters.failures} failures, ${applies.filter((e) => e.outcome === "recovered").length} recovered by a full apply`);
-    const perEvent = first.latency.since(mark);
-    console.log(`  event-to-kernel, per event (${perEvent.length} events; a remote pod's ends when its ipset members are written): ${stats(perEvent)}`);
-    console.log(`  event-to-kernel, per batch from its oldest event to the end of its apply (an upper bound): ${stats(lat)}`);
-    console.log(`  per batch: events ${stats(applies.map((e) => Number(e.changes)), "")}; engine + diffDirty ${stats(applies.map((e) => Number(e.computeMs)))}; kernel apply ${stats(applies.map((e) => Number(e.applyMs)))}`);
-    console.log(`  transaction lines ${stats(size, "")}`);
-    for (const tool of [...new Set(tools.map((t) => t.tool))].sort()) {
-      const runs = tools.filter((t) => t.tool === tool);
-      console.log(`  ${tool}: ${runs.length} runs, ${stats(runs.map((r) => r.ms))}; input lines ${stats(runs.map((r) => r.lines), "")}`);
-    }
-    const kinds = new Map<string, number>();
-    for (const t of tools) for (const [k, n] of t.kinds) kinds.set(k, (kinds.get(k) ?? 0) + n);
-    console.log(`  lines written, all batches (${total} events): ${[...kinds].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} ${n}`).join(", ")}`);
-    const gs = [...gc].sort((a, b) => a - b);
-    console.log(`  GC: ${gs.length} pauses, ${gs.reduce((n, x) => n + x, 0).toFixed(0)} ms in all, longest ${(gs[gs.length - 1] ?? 0).toFixed(0)} ms`);
-    console.log(`  agent CPU ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(0)}% of one core (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over ${wall.toFixed(1)} s); RSS ${mib(rss)}, peak ${mib(process.resourceUsage().maxRSS * 1024)}`);
-    const slow = applies.filter((e) => Number(e.latencyMs) > 1000);
-    for (const e of slow.slice(0, 5)) console.log(`  slow batch: ${JSON.stringify({ changes: e.changes, computeMs: e.computeMs, applyMs: e.applyMs, latencyMs: e.latencyMs, lines: e.lines, outcome: e.outcome })}`);
+      const wall = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const rss = process.memoryUsage().rss;
+      for (const e of logs) if (e.event === "apply") applies.push(e);
+      const st = first.status();
+      const lat = applies.flatMap((e) => (typeof e.latencyMs === "number" ? [e.latencyMs] : []));
+      const size = applies.map((e) => (e.lines as { ipset: number; iptables: number }).ipset + (e.lines as { ipset: number; iptables: number }).iptables);
+      const changed = applies.filter((e) => e.changed === true).length;
+      console.log(
+        `sustained ${RATE} endpoint events/s for ${SECONDS} s (${total} events, 60% relabel, 20% add, 20% delete, ${label}; all sent after ${((sentAt - t0) / 1000).toFixed(1)} s, all applied after ${wall.toFixed(1)} s):`,
+      );
+      console.log(`  ${applies.length} batches, ${changed} transactions (${(changed / wall).toFixed(1)}/s), ${st.counters.failures} failures, ${applies.filter((e) => e.outcome === "recovered").length} recovered by a full apply`);
+      const perEvent = first.latency.since(mark);
+      console.log(`  event-to-kernel, per event (${perEvent.length} events; a remote pod's ends when its ipset members are written): ${stats(perEvent)}`);
+      console.log(`  event-to-kernel, per batch from its oldest event to the end of its apply (an upper bound): ${stats(lat)}`);
+      console.log(`  per batch: events ${stats(applies.map((e) => Number(e.changes)), "")}; engine + diffDirty ${stats(applies.map((e) => Number(e.computeMs)))}; kernel apply ${stats(applies.map((e) => Number(e.applyMs)))}`);
+      console.log(`  transaction lines ${stats(size, "")}`);
+      for (const tool of [...new Set(tools.map((t) => t.tool))].sort()) {
+        const runs = tools.filter((t) => t.tool === tool);
+        console.log(`  ${tool}: ${runs.length} runs, ${stats(runs.map((r) => r.ms))}; input lines ${stats(runs.map((r) => r.lines), "")}`);
+      }
+      const kinds = new Map<string, number>();
+      for (const t of tools) for (const [k, n] of t.kinds) kinds.set(k, (kinds.get(k) ?? 0) + n);
+      console.log(`  lines written, all batches (${total} events): ${[...kinds].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => `${k} ${n}`).join(", ")}`);
+      const gs = [...gc].sort((a, b) => a - b);
+      console.log(`  GC: ${gs.length} pauses, ${gs.reduce((n, x) => n + x, 0).toFixed(0)} ms in all, longest ${(gs[gs.length - 1] ?? 0).toFixed(0)} ms`);
+      console.log(`  agent CPU ${(((cpu.user + cpu.system) / 1e6 / wall) * 100).toFixed(0)}% of one core (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s over ${wall.toFixed(1)} s); RSS ${mib(rss)}, peak ${mib(process.resourceUsage().maxRSS * 1024)}`);
+      const slow = applies.filter((e) => Number(e.latencyMs) > 1000);
+      for (const e of slow.slice(0, 5)) console.log(`  slow batch: ${JSON.stringify({ changes: e.changes, computeMs: e.computeMs, applyMs: e.applyMs, latencyMs: e.latencyMs, lines: e.lines, outcome: e.outcome })}`);
+    };
+    await sustain("a fifth local to node-1 (stress)", 0.2);
+    await sustain(`local at node-1's share of the pods (1 in ${cluster.nodes})`, 1 / cluster.nodes);
     await first.stop();
 
     // The fixed cost of one iptables-legacy-restore commit with this table (legacy replaces the

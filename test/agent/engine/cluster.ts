@@ -165,19 +165,20 @@ export function syntheticSources(pods: number, seed = 42): SyntheticCluster {
 
 /**
  * The benchmarks' endpoint event stream over a cluster: 60% relabels of an existing pod (it stays
- * on its node, as pods do), 20% new pods, 20% deletions; a fifth of the events are about pods on
- * `node` (relabel one of its pods, add one there, delete one of its pods), so its own endpoint
- * chains, policies and dispatch chains change at 200 events/s while its pod count stays about
- * where it was. Seeded: the same seed gives the same events.
+ * on its node, as pods do), 20% new pods, 20% deletions; `localShare` of the events (default a
+ * fifth, a stress: at 1,000 events/s its own endpoint chains, policies and dispatch chains change
+ * at 200 events/s) are about pods on `node` (relabel one of its pods, add one there, delete one of
+ * its pods), while its pod count stays about where it was. Seeded: the same seed gives the same events.
  */
-export function endpointEvents(cluster: Pick<SyntheticCluster, "pods" | "namespaces" | "nodes">, node: string, seed = 7): { next: () => SourceChange } {
+export function endpointEvents(cluster: Pick<SyntheticCluster, "pods" | "namespaces" | "nodes">, node: string, seed = 7, localShare = 0.2): { next: () => SourceChange; setLocalShare: (share: number) => void } {
   const rand = rng(seed);
   const tiers = ["web", "api", "db"];
   const pools = { local: cluster.pods.filter((p) => p.node === node), remote: cluster.pods.filter((p) => p.node !== node) };
   let fresh = cluster.pods.length;
+  let share = localShare;
   const next = (): SourceChange => {
     const r = rand();
-    const local = rand() < 0.2;
+    const local = rand() < share;
     const pool = local ? pools.local : pools.remote;
     if (r < 0.6 && pool.length > 0) {
       const i = Math.floor(rand() * pool.length);
@@ -206,5 +207,6 @@ export function endpointEvents(cluster: Pick<SyntheticCluster, "pods" | "namespa
     pool.pop();
     return del(podKey(p.ns, p.name));
   };
-  return { next };
+  // One stream can change its local share and go on from the pods it left.
+  return { next, setLocalShare: (x) => (share = x) };
 }
