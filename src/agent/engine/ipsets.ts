@@ -186,10 +186,10 @@ export class IpSetStore {
         set.sorted = sorted;
         set.value = { ...set.value, members };
       } else {
-        const goneTexts = new Set(gone.map((e) => e.text));
-        const kept = gone.length === 0 ? set.sorted : set.sorted.filter((e) => !goneTexts.has(e.text));
-        set.sorted = added.length === 0 ? kept : merge(kept, added);
-        set.value = ipSetOf(set.demand, set.sorted);
+        // One pass builds both arrays (entries and their texts) without the gone, with the added.
+        const r = mergeDelta(set.sorted, new Set(gone.map((e) => e.text)), added);
+        set.sorted = r.sorted;
+        set.value = { ...set.value, members: r.members };
       }
       // A set created (or woken) in this batch has no before to be a delta from; a dormant one none after.
       if (before !== undefined && !set.dormant) {
@@ -233,15 +233,26 @@ function lowerBound(sorted: readonly Entry[], e: Entry): number {
   return lo;
 }
 
-function merge(a: readonly Entry[], b: readonly Entry[]): Entry[] {
-  const out: Entry[] = new Array(a.length + b.length);
-  let i = 0;
+/** `sorted` without the entries whose text is in `gone`, merged with `added` (sorted); and their texts. */
+function mergeDelta(sorted: readonly Entry[], gone: ReadonlySet<string>, added: readonly Entry[]): { sorted: Entry[]; members: string[] } {
+  const out: Entry[] = [];
+  const members: string[] = [];
   let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) out[k++] = compareEntries(a[i] as Entry, b[j] as Entry) <= 0 ? (a[i++] as Entry) : (b[j++] as Entry);
-  while (i < a.length) out[k++] = a[i++] as Entry;
-  while (j < b.length) out[k++] = b[j++] as Entry;
-  return out;
+  for (const e of sorted) {
+    if (gone.size > 0 && gone.has(e.text)) continue;
+    while (j < added.length && compareEntries(added[j] as Entry, e) < 0) {
+      out.push(added[j] as Entry);
+      members.push((added[j] as Entry).text);
+      j++;
+    }
+    out.push(e);
+    members.push(e.text);
+  }
+  for (; j < added.length; j++) {
+    out.push(added[j] as Entry);
+    members.push((added[j] as Entry).text);
+  }
+  return { sorted: out, members };
 }
 
 /**
