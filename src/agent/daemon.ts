@@ -23,15 +23,13 @@
 import { formatDiagnostics, hasErrors } from "../diagnostics/index.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import type { HookMode, KernelState } from "../diff/kernel-state.js";
-import { diff } from "../diff/diff.js";
 import { isEmptyTransaction, type Backend, type Transaction } from "../diff/transaction.js";
 import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
 import type { DataplaneState } from "../render/types.js";
 import type { Model } from "../model/types.js";
 import type { Ipv6Family } from "./ipv6.js";
 import { Pending } from "./batch.js";
-import { advanceKernelView, tablesInPlay } from "./engine/kernel-view.js";
-import { keepUnwantedSets, withKept } from "./linger.js";
+import { planStep } from "./plan.js";
 import { realClock, type Clock } from "./clock.js";
 import type { DiffDirty, Engine, SourceChange } from "./contract.js";
 import { LatencyWindow } from "./latency.js";
@@ -350,21 +348,12 @@ export class AgentDaemon {
         this.options.onStatus?.(this.status());
         return;
       }
-      const diffOptions = { backend: this.backend, hookMode: this.options.hookMode ?? "insert" } as const;
-      // The dirty parts name filter chains only: with host endpoint tables in play (wanted, or
-      // still in the kernel), plan the whole diff against the view instead.
-      const tables = tablesInPlay(this.view, result.desired);
-      const planned = tables ? diff(this.view, result.desired, diffOptions) : this.options.diffDirty(this.view, result.desired, result.dirty, diffOptions);
-      const { tx, kept } = keepUnwantedSets(planned, this.view, result.desired);
+      const { tx, after } = planStep(this.view, result.desired, result.dirty, this.options.diffDirty, { backend: this.backend, hookMode: this.options.hookMode ?? "insert" });
       if (isEmptyTransaction(tx)) {
         this.counters.noops++;
         await this.finish(c, this.record("update", changes, [], 0, computedMs, started, oldest, {}), false);
         return;
       }
-      // The view after, advanced over what changed only (members from their deltas).
-      // advanceKernelView follows the filter table only; with mangle/raw in play the dataplane
-      // derives the view from the whole transaction.
-      const after = tables || tx.notes.length > 0 ? undefined : withKept(advanceKernelView(this.view, result.desired, result.dirty, this.options.hookMode ?? "insert"), kept);
       const known = this.view;
       const applyStart = this.clock.now();
       const applying = this.options.dataplane.applyPlanned(known, tx, result.desired, after);

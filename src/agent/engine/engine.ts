@@ -113,6 +113,7 @@ export class AgentEngine {
       // Undo the batch the same way it was done, so the state is the last good one again.
       revertBatch(this.sources, batch.changed);
       this.advance(this.store.apply(added, removed), previous);
+      this.nodeState.forgetSleep();
       diagnostics.push(...errors);
       const rejected = [...new Set([...batch.rejected, ...batch.changed.keys()])].sort();
       this.state = this.withHosts().state ?? this.nodeState.state();

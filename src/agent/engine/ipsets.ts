@@ -43,6 +43,12 @@ interface SetState {
   touched: Map<string, { entry: Entry; was: boolean }> | undefined;
   /** Unreferenced since the end of a batch: kept up to date, but not desired. */
   dormant: boolean;
+  /**
+   * Since the set left the desired state: the texts touched, with whether they were members
+   * then (its value then is what a kernel that kept the set holds), so that waking it gives an
+   * exact member delta. Undefined when that point is not known (never desired, or forgotten).
+   */
+  asleep: Map<string, { entry: Entry; was: boolean }> | undefined;
 }
 
 /** Dormant sets kept at most (each costs its members' memory and their updates). */
@@ -124,7 +130,7 @@ export class IpSetStore {
       }
       const sorted = [...entries.values()].sort(compareEntries);
       this.touch(d.name);
-      this.sets.set(d.name, { demand: d, refs: new Set([ref]), counts, sorted, value: ipSetOf(d, sorted), touched: undefined, dormant: false });
+      this.sets.set(d.name, { demand: d, refs: new Set([ref]), counts, sorted, value: ipSetOf(d, sorted), touched: undefined, dormant: false, asleep: undefined });
       this.index.add(d.name, d.selector);
     }
   }
@@ -153,46 +159,25 @@ export class IpSetStore {
       if (set.refs.size === 0 && !set.dormant) {
         set.dormant = true;
         this.dormant.set(name, set);
+        // Leaving the desired state now: count changes from its value before this batch. (Woken
+        // and unreferenced again in one batch, it keeps the point it fell asleep at.)
+        if (before !== undefined) set.asleep = new Map();
       }
-      if (set.touched === undefined) continue;
-      const gone: Entry[] = [];
-      const added: Entry[] = [];
-      for (const [text, t] of set.touched) {
-        const now = set.counts.has(text);
-        if (t.was && !now) gone.push(t.entry);
-        else if (!t.was && now) added.push(t.entry);
-      }
-      set.touched = undefined;
-      if (gone.length === 0 && added.length === 0) continue;
-      added.sort(compareEntries);
-      if (gone.length + added.length <= SPLICE_LIMIT) {
-        // A few changes to a big set: copy (a memcpy) and splice at binary-searched places,
-        // instead of a pass of JS calls over every member. Copies, because the previous desired
-        // state (which callers may hold) shares the arrays.
-        const sorted = set.sorted.slice();
-        const members = set.value.members.slice();
-        for (const e of gone) {
-          const i = lowerBound(sorted, e);
-          if (i < sorted.length && (sorted[i] as Entry).text === e.text) {
-            sorted.splice(i, 1);
-            members.splice(i, 1);
-          }
+      const woken = !set.dormant && before === undefined && set.asleep !== undefined;
+      const { gone, added } = this.advance(set);
+      if (woken) {
+        // Back in the desired state: its delta from the value it left with.
+        const asleep = set.asleep as Map<string, { entry: Entry; was: boolean }>;
+        set.asleep = undefined;
+        const wake = { added: [] as string[], removed: [] as string[] };
+        for (const [text, t] of asleep) {
+          const now = set.counts.has(text);
+          if (t.was && !now) wake.removed.push(normalizeMember(set.value.type, text));
+          else if (!t.was && now) wake.added.push(normalizeMember(set.value.type, text));
         }
-        for (const e of added) {
-          const i = lowerBound(sorted, e);
-          sorted.splice(i, 0, e);
-          members.splice(i, 0, e.text);
-        }
-        set.sorted = sorted;
-        set.value = { ...set.value, members };
-      } else {
-        // One pass builds both arrays (entries and their texts) without the gone, with the added.
-        const r = mergeDelta(set.sorted, new Set(gone.map((e) => e.text)), added);
-        set.sorted = r.sorted;
-        set.value = { ...set.value, members: r.members };
-      }
-      // A set created (or woken) in this batch has no before to be a delta from; a dormant one none after.
-      if (before !== undefined && !set.dormant) {
+        members.set(name, { added: wake.added.sort(), removed: wake.removed.sort() });
+      } else if (before !== undefined && !set.dormant && gone.length + added.length > 0) {
+        // A set created in this batch has no before to be a delta from; a dormant one no after.
         const canon = (text: string): string => normalizeMember(set.value.type, text);
         members.set(name, { added: added.map((e) => canon(e.text)).sort(), removed: gone.map((e) => canon(e.text)).sort() });
       }
@@ -206,6 +191,61 @@ export class IpSetStore {
     // A non-empty delta is a change; comparing the 100k members whole would only confirm it.
     const names = touched.filter(([name, before]) => members.has(name) || !sameIpSet(before, this.visible(this.sets.get(name)))).map(([name]) => name);
     return { names, members };
+  }
+
+  /**
+   * Brings a set's entries and value up to its counts after a batch's touches; what left and what
+   * came in this batch. A sleeping set also remembers the touched texts since it fell asleep.
+   */
+  private advance(set: SetState): { gone: Entry[]; added: Entry[] } {
+    const gone: Entry[] = [];
+    const added: Entry[] = [];
+    if (set.touched === undefined) return { gone, added };
+    for (const [text, t] of set.touched) {
+      const now = set.counts.has(text);
+      if (t.was && !now) gone.push(t.entry);
+      else if (!t.was && now) added.push(t.entry);
+      // First touched since it fell asleep: its membership then is its membership before this batch.
+      if (set.asleep !== undefined && !set.asleep.has(text)) set.asleep.set(text, t);
+    }
+    set.touched = undefined;
+    if (gone.length === 0 && added.length === 0) return { gone, added };
+    added.sort(compareEntries);
+    if (gone.length + added.length <= SPLICE_LIMIT) {
+      // A few changes to a big set: copy (a memcpy) and splice at binary-searched places,
+      // instead of a pass of JS calls over every member. Copies, because the previous desired
+      // state (which callers may hold) shares the arrays.
+      const sorted = set.sorted.slice();
+      const members = set.value.members.slice();
+      for (const e of gone) {
+        const i = lowerBound(sorted, e);
+        if (i < sorted.length && (sorted[i] as Entry).text === e.text) {
+          sorted.splice(i, 1);
+          members.splice(i, 1);
+        }
+      }
+      for (const e of added) {
+        const i = lowerBound(sorted, e);
+        sorted.splice(i, 0, e);
+        members.splice(i, 0, e.text);
+      }
+      set.sorted = sorted;
+      set.value = { ...set.value, members };
+    } else {
+      // One pass builds both arrays (entries and their texts) without the gone, with the added.
+      const r = mergeDelta(set.sorted, new Set(gone.map((e) => e.text)), added);
+      set.sorted = r.sorted;
+      set.value = { ...set.value, members: r.members };
+    }
+    return { gone, added };
+  }
+
+  /**
+   * Forgets where sleeping sets fell asleep (their next wake-up compares them whole): after a
+   * batch was undone, the values they left with may never have reached a kernel.
+   */
+  forgetSleep(): void {
+    for (const set of this.sets.values()) set.asleep = undefined;
   }
 
   get(name: string): IpSet | undefined {

@@ -326,6 +326,11 @@ export class NodeState {
     return this.hostEndpointsHere.length > 0;
   }
 
+  /** After an undone batch: sleeping sets' member deltas from when they fell asleep are no longer known. */
+  forgetSleep(): void {
+    this.ipsets.forgetSleep();
+  }
+
   /** What compile() would refuse (its CompileError diagnostics) for workloads, for the current state. */
   errors(): Diagnostic[] {
     const diags: Diagnostic[] = [];

@@ -36,7 +36,10 @@ export interface Dirty {
    * For dirty sets whose change is known exactly (a 100k-member set that gained one pod): the
    * delta, so the transaction and the agent's kernel view are built from it instead of comparing
    * both sets whole. Present only when some set has one. Valid against a kernel that holds the
-   * previous update's desired state for those sets (the agent's view does).
+   * previous update's desired state for those sets (the agent's view does); for a set that comes
+   * back (desired earlier, not in the previous update), against the members it had when it was
+   * last desired, which is what a kernel that kept it unreferenced (the agent's lingering sets)
+   * holds; a kernel without it gets it whole, and the delta is not used.
    */
   readonly members?: ReadonlyMap<string, MemberDelta>;
 }

@@ -1,8 +1,11 @@
 /**
  * The engine's law: after ANY sequence of batches, engine.current() is byte-identical
  * (renderRestore) to compile(model of all sources in force), computed from scratch by the CLI's
- * loader; the rejected list is what the contract says; and `dirty` names exactly what changed
- * (dirtyBetween the previous and new state), so diffDirty on it is the full diff.
+ * loader; the rejected list is what the contract says; `dirty` names exactly what changed
+ * (dirtyBetween the previous and new state), with exact member deltas (a set that comes back
+ * from dormancy: from the members it had when last desired); and the agent's path on a model
+ * kernel (diffDirty against its view, lingering sets kept, the view advanced) leaves the kernel
+ * holding the desired state and the view equal to the kernel.
  *
  * Random batches over a small cluster (two nodes, three namespaces, a few interchangeable
  * labels so selectors flip often): local and remote pods added, relabelled, moved and deleted,
@@ -13,11 +16,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AgentEngine, advanceKernelView, diffDirty, dirtyBetween, type SourceChange } from "../../../src/agent/engine/index.js";
+import { AgentEngine, diffDirty, dirtyBetween, type SourceChange } from "../../../src/agent/engine/index.js";
 import { diff } from "../../../src/diff/diff.js";
 import { kernelStateOf, type KernelState } from "../../../src/diff/kernel-state.js";
-import { kernelStateAfter } from "../../../src/dataplane/expected.js";
-import { tablesInPlay } from "../../../src/agent/engine/kernel-view.js";
+import { planStep } from "../../../src/agent/plan.js";
+import type { IpSet } from "../../../src/render/types.js";
+import { applyTo } from "../../diff/harness.js";
+import { ModelKernel } from "../../diff/model-kernel.js";
 import { del, namespaceJson, podJson, put } from "./cluster.js";
 import type { Diagnostic } from "../../../src/diagnostics/types.js";
 import { loadSources } from "../../../src/model/load.js";
@@ -145,9 +150,14 @@ describe("engine law", () => {
       fc.property(fc.array(fc.array(change, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 25 }), (batches) => {
         const engine = new AgentEngine({ node: "n1" });
         const oracle = new Oracle("n1");
-        // The agent's path: plan against its view of what it wrote, then advance the view.
+        // The agent's path on a model kernel: plan against its view of what it wrote, keep the
+        // unwanted sets lingering, apply, advance the view.
+        const kernel = new ModelKernel("legacy");
+        applyTo(kernel, diff(kernel.state(), engine.current()));
         // A real read returns every table (filter, mangle, raw); an empty mangle/raw reads as none of ours.
         let view: KernelState = kernelStateOf({ ...engine.current(), tables: [{ table: "mangle", chains: [], hooks: [] }, { table: "raw", chains: [], hooks: [] }] });
+        expect(comparable(view)).toEqual(comparable(kernel.state()));
+        const lastDesired = new Map<string, IpSet>(engine.current().ipsets.map((x) => [x.name, x]));
         for (const batch of batches) {
           const before = engine.current();
           const u = engine.update(batch);
@@ -160,20 +170,27 @@ describe("engine law", () => {
           const key = (d: Diagnostic): string => JSON.stringify([d.message, d.span, d.notes]);
           const full = loadSources([...oracle.inForce].map(([f, t]) => source(f, t))).diagnostics.filter((d) => d.code === "PC3007" && about(d));
           expect(new Set(u.diagnostics.filter((d) => d.code === "PC3007").map(key))).toEqual(new Set(full.map(key)));
-          // Names and exact member deltas: what a full comparison finds.
-          expect(u.dirty).toEqual(dirtyBetween(before, u.desired));
-          if (tablesInPlay(view, u.desired)) {
-            // Host endpoint tables: the daemon plans the whole diff and derives the view from it.
-            const tx = diff(view, u.desired);
-            expect(tx).toEqual(diff(kernelStateOf(before), u.desired));
-            const after = kernelStateAfter(view, tx, u.desired, "insert");
-            expect(after).not.toBeNull();
-            view = after ?? view;
-          } else {
-            expect(diffDirty(view, u.desired, u.dirty)).toEqual(diff(kernelStateOf(before), u.desired));
-            view = advanceKernelView(view, u.desired, u.dirty);
+          // Names: what a full comparison finds. Member deltas: exact, for sets desired before;
+          // a set back from dormancy may carry its delta from the members it had when last desired.
+          const { members, ...names } = u.dirty;
+          const { members: expected, ...expectedNames } = dirtyBetween(before, u.desired);
+          expect(names).toEqual(expectedNames);
+          for (const [name, delta] of members ?? []) {
+            const now = u.desired.ipsets.find((x) => x.name === name);
+            const last = before.ipsets.some((x) => x.name === name) ? undefined : lastDesired.get(name);
+            if (last === undefined || now === undefined) expect(delta).toEqual(expected?.get(name));
+            else expect(delta).toEqual(dirtyBetween({ ...before, chains: [], ipsets: [last] }, { ...before, chains: [], ipsets: [now] }).members?.get(name) ?? { added: [], removed: [] });
           }
-          expect(comparable(view)).toEqual(comparable(kernelStateOf(u.desired)));
+          for (const [name, delta] of expected ?? []) expect(members?.get(name)).toEqual(delta);
+          for (const x of u.desired.ipsets) lastDesired.set(x.name, x);
+          const { tx, after } = planStep(view, u.desired, u.dirty, diffDirty, { hookMode: "insert" });
+          applyTo(kernel, tx);
+          expect(after).toBeDefined();
+          view = after ?? view;
+          // The view is the kernel; the kernel holds the desired state (and at most lingering sets).
+          expect(comparable(view)).toEqual(comparable(kernel.state()));
+          expect(diff(kernel.state(), u.desired).iptables).toEqual([]);
+          expect(diff(kernel.state(), u.desired).ipsetsBefore).toEqual([]);
         }
       }),
       { numRuns: 300 },
