@@ -4,13 +4,16 @@
  * it through a SelectorIndex and adjusts only those sets' members (counted, since two items may
  * give the same member). Sets exist while some rule references them (`acquire` / `release` by
  * a referrer key); a set that appears is computed from every member at once.
+ *
+ * One store per IP family: members hold their addresses of that family only (a dual-stack pod
+ * is in the IPv4 store with its IPv4 address and in the IPv6 store with its IPv6 one).
  */
 import type { Labels, NamedPort } from "../../model/types.js";
 import type { IpSet } from "../../render/types.js";
 import { normalizeMember } from "../../diff/members.js";
 import { sameIpSet } from "./dirty.js";
 import type { MemberDelta } from "./types.js";
-import { compareEntries, demandEntries, ipSetOf, v4Entries, type Entry } from "../../resolve/ipsets.js";
+import { compareEntries, demandEntries, ipSetOf, v4Entries, v6Entries, type Entry } from "../../resolve/ipsets.js";
 import { SelectorIndex } from "../../resolve/label-index.js";
 import { labelRestrictions } from "../../selector/index.js";
 import type { Selector } from "../../selector/index.js";
@@ -46,6 +49,12 @@ export class IpSetStore {
   private readonly dirty = new Map<string, IpSet | undefined>();
   /** Members by label, kept with them, for computing a set that appears (no rebuild per batch). */
   private readonly forward = new LiveLabelIndex();
+  /** An item's addresses of this store's family as set entries (resolve/ipsets.ts, as compile). */
+  private readonly entriesOf: (addresses: readonly string[]) => Entry[];
+
+  constructor(ipVersion: 4 | 6 = 4) {
+    this.entriesOf = ipVersion === 4 ? v4Entries : v6Entries;
+  }
 
   private count(set: SetState, m: Member, delta: 1 | -1): void {
     for (const e of demandEntries(set.demand, m.nets, m.ports)) {
@@ -75,7 +84,7 @@ export class IpSetStore {
     }
     void before;
     if (after === undefined) return;
-    const m: Member = { labels: after.labels, nets: v4Entries(after.addresses), ports: after.ports };
+    const m: Member = { labels: after.labels, nets: this.entriesOf(after.addresses), ports: after.ports };
     this.members.set(id, m);
     this.forward.add(m);
     for (const name of this.index.candidates(m.labels)) {
