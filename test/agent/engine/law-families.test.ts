@@ -125,6 +125,8 @@ const rare = fc.constantFrom(
   del("tiers/security"),
   put("profiles/prof1", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Profile", metadata: { name: "prof1" }, spec: { labelsToApply: { tier: "x" }, ingress: [{ action: "Allow", source: { nets: ["fd00::/64"] } }] } })),
   put("profiles/prof1", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Profile", metadata: { name: "prof1" }, spec: { egress: [{ action: "Deny", destination: { selector: "app == 'db'" } }] } })),
+  // Same labels as the one above, other rules: only the profile's chains change (mangle holds cali-pro-).
+  put("profiles/prof1", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Profile", metadata: { name: "prof1" }, spec: { egress: [{ action: "Allow", destination: { nets: ["fd00::/64"] } }] } })),
   del("profiles/prof1"),
   put("netsets/s1", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkSet", metadata: { name: "s1", labels: { app: "web" } }, spec: { nets: ["fd00:9::/64", "10.9.0.0/16"] } })),
   put("netsets/s1", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkSet", metadata: { name: "s1", labels: { app: "db" } }, spec: { nets: ["10.9.0.0/16"] } })),
