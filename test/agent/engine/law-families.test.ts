@@ -34,7 +34,7 @@ const pod = fc
     ns: fc.constantFrom(...NAMESPACES),
     name: fc.constantFrom("p1", "p2", "p3", "p4"),
     node: fc.constantFrom("n1", "n1", "n2"),
-    ips: fc.oneof(V4.map((a) => [a]), V6.map((a) => [a]), fc.tuple(V4, V6).map(([a, b]) => [a, b]), fc.constant([] as string[])),
+    ips: fc.oneof(V4.map((a): string[] => [a]), V6.map((a): string[] => [a]), fc.tuple(V4, V6).map(([a, b]): string[] => [a, b]), fc.constant([] as string[])),
     labels: LABEL,
     named: fc.boolean(),
   })
