@@ -53,7 +53,7 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("agent wit
   let dir: string;
   let agent: AgentProcess | null = null;
   const save = async (table: string) => ns.exec(`iptables-${backend}-save`, ["-t", table]);
-  const chains = (text: string) => text.split("\n").filter((l) => l.startsWith(":cali-")).map((l) => l.slice(1).split(" ")[0]).sort();
+  const chains = (text: string) => text.split("\n").filter((l) => l.startsWith(":cali-")).map((l) => l.slice(1).split(" ")[0] as string).sort();
 
   beforeEach(async () => {
     ns = await createNetns(`agenth-${backend}`);
