@@ -13,6 +13,8 @@ export type { SourceChange };
 export interface Engine {
   update(changes: readonly SourceChange[]): Pick<EngineUpdate, "desired" | "dirty" | "diagnostics" | "rejected" | "membersOnly">;
   current(): DataplaneState;
+  /** The IPv6 state, once IPv6 is in play (AgentEngine.current6); absent on IPv4-only fakes. */
+  current6?(): DataplaneState | undefined;
 }
 
 export type DiffDirty = (current: KernelState, desired: DataplaneState, dirty: Dirty, options?: DiffOptions) => Transaction;

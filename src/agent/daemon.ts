@@ -26,7 +26,6 @@ import type { HookMode, KernelState } from "../diff/kernel-state.js";
 import { isEmptyTransaction, type Backend, type Transaction } from "../diff/transaction.js";
 import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
 import type { DataplaneState } from "../render/types.js";
-import type { Model } from "../model/types.js";
 import type { Ipv6Family } from "./ipv6.js";
 import { Pending } from "./batch.js";
 import { planStep } from "./plan.js";
@@ -70,10 +69,11 @@ export interface DaemonOptions {
   /** Called with the status after every step (the CLI writes --status-file). */
   readonly onStatus?: (status: AgentStatus) => void;
   /**
-   * The IPv6 family (ipv6.ts): after each IPv4 step, its state (when IPv6 is in play) is applied
-   * by `dataplane` with a full read and diff. Absent: IPv4 only.
+   * The IPv6 family (ipv6.ts): after each IPv4 step, the engine's IPv6 state (engine.current6,
+   * when IPv6 is in play and it changed) is applied by `dataplane` with a read and diff of that
+   * family. Absent: IPv4 only.
    */
-  readonly ipv6?: { readonly family: Ipv6Family; readonly dataplane: Pick<DataplanePort, "apply">; readonly model: () => Model };
+  readonly ipv6?: { readonly family: Ipv6Family; readonly dataplane: Pick<DataplanePort, "apply"> };
 }
 
 /** One batch through the engine, waiting for its kernel write. */
@@ -288,7 +288,7 @@ export class AgentDaemon {
    * The engine half of a step: the batch's changes through the engine in slices of `sliceSize`,
    * yielding to the event loop between slices (a running apply's child processes get their
    * input, exit and successor promptly), their dirty parts merged into one; then IPv6's state
-   * from the same model.
+   * (kept by the engine beside IPv4's).
    */
   private async compute(kind: "update" | "converge"): Promise<Computed | null> {
     const { engine } = this.options;
@@ -315,7 +315,7 @@ export class AgentDaemon {
     }
     const v6 = this.options.ipv6;
     const converge = kind === "converge" || this.view === null;
-    const desired6 = v6?.family.desired(v6.model, changes, converge);
+    const desired6 = v6?.family.desired(engine.current6?.(), converge);
     return { changes, oldest, arrivals, started, result, computedMs: this.clock.now() - started, desired6 };
   }
 
@@ -394,7 +394,7 @@ export class AgentDaemon {
       const v6 = this.options.ipv6;
       let rec = record;
       // A recovered update converged IPv4; IPv6 gets the full treatment too.
-      const desired6 = converged && v6 && c.desired6 === undefined ? v6.family.desired(v6.model, c.changes, true) : c.desired6;
+      const desired6 = converged && v6 && c.desired6 === undefined ? v6.family.desired(this.options.engine.current6?.(), true) : c.desired6;
       if (v6 && desired6) {
         try {
           const r = await v6.dataplane.apply(desired6);

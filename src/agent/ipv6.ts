@@ -1,57 +1,38 @@
 /**
- * The agent's IPv6 family. The engine follows the IPv4 state incrementally; the IPv6 state is
- * recomputed whole (compile(model, node, { ipVersion: 6 }) over the engine's model) and applied
- * with a full read and minimal diff by its own Dataplane (ip6tables, cali6 sets). Simpler than a
- * second incremental engine, at the price of a model rebuild per batch while IPv6 is in play.
+ * The agent's IPv6 family. The engine keeps the IPv6 state incrementally beside the IPv4 one
+ * (AgentEngine.current6: present once IPv6 is in play, and kept from then on, so removing the
+ * last IPv6 pod still cleans its rules up); the daemon applies it after each IPv4 step with its
+ * own Dataplane (ip6tables, cali6 sets), a read and minimal diff of that family.
  *
- * "In play" is checked cheaply: at every converge, and at an update whose changed texts could
- * hold an IPv6 address or IPv6-only rule (a `x:y:` pattern, `ICMPv6`, `ipVersion`). Once IPv6
- * was in play the family stays on, so removing the last IPv6 pod still cleans its rules up.
+ * This class decides when: at every converge, and at an update only when the engine's IPv6 state
+ * changed since the last successful apply (the engine hands out a new state object exactly when
+ * something in it changed, so identity is the test: no per-batch compile or comparison).
  */
-import type { Model } from "../model/types.js";
-import { compile, usesIpv6 } from "../render/compile.js";
-import type { EndpointToHostAction } from "../render/static-chains.js";
-import type { FailsafeOptions } from "../render/failsafe.js";
 import type { DataplaneState } from "../render/types.js";
-import type { SourceChange } from "./engine/types.js";
-
-const MAYBE_IPV6 = /[0-9A-Fa-f]:[0-9A-Fa-f]*:|ICMPv6|ipVersion/;
 
 export class Ipv6Family {
-  private inPlay = false;
-  /** Restore-relevant identity of the last applied state, to skip re-applying an unchanged one. */
-  private lastKey: string | null = null;
-  private pendingKey: string | null = null;
-
-  constructor(
-    private readonly node: string,
-    private readonly endpointToHostAction: EndpointToHostAction,
-    private readonly failsafe?: FailsafeOptions,
-  ) {}
+  /** The state last applied successfully. */
+  private last: DataplaneState | null = null;
+  private pending: DataplaneState | null = null;
 
   /**
-   * The IPv6 state to apply now, or undefined when IPv6 is not in play or nothing changed since
-   * the last successful apply (a converge always gets a state, to repair drift).
+   * The IPv6 state to apply now, or undefined when IPv6 is not in play (`state` undefined) or
+   * nothing changed since the last successful apply (a converge always gets a state, to repair drift).
    */
-  desired(model: () => Model, changes: readonly SourceChange[], converge: boolean): DataplaneState | undefined {
-    if (!this.inPlay && !converge && !changes.some((c) => c.kind === "put" && MAYBE_IPV6.test(c.text))) return undefined;
-    const m = model();
-    if (!this.inPlay && !usesIpv6(m)) return undefined;
-    this.inPlay = true;
-    const state = compile(m, { node: this.node, endpointToHostAction: this.endpointToHostAction, ipVersion: 6, ...(this.failsafe && { failsafe: this.failsafe }) });
-    const key = JSON.stringify(state);
-    if (!converge && key === this.lastKey) return undefined;
-    this.pendingKey = key;
+  desired(state: DataplaneState | undefined, converge: boolean): DataplaneState | undefined {
+    if (state === undefined) return undefined;
+    if (!converge && state === this.last) return undefined;
+    this.pending = state;
     return state;
   }
 
   /** The state `desired` returned is now in the kernel. */
   applied(): void {
-    this.lastKey = this.pendingKey;
+    this.last = this.pending;
   }
 
   /** A failed apply: the next call must return a state again. */
   failed(): void {
-    this.lastKey = null;
+    this.last = null;
   }
 }

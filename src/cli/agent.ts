@@ -125,9 +125,8 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
         onStatus: writeStatus,
         ...(options.ipv6 === "auto" && {
           ipv6: {
-            family: new Ipv6Family(options.node, options.endpointToHostAction, failsafe),
+            family: new Ipv6Family(),
             dataplane: new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion: 6 }),
-            model: () => engine.model(),
           },
         }),
       });

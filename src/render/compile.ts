@@ -47,7 +47,8 @@ export function compileBoth(model: Model, options: Omit<CompileOptions, "ipVersi
   return usesIpv6(model) ? { v4, v6: compile(model, { ...options, ipVersion: 6 }) } : { v4 };
 }
 
-const ruleUsesIpv6 = (r: Rule): boolean =>
+/** Whether a rule is IPv6-specific (usesIpv6 below; the agent engine asks it per changed policy). */
+export const ruleUsesIpv6 = (r: Rule): boolean =>
   r.ipVersion === 6 ||
   r.protocol === "icmpv6" ||
   [r.source, r.destination].some((e) => e.nets.some(isIpv6) || e.notNets.some(isIpv6));

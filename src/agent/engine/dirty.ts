@@ -32,7 +32,7 @@ export function sameIpSet(a: IpSet | undefined, b: IpSet | undefined): boolean {
   return a.name === b.name && a.type === b.type && a.family === b.family && a.maxelem === b.maxelem && sameList(a.members, b.members, sameString);
 }
 
-function sameHooks(a: readonly KernelChainHooks[], b: readonly KernelChainHooks[]): boolean {
+export function sameHooks(a: readonly KernelChainHooks[], b: readonly KernelChainHooks[]): boolean {
   return sameList(a, b, (x, y) => x.chain === y.chain && sameList(x.inserts, y.inserts, sameRule) && sameList(x.appends, y.appends, sameRule));
 }
 

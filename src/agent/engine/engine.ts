@@ -14,16 +14,22 @@
  * So `desired` is always compile(model of the sources in force), byte for byte.
  *
  * Incremental: sources are parsed once per new text (sources.ts); the model is kept per
- * resource (store.ts); the node's chains and ipsets per piece (node.ts). Tier, Profile and
- * ServiceAccount changes are incremental too; HostEndpoint changes rebuild the model and node
- * state from the parsed sources (no re-parse).
+ * resource (store.ts); the node's chains and ipsets per piece (node.ts), host endpoints and the
+ * mangle/raw tables included. Tier, Profile, ServiceAccount and HostEndpoint changes are
+ * incremental too.
+ *
+ * Both IP families: the IPv4 state always, the IPv6 state (a second NodeState fed the same
+ * deltas) from the first batch whose model uses IPv6 (compile.ts usesIpv6: an IPv6 address, net
+ * or rule anywhere), built once from the model then and kept from then on, so the IPv6 rules of
+ * a cluster that drops its last IPv6 address are still cleaned up. `desired6` is always
+ * compile(model, { ipVersion: 6 }), byte for byte.
  */
 import type { Diagnostic } from "../../diagnostics/types.js";
 import type { AnyCollected } from "../../model/collect.js";
 import type { Model } from "../../model/types.js";
-import { compile, type CompileOptions } from "../../render/compile.js";
+import { ruleUsesIpv6, type CompileOptions } from "../../render/compile.js";
 import type { DataplaneState } from "../../render/types.js";
-import { CompileError } from "../../render/errors.js";
+import { isIpv6 } from "../../resolve/nets.js";
 import { dirtyBetween } from "./dirty.js";
 import { NodeState } from "./node.js";
 import { buildModel } from "../../model/build.js";
@@ -51,53 +57,67 @@ function remoteOnly(collected: readonly AnyCollected[] | undefined, node: string
   return true;
 }
 
+const isEmpty = (d: Dirty): boolean => d.chains.length === 0 && d.ipsets.length === 0 && !d.hooks;
+
+/** Whether what a delta brings in uses IPv6 (compile.ts usesIpv6, over the changed entities only). */
+function deltaUsesIpv6(delta: Delta, store: ModelStore): boolean {
+  for (const c of delta.endpoints.values()) if (c.after?.ipNetworks.some(isIpv6)) return true;
+  for (const c of delta.hostEndpoints.values()) if (c.after?.expectedIPs.some(isIpv6)) return true;
+  for (const c of delta.networkSets.values()) if (c.after?.nets.some(isIpv6)) return true;
+  for (const c of delta.policies.values()) if (c.after && (c.after.ingress.some(ruleUsesIpv6) || c.after.egress.some(ruleUsesIpv6))) return true;
+  for (const name of delta.profiles) {
+    const p = store.profile(name);
+    if (p && (p.ingress.some(ruleUsesIpv6) || p.egress.some(ruleUsesIpv6))) return true;
+  }
+  return false;
+}
+
 export class AgentEngine {
   private readonly sources = new Map<string, SourceEntry>();
   private readonly node: string;
   private readonly endpointToHostAction;
-  private readonly failsafe: { readonly failsafe?: CompileOptions["failsafe"] };
+  private readonly failsafe: NonNullable<CompileOptions["failsafe"]>;
   private store = new ModelStore();
   private nodeState: NodeState;
   private state: DataplaneState;
+  /** The IPv6 family, once IPv6 was in play. */
+  private nodeState6: NodeState | undefined;
+  private state6: DataplaneState | undefined;
 
   constructor(options: EngineOptions) {
     this.node = options.node;
     this.endpointToHostAction = options.compile?.endpointToHostAction ?? "ACCEPT";
-    this.failsafe = options.compile?.failsafe ? { failsafe: options.compile.failsafe } : {};
-    this.nodeState = this.rebuild();
-    this.state = this.withHosts().state ?? this.nodeState.state();
+    this.failsafe = options.compile?.failsafe ?? {};
+    const { node, delta } = this.rebuild();
+    this.nodeState = node;
+    this.state = node.state();
+    if (deltaUsesIpv6(delta, this.store)) this.startIpv6();
   }
 
-  /**
-   * With host endpoints on the node, the desired state is compile()'s, computed whole (a full
-   * rebuild path: host endpoint chains and the mangle/raw tables are not kept incrementally).
-   */
-  private withHosts(): { state?: DataplaneState; errors: readonly Diagnostic[] } {
-    if (!this.nodeState.hasHostEndpoints()) return { errors: [] };
-    try {
-      return { state: compile(this.model(), { node: this.node, endpointToHostAction: this.endpointToHostAction, ...this.failsafe }), errors: [] };
-    } catch (e) {
-      if (e instanceof CompileError) return { errors: e.diagnostics };
-      throw e;
-    }
-  }
-
+  /** The IPv4 state: compile(model, { ipVersion: 4 }). */
   current(): DataplaneState {
     return this.state;
   }
 
-  /**
-   * The model of the sources in force (rebuilt from the parsed sources, no re-parse): the agent
-   * compiles the IPv6 state from it, which the incremental path does not follow.
-   */
+  /** The IPv6 state (compile(model, { ipVersion: 6 })) once IPv6 was in play; undefined before. */
+  current6(): DataplaneState | undefined {
+    return this.state6;
+  }
+
+  /** The model of the sources in force (rebuilt from the parsed sources, no re-parse). */
   model(): Model {
     return buildModel(allCollected(this.sources), []);
+  }
+
+  private result(dirty: Dirty, dirty6: Dirty | undefined, diagnostics: Diagnostic[], rejected: readonly string[], membersOnly: readonly string[] = []): EngineUpdate {
+    const v6 = this.state6 === undefined ? {} : { desired6: this.state6, dirty6: dirty6 ?? EMPTY_DIRTY };
+    return { kind: "EngineUpdate", desired: this.state, dirty, ...v6, diagnostics, rejected, ...(membersOnly.length > 0 && { membersOnly }) };
   }
 
   update(changes: readonly SourceChange[]): EngineUpdate {
     const batch = applyBatch(this.sources, changes);
     const diagnostics: Diagnostic[] = [...batch.diagnostics];
-    if (batch.changed.size === 0) return { kind: "EngineUpdate", desired: this.state, dirty: EMPTY_DIRTY, diagnostics, rejected: batch.rejected };
+    if (batch.changed.size === 0) return this.result(EMPTY_DIRTY, undefined, diagnostics, batch.rejected);
     const removed: AnyCollected[] = [];
     const added: AnyCollected[] = [];
     for (const [name, before] of batch.changed) {
@@ -106,9 +126,9 @@ export class AgentEngine {
       if (now !== undefined) added.push(...now.collected);
     }
     const previous = this.state;
-    let dirty = this.advance(this.store.apply(removed, added), previous);
-    const hosts = this.withHosts();
-    const errors = [...this.nodeState.errors(), ...hosts.errors];
+    const delta = this.store.apply(removed, added);
+    const dirty = this.advance(delta, previous);
+    const errors = this.nodeState.errors();
     if (errors.length > 0) {
       // Undo the batch the same way it was done, so the state is the last good one again.
       revertBatch(this.sources, batch.changed);
@@ -116,9 +136,8 @@ export class AgentEngine {
       this.nodeState.forgetSleep();
       diagnostics.push(...errors);
       const rejected = [...new Set([...batch.rejected, ...batch.changed.keys()])].sort();
-      this.state = this.withHosts().state ?? this.nodeState.state();
-      dirty = EMPTY_DIRTY;
-      return { kind: "EngineUpdate", desired: this.state, dirty, diagnostics, rejected };
+      this.state = this.nodeState.state();
+      return this.result(EMPTY_DIRTY, undefined, diagnostics, rejected);
     }
     const seen = new Set(diagnostics.map(diagnosticKey));
     for (const d of this.store.diagnostics) {
@@ -129,25 +148,55 @@ export class AgentEngine {
         diagnostics.push(d);
       }
     }
-    this.state = hosts.state ?? this.nodeState.state();
-    if (hosts.state) dirty = dirtyBetween(previous, this.state);
+    const tablesChanged = this.nodeState.takeTablesChanged();
+    if (!isEmpty(dirty) || tablesChanged || delta.full) this.state = this.nodeState.state();
+    const dirty6 = this.advance6(delta);
     const membersOnly = [...batch.changed].flatMap(([name, before]) => (remoteOnly(before?.collected, this.node) && remoteOnly(this.sources.get(name)?.collected, this.node) ? [name] : [])).sort();
-    return { kind: "EngineUpdate", desired: this.state, dirty, diagnostics, rejected: batch.rejected, ...(membersOnly.length > 0 && { membersOnly }) };
+    return this.result(dirty, dirty6, diagnostics, batch.rejected, membersOnly);
   }
 
-  /** Apply a model delta to the node state, or rebuild both when the store asks for it. */
+  /** The IPv6 family follows an accepted delta (or starts, when the delta brings IPv6 in). */
+  private advance6(delta: Delta): Dirty | undefined {
+    const node6 = this.nodeState6;
+    if (node6 === undefined || delta.full) {
+      if (node6 === undefined && !deltaUsesIpv6(delta.full ? this.store.everything() : delta, this.store)) return undefined;
+      const previous = this.state6 ?? { kind: "DataplaneState", ipVersion: 6, chains: [], hooks: [], ipsets: [] };
+      this.startIpv6();
+      return dirtyBetween(previous, this.state6 as DataplaneState);
+    }
+    const dirty6 = node6.apply(delta);
+    const tablesChanged = node6.takeTablesChanged();
+    if (!isEmpty(dirty6) || tablesChanged) this.state6 = node6.state();
+    return dirty6;
+  }
+
+  /** Apply a model delta to the IPv4 node state, or rebuild when the store asks for it. */
   private advance(delta: Delta, previous: DataplaneState): Dirty {
     if (!delta.full) return this.nodeState.apply(delta);
-    this.nodeState = this.rebuild();
+    this.nodeState = this.rebuild().node;
     return dirtyBetween(previous, this.nodeState.state());
   }
 
-  /** Model and node state from every parsed source (start-up, and changes not followed incrementally). */
-  private rebuild(): NodeState {
+  private newNode(ipVersion: 4 | 6): NodeState {
+    return new NodeState(this.node, ipVersion, this.endpointToHostAction, this.failsafe, this.store.tierList(), this.store);
+  }
+
+  /** Model and IPv4 node state from every parsed source (start-up, and changes not followed incrementally). */
+  private rebuild(): { node: NodeState; delta: Delta } {
     this.store = new ModelStore();
     const delta = this.store.apply([], allCollected(this.sources), true);
-    const node = new NodeState(this.node, this.endpointToHostAction, this.store.tierList(), this.store.hostEndpointList(), this.store);
+    const node = this.newNode(4);
     node.apply(delta);
-    return node;
+    node.takeTablesChanged();
+    return { node, delta };
+  }
+
+  /** The IPv6 node state from the model in force (the store holds it), built once. */
+  private startIpv6(): void {
+    const node6 = this.newNode(6);
+    node6.apply(this.store.everything());
+    node6.takeTablesChanged();
+    this.nodeState6 = node6;
+    this.state6 = node6.state();
   }
 }

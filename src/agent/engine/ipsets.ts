@@ -9,13 +9,16 @@
  * but keeps its members up to date, so when a policy comes back to the node (its last local pod
  * went and another came: at 100k pods, a selector set can hold every pod) the set is there
  * without a pass over every member. At most MAX_DORMANT wait; the longest unused goes first.
+ *
+ * One store per IP family: members hold their addresses of that family only (a dual-stack pod
+ * is in the IPv4 store with its IPv4 address and in the IPv6 store with its IPv6 one).
  */
 import type { Labels, NamedPort } from "../../model/types.js";
 import type { IpSet } from "../../render/types.js";
 import { normalizeMember } from "../../diff/members.js";
 import { sameIpSet } from "./dirty.js";
 import type { MemberDelta } from "./types.js";
-import { compareEntries, demandEntries, ipSetOf, v4Entries, type Entry } from "../../resolve/ipsets.js";
+import { compareEntries, demandEntries, ipSetOf, v4Entries, v6Entries, type Entry } from "../../resolve/ipsets.js";
 import { SelectorIndex } from "../../resolve/label-index.js";
 import { labelRestrictions } from "../../selector/index.js";
 import type { Selector } from "../../selector/index.js";
@@ -62,6 +65,12 @@ export class IpSetStore {
   private readonly dirty = new Map<string, IpSet | undefined>();
   /** Members by label, kept with them, for computing a set that appears (no rebuild per batch). */
   private readonly forward = new LiveLabelIndex();
+  /** An item's addresses of this store's family as set entries (resolve/ipsets.ts, as compile). */
+  private readonly entriesOf: (addresses: readonly string[]) => Entry[];
+
+  constructor(ipVersion: 4 | 6 = 4) {
+    this.entriesOf = ipVersion === 4 ? v4Entries : v6Entries;
+  }
 
   private count(set: SetState, m: Member, delta: 1 | -1): void {
     for (const e of demandEntries(set.demand, m.nets, m.ports)) {
@@ -99,7 +108,7 @@ export class IpSetStore {
     }
     void before;
     if (after === undefined) return;
-    const m: Member = { labels: after.labels, nets: v4Entries(after.addresses), ports: after.ports };
+    const m: Member = { labels: after.labels, nets: this.entriesOf(after.addresses), ports: after.ports };
     this.members.set(id, m);
     this.forward.add(m);
     for (const name of this.index.candidates(m.labels)) {

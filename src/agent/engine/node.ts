@@ -6,26 +6,44 @@
  * (its chains and the sets they reference) and the endpoint chains of the local endpoints it
  * applied to or applies to now; a profile change its chains, where a local endpoint uses it.
  *
+ * Host endpoints of the node are pieces too: a host endpoint change recomputes which global
+ * policies select it, its chains and the host dispatch chains; a policy change the host endpoints
+ * it selected or selects now (pre-DNAT, untracked and applyOnForward policies included); the
+ * mangle and raw tables are rebuilt from those pieces (render/host-tables.ts hostTables over the
+ * node's few host endpoints and the chains of the policies they use) only in a batch that
+ * touched a host endpoint or one of those chains. Remote pod changes never reach them.
+ *
+ * One NodeState per IP family (`ipVersion`): rules, nets and ipset members of that family, as
+ * resolveNode(model, node, ipVersion) gives them.
+ *
  * Every piece is rendered by the same functions compile() uses (endpointChain, policyChains,
- * profileChains, workloadDispatchChains, resolveRule, the ipset entry helpers), so the state is
- * the one compile() gives (the law in test/agent/engine/law.test.ts).
+ * profileChains, workloadDispatchChains, hostFilterChains, filterHostDispatchChains,
+ * failsafeChains, hostTables, resolveRule, resolveHostEndpoints, the ipset entry helpers), so the
+ * state is the one compile() gives (the law in test/agent/engine/law.test.ts).
  */
 import { Codes } from "../../diagnostics/codes.js";
 import type { Diagnostic } from "../../diagnostics/types.js";
 import type { HostEndpoint, Model, Policy, Profile, Rule, Tier, WorkloadEndpoint } from "../../model/types.js";
 import { workloadDispatchChains } from "../../render/dispatch.js";
 import { endpointChain } from "../../render/endpoint-chains.js";
+import { failsafeChains, type FailsafeOptions } from "../../render/failsafe.js";
+import { hostFilterChains } from "../../render/host-endpoint-chains.js";
+import { filterHostDispatchChains, hostTables } from "../../render/host-tables.js";
+import { ChainName, hostEndpointChainName, policyChainName, profileChainName } from "../../render/names.js";
 import { policyChains, profileChains } from "../../render/policy-chains.js";
 import { filterHooks, staticChains, type EndpointToHostAction } from "../../render/static-chains.js";
-import type { Chain, DataplaneState } from "../../render/types.js";
+import type { Chain, DataplaneState, TableState } from "../../render/types.js";
+import { ALL_INTERFACES, resolveHostEndpoints } from "../../resolve/host-endpoints.js";
 import { compareStrings, comparePolicies, compareTiers, tierLookup } from "../../resolve/ordering.js";
 import { resolveRule, type IpSetDemand } from "../../resolve/rules.js";
 import { SelectorCache, policySelectorText } from "../../resolve/selectors.js";
 import type { Selector } from "../../selector/index.js";
-import type { EndpointTier, ResolvedRule } from "../../resolve/types.js";
-import { sameChain, sortedMap } from "./dirty.js";
+import type { EndpointTier, LocalHostEndpoint, ResolvedRule } from "../../resolve/types.js";
+import { sameChain, sameHooks, sortedMap } from "./dirty.js";
+import { nodeHostEndpoints } from "./host-endpoints.js";
 import { IpSetStore } from "./ipsets.js";
 import type { Delta } from "./store.js";
+import { FilterTable } from "./table.js";
 import type { Dirty } from "./types.js";
 
 type Dir = "ingress" | "egress";
@@ -35,6 +53,8 @@ interface PolicyState {
   readonly selector: Selector;
   /** Local endpoint keys the policy applies to. */
   readonly applies: Set<string>;
+  /** Host endpoint (copy) keys of this node it selects. */
+  readonly hosts: Set<string>;
   /** Ipsets its converted rules reference, and its chain names. */
   demands: string[];
   chains: string[];
@@ -42,6 +62,16 @@ interface PolicyState {
 
 interface LocalState {
   readonly ep: WorkloadEndpoint;
+  readonly policies: Set<string>;
+}
+
+/** A host endpoint this node programs (nodeHostEndpoints' copy of a model HostEndpoint). */
+interface HostState {
+  readonly key: string;
+  readonly hep: HostEndpoint;
+  /** Felix's key for the interface (`any-interface-at-all` for `*`); undefined: none given. */
+  readonly iface: string | undefined;
+  /** The global policies whose selector matches it. */
   readonly policies: Set<string>;
 }
 
@@ -55,11 +85,15 @@ export interface ModelView {
 /** Pre-DNAT and untracked policy apply to host endpoints only (Felix's calculation graph). */
 const hostOnly = (p: Policy): boolean => p.preDNAT || p.doNotTrack;
 
+/** A policy's chains exist once it applies to a local workload or host endpoint. */
+const active = (p: PolicyState): boolean => p.applies.size > 0 || p.hosts.size > 0;
+
+const HOST_DISPATCH_ROOTS: ReadonlySet<string> = new Set([ChainName.fromHostEndpoint, ChainName.toHostEndpoint, ChainName.fromHostEndpointForward, ChainName.toHostEndpointForward]);
+
 export class NodeState {
-  private readonly chains = new Map<string, Chain>();
-  /** The value before this batch of every chain touched in it. */
-  private readonly before = new Map<string, Chain | undefined>();
-  private readonly ipsets = new IpSetStore();
+  /** The filter table: own chains and the policy/profile chains they reference. */
+  private readonly table = new FilterTable();
+  private readonly ipsets: IpSetStore;
   private readonly local = new Map<string, LocalState>();
   private readonly byInterface = new Map<string, Set<string>>();
   private readonly policies = new Map<string, PolicyState>();
@@ -71,37 +105,61 @@ export class NodeState {
   private readonly cache = new SelectorCache();
   private tierOf: (name: string) => Tier;
   private readonly hooks = filterHooks();
-  private readonly hostEndpointsHere: readonly HostEndpoint[];
+  /** Host endpoint copies by model identity, and by copy key. */
+  private readonly hostCopies = new Map<string, HostState[]>();
+  private readonly hosts = new Map<string, HostState>();
+  private readonly hostsByInterface = new Map<string, Set<string>>();
+  /** The resolved host endpoint programmed on each interface, with what resolving it refused. */
+  private readonly hostResolved = new Map<string, { readonly local: LocalHostEndpoint; readonly errors: readonly Diagnostic[] }>();
+  /** Host endpoints without an interface: only their refusal. */
+  private readonly hostRefused = new Map<string, readonly Diagnostic[]>();
+  private hostDispatchNames: string[];
+  /** The empty host dispatch chains of the static part, in force while no host endpoint is. */
+  private readonly staticHostChains: readonly Chain[];
+  private tables: TableState[] | undefined;
+  /** Policy and profile chains the mangle/raw tables hold: a change to one rebuilds them. */
+  private tableShared = new Set<string>();
+  private tablesDirty = false;
+  /** Whether the mangle/raw tables changed since takeTablesChanged last looked. */
+  private tablesChanged = false;
 
   constructor(
     private readonly node: string,
+    private readonly ipVersion: 4 | 6,
     endpointToHostAction: EndpointToHostAction,
+    private readonly failsafe: FailsafeOptions,
     tiers: readonly Tier[],
-    hostEndpoints: readonly HostEndpoint[],
     private readonly model: ModelView,
   ) {
     this.tierOf = tierLookup({ tiers } as unknown as Model);
-    for (const c of staticChains(endpointToHostAction)) this.chains.set(c.name, c);
-    for (const h of hostEndpoints) this.ipsets.updateMember(`hep:${h.name}`, undefined, { labels: h.labels, addresses: h.expectedIPs, ports: h.ports });
-    this.hostEndpointsHere = hostEndpoints.filter((h) => h.node === node);
+    this.ipsets = new IpSetStore(ipVersion);
+    const statics = staticChains(endpointToHostAction, ipVersion);
+    for (const c of statics) this.table.setOwn(c.name, c);
+    this.staticHostChains = statics.filter((c) => HOST_DISPATCH_ROOTS.has(c.name));
+    this.hostDispatchNames = this.staticHostChains.map((c) => c.name);
     this.setDispatch();
   }
 
   private setChain(name: string, chain: Chain | undefined): void {
-    if (!this.before.has(name)) this.before.set(name, this.chains.get(name));
-    if (chain === undefined) this.chains.delete(name);
-    else this.chains.set(name, chain);
+    this.table.setOwn(name, chain);
+  }
+
+  private setShared(name: string, chain: Chain | undefined): void {
+    if (this.tableShared.has(name)) this.tablesDirty = true;
+    this.table.setShared(name, chain);
   }
 
   /** Applies a model delta; returns what changed. */
   apply(delta: Delta): Dirty {
     const recompute = new Set<string>();
     const refresh = new Set<string>();
+    const recomputeHosts = new Set<string>();
     let interfaces = false;
     if (delta.tiers) {
-      // Tier order and default actions shape every local endpoint chain (and nothing else).
+      // Tier order and default actions shape every endpoint chain (and nothing else).
       this.tierOf = tierLookup({ tiers: this.model.tierList() } as unknown as Model);
       for (const iface of this.byInterface.keys()) recompute.add(iface);
+      for (const iface of this.hostsByInterface.keys()) recomputeHosts.add(iface);
     }
 
     for (const [id, c] of delta.networkSets) {
@@ -113,6 +171,10 @@ export class NodeState {
       const e = c.after;
       this.ipsets.updateMember(`ep:${key}`, undefined, e === undefined ? undefined : { labels: e.labels, addresses: e.ipNetworks, ports: e.ports });
     }
+    for (const [id, c] of delta.hostEndpoints) {
+      const h = c.after;
+      this.ipsets.updateMember(`hep:${id}`, undefined, h === undefined ? undefined : { labels: h.labels, addresses: h.expectedIPs, ports: h.ports });
+    }
     for (const [key, c] of delta.endpoints) {
       const was = this.local.get(key);
       const now = c.after !== undefined && c.after.node === this.node ? c.after : undefined;
@@ -121,7 +183,7 @@ export class NodeState {
         for (const pid of was.policies) {
           const p = this.policies.get(pid) as PolicyState;
           p.applies.delete(key);
-          if (p.applies.size === 0) refresh.add(pid);
+          if (!active(p)) refresh.add(pid);
         }
         this.local.delete(key);
         this.unuseProfiles(was.ep.profiles);
@@ -139,7 +201,7 @@ export class NodeState {
         for (const pid of this.candidates(now.namespace)) {
           const p = this.policies.get(pid) as PolicyState;
           if (hostOnly(p.policy) || !p.selector.matches(now.labels)) continue;
-          if (p.applies.size === 0) refresh.add(pid);
+          if (!active(p)) refresh.add(pid);
           p.applies.add(key);
           state.policies.add(pid);
         }
@@ -154,6 +216,8 @@ export class NodeState {
       }
     }
 
+    for (const [id, c] of delta.hostEndpoints) this.updateHost(id, c.after, refresh, recomputeHosts);
+
     for (const [pid, c] of delta.policies) {
       const old = this.policies.get(pid);
       if (old !== undefined) {
@@ -162,14 +226,19 @@ export class NodeState {
           l.policies.delete(pid);
           recompute.add(l.ep.interfaceName);
         }
+        for (const key of old.hosts) {
+          const h = this.hosts.get(key) as HostState;
+          h.policies.delete(pid);
+          recomputeHosts.add(h.iface as string);
+        }
         this.ipsets.release(`policy:${pid}`, old.demands);
-        for (const name of old.chains) this.setChain(name, undefined);
+        for (const name of old.chains) this.setShared(name, undefined);
         this.policies.delete(pid);
         (old.policy.namespace === undefined ? this.globalPolicies : this.policiesByNamespace.get(old.policy.namespace))?.delete(pid);
       }
       const p = c.after;
       if (p === undefined) continue;
-      const state: PolicyState = { policy: p, selector: this.cache.parse(policySelectorText(this.cache, p)), applies: new Set(), demands: [], chains: [] };
+      const state: PolicyState = { policy: p, selector: this.cache.parse(policySelectorText(this.cache, p)), applies: new Set(), hosts: new Set(), demands: [], chains: [] };
       this.policies.set(pid, state);
       if (p.namespace === undefined) this.globalPolicies.add(pid);
       else {
@@ -185,18 +254,27 @@ export class NodeState {
         l.policies.add(pid);
         recompute.add(l.ep.interfaceName);
       }
+      // Only global policies select host endpoints (host endpoints carry no namespace label).
+      if (p.namespace === undefined) {
+        for (const [key, h] of this.hosts) {
+          if (h.iface === undefined || !state.selector.matches(h.hep.labels)) continue;
+          state.hosts.add(key);
+          h.policies.add(pid);
+          recomputeHosts.add(h.iface);
+        }
+      }
       refresh.add(pid);
     }
     for (const pid of refresh) this.refreshPolicy(pid);
     for (const name of delta.profiles) if (this.profileUsers.has(name)) this.refreshProfile(name);
     for (const iface of recompute) this.refreshEndpoint(iface);
     if (interfaces) this.setDispatch();
+    for (const iface of recomputeHosts) this.refreshHost(iface);
+    if (recomputeHosts.size > 0) this.setHostDispatch();
+    if (this.tablesDirty) this.setTables();
 
     const ipsets = this.ipsets.finish();
-    const chains: string[] = [];
-    for (const [name, before] of this.before) if (!sameChain(before, this.chains.get(name))) chains.push(name);
-    this.before.clear();
-    const dirty = { chains: chains.sort(), ipsets: ipsets.names.sort(), hooks: false };
+    const dirty = { chains: this.table.finish(), ipsets: ipsets.names.sort(), hooks: false };
     return ipsets.members.size > 0 ? { ...dirty, members: sortedMap(ipsets.members) } : dirty;
   }
 
@@ -206,7 +284,7 @@ export class NodeState {
   }
 
   private convert(rules: readonly Rule[], namespace: string | undefined, demands: Map<string, IpSetDemand>): ResolvedRule[] {
-    const ctx = { cache: this.cache, namespace, demand: (d: IpSetDemand) => demands.set(d.name, d) };
+    const ctx = { cache: this.cache, namespace, demand: (d: IpSetDemand) => demands.set(d.name, d), ipVersion: this.ipVersion };
     return rules.flatMap((r) => resolveRule(ctx, r) ?? []);
   }
 
@@ -215,7 +293,7 @@ export class NodeState {
     const state = this.policies.get(pid);
     if (state === undefined) return;
     const p = state.policy;
-    const active = state.applies.size > 0;
+    const on = active(state);
     const demands = new Map<string, IpSetDemand>();
     const resolved = {
       kind: "ResolvedPolicy" as const,
@@ -223,15 +301,15 @@ export class NodeState {
       policyKind: p.policyKind,
       name: p.name,
       ...(p.namespace !== undefined && { namespace: p.namespace }),
-      ...(active && p.types.includes("Ingress") && { ingress: this.convert(p.ingress, p.namespace, demands) }),
-      ...(active && p.types.includes("Egress") && { egress: this.convert(p.egress, p.namespace, demands) }),
+      ...(on && p.types.includes("Ingress") && { ingress: this.convert(p.ingress, p.namespace, demands) }),
+      ...(on && p.types.includes("Egress") && { egress: this.convert(p.egress, p.namespace, demands) }),
     };
-    const chains = active ? policyChains(resolved) : [];
+    const chains = on ? policyChains(resolved) : [];
     this.ipsets.acquire(`policy:${pid}`, demands.values());
     const names = new Set(chains.map((c) => c.name));
     this.ipsets.release(`policy:${pid}`, state.demands.filter((n) => !demands.has(n)));
-    for (const name of state.chains) if (!names.has(name)) this.setChain(name, undefined);
-    for (const c of chains) if (!sameChain(this.chains.get(c.name), c)) this.setChain(c.name, c);
+    for (const name of state.chains) if (!names.has(name)) this.setShared(name, undefined);
+    for (const c of chains) if (!sameChain(this.table.getShared(c.name), c)) this.setShared(c.name, c);
     state.demands = [...demands.keys()];
     state.chains = [...names];
   }
@@ -254,7 +332,7 @@ export class NodeState {
       this.profileUsers.delete(n);
       this.ipsets.release(`profile:${n}`, this.profileDemands.get(n) ?? []);
       this.profileDemands.delete(n);
-      for (const c of profileChains({ kind: "ResolvedProfile", name: n, ingress: [], egress: [] })) this.setChain(c.name, undefined);
+      for (const c of profileChains({ kind: "ResolvedProfile", name: n, ingress: [], egress: [] })) this.setShared(c.name, undefined);
     }
   }
 
@@ -271,7 +349,7 @@ export class NodeState {
     this.ipsets.acquire(`profile:${name}`, demands.values());
     this.ipsets.release(`profile:${name}`, (this.profileDemands.get(name) ?? []).filter((n) => !demands.has(n)));
     this.profileDemands.set(name, [...demands.keys()]);
-    for (const c of chains) if (!sameChain(this.chains.get(c.name), c)) this.setChain(c.name, c);
+    for (const c of chains) if (!sameChain(this.table.getShared(c.name), c)) this.setShared(c.name, c);
   }
 
   /** The endpoint chains of one interface (none when no local endpoint has it). */
@@ -306,24 +384,20 @@ export class NodeState {
     const le = { kind: "LocalEndpoint" as const, key: l.ep.key, interfaceName: iface, ingressTiers: tiersFor("Ingress"), egressTiers: tiersFor("Egress"), profiles: l.ep.profiles };
     for (const dir of ["ingress", "egress"] as const) {
       const c = endpointChain(le, dir);
-      if (!sameChain(this.chains.get(c.name), c)) this.setChain(c.name, c);
+      if (!sameChain(this.table.getOwn(c.name), c)) this.setChain(c.name, c);
     }
   }
 
   private setDispatch(): void {
-    const chains = workloadDispatchChains([...this.byInterface.keys()]);
-    const names = new Set(chains.map((c) => c.name));
-    for (const n of this.dispatchNames) if (!names.has(n)) this.setChain(n, undefined);
-    for (const c of chains) if (!sameChain(this.chains.get(c.name), c)) this.setChain(c.name, c);
-    this.dispatchNames = [...names];
+    this.dispatchNames = this.replaceChains(this.dispatchNames, workloadDispatchChains([...this.byInterface.keys()]));
   }
 
-  /**
-   * Host endpoints on this node: the engine then takes compile()'s result whole (host endpoint
-   * chains and the mangle/raw tables are not kept incrementally; they are rare and small).
-   */
-  hasHostEndpoints(): boolean {
-    return this.hostEndpointsHere.length > 0;
+  /** Own chains `chains` in place of those named `names`; their names. */
+  private replaceChains(names: readonly string[], chains: readonly Chain[]): string[] {
+    const now = new Set(chains.map((c) => c.name));
+    for (const n of names) if (!now.has(n)) this.setChain(n, undefined);
+    for (const c of chains) if (!sameChain(this.table.getOwn(c.name), c)) this.setChain(c.name, c);
+    return [...now];
   }
 
   /** After an undone batch: sleeping sets' member deltas from when they fell asleep are no longer known. */
@@ -331,9 +405,122 @@ export class NodeState {
     this.ipsets.forgetSleep();
   }
 
-  /** What compile() would refuse (its CompileError diagnostics) for workloads, for the current state. */
+  /** A model HostEndpoint changed: its copies on this node leave, the new ones come in. */
+  private updateHost(id: string, after: HostEndpoint | undefined, refresh: Set<string>, recompute: Set<string>): void {
+    for (const h of this.hostCopies.get(id) ?? []) {
+      this.hosts.delete(h.key);
+      this.hostRefused.delete(h.key);
+      if (h.iface === undefined) continue;
+      for (const pid of h.policies) {
+        const p = this.policies.get(pid) as PolicyState;
+        p.hosts.delete(h.key);
+        if (!active(p)) refresh.add(pid);
+      }
+      this.unuseProfiles(h.hep.profiles);
+      const keys = this.hostsByInterface.get(h.iface);
+      keys?.delete(h.key);
+      if (keys?.size === 0) this.hostsByInterface.delete(h.iface);
+      recompute.add(h.iface);
+    }
+    this.hostCopies.delete(id);
+    const copies = after === undefined ? [] : nodeHostEndpoints(after, this.node);
+    if (copies.length === 0) return;
+    const states = copies.map((hep, i): HostState => {
+      const iface = hep.interfaceName === undefined ? undefined : hep.interfaceName === "*" ? ALL_INTERFACES : hep.interfaceName;
+      return { key: `${id}\u0000${i}`, hep, iface, policies: new Set() };
+    });
+    this.hostCopies.set(id, states);
+    for (const h of states) {
+      this.hosts.set(h.key, h);
+      if (h.iface === undefined) {
+        // resolveHostEndpoints refuses it (and it uses no policy or profile, as in compile()).
+        this.hostRefused.set(h.key, this.resolveHost(h).errors);
+        continue;
+      }
+      for (const pid of this.globalPolicies) {
+        const p = this.policies.get(pid) as PolicyState;
+        if (!p.selector.matches(h.hep.labels)) continue;
+        if (!active(p)) refresh.add(pid);
+        p.hosts.add(h.key);
+        h.policies.add(pid);
+      }
+      this.useProfiles(h.hep.profiles);
+      let keys = this.hostsByInterface.get(h.iface);
+      if (keys === undefined) this.hostsByInterface.set(h.iface, (keys = new Set()));
+      keys.add(h.key);
+      recompute.add(h.iface);
+    }
+  }
+
+  /** compile()'s own resolution of one host endpoint against the policies that select it. */
+  private resolveHost(h: HostState): ReturnType<typeof resolveHostEndpoints> {
+    const ordered = [...h.policies]
+      .map((pid) => (this.policies.get(pid) as PolicyState).policy)
+      .sort((a, b) => compareTiers(this.tierOf(a.tier), this.tierOf(b.tier)) || comparePolicies(a, b));
+    return resolveHostEndpoints([h.hep], this.node, ordered, (p) => (this.policies.get(p.id) as PolicyState).selector, this.tierOf);
+  }
+
+  /** The host endpoint chains of one interface (none when no host endpoint of the node has it). */
+  private refreshHost(iface: string): void {
+    const keys = this.hostsByInterface.get(iface);
+    // Two host endpoints on one interface cannot be compiled (errors() reports it); the first here.
+    const key = keys === undefined ? undefined : [...keys].sort(compareStrings)[0];
+    const h = key === undefined ? undefined : this.hosts.get(key);
+    this.tablesDirty = true;
+    if (h === undefined) {
+      this.hostResolved.delete(iface);
+      for (const dir of ["ingress", "egress"] as const) for (const fw of [false, true]) this.setChain(hostEndpointChainName(dir, iface, fw), undefined);
+      return;
+    }
+    const r = this.resolveHost(h);
+    const local = r.hostEndpoints[0] as LocalHostEndpoint;
+    this.hostResolved.set(iface, { local, errors: r.errors });
+    for (const c of hostFilterChains(local)) if (!sameChain(this.table.getOwn(c.name), c)) this.setChain(c.name, c);
+  }
+
+  /** The node's resolved host endpoints, by interface (as resolveHostEndpoints orders them). */
+  private hostList(): LocalHostEndpoint[] {
+    return [...this.hostResolved.keys()].sort(compareStrings).map((iface) => (this.hostResolved.get(iface) as { local: LocalHostEndpoint }).local);
+  }
+
+  /** Host dispatch chains and failsafe (host-tables.ts hostFilterTableChains), or the static empty ones. */
+  private setHostDispatch(): void {
+    const heps = this.hostList();
+    const chains = heps.length === 0 ? this.staticHostChains : [...filterHostDispatchChains(heps), ...failsafeChains("filter", this.failsafe, this.ipVersion)];
+    this.hostDispatchNames = this.replaceChains(this.hostDispatchNames, chains);
+  }
+
+  /** mangle and raw, from the host endpoints and the policy and profile chains they use. */
+  private setTables(): void {
+    this.tablesDirty = false;
+    const heps = this.hostList();
+    const shared = new Map<string, Chain>();
+    const add = (name: string): void => {
+      const c = this.table.getShared(name);
+      if (c !== undefined) shared.set(name, c);
+    };
+    for (const h of heps) {
+      for (const tiers of [h.normal.ingress, h.normal.egress, h.forward.ingress, h.forward.egress, h.preDNAT, h.untracked.ingress, h.untracked.egress]) {
+        for (const t of tiers) for (const id of t.policies) for (const dir of ["ingress", "egress"] as const) add(policyChainName(dir, id));
+      }
+      for (const name of h.profiles) for (const dir of ["ingress", "egress"] as const) add(profileChainName(dir, name));
+    }
+    const tables = hostTables(heps, shared, this.failsafe, this.ipVersion);
+    const before = this.tables;
+    this.tables = heps.length === 0 ? undefined : tables;
+    if (!sameTables(before, this.tables)) this.tablesChanged = true;
+    this.tableShared = new Set(tables.flatMap((t) => t.chains.filter((c) => shared.has(c.name)).map((c) => c.name)));
+  }
+
+  /** What compile() would refuse (its CompileError diagnostics), for the current state. */
   errors(): Diagnostic[] {
     const diags: Diagnostic[] = [];
+    for (const refused of this.hostRefused.values()) diags.push(...refused);
+    for (const keys of this.hostsByInterface.values()) {
+      // resolveHostEndpoints' own duplicate diagnostics, in its (model) order.
+      if (keys.size > 1) diags.push(...resolveHostEndpoints([...keys].sort(compareStrings).map((k) => (this.hosts.get(k) as HostState).hep), this.node, [], () => ({ matches: () => false }), this.tierOf).errors);
+    }
+    for (const r of this.hostResolved.values()) diags.push(...r.errors);
     for (const [iface, keys] of this.byInterface) {
       if (keys.size < 2) continue;
       const [first, ...rest] = [...keys].sort(compareStrings) as [string, ...string[]];
@@ -352,8 +539,25 @@ export class NodeState {
     return diags;
   }
 
-  state(): DataplaneState {
-    const chains = [...this.chains.values()].sort((a, b) => compareStrings(a.name, b.name));
-    return { kind: "DataplaneState", ipVersion: 4, chains, hooks: this.hooks, ipsets: this.ipsets.values() };
+  /** Whether the mangle/raw tables changed since the last call (the filter table's changes are in Dirty). */
+  takeTablesChanged(): boolean {
+    const changed = this.tablesChanged;
+    this.tablesChanged = false;
+    return changed;
   }
+
+  state(): DataplaneState {
+    return { kind: "DataplaneState", ipVersion: this.ipVersion, chains: this.table.chains(), hooks: this.hooks, ipsets: this.ipsets.values(), ...(this.tables && { tables: this.tables }) };
+  }
+}
+
+function sameTables(a: readonly TableState[] | undefined, b: readonly TableState[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return (
+    a.length === b.length &&
+    a.every((t, i) => {
+      const u = b[i] as TableState;
+      return t.table === u.table && t.chains.length === u.chains.length && t.chains.every((c, j) => sameChain(c, u.chains[j])) && sameHooks(t.hooks, u.hooks);
+    })
+  );
 }

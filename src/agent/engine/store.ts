@@ -16,9 +16,8 @@
  * Duplicates (two copies of one identity; a Profile and a Namespace or ServiceAccount giving one
  * profile name; a Pod and a WorkloadEndpoint giving one endpoint key) are reported whenever a
  * copy is touched, with buildModel's own diagnostic.
- *
- * Not incremental (the caller rebuilds everything): HostEndpoint changes (host endpoints are
- * being reworked; a rebuild from the parsed sources is their path for now).
+ * HostEndpoints are entities like network sets (normalized with the profiles they name, whose
+ * labelsToApply they inherit), keyed by resource identity.
  */
 import { Codes } from "../../diagnostics/codes.js";
 import type { Diagnostic, Span } from "../../diagnostics/types.js";
@@ -41,13 +40,16 @@ export interface Delta {
   readonly policies: Map<string, Change<Policy>>;
   /** By resource identity. */
   readonly networkSets: Map<string, Change<NetworkSet>>;
+  /** By resource identity. */
+  readonly hostEndpoints: Map<string, Change<HostEndpoint>>;
   /** Profiles whose definition may have changed. */
   readonly profiles: Set<string>;
   /** Some tier changed: endpoint chains order their policies by tier. */
   tiers: boolean;
 }
 
-const REBUILD_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/HostEndpoint"]);
+/** Kinds this store does not follow incrementally (none today; the rebuild path stays for new kinds). */
+const REBUILD_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([]);
 const CALICO_POLICY_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy"]);
 const POLICY_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy", "k8s/NetworkPolicy"]);
 
@@ -103,6 +105,7 @@ export class ModelStore {
   readonly endpoints = new Map<string, WorkloadEndpoint>();
   readonly policies = new Map<string, Policy>();
   readonly networkSets = new Map<string, NetworkSet>();
+  readonly hostEndpoints = new Map<string, HostEndpoint>();
   readonly tiers = new Map<string, Tier>();
   private readonly dependents = new Map<string, Set<string>>();
   private readonly dependsOn = new Map<string, readonly string[]>();
@@ -119,7 +122,7 @@ export class ModelStore {
    */
   /** Remove and add collected resources (a batch of source changes); what the model lost and gained. */
   apply(removed: readonly AnyCollected[], added: readonly AnyCollected[], rebuilding = false): Delta {
-    const delta: Delta = { full: false, endpoints: new Map(), policies: new Map(), networkSets: new Map(), profiles: new Set(), tiers: false };
+    const delta: Delta = { full: false, endpoints: new Map(), policies: new Map(), networkSets: new Map(), hostEndpoints: new Map(), profiles: new Set(), tiers: false };
     this.diagnostics = [];
     const touched = new Set<string>();
     for (const c of removed) {
@@ -155,7 +158,7 @@ export class ModelStore {
       if (prev === next) continue;
       if (prev !== undefined && next !== undefined && JSON.stringify(prev.input) === JSON.stringify(next.input)) {
         // Same content from a re-sent source: only its entity's origin would differ.
-        if (this.endpointByIdent.has(id) || this.policyByIdent.has(id) || this.networkSets.has(id)) renormalize.add(id);
+        if (this.endpointByIdent.has(id) || this.policyByIdent.has(id) || this.networkSets.has(id) || this.hostEndpoints.has(id)) renormalize.add(id);
         continue;
       }
       const kind = (next ?? prev)?.kind as ResourceKind;
@@ -352,6 +355,12 @@ export class ModelStore {
         seen.add(id);
         this.setNetworkSet(id, s, delta);
       }
+      for (const h of model.hostEndpoints) {
+        const id = h.origin === undefined ? undefined : bySpan.get(h.origin.span);
+        if (id === undefined) continue;
+        seen.add(id);
+        this.setHostEndpoint(id, h, delta);
+      }
     };
     if (pods.length > 0) take(this.build(pods, names.pods));
     if (others.length > 0) take(this.build(others, names.others));
@@ -375,6 +384,7 @@ export class ModelStore {
     }
     if (this.policyByIdent.has(id)) this.setPolicy(id, undefined, delta);
     if (this.networkSets.has(id)) this.setNetworkSet(id, undefined, delta);
+    if (this.hostEndpoints.has(id)) this.setHostEndpoint(id, undefined, delta);
   }
 
   /** The model has an endpoint for a key only when exactly one Pod or WorkloadEndpoint gives it. */
@@ -412,16 +422,25 @@ export class ModelStore {
     delta.networkSets.set(id, { before: first ? first.before : before, after: s });
   }
 
+  private setHostEndpoint(id: string, h: HostEndpoint | undefined, delta: Delta): void {
+    const before = this.hostEndpoints.get(id);
+    if (h === undefined) this.hostEndpoints.delete(id);
+    else this.hostEndpoints.set(id, h);
+    const first = delta.hostEndpoints.get(id);
+    delta.hostEndpoints.set(id, { before: first ? first.before : before, after: h });
+  }
+
+  /** Every entity of the model as added (a node state for another family starts from it). */
+  everything(): Delta {
+    const all = <T>(m: ReadonlyMap<string, T>): Map<string, Change<T>> => new Map([...m].map(([k, v]) => [k, { before: undefined, after: v }]));
+    const profiles = new Set<string>();
+    for (const [id, c] of this.effective) if (c.kind === "calico/Profile") profiles.add(id.split("|")[2] as string);
+    return { full: false, endpoints: all(this.endpoints), policies: all(this.policies), networkSets: all(this.networkSets), hostEndpoints: all(this.hostEndpoints), profiles, tiers: false };
+  }
+
   /** The tiers, as a full build defines them (the default tier included). */
   tierList(): readonly Tier[] {
     return buildModel([...this.tierResources()], []).tiers;
-  }
-
-  /** The host endpoints, as a full build defines them. */
-  hostEndpointList(): readonly HostEndpoint[] {
-    const heps = [...this.effective.values()].filter((c) => c.kind === "calico/HostEndpoint");
-    if (heps.length === 0) return [];
-    return this.build(heps, heps.flatMap(dependencies)).hostEndpoints;
   }
 
   /** Profile `name` as a full build would define it (undefined: not defined). */

@@ -49,6 +49,13 @@ export interface EngineUpdate {
   /** The full desired state: identical to compile(model of all sources in force). */
   readonly desired: DataplaneState;
   readonly dirty: Dirty;
+  /**
+   * The IPv6 family, present once IPv6 is in play (AgentEngine.current6): the full desired state,
+   * identical to compile(model, { ipVersion: 6 }), and what changed in it (member deltas exact, as
+   * for IPv4; the first IPv6 update names everything).
+   */
+  readonly desired6?: DataplaneState;
+  readonly dirty6?: Dirty;
   /** Diagnostics about this update's sources, located at file:line:col (the etcd key is the file). */
   readonly diagnostics: readonly Diagnostic[];
   /** Sources whose new text was refused: their last good version (or their absence) stays in force. */

@@ -16,13 +16,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AgentEngine, diffDirty, dirtyBetween, type SourceChange } from "../../../src/agent/engine/index.js";
-import { diff } from "../../../src/diff/diff.js";
-import { kernelStateOf, type KernelState } from "../../../src/diff/kernel-state.js";
-import { planStep } from "../../../src/agent/plan.js";
-import type { IpSet } from "../../../src/render/types.js";
-import { applyTo } from "../../diff/harness.js";
-import { ModelKernel } from "../../diff/model-kernel.js";
+import { AgentEngine, type SourceChange } from "../../../src/agent/engine/index.js";
+import { AgentPath } from "./agent-path.js";
 import { del, namespaceJson, podJson, put } from "./cluster.js";
 import type { Diagnostic } from "../../../src/diagnostics/types.js";
 import { loadSources } from "../../../src/model/load.js";
@@ -138,26 +133,13 @@ const change: fc.Arbitrary<SourceChange> = fc.oneof(
   { weight: 2, arbitrary: rare },
 );
 
-/** A kernel state without the mangle/raw chains that hold nothing (an empty table reads as no table). */
-function comparable(k: KernelState): KernelState {
-  const tables = (k.tables ?? []).map((t) => ({ ...t, chains: t.chains.filter((c) => c.rules.length > 0 || c.name.startsWith("cali-")) })).filter((t) => t.chains.length > 0);
-  return { ...k, tables };
-}
-
 describe("engine law", () => {
   it("after any sequence of batches, current() equals a from-scratch compile of the sources in force", () => {
     fc.assert(
       fc.property(fc.array(fc.array(change, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 25 }), (batches) => {
         const engine = new AgentEngine({ node: "n1" });
         const oracle = new Oracle("n1");
-        // The agent's path on a model kernel: plan against its view of what it wrote, keep the
-        // unwanted sets lingering, apply, advance the view.
-        const kernel = new ModelKernel("legacy");
-        applyTo(kernel, diff(kernel.state(), engine.current()));
-        // A real read returns every table (filter, mangle, raw); an empty mangle/raw reads as none of ours.
-        let view: KernelState = kernelStateOf({ ...engine.current(), tables: [{ table: "mangle", chains: [], hooks: [] }, { table: "raw", chains: [], hooks: [] }] });
-        expect(comparable(view)).toEqual(comparable(kernel.state()));
-        const lastDesired = new Map<string, IpSet>(engine.current().ipsets.map((x) => [x.name, x]));
+        const path = new AgentPath(4, engine.current());
         for (const batch of batches) {
           const before = engine.current();
           const u = engine.update(batch);
@@ -170,27 +152,7 @@ describe("engine law", () => {
           const key = (d: Diagnostic): string => JSON.stringify([d.message, d.span, d.notes]);
           const full = loadSources([...oracle.inForce].map(([f, t]) => source(f, t))).diagnostics.filter((d) => d.code === "PC3007" && about(d));
           expect(new Set(u.diagnostics.filter((d) => d.code === "PC3007").map(key))).toEqual(new Set(full.map(key)));
-          // Names: what a full comparison finds. Member deltas: exact, for sets desired before;
-          // a set back from dormancy may carry its delta from the members it had when last desired.
-          const { members, ...names } = u.dirty;
-          const { members: expected, ...expectedNames } = dirtyBetween(before, u.desired);
-          expect(names).toEqual(expectedNames);
-          for (const [name, delta] of members ?? []) {
-            const now = u.desired.ipsets.find((x) => x.name === name);
-            const last = before.ipsets.some((x) => x.name === name) ? undefined : lastDesired.get(name);
-            if (last === undefined || now === undefined) expect(delta).toEqual(expected?.get(name));
-            else expect(delta).toEqual(dirtyBetween({ ...before, chains: [], ipsets: [last] }, { ...before, chains: [], ipsets: [now] }).members?.get(name) ?? { added: [], removed: [] });
-          }
-          for (const [name, delta] of expected ?? []) expect(members?.get(name)).toEqual(delta);
-          for (const x of u.desired.ipsets) lastDesired.set(x.name, x);
-          const { tx, after } = planStep(view, u.desired, u.dirty, diffDirty, { hookMode: "insert" });
-          applyTo(kernel, tx);
-          expect(after).toBeDefined();
-          view = after ?? view;
-          // The view is the kernel; the kernel holds the desired state (and at most lingering sets).
-          expect(comparable(view)).toEqual(comparable(kernel.state()));
-          expect(diff(kernel.state(), u.desired).iptables).toEqual([]);
-          expect(diff(kernel.state(), u.desired).ipsetsBefore).toEqual([]);
+          path.step(before, u.desired, u.dirty);
         }
       }),
       { numRuns: 300 },

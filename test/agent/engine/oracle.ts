@@ -6,7 +6,7 @@ import type { SourceChange } from "../../../src/agent/engine/index.js";
 import type { SourceFile } from "../../../src/diagnostics/types.js";
 import { hasErrors } from "../../../src/diagnostics/collect.js";
 import { loadSources } from "../../../src/model/load.js";
-import { compile } from "../../../src/render/compile.js";
+import { compile, usesIpv6 } from "../../../src/render/compile.js";
 import { CompileError } from "../../../src/render/errors.js";
 import { renderRestore } from "../../../src/render/restore.js";
 import type { DataplaneState } from "../../../src/render/types.js";
@@ -19,6 +19,9 @@ export function source(file: string, text: string): SourceFile {
 export class Oracle {
   readonly inForce = new Map<string, string>();
   state: DataplaneState;
+  /** compile(…, { ipVersion: 6 }) once IPv6 was in play in an accepted state (the engine keeps it from then on). */
+  state6: DataplaneState | undefined;
+  private ipv6 = false;
 
   constructor(private readonly node: string) {
     this.state = this.compileAll();
@@ -26,7 +29,11 @@ export class Oracle {
 
   private compileAll(): DataplaneState {
     const sources = [...this.inForce].map(([file, text]) => source(file, text));
-    return compile(loadSources(sources).model, { node: this.node });
+    const model = loadSources(sources).model;
+    const state = compile(model, { node: this.node });
+    this.ipv6 ||= usesIpv6(model);
+    this.state6 = this.ipv6 ? compile(model, { node: this.node, ipVersion: 6 }) : undefined;
+    return state;
   }
 
   /** Applies a batch as the contract says; returns the names it expects rejected. */
@@ -43,6 +50,7 @@ export class Oracle {
       this.state = this.compileAll();
     } catch (e) {
       if (!(e instanceof CompileError)) throw e;
+      // compile() refuses whatever the family; the IPv6 state stays the last accepted one.
       for (const [name, text] of this.inForce) if (before.get(name) !== text) rejected.add(name);
       for (const name of before.keys()) if (!this.inForce.has(name)) rejected.add(name);
       this.inForce.clear();

@@ -1,0 +1,91 @@
+/**
+ * The filter table of one family, kept piece by piece: the node's own chains (static, dispatch,
+ * workload and host endpoint chains, failsafe) and the shared ones (policy and profile chains).
+ * A shared chain is in the table while some own chain jumps to it, as compile() keeps only the
+ * referenced ones (render/host-tables.ts withReferenced: a pre-DNAT or untracked policy's chains
+ * live in mangle or raw alone). References are counted per own chain as it is set, so a change
+ * costs the rules of the chains it replaced, not a walk of the table.
+ *
+ * The value of every name before the batch is kept at its first touch, so `finish` names
+ * exactly the chains whose content changed.
+ */
+import type { Chain } from "../../render/types.js";
+import { compareStrings } from "../../resolve/ordering.js";
+import { sameChain } from "./dirty.js";
+
+/** Policy (`cali-pi-`/`cali-po-`) and profile (`cali-pri-`/`cali-pro-`) chain names. */
+const SHARED_TARGET = /^--(?:jump|goto) (cali-p(?:i|o|ri|ro)-\S+)/;
+
+function targets(chain: Chain | undefined): string[] {
+  const out: string[] = [];
+  for (const r of chain?.rules ?? []) {
+    const t = SHARED_TARGET.exec(r.action)?.[1];
+    if (t !== undefined) out.push(t);
+  }
+  return out;
+}
+
+export class FilterTable {
+  private readonly own = new Map<string, Chain>();
+  private readonly shared = new Map<string, Chain>();
+  private readonly refs = new Map<string, number>();
+  private readonly before = new Map<string, Chain | undefined>();
+
+  /** The chain as the table holds it (a shared chain only while referenced). */
+  get(name: string): Chain | undefined {
+    return this.own.get(name) ?? ((this.refs.get(name) ?? 0) > 0 ? this.shared.get(name) : undefined);
+  }
+
+  getOwn(name: string): Chain | undefined {
+    return this.own.get(name);
+  }
+
+  getShared(name: string): Chain | undefined {
+    return this.shared.get(name);
+  }
+
+  private touch(name: string): void {
+    if (!this.before.has(name)) this.before.set(name, this.get(name));
+  }
+
+  setOwn(name: string, chain: Chain | undefined): void {
+    const old = this.own.get(name);
+    if (old === chain) return;
+    this.touch(name);
+    for (const t of targets(old)) {
+      const n = (this.refs.get(t) ?? 0) - 1;
+      if (n === 0) {
+        this.touch(t);
+        this.refs.delete(t);
+      } else this.refs.set(t, n);
+    }
+    for (const t of targets(chain)) {
+      const n = this.refs.get(t) ?? 0;
+      if (n === 0) this.touch(t);
+      this.refs.set(t, n + 1);
+    }
+    if (chain === undefined) this.own.delete(name);
+    else this.own.set(name, chain);
+  }
+
+  setShared(name: string, chain: Chain | undefined): void {
+    this.touch(name);
+    if (chain === undefined) this.shared.delete(name);
+    else this.shared.set(name, chain);
+  }
+
+  /** Ends a batch: the names whose content changed, sorted. */
+  finish(): string[] {
+    const out: string[] = [];
+    for (const [name, before] of this.before) if (!sameChain(before, this.get(name))) out.push(name);
+    this.before.clear();
+    return out.sort(compareStrings);
+  }
+
+  /** Every chain of the table, sorted by name. */
+  chains(): Chain[] {
+    const out = [...this.own.values()];
+    for (const [name, c] of this.shared) if ((this.refs.get(name) ?? 0) > 0) out.push(c);
+    return out.sort((a, b) => compareStrings(a.name, b.name));
+  }
+}
