@@ -11,7 +11,7 @@ import type { Dirty, EngineUpdate, SourceChange } from "./engine/index.js";
 export type { SourceChange };
 
 export interface Engine {
-  update(changes: readonly SourceChange[]): Pick<EngineUpdate, "desired" | "dirty" | "diagnostics" | "rejected" | "membersOnly">;
+  update(changes: readonly SourceChange[]): Pick<EngineUpdate, "desired" | "dirty" | "desired6" | "dirty6" | "diagnostics" | "rejected" | "membersOnly">;
   current(): DataplaneState;
   /** The IPv6 state, once IPv6 is in play (AgentEngine.current6); absent on IPv4-only fakes. */
   current6?(): DataplaneState | undefined;

@@ -73,7 +73,7 @@ export interface DaemonOptions {
    * when IPv6 is in play and it changed) is applied by `dataplane` with a read and diff of that
    * family. Absent: IPv4 only.
    */
-  readonly ipv6?: { readonly family: Ipv6Family; readonly dataplane: Pick<DataplanePort, "apply"> };
+  readonly ipv6?: { readonly family: Ipv6Family; readonly dataplane: Pick<DataplanePort, "apply" | "applyPlanned"> };
 }
 
 /** One batch through the engine, waiting for its kernel write. */
@@ -86,6 +86,8 @@ interface Computed {
   readonly result: ReturnType<Engine["update"]> | null;
   readonly computedMs: number;
   readonly desired6: DataplaneState | undefined;
+  /** The engine's IPv6 state before the batch (what `result.dirty6` is relative to). */
+  readonly before6: DataplaneState | undefined;
 }
 
 const FIRST_RETRY_MS = 1000;
@@ -294,6 +296,7 @@ export class AgentDaemon {
     const { engine } = this.options;
     const started = this.clock.now();
     const { changes, oldest, arrivals } = this.pending.take();
+    const before6 = engine.current6?.();
     let result: ReturnType<Engine["update"]> | null = null;
     try {
       // Slices matter only while an apply runs beside the engine (pipelining).
@@ -301,7 +304,7 @@ export class AgentDaemon {
       for (let i = 0; i < changes.length; i += size) {
         if (i > 0) await new Promise((r) => setImmediate(r));
         const r = engine.update(changes.slice(i, i + size));
-        result = result === null ? r : { ...r, dirty: mergeDirty(result.dirty, r.dirty), diagnostics: [...result.diagnostics, ...r.diagnostics], rejected: [...result.rejected, ...r.rejected] };
+        result = result === null ? r : mergeUpdates(result, r);
       }
       if (result !== null) {
         this.counters.updates++;
@@ -316,7 +319,7 @@ export class AgentDaemon {
     const v6 = this.options.ipv6;
     const converge = kind === "converge" || this.view === null;
     const desired6 = v6?.family.desired(engine.current6?.(), converge);
-    return { changes, oldest, arrivals, started, result, computedMs: this.clock.now() - started, desired6 };
+    return { changes, oldest, arrivals, started, result, computedMs: this.clock.now() - started, desired6, before6 };
   }
 
   /**
@@ -397,9 +400,16 @@ export class AgentDaemon {
       const desired6 = converged && v6 && c.desired6 === undefined ? v6.family.desired(this.options.engine.current6?.(), true) : c.desired6;
       if (v6 && desired6) {
         try {
-          const r = await v6.dataplane.apply(desired6);
-          v6.family.applied();
-          rec = { ...rec, ipv6: { changed: r.changed, ...summarizeTransaction(r.transactions), applyMs: round(r.durationMs) } };
+          // An update plans against the family's view from the engine's exact dirty6 (no read).
+          const from = converged ? null : v6.family.planFrom(c.before6);
+          const dirty6 = c.result?.dirty6;
+          let r: { readonly transactions: readonly Transaction[]; readonly durationMs: number; readonly state: KernelState };
+          if (from !== null && dirty6 !== undefined) {
+            const { tx, after } = planStep(from, desired6, dirty6, this.options.diffDirty, { backend: this.backend ?? "legacy", hookMode: this.options.hookMode ?? "insert" });
+            r = isEmptyTransaction(tx) ? { transactions: [], durationMs: 0, state: after ?? from } : await v6.dataplane.applyPlanned(from, tx, desired6, after);
+          } else r = await v6.dataplane.apply(desired6);
+          v6.family.applied(r.state);
+          rec = { ...rec, ipv6: { changed: r.transactions.some((t) => !isEmptyTransaction(t)), planned: from !== null && dirty6 !== undefined, ...summarizeTransaction(r.transactions), applyMs: round(r.durationMs) } };
         } catch (e) {
           v6.family.failed();
           throw e;
@@ -515,4 +525,18 @@ const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 function capNames(names: readonly string[]): string[] {
   return names.length <= 20 ? [...names] : [...names.slice(0, 20), `…and ${names.length - 20} more`];
+}
+
+/** Two engine updates of one batch (slices) as one: dirty parts merged, lists joined, the later states. */
+function mergeUpdates(a: ReturnType<Engine["update"]>, b: ReturnType<Engine["update"]>): ReturnType<Engine["update"]> {
+  const dirty6 = a.dirty6 !== undefined && b.dirty6 !== undefined ? mergeDirty(a.dirty6, b.dirty6) : (b.dirty6 ?? a.dirty6);
+  const membersOnly = [...new Set([...(a.membersOnly ?? []), ...(b.membersOnly ?? [])])].sort();
+  return {
+    ...b,
+    dirty: mergeDirty(a.dirty, b.dirty),
+    ...(dirty6 !== undefined && { dirty6 }),
+    diagnostics: [...a.diagnostics, ...b.diagnostics],
+    rejected: [...a.rejected, ...b.rejected],
+    ...(membersOnly.length > 0 && { membersOnly }),
+  };
 }

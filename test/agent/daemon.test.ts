@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { AgentDaemon } from "../../src/agent/daemon.js";
 import { AgentEngine, diffDirty } from "../../src/agent/engine/index.js";
+import { Ipv6Family } from "../../src/agent/ipv6.js";
 import { FakeDataplane, FakeSource, ManualClock, memoryLog } from "./fakes.js";
 
 const pod = (name: string, ip: string, labels: string, node = "node-1") =>
@@ -103,6 +104,37 @@ describe("agent daemon", () => {
     expect(apply).toMatchObject({ changes: 2, latencyMs: 80, eventLatencyMs: { events: 3, p50: 55, p99: 70, max: 70 } });
     // Those three and the snapshot's three (the first converge).
     expect(daemon.status().latencyMs).toMatchObject({ count: 6 });
+  });
+
+  it("plans IPv6 updates against the family's view from the engine's dirty6 (no read), as IPv4", async () => {
+    const clock = new ManualClock();
+    const dataplane = new FakeDataplane();
+    const dataplane6 = new FakeDataplane(6);
+    const src = new FakeSource("files");
+    const daemon = new AgentDaemon({ node: "node-1", engine: new AgentEngine({ node: "node-1" }), diffDirty, dataplane, sources: [src], log: memoryLog().log, clock, batchMs: 50, resyncMs: 90_000, ipv6: { family: new Ipv6Family(), dataplane: dataplane6 } });
+    const dual = (name: string, v4: string, v6: string, labels: string, node = "node-1") =>
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: default, labels: {${labels}}}\nspec: {nodeName: ${node}}\nstatus: {podIP: ${v4}, podIPs: [{ip: ${v4}}, {ip: "${v6}"}]}\n`;
+    await daemon.start();
+    src.snapshot({ "ns.yaml": ns, "web.yaml": dual("web", "10.0.0.5", "fd00::5", "app: web"), "pol.yaml": policy("app == 'web'") });
+    clock.advance(0);
+    await new Promise((r) => setImmediate(r));
+    await daemon.whenIdle();
+    expect(dataplane6.calls.map((c) => c.kind)).toEqual(["apply"]);
+    src.put("client.yaml", dual("client", "10.0.9.1", "fd00::9:1", "app: client", "node-2"));
+    clock.advance(50);
+    await new Promise((r) => setImmediate(r));
+    await daemon.whenIdle();
+    expect(dataplane6.calls.map((c) => c.kind)).toEqual(["apply", "planned"]);
+    const planned = dataplane6.calls[1];
+    expect(planned?.tx).toEqual(planned?.freshPlan);
+    expect(planned?.tx?.ipsetsBefore).toEqual([expect.stringMatching(/^add cali60s:\S+ fd00::9:1\/128$/)]);
+    expect(planned?.after).toEqual(dataplane6.state);
+    // An IPv4-only change leaves the IPv6 state alone: no IPv6 write at all.
+    src.put("client4.yaml", pod("client4", "10.0.9.2", "app: client", "node-2"));
+    clock.advance(50);
+    await new Promise((r) => setImmediate(r));
+    await daemon.whenIdle();
+    expect(dataplane6.calls.map((c) => c.kind)).toEqual(["apply", "planned"]);
   });
 
   it("reports invalid input at file:line:col, keeps the last good version and writes nothing", async () => {

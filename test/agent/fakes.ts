@@ -65,7 +65,10 @@ export class FakeSource implements Source {
 
 /** A kernel in memory; `fail` makes the next N writes fail as a tool would. */
 export class FakeDataplane implements DataplanePort {
-  state: KernelState = emptyKernelState();
+  state: KernelState;
+  constructor(ipVersion: 4 | 6 = 4) {
+    this.state = { ...emptyKernelState(), ipVersion };
+  }
   readonly calls: { kind: "apply" | "planned"; tx?: Transaction; freshPlan?: Transaction; after?: KernelState; known?: KernelState }[] = [];
   fail = 0;
   /** While true, planned applies wait for `release()` (the kernel still busy with a transaction). */
