@@ -40,6 +40,8 @@ export class AgentEngine {
   private readonly node: string;
   private readonly endpointToHostAction;
   private readonly failsafe: { readonly failsafe?: CompileOptions["failsafe"] };
+  /** The node's interfaces (the agent reads and follows them): they place expectedIPs-only host endpoints. */
+  private hostInterfaces: CompileOptions["hostInterfaces"];
   private store = new ModelStore();
   private nodeState: NodeState;
   private state: DataplaneState;
@@ -48,6 +50,7 @@ export class AgentEngine {
     this.node = options.node;
     this.endpointToHostAction = options.compile?.endpointToHostAction ?? "ACCEPT";
     this.failsafe = options.compile?.failsafe ? { failsafe: options.compile.failsafe } : {};
+    this.hostInterfaces = options.compile?.hostInterfaces;
     this.nodeState = this.rebuild();
     this.state = this.withHosts().state ?? this.nodeState.state();
   }
@@ -59,11 +62,35 @@ export class AgentEngine {
   private withHosts(): { state?: DataplaneState; errors: readonly Diagnostic[] } {
     if (!this.nodeState.hasHostEndpoints()) return { errors: [] };
     try {
-      return { state: compile(this.model(), { node: this.node, endpointToHostAction: this.endpointToHostAction, ...this.failsafe }), errors: [] };
+      return { state: compile(this.model(), { node: this.node, endpointToHostAction: this.endpointToHostAction, ...this.failsafe, ...(this.hostInterfaces && { hostInterfaces: this.hostInterfaces }) }), errors: [] };
     } catch (e) {
       if (e instanceof CompileError) return { errors: e.diagnostics };
       throw e;
     }
+  }
+
+  /**
+   * The node's interfaces changed (an address added, moved or removed): host endpoints that give
+   * only expectedIPs move with their addresses. Only the host endpoint path depends on them.
+   * Should the new list make compile() refuse the model (it cannot: resolution with a list only
+   * warns), the previous list and state stay.
+   */
+  setHostInterfaces(list: NonNullable<CompileOptions["hostInterfaces"]>): EngineUpdate {
+    const previous = this.state;
+    const before = this.hostInterfaces;
+    this.hostInterfaces = list;
+    const hosts = this.withHosts();
+    if (hosts.errors.length > 0) {
+      this.hostInterfaces = before;
+      return { kind: "EngineUpdate", desired: previous, dirty: EMPTY_DIRTY, diagnostics: hosts.errors, rejected: [] };
+    }
+    this.state = hosts.state ?? this.nodeState.state();
+    return { kind: "EngineUpdate", desired: this.state, dirty: hosts.state ? dirtyBetween(previous, this.state) : EMPTY_DIRTY, diagnostics: [], rejected: [] };
+  }
+
+  /** The interfaces last given (the agent's IPv6 family compiles with them too). */
+  currentHostInterfaces(): CompileOptions["hostInterfaces"] {
+    return this.hostInterfaces;
   }
 
   current(): DataplaneState {
