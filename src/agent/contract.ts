@@ -6,6 +6,7 @@ import type { DiffOptions } from "../diff/diff.js";
 import type { KernelState } from "../diff/kernel-state.js";
 import type { Transaction } from "../diff/transaction.js";
 import type { DataplaneState } from "../render/types.js";
+import type { HostInterface } from "../resolve/host-interfaces.js";
 import type { Dirty, EngineUpdate, SourceChange } from "./engine/index.js";
 
 export type { SourceChange };
@@ -13,6 +14,8 @@ export type { SourceChange };
 export interface Engine {
   update(changes: readonly SourceChange[]): Pick<EngineUpdate, "desired" | "dirty" | "diagnostics" | "rejected">;
   current(): DataplaneState;
+  /** The node's interfaces changed (AgentEngine.setHostInterfaces); absent in engines without host endpoints. */
+  setHostInterfaces?(list: readonly HostInterface[]): Pick<EngineUpdate, "desired" | "dirty" | "diagnostics" | "rejected">;
 }
 
 export type DiffDirty = (current: KernelState, desired: DataplaneState, dirty: Dirty, options?: DiffOptions) => Transaction;

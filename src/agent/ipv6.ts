@@ -14,6 +14,7 @@ import type { EndpointToHostAction } from "../render/static-chains.js";
 import type { FailsafeOptions } from "../render/failsafe.js";
 import type { DataplaneState } from "../render/types.js";
 import type { SourceChange } from "./engine/types.js";
+import type { HostInterface } from "../resolve/host-interfaces.js";
 
 const MAYBE_IPV6 = /[0-9A-Fa-f]:[0-9A-Fa-f]*:|ICMPv6|ipVersion/;
 
@@ -27,6 +28,8 @@ export class Ipv6Family {
     private readonly node: string,
     private readonly endpointToHostAction: EndpointToHostAction,
     private readonly failsafe?: FailsafeOptions,
+    /** The node's interfaces as the engine has them last (expectedIPs-only host endpoints). */
+    private readonly hostInterfaces: () => readonly HostInterface[] | undefined = () => undefined,
   ) {}
 
   /**
@@ -38,7 +41,8 @@ export class Ipv6Family {
     const m = model();
     if (!this.inPlay && !usesIpv6(m)) return undefined;
     this.inPlay = true;
-    const state = compile(m, { node: this.node, endpointToHostAction: this.endpointToHostAction, ipVersion: 6, ...(this.failsafe && { failsafe: this.failsafe }) });
+    const hostInterfaces = this.hostInterfaces();
+    const state = compile(m, { node: this.node, endpointToHostAction: this.endpointToHostAction, ipVersion: 6, ...(this.failsafe && { failsafe: this.failsafe }), ...(hostInterfaces && { hostInterfaces }) });
     const key = JSON.stringify(state);
     if (!converge && key === this.lastKey) return undefined;
     this.pendingKey = key;
