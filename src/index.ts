@@ -30,6 +30,8 @@ export { compile, renderRestore, CompileError } from "./render/index.js";
 export type { CompileOptions, EndpointToHostAction } from "./render/index.js";
 export { compileBoth, usesIpv6 } from "./render/index.js";
 export type { CompiledFamilies } from "./render/index.js";
+export { resolveHostInterfaces } from "./resolve/index.js";
+export type { HostInterface, HostInterfaceResolution } from "./resolve/index.js";
 // Host endpoints: failsafe ports and the mangle/raw tables a DataplaneState may carry.
 export { DEFAULT_FAILSAFE_INBOUND, DEFAULT_FAILSAFE_OUTBOUND } from "./render/index.js";
 export type { FailsafeOptions, FailsafePort, TableName, TableState } from "./render/index.js";

@@ -6,6 +6,7 @@ import type { DiffOptions } from "../diff/diff.js";
 import type { KernelState } from "../diff/kernel-state.js";
 import type { Transaction } from "../diff/transaction.js";
 import type { DataplaneState } from "../render/types.js";
+import type { HostInterface } from "../resolve/host-interfaces.js";
 import type { Dirty, EngineUpdate, SourceChange } from "./engine/index.js";
 
 export type { SourceChange };
@@ -15,6 +16,8 @@ export interface Engine {
   current(): DataplaneState;
   /** The IPv6 state, once IPv6 is in play (AgentEngine.current6); absent on IPv4-only fakes. */
   current6?(): DataplaneState | undefined;
+  /** The node's interfaces changed (AgentEngine.setHostInterfaces); absent in engines without host endpoints. */
+  setHostInterfaces?(list: readonly HostInterface[]): ReturnType<Engine["update"]>;
 }
 
 export type DiffDirty = (current: KernelState, desired: DataplaneState, dirty: Dirty, options?: DiffOptions) => Transaction;

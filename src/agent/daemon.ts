@@ -27,6 +27,8 @@ import { isEmptyTransaction, type Backend, type Transaction } from "../diff/tran
 import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
 import type { DataplaneState } from "../render/types.js";
 import type { Ipv6Family } from "./ipv6.js";
+import type { HostInterfaceWatch } from "./host-interfaces.js";
+import type { HostInterface } from "../resolve/host-interfaces.js";
 import { Pending } from "./batch.js";
 import { planStep } from "./plan.js";
 import { realClock, type Clock } from "./clock.js";
@@ -74,6 +76,12 @@ export interface DaemonOptions {
    * family. Absent: IPv4 only.
    */
   readonly ipv6?: { readonly family: Ipv6Family; readonly dataplane: Pick<DataplanePort, "apply" | "applyPlanned"> };
+  /**
+   * The node's interfaces (host-interfaces.ts): read before the sources start, re-read on every
+   * address change and at each resync; a changed list goes to engine.setHostInterfaces within
+   * the batch window, so host endpoints that give only expectedIPs follow their addresses.
+   */
+  readonly hostInterfaces?: HostInterfaceWatch;
 }
 
 /** One batch through the engine, waiting for its kernel write. */
@@ -126,6 +134,11 @@ export class AgentDaemon {
   private lastError: { readonly at: string; readonly message: string } | null = null;
   private rejected = new Map<string, string>();
   private lastDiagnostics = "";
+  /** The interface list last given to the engine (JSON), one read waiting for the next batch, the monitor's stop. */
+  private interfacesKey = "";
+  private pendingInterfaces: readonly HostInterface[] | null = null;
+  private reading: Promise<void> | null = null;
+  private stopWatch: (() => void) | null = null;
 
   constructor(private readonly options: DaemonOptions) {
     this.clock = options.clock ?? realClock;
@@ -137,6 +150,17 @@ export class AgentDaemon {
   async start(): Promise<void> {
     const { log } = this.options;
     log({ level: "info", event: "start", node: this.options.node, sources: this.options.sources.map((s) => s.id), batchMs: this.batchMs, resyncMs: this.resyncMs });
+    const watch = this.options.hostInterfaces;
+    if (watch) {
+      // Before any source: the first batch must already see where expectedIPs-only endpoints go.
+      this.stopWatch = watch.watch(
+        () => void this.readInterfaces(),
+        (message) => log({ level: "warn", event: "host-interfaces-problem", message }),
+      );
+      await this.readInterfaces();
+      if (this.pendingInterfaces !== null) this.options.engine.setHostInterfaces?.(this.pendingInterfaces);
+      this.pendingInterfaces = null;
+    }
     await Promise.all(
       this.options.sources.map((source) =>
         source.start({
@@ -164,6 +188,7 @@ export class AgentDaemon {
     this.stopped = true;
     this.cancelBatch?.();
     this.cancelConverge?.();
+    this.stopWatch?.();
     await Promise.all(this.options.sources.map((s) => s.stop().catch(() => undefined)));
     await this.idle;
     this.options.log({ level: "info", event: "stopped", ...this.counters });
@@ -194,6 +219,29 @@ export class AgentDaemon {
       batchMs: this.batchMs,
       resyncMs: this.resyncMs,
     });
+  }
+
+  /** Reads the interfaces (one read at a time); a changed list waits in pendingInterfaces for the next batch. */
+  private readInterfaces(): Promise<void> {
+    const watch = this.options.hostInterfaces;
+    if (!watch || this.stopped) return Promise.resolve();
+    if (this.reading) return this.reading.then(() => this.readInterfaces());
+    this.reading = (async () => {
+      try {
+        const list = await watch.read();
+        const key = JSON.stringify(list);
+        if (key === this.interfacesKey) return;
+        this.interfacesKey = key;
+        this.pendingInterfaces = list;
+        this.options.log({ level: "info", event: "host-interfaces", interfaces: list.map((i) => `${i.name}=${i.addresses.join(",")}`) });
+        this.requestFlush();
+      } catch (e) {
+        this.options.log({ level: "warn", event: "host-interfaces-problem", message: e instanceof Error ? e.message : String(e) });
+      } finally {
+        this.reading = null;
+      }
+    })();
+    return this.reading;
   }
 
   private requestFlush(): void {
@@ -294,11 +342,16 @@ export class AgentDaemon {
    */
   private async compute(kind: "update" | "converge"): Promise<Computed | null> {
     const { engine } = this.options;
+    // A resync looks at the interfaces again too (a monitor can die or miss a change).
+    if (kind === "converge") await this.readInterfaces();
     const started = this.clock.now();
     const { changes, oldest, arrivals } = this.pending.take();
     const before6 = engine.current6?.();
     let result: ReturnType<Engine["update"]> | null = null;
     try {
+      const interfaces = this.pendingInterfaces;
+      this.pendingInterfaces = null;
+      if (interfaces !== null && engine.setHostInterfaces) result = engine.setHostInterfaces(interfaces);
       // Slices matter only while an apply runs beside the engine (pipelining).
       const size = this.options.pipeline === true ? Math.max(1, this.options.sliceSize ?? DEFAULT_SLICE) : Math.max(1, changes.length);
       for (let i = 0; i < changes.length; i += size) {

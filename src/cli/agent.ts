@@ -16,6 +16,8 @@ import type { EndpointToHostAction } from "../render/index.js";
 import { AgentDaemon } from "../agent/daemon.js";
 import { AgentEngine, diffDirty } from "../agent/engine/index.js";
 import { Ipv6Family } from "../agent/ipv6.js";
+import { kernelInterfaceWatch, type HostInterfaceWatch } from "../agent/host-interfaces.js";
+import { hostInterfaceOption, parseHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
 import { jsonLinesLogger } from "../agent/log.js";
 import { DirectorySource } from "../agent/sources/directory.js";
 import { EtcdSource } from "../agent/sources/etcd.js";
@@ -25,7 +27,7 @@ import type { CliContext, RegisterCommand } from "./context.js";
 import { UsageError } from "./io.js";
 import { endpointToHostOption } from "./diff.js";
 
-interface AgentCommandOptions extends FailsafeFlagValues {
+interface AgentCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly node: string;
   readonly watch?: string[];
   readonly etcd?: string;
@@ -54,6 +56,12 @@ IPv6 (--ipv6 auto, the default): once the inputs hold an IPv6 address or IPv6-on
 agent also programs ip6tables and the cali6 sets after each IPv4 step (recomputed from the
 model, applied with a full read and minimal diff; the step's log line gets an "ipv6" field).
 --ipv6 off: IPv4 only.
+
+Host interfaces: host endpoints that give only expectedIPs govern the interface holding one of
+those addresses. The agent reads the namespace's interfaces (ip -j addr show) before the first
+apply, re-reads them on every address change (ip -o monitor address) and at each resync, and
+re-programs within the batch window (log event "host-interfaces"). --host-interface
+NAME=IP[,IP...] (repeatable) fixes the list instead.
 
 Signals: SIGTERM/SIGINT stop cleanly (a running transaction finishes; the kernel keeps its
 rules). SIGUSR1 logs a status line and writes --status-file.
@@ -88,8 +96,12 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
     .addHelpText("after", HELP_AFTER)
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
+    .addOption(hostInterfaceOption())
     .action(async (options: AgentCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
+      // Given interfaces are fixed; otherwise the namespace's own, followed as they change (as Felix does).
+      const fixed = options.hostInterface?.length ? parseHostInterfaces(options.hostInterface) : undefined;
+      const hostInterfaces: HostInterfaceWatch = fixed ? { read: async () => fixed, watch: () => () => undefined } : kernelInterfaceWatch;
       if (options.node.trim() === "") throw new UsageError("policy-compile agent: --node must not be empty");
       if (!options.watch?.length && !options.etcd) throw new UsageError("policy-compile agent: give --watch DIR and/or --etcd URLS");
       const batchMs = positiveNumber("--batch-ms", options.batchMs, true);
@@ -123,6 +135,7 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
         hookMode: options.hookMode,
         pipeline: options.pipeline === true,
         onStatus: writeStatus,
+        hostInterfaces,
         ...(options.ipv6 === "auto" && {
           ipv6: {
             family: new Ipv6Family(),

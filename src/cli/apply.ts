@@ -7,6 +7,7 @@
  * written). Exit 3 when the kernel could not be brought into the desired state, with the tool's
  * error and the failing input line on stderr.
  */
+import { hostInterfaceOption, type HostInterfaceFlagValues } from "./host-interface-flags.js";
 import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
 import { Option, type Command } from "commander";
 import { formatTransaction, type Backend, type HookMode } from "../diff/index.js";
@@ -17,7 +18,7 @@ import { UsageError } from "./io.js";
 import { dataplaneCallAsync, endpointToHostOption, formatFamilies } from "./diff.js";
 import { compileFamiliesOrFail, liveStates } from "./families.js";
 
-interface ApplyCommandOptions extends FailsafeFlagValues {
+interface ApplyCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly file: string[];
   readonly node: string;
   readonly backend: Backend | "auto";
@@ -64,11 +65,12 @@ export const registerApply: RegisterCommand = (program: Command, ctx: CliContext
     .addHelpText("after", HELP_AFTER)
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
+    .addOption(hostInterfaceOption())
     .action(async (options: ApplyCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
       const retries = Number(options.retries);
       if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`policy-compile apply: --retries must be a whole number, got "${options.retries}"`);
-      const families = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx, failsafe);
+      const families = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });
       const dataplaneFor = (ipVersion: 4 | 6) =>
         new Dataplane({
           backend: options.backend,

@@ -12,6 +12,7 @@
  * the `cali60…` (family inet6) sets are appended to `ipsets.restore` after the IPv4 ones, since
  * one `ipset restore` loads both families. An IPv4-only input writes exactly what it always did.
  */
+import { hostInterfaceOption, hostInterfacesFor, warnHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
 import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -22,7 +23,7 @@ import type { CliContext, RegisterCommand } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
 
-interface CompileCommandOptions extends FailsafeFlagValues {
+interface CompileCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly file: string[];
   readonly node: string;
   readonly out?: string;
@@ -72,13 +73,16 @@ export const registerCompile: RegisterCommand = (program: Command, ctx: CliConte
     .addHelpText("after", HELP_AFTER)
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
+    .addOption(hostInterfaceOption())
     .action(async (options: CompileCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
       if (options.node.trim() === "") throw new UsageError("policy-compile compile: --node must not be empty");
       const { model, sources } = await loadOrFail(options.file, ctx);
+      const hostInterfaces = await hostInterfacesFor(options, model, options.node, false);
+      warnHostInterfaces(model, options.node, hostInterfaces, sources, ctx);
       let states: CompiledFamilies;
       try {
-        states = compileBoth(model, { node: options.node, endpointToHostAction: options.endpointToHostAction, ...(failsafe && { failsafe }) });
+        states = compileBoth(model, { node: options.node, endpointToHostAction: options.endpointToHostAction, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
       } catch (e) {
         if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
         throw e;

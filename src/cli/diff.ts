@@ -9,6 +9,7 @@
  * --noflush` input, and the `ipset restore` lines to run after, each under a `#` header;
  * `# no changes` when there is nothing to do. `--format json` prints the Transaction.
  */
+import { hostInterfaceOption, type HostInterfaceFlagValues } from "./host-interface-flags.js";
 import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
 import { Option, type Command } from "commander";
 import { formatDiagnostics } from "../diagnostics/index.js";
@@ -20,7 +21,7 @@ import { DataplaneFailure, InputError, UsageError } from "./io.js";
 import { compileFamiliesOrFail, liveStates } from "./families.js";
 import { loadOrFail } from "./load.js";
 
-interface DiffCommandOptions extends FailsafeFlagValues {
+interface DiffCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly node: string;
   readonly from?: string[];
   readonly to?: string[];
@@ -61,6 +62,7 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
     .addHelpText("after", HELP_AFTER)
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
+    .addOption(hostInterfaceOption())
     .action(async (options: DiffCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
       const offline = options.from !== undefined || options.to !== undefined;
@@ -70,14 +72,14 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
       if (offline) {
         if (!options.from || !options.to) throw new UsageError("policy-compile diff: --from and --to go together");
         const backend = options.backend === "auto" ? "legacy" : options.backend;
-        const from = await compileFamiliesOrFail(options.from, options.node, options.endpointToHostAction, ctx, failsafe);
-        const to = await compileFamiliesOrFail(options.to, options.node, options.endpointToHostAction, ctx, failsafe);
+        const from = await compileFamiliesOrFail(options.from, options.node, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: false });
+        const to = await compileFamiliesOrFail(options.to, options.node, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: false });
         const pairs: [DataplaneState, DataplaneState][] = [[from.v4, to.v4]];
         if (from.v6 || to.v6) pairs.push([from.ipv6(), to.ipv6()]);
         for (const [a, b] of pairs) txs.push(dataplaneCall(() => diff(kernelStateOf(a), b, { backend, hookMode: options.hookMode })));
       } else {
         if (!options.live || !options.file) throw new UsageError("policy-compile diff: give --from and --to, or -f with --live");
-        const desired = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx, failsafe);
+        const desired = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });
         const dataplaneFor = (ipVersion: 4 | 6) => new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion });
         for (const state of await liveStates(desired, () => dataplaneCallAsync(() => dataplaneFor(6).holdsOwned()))) {
           const dataplane = dataplaneFor(state.ipVersion);

@@ -4,6 +4,7 @@
  * an IPv4 or IPv6 address outside the cluster. An IPv6 address (or `--ip-version 6` between two
  * dual-stack pods) traces the IPv6 rules (ip6tables, cali6 sets; ICMP means ICMPv6).
  */
+import { hostInterfaceOption, parseHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
 import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
 import { Option, type Command } from "commander";
 import { formatDiagnostics } from "../diagnostics/index.js";
@@ -15,7 +16,7 @@ import type { CliContext, RegisterCommand } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
 
-interface ExplainCommandOptions extends FailsafeFlagValues {
+interface ExplainCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly file: string[];
   readonly from: string;
   readonly to: string;
@@ -73,8 +74,10 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
     .addOption(new Option("--ip-version <version>", "IP family of a pod-to-pod flow (an address peer decides by itself)").choices(["4", "6"]))
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
+    .addOption(hostInterfaceOption())
     .action(async (options: ExplainCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
+      const hostInterfaces = options.hostInterface?.length ? parseHostInterfaces(options.hostInterface) : undefined;
       const port = parsePort(options.port);
       const srcPort = parsePort(options.sourcePort, "--source-port");
       if (port === undefined && options.protocol !== "ICMP") throw new UsageError(`policy-compile explain: --port is required for ${options.protocol}`);
@@ -90,7 +93,7 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
       let e: FlowExplanation;
       let ranges: readonly PortRange[];
       try {
-        const tracer = new FlowTracer(model, { sources, ...(failsafe && { failsafe }) });
+        const tracer = new FlowTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
         e = tracer.explain(flow);
         ranges = flow.protocol === "ICMP" ? [] : sourcePortRanges(e.hops.map((h) => tracer.compiled(h.node, tracer.familyOf(flow)).state));
       } catch (err) {

@@ -9,6 +9,7 @@ import { CompileError, compile, usesIpv6, type DataplaneState, type EndpointToHo
 import type { CliContext } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
+import { hostInterfacesFor, warnHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
 
 export interface NodeFamilies {
   readonly v4: DataplaneState;
@@ -34,12 +35,22 @@ export async function liveStates(families: NodeFamilies, holdsOwnedIpv6: () => P
   return (await holdsOwnedIpv6()) ? [families.v4, NO_IPV6] : [families.v4];
 }
 
-export async function compileFamiliesOrFail(paths: readonly string[], node: string, endpointToHostAction: EndpointToHostAction, ctx: CliContext, failsafe?: FailsafeOptions): Promise<NodeFamilies> {
+/** `hosts`: the --host-interface flag, and whether the kernel's interfaces stand in without it (apply, diff --live). */
+export async function compileFamiliesOrFail(
+  paths: readonly string[],
+  node: string,
+  endpointToHostAction: EndpointToHostAction,
+  ctx: CliContext,
+  failsafe?: FailsafeOptions,
+  hosts?: { readonly flags: HostInterfaceFlagValues; readonly fromKernel: boolean },
+): Promise<NodeFamilies> {
   if (node.trim() === "") throw new UsageError("policy-compile: --node must not be empty");
   const { model, sources } = await loadOrFail(paths, ctx);
+  const hostInterfaces = hosts ? await hostInterfacesFor(hosts.flags, model, node, hosts.fromKernel) : undefined;
+  warnHostInterfaces(model, node, hostInterfaces, sources, ctx);
   const compileFamily = (ipVersion: 4 | 6): DataplaneState => {
     try {
-      return compile(model, { node, endpointToHostAction, ipVersion, ...(failsafe && { failsafe }) });
+      return compile(model, { node, endpointToHostAction, ipVersion, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
     } catch (e) {
       if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
       throw e;

@@ -3,6 +3,7 @@
  * compiled rules; `matrix --from OLD... --to NEW...`: only the pairs a change flips. Output is
  * streamed from the class-level matrix, so a 5,000-pod matrix (25M pairs) is never held whole.
  */
+import { hostInterfaceOption, parseHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
 import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
 import { Option, type Command } from "commander";
 import {
@@ -21,7 +22,7 @@ import { UsageError, type Io } from "./io.js";
 import { sourcePortNote } from "./source-port-note.js";
 import { loadOrFail } from "./load.js";
 
-interface MatrixCommandOptions extends FailsafeFlagValues {
+interface MatrixCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly file?: string[];
   readonly from?: string[];
   readonly to?: string[];
@@ -60,8 +61,10 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
     .addOption(new Option("--format <format>", "output").choices(["text", "json"]).default("text"))
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
+    .addOption(hostInterfaceOption())
     .action(async (o: MatrixCommandOptions) => {
       const failsafe = failsafeFromFlags(o);
+      const hostInterfaces = o.hostInterface?.length ? parseHostInterfaces(o.hostInterface) : undefined;
       const port = parsePort(o.port);
       const srcPort = parsePort(o.sourcePort, "--source-port");
       const options: MatrixOptions = {
@@ -74,7 +77,7 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
       const compute = async (paths: string[]): Promise<Matrix> => {
         const { model, sources } = await loadOrFail(paths, ctx);
         try {
-          return reachabilityMatrix(model, { ...options, sources, ...(failsafe && { failsafe }) });
+          return reachabilityMatrix(model, { ...options, sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
         } catch (err) {
           return traceFailure(err, sources);
         }

@@ -10,3 +10,4 @@ export { execaRunner } from "./runner.js";
 export type { CommandRunner, CommandResult } from "./runner.js";
 export { DataplaneError, describeFailure } from "./errors.js";
 export type { ApplyStep, StepFailure } from "./errors.js";
+export { readHostInterfaces, parseIpAddrJson, HostInterfaceReadError } from "./interfaces.js";

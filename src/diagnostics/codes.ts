@@ -76,9 +76,10 @@ export const Codes = {
   adminNotEnforced: code("PC3023", "error", "admin policy field policy-compile does not enforce"),
   adminPortRange: code("PC3024", "error", "admin policy portRange with start > end"),
   adminRemovedField: code("PC3025", "error", "admin policy field removed from the v1alpha1 API (pre-v0.1.5 shape)"),
-  hostEndpointNoInterface: code("PC3040", "error", "a host endpoint of the node has no interfaceName (its interface cannot be found offline from expectedIPs)"),
+  hostEndpointNoInterface: code("PC3040", "error", "a host endpoint of the node has no interfaceName and no host interfaces were given to find it from its expectedIPs (--host-interface)"),
   duplicateHostInterface: code("PC3041", "error", "two host endpoints of the node name one interface"),
   untrackedWildcard: code("PC3042", "error", "a doNotTrack policy selects the all-interfaces (*) host endpoint, which Calico does not support"),
+  invalidHostInterfaceFlag: code("PC3044", "error", "bad --host-interface value (expected NAME=IP[,IP...]) or unreadable kernel interface list"),
   invalidInterfaceName: code("PC3043", "error", "host endpoint interfaceName is not an interface name or *"),
 
   stagedIgnored: code("PC4001", "notice", "staged policy recognised and ignored (Calico does not enforce it)"),
@@ -87,6 +88,8 @@ export const Codes = {
   rulesNeverEvaluated: code("PC4004", "warning", "rules for a direction the policy's types do not include"),
   namespaceMissing: code("PC4005", "notice", "pods refer to a namespace that is not defined"),
   profileMissing: code("PC4006", "warning", "an endpoint refers to a profile that is not defined (it allows nothing)"),
+  hostEndpointNoMatchingInterface: code("PC4034", "warning", "an expectedIPs-only host endpoint matches no host interface (it gets no chains until one holds its address)"),
+  hostInterfaceShadowed: code("PC4035", "warning", "two host endpoints match one host interface: the alphabetically earliest name governs it, the other is inactive there"),
   ruleInNoIpFamily: code("PC4040", "warning", "a rule that exists in neither the IPv4 nor the IPv6 dataplane (a negated catch-all net)"),
 
   duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),

@@ -8,6 +8,9 @@
 import type { Model, Rule } from "../model/types.js";
 import { isIpv6 } from "../resolve/nets.js";
 import { resolveNode } from "../resolve/resolve.js";
+import type { HostInterface } from "../resolve/host-interfaces.js";
+
+export type { HostInterface };
 import { renderNodeView } from "./node-view.js";
 import type { FailsafeOptions } from "./failsafe.js";
 import type { EndpointToHostAction } from "./static-chains.js";
@@ -30,10 +33,16 @@ export interface CompileOptions {
    * An empty list turns that direction's failsafe rules off.
    */
   readonly failsafe?: FailsafeOptions;
+  /**
+   * The node's interfaces and their addresses, which place host endpoints that give only
+   * expectedIPs (resolve/host-interfaces.ts, Felix's rules). Without it such an endpoint of
+   * the node is refused (PC3040).
+   */
+  readonly hostInterfaces?: readonly HostInterface[];
 }
 
 export function compile(model: Model, options: CompileOptions): DataplaneState {
-  return renderNodeView(resolveNode(model, options.node, options.ipVersion ?? 4), options);
+  return renderNodeView(resolveNode(model, options.node, options.ipVersion ?? 4, options.hostInterfaces), options);
 }
 
 /** Both families' states; `v6` is present exactly when `usesIpv6(model)`. */

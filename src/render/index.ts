@@ -1,5 +1,5 @@
 /** Render stage: NodeView → DataplaneState (Felix v3.32 names, layout and rule hashes) → restore text. */
-export { compile, compileBoth, usesIpv6, type CompiledFamilies, type CompileOptions } from "./compile.js";
+export { compile, compileBoth, usesIpv6, type CompiledFamilies, type CompileOptions, type HostInterface } from "./compile.js";
 export { compileWithOrigins, type CompiledWithOrigins, type RuleOrigin, type RuleOrigins } from "./origins.js";
 export { renderNodeView, type RenderOptions } from "./node-view.js";
 export { renderRestore, renderIpsetRestore, renderIptablesRestore, ruleText } from "./restore.js";

@@ -82,7 +82,7 @@ export interface CompiledWithOrigins {
 
 /** compile(model, options) plus the origin of each rule; `state` is identical to compile's. */
 export function compileWithOrigins(model: Model, options: CompileOptions): CompiledWithOrigins {
-  const view = resolveNode(model, options.node, options.ipVersion ?? 4);
+  const view = resolveNode(model, options.node, options.ipVersion ?? 4, options.hostInterfaces);
   const state = renderNodeView(view, options);
   // Policy and profile chains are identical in every table that has them (mangle, raw), so
   // their rules' hashes are too; the filter copy wins when there is one.

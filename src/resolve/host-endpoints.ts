@@ -58,15 +58,8 @@ export function resolveHostEndpoints(
   const byIface = new Map<string, HostEndpoint>();
   for (const hep of all) {
     if (hep.node !== node) continue;
-    if (hep.interfaceName === undefined) {
-      errors.push({
-        code: Codes.hostEndpointNoInterface.code,
-        severity: "error",
-        message: `HostEndpoint ${hep.name} on node ${node} has no interfaceName: which interface holds its expectedIPs is only known on the node itself; set interfaceName`,
-        ...(hep.origin && { span: hep.origin.span }),
-      });
-      continue;
-    }
+    // Not placed on an interface (resolveHostInterfaces refused it with PC3040): no chains.
+    if (hep.interfaceName === undefined || hep.interfaceName === "") continue;
     const iface = hep.interfaceName === "*" ? ALL_INTERFACES : hep.interfaceName;
     const first = byIface.get(iface);
     if (first) {

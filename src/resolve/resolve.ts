@@ -24,6 +24,7 @@ import type { Model, Policy, Profile, Rule, WorkloadEndpoint } from "../model/ty
 import { CompileError } from "../render/errors.js";
 import type { IpSet } from "../render/types.js";
 import { resolveHostEndpoints } from "./host-endpoints.js";
+import { resolveHostInterfaces, type HostInterface } from "./host-interfaces.js";
 import { IpSetResolver } from "./ipsets.js";
 import { compareStrings, comparePolicies, compareTiers, tierLookup } from "./ordering.js";
 import { resolveRule, type IpSetDemand } from "./rules.js";
@@ -53,7 +54,7 @@ function duplicateInterfaces(local: readonly WorkloadEndpoint[]): Diagnostic[] {
 }
 
 /** `ipVersion` picks the family the view is for (default IPv4): rules, nets and ipset members. */
-export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4): NodeView {
+export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, hostInterfaces?: readonly HostInterface[]): NodeView {
   const cache = new SelectorCache();
   const local = model.endpoints
     .filter((e) => e.node === node)
@@ -82,10 +83,13 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4): N
   const active = [...applies.keys()];
   const tierOf = tierLookup(model);
   const byCalicoOrder = (a: Policy, b: Policy): number => compareTiers(tierOf(a.tier), tierOf(b.tier)) || comparePolicies(a, b);
-  const hosts = model.hostEndpoints.some((h) => h.node === node)
-    ? resolveHostEndpoints(model.hostEndpoints, node, [...model.policies].sort(byCalicoOrder), (p) => cache.parse(policySelectorText(cache, p)), tierOf)
+  // expectedIPs-only host endpoints become one per interface they govern, before any chain is
+  // rendered; their addresses stay in the ipsets as given (model.hostEndpoints, unchanged).
+  const placed = resolveHostInterfaces(model.hostEndpoints, node, hostInterfaces);
+  const hosts = placed.hostEndpoints.some((h) => h.node === node)
+    ? resolveHostEndpoints(placed.hostEndpoints, node, [...model.policies].sort(byCalicoOrder), (p) => cache.parse(policySelectorText(cache, p)), tierOf)
     : undefined;
-  const errors = [...duplicateInterfaces(local), ...(hosts?.errors ?? [])];
+  const errors = [...duplicateInterfaces(local), ...placed.diagnostics.filter((d) => d.severity === "error"), ...(hosts?.errors ?? [])];
   if (errors.length > 0) throw new CompileError(errors);
 
   const ordered = [...active].sort(byCalicoOrder);

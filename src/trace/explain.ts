@@ -5,6 +5,7 @@
  * chain decides there), each node compiled for itself; on one node a single FORWARD traversal
  * runs both chains.
  */
+import { resolveHostInterfaces } from "../resolve/host-interfaces.js";
 import { LineIndex } from "../diagnostics/position.js";
 import type { SourceFile } from "../diagnostics/types.js";
 import type { HostEndpoint, Model, WorkloadEndpoint } from "../model/types.js";
@@ -177,9 +178,19 @@ export class FlowTracer {
     return { kind: "pod", endpoint, ip: cidr.split("/")[0] as string, node: endpoint.node };
   }
 
+  /**
+   * A node's host endpoints as compile() places them: with `hostInterfaces`, an expectedIPs-only
+   * endpoint becomes one per interface it governs (resolve/host-interfaces.ts). The list is the
+   * same for every node: the addresses pick each node's endpoints.
+   */
+  private hostEndpointsOf(node: string): HostEndpoint[] {
+    const heps = this.options.hostInterfaces === undefined ? this.model.hostEndpoints : resolveHostInterfaces(this.model.hostEndpoints, node, this.options.hostInterfaces).hostEndpoints;
+    return heps.filter((h) => h.node === node);
+  }
+
   /** A node as a peer: its interface and address from its host endpoints unless given. */
   private hostPeer(p: Extract<FlowPeer, { kind: "host" }>, family: 4 | 6): HostPeer {
-    const heps = this.model.hostEndpoints.filter((h) => h.node === p.node).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const heps = this.hostEndpointsOf(p.node).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (heps.length === 0) throw new TraceError(`node ${p.node} has no HostEndpoint in the input, so no host policy applies to it`, "PC8030");
     const named = (h: HostEndpoint): boolean => h.interfaceName !== undefined && h.interfaceName !== "" && h.interfaceName !== "*";
     const byIp = p.ip === undefined ? undefined : heps.find((h) => h.expectedIPs.includes(p.ip as string));
@@ -311,7 +322,7 @@ export class FlowTracer {
 
   /** `host endpoint <name> (<interface>)`: the named endpoint on the interface, else the node's `*` one. */
   private hostEndpointLabel(node: string, e: EndpointDecision): string {
-    const heps = this.model.hostEndpoints.filter((h) => h.node === node);
+    const heps = this.hostEndpointsOf(node);
     const wildcard = /^cali-(fh|th|fhfw|thfw)-any-interface-at-all$/.test(e.chain) || !heps.some((h) => h.interfaceName === e.interfaceName);
     const hep = wildcard ? heps.find((h) => h.interfaceName === "*") : heps.find((h) => h.interfaceName === e.interfaceName);
     return `host endpoint ${hep?.name ?? "?"} (${wildcard ? "*" : e.interfaceName}${wildcard && e.interfaceName !== "" ? ` via ${e.interfaceName}` : ""})`;

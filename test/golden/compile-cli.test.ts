@@ -63,7 +63,9 @@ describe("policy-compile compile", () => {
     const r = await cli("compile", "-f", `${scenario}/input`, "-f", hep, "--node", "node-1");
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain(":1:1: error PC3040: HostEndpoint node-1-eth0 on node node-1 has no interfaceName: which interface holds its expectedIPs is only known on the node itself; set interfaceName\n");
+    expect(r.stderr).toContain(
+      ":1:1: error PC3040: HostEndpoint node-1-eth0 on node node-1 has no interfaceName: it governs the interface that holds one of its expectedIPs (10.0.0.1), which is only known on the node; give the node's interfaces with --host-interface NAME=IP[,IP...] (apply and diff --live read them from the kernel), or set interfaceName\n",
+    );
   });
 
   it.each([

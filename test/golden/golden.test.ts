@@ -8,6 +8,10 @@
  * IPv6 address also `matrix6.txt`, the IPv6 matrix (`matrix --ip-version 6`, IPv6 pods only). The files are reviewed in pull
  * requests; they change only on purpose, with `npx vitest run test/golden -u`.
  *
+ * A scenario with host endpoints that give only expectedIPs holds a `host-interfaces` file, one
+ * `NAME=IP[,IP...]` per line (the CLI's --host-interface values), passed as
+ * CompileOptions.hostInterfaces to the compile and the matrix.
+ *
  * Each scenario is also compiled from its documents split apart and shuffled: the bytes must not
  * change (determinism over document and file order).
  */
@@ -19,6 +23,8 @@ import type { SourceFile } from "../../src/diagnostics/types.js";
 import { formatDiagnostics, hasErrors } from "../../src/diagnostics/index.js";
 import { loadSources } from "../../src/model/index.js";
 import { compileBoth, renderRestore } from "../../src/render/index.js";
+import { parseHostInterfaces } from "../../src/cli/host-interface-flags.js";
+import type { HostInterface } from "../../src/resolve/index.js";
 import { reachabilityMatrix, renderMatrixText } from "../../src/trace/index.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -28,10 +34,16 @@ const scenarios = readdirSync(goldenDir, { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 
-function compileSources(sources: readonly SourceFile[], node: string): { ipsets: string; iptables: string; ip6tables?: string } {
+function hostInterfacesOf(dir: string): { hostInterfaces?: HostInterface[] } {
+  const file = join(dir, "host-interfaces");
+  if (!existsSync(file)) return {};
+  return { hostInterfaces: parseHostInterfaces(readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "")) };
+}
+
+function compileSources(sources: readonly SourceFile[], node: string, extra: { hostInterfaces?: HostInterface[] } = {}): { ipsets: string; iptables: string; ip6tables?: string } {
   const { model, diagnostics } = loadSources(sources);
   if (hasErrors(diagnostics)) throw new Error(formatDiagnostics(diagnostics, sources));
-  const { v4, v6 } = compileBoth(model, { node });
+  const { v4, v6 } = compileBoth(model, { node, ...extra });
   const r4 = renderRestore(v4);
   if (!v6) return r4;
   const r6 = renderRestore(v6);
@@ -61,7 +73,7 @@ describe("golden scenarios", () => {
 
     it("compiles to the reviewed restore files", async () => {
       const sources = await readInputs([join("golden", name, "input")], root);
-      const out = compileSources(sources, node);
+      const out = compileSources(sources, node, hostInterfacesOf(dir));
       await expect(out.ipsets).toMatchFileSnapshot(join(dir, "ipsets.restore"));
       await expect(out.iptables).toMatchFileSnapshot(join(dir, "iptables.restore"));
       // A scenario without IPv6 has no ip6tables.restore; one with IPv6 must have it.
@@ -72,20 +84,20 @@ describe("golden scenarios", () => {
     it("has the reviewed reachability matrix (matrix.txt: every pod pair on its declared ports)", async () => {
       const sources = await readInputs([join("golden", name, "input")], root);
       const { model } = loadSources(sources);
-      await expect(renderMatrixText(reachabilityMatrix(model))).toMatchFileSnapshot(join(dir, "matrix.txt"));
+      await expect(renderMatrixText(reachabilityMatrix(model, hostInterfacesOf(dir)))).toMatchFileSnapshot(join(dir, "matrix.txt"));
     });
 
     it("has the reviewed IPv6 matrix when some pod has an IPv6 address (matrix6.txt), and none otherwise", async () => {
       const sources = await readInputs([join("golden", name, "input")], root);
       const { model } = loadSources(sources);
-      const m6 = reachabilityMatrix(model, { ipVersion: 6 });
+      const m6 = reachabilityMatrix(model, { ipVersion: 6, ...hostInterfacesOf(dir) });
       if (m6.pods.length > 0) await expect(renderMatrixText(m6)).toMatchFileSnapshot(join(dir, "matrix6.txt"));
       else expect(existsSync(join(dir, "matrix6.txt"))).toBe(false);
     });
 
     it("gives the same bytes from shuffled documents", async () => {
       const sources = await readInputs([join("golden", name, "input")], root);
-      expect(compileSources(shuffledDocuments(sources), node)).toEqual(compileSources(sources, node));
+      expect(compileSources(shuffledDocuments(sources), node, hostInterfacesOf(dir))).toEqual(compileSources(sources, node, hostInterfacesOf(dir)));
     });
   });
 });

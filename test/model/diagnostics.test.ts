@@ -204,13 +204,17 @@ describe("diagnostic codes", () => {
       // Tested elsewhere: the cap with the renderer; lint codes (PC6xxx) in test/lint, one file per
       // rule; PC7010 with the agent's etcd source (test/agent/etcd-source.test.ts); PC8xxx trace
       // errors in test/trace and test/cli/explain-matrix; PC3070 (a CLI flag, not an input file) in
-      // test/cli/failsafe-flags.
+      // test/cli/failsafe-flags. PC3044 (--host-interface) in test/cli/host-interface; PC4034 and
+      // PC4035 need an interface list, in test/resolve/host-interfaces.
       .filter(
         (c) =>
           !tested.has(c) &&
           c !== Codes.tooManyDiagnostics.code &&
           c !== Codes.etcdKeyMismatch.code &&
           c !== Codes.invalidFailsafeList.code &&
+          c !== Codes.invalidHostInterfaceFlag.code &&
+          c !== Codes.hostEndpointNoMatchingInterface.code &&
+          c !== Codes.hostInterfaceShadowed.code &&
           !c.startsWith("PC6") &&
           !c.startsWith("PC8"),
       );

@@ -202,7 +202,9 @@ describe("refusals", () => {
         {
           code: "PC3040",
           severity: "error",
-          message: "HostEndpoint eth0 on node node-1 has no interfaceName: which interface holds its expectedIPs is only known on the node itself; set interfaceName",
+          message:
+            "HostEndpoint eth0 on node node-1 has no interfaceName: it governs the interface that holds one of its expectedIPs (10.0.0.1), which is only known on the node; " +
+            "give the node's interfaces with --host-interface NAME=IP[,IP...] (apply and diff --live read them from the kernel), or set interfaceName",
           span,
         },
       ]);

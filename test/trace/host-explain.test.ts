@@ -33,6 +33,12 @@ const flows: Readonly<Record<string, readonly (readonly string[])[]>> = {
     ["--from", "198.51.100.7", "--to", "host:node-1/mgmt0@192.168.2.10", "--port", "8080"],
     ["--from", "198.51.100.7", "--to", "host:node-1/mgmt0@192.168.2.10", "--port", "22"],
   ],
+  "hep-expected-ips": [
+    ["--from", "198.51.100.7", "--to", "192.168.2.10", "--port", "8443", "--host-interface", "eth0=192.168.1.10", "--host-interface", "mgmt0=192.168.2.10"],
+    ["--from", "198.51.100.7", "--to", "192.168.2.10", "--port", "443", "--host-interface", "eth0=192.168.1.10", "--host-interface", "mgmt0=192.168.2.10"],
+    ["--from", "198.51.100.7", "--to", "192.168.1.10", "--port", "443", "--host-interface", "eth0=192.168.1.10", "--host-interface", "mgmt0=192.168.2.10"],
+    ["--from", "198.51.100.7", "--to", "192.168.2.10", "--port", "22", "--host-interface", "eth0=192.168.1.10", "--host-interface", "mgmt0=192.168.2.10"],
+  ],
   "hep-apply-on-forward": [
     ["--from", "198.51.100.7", "--to", "default/web", "--port", "80"],
     ["--from", "default/web", "--to", "198.51.100.7", "--port", "80"],

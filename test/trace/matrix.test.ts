@@ -2,10 +2,11 @@
  * On every golden scenario: the matrix (equivalence classes) gives, pair by pair, the verdict
  * explainFlow gives by tracing that pair alone; and every deciding rule names its origin.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readInputs } from "../../src/cli/files.js";
+import { parseHostInterfaces } from "../../src/cli/host-interface-flags.js";
 import { loadSources } from "../../src/model/index.js";
 import { FlowTracer, matrixChanges, matrixJsonChunks, reachabilityMatrix, type FlowPeer } from "../../src/trace/index.js";
 
@@ -22,9 +23,12 @@ describe.each(scenarios)("%s", (name) => {
   it("matrix equals explainFlow on every pair", async () => {
     const sources = await readInputs([join("golden", name, "input")], root);
     const { model } = loadSources(sources);
-    const tracer = new FlowTracer(model, { sources });
+    // The scenario's host interfaces (golden.test.ts reads the same file).
+    const file = join(root, "golden", name, "host-interfaces");
+    const hosts = existsSync(file) ? { hostInterfaces: parseHostInterfaces(readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "")) } : {};
+    const tracer = new FlowTracer(model, { sources, ...hosts });
     for (const protocol of ["TCP", "UDP"] as const) {
-      const m = reachabilityMatrix(model, { protocol });
+      const m = reachabilityMatrix(model, { protocol, ...hosts });
       const pairs = [...m.pairs()];
       expect(pairs.length).toBe(m.pairCount);
       // The streamed JSON is the contract's bytes: JSON.stringify of the whole pairs array.

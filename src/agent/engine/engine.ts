@@ -41,6 +41,9 @@ const diagnosticKey = (d: Diagnostic): string => `${d.code} ${d.span?.file ?? ""
 
 const EMPTY_DIRTY: Dirty = { chains: [], ipsets: [], hooks: false };
 
+/** A model delta that changes nothing (the node's interfaces changed, not the model). */
+const noChange = (): Delta => ({ full: false, endpoints: new Map(), policies: new Map(), networkSets: new Map(), hostEndpoints: new Map(), profiles: new Set(), tiers: false });
+
 /**
  * Whether a source holds only pods and workload endpoints scheduled elsewhere (or nowhere): such
  * endpoints are members of this node's ipsets and nothing more (no chain names them).
@@ -77,6 +80,8 @@ export class AgentEngine {
   private readonly node: string;
   private readonly endpointToHostAction;
   private readonly failsafe: NonNullable<CompileOptions["failsafe"]>;
+  /** The node's interfaces (the agent reads and follows them): they place expectedIPs-only host endpoints. */
+  private hostInterfaces: CompileOptions["hostInterfaces"];
   private store = new ModelStore();
   private nodeState: NodeState;
   private state: DataplaneState;
@@ -88,6 +93,7 @@ export class AgentEngine {
     this.node = options.node;
     this.endpointToHostAction = options.compile?.endpointToHostAction ?? "ACCEPT";
     this.failsafe = options.compile?.failsafe ?? {};
+    this.hostInterfaces = options.compile?.hostInterfaces;
     const { node, delta } = this.rebuild();
     this.nodeState = node;
     this.state = node.state();
@@ -178,7 +184,49 @@ export class AgentEngine {
   }
 
   private newNode(ipVersion: 4 | 6): NodeState {
-    return new NodeState(this.node, ipVersion, this.endpointToHostAction, this.failsafe, this.store.tierList(), this.store);
+    const node = new NodeState(this.node, ipVersion, this.endpointToHostAction, this.failsafe, this.store.tierList(), this.store);
+    node.setHostInterfaces(this.hostInterfaces);
+    return node;
+  }
+
+  /**
+   * The node's interfaces changed (an address added, moved or removed): host endpoints that give
+   * only expectedIPs are placed again and follow their addresses; only the host endpoints whose
+   * placement changed are recomputed. Should the new list make the state uncompilable, the
+   * previous list and state stay.
+   */
+  setHostInterfaces(list: NonNullable<CompileOptions["hostInterfaces"]>): EngineUpdate {
+    const previous = this.state;
+    const before = this.hostInterfaces;
+    const place = (interfaces: CompileOptions["hostInterfaces"]): { dirty: Dirty; dirty6: Dirty | undefined } => {
+      this.hostInterfaces = interfaces;
+      const dirty6 = (() => {
+        const node6 = this.nodeState6;
+        if (node6 === undefined) return undefined;
+        node6.setHostInterfaces(interfaces);
+        const d = node6.apply(noChange(), true);
+        if (!isEmpty(d) || node6.takeTablesChanged()) this.state6 = node6.state();
+        return d;
+      })();
+      this.nodeState.setHostInterfaces(interfaces);
+      const dirty = this.nodeState.apply(noChange(), true);
+      if (!isEmpty(dirty) || this.nodeState.takeTablesChanged()) this.state = this.nodeState.state();
+      return { dirty, dirty6 };
+    };
+    const { dirty, dirty6 } = place(list);
+    const errors = this.nodeState.errors();
+    if (errors.length > 0) {
+      place(before);
+      this.nodeState.forgetSleep();
+      this.state = previous;
+      return this.result(EMPTY_DIRTY, undefined, [...errors], []);
+    }
+    return this.result(dirty, dirty6, [], []);
+  }
+
+  /** The interfaces last given. */
+  currentHostInterfaces(): CompileOptions["hostInterfaces"] {
+    return this.hostInterfaces;
   }
 
   /** Model and IPv4 node state from every parsed source (start-up, and changes not followed incrementally). */

@@ -40,7 +40,7 @@ import { SelectorCache, policySelectorText } from "../../resolve/selectors.js";
 import type { Selector } from "../../selector/index.js";
 import type { EndpointTier, LocalHostEndpoint, ResolvedRule } from "../../resolve/types.js";
 import { sameChain, sameHooks, sortedMap } from "./dirty.js";
-import { nodeHostEndpoints } from "./host-endpoints.js";
+import { resolveHostInterfaces, type HostInterface } from "../../resolve/host-interfaces.js";
 import { IpSetStore } from "./ipsets.js";
 import type { Delta } from "./store.js";
 import { FilterTable } from "./table.js";
@@ -113,6 +113,12 @@ export class NodeState {
   private readonly hostResolved = new Map<string, { readonly local: LocalHostEndpoint; readonly errors: readonly Diagnostic[] }>();
   /** Host endpoints without an interface: only their refusal. */
   private readonly hostRefused = new Map<string, readonly Diagnostic[]>();
+  /** This node's HostEndpoint resources, by model id, as the model has them (before placement). */
+  private readonly hostSources = new Map<string, HostEndpoint>();
+  /** The node's interfaces (expectedIPs-only host endpoints are placed on them), or unknown. */
+  private interfaces: readonly HostInterface[] | undefined;
+  /** What placing the host endpoints on the interfaces refused (PC3040 without interfaces). */
+  private placementErrors: readonly Diagnostic[] = [];
   private hostDispatchNames: string[];
   /** The empty host dispatch chains of the static part, in force while no host endpoint is. */
   private readonly staticHostChains: readonly Chain[];
@@ -150,7 +156,7 @@ export class NodeState {
   }
 
   /** Applies a model delta; returns what changed. */
-  apply(delta: Delta): Dirty {
+  apply(delta: Delta, placeAgain = false): Dirty {
     const recompute = new Set<string>();
     const refresh = new Set<string>();
     const recomputeHosts = new Set<string>();
@@ -216,7 +222,13 @@ export class NodeState {
       }
     }
 
-    for (const [id, c] of delta.hostEndpoints) this.updateHost(id, c.after, refresh, recomputeHosts);
+    if (delta.hostEndpoints.size > 0 || placeAgain) {
+      for (const [id, c] of delta.hostEndpoints) {
+        if (c.after !== undefined && c.after.node === this.node) this.hostSources.set(id, c.after);
+        else this.hostSources.delete(id);
+      }
+      this.placeHosts(new Set(delta.hostEndpoints.keys()), refresh, recomputeHosts);
+    }
 
     for (const [pid, c] of delta.policies) {
       const old = this.policies.get(pid);
@@ -405,8 +417,42 @@ export class NodeState {
     this.ipsets.forgetSleep();
   }
 
-  /** A model HostEndpoint changed: its copies on this node leave, the new ones come in. */
-  private updateHost(id: string, after: HostEndpoint | undefined, refresh: Set<string>, recompute: Set<string>): void {
+  /**
+   * Places this node's host endpoints on its interfaces (compile()'s resolveHostInterfaces: an
+   * expectedIPs-only endpoint governs the interfaces holding its addresses; the earliest name wins
+   * an interface), and updates the endpoints whose copies changed or whose resource did. The node
+   * has few host endpoints, so all of them are placed again each time; chains are recomputed
+   * only where a copy changed.
+   */
+  private placeHosts(changed: ReadonlySet<string>, refresh: Set<string>, recompute: Set<string>): void {
+    const ids = [...this.hostSources.keys()];
+    const idOf = new Map(ids.map((id) => [(this.hostSources.get(id) as HostEndpoint).name, id]));
+    const placed = resolveHostInterfaces([...this.hostSources.values()], this.node, this.interfaces);
+    this.placementErrors = placed.diagnostics.filter((d) => d.severity === "error");
+    const copies = new Map<string, HostEndpoint[]>();
+    for (const h of placed.hostEndpoints) {
+      const id = idOf.get(h.name);
+      if (id === undefined) continue;
+      const list = copies.get(id);
+      if (list) list.push(h);
+      else copies.set(id, [h]);
+    }
+    for (const id of new Set([...this.hostCopies.keys(), ...ids, ...changed])) {
+      const now = copies.get(id) ?? [];
+      const was = (this.hostCopies.get(id) ?? []).map((h) => h.hep);
+      // The resource is unchanged: its copies differ only in the interfaces they govern.
+      if (!changed.has(id) && was.length === now.length && was.every((h, i) => h.interfaceName === now[i]?.interfaceName)) continue;
+      this.updateHost(id, now, refresh, recompute);
+    }
+  }
+
+  /** The node's interfaces changed: host endpoints are placed again (see placeHosts). */
+  setHostInterfaces(list: readonly HostInterface[] | undefined): void {
+    this.interfaces = list;
+  }
+
+  /** A model HostEndpoint changed or moved: its copies on this node leave, the new ones (`copies`, placed) come in. */
+  private updateHost(id: string, copies: readonly HostEndpoint[], refresh: Set<string>, recompute: Set<string>): void {
     for (const h of this.hostCopies.get(id) ?? []) {
       this.hosts.delete(h.key);
       this.hostRefused.delete(h.key);
@@ -423,7 +469,6 @@ export class NodeState {
       recompute.add(h.iface);
     }
     this.hostCopies.delete(id);
-    const copies = after === undefined ? [] : nodeHostEndpoints(after, this.node);
     if (copies.length === 0) return;
     const states = copies.map((hep, i): HostState => {
       const iface = hep.interfaceName === undefined ? undefined : hep.interfaceName === "*" ? ALL_INTERFACES : hep.interfaceName;
@@ -515,6 +560,7 @@ export class NodeState {
   /** What compile() would refuse (its CompileError diagnostics), for the current state. */
   errors(): Diagnostic[] {
     const diags: Diagnostic[] = [];
+    diags.push(...this.placementErrors);
     for (const refused of this.hostRefused.values()) diags.push(...refused);
     for (const keys of this.hostsByInterface.values()) {
       // resolveHostEndpoints' own duplicate diagnostics, in its (model) order.
