@@ -45,9 +45,9 @@ Output:
   --out DIR          writes DIR/ipsets.restore and DIR/iptables.restore instead,
                      and DIR/ip6tables.restore when IPv6 is in play.
 
-Only the filter table is emitted (raw, mangle and nat have nothing to do for workloads
-without host endpoints). Host endpoints and preDNAT/doNotTrack/applyOnForward policies are
-rejected (exit 1) until they are supported.
+Without host endpoints only the filter table is emitted. A host endpoint on the node adds
+the mangle table (preDNAT policy, DNAT'd host egress), and untracked (doNotTrack) policy
+the raw table, in each family's file.
 
 Examples:
   $ policy-compile compile -f policies/ -f cluster.yaml --node node-1

@@ -1,10 +1,15 @@
 /**
  * `--failsafe-inbound LIST` / `--failsafe-outbound LIST`: the host endpoint failsafe ports, in
- * the format of Felix's FailsafeInboundHostPorts / FailsafeOutboundHostPorts: comma-separated
- * `[protocol:][net:]port` entries (protocol tcp, udp or sctp, tcp when left out; net an IPv4
- * CIDR, or an IPv6 CIDR in brackets, `tcp:[fd00::/8]:22`, since IPv6 text has colons of its
- * own). `none` or an empty list turns that direction's failsafe rules off; without the flag
- * Felix's default list applies.
+ * exactly the syntax Felix reads for FELIX_FAILSAFEINBOUNDHOSTPORTS / ..OUTBOUNDHOSTPORTS
+ * (its `port-list` parameter): comma-separated entries `port`, `proto:port`, `proto:net:port`,
+ * where proto is tcp or udp (any case; tcp when left out; Felix's string form has no sctp) and
+ * net an IP or CIDR of either family. An IPv6 net, having colons of its own, is written in
+ * brackets anywhere in the entry (`tcp:[fd00::/8]:22`, also `[fd00::/8]:22`); Felix accepts an
+ * IPv4 net in brackets too. The whole value `none` (any case) turns the direction off; empty
+ * entries are skipped; without the flag Felix's default list applies.
+ *
+ * What Felix refuses is refused here (PC3070, naming the flag and the entry); the one case
+ * Felix does not refuse but crashes on (a `[` with no `]:` after it) is refused as well.
  */
 import { Option } from "commander";
 import { parseCidr, formatCidr } from "../model/cidr.js";
@@ -16,43 +21,54 @@ export interface FailsafeFlagValues {
   readonly failsafeOutbound?: string;
 }
 
-const ENTRY = /^(?:([A-Za-z]+):)?(?:(\[[^\]]*\]|[0-9.]+\/\d+|[0-9.]+):)?([^:]*)$/;
+const EXPECTED = "expected [tcp|udp:][NET:]PORT with PORT 0..65535, an IPv6 NET in brackets, e.g. tcp:22, udp:10.0.0.0/8:68, tcp:[fd00::/8]:22 (or none)";
 
 /** One direction's list; throws a located exit-1 error (PC3070) naming the flag and the entry. */
 export function parseFailsafeList(text: string, flag: string): FailsafePort[] {
-  const trimmed = text.trim();
-  if (trimmed === "" || trimmed.toLowerCase() === "none") return [];
+  if (text.toLowerCase() === "none") return [];
   const out: FailsafePort[] = [];
-  const entries = text.split(",");
-  entries.forEach((raw, i) => {
-    const entry = raw.trim();
+  text.split(",").forEach((raw, i) => {
+    // Felix trims spaces (only spaces) around each entry and skips empty ones.
+    let entry = raw.replace(/^ +| +$/g, "");
+    const shown = entry;
     const fail = (why: string): never => {
-      throw new InputError(`error[PC3070]: ${flag} ${JSON.stringify(text)}: entry ${i + 1} ${JSON.stringify(entry)}: ${why}; expected [tcp|udp|sctp:][CIDR:]PORT, e.g. tcp:22 or udp:10.0.0.0/8:68 or tcp:[fd00::/8]:22 (or none)`);
+      throw new InputError(`error[PC3070]: ${flag} ${JSON.stringify(text)}: entry ${i + 1} ${JSON.stringify(shown)}: ${why}; ${EXPECTED}`);
     };
-    if (entry === "") return; // Felix skips empty entries (a trailing comma)
-    const m = ENTRY.exec(entry);
-    if (!m) return fail("too many ':' (an IPv6 CIDR goes in brackets)");
-    const protocol = (m[1] ?? "tcp").toLowerCase();
-    if (protocol !== "tcp" && protocol !== "udp" && protocol !== "sctp") fail(`protocol ${m[1] as string} is not tcp, udp or sctp`);
-    const portText = m[3] as string;
-    if (!/^\d+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) fail(`port ${JSON.stringify(portText)} is not 1..65535`);
-    let net: string | undefined;
-    if (m[2] !== undefined) {
-      const bracketed = m[2].startsWith("[");
-      const cidrText = bracketed ? m[2].slice(1, -1) : m[2];
-      const c = parseCidr(cidrText, true);
-      if (!c) fail(`${cidrText} is not a CIDR`);
-      else if (bracketed !== (c.version === 6)) fail(bracketed ? `${cidrText} in brackets is not an IPv6 CIDR` : `${cidrText}: an IPv6 CIDR goes in brackets`);
-      else net = formatCidr(c);
+    if (entry === "") return;
+    let netText = "";
+    if (entry.includes("[") && entry.includes("]")) {
+      // The bracketed net is cut out with the `]:` after it; the rest is parsed as usual.
+      const open = entry.indexOf("[");
+      const close = entry.indexOf("]:");
+      if (close < open) fail("a bracketed net must be followed by ':' (\"[NET]:\")");
+      netText = entry.slice(open + 1, close);
+      entry = entry.slice(0, open) + entry.slice(close + 2);
     }
-    out.push({ protocol: protocol as FailsafePort["protocol"], port: Number(portText), ...(net !== undefined && { net }) });
+    const parts = entry.split(":");
+    if (parts.length > 3) fail("too many ':' (an IPv6 net goes in brackets)");
+    let protocol = "tcp";
+    let portText = entry;
+    if (parts.length === 3) [protocol, netText, portText] = [parts[0]!.toLowerCase(), parts[1]!, parts[2]!];
+    if (parts.length === 2) [protocol, portText] = [parts[0]!.toLowerCase(), parts[1]!];
+    if (protocol !== "tcp" && protocol !== "udp") fail(`unknown protocol ${JSON.stringify(protocol)} (tcp or udp)`);
+    // Go's strconv.Atoi: decimal digits with an optional sign.
+    if (!/^[+-]?\d+$/.test(portText)) fail(`port ${JSON.stringify(portText)} is not an integer`);
+    const port = Number(portText);
+    if (port < 0 || port > 65535) fail(`port ${portText} is not in 0..65535`);
+    let net: string | undefined;
+    if (netText !== "") {
+      const c = parseCidr(netText, true);
+      if (!c) fail(`${JSON.stringify(netText)} is not an IP or CIDR`);
+      else net = formatCidr(c); // Felix keeps the network's canonical form (host bits cleared)
+    }
+    out.push({ protocol: protocol as FailsafePort["protocol"], port: Math.abs(port), ...(net !== undefined && { net }) });
   });
   return out;
 }
 
 /** The two options, for every command that compiles. */
 export const failsafeInboundOption = (): Option =>
-  new Option("--failsafe-inbound <list>", "host endpoint failsafe inbound ports, Felix's format: tcp:22,udp:68,tcp:10.0.0.0/8:179 (none: off; default Felix's list)");
+  new Option("--failsafe-inbound <list>", "host endpoint failsafe inbound ports, Felix's format: tcp:22,udp:68,tcp:10.0.0.0/8:179,tcp:[fd00::/8]:22 (none: off; default Felix's list)");
 export const failsafeOutboundOption = (): Option =>
   new Option("--failsafe-outbound <list>", "host endpoint failsafe outbound ports, same format (none: off; default Felix's list)");
 

@@ -10,32 +10,44 @@ const chainRules = (restore: string, chain: string): string[] =>
     .filter((l) => l.startsWith(`-A ${chain} `))
     .map((l) => l.replace(/ -m comment --comment "cali:[^"]+"/, ""));
 
-describe("parseFailsafeList", () => {
-  it("reads Felix's [protocol:][net:]port entries (tcp by default, IPv6 nets in brackets, canonical CIDRs)", () => {
-    expect(parseFailsafeList("tcp:22, udp:68,179,10.0.0.0/8:2379,SCTP:9,udp:10.1.2.3:53,tcp:[FD00:0::/8]:6443,", "--x")).toEqual([
+describe("parseFailsafeList (Felix's port-list syntax)", () => {
+  it("reads port, proto:port and proto:net:port (tcp by default, any case, canonical nets)", () => {
+    expect(parseFailsafeList("tcp:22, udp:68,179,UDP:10.1.2.3:53,tcp:10.1.2.3/8:2379,tcp::2380,tcp:0,+5473,", "--x")).toEqual([
       { protocol: "tcp", port: 22 },
       { protocol: "udp", port: 68 },
       { protocol: "tcp", port: 179 },
-      { protocol: "tcp", port: 2379, net: "10.0.0.0/8" },
-      { protocol: "sctp", port: 9 },
       { protocol: "udp", port: 53, net: "10.1.2.3/32" },
-      { protocol: "tcp", port: 6443, net: "fd00::/8" },
+      { protocol: "tcp", port: 2379, net: "10.0.0.0/8" },
+      { protocol: "tcp", port: 2380 },
+      { protocol: "tcp", port: 0 },
+      { protocol: "tcp", port: 5473 },
     ]);
   });
 
-  it.each(["none", "NONE", "", "  "])("%j turns the direction off", (text) => {
+  it("reads a bracketed net (IPv6 or IPv4) wherever the entry has it", () => {
+    expect(parseFailsafeList("tcp:[FD00:0::/8]:6443,[fd00::1]:22,udp:[10.0.0.0/8]:68", "--x")).toEqual([
+      { protocol: "tcp", port: 6443, net: "fd00::/8" },
+      { protocol: "tcp", port: 22, net: "fd00::1/128" },
+      { protocol: "udp", port: 68, net: "10.0.0.0/8" },
+    ]);
+  });
+
+  it.each(["none", "NONE", "", "  ", ","])("%j turns the direction off", (text) => {
     expect(parseFailsafeList(text, "--x")).toEqual([]);
   });
 
   it.each([
-    ["tcp:22,udp:x", /entry 2 "udp:x": port "x" is not 1\.\.65535/],
-    ["tcp:0", /entry 1 "tcp:0": port "0" is not 1\.\.65535/],
-    ["tcp:65536", /port "65536" is not 1\.\.65535/],
-    ["icmp:22", /protocol icmp is not tcp, udp or sctp/],
-    ["tcp:fd00::/8:22", /too many ':' \(an IPv6 CIDR goes in brackets\)/],
-    ["tcp:[10.0.0.0/8]:22", /10\.0\.0\.0\/8 in brackets is not an IPv6 CIDR/],
-    ["tcp:300.0.0.0/8:22", /300\.0\.0\.0\/8 is not a CIDR/],
-    ["tcp:[fd00::/200]:22", /fd00::\/200 is not a CIDR/],
+    ["tcp:22,udp:x", /entry 2 "udp:x": port "x" is not an integer/],
+    ["tcp:65536", /entry 1 "tcp:65536": port 65536 is not in 0\.\.65535/],
+    ["tcp:-1", /port -1 is not in 0\.\.65535/],
+    ["sctp:9", /unknown protocol "sctp" \(tcp or udp\)/],
+    [":22", /unknown protocol "" \(tcp or udp\)/],
+    ["10.0.0.0/8:2379", /unknown protocol "10\.0\.0\.0\/8"/],
+    ["tcp:fd00::/8:22", /too many ':' \(an IPv6 net goes in brackets\)/],
+    ["tcp:[fd00::/8]22", /a bracketed net must be followed by ':'/],
+    ["tcp:300.0.0.0/8:22", /"300\.0\.0\.0\/8" is not an IP or CIDR/],
+    ["tcp:[fd00::/200]:22", /"fd00::\/200" is not an IP or CIDR/],
+    [" none", /entry 1 "none": port "none" is not an integer/],
   ])("%j is a PC3070 error naming the flag and the entry", (text, why) => {
     expect(() => parseFailsafeList(text, "--failsafe-inbound")).toThrow(why);
     expect(() => parseFailsafeList(text, "--failsafe-inbound")).toThrow(`error[PC3070]: --failsafe-inbound ${JSON.stringify(text)}: entry`);
@@ -66,7 +78,7 @@ describe("the failsafe flags on the CLI", () => {
   ])("%j exits 1 with the PC3070 message on a bad list, before reading the kernel or the inputs", async (args) => {
     const r = await cli([...args, "--failsafe-outbound", "udp:53,tcp:99999"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error[PC3070]: --failsafe-outbound "udp:53,tcp:99999": entry 2 "tcp:99999": port "99999" is not 1..65535');
+    expect(r.stderr).toContain('error[PC3070]: --failsafe-outbound "udp:53,tcp:99999": entry 2 "tcp:99999": port 99999 is not in 0..65535');
     expect(r.stdout).toBe("");
   });
 

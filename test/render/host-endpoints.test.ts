@@ -54,6 +54,33 @@ describe("host endpoint rendering", () => {
     expect(body(chain(s, "cali-failsafe-in", "raw"))).toEqual(rawIn);
   });
 
+  it("failsafe chains in the IPv6 state: only the IPv6 nets and the entries without a net (Felix's per-family filter)", () => {
+    const failsafe = {
+      inbound: [
+        { protocol: "tcp" as const, port: 22, net: "fd00::/8" },
+        { protocol: "tcp" as const, port: 22, net: "10.0.0.0/8" },
+        { protocol: "udp" as const, port: 68 },
+      ],
+      outbound: [
+        { protocol: "udp" as const, port: 53, net: "fd00:53::/64" },
+        { protocol: "udp" as const, port: 53, net: "10.0.0.53/32" },
+      ],
+    };
+    const s = state([hep("h", "eth0"), gnp("raw", "doNotTrack: true, applyOnForward: true, ingress: [{action: Allow}]")], { failsafe, ipVersion: 6 });
+    const inbound = ["-p tcp -m multiport --destination-ports 22 --source fd00::/8 --jump ACCEPT", "-p udp -m multiport --destination-ports 68 --jump ACCEPT"];
+    const outbound = ["-p udp -m multiport --destination-ports 53 --destination fd00:53::/64 --jump ACCEPT"];
+    expect(body(chain(s, "cali-failsafe-in"))).toEqual(inbound);
+    expect(body(chain(s, "cali-failsafe-out"))).toEqual(outbound);
+    expect(body(chain(s, "cali-failsafe-out", "mangle"))).toEqual(outbound); // (mangle failsafe-in: only with preDNAT policy)
+    // raw adds the reverse direction: replies of the other list, the remote side as the net.
+    expect(body(chain(s, "cali-failsafe-in", "raw"))).toEqual([...inbound, "-p udp -m multiport --source-ports 53 --source fd00:53::/64 --jump ACCEPT"]);
+    expect(body(chain(s, "cali-failsafe-out", "raw"))).toEqual([
+      ...outbound,
+      "-p tcp -m multiport --source-ports 22 --destination fd00::/8 --jump ACCEPT",
+      "-p udp -m multiport --source-ports 68 --jump ACCEPT",
+    ]);
+  });
+
   it("dispatch chains over several interfaces form Felix's tree and end in the wildcard endpoint", () => {
     const s = state([hep("a", "eth0"), hep("b", "eth1"), hep("c", "bond0"), hep("all", "*")]);
     expect(body(chain(s, "cali-from-host-endpoint"))).toEqual([

@@ -8,6 +8,10 @@
  * `except` holes and "which pods are inside" carry over exactly, so the twin peer selects the
  * same pods over IPv6 as the original does over IPv4. Kubernetes does not allow one ipBlock
  * to mix families, so the twin is a separate peer, as a dual-stack user writes it.
+ *
+ * A Calico rule with `protocol: ICMP` matches nothing over IPv6, so it gets an ICMPv6 twin
+ * right after it, with the echo types mapped (request 8 → 128, reply 0 → 129; codes kept): the
+ * ICMPv6 echo probe then meets the same verdict as the ICMP one, and one truth table holds.
  */
 import { formatCidr, parseCidr } from "../../../src/model/cidr.js";
 import type { CaseFamily } from "./case.js";
@@ -36,7 +40,9 @@ export function withIpv6Twins(value: Json): Json {
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, Json> = {};
   for (const [k, v] of Object.entries(value as Record<string, Json>)) {
-    out[k] = (k === "from" || k === "to") && Array.isArray(v) ? v.flatMap((peer) => [withIpv6Twins(peer), ...twinPeer(peer)]) : withIpv6Twins(v);
+    if ((k === "from" || k === "to") && Array.isArray(v)) out[k] = v.flatMap((peer) => [withIpv6Twins(peer), ...twinPeer(peer)]);
+    else if ((k === "ingress" || k === "egress") && Array.isArray(v)) out[k] = v.map(withIpv6Twins).flatMap((rule) => [rule, ...icmpv6TwinRule(rule)]);
+    else out[k] = withIpv6Twins(v);
   }
   return out;
 }
@@ -45,4 +51,18 @@ function twinPeer(peer: Json): Json[] {
   const block = (peer as { ipBlock?: { cidr: string; except?: string[] } } | null)?.ipBlock;
   if (block === undefined || block.cidr.includes(":")) return [];
   return [{ ipBlock: { cidr: ipv6Twin(block.cidr), ...(block.except && { except: block.except.map(ipv6Twin) }) } }];
+}
+
+const ICMPV6_ECHO: Readonly<Record<number, number>> = { 8: 128, 0: 129 };
+
+function icmpv6Type(match: { type: number; code?: number }): { type: number; code?: number } {
+  const type = ICMPV6_ECHO[match.type];
+  if (type === undefined) throw new Error(`no ICMPv6 twin for ICMP type ${match.type}`);
+  return { ...match, type };
+}
+
+function icmpv6TwinRule(rule: Json): Json[] {
+  const r = rule as { protocol?: unknown; icmp?: { type: number; code?: number }; notICMP?: { type: number; code?: number } } | null;
+  if (r === null || typeof r !== "object" || typeof r.protocol !== "string" || r.protocol.toUpperCase() !== "ICMP") return [];
+  return [{ ...r, protocol: "ICMPv6", ...(r.icmp && { icmp: icmpv6Type(r.icmp) }), ...(r.notICMP && { notICMP: icmpv6Type(r.notICMP) }) }];
 }
