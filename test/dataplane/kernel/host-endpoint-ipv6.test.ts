@@ -20,6 +20,7 @@ import { Dataplane } from "../../../src/dataplane/dataplane.js";
 import { loadSources } from "../../../src/model/load.js";
 import { compile } from "../../../src/render/compile.js";
 import { explainFlow, traceHostPath } from "../../../src/trace/index.js";
+import { ALLOW_8081, DENY_NODEPORT, hostEndpoint, untracked9000 } from "./host-policies.js";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "./netns.js";
 
 const problems = await kernelProblems();
@@ -32,63 +33,8 @@ if (problems.length) announceSkip("IPv6 host endpoints", problems);
 const NODE_IP = "fd00:99::1";
 const EXT_IP = "fd00:99::2";
 
-const HEP = `apiVersion: projectcalico.org/v3
-kind: HostEndpoint
-metadata:
-  name: node-eth0
-  labels: {role: edge}
-spec:
-  node: node-1
-  interfaceName: eth0
-  expectedIPs: ["${NODE_IP}"]
-`;
-
-const ALLOW_8081 = `apiVersion: projectcalico.org/v3
-kind: GlobalNetworkPolicy
-metadata: {name: allow-8081}
-spec:
-  selector: role == 'edge'
-  order: 10
-  types: [Ingress]
-  ingress:
-  - action: Allow
-    protocol: TCP
-    destination: {ports: [8081]}
-`;
-
-const DENY_NODEPORT = `apiVersion: projectcalico.org/v3
-kind: GlobalNetworkPolicy
-metadata: {name: deny-nodeport}
-spec:
-  selector: role == 'edge'
-  order: 5
-  preDNAT: true
-  applyOnForward: true
-  ingress:
-  - action: Deny
-    protocol: TCP
-    destination: {ports: [30080]}
-`;
-
-const UNTRACKED_9000 = `apiVersion: projectcalico.org/v3
-kind: GlobalNetworkPolicy
-metadata: {name: untracked-9000}
-spec:
-  selector: role == 'edge'
-  order: 1
-  doNotTrack: true
-  applyOnForward: true
-  ingress:
-  - action: Allow
-    protocol: TCP
-    ipVersion: 6
-    destination: {ports: [9000]}
-  egress:
-  - action: Allow
-    protocol: TCP
-    ipVersion: 6
-    source: {ports: [9000]}
-`;
+const HEP = hostEndpoint(NODE_IP);
+const UNTRACKED_9000 = untracked9000(6);
 
 function modelOf(...docs: string[]) {
   const loaded = loadSources(docs.map((text, i) => ({ file: `doc${i}.yaml`, text })));

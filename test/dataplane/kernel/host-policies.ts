@@ -1,0 +1,64 @@
+/**
+ * The host endpoint and policies the IPv4 and IPv6 host endpoint kernel tests share: the node's
+ * eth0 as a host endpoint with role=edge; a normal policy allowing tcp/8081; a preDNAT policy
+ * denying the NodePort 30080; an untracked (doNotTrack) policy allowing tcp/9000 both ways
+ * (pinned to one family with `ipVersion`, when given).
+ */
+export const hostEndpoint = (ip: string): string => `apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata:
+  name: node-eth0
+  labels: {role: edge}
+spec:
+  node: node-1
+  interfaceName: eth0
+  expectedIPs: ["${ip}"]
+`;
+
+export const ALLOW_8081 = `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: allow-8081}
+spec:
+  selector: role == 'edge'
+  order: 10
+  types: [Ingress]
+  ingress:
+  - action: Allow
+    protocol: TCP
+    destination: {ports: [8081]}
+`;
+
+export const DENY_NODEPORT = `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: deny-nodeport}
+spec:
+  selector: role == 'edge'
+  order: 5
+  preDNAT: true
+  applyOnForward: true
+  ingress:
+  - action: Deny
+    protocol: TCP
+    destination: {ports: [30080]}
+`;
+
+export function untracked9000(ipVersion?: 4 | 6): string {
+  const pin = ipVersion === undefined ? "" : `\n    ipVersion: ${ipVersion}`;
+  return `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: untracked-9000}
+spec:
+  selector: role == 'edge'
+  order: 1
+  doNotTrack: true
+  applyOnForward: true
+  ingress:
+  - action: Allow
+    protocol: TCP${pin}
+    destination: {ports: [9000]}
+  egress:
+  - action: Allow
+    protocol: TCP${pin}
+    source: {ports: [9000]}
+`;
+}
