@@ -72,8 +72,9 @@ export interface DaemonOptions {
   readonly onStatus?: (status: AgentStatus) => void;
   /**
    * The IPv6 family (ipv6.ts): after each IPv4 step, the engine's IPv6 state (engine.current6,
-   * when IPv6 is in play and it changed) is applied by `dataplane` with a read and diff of that
-   * family. Absent: IPv4 only.
+   * when IPv6 is in play and it changed) is applied by `dataplane`: planned from the engine's
+   * dirty6 against the family's view, or with a read and full diff of that family on a converge,
+   * the first apply and after a failure. Absent: IPv4 only.
    */
   readonly ipv6?: { readonly family: Ipv6Family; readonly dataplane: Pick<DataplanePort, "apply" | "applyPlanned"> };
   /**
@@ -108,7 +109,7 @@ export class AgentDaemon {
   private readonly clock: Clock;
   private readonly batchMs: number;
   private readonly resyncMs: number;
-  /** Per-event event-to-kernel latencies (status, and `latencies()` for benchmarks). */
+  /** Per-event event-to-kernel latencies (the status dump; benchmarks read `latency.since(mark)`). */
   readonly latency = new LatencyWindow(20_000);
   private readonly synced = new Set<string>();
   private readonly startedAt = new Date();
