@@ -13,6 +13,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tcpClient, tcpServer } from "../dataplane/kernel/host-policies.js";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "../dataplane/kernel/netns.js";
 import { startAgentProcess, type AgentProcess } from "./agent-process.js";
 
@@ -41,15 +42,9 @@ spec:
     destination: {ports: [8081]}
 `;
 
-const SERVER = `const net = require("net");
-for (const p of [22, 8080, 8081]) net.createServer((s) => s.end("hi")).listen(p, "0.0.0.0");
-setInterval(() => {}, 1000);`;
+const SERVER = tcpServer([22, 8080, 8081]);
 
-const CLIENT = `const s = require("net").connect({ host: process.argv[1], port: Number(process.argv[2]) });
-s.setTimeout(700);
-s.on("data", () => { console.log("open"); process.exit(0); });
-s.on("timeout", () => { console.log("timeout"); process.exit(0); });
-s.on("error", (e) => { console.log(e.code); process.exit(0); });`;
+const CLIENT = tcpClient(700);
 
 describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("agent follows host interface addresses (%s)", (backend) => {
   let node: Netns;

@@ -224,10 +224,6 @@ export class AgentEngine {
     return this.result(dirty, dirty6, [], []);
   }
 
-  /** The interfaces last given. */
-  currentHostInterfaces(): CompileOptions["hostInterfaces"] {
-    return this.hostInterfaces;
-  }
 
   /** Model and IPv4 node state from every parsed source (start-up, and changes not followed incrementally). */
   private rebuild(): { node: NodeState; delta: Delta } {

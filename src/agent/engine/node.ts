@@ -65,7 +65,7 @@ interface LocalState {
   readonly policies: Set<string>;
 }
 
-/** A host endpoint this node programs (nodeHostEndpoints' copy of a model HostEndpoint). */
+/** A host endpoint this node programs (placeHosts' copy of a model HostEndpoint, on one interface). */
 interface HostState {
   readonly key: string;
   readonly hep: HostEndpoint;

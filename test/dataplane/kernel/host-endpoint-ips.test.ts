@@ -13,6 +13,7 @@ import { readHostInterfaces } from "../../../src/dataplane/interfaces.js";
 import { loadSources } from "../../../src/model/load.js";
 import { compile } from "../../../src/render/compile.js";
 import type { HostInterface } from "../../../src/resolve/index.js";
+import { tcpClient, tcpServer } from "./host-policies.js";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "./netns.js";
 
 const problems = await kernelProblems();
@@ -40,15 +41,9 @@ spec:
     destination: {ports: [8081]}
 `;
 
-const SERVER = `const net = require("net");
-for (const p of [22, 8080, 8081]) net.createServer((s) => s.end("hi")).listen(p, "0.0.0.0");
-setInterval(() => {}, 1000);`;
+const SERVER = tcpServer([22, 8080, 8081]);
 
-const CLIENT = `const s = require("net").connect({ host: process.argv[1], port: Number(process.argv[2]) });
-s.setTimeout(1500);
-s.on("data", () => { console.log("open"); process.exit(0); });
-s.on("timeout", () => { console.log("timeout"); process.exit(0); });
-s.on("error", (e) => { console.log(e.code); process.exit(0); });`;
+const CLIENT = tcpClient();
 
 const stateFor = (hostInterfaces: readonly HostInterface[]) => {
   const loaded = loadSources([{ file: "hep.yaml", text: DOCS }]);

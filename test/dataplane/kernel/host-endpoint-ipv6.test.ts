@@ -20,7 +20,7 @@ import { Dataplane } from "../../../src/dataplane/dataplane.js";
 import { loadSources } from "../../../src/model/load.js";
 import { compile } from "../../../src/render/compile.js";
 import { explainFlow, traceHostPath } from "../../../src/trace/index.js";
-import { ALLOW_8081, DENY_NODEPORT, hostEndpoint, untracked9000 } from "./host-policies.js";
+import { ALLOW_8081, DENY_NODEPORT, hostEndpoint, tcpClient, tcpServer, untracked9000 } from "./host-policies.js";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "./netns.js";
 
 const problems = await kernelProblems();
@@ -50,15 +50,9 @@ function traced(docs: readonly string[], port: number): "open" | "closed" {
   return e.verdict === "allow" ? "open" : "closed";
 }
 
-const SERVER = `const net = require("net");
-for (const p of [22, 8080, 8081, 9000]) net.createServer((s) => s.end("hi")).listen({ port: p, host: "::", ipv6Only: true });
-setInterval(() => {}, 1000);`;
+const SERVER = tcpServer([22, 8080, 8081, 9000], 6);
 
-const CLIENT = `const s = require("net").connect({ host: process.argv[1], port: Number(process.argv[2]) });
-s.setTimeout(1500);
-s.on("data", () => { console.log("open"); process.exit(0); });
-s.on("timeout", () => { console.log("timeout"); process.exit(0); });
-s.on("error", (e) => { console.log(e.code); process.exit(0); });`;
+const CLIENT = tcpClient();
 
 describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("IPv6 host endpoints in a real kernel (%s)", (backend) => {
   let node: Netns;

@@ -62,3 +62,20 @@ spec:
     source: {ports: [9000]}
 `;
 }
+
+/** A node-side TCP server (run with `node -e`) answering "hi" on `ports`, IPv4 or IPv6 only. */
+export function tcpServer(ports: readonly number[], family: 4 | 6 = 4): string {
+  const listen = family === 4 ? `listen(p, "0.0.0.0")` : `listen({ port: p, host: "::", ipv6Only: true })`;
+  return `const net = require("net");
+for (const p of [${ports.join(", ")}]) net.createServer((s) => s.end("hi")).${listen};
+setInterval(() => {}, 1000);`;
+}
+
+/** A TCP client (run with `node -e <script> <host> <port>`): prints open, timeout or the error code. */
+export function tcpClient(timeoutMs = 1500): string {
+  return `const s = require("net").connect({ host: process.argv[1], port: Number(process.argv[2]) });
+s.setTimeout(${timeoutMs});
+s.on("data", () => { console.log("open"); process.exit(0); });
+s.on("timeout", () => { console.log("timeout"); process.exit(0); });
+s.on("error", (e) => { console.log(e.code); process.exit(0); });`;
+}
