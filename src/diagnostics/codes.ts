@@ -34,6 +34,7 @@ function code(code: string, severity: Severity, summary: string): CodeInfo {
 export const Codes = {
   yamlSyntax: code("PC1001", "error", "YAML or JSON syntax error"),
   selectorSyntax: code("PC1002", "error", "selector syntax error"),
+  nestingTooDeep: code("PC1020", "error", "YAML or JSON nested deeper than 100 levels (the file is not read)"),
 
   notAnObject: code("PC2001", "error", "a document or list item is not a mapping"),
   missingTypeMeta: code("PC2002", "error", "apiVersion or kind missing"),

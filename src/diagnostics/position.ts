@@ -40,10 +40,16 @@ export class LineIndex {
 
   /** The text of 1-based line `line`, without its line terminator. */
   lineText(line: number): string {
+    const [start, end] = this.lineBounds(line);
+    return this.text.slice(start, end);
+  }
+
+  /** [start, end) offsets of 1-based line `line`, without its line terminator. */
+  lineBounds(line: number): [number, number] {
     const start = this.starts[line - 1] ?? this.text.length;
     let end = this.starts[line] ?? this.text.length;
     while (end > start && (this.text[end - 1] === "\n" || this.text[end - 1] === "\r")) end--;
-    return this.text.slice(start, end);
+    return [start, end];
   }
 }
 

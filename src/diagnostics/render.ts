@@ -1,6 +1,8 @@
 /**
  * Text and JSON renderings of diagnostics. Line and column are computed here, at print time,
- * from the source texts; a diagnostic itself only carries offsets.
+ * from the source texts; a diagnostic itself only carries offsets. What a diagnostic echoes of
+ * its input is bounded here (clip.ts): messages clip long quoted values, excerpts show a window
+ * of a long line.
  *
  * Text form (one block per diagnostic, compiler style):
  *
@@ -9,6 +11,7 @@
  *                                ^
  *       note: ...
  */
+import { clipMessage, excerptLines } from "./clip.js";
 import { LineIndex } from "./position.js";
 import type { Diagnostic, DiagnosticJson, SourceFile, Span } from "./types.js";
 
@@ -39,31 +42,27 @@ function location(span: Span, lookup: SourceLookup): string {
   return `${span.file}:${line}:${column}`;
 }
 
-/** The source line under a span and a caret line marking it (at least one caret). */
+/** The source line under a span (a window of it, when long) and a caret line marking it. */
 function excerpt(span: Span, lookup: SourceLookup): string[] {
   const idx = lookup.index(span.file);
   if (!idx) return [];
-  const start = idx.lineColumn(span.start);
-  const end = idx.lineColumn(Math.max(span.start, span.end));
-  const text = idx.lineText(start.line);
-  const lastColumn = end.line === start.line ? end.column : text.length + 1;
-  const width = Math.max(1, lastColumn - start.column);
-  // Keep tabs in the padding so the caret lines up under tab-indented text.
-  const pad = text.slice(0, start.column - 1).replace(/[^\t]/g, " ");
-  return [`  ${text}`, `  ${pad}${"^".repeat(Math.min(width, Math.max(1, text.length - start.column + 1)))}`];
+  const { line } = idx.lineColumn(span.start);
+  const [lineStart, lineEnd] = idx.lineBounds(line);
+  const [text, carets] = excerptLines(idx.text, lineStart, lineEnd, span.start, Math.min(Math.max(span.start, span.end), lineEnd));
+  return [`  ${text}`, `  ${carets}`];
 }
 
 function formatDiagnostic(d: Diagnostic, lookup: SourceLookup): string {
   const lines: string[] = [];
-  const head = `${d.severity} ${d.code}: ${d.message}`;
+  const head = `${d.severity} ${d.code}: ${clipMessage(d.message)}`;
   if (d.span) {
     lines.push(`${location(d.span, lookup)}: ${head}`, ...excerpt(d.span, lookup));
   } else {
     lines.push(head);
   }
   for (const note of d.notes ?? []) {
-    if (note.span) lines.push(`${location(note.span, lookup)}: note: ${note.message}`, ...excerpt(note.span, lookup));
-    else lines.push(`  note: ${note.message}`);
+    if (note.span) lines.push(`${location(note.span, lookup)}: note: ${clipMessage(note.message)}`, ...excerpt(note.span, lookup));
+    else lines.push(`  note: ${clipMessage(note.message)}`);
   }
   return lines.join("\n");
 }
@@ -87,8 +86,8 @@ export function diagnosticsToJson(diags: readonly Diagnostic[], sources: readonl
       ...(end ? { endLine: end.line, endColumn: end.column } : {}),
       code: d.code,
       severity: d.severity,
-      message: d.message,
-      ...(d.notes && d.notes.length > 0 ? { notes: d.notes.map((n) => n.message) } : {}),
+      message: clipMessage(d.message),
+      ...(d.notes && d.notes.length > 0 ? { notes: d.notes.map((n) => clipMessage(n.message)) } : {}),
     };
     return json;
   });

@@ -15,6 +15,7 @@ import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import { scanJsonList, type JsonList } from "./json-list.js";
 import { JsonLocator } from "./locate-json.js";
+import { jsonTooDeepAt, MAX_NESTING, yamlTooDeepAt } from "./nesting.js";
 import { composeOne, PointLocator, SubsetLocator, yamlLocatorAt } from "./locate-subset.js";
 import { YamlLocator } from "./locate-yaml.js";
 import type { Locator } from "./paths.js";
@@ -57,7 +58,19 @@ export function forEachDocument(
   onAbandon: () => void,
   fast = true,
 ): void {
-  if (source.format === "json" || (source.format === undefined && /\.json$/i.test(source.file))) {
+  const json = source.format === "json" || (source.format === undefined && /\.json$/i.test(source.file));
+  // Measured before any parser sees the text: every reader below recurses once per level.
+  const tooDeep = json ? jsonTooDeepAt(source.text) : yamlTooDeepAt(source.text);
+  if (tooDeep !== undefined) {
+    diagnostics.push({
+      code: Codes.nestingTooDeep.code,
+      severity: "error",
+      message: `${json ? "JSON" : "YAML"} nested deeper than ${MAX_NESTING} levels; the file is not read (real policy nests about 6 levels)`,
+      span: { file: source.file, start: tooDeep, end: tooDeep + 1 },
+    });
+    return;
+  }
+  if (json) {
     const list = scanJsonList(source.text);
     if (list) {
       try {
