@@ -20,7 +20,7 @@
  * delivered its first snapshot. No error stops the loop: a failed apply is logged, and a
  * converge is retried with backoff (1 s doubling to 30 s) until it succeeds.
  */
-import { formatDiagnostics, hasErrors } from "../diagnostics/index.js";
+import { capDiagnostics, DEFAULT_DIAGNOSTIC_LIMIT, formatDiagnostics, hasErrors } from "../diagnostics/index.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import type { HookMode, KernelState } from "../diff/kernel-state.js";
 import { isEmptyTransaction, type Backend, type Transaction } from "../diff/transaction.js";
@@ -103,6 +103,8 @@ const FIRST_RETRY_MS = 1000;
 /** Changes per engine.update call within a batch (~0.5 ms each at 100k pods: ~100 ms slices). */
 const DEFAULT_SLICE = 200;
 const MAX_RETRY_MS = 30_000;
+/** Diagnostics in one `diagnostics` log line at most (the CLI's cap), plus one counting the rest. */
+const MAX_LOGGED_DIAGNOSTICS = DEFAULT_DIAGNOSTIC_LIMIT;
 
 export class AgentDaemon {
   private readonly pending = new Pending();
@@ -205,7 +207,7 @@ export class AgentDaemon {
       node: this.options.node,
       startedAt: this.startedAt,
       backend: this.backend,
-      synced: this.synced.size === this.options.sources.length,
+      sourcesSynced: this.synced.size === this.options.sources.length,
       sources: this.options.sources.map((s) => s.status()),
       entries: this.pending.entries,
       pending: this.pending.size,
@@ -549,9 +551,12 @@ export class AgentDaemon {
       const text = this.pending.text(file);
       return text === undefined ? [] : [{ file, text }];
     });
-    const text = formatDiagnostics(diagnostics, sources);
+    // Each source's diagnostics are capped already (engine/sources.ts); many broken sources at
+    // once are capped here, so one log line stays bounded whatever the inputs.
+    const text = formatDiagnostics(diagnostics.length > MAX_LOGGED_DIAGNOSTICS ? capDiagnostics(diagnostics, MAX_LOGGED_DIAGNOSTICS) : diagnostics, sources);
     for (const name of rejected) {
-      const first = text.split("\n").find((l) => l.startsWith(`${name}:`)) ?? text.split("\n")[0] ?? "";
+      const own = diagnostics.find((d) => d.span?.file === name);
+      const first = own === undefined ? (text.split("\n")[0] ?? "") : (formatDiagnostics([own], sources).split("\n")[0] ?? "");
       this.rejected.set(name, first);
     }
     // The same diagnostics again (a re-list, an unrelated change) are not news.

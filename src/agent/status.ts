@@ -1,6 +1,11 @@
 /**
  * The status dump: what the agent is doing, as one JSON object. Written to --status-file after
  * every step and on SIGUSR1, and logged on SIGUSR1.
+ *
+ * `synced` is what a readiness probe or an operator asks: "does the kernel hold what the sources
+ * say?". It is true only when every source delivered its snapshot AND the kernel view is known
+ * (the first converge is done and no apply failed since; a failed apply drops the view until a
+ * converge succeeds). Sources alone being in is `sourcesSynced`.
  */
 import type { Backend } from "../diff/transaction.js";
 import type { DataplaneState } from "../render/types.js";
@@ -30,8 +35,10 @@ export interface AgentStatus {
   readonly pid: number;
   readonly startedAt: string;
   readonly backend: Backend | null;
-  /** Every source delivered its first snapshot. */
+  /** sourcesSynced and kernelViewKnown: the kernel holds what the sources say (as of the last step). */
   readonly synced: boolean;
+  /** Every source delivered its first snapshot (the kernel may not have caught up yet). */
+  readonly sourcesSynced: boolean;
   readonly sources: readonly SourceStatus[];
   readonly inputs: { readonly entries: number; readonly pending: number; readonly rejected: Readonly<Record<string, string>> };
   readonly desired: { readonly chains: number; readonly rules: number; readonly ipsets: number; readonly members: number };
@@ -50,7 +57,8 @@ export interface StatusParts {
   readonly node: string;
   readonly startedAt: Date;
   readonly backend: Backend | null;
-  readonly synced: boolean;
+  /** Every source delivered its first snapshot. */
+  readonly sourcesSynced: boolean;
   readonly sources: readonly SourceStatus[];
   readonly entries: number;
   readonly pending: number;
@@ -76,7 +84,8 @@ export function agentStatus(p: StatusParts): AgentStatus {
     pid: process.pid,
     startedAt: p.startedAt.toISOString(),
     backend: p.backend,
-    synced: p.synced,
+    synced: p.sourcesSynced && p.viewKnown,
+    sourcesSynced: p.sourcesSynced,
     sources: p.sources,
     inputs: { entries: p.entries, pending: p.pending, rejected: Object.fromEntries([...p.rejected].sort()) },
     desired: {

@@ -34,9 +34,10 @@ export function hasErrors(diags: readonly Diagnostic[]): boolean {
 
 /**
  * Keeps the first `limit` diagnostics (errors first, so a flood of notices never hides an error)
- * in sorted order, and appends a PC9001 notice counting the rest.
+ * in sorted order, and appends a PC9001 notice counting the rest; `scope` (e.g. an agent's
+ * source name) says in the notice whose diagnostics were cut.
  */
-export function capDiagnostics(diags: readonly Diagnostic[], limit = DEFAULT_DIAGNOSTIC_LIMIT): Diagnostic[] {
+export function capDiagnostics(diags: readonly Diagnostic[], limit = DEFAULT_DIAGNOSTIC_LIMIT, scope?: string): Diagnostic[] {
   if (diags.length <= limit) return sortDiagnostics(diags);
   const rank = { error: 0, warning: 1, notice: 2 } as const;
   const kept = [...diags]
@@ -50,7 +51,7 @@ export function capDiagnostics(diags: readonly Diagnostic[], limit = DEFAULT_DIA
     {
       code: Codes.tooManyDiagnostics.code,
       severity: Codes.tooManyDiagnostics.severity,
-      message: `${rest} more diagnostic${rest === 1 ? "" : "s"} not shown (${hiddenErrors} of them error${hiddenErrors === 1 ? "" : "s"}); only the first ${limit} are reported`,
+      message: `${rest} more diagnostic${rest === 1 ? "" : "s"}${scope === undefined ? "" : ` of ${scope}`} not shown (${hiddenErrors} of them error${hiddenErrors === 1 ? "" : "s"}); only the first ${limit} are reported`,
     },
   ];
 }

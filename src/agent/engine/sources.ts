@@ -2,7 +2,7 @@
  * The sources in force: per name, the last text that validated and its collected resources
  * (parsed once; an unchanged source is never parsed again).
  */
-import { hasErrors } from "../../diagnostics/collect.js";
+import { capDiagnostics, hasErrors } from "../../diagnostics/collect.js";
 import type { Diagnostic } from "../../diagnostics/types.js";
 import { Codes } from "../../diagnostics/codes.js";
 import { buildModel } from "../../model/build.js";
@@ -29,6 +29,14 @@ export interface BatchResult {
 const BETWEEN_SOURCES: ReadonlySet<string> = new Set([Codes.duplicateResource.code, Codes.unknownTier.code, Codes.namespaceMissing.code]);
 
 /**
+ * At most this many diagnostics of one source are kept (errors first), plus one PC9001 notice
+ * counting the rest: a single broken file of thousands of bad resources must not make the agent
+ * hold, format and log thousands of diagnostics on every event that touches it. Twenty show the
+ * pattern; the file needs `policy-compile validate` anyway.
+ */
+export const DIAGNOSTICS_PER_SOURCE = 20;
+
+/**
  * Validate one text on its own (parse, schema, and the checks normalization makes on a resource
  * by itself): a source with an error is refused whole.
  */
@@ -44,7 +52,8 @@ export function collectSource(name: string, text: string): { entry: SourceEntry 
     buildModel(collected, alone);
     for (const d of alone) if (!BETWEEN_SOURCES.has(d.code)) diagnostics.push(d);
   }
-  return { entry: hasErrors(diagnostics) ? undefined : { name, text, collected }, diagnostics };
+  const entry = hasErrors(diagnostics) ? undefined : { name, text, collected };
+  return { entry, diagnostics: diagnostics.length > DIAGNOSTICS_PER_SOURCE ? capDiagnostics(diagnostics, DIAGNOSTICS_PER_SOURCE, name) : diagnostics };
 }
 
 /**
