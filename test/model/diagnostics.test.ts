@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { Codes } from "../../src/diagnostics/codes.js";
 import { compile, CompileError } from "../../src/render/index.js";
+import { deepPolicy } from "../hostile/texts.js";
 import { calicoPolicy, diagsOf, k8sPolicy, load, where, type Where } from "./harness.js";
 
 const pod = (extra: string, meta = "") => `apiVersion: v1
@@ -22,12 +23,21 @@ metadata:
 ---
 `;
 
+/** `depth` block mappings, each one key deeper than the last. */
+const blockNest = (depth: number) => Array.from({ length: depth }, (_, i) => `${"  ".repeat(i)}k:`).join("\n") + " 1\n";
+
 const anp = (spec: string, kind = "AdminNetworkPolicy", name = "a") => `apiVersion: policy.networking.k8s.io/v1alpha1\nkind: ${kind}\nmetadata: {name: ${name}}\nspec:\n${spec}`;
 const subj = "  subject: {namespaces: {}}\n";
 
 const cases: [string, string, Where[], string?][] = [
   ["PC1001 YAML syntax", "a: b\n  c: d\n", [{ code: "PC1001", line: 1, column: 4 }]],
   ["PC1001 unclosed flow sequence", "apiVersion: v1\nkind: [Pod\n", [{ code: "PC1001", line: 3, column: 1 }]],
+  // Level 101 is the 99th bracket (the root mapping and spec are levels 1 and 2); 100 levels load.
+  ["PC1020 JSON nested 101 levels deep", deepPolicy(99, true), [{ code: "PC1020", line: 1, column: 208 }], "t.json"],
+  ["PC1020 YAML flow sequences 101 levels deep", deepPolicy(99, false), [{ code: "PC1020", line: 6, column: 111 }]],
+  ["PC1020 YAML block mappings 101 levels deep", blockNest(101), [{ code: "PC1020", line: 101, column: 201 }]],
+  ["PC1020 not at 100 levels (JSON)", deepPolicy(98, true), [{ code: "PC2005", line: 1, column: 110 }], "t.json"],
+  ["PC1020 not at 100 levels (YAML)", deepPolicy(98, false), [{ code: "PC2005", line: 6, column: 13 }]],
   ["PC1002 selector at the end of a plain scalar", calicoPolicy("  selector: app == 'a' &&\n"), [{ code: "PC1002", line: 7, column: 26 }]],
   ["PC1002 selector inside a plain scalar", calicoPolicy("  selector: app === 'a'\n"), [{ code: "PC1002", line: 7, column: 19 }]],
   ["PC1002 selector in a double-quoted scalar with escapes", calicoPolicy(`  selector: "a == 'x' \\u0026\\u0026 ("\n`), [{ code: "PC1002", line: 7, column: 37 }]],
