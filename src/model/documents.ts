@@ -10,7 +10,7 @@
  * rejects is read as YAML, which reports the syntax error with its position (and accepts what
  * YAML accepts).
  */
-import { Composer, isScalar, Parser, visit, type Document } from "yaml";
+import { Composer, isCollection, isScalar, Parser, visit, type Document } from "yaml";
 import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import { scanJsonList, type JsonList } from "./json-list.js";
@@ -122,7 +122,7 @@ export function forEachDocument(
       onDocument(documentOf(source.file, i, value.value, new YamlLocator(source.file, source.text, doc)));
       return;
     }
-    const at = mergeKeyOffset(doc) ?? rangeStart(doc.contents);
+    const at = value.at ?? mergeKeyOffset(doc) ?? rangeStart(doc.contents);
     diagnostics.push({ code: Codes.yamlSyntax.code, severity: "error", message: `${/\.json$/i.test(source.file) ? "JSON" : "YAML"} syntax error: ${value.message}`, span: { file: source.file, start: at, end: at + 1 } });
   };
   for (const doc of composer.compose(parser.parse(source.text), true, source.text.length)) {
@@ -182,12 +182,31 @@ function forEachListItem(source: SourceFile, list: JsonList, onDocument: (doc: P
  * The document's value. `yaml` throws here, not while parsing, for a merge key (`<<`) whose value
  * is not a mapping and for too many aliases: that is a syntax error of the document too.
  */
-function valueOf(doc: Document.Parsed): { ok: true; value: unknown } | { ok: false; message: string } {
+function valueOf(doc: Document.Parsed): { ok: true; value: unknown } | { ok: false; message: string; at?: number } {
+  // `yaml` would turn a collection used as a key (`? [a, b]`) into the key "[ a, b ]" and warn on
+  // the process's stderr; no resource has such a key, so it is an error of the document.
+  const key = collectionKeyOffset(doc);
+  if (key !== undefined) return { ok: false, message: "a mapping key is a sequence or mapping; keys must be strings", at: key };
   try {
     return { ok: true, value: doc.toJS({ maxAliasCount: 1000 }) };
   } catch (e) {
     return { ok: false, message: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** Offset of the document's first key that is a collection, if any. */
+function collectionKeyOffset(doc: Document.Parsed): number | undefined {
+  let at: number | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) {
+        at = pair.key.range?.[0] ?? 0;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return at;
 }
 
 /** Offset of the document's first `<<` key, where a merge error points. */

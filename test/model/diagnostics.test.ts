@@ -23,6 +23,9 @@ metadata:
 ---
 `;
 
+/** Nine levels of nine aliases each: 9^9 strings if expanded. */
+const laughs = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]", ..."bcdefghi".split("").map((c, i) => `${c}: &${c} [${Array(9).fill(`*${"abcdefghi"[i]}`).join(", ")}]`)].join("\n") + "\n";
+
 /** `depth` block mappings, each one key deeper than the last. */
 const blockNest = (depth: number) => Array.from({ length: depth }, (_, i) => `${"  ".repeat(i)}k:`).join("\n") + " 1\n";
 
@@ -32,6 +35,8 @@ const subj = "  subject: {namespaces: {}}\n";
 const cases: [string, string, Where[], string?][] = [
   ["PC1001 YAML syntax", "a: b\n  c: d\n", [{ code: "PC1001", line: 1, column: 4 }]],
   ["PC1001 unclosed flow sequence", "apiVersion: v1\nkind: [Pod\n", [{ code: "PC1001", line: 3, column: 1 }]],
+  ["PC1001 a collection as a mapping key", "apiVersion: v1\nkind: Namespace\nmetadata:\n  ? [a, b]\n  : 1\n", [{ code: "PC1001", line: 4, column: 5 }]],
+  ["PC1001 alias expansion beyond the count (billion laughs)", laughs, [{ code: "PC1001", line: 1, column: 1 }]],
   // Level 101 is the 99th bracket (the root mapping and spec are levels 1 and 2); 100 levels load.
   ["PC1020 JSON nested 101 levels deep", deepPolicy(99, true), [{ code: "PC1020", line: 1, column: 208 }], "t.json"],
   ["PC1020 YAML flow sequences 101 levels deep", deepPolicy(99, false), [{ code: "PC1020", line: 6, column: 111 }]],
