@@ -29,12 +29,27 @@ function head(s: string, n: number): string {
   return s.slice(0, code >= 0xd800 && code <= 0xdbff ? n - 1 : n);
 }
 
+/** `s` (the start of a JSON string's inside) without a trailing escape that the cut left incomplete. */
+function withoutBrokenEscape(s: string): string {
+  let i = 0;
+  while (i < s.length) {
+    if (s.charCodeAt(i) !== 92 /* \\ */) {
+      i++;
+      continue;
+    }
+    const length = s[i + 1] === "u" ? 6 : 2;
+    if (i + length > s.length) return s.slice(0, i);
+    i += length;
+  }
+  return s;
+}
+
 /** Quoted values clipped to MAX_QUOTED, then the message to MAX_MESSAGE; control characters replaced. */
 export function clipMessage(message: string): string {
   let m = message;
   if (m.length > MAX_QUOTED) {
     m = m.replace(QUOTED, (whole, inner: string) =>
-      inner.length <= MAX_QUOTED ? whole : `"${head(inner, MAX_QUOTED)}…" (${inner.length} characters)`,
+      inner.length <= MAX_QUOTED ? whole : `"${withoutBrokenEscape(head(inner, MAX_QUOTED))}…" (${inner.length} characters)`,
     );
   }
   if (m.length > MAX_MESSAGE) m = `${head(m, MAX_MESSAGE)}… (${m.length} characters)`;
