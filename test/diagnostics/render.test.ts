@@ -90,6 +90,11 @@ describe("ordering, cap and registry", () => {
     expect(capped[4]?.message).toBe("4 more diagnostics not shown (0 of them errors); only the first 4 are reported");
   });
 
+  it("names the scope of a cap when given one (the agent caps each source)", () => {
+    const errors = Array.from({ length: 3 }, (_, i) => diag(i, i + 1));
+    expect(capDiagnostics(errors, 1, "pol.yaml").at(-1)?.message).toBe("2 more diagnostics of pol.yaml not shown (2 of them errors); only the first 1 are reported");
+  });
+
   it("has unique codes, each in the range of its kind", () => {
     const codes = allCodes().map((c) => c.code);
     expect(new Set(codes).size).toBe(codes.length);
