@@ -20,6 +20,7 @@
  * delivered its first snapshot. No error stops the loop: a failed apply is logged, and a
  * converge is retried with backoff (1 s doubling to 30 s) until it succeeds.
  */
+import { clipMessage } from "../diagnostics/clip.js";
 import { capDiagnostics, DEFAULT_DIAGNOSTIC_LIMIT, formatDiagnostics, hasErrors } from "../diagnostics/index.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import type { HookMode, KernelState } from "../diff/kernel-state.js";
@@ -575,7 +576,8 @@ export class AgentDaemon {
   private fail(stage: "engine" | "dataplane", e: unknown, started: number): void {
     this.counters.failures++;
     const message = e instanceof Error ? e.message : String(e);
-    this.lastError = { at: new Date().toISOString(), message: `${stage}: ${message}` };
+    // The status file stays small: a tool's stderr can be long, its first lines say what failed.
+    this.lastError = { at: new Date().toISOString(), message: clipMessage(`${stage}: ${message}`) };
     this.options.log({ level: "error", event: "apply-failed", stage, message, durationMs: round(this.clock.now() - started), retryInMs: stage === "dataplane" ? this.retryMs : null });
   }
 }

@@ -10,8 +10,23 @@ export type LogLevel = "info" | "warn" | "error";
 export type LogEntry = { readonly level: LogLevel; readonly event: string } & Readonly<Record<string, unknown>>;
 export type Logger = (entry: LogEntry) => void;
 
+/**
+ * The longest string field a log line carries; longer ones keep their start and say their
+ * length. Diagnostics are capped and clipped before they get here (a `diagnostics` line is
+ * ~100 KB at most); this bounds whatever else a field may hold (a tool's stderr, an error that
+ * quotes its input), so no single event can write a line of hundreds of megabytes again.
+ */
+export const MAX_LOG_FIELD = 256 * 1024;
+
+function bounded(value: unknown): unknown {
+  return typeof value === "string" && value.length > MAX_LOG_FIELD ? `${value.slice(0, MAX_LOG_FIELD)}… (${value.length} characters)` : value;
+}
+
 export function jsonLinesLogger(write: (line: string) => void, now: () => Date = () => new Date()): Logger {
-  return (entry) => write(`${JSON.stringify({ ts: now().toISOString(), ...entry })}\n`);
+  return (entry) => {
+    const fields = Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, bounded(v)]));
+    write(`${JSON.stringify({ ts: now().toISOString(), ...fields })}\n`);
+  };
 }
 
 export interface TransactionSummary {

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { AgentDaemon } from "../../src/agent/daemon.js";
 import { AgentEngine, diffDirty } from "../../src/agent/engine/index.js";
 import { DIAGNOSTICS_PER_SOURCE } from "../../src/agent/engine/sources.js";
+import { jsonLinesLogger, MAX_LOG_FIELD } from "../../src/agent/log.js";
 import { hugeBadList } from "../hostile/texts.js";
 import { FakeDataplane, FakeSource, ManualClock, memoryLog } from "./fakes.js";
 
@@ -81,5 +82,17 @@ describe("agent: a huge broken source is bounded and does not hold the others ba
     expect(JSON.stringify(daemon.status()).length).toBeLessThan(20_000);
     expect(daemon.status().inputs.rejected["bad.json"]).toMatch(/^bad\.json:1:\d+: error PC2010: invalid label value "y{80}…" \(1000 characters\)/);
     expect(synced(daemon).synced).toBe(true);
+  });
+});
+
+describe("agent log lines are bounded", () => {
+  it.each([
+    ["a short field is written as it is", "x".repeat(10), "x".repeat(10)],
+    ["a field of MAX_LOG_FIELD characters is written as it is", "y".repeat(MAX_LOG_FIELD), "y".repeat(MAX_LOG_FIELD)],
+    ["a longer field keeps its start and says its length", "z".repeat(MAX_LOG_FIELD + 1), `${"z".repeat(MAX_LOG_FIELD)}… (${MAX_LOG_FIELD + 1} characters)`],
+  ])("%s", (_name, message, written) => {
+    const lines: string[] = [];
+    jsonLinesLogger((l) => lines.push(l), () => new Date(0))({ level: "error", event: "apply-failed", message, retryInMs: 1000 });
+    expect(lines).toEqual([`${JSON.stringify({ ts: "1970-01-01T00:00:00.000Z", level: "error", event: "apply-failed", message: written, retryInMs: 1000 })}\n`]);
   });
 });
