@@ -54,6 +54,8 @@ export function yamlTooDeepAt(text: string, limit = MAX_NESTING): number | undef
   let quote = 0;
   /** Inside a block scalar: the indent its content must exceed (-1: not in one). */
   let scalarParent = -1;
+  /** Whether the next character starts a node (carried from line to line inside flow collections). */
+  let atNodeStart = true;
   let pos = 0;
   while (pos <= text.length) {
     let eol = text.indexOf("\n", pos);
@@ -71,21 +73,25 @@ export function yamlTooDeepAt(text: string, limit = MAX_NESTING): number | undef
       if (indent === 0 && (text.startsWith("---", i) || text.startsWith("...", i))) indents.length = 0;
       while (indents.length > 0 && (indents[indents.length - 1] as number) >= indent) indents.pop();
       indents.push(indent);
-      // Compact nested sequences and complex keys: in `- - - a` the line's own collection is the
-      // first sequence, each further indicator opens one more.
-      let depth = indents.length;
-      let first = true;
+      // `- ` and `? ` open the item's node at the column after them: a level of its own, which
+      // later lines indented to that column belong to (`- a:` then `    b: 1` is three levels).
+      // A scalar item counts one too many, which only errs on the safe side.
       while ((text.charCodeAt(i) === 45 /* - */ || text.charCodeAt(i) === 63 /* ? */) && (i + 1 >= eol || text.charCodeAt(i + 1) === 32)) {
-        if (!first && ++depth > limit) return i;
-        first = false;
-        i += 2;
+        if (indents.length + 1 > limit) return i;
+        i = Math.min(i + 2, eol);
         while (i < eol && text.charCodeAt(i) === 32) i++;
+        indents.push(i - pos);
       }
+      const depth = indents.length;
       if (depth > limit) return i < eol ? i : pos + indent;
       flowBase = depth;
     }
-    // The rest of the line: quotes, comments, brackets, a block scalar header.
-    let atNodeStart = flow === 0 && quote === 0;
+    // The rest of the line: quotes, comments, brackets, a block scalar header. A quote, a
+    // bracket in block context, a block scalar header, an anchor or a tag counts only where a
+    // node starts (the line's content, after `: `, `- `, `[`, `{`, `,`, an anchor or a tag);
+    // inside a plain scalar (`don't`, `a[0]`, `x > 1`) it is text. In flow context every
+    // bracket counts (a plain scalar cannot hold one there).
+    if (flow === 0 && quote === 0) atNodeStart = true;
     for (; i < eol; i++) {
       const c = text.charCodeAt(i);
       if (quote !== 0) {
@@ -97,20 +103,27 @@ export function yamlTooDeepAt(text: string, limit = MAX_NESTING): number | undef
       }
       if (c === 32 || c === 9) continue;
       if (c === 35 /* # */ && (i === pos || text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) break;
-      const nodeStart = flow > 0 || atNodeStart;
+      const nodeStart = atNodeStart;
       atNodeStart = false;
-      if ((c === 34 || c === 39) && nodeStart) quote = c;
-      else if ((c === 91 || c === 123) && nodeStart) {
-        if (++flow + flowBase > limit) return i;
-        atNodeStart = true;
-      } else if ((c === 93 || c === 125) && flow > 0) flow--;
-      else if (flow === 0 && (c === 124 /* | */ || c === 62 /* > */) && nodeStart) scalarParent = indent;
-      else if (flow === 0 && (c === 38 /* & */ || c === 33 /* ! */) && nodeStart) {
+      const next = text.charCodeAt(i + 1);
+      if (c === 34 || c === 39) {
+        if (nodeStart) quote = c;
+      } else if (c === 91 || c === 123) {
+        if (flow > 0 || nodeStart) {
+          if (++flow + flowBase > limit) return i;
+          atNodeStart = true;
+        }
+      } else if (c === 93 || c === 125) {
+        if (flow > 0) flow--;
+      } else if (c === 44 /* , */ && flow > 0) atNodeStart = true;
+      else if (c === 58 /* : */ && (flow > 0 || next === 32 || i + 1 === eol || next === 13)) atNodeStart = true;
+      else if ((c === 45 /* - */ || c === 63 /* ? */) && flow === 0 && next === 32) atNodeStart = true;
+      else if ((c === 124 /* | */ || c === 62 /* > */) && flow === 0 && nodeStart) scalarParent = indent;
+      else if ((c === 38 /* & */ || c === 33 /* ! */) && nodeStart) {
         // An anchor or tag comes before the node it names: skip it, the node starts after it.
-        while (i + 1 < eol && text.charCodeAt(i + 1) !== 32) i++;
+        while (i + 1 < eol && !" ,[]{}".includes(text[i + 1] as string)) i++;
         atNodeStart = true;
-      } else if (flow === 0 && (c === 58 /* : */ || c === 45 /* - */) && text.charCodeAt(i + 1) === 32) atNodeStart = true;
-      else if (flow === 0 && c === 58 && i + 1 === eol) atNodeStart = true;
+      }
     }
     pos = eol + 1;
   }
