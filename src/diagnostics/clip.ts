@@ -79,7 +79,9 @@ export function excerptLines(text: string, lineStart: number, lineEnd: number, s
   let from = lineStart;
   let to = lineEnd;
   if (lineEnd - lineStart > EXCERPT_WIDTH) {
-    from = Math.max(lineStart, Math.min(start - EXCERPT_WIDTH / 3, lineEnd - EXCERPT_WIDTH));
+    // From the line's start while the caret fits with some context after it; else the caret
+    // a third into the window.
+    from = start - lineStart <= EXCERPT_WIDTH - 20 ? lineStart : Math.max(lineStart, Math.min(start - EXCERPT_WIDTH / 3, lineEnd - EXCERPT_WIDTH));
     to = Math.min(lineEnd, from + EXCERPT_WIDTH);
     // Never split a surrogate pair.
     if (from > lineStart && isLowSurrogate(text.charCodeAt(from))) from--;

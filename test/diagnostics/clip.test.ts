@@ -87,3 +87,12 @@ describe("clipMessage", () => {
     expect(text).toBe(`error PC2009: name "${"n".repeat(80)}…" (1000 characters)\n  note: did you mean "${"n".repeat(80)}…" (1000 characters)\n`);
   });
 });
+
+describe("excerptLines on a long line with the caret near its start", () => {
+  it("shows the line from its start, cut after the window", () => {
+    const line = `  selector: ${"[".repeat(3000)}`;
+    const [text, carets] = excerpt(line, 99, 100);
+    expect(text).toBe(`${line.slice(0, EXCERPT_WIDTH)}…`);
+    expect(carets).toBe(`${" ".repeat(99)}^`);
+  });
+});
