@@ -153,6 +153,19 @@ export class JsonLocator implements Locator {
   }
 }
 
+/**
+ * A quoted key's value. The text is JSON where this runs from the loader, but a caller may hand
+ * a JSON-looking text that JSON.parse rejected and `yaml` read (a raw control character in a
+ * string): then the key is taken as written, and a span is at worst less precise, never a throw.
+ */
+function unescapedKey(quoted: string): string {
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    return quoted.slice(1, -1);
+  }
+}
+
 class Scanner {
   pos = 0;
   /** With knownEnd: how many trie nodes are still to be found; at 0 the root's scan may stop. */
@@ -241,7 +254,7 @@ class Scanner {
     let escaped = false;
     for (let i = start + 1; i < this.pos - 1; i++) if (text.charCodeAt(i) === 92 /* \\ */) escaped = true;
     const keys = t.keys;
-    if (escaped || keys === undefined) return child(t, escaped ? (JSON.parse(text.slice(start, this.pos)) as string) : text.slice(start + 1, this.pos - 1));
+    if (escaped || keys === undefined) return child(t, escaped ? unescapedKey(text.slice(start, this.pos)) : text.slice(start + 1, this.pos - 1));
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       if (key.length === length && text.startsWith(key, start + 1)) return t.nodes?.[i];

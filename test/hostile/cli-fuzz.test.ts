@@ -173,6 +173,18 @@ const commands: readonly (readonly string[])[] = [
 ];
 
 describe("hostile documents through the CLI", () => {
+  // Found by the property below: a .json file that JSON.parse rejects (a raw NUL inside a key
+  // with escapes) is read as YAML; lint then located its fields with the JSON locator, which
+  // threw on the key ("internal error: Bad control character in string literal").
+  it("lints a JSON-looking file with a raw NUL in an escaped key", async () => {
+    const file = join(dir, "nul-key.json");
+    writeFileSync(file, `${JSON.stringify(resources[1]).slice(0, -1)},"\u0000[\\"x\\"]":1}`);
+    const r = await cli(["lint", "-f", join(dir, "pods.yaml"), "-f", file]);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.stderr).toMatch(/nul-key\.json:1:\d+: warning PC6001: policy knp\/default\/k8s applies to no endpoint/);
+    expect(r.code).toBe(0);
+  });
+
   it("every command exits 0 or 1 with a report: never an internal error, never a stack trace", async () => {
     let run = 0;
     await fc.assert(
