@@ -34,6 +34,7 @@ import { planStep } from "./plan.js";
 import { realClock, type Clock } from "./clock.js";
 import type { DiffDirty, Engine, SourceChange } from "./contract.js";
 import { LatencyWindow } from "./latency.js";
+import { nodeNotNamed } from "../model/nodes.js";
 import { mergeDirty } from "./merge-dirty.js";
 import { summarizeTransaction, type Logger } from "./log.js";
 import type { Source } from "./sources/types.js";
@@ -83,6 +84,13 @@ export interface DaemonOptions {
    * the batch window, so host endpoints that give only expectedIPs follow their addresses.
    */
   readonly hostInterfaces?: HostInterfaceWatch;
+  /**
+   * Write even when no endpoint of the sources is on `node` (`--allow-empty-node`). By default
+   * the first write waits until one is (model/nodes.ts): a mistyped --node or an empty watched
+   * directory must not wipe the node's enforcement. Once the agent has written, a node that
+   * loses its last endpoint is an ordinary change.
+   */
+  readonly allowEmptyNode?: boolean;
 }
 
 /** One batch through the engine, waiting for its kernel write. */
@@ -135,6 +143,8 @@ export class AgentDaemon {
   private lastError: { readonly at: string; readonly message: string } | null = null;
   private rejected = new Map<string, string>();
   private lastDiagnostics = "";
+  /** The node names last reported while waiting for the sources to name this node, or null when not waiting. */
+  private waitingForNode: string | null = null;
   /** The interface list last given to the engine (JSON), one read waiting for the next batch, the monitor's stop. */
   private interfacesKey = "";
   private pendingInterfaces: readonly HostInterface[] | null = null;
@@ -249,7 +259,11 @@ export class AgentDaemon {
     if (this.stopped || this.synced.size < this.options.sources.length || this.cancelBatch) return;
     // After a failure the converge retry picks the changes up; applying at event rate to a
     // kernel that just refused us would only hammer it.
-    if (this.view === null) return;
+    if (this.view === null) {
+      // Waiting for the sources to name the node: each change may be the one that does.
+      if (this.waitingForNode !== null) this.requestConverge(this.batchMs);
+      return;
+    }
     this.cancelBatch = this.clock.after(this.batchMs, () => {
       this.cancelBatch = null;
       this.flushDue = true;
@@ -389,6 +403,7 @@ export class AgentDaemon {
     if (kind === "converge" && this.lastConverge !== null) {
       await Promise.all(this.options.sources.map((s) => s.rescan?.().catch((e: unknown) => log({ level: "warn", event: "source-problem", source: s.id, message: `rescan failed: ${String(e)}` }))));
     }
+    if (this.lastConverge === null && !this.nodeNamed()) return;
     try {
       this.backend ??= (await this.options.dataplane.backend()).backend;
       if (kind === "converge" || this.view === null) {
@@ -477,6 +492,31 @@ export class AgentDaemon {
     } catch (e) {
       this.failed(e, c.started);
     }
+  }
+
+  /**
+   * Before the first write: whether the sources name this node (or --allow-empty-node). If not,
+   * says so once per set of named nodes, and writes nothing; requestFlush re-checks on every change.
+   */
+  private nodeNamed(): boolean {
+    const { engine, node, log } = this.options;
+    if (this.options.allowEmptyNode === true || !engine.nodes) return true;
+    const named = engine.nodes();
+    const problem = nodeNotNamed(node, named, "--allow-empty-node");
+    if (problem === undefined) {
+      if (this.waitingForNode !== null) log({ level: "info", event: "node-named", node });
+      this.waitingForNode = null;
+      return true;
+    }
+    const key = named.join("\n");
+    if (this.waitingForNode !== key) {
+      const message = `${problem.message}. Nothing is written until the sources name the node.`;
+      log({ level: "error", event: "node-not-named", code: problem.code, node, nodes: named.slice(0, 100), message });
+      this.lastError = { at: new Date().toISOString(), message };
+      this.options.onStatus?.(this.status());
+    }
+    this.waitingForNode = key;
+    return false;
   }
 
   private failed(e: unknown, started: number): void {

@@ -80,6 +80,7 @@ export const Codes = {
   duplicateHostInterface: code("PC3041", "error", "two host endpoints of the node name one interface"),
   untrackedWildcard: code("PC3042", "error", "a doNotTrack policy selects the all-interfaces (*) host endpoint, which Calico does not support"),
   invalidHostInterfaceFlag: code("PC3044", "error", "bad --host-interface value (expected NAME=IP[,IP...]) or unreadable kernel interface list"),
+  nodeNotNamed: code("PC3050", "error", "--node names a node that no endpoint in the inputs is on (a typo would remove the node's enforcement); --allow-empty-node overrides"),
   invalidInterfaceName: code("PC3043", "error", "host endpoint interfaceName is not an interface name or *"),
 
   stagedIgnored: code("PC4001", "notice", "staged policy recognised and ignored (Calico does not enforce it)"),
