@@ -205,7 +205,8 @@ describe("diagnostic codes", () => {
       // rule; PC7010 with the agent's etcd source (test/agent/etcd-source.test.ts); PC8xxx trace
       // errors in test/trace and test/cli/explain-matrix; PC3070 (a CLI flag, not an input file) in
       // test/cli/failsafe-flags. PC3044 (--host-interface) in test/cli/host-interface; PC4034 and
-      // PC4035 need an interface list, in test/resolve/host-interfaces.
+      // PC4035 need an interface list, in test/resolve/host-interfaces. PC3050 (--node) in
+      // test/cli/node-flag and test/agent/daemon-node.
       .filter(
         (c) =>
           !tested.has(c) &&
@@ -215,6 +216,7 @@ describe("diagnostic codes", () => {
           c !== Codes.invalidHostInterfaceFlag.code &&
           c !== Codes.hostEndpointNoMatchingInterface.code &&
           c !== Codes.hostInterfaceShadowed.code &&
+          c !== Codes.nodeNotNamed.code &&
           !c.startsWith("PC6") &&
           !c.startsWith("PC8"),
       );
