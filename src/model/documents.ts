@@ -13,12 +13,14 @@
 import { Composer, isScalar, Parser, visit, type Document } from "yaml";
 import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
+import { firstDuplicateKey, type DuplicateKey } from "./json-keys.js";
 import { scanJsonList, type JsonList } from "./json-list.js";
 import { JsonLocator } from "./locate-json.js";
 import { composeOne, PointLocator, SubsetLocator, yamlLocatorAt } from "./locate-subset.js";
 import { YamlLocator } from "./locate-yaml.js";
 import type { Locator } from "./paths.js";
 import { splitResource, splitResources, type RawResource, type SplitProblem } from "./resources.js";
+import { versionDisagreements } from "./yaml-11-scan.js";
 import { yamlOptions } from "./yaml-scalars.js";
 import { hasUnusualCharacter, splitYamlStream, type Segments } from "./yaml-stream.js";
 import { readSubset } from "./yaml-subset.js";
@@ -61,7 +63,7 @@ export function forEachDocument(
     const list = scanJsonList(source.text);
     if (list) {
       try {
-        forEachListItem(source, list, onDocument);
+        forEachListItem(source, list, diagnostics, onDocument);
         return;
       } catch (e) {
         if (e !== NOT_JSON) throw e;
@@ -76,7 +78,9 @@ export function forEachDocument(
       ok = false;
     }
     if (ok) {
-      onDocument(documentOf(source.file, 0, value, new JsonLocator(source.file, source.text)));
+      const dup = firstDuplicateKey(source.text);
+      if (dup !== undefined) diagnostics.push(duplicateKeyDiagnostic(source.file, dup));
+      else onDocument(documentOf(source.file, 0, value, new JsonLocator(source.file, source.text)));
       return;
     }
   }
@@ -104,6 +108,11 @@ export function forEachDocument(
     }
     // An empty document (a lone `---`, a comment-only file) holds no resource.
     if (doc.contents === null) return;
+    const disagreements = versionDisagreements(doc);
+    if (disagreements.length > 0) {
+      for (const d of disagreements) diagnostics.push({ code: Codes.yamlVersionScalar.code, severity: "error", message: d.message, span: { file: source.file, start: d.start, end: d.end } });
+      return;
+    }
     const value = valueOf(doc);
     if (value.ok) {
       onDocument(documentOf(source.file, i, value.value, new YamlLocator(source.file, source.text, doc)));
@@ -137,32 +146,50 @@ function forEachSegment(source: SourceFile, segments: Segments, onDocument: (doc
       continue;
     }
     const value = valueOf(doc);
-    if (!value.ok) return false;
+    // A broken document, or a scalar Kubernetes reads otherwise: the whole-file path reports it.
+    if (!value.ok || versionDisagreements(doc).length > 0) return false;
     onDocument(documentOf(file, i, value.value, yamlLocatorAt(file, text, start, end, doc)));
   }
   return true;
 }
 
-function forEachListItem(source: SourceFile, list: JsonList, onDocument: (doc: ParsedDocument) => void): void {
+/** Each item of a JSON List; an item with a duplicate key is reported and skipped, as a broken YAML document is. */
+function forEachListItem(source: SourceFile, list: JsonList, diagnostics: Diagnostic[], onDocument: (doc: ParsedDocument) => void): void {
   const { file, text } = source;
   const itemKind = list.kind === "List" ? undefined : list.kind.slice(0, -"List".length);
   const inherited = { apiVersion: list.apiVersion, ...(itemKind ? { kind: itemKind } : {}) };
   for (let i = 0; i < list.items.length / 2; i++) {
     const start = list.items[2 * i] as number;
+    const end = list.items[2 * i + 1] as number;
     let item: unknown;
     try {
-      item = JSON.parse(text.slice(start, list.items[2 * i + 1]));
+      item = JSON.parse(text.slice(start, end));
     } catch {
       throw NOT_JSON;
+    }
+    const dup = firstDuplicateKey(text, start, end);
+    if (dup !== undefined) {
+      diagnostics.push(duplicateKeyDiagnostic(file, dup));
+      continue;
     }
     const path = ["items", i] as const;
     onDocument({
       file,
       index: 0,
       forEachResource: (onResource, onProblem) => splitResource(item, path, inherited, onResource, onProblem),
-      locator: new JsonLocator(file, text, start, path.length, list.items[2 * i + 1]),
+      locator: new JsonLocator(file, text, start, path.length, end),
     });
   }
+}
+
+function duplicateKeyDiagnostic(file: string, dup: DuplicateKey): Diagnostic {
+  return {
+    code: Codes.duplicateJsonKey.code,
+    severity: "error",
+    message: `JSON syntax error: the key ${JSON.stringify(dup.key)} appears twice in one object (JSON.parse would silently keep the last one): remove one of them`,
+    span: { file, start: dup.second[0], end: dup.second[1] },
+    notes: [{ message: "first occurrence", span: { file, start: dup.first[0], end: dup.first[1] } }],
+  };
 }
 
 /**
