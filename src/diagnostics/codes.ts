@@ -50,6 +50,7 @@ export const Codes = {
   invalidPort: code("PC2011", "error", "invalid port"),
   unknownAction: code("PC2012", "error", "unknown rule action"),
   invalidProtocol: code("PC2013", "error", "invalid protocol"),
+  invalidMapKey: code("PC2020", "error", "a mapping key that is not a valid key (`__proto__` in rule annotations)"),
 
   invalidCidr: code("PC3001", "error", "invalid CIDR or IP address"),
   ipVersionMix: code("PC3002", "error", "IPv4 and IPv6 mixed within one rule, or CIDR version differs from ipVersion"),

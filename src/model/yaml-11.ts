@@ -22,14 +22,15 @@ export type GoReading =
   | { readonly kind: "int"; readonly value: bigint }
   | { readonly kind: "float"; readonly value: number };
 
-const BOOLS: Record<string, boolean> = {};
-for (const s of ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]) BOOLS[s] = true;
-for (const s of ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]) BOOLS[s] = false;
+// Maps, not object literals: a scalar such as `toString` must not find an inherited property.
+const BOOLS = new Map<string, boolean>();
+for (const s of ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]) BOOLS.set(s, true);
+for (const s of ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]) BOOLS.set(s, false);
 const NULLS = new Set(["", "~", "null", "Null", "NULL"]);
-const SPECIAL_FLOATS: Record<string, number> = {};
-for (const s of [".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"]) SPECIAL_FLOATS[s] = Infinity;
-for (const s of ["-.inf", "-.Inf", "-.INF"]) SPECIAL_FLOATS[s] = -Infinity;
-for (const s of [".nan", ".NaN", ".NAN"]) SPECIAL_FLOATS[s] = NaN;
+const SPECIAL_FLOATS = new Map<string, number>();
+for (const s of [".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"]) SPECIAL_FLOATS.set(s, Infinity);
+for (const s of ["-.inf", "-.Inf", "-.INF"]) SPECIAL_FLOATS.set(s, -Infinity);
+for (const s of [".nan", ".NaN", ".NAN"]) SPECIAL_FLOATS.set(s, NaN);
 
 /** go-yaml's float shape (applied after underscores are removed). */
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
@@ -62,10 +63,10 @@ export function mayDisagree(s: string): boolean {
 /** How go-yaml v2 types an untagged plain scalar (its resolve function), as JSON will carry it. */
 export function goResolvePlain(s: string): GoReading {
   if (s.length > 0 && !goMayType(s.charCodeAt(0))) return { kind: "str", value: s };
-  const b = BOOLS[s];
+  const b = BOOLS.get(s);
   if (b !== undefined) return { kind: "bool", value: b };
   if (NULLS.has(s)) return { kind: "null", value: null };
-  const f = SPECIAL_FLOATS[s];
+  const f = SPECIAL_FLOATS.get(s);
   if (f !== undefined) return { kind: "float", value: f };
   const c = s.charCodeAt(0);
   if (c === 0x2e /* . */) {
