@@ -14,22 +14,27 @@ export interface DuplicateKey {
   readonly second: readonly [number, number];
 }
 
-/** Objects with more keys than this look keys up in a Set instead of their key list. */
+/** Objects with more keys than this (or with an escaped key) look keys up in a Map. */
 const SMALL = 16;
 
 interface Frame {
   readonly object: boolean;
   /** Inside an object: the next string is a key. */
   expectKey: boolean;
-  readonly keys: string[];
+  /** Offsets of the opening quote and just past the closing quote of each key so far. */
   readonly starts: number[];
-  set: Map<string, number> | undefined;
+  readonly ends: number[];
+  /** Keys (unescaped) to the offset of their opening quote, once the list would be slow or inexact. */
+  map: Map<string, number> | undefined;
 }
 
-/** The first duplicate key in the JSON value text[start, end), or undefined. */
+/**
+ * The first duplicate key in the JSON value text[start, end), or undefined. Runs on every JSON
+ * input, so keys are compared in place (no string is made for a key unless it is escaped or its
+ * object is large), and frames are reused by depth.
+ */
 export function firstDuplicateKey(text: string, start = 0, end = text.length): DuplicateKey | undefined {
   const stack: Frame[] = [];
-  // Frames are reused by depth: most documents are a few levels deep with small objects.
   const pool: Frame[] = [];
   let top: Frame | undefined;
   for (let i = start; i < end; i++) {
@@ -39,8 +44,8 @@ export function firstDuplicateKey(text: string, start = 0, end = text.length): D
       if (close < 0) return undefined;
       if (top !== undefined && top.object && top.expectKey) {
         top.expectKey = false;
-        const dup = addKey(text, top, keyText(text, i, close), i, close);
-        if (dup !== undefined) return dup;
+        const first = addKey(text, top, i, close);
+        if (first >= 0) return { key: keyText(text, i, close), first: [first, stringEnd(text, first)], second: [i, close] };
       }
       i = close - 1;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
@@ -48,13 +53,13 @@ export function firstDuplicateKey(text: string, start = 0, end = text.length): D
       const depth = stack.length;
       let f = pool[depth];
       if (f === undefined || f.object !== (c === 123)) {
-        f = { object: c === 123, expectKey: false, keys: [], starts: [], set: undefined };
+        f = { object: c === 123, expectKey: false, starts: [], ends: [], map: undefined };
         pool[depth] = f;
       }
       f.expectKey = c === 123;
-      f.keys.length = 0;
       f.starts.length = 0;
-      f.set = undefined;
+      f.ends.length = 0;
+      f.map = undefined;
       top = f;
     } else if (c === 125 /* } */ || c === 93 /* ] */) top = stack.pop();
     else if (c === 44 /* , */ && top !== undefined && top.object) top.expectKey = true;
@@ -63,23 +68,38 @@ export function firstDuplicateKey(text: string, start = 0, end = text.length): D
 }
 
 function keyText(text: string, open: number, close: number): string {
-  const raw = text.slice(open + 1, close - 1);
-  return raw.includes("\\") ? (JSON.parse(text.slice(open, close)) as string) : raw;
+  return hasEscape(text, open, close) ? (JSON.parse(text.slice(open, close)) as string) : text.slice(open + 1, close - 1);
 }
 
-function addKey(text: string, f: Frame, key: string, start: number, end: number): DuplicateKey | undefined {
-  let at = -1;
-  if (f.set !== undefined) at = f.set.get(key) ?? -1;
-  else {
-    const i = f.keys.indexOf(key);
-    if (i >= 0) at = f.starts[i] as number;
+function hasEscape(text: string, open: number, close: number): boolean {
+  for (let j = open + 1; j < close - 1; j++) if (text.charCodeAt(j) === 92 /* \ */) return true;
+  return false;
+}
+
+/** Records the key at [open, close); returns the offset of an earlier equal key, or -1. */
+function addKey(text: string, f: Frame, open: number, close: number): number {
+  if (f.map === undefined && f.starts.length < SMALL && !hasEscape(text, open, close)) {
+    const length = close - open;
+    for (let k = 0; k < f.starts.length; k++) {
+      const s = f.starts[k] as number;
+      if ((f.ends[k] as number) - s === length && sameText(text, s, open, length)) return s;
+    }
+    f.starts.push(open);
+    f.ends.push(close);
+    return -1;
   }
-  if (at >= 0) return { key, first: [at, stringEnd(text, at)], second: [start, end] };
-  if (f.set !== undefined) f.set.set(key, start);
-  else {
-    f.keys.push(key);
-    f.starts.push(start);
-    if (f.keys.length > SMALL) f.set = new Map(f.keys.map((k, j) => [k, f.starts[j] as number]));
+  if (f.map === undefined) {
+    f.map = new Map();
+    for (let k = 0; k < f.starts.length; k++) f.map.set(keyText(text, f.starts[k] as number, f.ends[k] as number), f.starts[k] as number);
   }
-  return undefined;
+  const key = keyText(text, open, close);
+  const at = f.map.get(key);
+  if (at !== undefined) return at;
+  f.map.set(key, open);
+  return -1;
+}
+
+function sameText(text: string, a: number, b: number, length: number): boolean {
+  for (let j = 0; j < length; j++) if (text.charCodeAt(a + j) !== text.charCodeAt(b + j)) return false;
+  return true;
 }
