@@ -98,11 +98,13 @@ export function forEachDocument(
     const i = index++;
     const error = doc.errors[0];
     if (error) {
+      const first = error.code === "DUPLICATE_KEY" ? firstOccurrence(doc, error.pos[0]) : undefined;
       diagnostics.push({
         code: Codes.yamlSyntax.code,
         severity: "error",
         message: `${/\.json$/i.test(source.file) ? "JSON" : "YAML"} syntax error: ${firstLine(error.message)}`,
         span: { file: source.file, start: error.pos[0], end: Math.max(error.pos[0] + 1, error.pos[1]) },
+        ...(first ? { notes: [{ message: "first occurrence", span: { file: source.file, start: first[0], end: first[1] } }] } : {}),
       });
       return;
     }
@@ -202,6 +204,23 @@ function valueOf(doc: Document.Parsed): { ok: true; value: unknown } | { ok: fal
   } catch (e) {
     return { ok: false, message: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/** The range of the first key equal to the scalar key at `offset` (a duplicate), in the same mapping. */
+function firstOccurrence(doc: Document.Parsed, offset: number): [number, number] | undefined {
+  let found: [number, number] | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const dup = map.items.find((p) => isScalar(p.key) && p.key.range?.[0] === offset);
+      if (dup === undefined || !isScalar(dup.key)) return undefined;
+      const value = dup.key.value;
+      const first = map.items.find((p) => isScalar(p.key) && p.key.value === value);
+      const range = first && isScalar(first.key) ? first.key.range : undefined;
+      if (range && first !== dup) found = [range[0], range[1]];
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** Offset of the document's first `<<` key, where a merge error points. */

@@ -53,13 +53,15 @@ describe("JSON: a key written twice in one object is an error at the second, wit
     expect(r.model.endpoints.map((e) => e.key)).toEqual(["default/q"]);
   });
 
-  // YAML (flow mappings included, and JSON written in a .yaml file) is `yaml`'s to report.
+  // YAML (flow mappings included, and JSON written in a .yaml file) is `yaml`'s to report; the
+  // first occurrence is added as a note, as for JSON.
   it.each([
-    ["a YAML flow mapping", "t.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, name: b}\n", "3:21"],
-    ["JSON in a .yaml file", "t.yaml", `{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "name": "b"}}`, "1:69"],
-    ["a .json file that is not JSON (read as YAML)", "t.json", `{apiVersion: v1, kind: Namespace, metadata: {name: a, name: b}}`, "1:55"],
-  ])("%s: PC1001 at the second key", (_what, file, text, second) => {
-    expect(report({ file, text }).map((d) => d.slice(0, 3))).toEqual([["PC1001", second, expect.stringContaining("Map keys must be unique")]]);
+    ["a YAML block mapping", "t.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  name: b\n", "5:3", "4:3"],
+    ["a YAML flow mapping", "t.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, name: b}\n", "3:21", "3:12"],
+    ["JSON in a .yaml file", "t.yaml", `{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "name": "b"}}`, "1:69", "1:56"],
+    ["a .json file that is not JSON (read as YAML)", "t.json", `{apiVersion: v1, kind: Namespace, metadata: {name: a, name: b}}`, "1:55", "1:46"],
+  ])("%s: PC1001 at the second key", (_what, file, text, second, first) => {
+    expect(report({ file, text })).toEqual([["PC1001", second, expect.stringContaining("Map keys must be unique"), [`${first} first occurrence`]]]);
   });
 });
 
