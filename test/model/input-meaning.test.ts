@@ -122,6 +122,16 @@ describe("YAML scalars Kubernetes reads otherwise (YAML 1.1) are refused where t
     for (const fast of [true, false]) expect(report({ file, text }, fast).map((d) => d.slice(0, 2))).toEqual([["PC1004", at]]);
   });
 
+  // Under a `%YAML 1.1` directive `yaml` reads YAML 1.1 too: `0120` is 80 on both sides, while
+  // `1:20` is 80 to `yaml` (a sexagesimal number) and the string "1:20" to go-yaml.
+  it.each([
+    ["0120", []],
+    ["1:20", [["PC1004", "14:9"]]],
+  ])("under the YAML 1.1 directive: %s", (scalar, expected) => {
+    const text = `%YAML 1.1\n---\n${calicoPort(scalar)}`;
+    expect(report({ file: "t.yaml", text }).map((d) => d.slice(0, 2))).toEqual(expected);
+  });
+
   it("reports every such scalar of a document, and reads the file's other documents", () => {
     const text = `${calicoPolicy("  order: 010\n  selector: all()\n  ingress:\n  - action: Allow\n    protocol: TCP\n    destination:\n      ports: [010]\n")}---\n${calicoPolicy("  selector: all()\n", "q")}`;
     const r = loadSources([{ file: "t.yaml", text }]);
