@@ -9,6 +9,11 @@
  * located; a JSON List is parsed and located item by item (json-list.ts); a .json file that JSON.parse
  * rejects is read as YAML, which reports the syntax error with its position (and accepts what
  * YAML accepts).
+ *
+ * Inputs must mean what they say: a JSON key written twice (JSON.parse silently keeps the last)
+ * is an error (json-keys.ts), and so is a YAML scalar that Kubernetes reads otherwise than YAML
+ * 1.2 (yaml-11.ts: `0120`, `yes`, `1_000`, ...); the fast reader declines such a document and
+ * `yaml`'s path reports it, so both paths refuse the same documents.
  */
 import { Composer, isScalar, Parser, visit, type Document } from "yaml";
 import { Codes } from "../diagnostics/codes.js";

@@ -49,14 +49,20 @@ export function goMayType(c: number): boolean {
 }
 
 /**
- * Whether an untagged plain scalar may read differently in go-yaml than in `yaml` (a quick screen
- * for the fast reader: the words are at most three letters, `true`/`false`/`null` and their
- * variants read the same on both sides).
+ * Whether an untagged plain scalar may read differently in go-yaml than in `yaml`: a quick screen
+ * for the fast reader, which meets a digit in most documents (ports, addresses). A scalar that
+ * starts with 1-9 is decimal on both sides unless it holds `_` (removed by go-yaml) or an exponent
+ * (go-yaml keeps an overflowing one as text); as a key, also unless it is a float or beyond int64
+ * (go-yaml's key text differs, or is refused). The words are at most three letters; `true`,
+ * `false` and `null` in their spellings read the same on both sides.
  */
-export function mayDisagree(s: string): boolean {
+export function mayDisagree(s: string, atKey: boolean): boolean {
   if (s.length === 0) return true;
   const c = s.charCodeAt(0);
-  if ((c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e) return true;
+  if (c >= 0x31 && c <= 0x39) return /[_eE]/.test(s) || (atKey && (s.includes(".") || s.length >= 19));
+  if (c === 0x30 || c === 0x2b || c === 0x2d || c === 0x2e) return true;
+  // A null key is "" to `yaml` and refused by sigs.k8s.io/yaml.
+  if (atKey && (s === "null" || s === "Null" || s === "NULL")) return true;
   return s.length <= 3 && (c === 0x79 || c === 0x59 || c === 0x6e || c === 0x4e || c === 0x6f || c === 0x4f || c === 0x7e);
 }
 

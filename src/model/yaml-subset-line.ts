@@ -147,12 +147,12 @@ function scalarAt(text: string, p: number, eol: number, keyAllowed: boolean): To
     const value = resolvePlain(text.slice(p, end), true);
     if (typeof value !== "string" || value === "<<") return undefined;
     // A key Kubernetes reads otherwise (`yes`, `1_000`) is left to `yaml`'s path, which reports it.
-    if (mayDisagree(value) && disagreement(value, value, true) !== undefined) return undefined;
+    if (mayDisagree(value, true) && disagreement(value, value, true) !== undefined) return undefined;
     return { value, start: p, end, isKey: true };
   }
   const source = text.slice(p, e);
   const value = resolvePlain(source, false);
-  if (mayDisagree(source) && disagreement(source, value, false) !== undefined) return undefined;
+  if (mayDisagree(source, false) && disagreement(source, value, false) !== undefined) return undefined;
   return { value, start: p, end: e, isKey: false };
 }
 
