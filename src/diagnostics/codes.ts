@@ -34,6 +34,8 @@ function code(code: string, severity: Severity, summary: string): CodeInfo {
 export const Codes = {
   yamlSyntax: code("PC1001", "error", "YAML or JSON syntax error"),
   selectorSyntax: code("PC1002", "error", "selector syntax error"),
+  duplicateJsonKey: code("PC1003", "error", "a JSON object has the same key twice"),
+  yamlVersionScalar: code("PC1004", "error", "a YAML scalar Kubernetes reads differently (YAML 1.1: 0120, yes, on, 1_000, 0b1) or cannot convert to JSON (.inf)"),
 
   notAnObject: code("PC2001", "error", "a document or list item is not a mapping"),
   missingTypeMeta: code("PC2002", "error", "apiVersion or kind missing"),
@@ -48,6 +50,7 @@ export const Codes = {
   invalidPort: code("PC2011", "error", "invalid port"),
   unknownAction: code("PC2012", "error", "unknown rule action"),
   invalidProtocol: code("PC2013", "error", "invalid protocol"),
+  invalidMapKey: code("PC2020", "error", "a mapping key that is not a valid key (`__proto__` in rule annotations)"),
 
   invalidCidr: code("PC3001", "error", "invalid CIDR or IP address"),
   ipVersionMix: code("PC3002", "error", "IPv4 and IPv6 mixed within one rule, or CIDR version differs from ipVersion"),

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { Codes } from "../../diagnostics/codes.js";
 import type { Protocol } from "../types.js";
-import { calicoPort, calicoProtocol, cidr, ignored, ipAddress, labelMap, name, notEnforced, order, selector } from "./fields.js";
+import { annotationMap, calicoPort, calicoProtocol, cidr, ignored, ipAddress, labelMap, name, notEnforced, order, selector } from "./fields.js";
 import { report } from "./issue.js";
 
 const action = z.unknown().transform((v, ctx) => {
@@ -61,7 +61,7 @@ export const rule = z
     source: entityRule.optional(),
     destination: entityRule.optional(),
     http: notEnforced("rule `http` (application-layer matching)").optional(),
-    metadata: z.strictObject({ annotations: z.record(z.string(), z.string()).optional() }).optional(),
+    metadata: z.strictObject({ annotations: annotationMap.optional() }).optional(),
   })
   .superRefine((r, ctx) => {
     if (!supportsPorts(r.protocol)) {
