@@ -26,6 +26,7 @@ import type { AgentStatus } from "../agent/status.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { UsageError } from "./io.js";
 import { endpointToHostOption } from "./diff.js";
+import { checkNodeFlag } from "./node-flag.js";
 
 interface AgentCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly node: string;
@@ -102,7 +103,7 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
       // Given interfaces are fixed; otherwise the namespace's own, followed as they change (as Felix does).
       const fixed = options.hostInterface?.length ? parseHostInterfaces(options.hostInterface) : undefined;
       const hostInterfaces: HostInterfaceWatch = fixed ? { read: async () => fixed, watch: () => () => undefined } : kernelInterfaceWatch;
-      if (options.node.trim() === "") throw new UsageError("policy-compile agent: --node must not be empty");
+      checkNodeFlag("policy-compile agent", options.node);
       if (!options.watch?.length && !options.etcd) throw new UsageError("policy-compile agent: give --watch DIR and/or --etcd URLS");
       const batchMs = positiveNumber("--batch-ms", options.batchMs, true);
       const resyncMs = positiveNumber("--resync-seconds", options.resyncSeconds) * 1000;

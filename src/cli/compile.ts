@@ -22,6 +22,7 @@ import { CompileError, compileBoth, renderRestore, type CompiledFamilies, type D
 import type { CliContext, RegisterCommand } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
+import { checkNodeFlag } from "./node-flag.js";
 
 interface CompileCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly file: string[];
@@ -76,18 +77,20 @@ export const registerCompile: RegisterCommand = (program: Command, ctx: CliConte
     .addOption(hostInterfaceOption())
     .action(async (options: CompileCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
-      if (options.node.trim() === "") throw new UsageError("policy-compile compile: --node must not be empty");
+      checkNodeFlag("policy-compile compile", options.node);
       const { model, sources } = await loadOrFail(options.file, ctx);
       const hostInterfaces = await hostInterfacesFor(options, model, options.node, false);
       warnHostInterfaces(model, options.node, hostInterfaces, sources, ctx);
       let states: CompiledFamilies;
+      let files: Record<string, string>;
       try {
         states = compileBoth(model, { node: options.node, endpointToHostAction: options.endpointToHostAction, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
+        // Printing checks every line (render/safe-token.ts): a refusal is an input error too.
+        files = restoreFiles(states);
       } catch (e) {
         if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
         throw e;
       }
-      const files = restoreFiles(states);
       if (options.out !== undefined) {
         const dir = resolve(ctx.io.cwd, options.out);
         await writeAtomically(dir, files);

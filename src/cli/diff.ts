@@ -20,6 +20,7 @@ import type { CliContext, RegisterCommand } from "./context.js";
 import { DataplaneFailure, InputError, UsageError } from "./io.js";
 import { compileFamiliesOrFail, liveStates } from "./families.js";
 import { loadOrFail } from "./load.js";
+import { checkNodeFlag } from "./node-flag.js";
 
 interface DiffCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly node: string;
@@ -104,7 +105,7 @@ export function endpointToHostOption(): Option {
 
 /** Loads and compiles inputs for one node; invalid input exits 1 with diagnostics. */
 export async function compileOrFail(paths: readonly string[], node: string, endpointToHostAction: EndpointToHostAction, ctx: CliContext): Promise<DataplaneState> {
-  if (node.trim() === "") throw new UsageError("policy-compile: --node must not be empty");
+  checkNodeFlag("policy-compile", node);
   const { model, sources } = await loadOrFail(paths, ctx);
   try {
     return compile(model, { node, endpointToHostAction });
@@ -133,5 +134,7 @@ export async function dataplaneCallAsync<T>(f: () => Promise<T>): Promise<T> {
 
 function toFailure(e: unknown): unknown {
   if (e instanceof DataplaneError || e instanceof DiffError) return new DataplaneFailure(`policy-compile: ${e.message}`);
+  // A transaction line the guard refused (render/safe-token.ts): bad input, and nothing ran.
+  if (e instanceof CompileError) return new InputError(formatDiagnostics(e.diagnostics, []));
   return e;
 }

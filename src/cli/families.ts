@@ -10,6 +10,7 @@ import type { CliContext } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
 import { hostInterfacesFor, warnHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
+import { checkNodeFlag } from "./node-flag.js";
 
 export interface NodeFamilies {
   readonly v4: DataplaneState;
@@ -44,7 +45,7 @@ export async function compileFamiliesOrFail(
   failsafe?: FailsafeOptions,
   hosts?: { readonly flags: HostInterfaceFlagValues; readonly fromKernel: boolean },
 ): Promise<NodeFamilies> {
-  if (node.trim() === "") throw new UsageError("policy-compile: --node must not be empty");
+  checkNodeFlag("policy-compile", node);
   const { model, sources } = await loadOrFail(paths, ctx);
   const hostInterfaces = hosts ? await hostInterfacesFor(hosts.flags, model, node, hosts.fromKernel) : undefined;
   warnHostInterfaces(model, node, hostInterfaces, sources, ctx);

@@ -53,6 +53,8 @@ const cases: [string, string, Where[], string?][] = [
   ["PC2011 port out of range", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: TCP\n    destination:\n      ports: [70000]\n"), [{ code: "PC2011", line: 11, column: 15 }]],
   ["PC2012 unknown action", calicoPolicy("  ingress:\n  - action: allow\n"), [{ code: "PC2012", line: 8, column: 13 }]],
   ["PC2013 invalid protocol", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: tcp\n"), [{ code: "PC2013", line: 9, column: 15 }]],
+  ["PC2009 profile name with a space (on a workload endpoint)", "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n, interfaceName: caliw, profiles: [a b]}\n", [{ code: "PC2009", line: 4, column: 50 }]],
+  ["PC2014 rule annotation key with a space", calicoPolicy("  ingress:\n  - action: Allow\n    metadata:\n      annotations: {'bad key': x}\n"), [{ code: "PC2014", line: 10, column: 21 }]],
   ["PC3001 invalid CIDR", calicoPolicy("  ingress:\n  - action: Allow\n    source:\n      nets: [10.0.0.300/8]\n"), [{ code: "PC3001", line: 10, column: 14 }]],
   ["PC3001 bare address in nets", calicoPolicy("  ingress:\n  - action: Allow\n    source:\n      nets: [10.0.0.1]\n"), [{ code: "PC3001", line: 10, column: 14 }]],
   [
@@ -125,6 +127,11 @@ const cases: [string, string, Where[], string?][] = [
   [
     "PC3043 interfaceName with an iptables wildcard",
     "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec: {node: n, interfaceName: eth+}\n",
+    [{ code: "PC3043", line: 4, column: 32 }],
+  ],
+  [
+    "PC3043 workload interfaceName with an iptables wildcard",
+    "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n, interfaceName: cali+}\n",
     [{ code: "PC3043", line: 4, column: 32 }],
   ],
   ["PC4001 staged policy", "apiVersion: projectcalico.org/v3\nkind: StagedNetworkPolicy\nmetadata: {name: s}\n", [{ code: "PC4001", line: 2, column: 7 }]],
@@ -213,6 +220,9 @@ describe("diagnostic codes", () => {
           c !== Codes.etcdKeyMismatch.code &&
           c !== Codes.invalidFailsafeList.code &&
           c !== Codes.invalidHostInterfaceFlag.code &&
+          // PC3045 cannot come from input that loads (the loader refuses it first): it is the
+          // renderer's guard, tested with hand-built node views in test/render/safe-token.test.ts.
+          c !== Codes.unsafeKernelToken.code &&
           c !== Codes.hostEndpointNoMatchingInterface.code &&
           c !== Codes.hostInterfaceShadowed.code &&
           !c.startsWith("PC6") &&
