@@ -16,28 +16,31 @@ import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic, Span } from "../diagnostics/types.js";
 import { CompileError } from "./errors.js";
 
+const PRINTABLE = "printable characters without whitespace, quotes or backslashes";
+
 export class UnsafeTokenError extends CompileError {
   constructor(
     readonly what: string,
     readonly token: string,
     readonly span?: Span,
+    readonly expected: string = PRINTABLE,
   ) {
-    super([unsafeTokenDiagnostic(what, token, span)]);
+    super([unsafeTokenDiagnostic(what, token, span, expected)]);
     this.name = "UnsafeTokenError";
   }
 
   /** The same refusal pointing at `span`, unless it already points somewhere. */
   at(span: Span | undefined): UnsafeTokenError {
-    return this.span !== undefined || span === undefined ? this : new UnsafeTokenError(this.what, this.token, span);
+    return this.span !== undefined || span === undefined ? this : new UnsafeTokenError(this.what, this.token, span, this.expected);
   }
 }
 
-function unsafeTokenDiagnostic(what: string, token: string, span: Span | undefined): Diagnostic {
+function unsafeTokenDiagnostic(what: string, token: string, span: Span | undefined, expected: string): Diagnostic {
   const shown = token.length > 80 ? `${JSON.stringify(token.slice(0, 60))}... (${token.length} characters)` : JSON.stringify(token);
   return {
     code: Codes.unsafeKernelToken.code,
     severity: Codes.unsafeKernelToken.severity,
-    message: `refusing to write ${what} ${shown} into the kernel's rules: expected printable characters without whitespace or quotes; nothing was written`,
+    message: `refusing to write ${what} ${shown} into the kernel's rules: expected ${expected}; nothing was written`,
     ...(span && { span }),
   };
 }
@@ -64,7 +67,9 @@ const INTERFACE_CHARS = /^[a-zA-Z0-9_.-]+$/;
 
 /** An endpoint's interface name. `allowed` names extra keys a caller may pass (the `*` host endpoint's). */
 export function safeInterfaceName(name: string, allowed: readonly string[] = []): string {
-  if (!INTERFACE_CHARS.test(name) && !allowed.includes(name)) throw new UnsafeTokenError("interface name", name);
+  if (!INTERFACE_CHARS.test(name) && !allowed.includes(name)) {
+    throw new UnsafeTokenError("interface name", name, undefined, "a-z A-Z 0-9 _ . - only (no '+' wildcard)");
+  }
   return name;
 }
 
