@@ -4,7 +4,9 @@
  * for a foreign network), and one whose interfaceName is the wildcard `cali+`. The real CLI's
  * `apply`, run in a fresh namespace that holds a foreign rule, must exit 1 with a located
  * diagnostic and leave the namespace's iptables and ipsets byte-identical: the foreign rule still
- * there, nothing added. A safe endpoint in the same namespace applies (the control case).
+ * there, nothing added. The agent, watching a directory with both files and a safe one, rejects
+ * the two with the same diagnostics and programs the safe endpoint. A safe endpoint applies
+ * through the CLI too (the control case).
  */
 import { execa } from "execa";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -12,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startAgentProcess } from "../../agent/agent-process.js";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "./netns.js";
 
 const problems = await kernelProblems();
@@ -76,6 +79,28 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("apply ref
     expect(r.stderr).not.toContain("internal error");
 
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("the agent rejects the attack file with the located diagnostic and applies the rest", async () => {
+    const watched = mkdtempSync(join(tmpdir(), "pc-injection-agent-"));
+    writeFileSync(join(watched, "attack.yaml"), endpoint("cali9\n-F INPUT\n-I INPUT 1 -s 198.51.100.0/24 -j ACCEPT\n#"));
+    writeFileSync(join(watched, "wildcard.yaml"), endpoint("cali+").replace("pod1", "pod2"));
+    writeFileSync(join(watched, "safe.yaml"), endpoint("cali7").replace("pod1", "pod3"));
+    const agent = startAgentProcess(ns.name, ["--node", "node-1", "--watch", watched, "--backend", backend]);
+    try {
+      const reported = await agent.until((e) => e.event === "diagnostics");
+      expect(reported.rejected).toEqual([join(watched, "attack.yaml"), join(watched, "wildcard.yaml")]);
+      expect(reported.text).toContain(`${join(watched, "attack.yaml")}:8:18: error PC3043: interfaceName `);
+      expect(reported.text).toContain(`${join(watched, "wildcard.yaml")}:8:18: error PC3043: interfaceName "cali+"`);
+      await agent.until((e) => e.event === "converge");
+      const now = await snapshot();
+      expect(now.iptables).toContain("-A INPUT -s 192.0.2.1/32 -j DROP\n");
+      expect(now.iptables).toContain(":cali-tw-cali7 - [0:0]");
+      expect(now.iptables).not.toMatch(/198\.51\.100\.0|cali-tw-cali9|cali\+ -j cali-tw|-F INPUT/);
+    } finally {
+      agent.signal("SIGTERM");
+      await agent.exited;
+    }
   });
 
   it("the safe endpoint applies beside the foreign rule (so the refusals are not a broken setup)", async () => {
