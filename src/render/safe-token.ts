@@ -63,7 +63,7 @@ export function safeToken(what: string, token: string): string {
  * loader enforces: here a longer name is only a longer chain name, hashed to 28 bytes as Felix
  * does). Never `+`, which iptables reads as a wildcard.
  */
-const INTERFACE_CHARS = /^[a-zA-Z0-9_.-]+$/;
+const INTERFACE_CHARS = /^[a-zA-Z0-9_.:@-]+$/;
 
 /** An endpoint's interface name. `allowed` names extra keys a caller may pass (the `*` host endpoint's). */
 export function safeInterfaceName(name: string, allowed: readonly string[] = []): string {

@@ -223,3 +223,20 @@ describe("the CLI refuses them: exit 1, a located diagnostic, no rules printed",
     expect(compiled.stderr).not.toContain("internal error");
   });
 });
+
+describe("--node must be a node name (it is compared with every endpoint's node)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "pc-node-flag-"));
+  const file = join(dir, "ok.yaml");
+  writeFileSync(file, wep(""));
+
+  it.each([
+    ["compile", ["compile", "-f", file]],
+    ["apply --dry-run", ["apply", "-f", file, "--dry-run"]],
+    ["diff", ["diff", "--from", file, "--to", file]],
+  ])("%s: a usage error (exit 2) that shows the value escaped, nothing on stdout", async (_name, argv) => {
+    const r = await cli([...argv, "--node", "node-1\n-F INPUT"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain('--node: invalid node name "node-1\\n-F INPUT": expected lower case alphanumeric characters');
+  });
+});
