@@ -25,6 +25,7 @@ import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import type { HookMode, KernelState } from "../diff/kernel-state.js";
 import { isEmptyTransaction, type Backend, type Transaction } from "../diff/transaction.js";
 import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
+import { CompileError } from "../render/errors.js";
 import type { DataplaneState } from "../render/types.js";
 import type { Ipv6Family } from "./ipv6.js";
 import type { HostInterfaceWatch } from "./host-interfaces.js";
@@ -584,12 +585,7 @@ export class AgentDaemon {
       this.lastDiagnostics = "";
       return;
     }
-    const files = new Set(diagnostics.flatMap((d) => (d.span ? [d.span.file] : [])));
-    const sources: SourceFile[] = [...files].flatMap((file) => {
-      const text = this.pending.text(file);
-      return text === undefined ? [] : [{ file, text }];
-    });
-    const text = formatDiagnostics(diagnostics, sources);
+    const text = this.formatted(diagnostics);
     for (const name of rejected) {
       const first = text.split("\n").find((l) => l.startsWith(`${name}:`)) ?? text.split("\n")[0] ?? "";
       this.rejected.set(name, first);
@@ -607,9 +603,20 @@ export class AgentDaemon {
     });
   }
 
+  /** Diagnostics as text, with file:line:col for the sources the daemon still holds. */
+  private formatted(diagnostics: readonly Diagnostic[]): string {
+    const files = new Set(diagnostics.flatMap((d) => (d.span ? [d.span.file] : [])));
+    const sources: SourceFile[] = [...files].flatMap((file) => {
+      const text = this.pending.text(file);
+      return text === undefined ? [] : [{ file, text }];
+    });
+    return formatDiagnostics(diagnostics, sources);
+  }
+
   private fail(stage: "engine" | "dataplane", e: unknown, started: number): void {
     this.counters.failures++;
-    const message = e instanceof Error ? e.message : String(e);
+    // A refusal with diagnostics (the renderer's guard, render/safe-token.ts) says where.
+    const message = e instanceof CompileError ? this.formatted(e.diagnostics).trimEnd() : e instanceof Error ? e.message : String(e);
     this.lastError = { at: new Date().toISOString(), message: `${stage}: ${message}` };
     this.options.log({ level: "error", event: "apply-failed", stage, message, durationMs: round(this.clock.now() - started), retryInMs: stage === "dataplane" ? this.retryMs : null });
   }

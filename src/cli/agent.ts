@@ -104,7 +104,7 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
       // Given interfaces are fixed; otherwise the namespace's own, followed as they change (as Felix does).
       const fixed = options.hostInterface?.length ? parseHostInterfaces(options.hostInterface) : undefined;
       const hostInterfaces: HostInterfaceWatch = fixed ? { read: async () => fixed, watch: () => () => undefined } : kernelInterfaceWatch;
-      checkNodeFlag("agent", options.node);
+      checkNodeFlag("policy-compile agent", options.node);
       if (!options.watch?.length && !options.etcd) throw new UsageError("policy-compile agent: give --watch DIR and/or --etcd URLS");
       const batchMs = positiveNumber("--batch-ms", options.batchMs, true);
       const resyncMs = positiveNumber("--resync-seconds", options.resyncSeconds) * 1000;

@@ -72,7 +72,7 @@ export const registerApply: RegisterCommand = (program: Command, ctx: CliContext
       const failsafe = failsafeFromFlags(options);
       const retries = Number(options.retries);
       if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`policy-compile apply: --retries must be a whole number, got "${options.retries}"`);
-      const families = await compileFamiliesOrFail(options.file, { ...options, command: "apply" }, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });
+      const families = await compileFamiliesOrFail(options.file, { ...options, command: "policy-compile apply" }, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });
       const dataplaneFor = (ipVersion: 4 | 6) =>
         new Dataplane({
           backend: options.backend,

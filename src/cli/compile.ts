@@ -78,19 +78,21 @@ export const registerCompile: RegisterCommand = (program: Command, ctx: CliConte
     .addOption(allowEmptyNodeOption())
     .action(async (options: CompileCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
-      checkNodeFlag("compile", options.node);
+      checkNodeFlag("policy-compile compile", options.node);
       const { model, sources } = await loadOrFail(options.file, ctx);
       requireNodeNamed(options, modelNodes(model), sources);
       const hostInterfaces = await hostInterfacesFor(options, model, options.node, false);
       warnHostInterfaces(model, options.node, hostInterfaces, sources, ctx);
       let states: CompiledFamilies;
+      let files: Record<string, string>;
       try {
         states = compileBoth(model, { node: options.node, endpointToHostAction: options.endpointToHostAction, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
+        // Printing checks every line (render/safe-token.ts): a refusal is an input error too.
+        files = restoreFiles(states);
       } catch (e) {
         if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
         throw e;
       }
-      const files = restoreFiles(states);
       if (options.out !== undefined) {
         const dir = resolve(ctx.io.cwd, options.out);
         await writeAtomically(dir, files);

@@ -74,7 +74,7 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
         if (!options.from || !options.to) throw new UsageError("policy-compile diff: --from and --to go together");
         const backend = options.backend === "auto" ? "legacy" : options.backend;
         // Either version may have the node's endpoints (a change can add the first or remove the last).
-        const nodeFlags = { ...options, command: "diff", checkNode: false };
+        const nodeFlags = { ...options, command: "policy-compile diff", checkNode: false };
         const from = await compileFamiliesOrFail(options.from, nodeFlags, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: false });
         const to = await compileFamiliesOrFail(options.to, nodeFlags, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: false });
         requireNodeNamed(options, [...new Set([...from.nodes, ...to.nodes])].sort(), [...from.sources, ...to.sources]);
@@ -83,7 +83,7 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
         for (const [a, b] of pairs) txs.push(dataplaneCall(() => diff(kernelStateOf(a), b, { backend, hookMode: options.hookMode })));
       } else {
         if (!options.live || !options.file) throw new UsageError("policy-compile diff: give --from and --to, or -f with --live");
-        const desired = await compileFamiliesOrFail(options.file, { ...options, command: "diff" }, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });
+        const desired = await compileFamiliesOrFail(options.file, { ...options, command: "policy-compile diff" }, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });
         const dataplaneFor = (ipVersion: 4 | 6) => new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion });
         for (const state of await liveStates(desired, () => dataplaneCallAsync(() => dataplaneFor(6).holdsOwned()))) {
           const dataplane = dataplaneFor(state.ipVersion);
@@ -125,5 +125,7 @@ export async function dataplaneCallAsync<T>(f: () => Promise<T>): Promise<T> {
 
 function toFailure(e: unknown): unknown {
   if (e instanceof DataplaneError || e instanceof DiffError) return new DataplaneFailure(`policy-compile: ${e.message}`);
+  // A transaction line the guard refused (render/safe-token.ts): bad input, and nothing ran.
+  if (e instanceof CompileError) return new InputError(formatDiagnostics(e.diagnostics, []));
   return e;
 }

@@ -8,6 +8,7 @@ import { formatDiagnostics } from "../diagnostics/index.js";
 import type { SourceFile } from "../diagnostics/types.js";
 import { nodeNotNamed, nodesNamed } from "../model/nodes.js";
 import type { Model } from "../model/types.js";
+import { nameFormatProblem } from "../model/schema/references.js";
 import { InputError, UsageError } from "./io.js";
 
 export const ALLOW_EMPTY_NODE = "--allow-empty-node";
@@ -26,10 +27,16 @@ export function modelNodes(model: Model): string[] {
   return nodesNamed(model.endpoints, model.hostEndpoints);
 }
 
-/** `--node` must not be empty or padded; the name is compared, never written into rules. */
-export function checkNodeFlag(command: string, node: string): void {
-  if (node.trim() === "") throw new UsageError(`policy-compile ${command}: --node must not be empty`);
-  if (node.trim() !== node) throw new UsageError(`policy-compile ${command}: --node ${JSON.stringify(node)} has leading or trailing spaces`);
+/**
+ * `--node` is the name of a node, compared with every endpoint's spec.node / spec.nodeName. A
+ * node name is a DNS-1123 subdomain; anything else could never match an endpoint (the loader
+ * refuses such names, PC2009), so it is a usage error, with the value shown escaped.
+ */
+export function checkNodeFlag(command: string, node: string): string {
+  if (node.trim() === "") throw new UsageError(`${command}: --node must not be empty`);
+  const problem = nameFormatProblem(node, "subdomain", "node name");
+  if (problem) throw new UsageError(`${command}: --node: ${problem}`);
+  return node;
 }
 
 /** Throws the PC3050 diagnostic (exit 1) when `named` lacks `flags.node` and the flag does not allow it. */

@@ -45,7 +45,7 @@ const cases: [string, string, Where[], string?][] = [
     "t.json",
   ],
   ["PC1004 a port Kubernetes reads as octal", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: TCP\n    destination:\n      ports: [0120]\n"), [{ code: "PC1004", line: 11, column: 15 }]],
-  ["PC2020 __proto__ in rule annotations", calicoPolicy("  ingress:\n  - action: Allow\n    metadata:\n      annotations:\n        __proto__: x\n"), [{ code: "PC2020", line: 11, column: 9 }]],
+  ["PC2014 __proto__ in rule annotations", calicoPolicy("  ingress:\n  - action: Allow\n    metadata:\n      annotations:\n        __proto__: x\n"), [{ code: "PC2014", line: 11, column: 9 }]],
   ["PC2001 not a mapping", "- 5\n", [{ code: "PC2001", line: 1, column: 3 }]],
   ["PC2002 no kind", "apiVersion: v1\nmetadata: {name: x}\n", [{ code: "PC2002", line: 1, column: 1 }]],
   ["PC2003 unknown kind", "apiVersion: projectcalico.org/v3\nkind: NetworkPolicie\nmetadata: {name: x}\n", [{ code: "PC2003", line: 2, column: 7 }]],
@@ -61,6 +61,8 @@ const cases: [string, string, Where[], string?][] = [
   ["PC2011 port out of range", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: TCP\n    destination:\n      ports: [70000]\n"), [{ code: "PC2011", line: 11, column: 15 }]],
   ["PC2012 unknown action", calicoPolicy("  ingress:\n  - action: allow\n"), [{ code: "PC2012", line: 8, column: 13 }]],
   ["PC2013 invalid protocol", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: tcp\n"), [{ code: "PC2013", line: 9, column: 15 }]],
+  ["PC2009 profile name with a space (on a workload endpoint)", "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n1, interfaceName: caliw, profiles: [a b]}\n", [{ code: "PC2009", line: 4, column: 51 }]],
+  ["PC2014 rule annotation key with a space", calicoPolicy("  ingress:\n  - action: Allow\n    metadata:\n      annotations: {'bad key': x}\n"), [{ code: "PC2014", line: 10, column: 21 }]],
   ["PC3001 invalid CIDR", calicoPolicy("  ingress:\n  - action: Allow\n    source:\n      nets: [10.0.0.300/8]\n"), [{ code: "PC3001", line: 10, column: 14 }]],
   ["PC3001 bare address in nets", calicoPolicy("  ingress:\n  - action: Allow\n    source:\n      nets: [10.0.0.1]\n"), [{ code: "PC3001", line: 10, column: 14 }]],
   [
@@ -133,6 +135,11 @@ const cases: [string, string, Where[], string?][] = [
   [
     "PC3043 interfaceName with an iptables wildcard",
     "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec: {node: n1, interfaceName: eth+}\n",
+    [{ code: "PC3043", line: 4, column: 33 }],
+  ],
+  [
+    "PC3043 workload interfaceName with an iptables wildcard",
+    "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n1, interfaceName: cali+}\n",
     [{ code: "PC3043", line: 4, column: 33 }],
   ],
   ["PC4001 staged policy", "apiVersion: projectcalico.org/v3\nkind: StagedNetworkPolicy\nmetadata: {name: s}\n", [{ code: "PC4001", line: 2, column: 7 }]],
@@ -222,6 +229,9 @@ describe("diagnostic codes", () => {
           c !== Codes.etcdKeyMismatch.code &&
           c !== Codes.invalidFailsafeList.code &&
           c !== Codes.invalidHostInterfaceFlag.code &&
+          // PC3045 cannot come from input that loads (the loader refuses it first): it is the
+          // renderer's guard, tested with hand-built node views in test/render/safe-token.test.ts.
+          c !== Codes.unsafeKernelToken.code &&
           c !== Codes.hostEndpointNoMatchingInterface.code &&
           c !== Codes.hostInterfaceShadowed.code &&
           c !== Codes.nodeNotNamed.code &&

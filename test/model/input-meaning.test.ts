@@ -172,9 +172,9 @@ describe("__proto__, constructor and other Object.prototype names are keys like 
     ]);
   });
 
-  it("a __proto__ rule annotation is reported (PC2020), not dropped", () => {
+  it("a __proto__ rule annotation is reported (PC2014), not dropped", () => {
     const text = calicoPolicy("  ingress:\n  - action: Allow\n    metadata:\n      annotations:\n        __proto__: x\n");
-    expect(report({ file: "t.yaml", text }).map((d) => d.slice(0, 2))).toEqual([["PC2020", "11:9"]]);
+    expect(report({ file: "t.yaml", text }).map((d) => d.slice(0, 2))).toEqual([["PC2014", "11:9"]]);
   });
 
   it("an unknown __proto__ field is reported like any unknown field", () => {

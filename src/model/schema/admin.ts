@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { Codes } from "../../diagnostics/codes.js";
 import { cidr, labelMap, name } from "./fields.js";
+import { declaredPortName } from "./references.js";
 import { report } from "./issue.js";
 import { labelSelector } from "./k8s.js";
 
@@ -45,7 +46,7 @@ const portNumberValue = z.number().int().min(1).max(65535);
 const port = z
   .strictObject({
     portNumber: z.strictObject({ protocol: protocol.optional(), port: portNumberValue }).optional(),
-    namedPort: z.string().min(1).optional(),
+    namedPort: declaredPortName().optional(),
     portRange: z
       .strictObject({ protocol: protocol.optional(), start: portNumberValue, end: portNumberValue })
       .superRefine((r, ctx) => {

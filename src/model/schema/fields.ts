@@ -96,11 +96,6 @@ export const labelMap = z.preprocess(
  * `__proto__`: zod's record would drop it silently, and it is not a Kubernetes key (those start
  * with a letter or digit).
  */
-export const annotationMap = z.preprocess((v, ctx) => {
-  if (hasProtoKey(v)) report(ctx, Codes.invalidMapKey, `annotation key "__proto__" is not valid: keys start and end with a letter or digit`, { path: ["__proto__"], part: "key" });
-  return v;
-}, z.record(z.string(), z.string()));
-
 /**
  * Selector texts that parsed without error. Policies repeat the same few selectors, and parsing
  * is pure, so each text is parsed once (the set is emptied when it grows large).
