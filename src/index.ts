@@ -26,7 +26,7 @@ export type {
 export type { DataplaneState, Chain, IptRule, IpSet, IpSetType, KernelChainHooks, KernelChainName } from "./render/types.js";
 export { parseSelector, SelectorSyntaxError, formatSelectorError } from "./selector/index.js";
 export type { Selector } from "./selector/index.js";
-export { compile, renderRestore, CompileError } from "./render/index.js";
+export { compile, renderRestore, CompileError, UnsafeTokenError } from "./render/index.js";
 export type { CompileOptions, EndpointToHostAction } from "./render/index.js";
 export { compileBoth, usesIpv6 } from "./render/index.js";
 export type { CompiledFamilies } from "./render/index.js";

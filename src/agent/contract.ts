@@ -18,6 +18,8 @@ export interface Engine {
   current6?(): DataplaneState | undefined;
   /** The node's interfaces changed (AgentEngine.setHostInterfaces); absent in engines without host endpoints. */
   setHostInterfaces?(list: readonly HostInterface[]): ReturnType<Engine["update"]>;
+  /** The nodes the endpoints in force are on (AgentEngine.nodes); absent: the daemon does not check its node. */
+  nodes?(): readonly string[];
 }
 
 export type DiffDirty = (current: KernelState, desired: DataplaneState, dirty: Dirty, options?: DiffOptions) => Transaction;

@@ -26,6 +26,7 @@ import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import type { HookMode, KernelState } from "../diff/kernel-state.js";
 import { isEmptyTransaction, type Backend, type Transaction } from "../diff/transaction.js";
 import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
+import { CompileError } from "../render/errors.js";
 import type { DataplaneState } from "../render/types.js";
 import type { Ipv6Family } from "./ipv6.js";
 import type { HostInterfaceWatch } from "./host-interfaces.js";
@@ -35,6 +36,7 @@ import { planStep } from "./plan.js";
 import { realClock, type Clock } from "./clock.js";
 import type { DiffDirty, Engine, SourceChange } from "./contract.js";
 import { LatencyWindow } from "./latency.js";
+import { nodeNotNamed } from "../model/nodes.js";
 import { mergeDirty } from "./merge-dirty.js";
 import { summarizeTransaction, type Logger } from "./log.js";
 import type { Source } from "./sources/types.js";
@@ -84,6 +86,13 @@ export interface DaemonOptions {
    * the batch window, so host endpoints that give only expectedIPs follow their addresses.
    */
   readonly hostInterfaces?: HostInterfaceWatch;
+  /**
+   * Write even when no endpoint of the sources is on `node` (`--allow-empty-node`). By default
+   * the first write waits until one is (model/nodes.ts): a mistyped --node or an empty watched
+   * directory must not wipe the node's enforcement. Once the agent has written, a node that
+   * loses its last endpoint is an ordinary change.
+   */
+  readonly allowEmptyNode?: boolean;
 }
 
 /** One batch through the engine, waiting for its kernel write. */
@@ -138,6 +147,8 @@ export class AgentDaemon {
   private lastError: { readonly at: string; readonly message: string } | null = null;
   private rejected = new Map<string, string>();
   private lastDiagnostics = "";
+  /** The node names last reported while waiting for the sources to name this node, or null when not waiting. */
+  private waitingForNode: string | null = null;
   /** The interface list last given to the engine (JSON), one read waiting for the next batch, the monitor's stop. */
   private interfacesKey = "";
   private pendingInterfaces: readonly HostInterface[] | null = null;
@@ -252,7 +263,11 @@ export class AgentDaemon {
     if (this.stopped || this.synced.size < this.options.sources.length || this.cancelBatch) return;
     // After a failure the converge retry picks the changes up; applying at event rate to a
     // kernel that just refused us would only hammer it.
-    if (this.view === null) return;
+    if (this.view === null) {
+      // Waiting for the sources to name the node: each change may be the one that does.
+      if (this.waitingForNode !== null) this.requestConverge(this.batchMs);
+      return;
+    }
     this.cancelBatch = this.clock.after(this.batchMs, () => {
       this.cancelBatch = null;
       this.flushDue = true;
@@ -392,6 +407,7 @@ export class AgentDaemon {
     if (kind === "converge" && this.lastConverge !== null) {
       await Promise.all(this.options.sources.map((s) => s.rescan?.().catch((e: unknown) => log({ level: "warn", event: "source-problem", source: s.id, message: `rescan failed: ${String(e)}` }))));
     }
+    if (this.lastConverge === null && !this.nodeNamed()) return;
     try {
       this.backend ??= (await this.options.dataplane.backend()).backend;
       if (kind === "converge" || this.view === null) {
@@ -482,6 +498,31 @@ export class AgentDaemon {
     }
   }
 
+  /**
+   * Before the first write: whether the sources name this node (or --allow-empty-node). If not,
+   * says so once per set of named nodes, and writes nothing; requestFlush re-checks on every change.
+   */
+  private nodeNamed(): boolean {
+    const { engine, node, log } = this.options;
+    if (this.options.allowEmptyNode === true || !engine.nodes) return true;
+    const named = engine.nodes();
+    const problem = nodeNotNamed(node, named, "--allow-empty-node");
+    if (problem === undefined) {
+      if (this.waitingForNode !== null) log({ level: "info", event: "node-named", node });
+      this.waitingForNode = null;
+      return true;
+    }
+    const key = named.join("\n");
+    if (this.waitingForNode !== key) {
+      const message = `${problem.message}. Nothing is written until the sources name the node.`;
+      log({ level: "error", event: "node-not-named", code: problem.code, node, nodes: named.slice(0, 100), message });
+      this.lastError = { at: new Date().toISOString(), message };
+      this.options.onStatus?.(this.status());
+    }
+    this.waitingForNode = key;
+    return false;
+  }
+
   private failed(e: unknown, started: number): void {
     this.fail("dataplane", e, started);
     this.view = null;
@@ -547,17 +588,12 @@ export class AgentDaemon {
       this.lastDiagnostics = "";
       return;
     }
-    const files = new Set(diagnostics.flatMap((d) => (d.span ? [d.span.file] : [])));
-    const sources: SourceFile[] = [...files].flatMap((file) => {
-      const text = this.pending.text(file);
-      return text === undefined ? [] : [{ file, text }];
-    });
     // Each source's diagnostics are capped already (engine/sources.ts); many broken sources at
     // once are capped here, so one log line stays bounded whatever the inputs.
-    const text = formatDiagnostics(diagnostics.length > MAX_LOGGED_DIAGNOSTICS ? capDiagnostics(diagnostics, MAX_LOGGED_DIAGNOSTICS) : diagnostics, sources);
+    const text = this.formatted(diagnostics.length > MAX_LOGGED_DIAGNOSTICS ? capDiagnostics(diagnostics, MAX_LOGGED_DIAGNOSTICS) : diagnostics);
     for (const name of rejected) {
       const own = diagnostics.find((d) => d.span?.file === name);
-      const first = own === undefined ? (text.split("\n")[0] ?? "") : (formatDiagnostics([own], sources).split("\n")[0] ?? "");
+      const first = own === undefined ? (text.split("\n")[0] ?? "") : (this.formatted([own]).split("\n")[0] ?? "");
       this.rejected.set(name, first);
     }
     // The same diagnostics again (a re-list, an unrelated change) are not news.
@@ -573,9 +609,20 @@ export class AgentDaemon {
     });
   }
 
+  /** Diagnostics as text, with file:line:col for the sources the daemon still holds. */
+  private formatted(diagnostics: readonly Diagnostic[]): string {
+    const files = new Set(diagnostics.flatMap((d) => (d.span ? [d.span.file] : [])));
+    const sources: SourceFile[] = [...files].flatMap((file) => {
+      const text = this.pending.text(file);
+      return text === undefined ? [] : [{ file, text }];
+    });
+    return formatDiagnostics(diagnostics, sources);
+  }
+
   private fail(stage: "engine" | "dataplane", e: unknown, started: number): void {
     this.counters.failures++;
-    const message = e instanceof Error ? e.message : String(e);
+    // A refusal with diagnostics (the renderer's guard, render/safe-token.ts) says where.
+    const message = e instanceof CompileError ? this.formatted(e.diagnostics).trimEnd() : e instanceof Error ? e.message : String(e);
     // The status file stays small: a tool's stderr can be long, its first lines say what failed.
     this.lastError = { at: new Date().toISOString(), message: clipMessage(`${stage}: ${message}`) };
     this.options.log({ level: "error", event: "apply-failed", stage, message, durationMs: round(this.clock.now() - started), retryInMs: stage === "dataplane" ? this.retryMs : null });

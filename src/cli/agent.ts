@@ -26,8 +26,9 @@ import type { AgentStatus } from "../agent/status.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { UsageError } from "./io.js";
 import { endpointToHostOption } from "./diff.js";
+import { allowEmptyNodeOption, checkNodeFlag, type NodeFlagValues } from "./node-flags.js";
 
-interface AgentCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
+interface AgentCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues, NodeFlagValues {
   readonly node: string;
   readonly watch?: string[];
   readonly etcd?: string;
@@ -97,12 +98,13 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
     .addOption(hostInterfaceOption())
+    .addOption(allowEmptyNodeOption())
     .action(async (options: AgentCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
       // Given interfaces are fixed; otherwise the namespace's own, followed as they change (as Felix does).
       const fixed = options.hostInterface?.length ? parseHostInterfaces(options.hostInterface) : undefined;
       const hostInterfaces: HostInterfaceWatch = fixed ? { read: async () => fixed, watch: () => () => undefined } : kernelInterfaceWatch;
-      if (options.node.trim() === "") throw new UsageError("policy-compile agent: --node must not be empty");
+      checkNodeFlag("policy-compile agent", options.node);
       if (!options.watch?.length && !options.etcd) throw new UsageError("policy-compile agent: give --watch DIR and/or --etcd URLS");
       const batchMs = positiveNumber("--batch-ms", options.batchMs, true);
       const resyncMs = positiveNumber("--resync-seconds", options.resyncSeconds) * 1000;
@@ -136,6 +138,7 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
         pipeline: options.pipeline === true,
         onStatus: writeStatus,
         hostInterfaces,
+        allowEmptyNode: options.allowEmptyNode === true,
         ...(options.ipv6 === "auto" && {
           ipv6: {
             family: new Ipv6Family(),

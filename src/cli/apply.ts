@@ -17,8 +17,9 @@ import type { CliContext, RegisterCommand } from "./context.js";
 import { UsageError } from "./io.js";
 import { dataplaneCallAsync, endpointToHostOption, formatFamilies } from "./diff.js";
 import { compileFamiliesOrFail, liveStates } from "./families.js";
+import { allowEmptyNodeOption, type NodeFlagValues } from "./node-flags.js";
 
-interface ApplyCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
+interface ApplyCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues, NodeFlagValues {
   readonly file: string[];
   readonly node: string;
   readonly backend: Backend | "auto";
@@ -66,11 +67,12 @@ export const registerApply: RegisterCommand = (program: Command, ctx: CliContext
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
     .addOption(hostInterfaceOption())
+    .addOption(allowEmptyNodeOption())
     .action(async (options: ApplyCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
       const retries = Number(options.retries);
       if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`policy-compile apply: --retries must be a whole number, got "${options.retries}"`);
-      const families = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });
+      const families = await compileFamiliesOrFail(options.file, { ...options, command: "policy-compile apply" }, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });
       const dataplaneFor = (ipVersion: 4 | 6) =>
         new Dataplane({
           backend: options.backend,

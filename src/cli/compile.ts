@@ -22,8 +22,9 @@ import { CompileError, compileBoth, renderRestore, type CompiledFamilies, type D
 import type { CliContext, RegisterCommand } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
+import { allowEmptyNodeOption, checkNodeFlag, modelNodes, requireNodeNamed, type NodeFlagValues } from "./node-flags.js";
 
-interface CompileCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
+interface CompileCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues, NodeFlagValues {
   readonly file: string[];
   readonly node: string;
   readonly out?: string;
@@ -74,20 +75,24 @@ export const registerCompile: RegisterCommand = (program: Command, ctx: CliConte
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
     .addOption(hostInterfaceOption())
+    .addOption(allowEmptyNodeOption())
     .action(async (options: CompileCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
-      if (options.node.trim() === "") throw new UsageError("policy-compile compile: --node must not be empty");
+      checkNodeFlag("policy-compile compile", options.node);
       const { model, sources } = await loadOrFail(options.file, ctx);
+      requireNodeNamed(options, modelNodes(model), sources);
       const hostInterfaces = await hostInterfacesFor(options, model, options.node, false);
       warnHostInterfaces(model, options.node, hostInterfaces, sources, ctx);
       let states: CompiledFamilies;
+      let files: Record<string, string>;
       try {
         states = compileBoth(model, { node: options.node, endpointToHostAction: options.endpointToHostAction, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
+        // Printing checks every line (render/safe-token.ts): a refusal is an input error too.
+        files = restoreFiles(states);
       } catch (e) {
         if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
         throw e;
       }
-      const files = restoreFiles(states);
       if (options.out !== undefined) {
         const dir = resolve(ctx.io.cwd, options.out);
         await writeAtomically(dir, files);

@@ -19,9 +19,9 @@ import { Dataplane, DataplaneError } from "../dataplane/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { DataplaneFailure, InputError, UsageError } from "./io.js";
 import { compileFamiliesOrFail, liveStates } from "./families.js";
-import { loadOrFail } from "./load.js";
+import { allowEmptyNodeOption, requireNodeNamed, type NodeFlagValues } from "./node-flags.js";
 
-interface DiffCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
+interface DiffCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues, NodeFlagValues {
   readonly node: string;
   readonly from?: string[];
   readonly to?: string[];
@@ -63,6 +63,7 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
     .addOption(hostInterfaceOption())
+    .addOption(allowEmptyNodeOption())
     .action(async (options: DiffCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
       const offline = options.from !== undefined || options.to !== undefined;
@@ -72,14 +73,17 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
       if (offline) {
         if (!options.from || !options.to) throw new UsageError("policy-compile diff: --from and --to go together");
         const backend = options.backend === "auto" ? "legacy" : options.backend;
-        const from = await compileFamiliesOrFail(options.from, options.node, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: false });
-        const to = await compileFamiliesOrFail(options.to, options.node, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: false });
+        // Either version may have the node's endpoints (a change can add the first or remove the last).
+        const nodeFlags = { ...options, command: "policy-compile diff", checkNode: false };
+        const from = await compileFamiliesOrFail(options.from, nodeFlags, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: false });
+        const to = await compileFamiliesOrFail(options.to, nodeFlags, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: false });
+        requireNodeNamed(options, [...new Set([...from.nodes, ...to.nodes])].sort(), [...from.sources, ...to.sources]);
         const pairs: [DataplaneState, DataplaneState][] = [[from.v4, to.v4]];
         if (from.v6 || to.v6) pairs.push([from.ipv6(), to.ipv6()]);
         for (const [a, b] of pairs) txs.push(dataplaneCall(() => diff(kernelStateOf(a), b, { backend, hookMode: options.hookMode })));
       } else {
         if (!options.live || !options.file) throw new UsageError("policy-compile diff: give --from and --to, or -f with --live");
-        const desired = await compileFamiliesOrFail(options.file, options.node, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });
+        const desired = await compileFamiliesOrFail(options.file, { ...options, command: "policy-compile diff" }, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });
         const dataplaneFor = (ipVersion: 4 | 6) => new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion });
         for (const state of await liveStates(desired, () => dataplaneCallAsync(() => dataplaneFor(6).holdsOwned()))) {
           const dataplane = dataplaneFor(state.ipVersion);
@@ -102,18 +106,6 @@ export function endpointToHostOption(): Option {
     .default("ACCEPT");
 }
 
-/** Loads and compiles inputs for one node; invalid input exits 1 with diagnostics. */
-export async function compileOrFail(paths: readonly string[], node: string, endpointToHostAction: EndpointToHostAction, ctx: CliContext): Promise<DataplaneState> {
-  if (node.trim() === "") throw new UsageError("policy-compile: --node must not be empty");
-  const { model, sources } = await loadOrFail(paths, ctx);
-  try {
-    return compile(model, { node, endpointToHostAction });
-  } catch (e) {
-    if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
-    throw e;
-  }
-}
-
 /** Dataplane and diff failures are exit 3, with the tool's own message. */
 export function dataplaneCall<T>(f: () => T): T {
   try {
@@ -133,5 +125,7 @@ export async function dataplaneCallAsync<T>(f: () => Promise<T>): Promise<T> {
 
 function toFailure(e: unknown): unknown {
   if (e instanceof DataplaneError || e instanceof DiffError) return new DataplaneFailure(`policy-compile: ${e.message}`);
+  // A transaction line the guard refused (render/safe-token.ts): bad input, and nothing ran.
+  if (e instanceof CompileError) return new InputError(formatDiagnostics(e.diagnostics, []));
   return e;
 }

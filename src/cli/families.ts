@@ -7,9 +7,11 @@
 import { formatDiagnostics } from "../diagnostics/index.js";
 import { CompileError, compile, usesIpv6, type DataplaneState, type EndpointToHostAction, type FailsafeOptions } from "../render/index.js";
 import type { CliContext } from "./context.js";
-import { InputError, UsageError } from "./io.js";
+import type { SourceFile } from "../diagnostics/types.js";
+import { InputError } from "./io.js";
 import { loadOrFail } from "./load.js";
 import { hostInterfacesFor, warnHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
+import { checkNodeFlag, modelNodes, requireNodeNamed, type NodeFlagValues } from "./node-flags.js";
 
 export interface NodeFamilies {
   readonly v4: DataplaneState;
@@ -17,6 +19,8 @@ export interface NodeFamilies {
   readonly v6?: DataplaneState;
   /** The IPv6 state, compiled now if the inputs do not use IPv6 (base chains, no rules of theirs). */
   ipv6(): DataplaneState;
+  /** The nodes the inputs' endpoints are on (model/nodes.ts), sorted. */
+  readonly nodes: readonly string[];
 }
 
 /**
@@ -35,17 +39,24 @@ export async function liveStates(families: NodeFamilies, holdsOwnedIpv6: () => P
   return (await holdsOwnedIpv6()) ? [families.v4, NO_IPV6] : [families.v4];
 }
 
-/** `hosts`: the --host-interface flag, and whether the kernel's interfaces stand in without it (apply, diff --live). */
+/**
+ * `hosts`: the --host-interface flag, and whether the kernel's interfaces stand in without it
+ * (apply, diff --live). `nodeFlags.node` must be named by the inputs (PC3050) unless
+ * `--allow-empty-node` or `checkNode: false` (an offline diff checks both versions together).
+ */
 export async function compileFamiliesOrFail(
   paths: readonly string[],
-  node: string,
+  nodeFlags: NodeFlagValues & { readonly command: string; readonly checkNode?: boolean },
   endpointToHostAction: EndpointToHostAction,
   ctx: CliContext,
   failsafe?: FailsafeOptions,
   hosts?: { readonly flags: HostInterfaceFlagValues; readonly fromKernel: boolean },
-): Promise<NodeFamilies> {
-  if (node.trim() === "") throw new UsageError("policy-compile: --node must not be empty");
+): Promise<NodeFamilies & { readonly sources: readonly SourceFile[] }> {
+  const { node } = nodeFlags;
+  checkNodeFlag(nodeFlags.command, node);
   const { model, sources } = await loadOrFail(paths, ctx);
+  const nodes = modelNodes(model);
+  if (nodeFlags.checkNode !== false) requireNodeNamed(nodeFlags, nodes, sources);
   const hostInterfaces = hosts ? await hostInterfacesFor(hosts.flags, model, node, hosts.fromKernel) : undefined;
   warnHostInterfaces(model, node, hostInterfaces, sources, ctx);
   const compileFamily = (ipVersion: 4 | 6): DataplaneState => {
@@ -58,5 +69,5 @@ export async function compileFamiliesOrFail(
   };
   const v4 = compileFamily(4);
   const v6 = usesIpv6(model) ? compileFamily(6) : undefined;
-  return { v4, ...(v6 && { v6 }), ipv6: () => v6 ?? compileFamily(6) };
+  return { v4, ...(v6 && { v6 }), ipv6: () => v6 ?? compileFamily(6), nodes, sources };
 }

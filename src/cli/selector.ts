@@ -14,6 +14,7 @@ import type { CliContext, RegisterCommand } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
 import type { Model } from "../model/types.js";
+import { firstDuplicateKey } from "../model/json-keys.js";
 
 interface SelectorOptions {
   readonly labels?: string;
@@ -145,6 +146,9 @@ function parseLabelJson(text: string): Record<string, string> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new UsageError("error: --labels-json: expected a JSON object of label names to string values");
   }
+  // JSON.parse keeps the last of two equal keys; a label given twice is refused, as with --labels.
+  const dup = firstDuplicateKey(text);
+  if (dup !== undefined) throw new UsageError(`error: --labels-json: label "${dup.key}" is given twice`);
   const labels: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [key, v] of Object.entries(value)) {
     if (typeof v !== "string") throw new UsageError(`error: --labels-json: the value of "${key}" is not a string`);

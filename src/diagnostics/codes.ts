@@ -34,6 +34,8 @@ function code(code: string, severity: Severity, summary: string): CodeInfo {
 export const Codes = {
   yamlSyntax: code("PC1001", "error", "YAML or JSON syntax error"),
   selectorSyntax: code("PC1002", "error", "selector syntax error"),
+  duplicateJsonKey: code("PC1003", "error", "a JSON object has the same key twice"),
+  yamlVersionScalar: code("PC1004", "error", "a YAML scalar Kubernetes reads differently (YAML 1.1: 0120, yes, on, 1_000, 0b1) or cannot convert to JSON (.inf)"),
   nestingTooDeep: code("PC1020", "error", "YAML or JSON nested deeper than 100 levels (the file is not read)"),
 
   notAnObject: code("PC2001", "error", "a document or list item is not a mapping"),
@@ -44,11 +46,12 @@ export const Codes = {
   invalidValue: code("PC2006", "error", "value not allowed (enum, range, format)"),
   missingField: code("PC2007", "error", "required field missing"),
   notEnforced: code("PC2008", "error", "field exists in Calico/Kubernetes but policy-compile does not enforce it"),
-  invalidName: code("PC2009", "error", "invalid resource name"),
+  invalidName: code("PC2009", "error", "invalid resource name, or invalid name of a resource it refers to (node, pod, profile, tier, service account)"),
   invalidLabel: code("PC2010", "error", "invalid label key or value"),
   invalidPort: code("PC2011", "error", "invalid port"),
   unknownAction: code("PC2012", "error", "unknown rule action"),
   invalidProtocol: code("PC2013", "error", "invalid protocol"),
+  invalidAnnotation: code("PC2014", "error", "invalid rule annotation key, or annotations larger than 256 KiB"),
 
   invalidCidr: code("PC3001", "error", "invalid CIDR or IP address"),
   ipVersionMix: code("PC3002", "error", "IPv4 and IPv6 mixed within one rule, or CIDR version differs from ipVersion"),
@@ -81,7 +84,9 @@ export const Codes = {
   duplicateHostInterface: code("PC3041", "error", "two host endpoints of the node name one interface"),
   untrackedWildcard: code("PC3042", "error", "a doNotTrack policy selects the all-interfaces (*) host endpoint, which Calico does not support"),
   invalidHostInterfaceFlag: code("PC3044", "error", "bad --host-interface value (expected NAME=IP[,IP...]) or unreadable kernel interface list"),
-  invalidInterfaceName: code("PC3043", "error", "host endpoint interfaceName is not an interface name or *"),
+  nodeNotNamed: code("PC3050", "error", "--node names a node that no endpoint in the inputs is on (a typo would remove the node's enforcement); --allow-empty-node overrides"),
+  invalidInterfaceName: code("PC3043", "error", "endpoint interfaceName is not an interface name (or, for a host endpoint only, *)"),
+  unsafeKernelToken: code("PC3045", "error", "a chain, set, interface name or comment with whitespace, quotes or control characters reached the renderer; nothing was written"),
 
   stagedIgnored: code("PC4001", "notice", "staged policy recognised and ignored (Calico does not enforce it)"),
   hostNetworkPodSkipped: code("PC4002", "notice", "hostNetwork pod skipped (not a Calico workload endpoint)"),

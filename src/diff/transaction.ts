@@ -11,6 +11,8 @@
  *
  * An empty transaction (all three empty) means the kernel is already in the desired state.
  */
+import { assertRestoreLines } from "../render/safe-token.js";
+
 export type Backend = "legacy" | "nft";
 
 export interface Transaction {
@@ -37,6 +39,10 @@ const text = (lines: readonly string[]): string => (lines.length ? `${lines.join
 
 /** The stdin of each of the three programs ("" when that step is skipped). */
 export function transactionInputs(tx: Transaction): { ipsetsBefore: string; iptables: string; ipsetsAfter: string } {
+  // The dataplane runs these: every line must be one the planners generate (render/safe-token.ts).
+  assertRestoreLines("ipset", tx.ipsetsBefore);
+  assertRestoreLines("iptables", tx.iptables);
+  assertRestoreLines("ipset", tx.ipsetsAfter);
   return { ipsetsBefore: text(tx.ipsetsBefore), iptables: text(tx.iptables), ipsetsAfter: text(tx.ipsetsAfter) };
 }
 

@@ -9,10 +9,16 @@
  * located; a JSON List is parsed and located item by item (json-list.ts); a .json file that JSON.parse
  * rejects is read as YAML, which reports the syntax error with its position (and accepts what
  * YAML accepts).
+ *
+ * Inputs must mean what they say: a JSON key written twice (JSON.parse silently keeps the last)
+ * is an error (json-keys.ts), and so is a YAML scalar that Kubernetes reads otherwise than YAML
+ * 1.2 (yaml-11.ts: `0120`, `yes`, `1_000`, ...); the fast reader declines such a document and
+ * `yaml`'s path reports it, so both paths refuse the same documents.
  */
 import { Composer, isCollection, isScalar, Parser, visit, type Document } from "yaml";
 import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
+import { firstDuplicateKey, type DuplicateKey } from "./json-keys.js";
 import { scanJsonList, type JsonList } from "./json-list.js";
 import { JsonLocator } from "./locate-json.js";
 import { jsonTooDeepAt, MAX_NESTING, yamlTooDeepAt } from "./nesting.js";
@@ -20,6 +26,7 @@ import { composeOne, PointLocator, SubsetLocator, yamlLocatorAt } from "./locate
 import { YamlLocator } from "./locate-yaml.js";
 import type { Locator } from "./paths.js";
 import { splitResource, splitResources, type RawResource, type SplitProblem } from "./resources.js";
+import { versionDisagreements } from "./yaml-11-scan.js";
 import { yamlOptions } from "./yaml-scalars.js";
 import { hasUnusualCharacter, splitYamlStream, type Segments } from "./yaml-stream.js";
 import { readSubset } from "./yaml-subset.js";
@@ -74,7 +81,7 @@ export function forEachDocument(
     const list = scanJsonList(source.text);
     if (list) {
       try {
-        forEachListItem(source, list, onDocument);
+        forEachListItem(source, list, diagnostics, onDocument);
         return;
       } catch (e) {
         if (e !== NOT_JSON) throw e;
@@ -89,7 +96,9 @@ export function forEachDocument(
       ok = false;
     }
     if (ok) {
-      onDocument(documentOf(source.file, 0, value, new JsonLocator(source.file, source.text)));
+      const dup = firstDuplicateKey(source.text);
+      if (dup !== undefined) diagnostics.push(duplicateKeyDiagnostic(source.file, dup));
+      else onDocument(documentOf(source.file, 0, value, new JsonLocator(source.file, source.text)));
       return;
     }
   }
@@ -107,16 +116,23 @@ export function forEachDocument(
     const i = index++;
     const error = doc.errors[0];
     if (error) {
+      const first = error.code === "DUPLICATE_KEY" ? firstOccurrence(doc, error.pos[0]) : undefined;
       diagnostics.push({
         code: Codes.yamlSyntax.code,
         severity: "error",
         message: `${/\.json$/i.test(source.file) ? "JSON" : "YAML"} syntax error: ${firstLine(error.message)}`,
         span: { file: source.file, start: error.pos[0], end: Math.max(error.pos[0] + 1, error.pos[1]) },
+        ...(first ? { notes: [{ message: "first occurrence", span: { file: source.file, start: first[0], end: first[1] } }] } : {}),
       });
       return;
     }
     // An empty document (a lone `---`, a comment-only file) holds no resource.
     if (doc.contents === null) return;
+    const disagreements = versionDisagreements(doc);
+    if (disagreements.length > 0) {
+      for (const d of disagreements) diagnostics.push({ code: Codes.yamlVersionScalar.code, severity: "error", message: d.message, span: { file: source.file, start: d.start, end: d.end } });
+      return;
+    }
     const value = valueOf(doc);
     if (value.ok) {
       onDocument(documentOf(source.file, i, value.value, new YamlLocator(source.file, source.text, doc)));
@@ -150,32 +166,50 @@ function forEachSegment(source: SourceFile, segments: Segments, onDocument: (doc
       continue;
     }
     const value = valueOf(doc);
-    if (!value.ok) return false;
+    // A broken document, or a scalar Kubernetes reads otherwise: the whole-file path reports it.
+    if (!value.ok || versionDisagreements(doc).length > 0) return false;
     onDocument(documentOf(file, i, value.value, yamlLocatorAt(file, text, start, end, doc)));
   }
   return true;
 }
 
-function forEachListItem(source: SourceFile, list: JsonList, onDocument: (doc: ParsedDocument) => void): void {
+/** Each item of a JSON List; an item with a duplicate key is reported and skipped, as a broken YAML document is. */
+function forEachListItem(source: SourceFile, list: JsonList, diagnostics: Diagnostic[], onDocument: (doc: ParsedDocument) => void): void {
   const { file, text } = source;
   const itemKind = list.kind === "List" ? undefined : list.kind.slice(0, -"List".length);
   const inherited = { apiVersion: list.apiVersion, ...(itemKind ? { kind: itemKind } : {}) };
   for (let i = 0; i < list.items.length / 2; i++) {
     const start = list.items[2 * i] as number;
+    const end = list.items[2 * i + 1] as number;
     let item: unknown;
     try {
-      item = JSON.parse(text.slice(start, list.items[2 * i + 1]));
+      item = JSON.parse(text.slice(start, end));
     } catch {
       throw NOT_JSON;
+    }
+    const dup = firstDuplicateKey(text, start, end);
+    if (dup !== undefined) {
+      diagnostics.push(duplicateKeyDiagnostic(file, dup));
+      continue;
     }
     const path = ["items", i] as const;
     onDocument({
       file,
       index: 0,
       forEachResource: (onResource, onProblem) => splitResource(item, path, inherited, onResource, onProblem),
-      locator: new JsonLocator(file, text, start, path.length, list.items[2 * i + 1]),
+      locator: new JsonLocator(file, text, start, path.length, end),
     });
   }
+}
+
+function duplicateKeyDiagnostic(file: string, dup: DuplicateKey): Diagnostic {
+  return {
+    code: Codes.duplicateJsonKey.code,
+    severity: "error",
+    message: `JSON syntax error: the key ${JSON.stringify(dup.key)} appears twice in one object (JSON.parse would silently keep the last one): remove one of them`,
+    span: { file, start: dup.second[0], end: dup.second[1] },
+    notes: [{ message: "first occurrence", span: { file, start: dup.first[0], end: dup.first[1] } }],
+  };
 }
 
 /**
@@ -207,6 +241,23 @@ function collectionKeyOffset(doc: Document.Parsed): number | undefined {
     },
   });
   return at;
+}
+
+/** The range of the first key equal to the scalar key at `offset` (a duplicate), in the same mapping. */
+function firstOccurrence(doc: Document.Parsed, offset: number): [number, number] | undefined {
+  let found: [number, number] | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const dup = map.items.find((p) => isScalar(p.key) && p.key.range?.[0] === offset);
+      if (dup === undefined || !isScalar(dup.key)) return undefined;
+      const value = dup.key.value;
+      const first = map.items.find((p) => isScalar(p.key) && p.key.value === value);
+      const range = first && isScalar(first.key) ? first.key.range : undefined;
+      if (range && first !== dup) found = [range[0], range[1]];
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** Offset of the document's first `<<` key, where a merge error points. */

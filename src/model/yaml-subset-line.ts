@@ -5,6 +5,7 @@
  * separated by a space. Anything else declines the whole document (the caller uses `yaml`).
  * The caller has already declined documents holding tabs, CR or control characters.
  */
+import { disagreement, mayDisagree } from "./yaml-11.js";
 import { DECLINE, resolvePlain } from "./yaml-scalars.js";
 
 export interface Scalar {
@@ -145,9 +146,14 @@ function scalarAt(text: string, p: number, eol: number, keyAllowed: boolean): To
     if (!keyAllowed || e !== end || end - p > MAX_KEY) return undefined;
     const value = resolvePlain(text.slice(p, end), true);
     if (typeof value !== "string" || value === "<<") return undefined;
+    // A key Kubernetes reads otherwise (`yes`, `1_000`) is left to `yaml`'s path, which reports it.
+    if (mayDisagree(value, true) && disagreement(value, value, true) !== undefined) return undefined;
     return { value, start: p, end, isKey: true };
   }
-  return { value: resolvePlain(text.slice(p, e), false), start: p, end: e, isKey: false };
+  const source = text.slice(p, e);
+  const value = resolvePlain(source, false);
+  if (mayDisagree(source, false) && disagreement(source, value, false) !== undefined) return undefined;
+  return { value, start: p, end: e, isKey: false };
 }
 
 /** Offset of the closing quote of the single-quoted scalar at p, or -1 (not closed on this line). */

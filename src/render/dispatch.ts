@@ -7,6 +7,7 @@
  */
 import { DROP, goto, hashedChain, rule, type RuleBody } from "./chain.js";
 import { ChainName, endpointChainName } from "./names.js";
+import { safeInterfaceName } from "./safe-token.js";
 import type { Chain } from "./types.js";
 
 function commonPrefix(names: readonly string[]): string {
@@ -51,7 +52,7 @@ export function interfaceTree(
   chainFor: (name: string) => string,
   endRules: readonly RuleBody[],
 ): Chain[] {
-  const toEndpoint = (name: string): RuleBody => rule(`${iface} ${name}`, goto(chainFor(name)));
+  const toEndpoint = (name: string): RuleBody => rule(`${iface} ${safeInterfaceName(name)}`, goto(chainFor(name)));
   const { prefix, bins } = dispatchBins(interfaceNames);
   const rootRules: RuleBody[] = [];
   const children: Chain[] = [];

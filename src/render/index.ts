@@ -4,6 +4,7 @@ export { compileWithOrigins, type CompiledWithOrigins, type RuleOrigin, type Rul
 export { renderNodeView, type RenderOptions } from "./node-view.js";
 export { renderRestore, renderIpsetRestore, renderIptablesRestore, ruleText } from "./restore.js";
 export { CompileError } from "./errors.js";
+export { UnsafeTokenError } from "./safe-token.js";
 export type { EndpointToHostAction } from "./static-chains.js";
 export { escapeComment, lengthLimitedName, ruleHashes, renderRuleFragments, type RuleBody } from "./hash.js";
 export type { Chain, DataplaneState, IpSet, IpSetType, IptRule, KernelChainHooks, KernelChainName, TableName, TableState } from "./types.js";

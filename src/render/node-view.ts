@@ -10,6 +10,7 @@ import type { FailsafeOptions } from "./failsafe.js";
 import { hostFilterTableChains, hostTables, withReferenced } from "./host-tables.js";
 import { policyChains, profileChains } from "./policy-chains.js";
 import { filterHooks, staticChains, type EndpointToHostAction } from "./static-chains.js";
+import { locatedAt, safeInterfaceName, safeToken } from "./safe-token.js";
 import type { Chain, DataplaneState } from "./types.js";
 
 export interface RenderOptions {
@@ -22,12 +23,22 @@ export interface RenderOptions {
 export function renderNodeView(view: NodeView, options: RenderOptions = {}): DataplaneState {
   const heps = view.hostEndpoints ?? [];
   const failsafe = options.failsafe ?? {};
-  const shared = [...view.policies.flatMap(policyChains), ...view.profiles.flatMap(profileChains)];
+  // Each resource is rendered under its own span, so a refused token (safe-token.ts) points at it.
+  const shared = [
+    ...view.policies.flatMap((p) => locatedAt(p.span, () => policyChains(p))),
+    ...view.profiles.flatMap((p) => locatedAt(p.span, () => profileChains(p))),
+  ];
+  for (const e of view.endpoints) locatedAt(e.span, () => safeInterfaceName(e.interfaceName));
+  for (const h of heps) locatedAt(h.span, () => (h.wildcard ? h.interfaceName : safeInterfaceName(h.interfaceName)));
   const own: Chain[] = [
     ...staticChains(options.endpointToHostAction ?? "ACCEPT", view.ipVersion),
     ...workloadDispatchChains(view.endpoints.map((e) => e.interfaceName)),
-    ...view.endpoints.flatMap((e) => [endpointChain(e, "ingress"), endpointChain(e, "egress")]),
+    ...view.endpoints.flatMap((e) => locatedAt(e.span, () => [endpointChain(e, "ingress"), endpointChain(e, "egress")])),
   ];
+  for (const set of view.ipsets) {
+    safeToken("ipset name", set.name);
+    for (const m of set.members) safeToken(`member of ipset ${set.name}`, m);
+  }
   if (heps.length === 0) {
     const chains = [...own, ...shared].sort(byName);
     assertReferencesResolve(chains);

@@ -6,6 +6,7 @@
  * Hooks are inserted with `-I <chain> <n>` in order, so they end up on top in the same order.
  */
 import { renderRuleFragments } from "./hash.js";
+import { assertRestoreText } from "./safe-token.js";
 import type { Chain, DataplaneState, IptRule, KernelChainHooks, TableName } from "./types.js";
 
 /** The body of a rule after `-A <chain> ` (or `-I <chain> <n> `), hash comment first. */
@@ -20,13 +21,14 @@ export function renderIpsetRestore(state: DataplaneState): string {
     lines.push(`create ${set.name} ${set.type} family ${set.family} maxelem ${set.maxelem}`);
     for (const m of set.members) lines.push(`add ${set.name} ${m}`);
   }
-  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+  // Checked as a whole: whatever reached the state by any path, no line can smuggle a command.
+  return assertRestoreText("ipset", lines.length === 0 ? "" : `${lines.join("\n")}\n`);
 }
 
 export function renderIptablesRestore(state: DataplaneState): string {
   const lines = tableLines("filter", state);
   for (const t of state.tables ?? []) lines.push(...tableLines(t.table, t));
-  return `${lines.join("\n")}\n`;
+  return assertRestoreText("iptables", `${lines.join("\n")}\n`);
 }
 
 /** One `*<table> … COMMIT` section: declare every owned chain, append its rules, then the hooks. */

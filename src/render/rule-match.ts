@@ -6,6 +6,7 @@
  */
 import type { IcmpMatch, Protocol } from "../model/types.js";
 import type { PortRange, ResolvedRule } from "../resolve/types.js";
+import { safeToken } from "./safe-token.js";
 
 export const protocolMatch = (p: Protocol): string => `-p ${p}`;
 const notProtocolMatch = (p: Protocol): string => `! -p ${p}`;
@@ -21,13 +22,13 @@ export const portsMatch = (side: Side, ports: readonly PortRange[], negated = fa
   `-m multiport ${negated ? "! " : ""}--${side === "src" ? "source" : "destination"}-ports ${multiportList(ports)}`;
 
 export const netMatch = (side: Side, cidr: string, negated = false): string =>
-  `${negated ? "! " : ""}--${side === "src" ? "source" : "destination"} ${cidr}`;
+  `${negated ? "! " : ""}--${side === "src" ? "source" : "destination"} ${safeToken("network", cidr)}`;
 
 export const ipSetMatch = (side: Side, name: string, negated = false): string =>
-  `-m set ${negated ? "! " : ""}--match-set ${name} ${side}`;
+  `-m set ${negated ? "! " : ""}--match-set ${safeToken("ipset name", name)} ${side}`;
 
 export const ipPortSetMatch = (side: Side, name: string, negated = false): string =>
-  `-m set ${negated ? "! " : ""}--match-set ${name} ${side},${side}`;
+  `-m set ${negated ? "! " : ""}--match-set ${safeToken("ipset name", name)} ${side},${side}`;
 
 /** `-m icmp --icmp-type T[/C]`, or in the IPv6 dataplane `-m icmp6 --icmpv6-type T[/C]`. */
 const icmpMatch = (icmp: IcmpMatch, negated: boolean, v6: boolean): string =>

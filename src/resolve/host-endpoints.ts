@@ -134,6 +134,7 @@ export function resolveHostEndpoints(
       preDNAT,
       untracked: untracked as HostEndpointTiers,
       profiles: hep.profiles,
+      ...(hep.origin && { span: hep.origin.span }),
     };
   });
   const profiles = [...new Set(here.flatMap(({ hep }) => hep.profiles))];

@@ -118,6 +118,7 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, ho
       ingressTiers: tiersFor("ingress"),
       egressTiers: tiersFor("egress"),
       profiles: ep.profiles,
+      ...(ep.origin && { span: ep.origin.span }),
     };
   });
 
@@ -136,6 +137,7 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, ho
       ...(p.namespace !== undefined && { namespace: p.namespace }),
       ...(dirs.has("ingress") && { ingress: convert(p.ingress, p.namespace) }),
       ...(dirs.has("egress") && { egress: convert(p.egress, p.namespace) }),
+      ...(p.origin && { span: p.origin.span }),
     }))
     .sort((a, b) => compareStrings(a.id, b.id));
 
@@ -150,6 +152,7 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, ho
       name,
       ingress: p ? convert(p.ingress, undefined) : [],
       egress: p ? convert(p.egress, undefined) : [],
+      ...(p?.origin && { span: p.origin.span }),
     };
   });
 

@@ -13,6 +13,7 @@
  * It is plain readonly data and sorted, so the renderer is a pure function of it.
  */
 import type { Action, IcmpMatch, Labels, PolicyKind, Protocol } from "../model/types.js";
+import type { Span } from "../diagnostics/types.js";
 import type { IpSet } from "../render/types.js";
 
 /** An inclusive numeric port range (a single port has first === last). */
@@ -66,6 +67,8 @@ export interface ResolvedPolicy {
   /** Present only for the directions some local endpoint uses (otherwise no chain is emitted). */
   readonly ingress?: readonly ResolvedRule[];
   readonly egress?: readonly ResolvedRule[];
+  /** Where the policy was written, for diagnostics the renderer raises (src/render/safe-token.ts). */
+  readonly span?: Span;
 }
 
 export interface ResolvedProfile {
@@ -73,6 +76,7 @@ export interface ResolvedProfile {
   readonly name: string;
   readonly ingress: readonly ResolvedRule[];
   readonly egress: readonly ResolvedRule[];
+  readonly span?: Span;
 }
 
 /** A tier as seen by one endpoint in one direction: the policy ids that apply, in order. */
@@ -91,6 +95,7 @@ export interface LocalEndpoint {
   readonly ingressTiers: readonly EndpointTier[];
   readonly egressTiers: readonly EndpointTier[];
   readonly profiles: readonly string[];
+  readonly span?: Span;
 }
 
 /** Tiers for one host endpoint chain set, per direction (only tiers with policies in that direction). */
@@ -117,6 +122,7 @@ export interface LocalHostEndpoint {
   readonly preDNAT: readonly EndpointTier[];
   readonly untracked: HostEndpointTiers;
   readonly profiles: readonly string[];
+  readonly span?: Span;
 }
 
 export interface NodeView {

@@ -18,6 +18,9 @@ describe("classifyKey", () => {
     [`${R}/networkpolicies/allow-80`, { kind: "skip", reason: "a networkpolicies key has <namespace>/<name> after the kind" }],
     [`${R}/tiers/a/b`, { kind: "skip", reason: "a tiers key has <name> after the kind" }],
     ["/calico/felix/v2/config", { kind: "skip", reason: "outside the resource root" }],
+    [`${R}/workloadendpoints/default/w\n-F INPUT`, { kind: "skip", reason: "a workloadendpoints key whose name has characters no Calico name has" }],
+    [`${R}/profiles/a b`, { kind: "skip", reason: "a profiles key whose name has characters no Calico name has" }],
+    [`${R}/tiers/t"1`, { kind: "skip", reason: "a tiers key whose name has characters no Calico name has" }],
   ])("%s", (key, verdict) => {
     expect(classifyKey("/calico", key)).toEqual(verdict);
   });

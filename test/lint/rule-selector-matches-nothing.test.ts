@@ -30,10 +30,10 @@ describe("PC6002 rule selector matches nothing", () => {
 });
 
 describe("PC6002 blames a Kubernetes namespaceSelector whose namespaces hold no pods", () => {
-  const emptyNamespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: empty\n  labels:\n    x: y\n---\n";
+  const emptyNamespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: empty\n  labels:\n    x: z\n---\n";
   // Namespace empty (lines 1-7), then the policy: from[0].namespaceSelector at line 19, its matchLabels at line 20.
   const fromNamespaces = (podSelector: string): string =>
-    k8s(`  podSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          x: y\n${podSelector}`);
+    k8s(`  podSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          x: z\n${podSelector}`);
 
   it("fires at the namespaceSelector, not at a podSelector the peer does not have", () => {
     const p = emptyNamespace + fromNamespaces("");
@@ -48,10 +48,10 @@ describe("PC6002 blames a Kubernetes namespaceSelector whose namespaces hold no 
   });
 
   it("blames a Calico namespaceSelector whose namespaces hold nothing, not the selector", () => {
-    const p = emptyNamespace + withSource('      selector: all()\n      namespaceSelector: x == "y"\n');
+    const p = emptyNamespace + withSource('      selector: all()\n      namespaceSelector: x == "z"\n');
     // Namespace empty (lines 1-7) shifts the policy by 7: the namespaceSelector is at line 19, column 26.
     expect(findings(p)).toEqual([{ code: "PC6002", line: 19, column: 26 }]);
-    expect(lint(p)[0]?.message).toContain('namespaceSelector "x == \\"y\\"" in the source of');
+    expect(lint(p)[0]?.message).toContain('namespaceSelector "x == \\"z\\"" in the source of');
   });
 
   it("still blames a podSelector that matches no pod of the namespaces", () => {

@@ -53,6 +53,14 @@ const cases: [string, string, Where[], string?][] = [
     [{ code: "PC1002", line: 2, column: 36 }],
     "t.json",
   ],
+  [
+    "PC1003 duplicate JSON key (the second one; JSON.parse would keep it)",
+    `{"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "g"},\n "spec": {"ingress": [{"action": "Deny",\n  "action": "Allow"}]}}`,
+    [{ code: "PC1003", line: 3, column: 3 }],
+    "t.json",
+  ],
+  ["PC1004 a port Kubernetes reads as octal", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: TCP\n    destination:\n      ports: [0120]\n"), [{ code: "PC1004", line: 11, column: 15 }]],
+  ["PC2014 __proto__ in rule annotations", calicoPolicy("  ingress:\n  - action: Allow\n    metadata:\n      annotations:\n        __proto__: x\n"), [{ code: "PC2014", line: 11, column: 9 }]],
   ["PC2001 not a mapping", "- 5\n", [{ code: "PC2001", line: 1, column: 3 }]],
   ["PC2002 no kind", "apiVersion: v1\nmetadata: {name: x}\n", [{ code: "PC2002", line: 1, column: 1 }]],
   ["PC2003 unknown kind", "apiVersion: projectcalico.org/v3\nkind: NetworkPolicie\nmetadata: {name: x}\n", [{ code: "PC2003", line: 2, column: 7 }]],
@@ -64,10 +72,12 @@ const cases: [string, string, Where[], string?][] = [
   ["PC2008 rule http", calicoPolicy("  ingress:\n  - action: Allow\n    http:\n      methods: [GET]\n"), [{ code: "PC2008", line: 9, column: 5 }]],
   ["PC2008 entity services", calicoPolicy("  egress:\n  - action: Allow\n    destination:\n      services: {name: kube-dns, namespace: kube-system}\n"), [{ code: "PC2008", line: 10, column: 7 }]],
   ["PC2009 invalid name", calicoPolicy("  selector: all()\n", "Bad_Name"), [{ code: "PC2009", line: 4, column: 9 }]],
-  ["PC2010 invalid label key", pod("  nodeName: n\n", "  labels:\n    'bad key': x\n").replace("namespace: default\n  labels", "namespace: default\n  labels"), [{ code: "PC2010", line: 7, column: 5 }]],
+  ["PC2010 invalid label key", pod("  nodeName: n1\n", "  labels:\n    'bad key': x\n").replace("namespace: default\n  labels", "namespace: default\n  labels"), [{ code: "PC2010", line: 7, column: 5 }]],
   ["PC2011 port out of range", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: TCP\n    destination:\n      ports: [70000]\n"), [{ code: "PC2011", line: 11, column: 15 }]],
   ["PC2012 unknown action", calicoPolicy("  ingress:\n  - action: allow\n"), [{ code: "PC2012", line: 8, column: 13 }]],
   ["PC2013 invalid protocol", calicoPolicy("  ingress:\n  - action: Allow\n    protocol: tcp\n"), [{ code: "PC2013", line: 9, column: 15 }]],
+  ["PC2009 profile name with a space (on a workload endpoint)", "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n1, interfaceName: caliw, profiles: [a b]}\n", [{ code: "PC2009", line: 4, column: 51 }]],
+  ["PC2014 rule annotation key with a space", calicoPolicy("  ingress:\n  - action: Allow\n    metadata:\n      annotations: {'bad key': x}\n"), [{ code: "PC2014", line: 10, column: 21 }]],
   ["PC3001 invalid CIDR", calicoPolicy("  ingress:\n  - action: Allow\n    source:\n      nets: [10.0.0.300/8]\n"), [{ code: "PC3001", line: 10, column: 14 }]],
   ["PC3001 bare address in nets", calicoPolicy("  ingress:\n  - action: Allow\n    source:\n      nets: [10.0.0.1]\n"), [{ code: "PC3001", line: 10, column: 14 }]],
   [
@@ -139,17 +149,22 @@ const cases: [string, string, Where[], string?][] = [
   ["PC3025 namespaces.namespaceSelector (pre-v0.1.5 shape)", anp(`  priority: 1\n${subj}  egress:\n  - action: Deny\n    to:\n    - namespaces:\n        namespaceSelector: {matchLabels: {a: b}}\n`), [{ code: "PC3025", line: 11, column: 9 }]],
   [
     "PC3043 interfaceName with an iptables wildcard",
-    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec: {node: n, interfaceName: eth+}\n",
-    [{ code: "PC3043", line: 4, column: 32 }],
+    "apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: {name: h}\nspec: {node: n1, interfaceName: eth+}\n",
+    [{ code: "PC3043", line: 4, column: 33 }],
+  ],
+  [
+    "PC3043 workload interfaceName with an iptables wildcard",
+    "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n1, interfaceName: cali+}\n",
+    [{ code: "PC3043", line: 4, column: 33 }],
   ],
   ["PC4001 staged policy", "apiVersion: projectcalico.org/v3\nkind: StagedNetworkPolicy\nmetadata: {name: s}\n", [{ code: "PC4001", line: 2, column: 7 }]],
-  ["PC4002 hostNetwork pod", `${ns}${pod("  hostNetwork: true\n  nodeName: n\n")}`, [{ code: "PC4002", line: 9, column: 9 }]],
+  ["PC4002 hostNetwork pod", `${ns}${pod("  hostNetwork: true\n  nodeName: n1\n")}`, [{ code: "PC4002", line: 9, column: 9 }]],
   ["PC4003 pod without nodeName", `${ns}${pod("  containers: []\n")}status:\n  podIP: 10.0.0.1\n`, [{ code: "PC4003", line: 9, column: 9 }]],
   ["PC4004 ingress rules of an Egress-only policy", calicoPolicy("  types: [Egress]\n  ingress:\n  - action: Allow\n"), [{ code: "PC4004", line: 1, column: 1 }]],
-  ["PC4005 namespace not defined (and PC4003: no IP)", pod("  nodeName: n\n"), [{ code: "PC4003", line: 4, column: 9 }, { code: "PC4005", line: 4, column: 9 }]],
+  ["PC4005 namespace not defined (and PC4003: no IP)", pod("  nodeName: n1\n"), [{ code: "PC4003", line: 4, column: 9 }, { code: "PC4005", line: 4, column: 9 }]],
   [
     "PC4006 endpoint uses an undefined profile",
-    "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n, interfaceName: caliw, ipNetworks: [10.0.0.1/32], profiles: [web]}\n",
+    "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n1, interfaceName: caliw, ipNetworks: [10.0.0.1/32], profiles: [web]}\n",
     [{ code: "PC4006", line: 1, column: 1 }],
   ],
   ["PC4040 rule in neither IP family (notNets ::/0)", calicoPolicy("  ingress:\n  - action: Deny\n    source:\n      notNets: ['::/0']\n"), [{ code: "PC4040", line: 8, column: 5 }]],
@@ -220,7 +235,8 @@ describe("diagnostic codes", () => {
       // rule; PC7010 with the agent's etcd source (test/agent/etcd-source.test.ts); PC8xxx trace
       // errors in test/trace and test/cli/explain-matrix; PC3070 (a CLI flag, not an input file) in
       // test/cli/failsafe-flags. PC3044 (--host-interface) in test/cli/host-interface; PC4034 and
-      // PC4035 need an interface list, in test/resolve/host-interfaces.
+      // PC4035 need an interface list, in test/resolve/host-interfaces. PC3050 (--node) in
+      // test/cli/node-flag and test/agent/daemon-node.
       .filter(
         (c) =>
           !tested.has(c) &&
@@ -228,8 +244,12 @@ describe("diagnostic codes", () => {
           c !== Codes.etcdKeyMismatch.code &&
           c !== Codes.invalidFailsafeList.code &&
           c !== Codes.invalidHostInterfaceFlag.code &&
+          // PC3045 cannot come from input that loads (the loader refuses it first): it is the
+          // renderer's guard, tested with hand-built node views in test/render/safe-token.test.ts.
+          c !== Codes.unsafeKernelToken.code &&
           c !== Codes.hostEndpointNoMatchingInterface.code &&
           c !== Codes.hostInterfaceShadowed.code &&
+          c !== Codes.nodeNotNamed.code &&
           !c.startsWith("PC6") &&
           !c.startsWith("PC8"),
       );

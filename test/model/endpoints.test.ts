@@ -103,7 +103,7 @@ describe("pods and namespaces", () => {
   });
 
   it("pods without a service account use default; status.podIP when podIPs is absent", () => {
-    const mm = modelOf("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec: {nodeName: n}\nstatus: {podIP: 10.0.0.1}\n");
+    const mm = modelOf("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec: {nodeName: n1}\nstatus: {podIP: 10.0.0.1}\n");
     expect(mm.endpoints[0]).toMatchObject({ profiles: ["kns.x", "ksa.x.default"], serviceAccount: "default", ipNetworks: ["10.0.0.1/32"] });
     expect(mm.profiles.map((p) => p.name)).toEqual(["kns.x", "ksa.x.default"]);
   });
@@ -114,12 +114,12 @@ describe("pods and namespaces", () => {
     ["Running", 1],
     ["Pending", 1],
   ])("a pod in phase %s gives %i endpoints", (phase, n) => {
-    const mm = modelOf(`apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec: {nodeName: n}\nstatus: {phase: ${phase}, podIP: 10.0.0.1}\n`);
+    const mm = modelOf(`apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec: {nodeName: n1}\nstatus: {phase: ${phase}, podIP: 10.0.0.1}\n`);
     expect(mm.endpoints).toHaveLength(n);
   });
 
   it("hostNetwork pods are skipped; pods without node or IP are kept with a notice", () => {
-    const r = load("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: h, namespace: x}\nspec: {nodeName: n, hostNetwork: true}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: pending, namespace: x}\n");
+    const r = load("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: h, namespace: x}\nspec: {nodeName: n1, hostNetwork: true}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: pending, namespace: x}\n");
     expect(r.model.endpoints.map((e) => [e.key, e.node, e.ipNetworks])).toEqual([["x/pending", undefined, []]]);
     expect(r.diagnostics.map((d) => [d.code, d.severity])).toEqual([
       ["PC4002", "notice"],
@@ -128,7 +128,7 @@ describe("pods and namespaces", () => {
   });
 
   it("unrelated pod fields (images, volumes, conditions) are accepted without fuss", () => {
-    const r = load("apiVersion: v1\nkind: Namespace\nmetadata: {name: x, uid: abc, annotations: {a: b}}\nspec: {finalizers: [kubernetes]}\nstatus: {phase: Active}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x, uid: u, ownerReferences: [{kind: ReplicaSet}]}\nspec:\n  nodeName: n\n  volumes: [{name: v}]\n  containers: [{name: c, image: i, env: [{name: A, value: b}], resources: {limits: {cpu: 1}}}]\nstatus:\n  podIP: 10.0.0.1\n  conditions: [{type: Ready}]\n");
+    const r = load("apiVersion: v1\nkind: Namespace\nmetadata: {name: x, uid: abc, annotations: {a: b}}\nspec: {finalizers: [kubernetes]}\nstatus: {phase: Active}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x, uid: u, ownerReferences: [{kind: ReplicaSet}]}\nspec:\n  nodeName: n1\n  volumes: [{name: v}]\n  containers: [{name: c, image: i, env: [{name: A, value: b}], resources: {limits: {cpu: 1}}}]\nstatus:\n  podIP: 10.0.0.1\n  conditions: [{type: Ready}]\n");
     expect(r.diagnostics).toEqual([]);
     expect(r.model.endpoints).toHaveLength(1);
   });

@@ -31,7 +31,7 @@ const values = {
   calicoPort: [[80, 0, "8000:8080", "http", 65535], [70000, "9:8", "80:", "Bad", -1]],
   selector: [["app == 'web'", "all()", "has(tier)", "tier in {'web', 'api'}", ""], ["app ==", "global()", "a == 'x' && global()", "x".repeat(1025)]],
   order: [[0, 10, 1.5, 1000], [Infinity, "1"]],
-  tier: [["default", "security"], [7]],
+  tier: [["default", "security"], [7, "Security", "a.b", "t\n-F INPUT", "t x", "x".repeat(64)]],
   hint: [["AssumeNeededOnEveryNode"], ["Other"]],
 } as const satisfies Record<string, readonly [readonly unknown[], readonly unknown[]]>;
 

@@ -21,9 +21,9 @@ const values = {
   address: [["10.0.0.1", "10.244.1.7", "fd00::1", "::ffff:10.0.0.1"], ["10.0.0.1/32", "10.0.0.01", "999.0.0.1", "fd00::/64", 5, ""]],
   port: [[80, 8080, 1, 65535], [0, 65536, 1.5, "80", -1, undefined]],
   protocol: [["TCP", "UDP", "SCTP"], ["tcp", "ICMP", 6]],
-  portName: [["http", "metrics", "Bad"], [7]],
-  node: [["node-1", "n"], [3]],
-  sa: [["default", "sa-1"], [false]],
+  portName: [["http", "metrics", ""], [7, "Bad", "a b", "web\n", "x".repeat(16)]],
+  node: [["node-1", "n", ""], [3, "node 1", "n\n-F INPUT", "Node", "n+"]],
+  sa: [["default", "sa-1"], [false, 'sa"x', "sa x", "x".repeat(254)]],
   phase: [["Running", "Pending", "Succeeded"], [1]],
 } as const satisfies Record<string, readonly [readonly unknown[], readonly unknown[]]>;
 

@@ -112,7 +112,7 @@ describe("host endpoint rendering", () => {
     // The egress forward chain has no tier of its own and no default allow either (Felix checks all forward tiers).
     expect(body(chain(limited, "cali-thfw-eth0")).at(-1)).toBe("--jump MARK --set-mark 0/0x30000");
     // A policy without applyOnForward stays out of the forward chains.
-    const normal = state([hep("h", "eth0"), gnp("n", "ingress: [{action: Allow}]")]);
+    const normal = state([hep("h", "eth0"), gnp("normal", "ingress: [{action: Allow}]")]);
     expect(body(chain(normal, "cali-fhfw-eth0")).at(-1)).toBe('"Return for accepted forward traffic" --jump RETURN');
   });
 

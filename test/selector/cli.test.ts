@@ -37,6 +37,9 @@ describe("policy-compile selector", () => {
     [['role != "db"', "--labels-json", '{"role": "db, primary"}'], "true\n"],
     [['role == "db, primary"', "--labels-json", '{"role": "db, primary"}'], "true\n"],
     [["has(toString)", "--labels-json", "{}"], "false\n"],
+    [['constructor == "x"', "--labels-json", '{"constructor": "x"}'], "true\n"],
+    [['has(__proto__)', "--labels-json", '{"__proto__": "x"}'], "true\n"],
+    [['constructor == "x"', "--labels", "constructor=x"], "true\n"],
   ])("selector %j prints %j", async (args, expected) => {
     const r = await cli("selector", ...args);
     expect(r).toEqual({ code: 0, stdout: expected, stderr: "" });
@@ -63,6 +66,8 @@ describe("policy-compile selector", () => {
     [["a == 'x'", "--labels-json", "{"], "--labels-json: not valid JSON"],
     [["a == 'x'", "--labels-json", '["a"]'], "expected a JSON object"],
     [["a == 'x'", "--labels-json", '{"a": 1}'], 'the value of "a" is not a string'],
+    [["a == 'x'", "--labels-json", '{"a": "x", "a": "y"}'], '--labels-json: label "a" is given twice'],
+    [["a == 'x'", "--labels-json", '{"a": "x", "\\u0061": "y"}'], '--labels-json: label "a" is given twice'],
     [["a == 'x'", "--labels", "a=1", "--labels-json", "{}"], "either --labels or --labels-json"],
   ])("rejects bad label arguments %j with exit 2", async (args, message) => {
     const r = await cli("selector", ...args);

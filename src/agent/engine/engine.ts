@@ -33,6 +33,7 @@ import { isIpv6 } from "../../resolve/nets.js";
 import { dirtyBetween } from "./dirty.js";
 import { NodeState } from "./node.js";
 import { buildModel } from "../../model/build.js";
+import { nodesNamed } from "../../model/nodes.js";
 import { allCollected, applyBatch, revertBatch, type SourceEntry } from "./sources.js";
 import { ModelStore, type Delta } from "./store.js";
 import type { Dirty, EngineOptions, EngineUpdate, SourceChange } from "./types.js";
@@ -108,6 +109,11 @@ export class AgentEngine {
   /** The IPv6 state (compile(model, { ipVersion: 6 })) once IPv6 was in play; undefined before. */
   current6(): DataplaneState | undefined {
     return this.state6;
+  }
+
+  /** The nodes the endpoints in force are on (model/nodes.ts), sorted: the agent checks its own is among them before its first write. */
+  nodes(): string[] {
+    return nodesNamed(this.store.endpoints.values(), this.store.hostEndpoints.values());
   }
 
   /** The model of the sources in force (rebuilt from the parsed sources, no re-parse). */

@@ -33,6 +33,9 @@ export function classifyKey(prefix: string, key: string): KeyVerdict {
   if (rest.length !== (info.namespaced ? 2 : 1) || rest.some((p) => p === "")) {
     return { kind: "skip", reason: `a ${plural} key has ${info.namespaced ? "<namespace>/<name>" : "<name>"} after the kind` };
   }
+  // No Calico name has whitespace, quotes or control characters; such a key would only carry
+  // them into diagnostics and logs (its value could never match it and load anyway).
+  if (rest.some((p) => !/^[!#-&(-[\]-~]+$/.test(p))) return { kind: "skip", reason: `a ${plural} key whose name has characters no Calico name has` };
   return info.namespaced
     ? { kind: "resource", resourceKind: info.kind, namespace: rest[0] as string, name: rest[1] as string }
     : { kind: "resource", resourceKind: info.kind, namespace: null, name: rest[0] as string };

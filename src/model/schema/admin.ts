@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { Codes } from "../../diagnostics/codes.js";
 import { cidr, labelMap, name } from "./fields.js";
+import { declaredPortName } from "./references.js";
 import { report } from "./issue.js";
 import { labelSelector } from "./k8s.js";
 
@@ -45,7 +46,7 @@ const portNumberValue = z.number().int().min(1).max(65535);
 const port = z
   .strictObject({
     portNumber: z.strictObject({ protocol: protocol.optional(), port: portNumberValue }).optional(),
-    namedPort: z.string().min(1).optional(),
+    namedPort: declaredPortName().optional(),
     portRange: z
       .strictObject({ protocol: protocol.optional(), start: portNumberValue, end: portNumberValue })
       .superRefine((r, ctx) => {
@@ -70,13 +71,16 @@ const REMOVED_NAMESPACE_FIELDS: Readonly<Record<string, string>> = {
 };
 const peerNamespaces = z.preprocess((v, ctx) => {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return v;
-  const rest: Record<string, unknown> = {};
+  // Own keys only (a key `toString` is not a removed field), and the copy is built with
+  // fromEntries so an own `__proto__` key stays a key (and is reported as unknown) instead of
+  // setting the copy's prototype.
+  const kept: [string, unknown][] = [];
   for (const [k, value] of Object.entries(v)) {
-    const why = REMOVED_NAMESPACE_FIELDS[k];
-    if (why === undefined) rest[k] = value;
+    const why = Object.hasOwn(REMOVED_NAMESPACE_FIELDS, k) ? REMOVED_NAMESPACE_FIELDS[k] : undefined;
+    if (why === undefined) kept.push([k, value]);
     else report(ctx, Codes.adminRemovedField, `peer \`namespaces.${k}\` ${why}`, { path: [k], part: "key" });
   }
-  return rest;
+  return Object.fromEntries(kept);
 }, labelSelector);
 
 const ingressPeer = z

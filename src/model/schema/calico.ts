@@ -9,6 +9,7 @@ import { Codes } from "../../diagnostics/codes.js";
 import type { Protocol } from "../types.js";
 import { calicoPort, calicoProtocol, cidr, ignored, ipAddress, labelMap, name, notEnforced, order, selector } from "./fields.js";
 import { report } from "./issue.js";
+import { declaredPortName, INTERFACE_NAME, quoted, reference, ruleAnnotations, workloadInterfaceName } from "./references.js";
 
 const action = z.unknown().transform((v, ctx) => {
   if (v === "Allow" || v === "Deny" || v === "Log" || v === "Pass") return v;
@@ -61,7 +62,7 @@ export const rule = z
     source: entityRule.optional(),
     destination: entityRule.optional(),
     http: notEnforced("rule `http` (application-layer matching)").optional(),
-    metadata: z.strictObject({ annotations: z.record(z.string(), z.string()).optional() }).optional(),
+    metadata: z.strictObject({ annotations: ruleAnnotations.optional() }).optional(),
   })
   .superRefine((r, ctx) => {
     if (!supportsPorts(r.protocol)) {
@@ -115,7 +116,7 @@ function uniqueTypes(types: readonly string[] | undefined, ctx: z.core.$Refineme
 }
 
 const policyCommon = {
-  tier: z.string().optional(),
+  tier: reference("tier name", "label").optional(),
   order: order.optional(),
   selector: selector("policy").optional(),
   serviceAccountSelector: selector("policy").optional(),
@@ -162,7 +163,7 @@ export const networkSetSpec = z.strictObject({
 });
 
 const endpointPort = z.strictObject({
-  name: z.string(),
+  name: declaredPortName(),
   protocol: z.enum(["TCP", "UDP", "SCTP"]),
   port: z.number().int().min(0).max(65535),
   hostPort: ignored.optional(),
@@ -170,19 +171,19 @@ const endpointPort = z.strictObject({
 });
 
 export const workloadEndpointSpec = z.strictObject({
-  orchestrator: z.string().optional(),
-  workload: z.string().optional(),
-  node: z.string().optional(),
+  orchestrator: reference("orchestrator name").optional(),
+  workload: reference("workload name").optional(),
+  node: reference("node name").optional(),
   containerID: ignored.optional(),
-  pod: z.string().optional(),
-  endpoint: z.string().optional(),
-  serviceAccountName: z.string().optional(),
+  pod: reference("pod name").optional(),
+  endpoint: reference("endpoint name").optional(),
+  serviceAccountName: reference("service account name").optional(),
   ipNetworks: z.array(cidr({ allowBareAddress: true })).optional(),
   ipNATs: notEnforced("`ipNATs` (1:1 NAT)").optional(),
   ipv4Gateway: ignored.optional(),
   ipv6Gateway: ignored.optional(),
-  profiles: z.array(z.string()).optional(),
-  interfaceName: z.string().optional(),
+  profiles: z.array(reference("profile name", "subdomain", { allowEmpty: false })).optional(),
+  interfaceName: workloadInterfaceName.optional(),
   mac: ignored.optional(),
   ports: z.array(endpointPort).optional(),
   allowSpoofedSourcePrefixes: notEnforced("`allowSpoofedSourcePrefixes`").optional(),
@@ -190,21 +191,18 @@ export const workloadEndpointSpec = z.strictObject({
   awsElasticIPs: ignored.optional(),
 });
 
-/** Calico's interface name rule (Linux allows 15 bytes), or `*` for all interfaces. */
-const INTERFACE_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
-
 export const hostEndpointSpec = z
   .strictObject({
-    node: z.string().optional(),
+    node: reference("node name").optional(),
     interfaceName: z.string().optional(),
     expectedIPs: z.array(ipAddress).optional(),
-    profiles: z.array(z.string()).optional(),
+    profiles: z.array(reference("profile name", "subdomain", { allowEmpty: false })).optional(),
     ports: z.array(endpointPort).optional(),
   })
   .superRefine((s, ctx) => {
     // An iptables `--in-interface` with `+` would be a wildcard; anything else the kernel refuses.
     if (s.interfaceName !== undefined && s.interfaceName !== "" && s.interfaceName !== "*" && !INTERFACE_NAME.test(s.interfaceName)) {
-      report(ctx, Codes.invalidInterfaceName, `interfaceName ${JSON.stringify(s.interfaceName)} is not an interface name (1-15 of a-z A-Z 0-9 _ . -) or "*"`, { path: ["interfaceName"], part: "value" });
+      report(ctx, Codes.invalidInterfaceName, `interfaceName ${quoted(s.interfaceName)} is not an interface name (1-15 of a-z A-Z 0-9 _ . -) or "*"`, { path: ["interfaceName"], part: "value" });
     }
   });
 

@@ -52,7 +52,7 @@ export function array(v: unknown): readonly unknown[] {
  * Strings already found valid for one check. A cluster repeats its label keys, label values and
  * namespace names many times, and the checks are pure; emptied when it grows large.
  */
-class Checked {
+export class Checked {
   private readonly ok = new Set<string>();
   constructor(private readonly valid: (s: string) => boolean) {}
 

@@ -10,6 +10,7 @@ import { parseCidr, strictlyInside, type Cidr } from "../cidr.js";
 import type { Port, Protocol } from "../types.js";
 import { labelKeyProblem, labelValueProblem, parsesOnce, portNameProblem } from "./fields.js";
 import { array, labels, metadata, object, optional, string, unsure, type Obj } from "./fast-common.js";
+import { referenceIsValid } from "./references.js";
 import type { ResourceInput } from "./resources.js";
 
 /** A strict object (zod's strictObject): a plain object with no key outside `allowed`. */
@@ -244,7 +245,7 @@ const calicoSpecKeys = keys("tier", "order", "selector", "serviceAccountSelector
 function calicoSpec(v: unknown): Obj {
   const o = strict(v, calicoSpecKeys);
   const out: Obj = {};
-  copy(out, o, "tier", string);
+  copy(out, o, "tier", (x) => (referenceIsValid(string(x), "label") ? x : unsure()));
   copy(out, o, "order", (x) => (typeof x === "number" && Number.isFinite(x) ? x : unsure()));
   copy(out, o, "selector", selector);
   copy(out, o, "serviceAccountSelector", selector);

@@ -11,15 +11,18 @@
  */
 import type { Cidr } from "../cidr.js";
 import type { ResourceKind } from "../resources.js";
-import { array, ipAddress, metadata, object, optional, optionalString, UNSURE, unsure, type Obj } from "./fast-common.js";
+import { array, Checked, ipAddress, metadata, object, optional, optionalString, UNSURE, unsure, type Obj } from "./fast-common.js";
 import { calicoNetworkPolicy, k8sNetworkPolicy } from "./fast-policy.js";
 import type { ResourceInput } from "./resources.js";
+import { portNameProblem } from "./fields.js";
+import { referenceIsValid } from "./references.js";
 
 type ContainerPort = { name?: string; containerPort: number; protocol?: "TCP" | "UDP" | "SCTP" };
 
 function containerPort(v: unknown): ContainerPort {
   const o = object(v);
   const name = optionalString(o, "name");
+  if (name !== undefined && name !== "" && portNameProblem(name) !== undefined) unsure();
   const containerPort = o.containerPort;
   if (typeof containerPort !== "number" || !Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535) unsure();
   const protocol = optional(o, "protocol");
@@ -30,12 +33,16 @@ function containerPort(v: unknown): ContainerPort {
   return protocol === undefined ? { name, containerPort } : { name, containerPort, protocol };
 }
 
+// A cluster has few nodes and service accounts, named by many pods each (k8s.ts's reference()).
+const nodeNames = new Checked((s) => referenceIsValid(s));
+const serviceAccountNames = new Checked((s) => referenceIsValid(s));
+
 function podSpec(v: unknown): ResourceInput<"k8s/Pod">["spec"] {
   const o = object(v);
   const out: Record<string, unknown> = {};
   for (const key of ["nodeName"] as const) {
     const s = optionalString(o, key);
-    if (s !== undefined) out[key] = s;
+    if (s !== undefined) out[key] = nodeNames.check(s);
   }
   const hostNetwork = optional(o, "hostNetwork");
   if (hostNetwork !== undefined) {
@@ -44,7 +51,7 @@ function podSpec(v: unknown): ResourceInput<"k8s/Pod">["spec"] {
   }
   for (const key of ["serviceAccountName", "serviceAccount"] as const) {
     const s = optionalString(o, key);
-    if (s !== undefined) out[key] = s;
+    if (s !== undefined) out[key] = serviceAccountNames.check(s);
   }
   const containers = optional(o, "containers");
   if (containers !== undefined) {

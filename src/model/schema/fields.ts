@@ -59,15 +59,43 @@ export function labelValueProblem(value: string): string | undefined {
   return undefined;
 }
 
-export const labelMap = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any refinement context will do
+function checkLabels(labels: Readonly<Record<string, unknown>>, ctx: z.core.$RefinementCtx<any>): void {
   for (const [k, v] of Object.entries(labels)) {
     const keyProblem = labelKeyProblem(k);
     if (keyProblem) report(ctx, Codes.invalidLabel, keyProblem, { path: [k], part: "key" });
-    const valueProblem = labelValueProblem(v);
-    if (valueProblem) report(ctx, Codes.invalidLabel, valueProblem, { path: [k] });
+    if (typeof v !== "string") report(ctx, Codes.wrongType, `label ${JSON.stringify(k)}: expected a string, found ${describe(v)}`, { path: [k] });
+    else {
+      const valueProblem = labelValueProblem(v);
+      if (valueProblem) report(ctx, Codes.invalidLabel, valueProblem, { path: [k] });
+    }
   }
-});
+}
 
+/** Whether `v` is a mapping with an own `__proto__` key (JSON.parse and `yaml` make one from the text). */
+export function hasProtoKey(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && Object.hasOwn(v, "__proto__");
+}
+
+/**
+ * zod's record leaves an own `__proto__` key out of its result without a word (assigning it would
+ * set the copy's prototype). No label key may start with `_`, so such a map is always invalid:
+ * it is checked whole before the record runs (which then does not: a pipe stops at its first
+ * stage's issues), so the key is reported where it is written, with every other problem of the map.
+ */
+export const labelMap = z.preprocess(
+  (v, ctx) => {
+    if (hasProtoKey(v)) checkLabels(v, ctx);
+    return v;
+  },
+  z.record(z.string(), z.string()).superRefine(checkLabels),
+);
+
+/**
+ * A map of strings whose keys policy-compile does not check (rule annotations), except an own
+ * `__proto__`: zod's record would drop it silently, and it is not a Kubernetes key (those start
+ * with a letter or digit).
+ */
 /**
  * Selector texts that parsed without error. Policies repeat the same few selectors, and parsing
  * is pure, so each text is parsed once (the set is emptied when it grows large).

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { Codes } from "../../diagnostics/codes.js";
 import { cidr, ipAddress, labelKeyProblem, labelMap, labelValueProblem, name, portNameProblem } from "./fields.js";
 import { describe, report } from "./issue.js";
+import { declaredPortName, reference } from "./references.js";
 import { formatCidr, strictlyInside } from "../cidr.js";
 
 const requirement = z
@@ -117,16 +118,16 @@ export function k8sMetadata(namespaced: boolean, format: "subdomain" | "label") 
 }
 
 const containerPort = z.object({
-  name: z.string().optional(),
+  name: declaredPortName({ allowEmpty: true }).optional(),
   containerPort: z.number().int().min(1).max(65535),
   protocol: z.enum(["TCP", "UDP", "SCTP"]).optional(),
 });
 
 export const podSpec = z.object({
-  nodeName: z.string().optional(),
+  nodeName: reference("node name").optional(),
   hostNetwork: z.boolean().optional(),
-  serviceAccountName: z.string().optional(),
-  serviceAccount: z.string().optional(),
+  serviceAccountName: reference("service account name").optional(),
+  serviceAccount: reference("service account name").optional(),
   containers: z.array(z.object({ ports: z.array(containerPort).optional() })).optional(),
 });
 
