@@ -69,6 +69,9 @@ export function yamlTooDeepAt(text: string, limit = MAX_NESTING): number | undef
       continue;
     }
     scalarParent = -1;
+    // Where this line's node starts (after any `- `/`? `), and the column of the last such indicator.
+    let contentCol = indent;
+    let dashCol = -1;
     if (!blank && quote === 0 && flow === 0) {
       if (indent === 0 && (text.startsWith("---", i) || text.startsWith("...", i))) indents.length = 0;
       while (indents.length > 0 && (indents[indents.length - 1] as number) >= indent) indents.pop();
@@ -78,10 +81,12 @@ export function yamlTooDeepAt(text: string, limit = MAX_NESTING): number | undef
       // A scalar item counts one too many, which only errs on the safe side.
       while ((text.charCodeAt(i) === 45 /* - */ || text.charCodeAt(i) === 63 /* ? */) && (i + 1 >= eol || text.charCodeAt(i + 1) === 32)) {
         if (indents.length + 1 > limit) return i;
+        dashCol = i - pos;
         i = Math.min(i + 2, eol);
         while (i < eol && text.charCodeAt(i) === 32) i++;
         indents.push(i - pos);
       }
+      contentCol = i - pos;
       const depth = indents.length;
       if (depth > limit) return i < eol ? i : pos + indent;
       flowBase = depth;
@@ -118,7 +123,11 @@ export function yamlTooDeepAt(text: string, limit = MAX_NESTING): number | undef
       } else if (c === 44 /* , */ && flow > 0) atNodeStart = true;
       else if (c === 58 /* : */ && (flow > 0 || next === 32 || i + 1 === eol || next === 13)) atNodeStart = true;
       else if ((c === 45 /* - */ || c === 63 /* ? */) && flow === 0 && next === 32) atNodeStart = true;
-      else if ((c === 124 /* | */ || c === 62 /* > */) && flow === 0 && nodeStart) scalarParent = indent;
+      else if ((c === 124 /* | */ || c === 62 /* > */) && flow === 0 && nodeStart) {
+        // The content is indented past its parent node: the key's column (`- a: |`: the `a`), or
+        // for an item that is itself the scalar (`- |`), the indicator's.
+        scalarParent = i - pos === contentCol && dashCol >= 0 ? dashCol : contentCol;
+      }
       else if ((c === 38 /* & */ || c === 33 /* ! */) && nodeStart) {
         // An anchor or tag comes before the node it names: skip it, the node starts after it.
         while (i + 1 < eol && !" ,[]{}".includes(text[i + 1] as string)) i++;

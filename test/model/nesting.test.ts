@@ -73,6 +73,15 @@ const { tree } = fc.letrec((tie) => ({
 }));
 
 describe("the measures against the truth", () => {
+  it("a block scalar ends at its key's column, not its line's (regression: `- - a: |-` hid its sibling's depth)", () => {
+    // Depth 6: four sequences, the mapping, the empty flow sequence of the sibling key.
+    const text = "- - - - a: |-\n          x\n          y\n        \"'q'\": []\n";
+    expect(yamlTooDeepAt(text, 5)).toBe(text.indexOf("[]"));
+    expect(yamlTooDeepAt(text, 6)).toBeUndefined();
+    // An item that is itself the scalar: its content may sit at the item's own column.
+    expect(yamlTooDeepAt("- |\n  [[[[not flow]]]]\n", 2)).toBeUndefined();
+  });
+
   it("a value of depth d written as YAML (block, flow or mixed) or JSON measures beyond d-1 and within 2d", () => {
     fc.assert(
       fc.property(tree, fc.constantFrom("block", "flow", "any", "json") as fc.Arbitrary<"block" | "flow" | "any" | "json">, (value, style) => {
