@@ -10,8 +10,10 @@
  * - Symbolic links are followed, to files and to directories, as long as their target (every link
  *   resolved) stays inside the directory; that is what a ConfigMap volume needs, and what users of
  *   `kubectl -f` expect. A link leading outside is refused (PC1011) and its target never opened.
- * - Each real directory is listed once, under the first path that reaches it (names sorted,
- *   depth first): a link to an ancestor (a cycle) or a second link to one directory adds nothing.
+ * - Each real directory is listed once: under its own path when that is in the tree (links are
+ *   followed after the walk without them), else under the first link that reaches it (names
+ *   sorted, breadth of links first). A link to an ancestor (a cycle) or a second link to one
+ *   directory adds nothing. A link to a file is listed under the link's name.
  * - Only regular files are returned. A FIFO, socket or device named like an input is a problem
  *   (PC1010) and is never opened (opening a FIFO waits for a writer, for ever). A link loop is a
  *   problem (PC1012), as is a directory that cannot be listed (PC1013, and listed in `unlisted`
@@ -81,6 +83,8 @@ export async function listInputTree(root: string, shown: string, fs: InputFs = n
     return { rootReal: undefined, files, problems: [unreadable(root, e, "cannot list the directory")], unlisted: [root] };
   }
   const visited = new Set<string>();
+  /** Links wait until the tree is walked without them: a directory is listed under its own name first. */
+  const links: { readonly path: string; readonly name: string }[] = [];
 
   const walk = async (dir: string, dirReal: string): Promise<void> => {
     if (visited.has(dirReal)) return;
@@ -100,7 +104,7 @@ export async function listInputTree(root: string, shown: string, fs: InputFs = n
       if (entry.isDirectory()) await walk(path, join(dirReal, name));
       else if (entry.isFile()) {
         if (INPUT_NAME.test(name)) files.push({ path, real: join(dirReal, name), dirReal });
-      } else if (entry.isSymbolicLink()) await followLink(path, name);
+      } else if (entry.isSymbolicLink()) links.push({ path, name });
       else if (INPUT_NAME.test(name)) problems.push(notRegular(path, fileKind(entry)));
     }
   };
@@ -131,5 +135,10 @@ export async function listInputTree(root: string, shown: string, fs: InputFs = n
   };
 
   await walk(root, rootReal);
+  // Walking a linked directory can find more links; they join the end of the queue.
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i] as { readonly path: string; readonly name: string };
+    await followLink(link.path, link.name);
+  }
   return { rootReal, files, problems, unlisted };
 }
