@@ -28,7 +28,7 @@
  */
 import { realpath } from "node:fs/promises";
 import type { Stats } from "node:fs";
-import { basename, dirname, relative, resolve, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import { readInputFile, signature } from "./input-file.js";
 import { keptChanging, problemDiagnostic, unreadable, type InputProblem } from "./input-problems.js";
@@ -98,6 +98,14 @@ export class DirectorySource implements Source {
     });
     this.watcher = watcher;
     watcher.on("all", (_event, path) => this.touch(path));
+    // chokidar drops a `change` that follows another within 50 ms (its throttle); the raw
+    // fs.watch events behind it are not dropped, so they trigger a pass too.
+    watcher.on("raw", (_event, name, details) => {
+      const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (typeof watched !== "string") return;
+      this.touch(watched);
+      if (typeof name === "string" && name !== "") this.touch(join(watched, name));
+    });
     watcher.on("error", (e) => sink.problem(`watching ${this.root} failed: ${e instanceof Error ? e.message : String(e)}`));
     await new Promise<void>((done) => watcher.once("ready", () => done()));
     // Watch first, then list: a file changed in between is seen twice, never missed.
