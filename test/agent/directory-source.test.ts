@@ -208,6 +208,23 @@ describe("a file being written", () => {
     expect(await writeInHalves()).toEqual([0, 1, 2, 3, 4].map(whole));
   });
 
+  it("a file written for longer than the settle limit is refused meanwhile (PC1015), then read whole once it rests", async () => {
+    const w = await watching({ "pol/other.yaml": "o: 1\n" }, { settleLimitMs: 100 });
+    const file = await open(w.path("pol/log.yaml"), "w");
+    let text = "";
+    for (let i = 0; i < 60; i++) {
+      const line = `k${i}: ${i}\n`;
+      text += line;
+      await file.write(line);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await file.close();
+    expect(w.problems).toContain("pol/log.yaml: error PC1015: kept changing while it was read: not read; write the new version under a temporary name and rename it into place");
+    await w.waitFor(() => w.changes.some((c) => c.kind === "put" && c.name === "pol/log.yaml"));
+    expect(w.changes).toEqual([{ kind: "put", name: "pol/log.yaml", text }]);
+    expect(w.refused.size).toBe(0);
+  });
+
   it("(the same writer without the window does get halves through: the scenario is real)", async () => {
     const seen = await writeInHalves({ settleMs: 0 });
     expect(seen.filter((t) => !/order: \d\n$/.test(t)).length).toBeGreaterThan(0);
