@@ -141,6 +141,16 @@ describe("files the source refuses", () => {
     expect(w.snapshots.at(-1)).toEqual({ "pol/a.yaml": "a: 1\n", "pol/sub/b.yaml": "b: 1\n" });
     expect(Object.fromEntries(w.refused)).toEqual({ "pol/sub": "PC1013" });
   });
+  it("a watched directory that is missing is reported, and its files arrive at the resync after it appears", async () => {
+    const w = await watching({ "elsewhere/x.yaml": "x: 1\n" });
+    expect(w.snapshots).toEqual([{}]);
+    expect(w.problems).toEqual(["pol: error PC1013: cannot list the directory: no such file or directory (ENOENT)"]);
+    await mkdir(w.path("pol"));
+    await writeFile(w.path("pol/a.yaml"), "a: 1\n");
+    await withTimeout(w.source.rescan(), 3000);
+    expect(w.snapshots.at(-1)).toEqual({ "pol/a.yaml": "a: 1\n" });
+    expect(w.refused.size).toBe(0);
+  });
 });
 
 describe("links", () => {

@@ -11,7 +11,8 @@
  * without following links (what a link leads to is inside the tree, so watched anyway, or
  * refused); `..`-names are watched (a ConfigMap update is the `..data` link swapped), other
  * dot-names are not (`.git`). An event pass stats only the files of directories that had events,
- * new files, and files reached through a link that now leads elsewhere; a resync stats all.
+ * new files, and files reached through a link that now leads elsewhere; a resync stats all. A
+ * file is read again only when its identity changed (inode, size, mtime, ctime).
  *
  * Reading a file (input-file.ts) is safe: only regular files, never a FIFO (which would block),
  * at most 64 MiB, and not while it is being written: a file is read only once its mtime is
@@ -24,7 +25,7 @@
  * one) in force: it is reported (`sink.problem` and `sink.refused`: the agent's log and its
  * status file's rejected inputs) and tried again at the next event and resync. Only a file that
  * is really gone (not listed, or ENOENT) is deleted; the files of a directory that cannot be
- * listed are kept.
+ * listed are kept (the watched directory itself missing is reported and changes nothing).
  */
 import { realpath } from "node:fs/promises";
 import type { Stats } from "node:fs";
@@ -185,9 +186,11 @@ export class DirectorySource implements Source {
         refusedNow.set(name, keptChanging(file.path));
       }
     }
+    const unlistedPaths = new Set(tree.unlisted);
     for (const problem of tree.problems) {
-      const name = this.display(problem.path);
-      if (problem.errno !== "ENOENT") refusedNow.set(name, problem);
+      // A link to nothing is a file that is not there; a directory that cannot be listed (even
+      // the watched one, missing) is reported, and what it held is kept.
+      if (problem.errno !== "ENOENT" || unlistedPaths.has(problem.path)) refusedNow.set(this.display(problem.path), problem);
     }
     if (this.stopped) return;
     // Kept, not deleted: what was refused, and what lies in a directory that could not be listed.
