@@ -10,8 +10,8 @@
  * resync cannot disagree, whatever chokidar makes of links. chokidar watches the real directory
  * without following links (what a link leads to is inside the tree, so watched anyway, or
  * refused); `..`-names are watched (a ConfigMap update is the `..data` link swapped), other
- * dot-names are not (`.git`). An event pass stats only the files of directories that had events,
- * new files, and files reached through a link that now leads elsewhere; a resync stats all. A
+ * dot-names are not (`.git`). An event pass stats only the files that events named, new files,
+ * and files reached through a link that now leads elsewhere; a resync stats all. A
  * file is read again only when its identity changed (inode, size, mtime, ctime).
  *
  * Reading a file (input-file.ts) is safe: only regular files, never a FIFO (which would block),
@@ -29,7 +29,7 @@
  */
 import { realpath } from "node:fs/promises";
 import type { Stats } from "node:fs";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { basename, join, relative, resolve, sep } from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import { readInputFile, signature } from "./input-file.js";
 import { keptChanging, problemDiagnostic, unreadable, type InputProblem } from "./input-problems.js";
@@ -52,6 +52,9 @@ interface Held {
 
 type Outcome = { readonly kind: "text"; readonly text: string; readonly signature: string } | { readonly kind: "same" } | { readonly kind: "problem"; readonly problem: InputProblem } | { readonly kind: "unsettled" };
 
+/** Files stat'ed and read at once in a pass. */
+const READ_CONCURRENCY = 16;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class DirectorySource implements Source {
@@ -67,7 +70,7 @@ export class DirectorySource implements Source {
   private readonly held = new Map<string, Held>();
   /** Names refused now, and the message they were reported with (reported once per message). */
   private readonly refusals = new Map<string, string>();
-  /** Real directories (and paths) with events since the last event pass. */
+  /** Real paths that events named since the last event pass. */
   private touched = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private eventPassQueued = false;
@@ -132,8 +135,9 @@ export class DirectorySource implements Source {
     await this.queue;
   }
 
+  /** `path`: a real path under the watched directory that an event named. */
   private touch(path: string): void {
-    this.touched.add(path).add(dirname(path));
+    this.touched.add(path);
     this.schedule(this.settleMs);
   }
 
@@ -168,13 +172,21 @@ export class DirectorySource implements Source {
     const refusedNow = new Map<string, InputProblem>();
     const puts = new Map<string, string>();
     let retry = false;
+    const candidates: { readonly file: ListedFile; readonly name: string; readonly held: Held | undefined }[] = [];
     for (const file of tree.files) {
       const name = this.display(file.path);
       present.add(name);
       const held = this.held.get(name);
-      const unchanged = held !== undefined && held.real === file.real && !this.refusals.has(name) && !touched.has(file.dirReal) && !touched.has(file.real);
-      if (kind === "event" && unchanged) continue;
-      const outcome = await this.settleAndRead(file, held, tree.rootReal);
+      const unchanged = held !== undefined && held.real === file.real && !this.refusals.has(name) && !touched.has(file.real);
+      if (kind === "full" || !unchanged) candidates.push({ file, name, held });
+    }
+    // A few at a time: a resync of thousands of files is not one stat after another.
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < candidates.length; i += READ_CONCURRENCY) {
+      outcomes.push(...(await Promise.all(candidates.slice(i, i + READ_CONCURRENCY).map((c) => this.settleAndRead(c.file, c.held, tree.rootReal)))));
+    }
+    for (const [i, { file, name }] of candidates.entries()) {
+      const outcome = outcomes[i] as Outcome;
       if (outcome.kind === "text") {
         this.held.set(name, { text: outcome.text, signature: outcome.signature, real: file.real });
         puts.set(name, outcome.text);

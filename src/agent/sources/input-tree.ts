@@ -24,7 +24,7 @@
  */
 import type { Dirent, Stats } from "node:fs";
 import { open, readdir, realpath, stat, type FileHandle } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import { danglingLink, errnoOf, fileKind, leavesTree, notRegular, unreadable, type InputProblem } from "./input-problems.js";
 
 export const INPUT_NAME = /\.(ya?ml|json)$/i;
@@ -49,8 +49,6 @@ export interface ListedFile {
   readonly path: string;
   /** The real path (every link resolved); inside the real listed directory. */
   readonly real: string;
-  /** The real directory holding it. */
-  readonly dirReal: string;
 }
 
 export interface InputTree {
@@ -103,7 +101,7 @@ export async function listInputTree(root: string, shown: string, fs: InputFs = n
       const path = join(dir, name);
       if (entry.isDirectory()) await walk(path, join(dirReal, name));
       else if (entry.isFile()) {
-        if (INPUT_NAME.test(name)) files.push({ path, real: join(dirReal, name), dirReal });
+        if (INPUT_NAME.test(name)) files.push({ path, real: join(dirReal, name) });
       } else if (entry.isSymbolicLink()) links.push({ path, name });
       else if (INPUT_NAME.test(name)) problems.push(notRegular(path, fileKind(entry)));
     }
@@ -130,7 +128,7 @@ export async function listInputTree(root: string, shown: string, fs: InputFs = n
     }
     if (target.isDirectory()) await walk(path, real);
     else if (!isInput) return;
-    else if (target.isFile()) files.push({ path, real, dirReal: dirname(real) });
+    else if (target.isFile()) files.push({ path, real });
     else problems.push(notRegular(path, fileKind(target)));
   };
 
