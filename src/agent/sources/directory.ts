@@ -231,8 +231,10 @@ export class DirectorySource implements Source {
     if (retry) this.schedule(this.settleMs);
   }
 
-  /** Reports names newly refused (or refused for another reason), and names no longer refused. */
-  /** `unknown`: a name in a directory that cannot be listed now (it stays as it was reported). */
+  /**
+   * Reports names newly refused (or refused for another reason), and names no longer refused.
+   * `unknown`: a name in a directory that cannot be listed now (it stays as it was reported).
+   */
   private report(refusedNow: ReadonlyMap<string, InputProblem>, unknown: (name: string) => boolean): void {
     const sink = this.sink;
     if (!sink) return;

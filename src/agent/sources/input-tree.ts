@@ -10,10 +10,10 @@
  * - Symbolic links are followed, to files and to directories, as long as their target (every link
  *   resolved) stays inside the directory; that is what a ConfigMap volume needs, and what users of
  *   `kubectl -f` expect. A link leading outside is refused (PC1011) and its target never opened.
- * - Each real directory is listed once: under its own path when that is in the tree (links are
- *   followed after the walk without them), else under the first link that reaches it (names
- *   sorted, breadth of links first). A link to an ancestor (a cycle) or a second link to one
- *   directory adds nothing. A link to a file is listed under the link's name.
+ * - Each real directory is listed once: under its own path when the walk without links reaches
+ *   it (links are followed after that walk), else under the first link that does (names sorted,
+ *   links in the order the walk met them). A link to an ancestor (a cycle) or a second link to
+ *   one directory adds nothing. A link to a file is listed under the link's name.
  * - Only regular files are returned. A FIFO, socket or device named like an input is a problem
  *   (PC1010) and is never opened (opening a FIFO waits for a writer, for ever). A link loop is a
  *   problem (PC1012), as is a directory that cannot be listed (PC1013, and listed in `unlisted`
