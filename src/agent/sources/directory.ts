@@ -28,12 +28,11 @@
  * listed are kept (the watched directory itself missing is reported and changes nothing).
  */
 import { realpath } from "node:fs/promises";
-import type { Stats } from "node:fs";
 import { basename, join, relative, resolve, sep } from "node:path";
 import { watch, type FSWatcher } from "chokidar";
-import { readInputFile, signature } from "./input-file.js";
-import { keptChanging, problemDiagnostic, unreadable, type InputProblem } from "./input-problems.js";
+import { keptChanging, problemDiagnostic, type InputProblem } from "./input-problems.js";
 import { INPUT_NAME, listInputTree, nodeInputFs, type InputFs, type ListedFile } from "./input-tree.js";
+import { settleAndRead, type Settled } from "./settle.js";
 import type { Source, SourceSink, SourceStatus } from "./types.js";
 
 export interface DirectorySourceOptions {
@@ -50,12 +49,8 @@ interface Held {
   readonly real: string;
 }
 
-type Outcome = { readonly kind: "text"; readonly text: string; readonly signature: string } | { readonly kind: "same" } | { readonly kind: "problem"; readonly problem: InputProblem } | { readonly kind: "unsettled" };
-
 /** Files stat'ed and read at once in a pass. */
 const READ_CONCURRENCY = 16;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class DirectorySource implements Source {
   readonly id: string;
@@ -192,12 +187,12 @@ export class DirectorySource implements Source {
       if (kind === "full" || !unchanged) candidates.push({ file, name, held });
     }
     // A few at a time: a resync of thousands of files is not one stat after another.
-    const outcomes: Outcome[] = [];
+    const outcomes: Settled[] = [];
     for (let i = 0; i < candidates.length; i += READ_CONCURRENCY) {
-      outcomes.push(...(await Promise.all(candidates.slice(i, i + READ_CONCURRENCY).map((c) => this.settleAndRead(c.file, c.held, tree.rootReal)))));
+      outcomes.push(...(await Promise.all(candidates.slice(i, i + READ_CONCURRENCY).map((c) => settleAndRead(c.file.path, c.held?.real === c.file.real ? c.held.signature : undefined, { fs: this.fs, settleMs: this.settleMs, settleLimitMs: this.settleLimitMs, within: tree.rootReal })))));
     }
     for (const [i, { file, name }] of candidates.entries()) {
-      const outcome = outcomes[i] as Outcome;
+      const outcome = outcomes[i] as Settled;
       if (outcome.kind === "text") {
         this.held.set(name, { text: outcome.text, signature: outcome.signature, real: file.real });
         puts.set(name, outcome.text);
@@ -250,38 +245,6 @@ export class DirectorySource implements Source {
       if (refusedNow.has(name) || unknown(name)) continue;
       this.refusals.delete(name);
       sink.refused?.(name, null);
-    }
-  }
-
-  /**
-   * Waits until the file's last write is `settleMs` old (or, with a clock that disagrees with the
-   * file's mtime, until it stays the same for `settleMs`), then reads it; again if it changed
-   * during the read; gives up after `settleLimitMs` (unsettled: tried again at the next pass).
-   */
-  private async settleAndRead(file: ListedFile, held: Held | undefined, within: string | undefined): Promise<Outcome> {
-    const deadline = Date.now() + this.settleLimitMs;
-    for (;;) {
-      let stats: Stats;
-      try {
-        stats = await this.fs.stat(file.path);
-      } catch (e) {
-        return { kind: "problem", problem: unreadable(file.path, e) };
-      }
-      if (held !== undefined && held.real === file.real && signature(stats) === held.signature) return { kind: "same" };
-      const age = Date.now() - stats.mtimeMs;
-      if (age < this.settleMs) {
-        if (Date.now() >= deadline) return { kind: "unsettled" };
-        const wait = age >= 0 ? this.settleMs - age : this.settleMs;
-        await sleep(wait);
-        // A future mtime (another clock): settled once it stays the same for a window.
-        if (age >= 0) continue;
-        const again = await this.fs.stat(file.path).catch(() => null);
-        if (again === null || signature(again) !== signature(stats)) continue;
-      }
-      const read = await readInputFile(file.path, { fs: this.fs, ...(within !== undefined && { within }) });
-      if (read.kind !== "changed") return read;
-      if (Date.now() >= deadline) return { kind: "unsettled" };
-      await sleep(this.settleMs);
     }
   }
 }
