@@ -10,11 +10,12 @@
  * resync cannot disagree, whatever chokidar makes of links. chokidar watches the real directory
  * without following links (what a link leads to is inside the tree, so watched anyway, or
  * refused); `..`-names are watched (a ConfigMap update is the `..data` link swapped), other
- * dot-names are not (`.git`). An event pass stats only the files that events named, new files,
+ * dot-names are not (`.git`), so an edit inside a `.dir` that a link makes visible is seen at
+ * the next resync. An event pass stats only the files that events named, new files,
  * and files reached through a link that now leads elsewhere; a resync stats all. A
  * file is read again only when its identity changed (inode, size, mtime, ctime).
  *
- * Reading a file (input-file.ts) is safe: only regular files, never a FIFO (which would block),
+ * Reading a file (input-file.ts, settle.ts) is safe: only regular files, never a FIFO (which would block),
  * at most 64 MiB, and not while it is being written: a file is read only once its mtime is
  * `settleMs` old (a writer that pauses for less cannot have its first half applied), and a file
  * that changed during the read is read again. The safe way to update a file is still to write
