@@ -193,6 +193,12 @@ export class AgentDaemon {
             this.requestFlush();
           },
           problem: (message, details) => log({ level: "warn", event: "source-problem", source: source.id, message, ...details }),
+          // Shown with the engine's rejected inputs in the status; the last good version stays applied.
+          refused: (name, diagnostic) => {
+            if (diagnostic === null) this.rejected.delete(name);
+            else this.rejected.set(name, formatDiagnostics([diagnostic], []).trimEnd());
+            this.options.onStatus?.(this.status());
+          },
         }),
       ),
     );

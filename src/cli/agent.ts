@@ -45,7 +45,13 @@ interface AgentCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValue
 
 const HELP_AFTER = `
 Sources (at least one; both may be given):
-  --watch DIR    YAML/JSON files under DIR (recursively); a file is a source named by its path
+  --watch DIR    YAML/JSON files under DIR (recursively; names starting with "." skipped; links
+                 followed while they stay inside DIR, so a ConfigMap volume works); a file is a
+                 source named by its path. Only regular files up to 64 MiB are read; one that
+                 cannot be (a FIFO, a link out of DIR, EACCES ...) is logged (source-problem,
+                 PC1010-PC1015) and its last good version stays in force. A file is read once
+                 its last write is 25 ms old; to update one atomically, write ".NAME.tmp" in the
+                 same directory and rename it over NAME.
   --etcd URLS    Calico's etcd v3 datastore: JSON projectcalico.org/v3 resources under
                  <prefix>/resources/v3/projectcalico.org/<plural kind>/[<namespace>/]<name>
 

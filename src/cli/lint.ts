@@ -8,7 +8,7 @@ import { diagnosticsToJson, formatDiagnostics, hasErrors, sortDiagnostics } from
 import { lintModel } from "../lint/lint.js";
 import { loadSources } from "../model/load.js";
 import type { RegisterCommand } from "./context.js";
-import { readInputs } from "./files.js";
+import { readInputs, UnreadableInputs } from "./files.js";
 import { ExitCode, UsageError } from "./io.js";
 import { summary } from "./validate.js";
 
@@ -32,7 +32,16 @@ export const registerLint: RegisterCommand = (program, ctx) => {
         throw new UsageError(`policy-compile lint: --format must be text or json, found ${JSON.stringify(opts.format)}`);
       }
       if (opts.file.length === 0) throw new UsageError("policy-compile lint: pass files or directories with -f");
-      const sources = await readInputs(opts.file, ctx.io.cwd);
+      const sources = await readInputs(opts.file, ctx.io.cwd).catch((e: unknown) => {
+        // With --format json, unreadable inputs are diagnostics like any other, on stdout.
+        if (!(e instanceof UnreadableInputs) || opts.format !== "json") throw e;
+        ctx.io.stdout(`${JSON.stringify(diagnosticsToJson(e.diagnostics, []), null, 2)}\n`);
+        return null;
+      });
+      if (sources === null) {
+        ctx.exitCode = ExitCode.invalidInput;
+        return;
+      }
       const loaded = loadSources(sources);
       // Lint only a model that loaded cleanly: with errors, resources are missing from it.
       const diagnostics = hasErrors(loaded.diagnostics) ? loaded.diagnostics : sortDiagnostics([...loaded.diagnostics, ...lintModel(loaded.model, sources)]);

@@ -3,7 +3,8 @@
  * is never reused for a different problem.
  *
  * Scheme:
- * - `PC1xxx` syntax: the text cannot be read (YAML/JSON syntax, selector syntax).
+ * - `PC1xxx` syntax: the text cannot be read (YAML/JSON syntax, selector syntax); `PC1010`–`PC1019`
+ *   the file itself cannot be read (not a regular file, a link out of its directory, too large).
  * - `PC2xxx` schema: the text is readable but a resource has the wrong shape (unknown kind or
  *   field, wrong type, value outside its set, a real field policy-compile does not enforce).
  * - `PC3xxx` semantics: well-formed fields that do not make sense together (CIDRs, ports,
@@ -36,6 +37,12 @@ export const Codes = {
   selectorSyntax: code("PC1002", "error", "selector syntax error"),
   duplicateJsonKey: code("PC1003", "error", "a JSON object has the same key twice"),
   yamlVersionScalar: code("PC1004", "error", "a YAML scalar Kubernetes reads differently (YAML 1.1: 0120, yes, on, 1_000, 0b1) or cannot convert to JSON (.inf)"),
+  notRegularFile: code("PC1010", "error", "an input is not a regular file (a FIFO, socket, device or directory where a file was expected); it is never opened"),
+  linkLeavesTree: code("PC1011", "error", "a symbolic link inside an input directory leads outside it; its target is never read"),
+  linkLoop: code("PC1012", "error", "a symbolic link that cannot be resolved (a loop of links, ELOOP)"),
+  unreadableInput: code("PC1013", "error", "an input file or directory cannot be read (missing, permission denied, too many open files, ...)"),
+  inputTooLarge: code("PC1014", "error", "an input file is larger than the 64 MiB limit for one file"),
+  inputKeptChanging: code("PC1015", "error", "an input file kept changing while it was read"),
   nestingTooDeep: code("PC1020", "error", "YAML or JSON nested deeper than 100 levels (the file is not read)"),
 
   notAnObject: code("PC2001", "error", "a document or list item is not a mapping"),

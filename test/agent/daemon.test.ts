@@ -137,6 +137,21 @@ describe("agent daemon", () => {
     expect(dataplane6.calls.map((c) => c.kind)).toEqual(["apply", "planned"]);
   });
 
+  it("a file its source refuses (unreadable, a FIFO ...) is a rejected input with its diagnostic until the source clears it; nothing is written", async () => {
+    const { daemon, dataplane, tick, sources } = setup();
+    const src = sources[0] as FakeSource;
+    await daemon.start();
+    src.snapshot({ "ns.yaml": ns, "pol.yaml": policy("app == 'web'") });
+    await tick(0);
+    const before = dataplane.state;
+    src.sink?.refused?.("pol.yaml", { code: "PC1013", severity: "error", message: "cannot read: permission denied (EACCES)", span: { file: "pol.yaml", start: 0, end: 0 } });
+    await tick(50);
+    expect(daemon.status().inputs.rejected).toEqual({ "pol.yaml": "pol.yaml: error PC1013: cannot read: permission denied (EACCES)" });
+    expect(dataplane.state).toBe(before);
+    src.sink?.refused?.("pol.yaml", null);
+    expect(daemon.status().inputs.rejected).toEqual({});
+  });
+
   it("reports invalid input at file:line:col, keeps the last good version and writes nothing", async () => {
     const { daemon, dataplane, logs, tick, sources } = setup();
     const src = sources[0] as FakeSource;

@@ -4,7 +4,7 @@
  * etcd (also inside node-1's namespace, driven with etcdctl), and real TCP decides.
  *
  * One scenario per backend, in order: policy from etcd flips traffic; a relabel through a file
- * flips it; kill -9 and restart mid-stream loses neither an established connection nor a new
+ * flips it; a FIFO in the watched directory blocks nothing and is reported as rejected; kill -9 and restart mid-stream loses neither an established connection nor a new
  * one, and keeps counters; hand damage is repaired by the resync and foreign rules stay; etcd
  * stopped and restarted with no change changes nothing; a compaction past the watch revision
  * (a deletion made while the agent was away) is caught by the re-list. The restarted agent and
@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../kernel/harness/suite.js";
 import { detectKernelSupport } from "../kernel/harness/preflight.js";
@@ -115,6 +116,31 @@ describeKernel("agent", { ...support, problems }, (backend) => {
     expect(status).toMatchObject({ synced: true, kernelViewKnown: true });
     expect(status.counters.applies).toBeGreaterThanOrEqual(3);
   }, 60_000);
+
+  it("a FIFO dropped into the watched directory is refused without blocking: the agent keeps applying the other files and shows it as rejected", async () => {
+    const fifo = join(dir, "pol", "stuck.yaml");
+    const from = agent!.logs.length;
+    await execa("mkfifo", [fifo]);
+    try {
+      const refused = await agent!.until((e) => e.event === "source-problem" && e.file === fifo, from, 5000);
+      expect(refused).toMatchObject({ level: "warn", code: "PC1010", keptLastGood: false });
+      await writeFile(join(dir, "pol", "pods.yaml"), podsYaml({}));
+      await flips("other", false);
+      await writeFile(join(dir, "pol", "pods.yaml"), podsYaml({ other: "client" }));
+      await flips("other", true);
+      const status = JSON.parse(await readFile(join(dir, "status.json"), "utf8")) as { inputs: { rejected: Record<string, string> } };
+      expect(status.inputs.rejected).toEqual({ [fifo]: `${fifo}: error PC1010: a FIFO (named pipe), not a regular file: not read (only regular files are inputs)` });
+    } finally {
+      await rm(fifo, { force: true });
+    }
+    // Gone: no longer rejected (the status file is rewritten when the source says so).
+    for (let i = 0; i < 50; i++) {
+      const status = JSON.parse(await readFile(join(dir, "status.json"), "utf8")) as { inputs: { rejected: Record<string, string> } };
+      if (Object.keys(status.inputs.rejected).length === 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error("the removed FIFO is still listed as rejected after 5 s");
+  }, 30_000);
 
   it("kill -9 and restart mid-stream: the established connection and every new one survive, counters are kept", async () => {
     // A long-lived connection client -> web:8080, one echo every 50 ms, reporting any failure.

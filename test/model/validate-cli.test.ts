@@ -33,7 +33,7 @@ describe("readInputs", () => {
   });
 
   it("names a missing path", async () => {
-    await expect(readInputs(["nope.yaml"], workspace({}))).rejects.toThrow("policy-compile: cannot read nope.yaml: no such file or directory");
+    await expect(readInputs(["nope.yaml"], workspace({}))).rejects.toThrow("nope.yaml: error PC1013: cannot read: no such file or directory (ENOENT)");
   });
 });
 
@@ -77,6 +77,6 @@ describe("policy-compile validate", () => {
 
   it("a missing file is exit 1 with the path named, no stack trace", async () => {
     const r = await cli(workspace({}), "validate", "-f", "missing.yaml");
-    expect(r).toEqual({ code: 1, stdout: "", stderr: "policy-compile: cannot read missing.yaml: no such file or directory\n" });
+    expect(r).toEqual({ code: 1, stdout: "", stderr: "missing.yaml: error PC1013: cannot read: no such file or directory (ENOENT)\n" });
   });
 });

@@ -7,6 +7,7 @@
  * programs nothing until every source delivered its first snapshot: an agent that starts while
  * etcd is down must not apply an empty cluster.
  */
+import type { Diagnostic } from "../../diagnostics/types.js";
 import type { SourceChange } from "../contract.js";
 
 export interface SourceSink {
@@ -15,6 +16,12 @@ export interface SourceSink {
   change(change: SourceChange): void;
   /** A problem the source wants logged (it keeps going). */
   problem(message: string, details?: Readonly<Record<string, unknown>>): void;
+  /**
+   * The source cannot use the current content of `name` (unreadable, not a regular file, a link
+   * out of its directory, too large): whatever the engine has of it stays in force. `null`: no
+   * longer (read again, or gone). Reported once per change, not at every retry.
+   */
+  refused?(name: string, diagnostic: Diagnostic | null): void;
 }
 
 export interface SourceStatus {
