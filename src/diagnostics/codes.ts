@@ -100,6 +100,7 @@ export const Codes = {
   podNotEnforceable: code("PC4003", "notice", "pod without nodeName or IP: matched by selectors but contributes no rules or IPs"),
   rulesNeverEvaluated: code("PC4004", "warning", "rules for a direction the policy's types do not include"),
   namespaceMissing: code("PC4005", "notice", "pods refer to a namespace that is not defined"),
+  namespaceIgnored: code("PC4007", "warning", "metadata.namespace on a cluster-scoped kind (Namespace, GlobalNetworkPolicy, HostEndpoint, ...): ignored, as the API server clears it"),
   profileMissing: code("PC4006", "warning", "an endpoint refers to a profile that is not defined (it allows nothing)"),
   hostEndpointNoMatchingInterface: code("PC4034", "warning", "an expectedIPs-only host endpoint matches no host interface (it gets no chains until one holds its address)"),
   hostInterfaceShadowed: code("PC4035", "warning", "two host endpoints match one host interface: the alphabetically earliest name governs it, the other is inactive there"),

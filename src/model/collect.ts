@@ -18,6 +18,7 @@ import type { Locator, Path, SpanRequest } from "./paths.js";
 import type { ResourceKind } from "./resources.js";
 import { fastParse } from "./schema/fast.js";
 import { schemaProblems } from "./schema/issues.js";
+import { CLUSTER_SCOPED } from "./schema/object-meta.js";
 import { resourceSchemas, type ResourceInput } from "./schema/resources.js";
 
 /** A valid resource of kind K with where it came from. */
@@ -137,6 +138,11 @@ export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: 
           input = result.data;
         }
         const at = (p: Path): Path => (raw.path.length === 0 ? p : [...raw.path, ...p]);
+        const meta = raw.value.metadata;
+        if (CLUSTER_SCOPED.has(raw.kind) && typeof meta === "object" && meta !== null && Object.hasOwn(meta, "namespace")) {
+          const kind = String(raw.value.kind ?? raw.kind.slice(raw.kind.indexOf("/") + 1));
+          problem(Codes.namespaceIgnored, "warning", `${kind} is cluster-scoped: metadata.namespace is ignored (the API server clears it); remove it`, { path: at(["metadata", "namespace"]), part: "key" });
+        }
         const tier = tiered.has(raw.kind);
         const ingress = ruleCount(raw.value, "ingress");
         const egress = ruleCount(raw.value, "egress");

@@ -167,6 +167,11 @@ const cases: [string, string, Where[], string?][] = [
     "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: n1, interfaceName: caliw, ipNetworks: [10.0.0.1/32], profiles: [web]}\n",
     [{ code: "PC4006", line: 1, column: 1 }],
   ],
+  // Closed objects: what kubectl's strict field validation refuses is refused here, not dropped.
+  ["PC2004 misspelt spec on a Kubernetes NetworkPolicy (an empty spec would deny all ingress)", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: default}\nsepc: {podSelector: {}}\n", [{ code: "PC2004", line: 4, column: 1 }]],
+  ["PC2004 unknown metadata field (labels misspelt)", "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, lables: {x: z}}\n", [{ code: "PC2004", line: 3, column: 21 }]],
+  ["PC2004 unknown top-level field on a Pod", "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: default}\nstatsu: {podIP: 10.0.0.1}\n", [{ code: "PC2004", line: 4, column: 1 }]],
+  ["PC4007 metadata.namespace on a cluster-scoped kind", "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: p, namespace: default}\nspec: {selector: all()}\n", [{ code: "PC4007", line: 3, column: 21 }]],
   ["PC4040 rule in neither IP family (notNets ::/0)", calicoPolicy("  ingress:\n  - action: Deny\n    source:\n      notNets: ['::/0']\n"), [{ code: "PC4040", line: 8, column: 5 }]],
 ];
 

@@ -37,8 +37,13 @@ function field(noisy: boolean, arb: fc.Arbitrary<unknown>): fc.Arbitrary<unknown
   return fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 5, arbitrary: arb }, ...(noisy ? [{ weight: 1, arbitrary: junk }] : []));
 }
 
-function record(noisy: boolean, fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unknown> {
-  const extra = fc.option(fc.tuple(fc.constantFrom("extra", "image", "uid"), junk), { nil: undefined });
+/**
+ * A mapping of `fields`, sometimes with one more key: from `extras` when given (a closed object:
+ * the fields it accepts and drops; noisy ones may add an unknown key), else any of a few.
+ */
+function record(noisy: boolean, fields: Record<string, fc.Arbitrary<unknown>>, extras?: readonly string[]): fc.Arbitrary<unknown> {
+  const names = extras === undefined ? ["extra", "image", "uid"] : noisy ? [...extras, "extra"] : extras;
+  const extra = names.length === 0 ? fc.constant(undefined) : fc.option(fc.tuple(fc.constantFrom(...names), junk), { nil: undefined });
   const obj = fc.tuple(fc.record(fields), extra).map(([r, x]) => {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(r)) if (v !== undefined) out[k] = v;
@@ -64,12 +69,13 @@ function labels(noisy: boolean): fc.Arbitrary<unknown> {
 function resource(kind: string, noisy: boolean): fc.Arbitrary<Record<string, unknown>> {
   const v = (which: keyof typeof values) => value(noisy, which);
   const f = (arb: fc.Arbitrary<unknown>) => field(noisy, arb);
-  const metadata = record(noisy, { name: v("name"), namespace: f(v("name")), labels: f(labels(noisy)) });
+  const metadata = record(noisy, { name: v("name"), namespace: f(v("name")), labels: f(labels(noisy)) }, ["uid", "resourceVersion", "annotations", "managedFields"]);
   const containerPort = record(noisy, { name: f(v("portName")), containerPort: v("port"), protocol: f(v("protocol")) });
   const container = record(noisy, { name: f(fc.constant("main")), ports: f(list(containerPort, 3)) });
   const spec = record(noisy, { nodeName: f(v("node")), hostNetwork: f(fc.boolean()), serviceAccountName: f(v("sa")), serviceAccount: f(v("sa")), containers: f(list(container, 3)) });
   const status = record(noisy, { phase: f(v("phase")), podIP: f(v("address")), podIPs: f(list(record(noisy, { ip: v("address") }), 2)) });
-  return record(noisy, { apiVersion: fc.constant("v1"), kind: fc.constant(kind), metadata, spec: f(spec), status: f(status) }) as fc.Arbitrary<Record<string, unknown>>;
+  const top: Record<string, fc.Arbitrary<unknown>> = kind === "ServiceAccount" ? { automountServiceAccountToken: f(fc.boolean()) } : { spec: f(spec), status: f(status) };
+  return record(noisy, { apiVersion: fc.constant("v1"), kind: fc.constant(kind), metadata, ...top }, kind === "ServiceAccount" ? ["secrets"] : []) as fc.Arbitrary<Record<string, unknown>>;
 }
 
 const badValue = fc.oneof(junk, fc.constantFrom<unknown>(...Object.values(values).flatMap(([, bad]): readonly unknown[] => bad)));

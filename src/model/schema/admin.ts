@@ -14,6 +14,7 @@ import { Codes } from "../../diagnostics/codes.js";
 import { cidr, labelMap, name } from "./fields.js";
 import { declaredPortName } from "./references.js";
 import { report } from "./issue.js";
+import { objectMeta } from "./object-meta.js";
 import { labelSelector } from "./k8s.js";
 
 const MAX_ITEMS = 100;
@@ -142,9 +143,11 @@ export const baselineAdminNetworkPolicySpec = specSchema(z.enum(["Allow", "Deny"
 export type AdminSpecInput = z.infer<typeof adminNetworkPolicySpec>;
 export type BaselineSpecInput = z.infer<typeof baselineAdminNetworkPolicySpec>;
 
-export const baselineMetadata = z.object({
-  name: name("subdomain").superRefine((n, ctx) => {
+export const baselineMetadata = objectMeta(
+  name("subdomain").superRefine((n, ctx) => {
     if (n !== "default") report(ctx, Codes.baselineName, `BaselineAdminNetworkPolicy is a singleton named "default", found ${JSON.stringify(n)}`);
   }),
-  labels: labelMap.optional(),
-});
+  labelMap,
+  false,
+  z.string(),
+);

@@ -9,6 +9,7 @@ import { Codes } from "../../diagnostics/codes.js";
 import type { Protocol } from "../types.js";
 import { calicoPort, calicoProtocol, cidr, ignored, ipAddress, labelMap, name, notEnforced, order, selector } from "./fields.js";
 import { report } from "./issue.js";
+import { objectMeta } from "./object-meta.js";
 import { declaredPortName, INTERFACE_NAME, quoted, reference, ruleAnnotations, workloadInterfaceName } from "./references.js";
 
 const action = z.unknown().transform((v, ctx) => {
@@ -206,12 +207,8 @@ export const hostEndpointSpec = z
     }
   });
 
-/** Calico metadata: name and namespace are read; labels are validated; the rest is ignored. */
+/** Calico metadata: name and namespace are read; labels are validated; the rest of ObjectMeta is accepted and not read. */
 export function calicoMetadata(format: Parameters<typeof name>[0], namespaced: boolean) {
-  return z.object({
-    name: name(format),
-    ...(namespaced ? { namespace: name("label").optional() } : {}),
-    labels: labelMap.optional(),
-  });
+  return objectMeta(name(format), labelMap, namespaced, name("label"));
 }
 

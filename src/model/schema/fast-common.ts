@@ -4,6 +4,7 @@
  */
 import { parseCidr, type Cidr } from "../cidr.js";
 import { labelKeyProblem, labelValueProblem, NameFormats, type NameFormat } from "./fields.js";
+import { OBJECT_META_IGNORED } from "./object-meta.js";
 
 export type Obj = Record<string, unknown>;
 
@@ -101,8 +102,18 @@ interface Metadata {
   labels?: Record<string, string>;
 }
 
-export function metadata(v: unknown, format: NameFormat, namespaced: boolean): Metadata {
+/** What each closed object may hold (object-meta.ts); any other key is left to zod, which reports it. */
+const metadataKeys = { namespaced: new Set(["name", "namespace", "labels", ...OBJECT_META_IGNORED]), cluster: new Set(["name", "namespace", "labels", ...OBJECT_META_IGNORED]) };
+
+/** `v` as an object whose keys are all in `allowed` (a closed object zod would accept). */
+export function closed(v: unknown, allowed: ReadonlySet<string>): Obj {
   const o = object(v);
+  for (const key of Object.keys(o)) if (!allowed.has(key)) unsure();
+  return o;
+}
+
+export function metadata(v: unknown, format: NameFormat, namespaced: boolean): Metadata {
+  const o = closed(v, namespaced ? metadataKeys.namespaced : metadataKeys.cluster);
   const out: Metadata = { name: name(o.name, format) };
   if (namespaced) {
     const ns = optional(o, "namespace");

@@ -141,7 +141,10 @@ function k8sSpec(v: unknown): Obj {
   return out;
 }
 
+const k8sPolicyKeys = keys("apiVersion", "kind", "metadata", "spec", "status");
+
 export function k8sNetworkPolicy(v: Obj): ResourceInput<"k8s/NetworkPolicy"> {
+  strict(v, k8sPolicyKeys);
   const out: Obj = { metadata: metadata(v.metadata, "subdomain", true) };
   copy(out, v, "spec", k8sSpec);
   return out as ResourceInput<"k8s/NetworkPolicy">;

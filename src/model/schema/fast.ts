@@ -11,7 +11,7 @@
  */
 import type { Cidr } from "../cidr.js";
 import type { ResourceKind } from "../resources.js";
-import { array, Checked, ipAddress, metadata, object, optional, optionalString, UNSURE, unsure, type Obj } from "./fast-common.js";
+import { array, Checked, closed, ipAddress, metadata, object, optional, optionalString, UNSURE, unsure, type Obj } from "./fast-common.js";
 import { calicoNetworkPolicy, k8sNetworkPolicy } from "./fast-policy.js";
 import type { ResourceInput } from "./resources.js";
 import { portNameProblem } from "./fields.js";
@@ -80,7 +80,12 @@ function podStatus(v: unknown): ResourceInput<"k8s/Pod">["status"] {
   return out;
 }
 
-function pod(v: Obj): ResourceInput<"k8s/Pod"> {
+const podKeys = new Set(["apiVersion", "kind", "metadata", "spec", "status"]);
+const namespaceKeys = new Set(["apiVersion", "kind", "metadata", "spec", "status"]);
+const serviceAccountKeys = new Set(["apiVersion", "kind", "metadata", "automountServiceAccountToken", "imagePullSecrets", "secrets"]);
+
+function pod(o: Obj): ResourceInput<"k8s/Pod"> {
+  const v = closed(o, podKeys);
   const out: Record<string, unknown> = { metadata: metadata(v.metadata, "subdomain", true) };
   const spec = optional(v, "spec");
   if (spec !== undefined) out.spec = podSpec(spec);
@@ -91,8 +96,8 @@ function pod(v: Obj): ResourceInput<"k8s/Pod"> {
 
 const fastSchemas: { readonly [K in ResourceKind]?: (v: Obj) => ResourceInput<K> } = {
   "k8s/Pod": pod,
-  "k8s/Namespace": (v) => ({ metadata: metadata(v.metadata, "label", false) }) as ResourceInput<"k8s/Namespace">,
-  "k8s/ServiceAccount": (v) => ({ metadata: metadata(v.metadata, "subdomain", true) }) as ResourceInput<"k8s/ServiceAccount">,
+  "k8s/Namespace": (v) => ({ metadata: metadata(closed(v, namespaceKeys).metadata, "label", false) }) as ResourceInput<"k8s/Namespace">,
+  "k8s/ServiceAccount": (v) => ({ metadata: metadata(closed(v, serviceAccountKeys).metadata, "subdomain", true) }) as ResourceInput<"k8s/ServiceAccount">,
   "k8s/NetworkPolicy": k8sNetworkPolicy,
   "calico/NetworkPolicy": calicoNetworkPolicy,
 };

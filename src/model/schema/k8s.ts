@@ -10,6 +10,7 @@ import { cidr, ipAddress, labelKeyProblem, labelMap, labelValueProblem, name, po
 import { describe, report } from "./issue.js";
 import { declaredPortName, reference } from "./references.js";
 import { formatCidr, strictlyInside } from "../cidr.js";
+import { objectMeta } from "./object-meta.js";
 
 const requirement = z
   .strictObject({
@@ -110,11 +111,7 @@ export const networkPolicySpec = z.strictObject({
 export type K8sNetworkPolicySpecInput = z.infer<typeof networkPolicySpec>;
 
 export function k8sMetadata(namespaced: boolean, format: "subdomain" | "label") {
-  return z.object({
-    name: name(format),
-    ...(namespaced ? { namespace: name("label").optional() } : {}),
-    labels: labelMap.optional(),
-  });
+  return objectMeta(name(format), labelMap, namespaced, name("label"));
 }
 
 const containerPort = z.object({

@@ -4,6 +4,7 @@ import type { ResourceKind } from "../resources.js";
 import * as calico from "./calico.js";
 import * as admin from "./admin.js";
 import * as k8s from "./k8s.js";
+import { closedObject } from "./object-meta.js";
 
 function calicoObject<M extends z.ZodType, S extends z.ZodType>(metadata: M, spec: S) {
   return z.strictObject({ apiVersion: z.string(), kind: z.string(), metadata, spec: spec.optional() });
@@ -18,12 +19,13 @@ export const resourceSchemas = {
   "calico/GlobalNetworkSet": calicoObject(calico.calicoMetadata("subdomain", false), calico.networkSetSpec),
   "calico/WorkloadEndpoint": calicoObject(calico.calicoMetadata("subdomain", true), calico.workloadEndpointSpec),
   "calico/HostEndpoint": calicoObject(calico.calicoMetadata("subdomain", false), calico.hostEndpointSpec),
-  "k8s/NetworkPolicy": z.object({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.networkPolicySpec.optional() }),
+  // Kubernetes kinds are closed at the top too; apiVersion and kind were read already, `status` is not policy.
+  "k8s/NetworkPolicy": closedObject({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.networkPolicySpec.optional() }, ["apiVersion", "kind", "status"]),
   "k8s/AdminNetworkPolicy": z.strictObject({ apiVersion: z.string(), kind: z.string(), metadata: k8s.k8sMetadata(false, "subdomain"), spec: admin.adminNetworkPolicySpec }),
   "k8s/BaselineAdminNetworkPolicy": z.strictObject({ apiVersion: z.string(), kind: z.string(), metadata: admin.baselineMetadata, spec: admin.baselineAdminNetworkPolicySpec }),
-  "k8s/Namespace": z.object({ metadata: k8s.k8sMetadata(false, "label") }),
-  "k8s/ServiceAccount": z.object({ metadata: k8s.k8sMetadata(true, "subdomain") }),
-  "k8s/Pod": z.object({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.podSpec.optional(), status: k8s.podStatus.optional() }),
+  "k8s/Namespace": closedObject({ metadata: k8s.k8sMetadata(false, "label") }, ["apiVersion", "kind", "spec", "status"]),
+  "k8s/ServiceAccount": closedObject({ metadata: k8s.k8sMetadata(true, "subdomain") }, ["apiVersion", "kind", "automountServiceAccountToken", "imagePullSecrets", "secrets"]),
+  "k8s/Pod": closedObject({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.podSpec.optional(), status: k8s.podStatus.optional() }, ["apiVersion", "kind"]),
 } as const satisfies Record<ResourceKind, z.ZodType>;
 
 export type ResourceInput<K extends ResourceKind> = z.output<(typeof resourceSchemas)[K]>;
