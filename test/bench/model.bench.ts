@@ -79,7 +79,7 @@ function inputs(): { json: string; yaml: string } {
   const items = cluster();
   return {
     json: JSON.stringify({ apiVersion: "v1", kind: "List", items }),
-    yaml: items.map((i) => stringify(i)).join("---\n"),
+    yaml: items.map((i) => stringify(i, { version: "1.1" })).join("---\n"),
   };
 }
 

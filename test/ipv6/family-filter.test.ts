@@ -79,10 +79,10 @@ describe("IPv6 ipsets", () => {
         `---
 apiVersion: projectcalico.org/v3
 kind: GlobalNetworkSet
-metadata: {name: n, labels: {set: n}}
+metadata: {name: v6-nets, labels: {set: v6}}
 spec: {nets: ['fd00:10::/64', '::/0', '2001:db8::/32', 'fd00:9::1/128', '10.0.0.0/8']}
 ` +
-        calicoPolicy(["{action: Allow, source: {selector: set == 'n', namespaceSelector: global()}}"]),
+        calicoPolicy(["{action: Allow, source: {selector: set == 'v6', namespaceSelector: global()}}"]),
     );
     const set = compile(m, { node: "node-1", ipVersion: 6 }).ipsets[0];
     expect(set?.members).toEqual(["::/1", "2001:db8::/32", "8000::/1", "fd00:9::1/128", "fd00:10::/64"]);

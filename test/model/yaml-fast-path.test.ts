@@ -106,9 +106,10 @@ describe("YAML fast path: the subset reader", () => {
           expect(fast).toEqual(slow);
         }
       }),
-      { numRuns: runs(1000) },
+      { numRuns: runs(1500) },
     );
-    // Both sides must be exercised: most generated documents are in the subset, many are not.
+    // Both sides must be exercised: about half the generated documents are in the subset (the
+    // YAML 1.1 scalars the generator writes, `y`, `017`, ..., send the rest to `yaml`'s path).
     expect(accepted).toBeGreaterThan(500);
     expect(declined).toBeGreaterThan(200);
   });

@@ -246,7 +246,7 @@ export const clusterArb: fc.Arbitrary<Cluster> = fc
       return { namespace: p.namespace, name: `pod${i}` };
     });
     docs.push(...c.calico, ...c.k8s);
-    return { yaml: docs.map((d) => stringify(d)).join("---\n"), pods };
+    return { yaml: docs.map((d) => stringify(d, { version: "1.1" })).join("---\n"), pods };
   });
 
 export function flowArb(cluster: Cluster): fc.Arbitrary<Flow> {

@@ -53,7 +53,7 @@ function dualStack(yaml: string): string {
     return out;
   };
   return parseAllDocuments(yaml)
-    .map((d) => stringify(walk(d.toJS())))
+    .map((d) => stringify(walk(d.toJS()), { version: "1.1" }))
     .join("---\n");
 }
 

@@ -11,7 +11,7 @@ import { matrixLines, naiveLines } from "./naive.js";
 
 const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${name}, labels: { env: ${name}-env } }\n---\n`;
 const pod = (name: string, node: string, ip: string, labels: string, ports = "") =>
-  `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name}, namespace: a, labels: ${labels} }\nspec: { nodeName: ${node}, containers: [{ name: c, image: x${ports} }] }\nstatus: { podIP: ${ip}, phase: Running }\n---\n`;
+  `apiVersion: v1\nkind: Pod\nmetadata: { name: "${name}", namespace: a, labels: ${labels} }\nspec: { nodeName: ${node}, containers: [{ name: c, image: x${ports} }] }\nstatus: { podIP: ${ip}, phase: Running }\n---\n`;
 
 const cases: { name: string; yaml: string; options: MatrixOptions; want: string[] }[] = [
   {

@@ -49,7 +49,7 @@ function compileCluster(c: Cluster): DataplaneState {
     })),
     ...c.policies,
   ];
-  const { model, diagnostics } = loadSources([{ file: "cluster.yaml", text: docs.map((d) => stringify(d)).join("---\n") }]);
+  const { model, diagnostics } = loadSources([{ file: "cluster.yaml", text: docs.map((d) => stringify(d, { version: "1.1" })).join("---\n") }]);
   expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   return compile(model, { node: "node-1" });
 }

@@ -107,7 +107,9 @@ export function servePorts(ports: readonly number[]): ContainerPortDef[] {
 
 /** Multi-document YAML, one document per object, in the given order. */
 export function toYaml(objects: readonly object[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+  // Written for YAML 1.1 readers, as kubectl users must write it: namespace `y` is quoted ("y"),
+  // which kubectl would read as the boolean true (and the loader refuses, PC1004).
+  return objects.map((o) => stringify(o, { lineWidth: 0, version: "1.1" })).join("---\n");
 }
 
 // ---- Kubernetes NetworkPolicy builders, shaped like upstream's policies.go helpers ----
