@@ -17,9 +17,10 @@ import { relative, resolve, sep } from "node:path";
 import { readInputFile } from "../agent/sources/input-file.js";
 import { keptChanging, problemDiagnostic, unreadable, type InputProblem } from "../agent/sources/input-problems.js";
 import { listInputTree, nodeInputFs, type InputFs } from "../agent/sources/input-tree.js";
-import { formatDiagnostics } from "../diagnostics/index.js";
+import { diagnosticsToJson, formatDiagnostics } from "../diagnostics/index.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
-import { InputError } from "./io.js";
+import type { CliContext } from "./context.js";
+import { ExitCode, InputError } from "./io.js";
 
 /** Input files that cannot be read (PC1010–PC1015); `diagnostics` for `--format json`. */
 export class UnreadableInputs extends InputError {
@@ -80,4 +81,20 @@ export async function readInputs(paths: readonly string[], cwd: string, fs: Inpu
     throw new UnreadableInputs(shown.map(({ problem, shown: name }) => problemDiagnostic(problem, name)));
   }
   return out.map((f) => ({ file: f.shown, text: f.text }));
+}
+
+/**
+ * readInputs for the commands whose `--format json` reports everything as diagnostics (validate,
+ * lint): with json, unreadable inputs are printed as that array on stdout, the exit code is set
+ * to 1 and the result is null; with text they are thrown (printed on stderr, exit 1).
+ */
+export async function readInputsReporting(paths: readonly string[], ctx: CliContext, format: "text" | "json"): Promise<SourceFile[] | null> {
+  try {
+    return await readInputs(paths, ctx.io.cwd);
+  } catch (e) {
+    if (!(e instanceof UnreadableInputs) || format !== "json") throw e;
+    ctx.io.stdout(`${JSON.stringify(diagnosticsToJson(e.diagnostics, []), null, 2)}\n`);
+    ctx.exitCode = ExitCode.invalidInput;
+    return null;
+  }
 }

@@ -4,11 +4,11 @@
  * there is any warning; 0 otherwise. Text goes to stderr with a summary line on stdout; JSON (the
  * same array as `validate --format json`) to stdout.
  */
-import { diagnosticsToJson, formatDiagnostics, hasErrors, sortDiagnostics } from "../diagnostics/index.js";
+import { capDiagnostics, diagnosticsToJson, formatDiagnostics, hasErrors, sortDiagnostics } from "../diagnostics/index.js";
 import { lintModel } from "../lint/lint.js";
 import { loadSources } from "../model/load.js";
 import type { RegisterCommand } from "./context.js";
-import { readInputs, UnreadableInputs } from "./files.js";
+import { readInputsReporting } from "./files.js";
 import { ExitCode, UsageError } from "./io.js";
 import { summary } from "./validate.js";
 
@@ -32,23 +32,17 @@ export const registerLint: RegisterCommand = (program, ctx) => {
         throw new UsageError(`policy-compile lint: --format must be text or json, found ${JSON.stringify(opts.format)}`);
       }
       if (opts.file.length === 0) throw new UsageError("policy-compile lint: pass files or directories with -f");
-      const sources = await readInputs(opts.file, ctx.io.cwd).catch((e: unknown) => {
-        // With --format json, unreadable inputs are diagnostics like any other, on stdout.
-        if (!(e instanceof UnreadableInputs) || opts.format !== "json") throw e;
-        ctx.io.stdout(`${JSON.stringify(diagnosticsToJson(e.diagnostics, []), null, 2)}\n`);
-        return null;
-      });
-      if (sources === null) {
-        ctx.exitCode = ExitCode.invalidInput;
-        return;
-      }
+      const sources = await readInputsReporting(opts.file, ctx, opts.format);
+      if (sources === null) return;
       const loaded = loadSources(sources);
       // Lint only a model that loaded cleanly: with errors, resources are missing from it.
       const diagnostics = hasErrors(loaded.diagnostics) ? loaded.diagnostics : sortDiagnostics([...loaded.diagnostics, ...lintModel(loaded.model, sources)]);
+      // Output stays bounded: at most 200 are printed (then a PC9001 count); the summary and the exit code count all.
+      const shown = capDiagnostics(diagnostics);
       if (opts.format === "json") {
-        ctx.io.stdout(`${JSON.stringify(diagnosticsToJson(diagnostics, sources), null, 2)}\n`);
+        ctx.io.stdout(`${JSON.stringify(diagnosticsToJson(shown, sources), null, 2)}\n`);
       } else {
-        ctx.io.stderr(formatDiagnostics(diagnostics, sources));
+        ctx.io.stderr(formatDiagnostics(shown, sources));
         ctx.io.stdout(summary(diagnostics, sources.length));
       }
       const warned = diagnostics.some((d) => d.severity === "warning");

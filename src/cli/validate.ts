@@ -8,7 +8,7 @@ import { diagnosticsToJson, formatDiagnostics, hasErrors } from "../diagnostics/
 import type { Diagnostic } from "../diagnostics/types.js";
 import { loadSources } from "../model/load.js";
 import type { RegisterCommand } from "./context.js";
-import { readInputs, UnreadableInputs } from "./files.js";
+import { readInputsReporting } from "./files.js";
 import { ExitCode, UsageError } from "./io.js";
 
 function collect(value: string, previous: string[]): string[] {
@@ -37,16 +37,8 @@ export const registerValidate: RegisterCommand = (program, ctx) => {
         throw new UsageError(`policy-compile validate: --format must be text or json, found ${JSON.stringify(opts.format)}`);
       }
       if (opts.file.length === 0) throw new UsageError("policy-compile validate: pass files or directories with -f");
-      const sources = await readInputs(opts.file, ctx.io.cwd).catch((e: unknown) => {
-        // With --format json, unreadable inputs are diagnostics like any other, on stdout.
-        if (!(e instanceof UnreadableInputs) || opts.format !== "json") throw e;
-        ctx.io.stdout(`${JSON.stringify(diagnosticsToJson(e.diagnostics, []), null, 2)}\n`);
-        return null;
-      });
-      if (sources === null) {
-        ctx.exitCode = ExitCode.invalidInput;
-        return;
-      }
+      const sources = await readInputsReporting(opts.file, ctx, opts.format);
+      if (sources === null) return;
       const { diagnostics } = loadSources(sources);
       if (opts.format === "json") {
         ctx.io.stdout(`${JSON.stringify(diagnosticsToJson(diagnostics, sources), null, 2)}\n`);

@@ -1,17 +1,21 @@
 /** "Did you mean" suggestions: the closest candidate by edit distance, if it is close enough. */
 
 export function editDistance(a: string, b: string): number {
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  // Optimal string alignment: insertions, deletions, substitutions and swaps of two adjacent
+  // characters each cost 1, so the commonest typo (`sepc` for `spec`) is one edit away.
+  const lower = (c: string | undefined) => c?.toLowerCase();
+  let before: number[] = [];
+  let prev: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      const cost = a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + cost);
-      diag = up;
+      const cost = lower(a[i - 1]) === lower(b[j - 1]) ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && lower(a[i - 1]) === lower(b[j - 2]) && lower(a[i - 2]) === lower(b[j - 1])) d = Math.min(d, before[j - 2]! + 1);
+      row.push(d);
     }
+    before = prev;
+    prev = row;
   }
   return prev[b.length]!;
 }
