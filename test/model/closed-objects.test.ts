@@ -28,7 +28,7 @@ describe("closed objects", () => {
   });
 
   it.each([
-    ["a misspelt spec on a Kubernetes NetworkPolicy", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: default}\nsepc: {podSelector: {}}\n", 'error PC2004 unknown field "sepc"; expected one of metadata, spec, apiVersion, kind, status'],
+    ["a misspelt spec on a Kubernetes NetworkPolicy", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: default}\nsepc: {podSelector: {}}\n", 'error PC2004 unknown field "sepc" (did you mean "spec"?)'],
     ["a misspelt metadata field", "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: default, label: {app: web}}\n", 'error PC2004 unknown field "label" in metadata (did you mean "labels"?)'],
     ["a field of another kind on a ServiceAccount", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa, namespace: default}\nspec: {}\n", 'error PC2004 unknown field "spec"'],
     ["a misspelt Calico metadata field", "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: p, lables: {a: b}}\nspec: {selector: all()}\n", 'error PC2004 unknown field "lables" in metadata (did you mean "labels"?)'],
