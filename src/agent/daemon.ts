@@ -66,7 +66,7 @@ export interface DaemonOptions {
   /**
    * Plan the next batch while the kernel applies the current one (default false: one step at a
    * time, compute then apply). It pays only with a core to spare: on a CPU-starved machine the
-   * engine and the restore tools compete and latency grew (README, agent section).
+   * engine and the restore tools compete and latency grew (docs/agent.md).
    */
   readonly pipeline?: boolean;
   /** With pipelining: changes handed to the engine per call within one batch (default 200); see compute(). */

@@ -94,7 +94,7 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
     .option("--etcd-prefix <prefix>", "root of Calico's keys", "/calico")
     .option("--batch-ms <ms>", "batch window: changes within it are applied together", "50")
     .option("--resync-seconds <s>", "period of the full read that repairs drift", "90")
-    .option("--pipeline", "plan the next batch while the kernel applies the current one (helps with a spare core; see README)")
+    .option("--pipeline", "plan the next batch while the kernel applies the current one (helps with a spare core; see docs/agent.md)")
     .option("--status-file <path>", "JSON status, rewritten after every apply and on SIGUSR1")
     .addOption(new Option("--backend <backend>", "iptables variant").choices(["auto", "legacy", "nft"]).default("auto"))
     .addOption(new Option("--hook-mode <mode>", "hook rules at the top of INPUT/FORWARD/OUTPUT, or after other rules").choices(["insert", "append"]).default("insert"))
