@@ -56,12 +56,21 @@ function visible(ch: string): string {
  */
 export function formatSelectorError(text: string, err: SelectorSyntaxError): string {
   const chars = [...text];
-  const shown = chars.map(visible).join("");
+  // A long selector is shown as a window of WINDOW characters around the fault, `…` where cut,
+  // so that the echo stays bounded whatever the input.
+  const fault = err.column - 1;
+  const from = chars.length <= WINDOW ? 0 : Math.max(0, Math.min(fault - WINDOW / 3, chars.length - WINDOW));
+  const to = Math.min(chars.length, from + WINDOW);
+  const before = from > 0 ? "…" : "";
+  const shown = before + chars.slice(from, to).map(visible).join("") + (to < chars.length ? "…" : "");
   // Tabs are copied into the caret line so that the caret lines up in a terminal.
-  const pad = chars
-    .slice(0, err.column - 1)
+  const pad = (before ? " " : "") + chars
+    .slice(from, fault)
     .map((ch) => (ch === "\t" ? "\t" : " "))
     .join("");
-  const extra = " ".repeat(Math.max(0, err.column - 1 - chars.length));
+  const extra = " ".repeat(Math.max(0, fault - chars.length));
   return `${shown}\n${pad}${extra}^\ncolumn ${err.column}: ${err.message}`;
 }
+
+/** The most characters of a selector an error shows. */
+const WINDOW = 120;

@@ -152,4 +152,15 @@ describe("formatSelectorError", () => {
   ])("renders %j with a caret under the fault", (text, expected) => {
     expect(format(text)).toBe(expected);
   });
+
+  it("shows a window of a long selector, the caret still under the fault", () => {
+    const text = `a == "${"x".repeat(100_000)}" %`;
+    const lines = format(text).split("\n");
+    expect(lines[0]).toBe(`…${"x".repeat(117)}" %`);
+    expect(lines[1]).toBe(`${" ".repeat(120)}^`);
+    expect(lines[2]).toBe('column 100009: expected &&, || or end of selector, found "%"');
+    const early = format(`a == b ${"c".repeat(500)}`).split("\n");
+    expect(early[0]).toBe(`a == b ${"c".repeat(113)}…`);
+    expect(early[1]).toBe("     ^");
+  });
 });
