@@ -5,29 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { AgentDaemon } from "../../src/agent/daemon.js";
-import { AgentEngine, diffDirty } from "../../src/agent/engine/index.js";
 import { DIAGNOSTICS_PER_SOURCE } from "../../src/agent/engine/sources.js";
 import { jsonLinesLogger, MAX_LOG_FIELD } from "../../src/agent/log.js";
 import { hugeBadList } from "../hostile/texts.js";
-import { FakeDataplane, FakeSource, ManualClock, memoryLog } from "./fakes.js";
+import { daemonHarness } from "./fakes.js";
 
 const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n";
 const web = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: default, labels: {app: web}}\nspec: {nodeName: node-1}\nstatus: {podIP: 10.0.0.5}\n";
 const policy = `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: allow-80}\nspec:\n  selector: all()\n  ingress:\n    - action: Allow\n      protocol: TCP\n      destination: {ports: [80]}\n`;
 
-function setup() {
-  const clock = new ManualClock();
-  const dataplane = new FakeDataplane();
-  const logs = memoryLog();
-  const source = new FakeSource("files");
-  const daemon = new AgentDaemon({ node: "node-1", engine: new AgentEngine({ node: "node-1" }), diffDirty, dataplane, sources: [source], log: logs.log, clock, batchMs: 50, resyncMs: 90_000 });
-  const tick = async (ms: number) => {
-    clock.advance(ms);
-    await new Promise((r) => setImmediate(r));
-    await daemon.whenIdle();
-  };
-  return { dataplane, logs, daemon, source, tick };
-}
+const setup = () => daemonHarness();
 
 const synced = (d: AgentDaemon) => {
   const s = d.status();

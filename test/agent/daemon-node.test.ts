@@ -4,39 +4,16 @@
  * Once it has written, a node losing its last endpoint is an ordinary change.
  */
 import { describe, expect, it } from "vitest";
-import { AgentDaemon } from "../../src/agent/daemon.js";
-import { AgentEngine, diffDirty } from "../../src/agent/engine/index.js";
-import { FakeDataplane, FakeSource, ManualClock, memoryLog } from "./fakes.js";
+import { daemonHarness } from "./fakes.js";
 
 const pod = (name: string, node: string) =>
   `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: default, labels: {app: web}}\nspec: {nodeName: ${node}}\nstatus: {podIP: 10.0.0.${name.length}}\n`;
 const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n";
 
 function setup(allowEmptyNode?: boolean) {
-  const clock = new ManualClock();
-  const dataplane = new FakeDataplane();
-  const logs = memoryLog();
-  const source = new FakeSource("files");
   const statuses: string[] = [];
-  const daemon = new AgentDaemon({
-    node: "node-1",
-    engine: new AgentEngine({ node: "node-1" }),
-    diffDirty,
-    dataplane,
-    sources: [source],
-    log: logs.log,
-    clock,
-    batchMs: 50,
-    resyncMs: 90_000,
-    onStatus: (s) => statuses.push(s.lastError?.message ?? ""),
-    ...(allowEmptyNode !== undefined && { allowEmptyNode }),
-  });
-  const tick = async (ms: number) => {
-    clock.advance(ms);
-    await new Promise((r) => setImmediate(r));
-    await daemon.whenIdle();
-  };
-  return { daemon, dataplane, logs, source, tick, statuses };
+  const harness = daemonHarness({ onStatus: (s) => statuses.push(s.lastError?.message ?? ""), ...(allowEmptyNode !== undefined && { allowEmptyNode }) });
+  return { ...harness, statuses };
 }
 
 describe("agent: the sources must name the node before the first write", () => {

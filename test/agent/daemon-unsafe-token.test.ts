@@ -5,11 +5,10 @@
  * writes nothing to the kernel for it, and keeps running.
  */
 import { describe, expect, it } from "vitest";
-import { AgentDaemon } from "../../src/agent/daemon.js";
 import type { SourceChange } from "../../src/agent/contract.js";
-import { AgentEngine, diffDirty } from "../../src/agent/engine/index.js";
+import { AgentEngine } from "../../src/agent/engine/index.js";
 import { locatedAt, safeInterfaceName } from "../../src/render/safe-token.js";
-import { FakeDataplane, FakeSource, ManualClock, memoryLog } from "./fakes.js";
+import { daemonHarness } from "./fakes.js";
 
 const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n";
 const wep = "apiVersion: projectcalico.org/v3\nkind: WorkloadEndpoint\nmetadata: {name: w, namespace: default}\nspec: {node: node-1, interfaceName: cali7, ipNetworks: [10.0.0.7/32]}\n";
@@ -29,16 +28,7 @@ class GuardedEngine extends AgentEngine {
 
 describe("agent daemon and the renderer's guard", () => {
   it("logs the refusal with file:line:col, applies nothing for it, and keeps going", async () => {
-    const clock = new ManualClock();
-    const dataplane = new FakeDataplane();
-    const logs = memoryLog();
-    const src = new FakeSource("files");
-    const daemon = new AgentDaemon({ node: "node-1", engine: new GuardedEngine({ node: "node-1" }), diffDirty, dataplane, sources: [src], log: logs.log, clock, batchMs: 50, resyncMs: 90_000 });
-    const tick = async (ms: number) => {
-      clock.advance(ms);
-      await new Promise((r) => setImmediate(r));
-      await daemon.whenIdle();
-    };
+    const { dataplane, logs, source: src, daemon, tick } = daemonHarness({ engine: new GuardedEngine({ node: "node-1" }) });
     await daemon.start();
     src.snapshot({ "ns.yaml": ns });
     await tick(0);

@@ -5,7 +5,8 @@ import { isEmptyTransaction, type Transaction } from "../../src/diff/transaction
 import { kernelStateAfter } from "../../src/dataplane/expected.js";
 import type { ApplyResult, PlannedApplyResult } from "../../src/dataplane/dataplane.js";
 import type { Clock } from "../../src/agent/clock.js";
-import type { DataplanePort } from "../../src/agent/daemon.js";
+import { AgentDaemon, type DaemonOptions, type DataplanePort } from "../../src/agent/daemon.js";
+import { AgentEngine, diffDirty } from "../../src/agent/engine/index.js";
 import type { LogEntry } from "../../src/agent/log.js";
 import type { Source, SourceSink, SourceStatus } from "../../src/agent/sources/types.js";
 import type { DataplaneState } from "../../src/render/types.js";
@@ -120,4 +121,23 @@ export class FakeDataplane implements DataplanePort {
 export function memoryLog(): { entries: LogEntry[]; log: (e: LogEntry) => void; events: () => string[] } {
   const entries: LogEntry[] = [];
   return { entries, log: (e) => entries.push(e), events: () => entries.map((e) => e.event) };
+}
+
+/**
+ * A daemon for node-1 on a manual clock, with one fake source ("files") and the in-memory
+ * dataplane; `options` override any part. `tick(ms)` advances the clock and waits for the step
+ * it triggered.
+ */
+export function daemonHarness(options: Partial<DaemonOptions> = {}) {
+  const clock = new ManualClock();
+  const dataplane = new FakeDataplane();
+  const logs = memoryLog();
+  const source = new FakeSource("files");
+  const daemon = new AgentDaemon({ node: "node-1", engine: new AgentEngine({ node: "node-1" }), diffDirty, dataplane, sources: [source], log: logs.log, clock, batchMs: 50, resyncMs: 90_000, ...options });
+  const tick = async (ms: number): Promise<void> => {
+    clock.advance(ms);
+    await new Promise((r) => setImmediate(r));
+    await daemon.whenIdle();
+  };
+  return { clock, dataplane, logs, source, daemon, tick };
 }
