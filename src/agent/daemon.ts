@@ -522,7 +522,7 @@ export class AgentDaemon {
     if (this.waitingForNode !== key) {
       const message = `${problem.message}. Nothing is written until the sources name the node.`;
       log({ level: "error", event: "node-not-named", code: problem.code, node, nodes: named.slice(0, 100), message });
-      this.lastError = { at: new Date().toISOString(), message };
+      this.lastError = { at: new Date().toISOString(), message: clipMessage(message) };
       this.options.onStatus?.(this.status());
     }
     this.waitingForNode = key;

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { run } from "../../src/cli/run.js";
+import { cli as runCli } from "./helpers.js";
 
 function workspace(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "pc-meaning-"));
@@ -14,12 +14,8 @@ function workspace(files: Record<string, string>): string {
   return dir;
 }
 
-async function cli(cwd: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await run(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd, env: {} });
-  return { code, stdout, stderr };
-}
+/** The in-process CLI (helpers.ts) run in `cwd`. */
+const cli = (cwd: string, ...argv: string[]) => runCli(argv, cwd);
 
 const octalPort = `apiVersion: projectcalico.org/v3
 kind: GlobalNetworkPolicy

@@ -105,9 +105,10 @@ interface Metadata {
 /** What each closed object may hold (object-meta.ts); any other key is left to zod, which reports it. */
 const metadataKeys = { namespaced: new Set(["name", "namespace", "labels", ...OBJECT_META_IGNORED]), cluster: new Set(["name", "namespace", "labels", ...OBJECT_META_IGNORED]) };
 
-/** `v` as an object whose keys are all in `allowed` (a closed object zod would accept). */
+/** `v` as a plain object whose keys are all in `allowed` (what zod's strictObject or a closed object accepts). */
 export function closed(v: unknown, allowed: ReadonlySet<string>): Obj {
   const o = object(v);
+  if (Object.getPrototypeOf(o) !== Object.prototype) unsure();
   for (const key of Object.keys(o)) if (!allowed.has(key)) unsure();
   return o;
 }

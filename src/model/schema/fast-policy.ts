@@ -9,17 +9,9 @@
 import { parseCidr, strictlyInside, type Cidr } from "../cidr.js";
 import type { Port, Protocol } from "../types.js";
 import { labelKeyProblem, labelValueProblem, parsesOnce, portNameProblem } from "./fields.js";
-import { array, labels, metadata, object, optional, string, unsure, type Obj } from "./fast-common.js";
+import { array, closed, labels, metadata, optional, string, unsure, type Obj } from "./fast-common.js";
 import { referenceIsValid } from "./references.js";
 import type { ResourceInput } from "./resources.js";
-
-/** A strict object (zod's strictObject): a plain object with no key outside `allowed`. */
-function strict(v: unknown, allowed: ReadonlySet<string>): Obj {
-  const o = object(v);
-  if (Object.getPrototypeOf(o) !== Object.prototype) unsure();
-  for (const key of Object.keys(o)) if (!allowed.has(key)) unsure();
-  return o;
-}
 
 function keys(...names: string[]): ReadonlySet<string> {
   return new Set(names);
@@ -44,7 +36,7 @@ function stringArray(v: unknown): string[] {
 const requirementKeys = keys("key", "operator", "values");
 
 function requirement(v: unknown): Obj {
-  const o = strict(v, requirementKeys);
+  const o = closed(v, requirementKeys);
   const key = string(o.key);
   if (labelKeyProblem(key) !== undefined) unsure();
   const operator = o.operator;
@@ -64,7 +56,7 @@ function requirement(v: unknown): Obj {
 const labelSelectorKeys = keys("matchLabels", "matchExpressions");
 
 function labelSelector(v: unknown): Obj {
-  const o = strict(v, labelSelectorKeys);
+  const o = closed(v, labelSelectorKeys);
   const out: Obj = {};
   copy(out, o, "matchLabels", labels);
   copy(out, o, "matchExpressions", (x) => array(x).map(requirement));
@@ -75,14 +67,14 @@ const ipBlockKeys = keys("cidr", "except");
 const peerKeys = keys("podSelector", "namespaceSelector", "ipBlock");
 
 function peer(v: unknown): Obj {
-  const o = strict(v, peerKeys);
+  const o = closed(v, peerKeys);
   const out: Obj = {};
   copy(out, o, "podSelector", labelSelector);
   copy(out, o, "namespaceSelector", labelSelector);
   const block = optional(o, "ipBlock");
   if (block !== undefined) {
     if (out.podSelector !== undefined || out.namespaceSelector !== undefined) unsure();
-    const b = strict(block, ipBlockKeys);
+    const b = closed(block, ipBlockKeys);
     const outer = cidr(b.cidr);
     const ipBlock: Obj = { cidr: outer };
     copy(ipBlock, b, "except", (x) =>
@@ -99,7 +91,7 @@ function peer(v: unknown): Obj {
 const npPortKeys = keys("protocol", "port", "endPort");
 
 function npPort(v: unknown): Obj {
-  const o = strict(v, npPortKeys);
+  const o = closed(v, npPortKeys);
   const out: Obj = {};
   copy(out, o, "protocol", (p) => (p === "TCP" || p === "UDP" || p === "SCTP" ? p : unsure()));
   copy(out, o, "port", (p) => {
@@ -119,7 +111,7 @@ function npPort(v: unknown): Obj {
 function k8sRule(peersKey: "from" | "to"): (v: unknown) => Obj {
   const allowed = keys(peersKey, "ports");
   return (v) => {
-    const o = strict(v, allowed);
+    const o = closed(v, allowed);
     const out: Obj = {};
     copy(out, o, peersKey, (x) => array(x).map(peer));
     copy(out, o, "ports", (x) => array(x).map(npPort));
@@ -132,7 +124,7 @@ const k8sIngress = k8sRule("from");
 const k8sEgress = k8sRule("to");
 
 function k8sSpec(v: unknown): Obj {
-  const o = strict(v, k8sSpecKeys);
+  const o = closed(v, k8sSpecKeys);
   const out: Obj = {};
   copy(out, o, "podSelector", labelSelector);
   copy(out, o, "policyTypes", (x) => array(x).map((t) => (t === "Ingress" || t === "Egress" ? t : unsure())));
@@ -144,7 +136,7 @@ function k8sSpec(v: unknown): Obj {
 const k8sPolicyKeys = keys("apiVersion", "kind", "metadata", "spec", "status");
 
 export function k8sNetworkPolicy(v: Obj): ResourceInput<"k8s/NetworkPolicy"> {
-  strict(v, k8sPolicyKeys);
+  closed(v, k8sPolicyKeys);
   const out: Obj = { metadata: metadata(v.metadata, "subdomain", true) };
   copy(out, v, "spec", k8sSpec);
   return out as ResourceInput<"k8s/NetworkPolicy">;
@@ -196,7 +188,7 @@ function calicoPort(v: unknown): Port {
 const entityKeys = keys("nets", "notNets", "selector", "notSelector", "namespaceSelector", "ports", "notPorts");
 
 function entity(v: unknown): Obj {
-  const o = strict(v, entityKeys);
+  const o = closed(v, entityKeys);
   const out: Obj = {};
   copy(out, o, "nets", (x) => array(x).map(cidr));
   copy(out, o, "notNets", (x) => array(x).map(cidr));
@@ -215,7 +207,7 @@ function supportsPorts(p: unknown): boolean {
 const ruleKeys = keys("action", "ipVersion", "protocol", "notProtocol", "source", "destination");
 
 function rule(v: unknown): Obj {
-  const o = strict(v, ruleKeys);
+  const o = closed(v, ruleKeys);
   const action = o.action;
   if (action !== "Allow" && action !== "Deny" && action !== "Log" && action !== "Pass") unsure();
   const out: Obj = { action };
@@ -246,7 +238,7 @@ function rule(v: unknown): Obj {
 const calicoSpecKeys = keys("tier", "order", "selector", "serviceAccountSelector", "types", "ingress", "egress", "performanceHints");
 
 function calicoSpec(v: unknown): Obj {
-  const o = strict(v, calicoSpecKeys);
+  const o = closed(v, calicoSpecKeys);
   const out: Obj = {};
   copy(out, o, "tier", (x) => (referenceIsValid(string(x), "label") ? x : unsure()));
   copy(out, o, "order", (x) => (typeof x === "number" && Number.isFinite(x) ? x : unsure()));
@@ -266,7 +258,7 @@ function calicoSpec(v: unknown): Obj {
 const calicoObjectKeys = keys("apiVersion", "kind", "metadata", "spec");
 
 export function calicoNetworkPolicy(v: Obj): ResourceInput<"calico/NetworkPolicy"> {
-  const o = strict(v, calicoObjectKeys);
+  const o = closed(v, calicoObjectKeys);
   const out: Obj = { apiVersion: string(o.apiVersion), kind: string(o.kind), metadata: metadata(o.metadata, "calicoPolicy", true) };
   copy(out, o, "spec", calicoSpec);
   return out as ResourceInput<"calico/NetworkPolicy">;
