@@ -69,8 +69,16 @@ export interface Rule {
   readonly origin?: Origin;
 }
 
-/** np = Calico NetworkPolicy, gnp = GlobalNetworkPolicy, knp = Kubernetes NetworkPolicy. */
-export type PolicyKind = "np" | "gnp" | "knp";
+/**
+ * Felix v3.32's short kinds (calico-332.md §3.3): np = Calico NetworkPolicy, gnp =
+ * GlobalNetworkPolicy, knp = Kubernetes NetworkPolicy, kcnp = ClusterNetworkPolicy
+ * (policy.networking.k8s.io/v1alpha2), and the staged kinds snp = StagedNetworkPolicy, sgnp =
+ * StagedGlobalNetworkPolicy, sknp = StagedKubernetesNetworkPolicy.
+ */
+export type PolicyKind = "np" | "gnp" | "knp" | "kcnp" | "snp" | "sgnp" | "sknp";
+
+/** A staged policy's `stagedAction` (the CRD default is Set; Felix treats Learn and Ignore as Set). */
+export type StagedAction = "Set" | "Delete" | "Learn" | "Ignore";
 
 export interface Policy {
   readonly kind: "Policy";
@@ -95,6 +103,13 @@ export interface Policy {
   readonly doNotTrack: boolean;
   readonly preDNAT: boolean;
   readonly applyOnForward: boolean;
+  /**
+   * Present exactly for the staged kinds (snp, sgnp, sknp). A staged policy is in
+   * `Model.policies` like any other (Felix's calculation graph matches its selector, scans its
+   * rules and lists it in the endpoint's tiers) but it is never enforced: it has no chain and no
+   * jump (calico-332.md §4.3).
+   */
+  readonly stagedAction?: StagedAction;
   readonly origin?: Origin;
 }
 

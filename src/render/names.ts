@@ -19,6 +19,10 @@ export const policyKindName: Readonly<Record<PolicyKind, string>> = {
   np: "NetworkPolicy",
   gnp: "GlobalNetworkPolicy",
   knp: "KubernetesNetworkPolicy",
+  kcnp: "KubernetesClusterNetworkPolicy",
+  snp: "StagedNetworkPolicy",
+  sgnp: "StagedGlobalNetworkPolicy",
+  sknp: "StagedKubernetesNetworkPolicy",
 };
 
 export const ChainName = {

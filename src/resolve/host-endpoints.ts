@@ -19,6 +19,7 @@ import type { HostEndpoint, Policy, Tier } from "../model/types.js";
 import { compareStrings } from "./ordering.js";
 import type { SelectorCache } from "./selectors.js";
 import type { EndpointTier, HostEndpointTiers, LocalHostEndpoint } from "./types.js";
+import { appendToTiers } from "./tiers.js";
 
 /** Felix's internal name for the all-interfaces host endpoint. */
 export const ALL_INTERFACES = "any-interface-at-all";
@@ -33,18 +34,12 @@ export interface HostEndpointResolution {
   readonly errors: Diagnostic[];
 }
 
-/** Appends `p` to the tier list, starting a new tier when the tier changes (policies come in tier order). */
-function addTo(tiers: EndpointTier[], tier: Tier, p: Policy): void {
-  const last = tiers[tiers.length - 1];
-  if (last && last.name === tier.name) (last.policies as string[]).push(p.id);
-  else tiers.push({ name: tier.name, defaultAction: tier.defaultAction, policies: [p.id] });
-}
 
 const emptyTiers = (): { ingress: EndpointTier[]; egress: EndpointTier[] } => ({ ingress: [], egress: [] });
 
 /**
- * `ordered`: every policy of the model in Calico evaluation order; `cache.parse` gives each
- * policy's combined selector.
+ * `ordered`: every policy of the model in Calico evaluation order; `selectorOf` gives each
+ * policy's combined selector and `selectorTextOf` its text (the policy-group key).
  */
 export function resolveHostEndpoints(
   all: readonly HostEndpoint[],
@@ -52,6 +47,7 @@ export function resolveHostEndpoints(
   ordered: readonly Policy[],
   selectorOf: (p: Policy) => { matches(labels: Readonly<Record<string, string>>): boolean },
   tierOf: (name: string) => Tier,
+  selectorTextOf: (p: Policy) => string,
 ): HostEndpointResolution {
   const errors: Diagnostic[] = [];
   const here: { hep: HostEndpoint; iface: string }[] = [];
@@ -108,19 +104,19 @@ export function resolveHostEndpoints(
           continue;
         }
         for (const d of dirs) {
-          addTo(untracked[d], tier, p);
+          appendToTiers(untracked[d], tier, p, selectorTextOf(p));
           use(p, d);
         }
       } else if (p.preDNAT) {
         if (dirs.includes("ingress")) {
-          addTo(preDNAT, tier, p);
+          appendToTiers(preDNAT, tier, p, selectorTextOf(p));
           use(p, "ingress");
         }
       } else {
         for (const d of dirs) {
-          addTo(normal[d], tier, p);
+          appendToTiers(normal[d], tier, p, selectorTextOf(p));
           use(p, d);
-          if (p.applyOnForward) addTo(forward[d], tier, p);
+          if (p.applyOnForward) appendToTiers(forward[d], tier, p, selectorTextOf(p));
         }
       }
     }

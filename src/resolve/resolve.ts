@@ -29,6 +29,7 @@ import { IpSetResolver } from "./ipsets.js";
 import { compareStrings, comparePolicies, compareTiers, tierLookup } from "./ordering.js";
 import { resolveRule, type IpSetDemand } from "./rules.js";
 import { NAMESPACE_LABEL, SelectorCache, policySelectorText } from "./selectors.js";
+import { appendToTiers } from "./tiers.js";
 import type { EndpointTier, LocalEndpoint, NodeView, ResolvedPolicy, ResolvedProfile, ResolvedRule } from "./types.js";
 
 type Dir = "ingress" | "egress";
@@ -70,13 +71,19 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, ho
     if (list) list.push(e);
     else localByNamespace.set(ns, [e]);
   }
+  const selectorTexts = new Map<Policy, string>();
+  const selectorText = (p: Policy): string => {
+    let text = selectorTexts.get(p);
+    if (text === undefined) selectorTexts.set(p, (text = policySelectorText(cache, p)));
+    return text;
+  };
   const applies = new Map<Policy, WorkloadEndpoint[]>();
   for (const p of model.policies) {
     // Felix's calculation graph puts pre-DNAT and untracked policy only into host endpoint tiers.
     if (p.preDNAT || p.doNotTrack) continue;
     const candidates = p.namespace === undefined ? local : (localByNamespace.get(p.namespace) ?? []);
     if (candidates.length === 0) continue;
-    const sel = cache.parse(policySelectorText(cache, p));
+    const sel = cache.parse(selectorText(p));
     const eps = candidates.filter((e) => sel.matches(e.labels));
     if (eps.length > 0) applies.set(p, eps);
   }
@@ -87,7 +94,7 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, ho
   // rendered; their addresses stay in the ipsets as given (model.hostEndpoints, unchanged).
   const placed = resolveHostInterfaces(model.hostEndpoints, node, hostInterfaces);
   const hosts = placed.hostEndpoints.some((h) => h.node === node)
-    ? resolveHostEndpoints(placed.hostEndpoints, node, [...model.policies].sort(byCalicoOrder), (p) => cache.parse(policySelectorText(cache, p)), tierOf)
+    ? resolveHostEndpoints(placed.hostEndpoints, node, [...model.policies].sort(byCalicoOrder), (p) => cache.parse(selectorText(p)), tierOf, selectorText)
     : undefined;
   const errors = [...duplicateInterfaces(local), ...placed.diagnostics.filter((d) => d.severity === "error"), ...(hosts?.errors ?? [])];
   if (errors.length > 0) throw new CompileError(errors);
@@ -104,10 +111,7 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, ho
         let dirs = used.get(p);
         if (!dirs) used.set(p, (dirs = new Set()));
         dirs.add(dir);
-        const tier = tierOf(p.tier);
-        const last = tiers[tiers.length - 1];
-        if (last && last.name === tier.name) (last.policies as string[]).push(p.id);
-        else tiers.push({ name: tier.name, defaultAction: tier.defaultAction, policies: [p.id] });
+        appendToTiers(tiers, tierOf(p.tier), p, selectorText(p));
       }
       return tiers;
     };

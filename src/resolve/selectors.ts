@@ -6,6 +6,7 @@
  */
 import type { EntityRule, Policy } from "../model/types.js";
 import { parseSelector, prefixSelector, type Selector } from "../selector/index.js";
+import { isGlobalPolicyKind } from "../model/policy-kinds.js";
 
 export const NAMESPACE_LABEL = "projectcalico.org/namespace";
 const SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount";
@@ -76,7 +77,7 @@ export function policySelectorText(cache: SelectorCache, p: Policy): string {
     const prefixed = cache.prefixed(extra, prefix);
     return current ? `(${current}) && ${prefixed}` : prefixed;
   };
-  if (p.policyKind === "gnp") {
+  if (isGlobalPolicyKind(p.policyKind)) {
     if (p.namespaceSelector) {
       selector = append(selector, p.namespaceSelector, "pcns.").replaceAll("all()", `has(${NAMESPACE_LABEL})`);
     }

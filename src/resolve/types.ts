@@ -79,11 +79,27 @@ export interface ResolvedProfile {
   readonly span?: Span;
 }
 
-/** A tier as seen by one endpoint in one direction: the policy ids that apply, in order. */
+/** One policy of an endpoint's tier, as Felix's endpoint renderer receives it. */
+export interface TierMember {
+  readonly id: string;
+  /**
+   * The policy's selector exactly as Felix keys it (policySelectorText: namespace-scoped,
+   * `pcns.`/`pcsa.` prefixed). Policy groups (felix-dataplane.md §1.4) are runs of equal
+   * selectors.
+   */
+  readonly selector: string;
+  /** A staged policy: no chain and no jump, but it keeps its tier's block and counts in group UIDs. */
+  readonly staged: boolean;
+}
+
+/** A tier as seen by one endpoint in one direction. */
 export interface EndpointTier {
   readonly name: string;
   readonly defaultAction: "Deny" | "Pass";
+  /** The enforced (non-staged) policy ids that apply, in order. */
   readonly policies: readonly string[];
+  /** Every policy that applies, staged ones included, in order. */
+  readonly members: readonly TierMember[];
 }
 
 export interface LocalEndpoint {

@@ -6,6 +6,7 @@ import { renderRuleFragments } from "../../src/render/hash.js";
 import { filterHooks, staticChains } from "../../src/render/static-chains.js";
 import type { Chain } from "../../src/render/types.js";
 import type { LocalEndpoint } from "../../src/resolve/types.js";
+import { tierOf } from "./fixtures.js";
 
 const body = (c: Chain | undefined) => c?.rules.map(renderRuleFragments);
 const byName = (chains: readonly Chain[], name: string) => chains.find((c) => c.name === name);
@@ -86,8 +87,8 @@ describe("endpoint chains", () => {
     const chain = endpointChain(
       ep({
         ingressTiers: [
-          { name: "security", defaultAction: "Pass", policies: ["gnp/a", "gnp/b"] },
-          { name: "default", defaultAction: "Deny", policies: ["np/ns/c"] },
+          tierOf("security", "Pass", ["gnp/a", "gnp/b"]),
+          tierOf("default", "Deny", ["np/ns/c"]),
         ],
       }),
       "ingress",

@@ -1,4 +1,4 @@
-import type { LocalEndpoint, NodeView, ResolvedPolicy, ResolvedProfile, ResolvedRule } from "../../src/resolve/types.js";
+import type { EndpointTier, LocalEndpoint, NodeView, ResolvedPolicy, ResolvedProfile, ResolvedRule } from "../../src/resolve/types.js";
 
 /** A rule with every field empty; tests override what they exercise. */
 export function resolvedRule(overrides: Partial<ResolvedRule> = {}): ResolvedRule {
@@ -27,12 +27,17 @@ export function resolvedRule(overrides: Partial<ResolvedRule> = {}): ResolvedRul
 }
 
 /** The setup of felix-dataplane.md §3.1 / §6.5: pod cali1234, np default/allow-http, k8s profiles. */
+/** An endpoint tier of enforced policies, each with a selector of its own (so no two group). */
+export function tierOf(name: string, defaultAction: "Deny" | "Pass", policies: string[]): EndpointTier {
+  return { name, defaultAction, policies, members: policies.map((id) => ({ id, selector: `id == "${id}"`, staged: false })) };
+}
+
 export function allowHttpView(): NodeView {
   const endpoint: LocalEndpoint = {
     kind: "LocalEndpoint",
     key: "default/pod",
     interfaceName: "cali1234",
-    ingressTiers: [{ name: "default", defaultAction: "Deny", policies: ["np/default/allow-http"] }],
+    ingressTiers: [tierOf("default", "Deny", ["np/default/allow-http"])],
     egressTiers: [],
     profiles: ["kns.default", "ksa.default.default"],
   };

@@ -48,10 +48,12 @@ describe("local endpoints and policy order", () => {
       }),
       "node-1",
     );
-    expect(view.endpoints[0]?.ingressTiers).toEqual([
+    expect(view.endpoints[0]?.ingressTiers.map(({ name, defaultAction, policies }) => ({ name, defaultAction, policies }))).toEqual([
       { name: "security", defaultAction: "Pass", policies: ["gnp/first"] },
       { name: "default", defaultAction: "Deny", policies: ["np/default/a", "np/default/b", "knp/default/k", "np/default/no-order"] },
     ]);
+    // Members carry Felix's selector text (the policy-group key): a namespaced policy's is scoped to its namespace.
+    expect(view.endpoints[0]?.ingressTiers[1]?.members[0]).toEqual({ id: "np/default/a", selector: "projectcalico.org/namespace == 'default'", staged: false });
     expect(view.endpoints[0]?.egressTiers).toEqual([]);
   });
 

@@ -39,6 +39,7 @@ import { resolveRule, type IpSetDemand } from "../../resolve/rules.js";
 import { SelectorCache, policySelectorText } from "../../resolve/selectors.js";
 import type { Selector } from "../../selector/index.js";
 import type { EndpointTier, LocalHostEndpoint, ResolvedRule } from "../../resolve/types.js";
+import { appendToTiers } from "../../resolve/tiers.js";
 import { sameChain, sameHooks, sortedMap } from "./dirty.js";
 import { resolveHostInterfaces, type HostInterface } from "../../resolve/host-interfaces.js";
 import { IpSetStore } from "./ipsets.js";
@@ -51,6 +52,8 @@ type Dir = "ingress" | "egress";
 interface PolicyState {
   readonly policy: Policy;
   readonly selector: Selector;
+  /** The selector's text (policySelectorText), the policy-group key. */
+  readonly selectorText: string;
   /** Local endpoint keys the policy applies to. */
   readonly applies: Set<string>;
   /** Host endpoint (copy) keys of this node it selects. */
@@ -250,7 +253,8 @@ export class NodeState {
       }
       const p = c.after;
       if (p === undefined) continue;
-      const state: PolicyState = { policy: p, selector: this.cache.parse(policySelectorText(this.cache, p)), applies: new Set(), hosts: new Set(), demands: [], chains: [] };
+      const selectorText = policySelectorText(this.cache, p);
+      const state: PolicyState = { policy: p, selector: this.cache.parse(selectorText), selectorText, applies: new Set(), hosts: new Set(), demands: [], chains: [] };
       this.policies.set(pid, state);
       if (p.namespace === undefined) this.globalPolicies.add(pid);
       else {
@@ -386,10 +390,7 @@ export class NodeState {
       const tiers: EndpointTier[] = [];
       for (const p of ordered) {
         if (!p.types.includes(type)) continue;
-        const tier = this.tierOf(p.tier);
-        const last = tiers[tiers.length - 1];
-        if (last && last.name === tier.name) (last.policies as string[]).push(p.id);
-        else tiers.push({ name: tier.name, defaultAction: tier.defaultAction, policies: [p.id] });
+        appendToTiers(tiers, this.tierOf(p.tier), p, (this.policies.get(p.id) as PolicyState).selectorText);
       }
       return tiers;
     };
@@ -502,7 +503,7 @@ export class NodeState {
     const ordered = [...h.policies]
       .map((pid) => (this.policies.get(pid) as PolicyState).policy)
       .sort((a, b) => compareTiers(this.tierOf(a.tier), this.tierOf(b.tier)) || comparePolicies(a, b));
-    return resolveHostEndpoints([h.hep], this.node, ordered, (p) => (this.policies.get(p.id) as PolicyState).selector, this.tierOf);
+    return resolveHostEndpoints([h.hep], this.node, ordered, (p) => (this.policies.get(p.id) as PolicyState).selector, this.tierOf, (p) => (this.policies.get(p.id) as PolicyState).selectorText);
   }
 
   /** The host endpoint chains of one interface (none when no host endpoint of the node has it). */
@@ -564,7 +565,7 @@ export class NodeState {
     for (const refused of this.hostRefused.values()) diags.push(...refused);
     for (const keys of this.hostsByInterface.values()) {
       // resolveHostEndpoints' own duplicate diagnostics, in its (model) order.
-      if (keys.size > 1) diags.push(...resolveHostEndpoints([...keys].sort(compareStrings).map((k) => (this.hosts.get(k) as HostState).hep), this.node, [], () => ({ matches: () => false }), this.tierOf).errors);
+      if (keys.size > 1) diags.push(...resolveHostEndpoints([...keys].sort(compareStrings).map((k) => (this.hosts.get(k) as HostState).hep), this.node, [], () => ({ matches: () => false }), this.tierOf, () => "").errors);
     }
     for (const r of this.hostResolved.values()) diags.push(...r.errors);
     for (const [iface, keys] of this.byInterface) {
