@@ -1,7 +1,8 @@
 /**
- * CIDR helpers for the IPv4 output. Calico masks destination nets to their network address but
- * keeps source nets as written (felix-dataplane.md §4.1, pitfall 13): both spellings hash
- * differently, so both are reproduced. A bare address means /32.
+ * CIDR helpers for the IPv4 output. Calico masks source and destination nets alike to their
+ * network address (`cnet.ParseCIDROrIP` keeps Go's masked network; calico-332.md §7.1 item 6
+ * corrects felix-dataplane.md §4.1 and pitfall 13, which said source nets stay as written). A bare
+ * address means /32.
  */
 
 import { formatCidr, parseCidr } from "../model/cidr.js";
@@ -54,13 +55,7 @@ export const maskOf = (prefix: number): number => (prefix === 0 ? 0 : (0xfffffff
 
 export const formatV4Net = (address: number, prefix: number): string => `${formatV4(address)}/${prefix}`;
 
-/** `10.0.0.1/24` stays `10.0.0.1/24`; `10.0.0.1` becomes `10.0.0.1/32` (source nets). */
-export function v4AsWritten(text: string): string {
-  const n = parseV4Net(text);
-  return n ? `${formatV4(n.address)}/${n.prefix}` : text;
-}
-
-/** `10.0.0.1/24` becomes `10.0.0.0/24` (destination nets, ipset members). */
+/** `10.0.0.1/24` becomes `10.0.0.0/24`, `10.0.0.1` becomes `10.0.0.1/32` (rule nets, ipset members). */
 export function v4Network(text: string): string {
   const n = parseV4Net(text);
   return n ? `${formatV4((n.address & maskOf(n.prefix)) >>> 0)}/${n.prefix}` : text;

@@ -13,7 +13,7 @@
  */
 import type { EntityRule, Port, Protocol, Rule } from "../model/types.js";
 import { namedPortIpSetId, selectorIpSetName, type Selector } from "../selector/index.js";
-import { isIpv6, v4AsWritten, v4Network, v6Net } from "./nets.js";
+import { isIpv6, v4Network, v6Net } from "./nets.js";
 import { combineSelectors, entityRuleSelector, type SelectorCache } from "./selectors.js";
 import type { PortRange, ResolvedRule } from "./types.js";
 
@@ -83,8 +83,8 @@ function ruleIpVersion(rule: Rule): 4 | 6 | undefined {
 function familyNets(rule: Rule, v: 4 | 6): FamilyNets | undefined {
   const version = ruleIpVersion(rule);
   if (version !== undefined && version !== v) return undefined;
-  const srcNets = v === 4 ? filterNets(rule.source.nets, false, v4AsWritten) : filterNets6(rule.source.nets, false);
-  const notSrcNets = v === 4 ? filterNets(rule.source.notNets, true, v4AsWritten) : filterNets6(rule.source.notNets, true);
+  const srcNets = v === 4 ? filterNets(rule.source.nets, false, v4Network) : filterNets6(rule.source.nets, false);
+  const notSrcNets = v === 4 ? filterNets(rule.source.notNets, true, v4Network) : filterNets6(rule.source.notNets, true);
   const dstNets = v === 4 ? filterNets(rule.destination.nets, false, v4Network) : filterNets6(rule.destination.nets, false);
   const notDstNets = v === 4 ? filterNets(rule.destination.notNets, true, v4Network) : filterNets6(rule.destination.notNets, true);
   if (!srcNets || !notSrcNets || !dstNets || !notDstNets) return undefined;

@@ -101,11 +101,12 @@ describe("IPv4 filtering of rules (FilterRuleToIPVersion)", () => {
     expect(rulesOf([rule])).toHaveLength(count);
   });
 
-  it("source nets keep host bits, destination nets are masked, bare IPs get /32", () => {
+  it("source and destination nets are both masked (calico-332.md §7.1 item 6), bare IPs get /32", () => {
     const r = rulesOf([
-      modelRule({ source: entity({ nets: ["10.1.2.3/16"] }), destination: entity({ nets: ["10.1.2.3/16", "192.168.1.1"] }) }),
+      modelRule({ source: entity({ nets: ["10.1.2.3/16"], notNets: ["10.1.2.3/24"] }), destination: entity({ nets: ["10.1.2.3/16", "192.168.1.1"] }) }),
     ])?.[0];
-    expect(r?.srcNets).toEqual(["10.1.2.3/16"]);
+    expect(r?.srcNets).toEqual(["10.1.0.0/16"]);
+    expect(r?.notSrcNets).toEqual(["10.1.2.0/24"]);
     expect(r?.dstNets).toEqual(["10.1.0.0/16", "192.168.1.1/32"]);
   });
 });
