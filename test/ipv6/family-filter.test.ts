@@ -28,8 +28,8 @@ describe.each([
   ["IPv6 source net, written uncompressed", "{action: Allow, source: {nets: ['2001:DB8:0:0::/32']}}", undefined, `--source 2001:db8::/32 ${ACCEPT}`],
   ["IPv4 destination net", "{action: Deny, destination: {nets: [192.0.2.0/24]}}", `--destination 192.0.2.0/24 --jump MARK --set-mark 0x40000/0x40000`, undefined],
   ["IPv6 notNets", "{action: Allow, destination: {notNets: ['fd00::/8']}}", undefined, `! --destination fd00::/8 ${ACCEPT}`],
-  ["negated catch-all ::/0 drops the rule everywhere", "{action: Allow, source: {notNets: ['::/0']}}", undefined, undefined],
-  ["negated catch-all 0.0.0.0/0 drops the rule everywhere", "{action: Allow, source: {notNets: [0.0.0.0/0]}}", undefined, undefined],
+  ["negated 0.0.0.1/0 (Felix masks it to the catch-all) drops the rule everywhere", "{action: Allow, source: {notNets: ['0.0.0.1/0']}}", undefined, undefined],
+  ["negated ::/1 (IPv6 nets only): only in ip6tables", "{action: Allow, source: {notNets: ['::/1']}}", undefined, `! --source ::/1 ${ACCEPT}`],
   ["no family: both, each with its own set", "{action: Allow, source: {selector: app == 'client'}}", `-m set --match-set cali40s:nzSmsJwJYA58y5TsSTCcRcP src ${ACCEPT}`, `-m set --match-set cali60s:nzSmsJwJYA58y5TsSTCcRcP src ${ACCEPT}`],
   ["notICMP under ICMPv6", "{action: Allow, protocol: ICMPv6, notICMP: {type: 1, code: 4}}", undefined, `-p icmpv6 -m icmp6 ! --icmpv6-type 1/4 ${ACCEPT}`],
 ])("%s", (_name, rule, v4, v6) => {
@@ -129,15 +129,19 @@ describe("when IPv6 is in play", () => {
   });
 });
 
-describe("PC4040: a rule in neither family is accepted with a warning", () => {
+describe("negated catch-all nets: Calico's validator refuses the literal ones (PC3090), Felix drops the rest (PC4040)", () => {
   const text = (notNets: string) => `${cluster()}${calicoPolicy([`{action: Deny, destination: {notNets: [${notNets}]}}`])}`;
   it.each([
-    ["'::/0'", 1],
-    ["0.0.0.0/0", 1],
-    ["'::/1'", 0],
-    ["10.0.0.0/8", 0],
-  ])("notNets [%s] → %i warning(s)", (nets, n) => {
+    ["'::/0'", "PC3090"],
+    ["'::1/0'", "PC3090"],
+    ["0.0.0.0/0", "PC3090"],
+    // The validator compares the IPv4 text literally; Felix masks it to 0.0.0.0/0 and drops the rule.
+    ["0.0.0.1/0", "PC4040"],
+    ["'::/1'", undefined],
+    ["10.0.0.0/8", undefined],
+  ])("notNets [%s] → %s", (nets, code) => {
     const { diagnostics } = loadSources([{ file: "in.yaml", text: text(nets) }]);
-    expect(diagnostics.filter((d) => d.code === "PC4040").map((d) => d.severity)).toEqual(n === 1 ? ["warning"] : []);
+    const found = diagnostics.filter((d) => d.code === "PC4040" || d.code === "PC3090").map((d) => `${d.code} ${d.severity}`);
+    expect(found).toEqual(code === undefined ? [] : [`${code} ${code === "PC3090" ? "error" : "warning"}`]);
   });
 });

@@ -37,7 +37,7 @@ const serviceAccountMatch = z.strictObject({
 
 export const entityRule = z.strictObject({
   nets: z.array(cidr()).optional(),
-  notNets: z.array(cidr()).optional(),
+  notNets: z.array(cidr({ negated: true })).optional(),
   selector: selector("entity").optional(),
   notSelector: selector("entity").optional(),
   namespaceSelector: selector("namespaceSelector").optional(),

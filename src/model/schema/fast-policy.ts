@@ -27,6 +27,12 @@ function cidr(v: unknown): Cidr {
   return parseCidr(string(v), false) ?? unsure();
 }
 
+/** A notNets entry: a catch-all /0 is left to zod, which refuses it (PC3090). */
+function notNet(v: unknown): Cidr {
+  const c = cidr(v);
+  return c.prefix === 0 ? unsure() : c;
+}
+
 function stringArray(v: unknown): string[] {
   return array(v).map(string);
 }
@@ -191,7 +197,7 @@ function entity(v: unknown): Obj {
   const o = closed(v, entityKeys);
   const out: Obj = {};
   copy(out, o, "nets", (x) => array(x).map(cidr));
-  copy(out, o, "notNets", (x) => array(x).map(cidr));
+  copy(out, o, "notNets", (x) => array(x).map(notNet));
   copy(out, o, "selector", selector);
   copy(out, o, "notSelector", selector);
   copy(out, o, "namespaceSelector", selector);

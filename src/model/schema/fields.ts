@@ -139,15 +139,26 @@ export function selector(place: SelectorPlace) {
 }
 
 /** A CIDR (host bits allowed and masked) → its normalized text. */
-export function cidr(options: { allowBareAddress?: boolean } = {}) {
+/**
+ * A CIDR. `negated` (a rule's notNets): Calico's v3 validator (since v3.30.3/v3.31.0) refuses the
+ * literal `0.0.0.0/0` and any IPv6 network whose parsed form is `::/0` (calico-332.md §5.4).
+ */
+export function cidr(options: { allowBareAddress?: boolean; negated?: boolean } = {}) {
   return z.string().transform((text, ctx): Cidr => {
     const c = parseCidr(text, options.allowBareAddress ?? false);
+    if (c && options.negated && isRefusedCatchAll(text, c)) {
+      report(ctx, Codes.catchAllNotNet, `catch-all CIDR in negation creates logical contradiction (matches no traffic): notNets ${JSON.stringify(text)} excludes every ${c.version === 4 ? "IPv4" : "IPv6"} address; remove the rule, or use a narrower net`, { input: text });
+      return z.NEVER;
+    }
     if (c) return c;
     const hint = isBareAddress(text) ? ` (did you mean ${JSON.stringify(formatCidr(parseCidr(text, true) as Cidr))}?)` : "";
     report(ctx, Codes.invalidCidr, `invalid CIDR ${JSON.stringify(text)}: expected an IPv4 or IPv6 network such as "10.0.0.0/16" or "fd00::/64"${hint}`, { input: text });
     return z.NEVER;
   });
 }
+
+/** Calico's check: a string compare for IPv4, a parsed compare for IPv6. */
+export const isRefusedCatchAll = (text: string, c: Cidr): boolean => (c.version === 4 ? text === "0.0.0.0/0" : c.prefix === 0);
 
 export const ipAddress = z.string().transform((text, ctx): Cidr => {
   const c = parseCidr(text, true);
