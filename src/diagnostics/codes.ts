@@ -77,6 +77,7 @@ export const Codes = {
   conflictingFlags: code("PC3015", "error", "incompatible policy flags (preDNAT, doNotTrack, applyOnForward)"),
   icmpVersionMismatch: code("PC3016", "error", "ICMP protocol does not match ipVersion"),
   catchAllNotNet: code("PC3090", "error", "a notNets entry that is the catch-all 0.0.0.0/0 or an IPv6 /0 (Calico's validator refuses it: the rule could match nothing)"),
+  duplicateHint: code("PC3091", "error", "a policy's performanceHints lists a hint twice (the list must be unique)"),
   invalidFailsafeList: code("PC3070", "error", "bad --failsafe-inbound/--failsafe-outbound list (Felix's port-list syntax: [tcp|udp:][NET:]PORT, IPv6 NET in brackets)"),
   exceptOtherFamily: code("PC3060", "error", "ipBlock except of the other IP family than its cidr"),
   reservedLabel: code("PC3017", "error", "reserved label set by the user"),

@@ -191,6 +191,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       doNotTrack: g.doNotTrack ?? false,
       preDNAT: g.preDNAT ?? false,
       applyOnForward: g.applyOnForward ?? false,
+      ...(spec.performanceHints?.includes("AssumeNeededOnEveryNode") && { assumeNeededOnEveryNode: true as const }),
       origin: { span: p.span },
     });
   }

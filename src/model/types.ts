@@ -104,6 +104,13 @@ export interface Policy {
   readonly preDNAT: boolean;
   readonly applyOnForward: boolean;
   /**
+   * `performanceHints: [AssumeNeededOnEveryNode]` (Calico NP/GNP and their staged kinds): the
+   * policy is active on every node, so its filter-table chains (both directions) and the ipsets
+   * its rules reference are programmed even where no local endpoint uses them (calico-332.md §5.3).
+   * Verdicts never change.
+   */
+  readonly assumeNeededOnEveryNode?: true;
+  /**
    * Present exactly for the staged kinds (snp, sgnp, sknp). A staged policy is in
    * `Model.policies` like any other (Felix's calculation graph matches its selector, scans its
    * rules and lists it in the endpoint's tiers) but it is never enforced: it has no chain and no

@@ -1,13 +1,15 @@
 /**
  * NodeView → DataplaneState: every chain the node needs, sorted by name, plus the hooks and the
  * ipsets. Only chains something references are produced: policy chains exist per direction a
- * local endpoint uses, profile chains per profile a local endpoint lists.
+ * local endpoint uses (both directions of a force-programmed policy), profile chains per profile
+ * a local endpoint lists.
  */
 import type { NodeView } from "../resolve/types.js";
 import { workloadDispatchChains } from "./dispatch.js";
 import { endpointChain } from "./endpoint-chains.js";
 import type { FailsafeOptions } from "./failsafe.js";
 import { hostFilterTableChains, hostTables, withReferenced } from "./host-tables.js";
+import { policyChainName } from "./names.js";
 import { policyChains, profileChains } from "./policy-chains.js";
 import { filterHooks, staticChains, type EndpointToHostAction } from "./static-chains.js";
 import { locatedAt, safeInterfaceName, safeToken } from "./safe-token.js";
@@ -49,7 +51,12 @@ export function renderNodeView(view: NodeView, options: RenderOptions = {}): Dat
   const hostChains = hostFilterTableChains(heps, failsafe, view.ipVersion);
   const replaced = new Set(hostChains.map((c) => c.name));
   const sharedByName = new Map(shared.map((c) => [c.name, c]));
-  const chains = withReferenced([...own.filter((c) => !replaced.has(c.name)), ...hostChains], sharedByName);
+  // Force-programmed policy chains (AssumeNeededOnEveryNode) are in the filter table referenced or not.
+  const forced = view.policies
+    .filter((p) => p.forced)
+    .flatMap((p) => (["ingress", "egress"] as const).map((d) => sharedByName.get(policyChainName(d, p.id))))
+    .filter((c): c is Chain => c !== undefined);
+  const chains = withReferenced([...own.filter((c) => !replaced.has(c.name)), ...hostChains, ...forced], sharedByName);
   assertReferencesResolve(chains);
   const tables = hostTables(heps, sharedByName, failsafe, view.ipVersion);
   for (const t of tables) assertReferencesResolve(t.chains);

@@ -29,7 +29,7 @@ import { IpSetResolver } from "./ipsets.js";
 import { compareStrings, comparePolicies, compareTiers, tierLookup } from "./ordering.js";
 import { resolveRule, type IpSetDemand } from "./rules.js";
 import { NAMESPACE_LABEL, SelectorCache, policySelectorText } from "./selectors.js";
-import { appendToTiers } from "./tiers.js";
+import { appendToTiers, isForced } from "./tiers.js";
 import type { EndpointTier, LocalEndpoint, NodeView, ResolvedPolicy, ResolvedProfile, ResolvedRule } from "./types.js";
 
 type Dir = "ingress" | "egress";
@@ -126,6 +126,14 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, ho
     };
   });
 
+  // AssumeNeededOnEveryNode: active on every node, both chains programmed (calico-332.md §5.3).
+  const forced = new Set<Policy>();
+  for (const p of model.policies) {
+    if (!isForced(p)) continue;
+    forced.add(p);
+    used.set(p, new Set(["ingress", "egress"]));
+  }
+
   const demands = new Map<string, IpSetDemand>();
   const convert = (rules: readonly Rule[], namespace: string | undefined): ResolvedRule[] => {
     const ctx = { cache, namespace, demand: (d: IpSetDemand) => demands.set(d.name, d), ipVersion };
@@ -141,6 +149,7 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, ho
       ...(p.namespace !== undefined && { namespace: p.namespace }),
       ...(dirs.has("ingress") && { ingress: convert(p.ingress, p.namespace) }),
       ...(dirs.has("egress") && { egress: convert(p.egress, p.namespace) }),
+      ...(forced.has(p) && { forced: true as const }),
       ...(p.origin && { span: p.origin.span }),
     }))
     .sort((a, b) => compareStrings(a.id, b.id));

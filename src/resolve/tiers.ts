@@ -17,3 +17,9 @@ export function appendToTiers(tiers: EndpointTier[], tier: Tier, p: Policy, sele
   if (!staged) (last.policies as string[]).push(p.id);
   (last.members as EndpointTier["members"][number][]).push({ id: p.id, selector, staged });
 }
+
+/**
+ * A policy whose filter-table chains Felix force-programs on every node: the
+ * `AssumeNeededOnEveryNode` hint on an enforced policy (a staged one has no chains at all).
+ */
+export const isForced = (p: Policy): boolean => p.assumeNeededOnEveryNode === true && !isStaged(p);

@@ -64,9 +64,17 @@ export interface ResolvedPolicy {
   readonly policyKind: PolicyKind;
   readonly name: string;
   readonly namespace?: string;
-  /** Present only for the directions some local endpoint uses (otherwise no chain is emitted). */
+  /**
+   * Present only for the directions some local endpoint uses (otherwise no chain is emitted),
+   * and for both directions of a forced policy.
+   */
   readonly ingress?: readonly ResolvedRule[];
   readonly egress?: readonly ResolvedRule[];
+  /**
+   * `AssumeNeededOnEveryNode`: the filter-table chains are programmed whether or not anything
+   * jumps to them (Felix's ForceProgramming; mangle and raw copies are not forced).
+   */
+  readonly forced?: true;
   /** Where the policy was written, for diagnostics the renderer raises (src/render/safe-token.ts). */
   readonly span?: Span;
 }

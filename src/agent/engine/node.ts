@@ -39,7 +39,7 @@ import { resolveRule, type IpSetDemand } from "../../resolve/rules.js";
 import { SelectorCache, policySelectorText } from "../../resolve/selectors.js";
 import type { Selector } from "../../selector/index.js";
 import type { EndpointTier, LocalHostEndpoint, ResolvedRule } from "../../resolve/types.js";
-import { appendToTiers } from "../../resolve/tiers.js";
+import { appendToTiers, isForced } from "../../resolve/tiers.js";
 import { sameChain, sameHooks, sortedMap } from "./dirty.js";
 import { resolveHostInterfaces, type HostInterface } from "../../resolve/host-interfaces.js";
 import { IpSetStore } from "./ipsets.js";
@@ -247,7 +247,10 @@ export class NodeState {
           recomputeHosts.add(h.iface as string);
         }
         this.ipsets.release(`policy:${pid}`, old.demands);
-        for (const name of old.chains) this.setShared(name, undefined);
+        for (const name of old.chains) {
+          this.table.force(name, false);
+          this.setShared(name, undefined);
+        }
         this.policies.delete(pid);
         (old.policy.namespace === undefined ? this.globalPolicies : this.policiesByNamespace.get(old.policy.namespace))?.delete(pid);
       }
@@ -309,7 +312,8 @@ export class NodeState {
     const state = this.policies.get(pid);
     if (state === undefined) return;
     const p = state.policy;
-    const on = active(state);
+    const forced = isForced(p);
+    const on = active(state) || forced;
     const demands = new Map<string, IpSetDemand>();
     const resolved = {
       kind: "ResolvedPolicy" as const,
@@ -317,15 +321,21 @@ export class NodeState {
       policyKind: p.policyKind,
       name: p.name,
       ...(p.namespace !== undefined && { namespace: p.namespace }),
-      ...(on && p.types.includes("Ingress") && { ingress: this.convert(p.ingress, p.namespace, demands) }),
-      ...(on && p.types.includes("Egress") && { egress: this.convert(p.egress, p.namespace, demands) }),
+      ...(on && (forced || p.types.includes("Ingress")) && { ingress: this.convert(p.ingress, p.namespace, demands) }),
+      ...(on && (forced || p.types.includes("Egress")) && { egress: this.convert(p.egress, p.namespace, demands) }),
     };
     const chains = on ? policyChains(resolved) : [];
     this.ipsets.acquire(`policy:${pid}`, demands.values());
     const names = new Set(chains.map((c) => c.name));
     this.ipsets.release(`policy:${pid}`, state.demands.filter((n) => !demands.has(n)));
-    for (const name of state.chains) if (!names.has(name)) this.setShared(name, undefined);
+    for (const name of state.chains) {
+      if (names.has(name)) continue;
+      this.table.force(name, false);
+      this.setShared(name, undefined);
+    }
     for (const c of chains) if (!sameChain(this.table.getShared(c.name), c)) this.setShared(c.name, c);
+    // AssumeNeededOnEveryNode: the filter table keeps these chains whether or not a jump needs them.
+    for (const c of chains) this.table.force(c.name, forced);
     state.demands = [...demands.keys()];
     state.chains = [...names];
   }

@@ -6,6 +6,9 @@
  * live in mangle or raw alone). References are counted per own chain as it is set, so a change
  * costs the rules of the chains it replaced, not a walk of the table.
  *
+ * A forced shared chain (AssumeNeededOnEveryNode) holds a reference of its own, as Felix's
+ * ForceProgramming chains refer to themselves.
+ *
  * The value of every name before the batch is kept at its first touch, so `finish` names
  * exactly the chains whose content changed.
  */
@@ -66,6 +69,19 @@ export class FilterTable {
     }
     if (chain === undefined) this.own.delete(name);
     else this.own.set(name, chain);
+  }
+
+  private readonly forced = new Set<string>();
+
+  /** Gives the shared chain `name` a reference of its own (on) or takes it back (off). */
+  force(name: string, on: boolean): void {
+    if (on === this.forced.has(name)) return;
+    this.touch(name);
+    const n = (this.refs.get(name) ?? 0) + (on ? 1 : -1);
+    if (n === 0) this.refs.delete(name);
+    else this.refs.set(name, n);
+    if (on) this.forced.add(name);
+    else this.forced.delete(name);
   }
 
   setShared(name: string, chain: Chain | undefined): void {

@@ -124,7 +124,14 @@ const policyCommon = {
   types: z.array(policyType).optional(),
   ingress: z.array(rule).optional(),
   egress: z.array(rule).optional(),
-  performanceHints: z.array(z.literal("AssumeNeededOnEveryNode")).optional(),
+  performanceHints: z
+    .array(z.literal("AssumeNeededOnEveryNode"))
+    .superRefine((hints, ctx) => {
+      hints.forEach((h, i) => {
+        if (hints.indexOf(h) !== i) report(ctx, Codes.duplicateHint, `performance hint ${JSON.stringify(h)} is listed more than once: the list must be unique`, { path: [i] });
+      });
+    })
+    .optional(),
 };
 
 export const networkPolicySpec = z.strictObject(policyCommon).superRefine((s, ctx) => uniqueTypes(s.types, ctx));

@@ -257,7 +257,10 @@ function calicoSpec(v: unknown): Obj {
   });
   copy(out, o, "ingress", (x) => array(x).map(rule));
   copy(out, o, "egress", (x) => array(x).map(rule));
-  copy(out, o, "performanceHints", (x) => array(x).map((h) => (h === "AssumeNeededOnEveryNode" ? h : unsure())));
+  copy(out, o, "performanceHints", (x) => {
+    const hints = array(x).map((h) => (h === "AssumeNeededOnEveryNode" ? h : unsure()));
+    return hints.length > 1 ? unsure() : hints;
+  });
   return out;
 }
 

@@ -53,6 +53,8 @@ const calicoPolicy = fc.record({
   selector: fc.constantFrom(...SELECTORS),
   ingress: fc.array(calicoRule, { maxLength: 2 }),
   egress: fc.array(calicoRule, { maxLength: 2 }),
+  // AssumeNeededOnEveryNode: chains and sets on every node, used or not.
+  hinted: fc.constantFrom(false, false, false, true),
 }).map((p) =>
   put(
     `policies/${p.global ? "gnp" : `np/${p.ns}`}/${p.name}`,
@@ -60,7 +62,7 @@ const calicoPolicy = fc.record({
       apiVersion: "projectcalico.org/v3",
       kind: p.global ? "GlobalNetworkPolicy" : "NetworkPolicy",
       metadata: { name: p.name, ...(p.global ? {} : { namespace: p.ns }) },
-      spec: { ...(p.tier ? { tier: p.tier } : {}), ...(p.order !== undefined ? { order: p.order } : {}), selector: p.selector, ingress: p.ingress, egress: p.egress },
+      spec: { ...(p.tier ? { tier: p.tier } : {}), ...(p.order !== undefined ? { order: p.order } : {}), selector: p.selector, ingress: p.ingress, egress: p.egress, ...(p.hinted ? { performanceHints: ["AssumeNeededOnEveryNode"] } : {}) },
     }),
   ),
 );
