@@ -173,6 +173,7 @@ const cases: [string, string, Where[], string?][] = [
   ["PC2004 unknown top-level field on a Pod", "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: default}\nstatsu: {podIP: 10.0.0.1}\n", [{ code: "PC2004", line: 4, column: 1 }]],
   ["PC4007 metadata.namespace on a cluster-scoped kind", "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: p, namespace: default}\nspec: {selector: all()}\n", [{ code: "PC4007", line: 3, column: 21 }]],
   ["PC4040 rule in neither IP family (notNets 0.0.0.1/0: not the literal catch-all, masked to it by Felix)", calicoPolicy("  ingress:\n  - action: Deny\n    source:\n      notNets: ['0.0.0.1/0']\n"), [{ code: "PC4040", line: 8, column: 5 }]],
+  ["PC3091 repeated performance hint", calicoPolicy("  performanceHints: [AssumeNeededOnEveryNode, AssumeNeededOnEveryNode]\n"), [{ code: "PC3091", line: 7, column: 47 }]],
   ["PC3090 catch-all notNets", calicoPolicy("  ingress:\n  - action: Deny\n    source:\n      notNets: ['::/0']\n"), [{ code: "PC3090", line: 10, column: 17 }]],
 ];
 
