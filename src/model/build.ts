@@ -30,6 +30,9 @@ import type { HostEndpoint, Labels, Model, NamedPort, NetworkSet, Policy, Profil
 
 const DEFAULT_NAMESPACE = "default";
 
+/** The `default` tier's order, and the order Calico's Kubernetes datastore gives a Tier that has none. */
+export const DEFAULT_TIER_ORDER = 1_000_000;
+
 /** Tiers Calico reserves, with the order they must have. */
 const reservedTiers: Record<string, number> = {
   default: 1_000_000,
@@ -124,7 +127,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
   const of = <K extends ResourceKind>(kind: K): Collected<K>[] => (byKind.get(kind) ?? []) as unknown as Collected<K>[];
 
   // Tiers.
-  const tiers = new Map<string, Tier>([["default", { kind: "Tier", name: "default", order: 1_000_000, defaultAction: "Deny" }]]);
+  const tiers = new Map<string, Tier>([["default", { kind: "Tier", name: "default", order: DEFAULT_TIER_ORDER, defaultAction: "Deny" }]]);
   for (const t of of("calico/Tier")) {
     const name = t.input.metadata.name;
     const order = t.input.spec?.order;
@@ -143,7 +146,9 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       push(Codes.reservedTier, `tier ${JSON.stringify(name)} is reserved for admin policies and its defaultAction is always ${admin.defaultAction}, found ${defaultAction}`, t.span);
       continue;
     }
-    tiers.set(name, { kind: "Tier", name, ...(order !== undefined ? { order } : {}), defaultAction, origin: { span: t.span } });
+    // A Tier without order: Calico's Kubernetes datastore reads it as 1,000,000 (DefaultTierFields,
+    // v3.29+), so it ties with `default` and sorts by name (calico-332.md §3.1, §7.2 item 1).
+    tiers.set(name, { kind: "Tier", name, order: order ?? DEFAULT_TIER_ORDER, defaultAction, origin: { span: t.span } });
   }
 
   // Policies.

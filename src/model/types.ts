@@ -123,7 +123,10 @@ export interface Policy {
 export interface Tier {
   readonly kind: "Tier";
   readonly name: string;
-  /** undefined sorts last. The implicit `default` tier has order 1_000_000. */
+  /**
+   * The implicit `default` tier has order 1,000,000, and so has a Tier written without one (as
+   * Calico's Kubernetes datastore defaults it). undefined: a tier that no Tier defines (sorts last).
+   */
   readonly order?: number;
   readonly defaultAction: "Deny" | "Pass";
   readonly origin?: Origin;

@@ -1,5 +1,7 @@
 /**
- * Calico's evaluation order (felix-dataplane.md §3): tiers by order (missing = last) then name;
+ * Calico's evaluation order (felix-dataplane.md §3, calico-332.md §3.2): tiers by order then
+ * name, a tier that policies name but no Tier defines last (Felix's invalid tiers; the loader
+ * gives every Tier an order, as Calico's Kubernetes datastore does);
  * policies within a tier by order (missing = +Infinity) then `name/namespace/kind`. Strings
  * compare by code unit, which equals Go's byte order for the ASCII names Kubernetes allows.
  */
