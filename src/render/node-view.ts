@@ -5,7 +5,8 @@
  */
 import type { NodeView } from "../resolve/types.js";
 import { workloadDispatchChains } from "./dispatch.js";
-import { endpointChain } from "./endpoint-chains.js";
+import { endpointChain, endpointGroupChains } from "./endpoint-chains.js";
+import { hostGroupChains } from "./host-endpoint-chains.js";
 import type { FailsafeOptions } from "./failsafe.js";
 import { hostFilterTableChains, hostTables, withReferenced } from "./host-tables.js";
 import { policyChains, profileChains } from "./policy-chains.js";
@@ -24,9 +25,14 @@ export function renderNodeView(view: NodeView, options: RenderOptions = {}): Dat
   const heps = view.hostEndpoints ?? [];
   const failsafe = options.failsafe ?? {};
   // Each resource is rendered under its own span, so a refused token (safe-token.ts) points at it.
+  // Policy-group chains are shared like policy chains: one per name, whichever endpoints use it.
+  const groups = new Map<string, Chain>();
+  for (const e of view.endpoints) endpointGroupChains(e, groups);
+  for (const h of heps) hostGroupChains(h, groups);
   const shared = [
     ...view.policies.flatMap((p) => locatedAt(p.span, () => policyChains(p))),
     ...view.profiles.flatMap((p) => locatedAt(p.span, () => profileChains(p))),
+    ...groups.values(),
   ];
   for (const e of view.endpoints) locatedAt(e.span, () => safeInterfaceName(e.interfaceName));
   for (const h of heps) locatedAt(h.span, () => (h.wildcard ? h.interfaceName : safeInterfaceName(h.interfaceName)));
