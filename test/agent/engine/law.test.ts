@@ -154,7 +154,7 @@ const groupPolicy = fc
   })
   .map((p) => {
     const preDNAT = "preDNAT" in p.flags;
-    const types = preDNAT ? ["Ingress"] : p.types;
+    const types: readonly string[] = preDNAT ? ["Ingress"] : p.types;
     return put(
       `policies/gnp/${p.name}`,
       JSON.stringify({
