@@ -25,15 +25,16 @@ export function renderNodeView(view: NodeView, options: RenderOptions = {}): Dat
   const heps = view.hostEndpoints ?? [];
   const failsafe = options.failsafe ?? {};
   // Each resource is rendered under its own span, so a refused token (safe-token.ts) points at it.
-  // Policy-group chains are shared like policy chains: one per name, whichever endpoints use it.
-  const groups = new Map<string, Chain>();
-  for (const e of view.endpoints) endpointGroupChains(e, groups);
-  for (const h of heps) hostGroupChains(h, groups);
   const shared = [
     ...view.policies.flatMap((p) => locatedAt(p.span, () => policyChains(p))),
     ...view.profiles.flatMap((p) => locatedAt(p.span, () => profileChains(p))),
-    ...groups.values(),
   ];
+  // Policy-group chains are shared like policy chains: one per name, whichever endpoints use it
+  // (after the policy chains, whose rendering already refused an unsafe policy id at its span).
+  const groups = new Map<string, Chain>();
+  for (const e of view.endpoints) endpointGroupChains(e, groups);
+  for (const h of heps) hostGroupChains(h, groups);
+  shared.push(...groups.values());
   for (const e of view.endpoints) locatedAt(e.span, () => safeInterfaceName(e.interfaceName));
   for (const h of heps) locatedAt(h.span, () => (h.wildcard ? h.interfaceName : safeInterfaceName(h.interfaceName)));
   const own: Chain[] = [
