@@ -109,7 +109,7 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
 function explanationJson(e: FlowExplanation): object {
   return {
     verdict: e.verdict,
-    hops: e.hops.map((h) => ({ node: h.node, ...(h.table !== undefined && { table: h.table, hook: h.hook }), ...(h.untracked && { untracked: true }), ...(h.undecided && { undecided: true }), direction: h.direction, endpoint: h.endpoint, verdict: h.verdict, decidedBy: h.decidedBy ?? null, chains: h.chains })),
+    hops: e.hops.map((h) => ({ node: h.node, ...(h.table !== undefined && { table: h.table, hook: h.hook }), ...(h.untracked && { untracked: true }), ...(h.undecided && { undecided: true }), direction: h.direction, endpoint: h.endpoint, verdict: h.verdict, decidedBy: h.decidedBy ?? null, chains: h.chains, ...(h.groups && { groups: h.groups }) })),
   };
 }
 
@@ -130,6 +130,8 @@ function explanationText(e: FlowExplanation, o: ExplainCommandOptions, v6: boole
       lines.push(`  rule:       ${d.chain} #${d.rule} ${d.hash}: ${d.iptables}`);
     }
     lines.push(`  chains:     ${h.chains.join(" -> ")}`);
+    // A group chain's name is a hash: say which policies it runs.
+    for (const [chain, ids] of Object.entries(h.groups ?? {})) lines.push(`  group:      ${chain} = ${ids.join(", ")}`);
   }
   return `${lines.join("\n")}\n`;
 }

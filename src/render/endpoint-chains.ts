@@ -9,31 +9,41 @@ import type { EndpointTier, LocalEndpoint } from "../resolve/types.js";
 import { ACCEPT, DROP, RETURN, hashedChain, jump, rule, type RuleBody } from "./chain.js";
 import { Mark, clearMark, markClear, markSingleBitSet } from "./marks.js";
 import { endpointChainName, policyChainName, profileChainName } from "./names.js";
+import { groupChains, tierJumps } from "./policy-groups.js";
 import type { Chain } from "./types.js";
 
 /** Felix's default VXLANPort. */
 const VXLAN_PORT = 4789;
 
 /**
- * One block per tier. `untracked` (raw-table chains) adds a NOTRACK after each policy that
- * accepted; `endOfTierDrop` is false for untracked and pre-DNAT chains, whose tiers end in Pass
- * so that the filter table's normal policy still runs.
+ * One block per tier that has a policy (staged or not) for the endpoint: `Start of tier`, then a
+ * jump per inlined policy or policy group (policy-groups.ts), each followed by `Return if policy
+ * accepted`. `untracked` (raw-table chains) adds a NOTRACK after each jump that accepted;
+ * `endOfTierDrop` is false for untracked and pre-DNAT chains, whose tiers end in Pass so that the
+ * filter table's normal policy still runs. The end-of-tier drop needs an enforced policy in the
+ * tier (a tier of staged policies only must not drop: calico-332.md §4.3).
  */
 export function tierRules(tiers: readonly EndpointTier[], direction: "ingress" | "egress", untracked = false, endOfTierDrop = true): RuleBody[] {
   const out: RuleBody[] = [];
   for (const tier of tiers) {
-    if (tier.policies.length === 0) continue;
+    if (tier.members.length === 0) continue;
     out.push(rule("", clearMark(Mark.pass), [`Start of tier ${tier.name}`]));
-    for (const id of tier.policies) {
-      out.push(rule(markClear(Mark.pass), jump(policyChainName(direction, id))));
+    for (const j of tierJumps(tier, direction)) {
+      out.push(rule(markClear(Mark.pass), jump(j.kind === "group" ? j.chain : policyChainName(direction, j.id))));
       if (untracked) out.push(rule(markSingleBitSet(Mark.accept), "--jump NOTRACK"));
       out.push(rule(markSingleBitSet(Mark.accept), RETURN, ["Return if policy accepted"]));
     }
-    if (endOfTierDrop && tier.defaultAction !== "Pass") {
+    if (endOfTierDrop && tier.defaultAction !== "Pass" && tier.policies.length > 0) {
       out.push(rule(markClear(Mark.pass), DROP, [`End of tier ${tier.name}. Drop if no policies passed packet`]));
     }
   }
   return out;
+}
+
+/** The policy-group chains a workload endpoint's two chains jump to. */
+export function endpointGroupChains(ep: LocalEndpoint, into: Map<string, Chain> = new Map()): Map<string, Chain> {
+  groupChains(ep.ingressTiers, "ingress", into);
+  return groupChains(ep.egressTiers, "egress", into);
 }
 
 export function endpointChain(ep: LocalEndpoint, direction: "ingress" | "egress"): Chain {

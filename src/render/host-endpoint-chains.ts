@@ -16,6 +16,7 @@
 import type { EndpointTier, LocalHostEndpoint } from "../resolve/types.js";
 import { DROP, RETURN, hashedChain, jump, rule, type RuleBody } from "./chain.js";
 import { tierRules } from "./endpoint-chains.js";
+import { groupChains } from "./policy-groups.js";
 import { Mark, clearMark, markSingleBitSet, setMark } from "./marks.js";
 import { ChainName, hostEndpointChainName, profileChainName } from "./names.js";
 import type { Chain } from "./types.js";
@@ -91,4 +92,13 @@ export function hostRawChains(hep: LocalHostEndpoint): Chain[] {
     hostChain(hep.interfaceName, { ...common, direction: "egress", tiers: hep.untracked.egress }),
     hostChain(hep.interfaceName, { ...common, direction: "ingress", tiers: hep.untracked.ingress }),
   ];
+}
+
+/** The policy-group chains a host endpoint's chains jump to, in every table (filter, mangle, raw). */
+export function hostGroupChains(hep: LocalHostEndpoint, into: Map<string, Chain> = new Map()): Map<string, Chain> {
+  for (const tiers of [hep.normal, hep.forward, hep.untracked]) {
+    groupChains(tiers.ingress, "ingress", into);
+    groupChains(tiers.egress, "egress", into);
+  }
+  return groupChains(hep.preDNAT, "ingress", into);
 }

@@ -6,7 +6,8 @@
  */
 import type { NodeView } from "../resolve/types.js";
 import { workloadDispatchChains } from "./dispatch.js";
-import { endpointChain } from "./endpoint-chains.js";
+import { endpointChain, endpointGroupChains } from "./endpoint-chains.js";
+import { hostGroupChains } from "./host-endpoint-chains.js";
 import type { FailsafeOptions } from "./failsafe.js";
 import { hostFilterTableChains, hostTables, withReferenced } from "./host-tables.js";
 import { policyChainName } from "./names.js";
@@ -30,6 +31,12 @@ export function renderNodeView(view: NodeView, options: RenderOptions = {}): Dat
     ...view.policies.flatMap((p) => locatedAt(p.span, () => policyChains(p))),
     ...view.profiles.flatMap((p) => locatedAt(p.span, () => profileChains(p))),
   ];
+  // Policy-group chains are shared like policy chains: one per name, whichever endpoints use it
+  // (after the policy chains, whose rendering already refused an unsafe policy id at its span).
+  const groups = new Map<string, Chain>();
+  for (const e of view.endpoints) endpointGroupChains(e, groups);
+  for (const h of heps) hostGroupChains(h, groups);
+  shared.push(...groups.values());
   for (const e of view.endpoints) locatedAt(e.span, () => safeInterfaceName(e.interfaceName));
   for (const h of heps) locatedAt(h.span, () => (h.wildcard ? h.interfaceName : safeInterfaceName(h.interfaceName)));
   const own: Chain[] = [

@@ -17,6 +17,7 @@ import type { LocalEndpoint, ResolvedRule } from "../resolve/types.js";
 import type { CompileOptions } from "./compile.js";
 import { endpointChainName, policyChainName, profileChainName } from "./names.js";
 import { renderNodeView } from "./node-view.js";
+import { GROUP_RETURN_STRIDE, enforcedIds, tierJumps } from "./policy-groups.js";
 import { renderRule } from "./rule-render.js";
 import type { Chain, DataplaneState } from "./types.js";
 
@@ -53,6 +54,25 @@ export type RuleOrigin =
       readonly span?: Span;
     }
   | {
+      /** The endpoint chain's jump to a policy-group chain (policy-groups.ts) holding `policies`. */
+      readonly kind: "policyGroupJump";
+      readonly target: string;
+      /** The enforced members, in order. */
+      readonly policies: readonly string[];
+      readonly direction: Direction;
+      readonly endpoint: string;
+      readonly span?: Span;
+    }
+  | {
+      /** A policy-group chain's jump to one member's policy chain (shared by every endpoint of the group). */
+      readonly kind: "groupMemberJump";
+      readonly target: string;
+      readonly group: string;
+      readonly policy: string;
+      readonly direction: Direction;
+      readonly span?: Span;
+    }
+  | {
       /** The drop after a tier in which no policy accepted or passed the packet. */
       readonly kind: "endOfTier";
       readonly tier: string;
@@ -72,6 +92,8 @@ export interface RuleOrigins {
   readonly kind: "RuleOrigins";
   /** Rule hash → origin, for the rules that come from a policy, profile, tier or endpoint. */
   readonly byHash: ReadonlyMap<string, RuleOrigin>;
+  /** Policy-group chain name → the enforced policy ids it jumps to, in order (explain names groups by them). */
+  readonly groups: ReadonlyMap<string, readonly string[]>;
 }
 
 
@@ -142,6 +164,30 @@ export function compileWithOrigins(model: Model, options: CompileOptions): Compi
       assign(profileChainName(direction, rp.name), origins, false);
     }
   }
+  const groups = new Map<string, readonly string[]>();
+  const groupTiers = [
+    ...view.endpoints.flatMap((e) => [{ tiers: e.ingressTiers, direction: "ingress" as const }, { tiers: e.egressTiers, direction: "egress" as const }]),
+    ...(view.hostEndpoints ?? []).flatMap((h) => [
+      ...[h.normal, h.forward, h.untracked].flatMap((t) => [{ tiers: t.ingress, direction: "ingress" as const }, { tiers: t.egress, direction: "egress" as const }]),
+      { tiers: h.preDNAT, direction: "ingress" as const },
+    ]),
+  ];
+  for (const { tiers, direction } of groupTiers) {
+    for (const tier of tiers) {
+      for (const j of tierJumps(tier, direction)) {
+        if (j.kind !== "group" || groups.has(j.chain)) continue;
+        const ids = enforcedIds(j.members);
+        groups.set(j.chain, ids);
+        const origins: (RuleOrigin | undefined)[] = [];
+        ids.forEach((id, i) => {
+          if (i > 0 && i % GROUP_RETURN_STRIDE === 0) origins.push(undefined);
+          origins.push({ kind: "groupMemberJump", target: policyChainName(direction, id), group: j.chain, policy: id, direction, ...spanOf(policies.get(id)?.origin?.span) });
+        });
+        assign(j.chain, origins, true);
+        checkJumps(chains.get(j.chain), origins);
+      }
+    }
+  }
   for (const ep of view.endpoints) {
     for (const direction of ["ingress", "egress"] as const) {
       const name = endpointChainName(direction, ep.interfaceName);
@@ -155,7 +201,7 @@ export function compileWithOrigins(model: Model, options: CompileOptions): Compi
       checkJumps(chains.get(name), origins);
     }
   }
-  return { state, origins: { kind: "RuleOrigins", byHash } };
+  return { state, origins: { kind: "RuleOrigins", byHash, groups } };
 }
 
 const spanOf = (span: Span | undefined): { span?: Span } => (span ? { span } : {});
@@ -205,13 +251,16 @@ function endpointOrigins(ep: LocalEndpoint, direction: Direction, spans: Spans):
   const out: (RuleOrigin | undefined)[] = [undefined, undefined, undefined];
   if (direction === "egress") out.push(undefined, undefined);
   for (const tier of direction === "ingress" ? ep.ingressTiers : ep.egressTiers) {
-    if (tier.policies.length === 0) continue;
+    if (tier.members.length === 0) continue;
     out.push(undefined);
-    for (const id of tier.policies) {
-      const o: RuleOrigin = { kind: "policyJump", target: policyChainName(direction, id), direction, endpoint, ...spanOf(spans.policy(id)) };
+    for (const j of tierJumps(tier, direction)) {
+      const o: RuleOrigin =
+        j.kind === "policy"
+          ? { kind: "policyJump", target: policyChainName(direction, j.id), direction, endpoint, ...spanOf(spans.policy(j.id)) }
+          : { kind: "policyGroupJump", target: j.chain, policies: enforcedIds(j.members), direction, endpoint, ...spanOf(spans.policy(enforcedIds(j.members)[0] as string)) };
       out.push(o, o);
     }
-    if (tier.defaultAction !== "Pass") out.push({ kind: "endOfTier", tier: tier.name, direction, endpoint, ...spanOf(spans.tier(tier.name)) });
+    if (tier.defaultAction !== "Pass" && tier.policies.length > 0) out.push({ kind: "endOfTier", tier: tier.name, direction, endpoint, ...spanOf(spans.tier(tier.name)) });
   }
   for (const profile of ep.profiles) {
     const o: RuleOrigin = { kind: "profileJump", target: profileChainName(direction, profile), direction, endpoint, ...spanOf(spans.profile(profile)) };
@@ -224,7 +273,7 @@ function endpointOrigins(ep: LocalEndpoint, direction: Direction, spans: Spans):
 function checkJumps(chain: Chain | undefined, origins: readonly (RuleOrigin | undefined)[]): void {
   chain?.rules.forEach((r, i) => {
     const o = origins[i];
-    if (o && (o.kind === "policyJump" || o.kind === "profileJump") && r.action.startsWith("--jump cali-") && r.action !== `--jump ${o.target}`) {
+    if (o && (o.kind === "policyJump" || o.kind === "profileJump" || o.kind === "policyGroupJump" || o.kind === "groupMemberJump") && r.action.startsWith("--jump cali-") && r.action !== `--jump ${o.target}`) {
       throw new Error(`origins: ${chain.name} rule ${i} jumps ${r.action}, layout expects ${o.target}`);
     }
   });

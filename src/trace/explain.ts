@@ -94,6 +94,11 @@ export interface Hop {
   readonly decidedBy?: Decision;
   /** Every chain the packet entered on this node, in order. */
   readonly chains: readonly string[];
+  /**
+   * The policy-group chains (`cali-gi-`/`cali-go-`, named by a hash) among `chains`, each with
+   * the policy ids it jumps to in order: what a group chain name stands for.
+   */
+  readonly groups?: Readonly<Record<string, readonly string[]>>;
   readonly trace: PacketTrace;
 }
 
@@ -216,17 +221,17 @@ export class FlowTracer {
     const trace = (node: string, p: Packet): PacketTrace => this.trace(node, p, family);
     if (from.kind === "pod" && to.kind === "pod" && from.node === to.node) {
       const t = trace(from.node, packet(from.endpoint.interfaceName, to.endpoint.interfaceName));
-      return { verdict: t.verdict, hops: this.hops(from.node, t, [from, to]) };
+      return { verdict: t.verdict, hops: this.hops(from.node, t, [from, to], family) };
     }
     const hops: Hop[] = [];
     if (from.kind === "pod") {
       const t = trace(from.node, packet(from.endpoint.interfaceName, UPLINK_INTERFACE));
-      hops.push(...this.hops(from.node, t, [from]));
+      hops.push(...this.hops(from.node, t, [from], family));
       if (t.verdict === "deny" || to.kind === "ip") return { verdict: t.verdict, hops };
     }
     if (to.kind !== "pod") throw new Error("unreachable: one side is a pod");
     const t = trace(to.node, packet(UPLINK_INTERFACE, to.endpoint.interfaceName));
-    hops.push(...this.hops(to.node, t, [to]));
+    hops.push(...this.hops(to.node, t, [to], family));
     return { verdict: t.verdict, hops };
   }
 
@@ -249,18 +254,18 @@ export class FlowTracer {
       // to its pod is output; pod to pod is forward.
       const path: HostPath = from.kind === "host" ? "output" : to.kind === "host" ? "input" : "forward";
       const t = this.tracePath(from.node, packet(from.kind === "host" ? "" : iface(from), to.kind === "host" ? "" : iface(to)), path, family);
-      return { verdict: t.verdict, hops: this.pathHops(from.node, t, [from, to]) };
+      return { verdict: t.verdict, hops: this.pathHops(from.node, t, [from, to], family) };
     }
     const hops: Hop[] = [];
     if (local(from)) {
       const out = UPLINK_INTERFACE;
       const t = from.kind === "host" ? this.tracePath(from.node, packet("", from.interfaceName), "output", family) : this.tracePath(from.node, packet(iface(from), out), "forward", family);
-      hops.push(...this.pathHops(from.node, t, [from]));
+      hops.push(...this.pathHops(from.node, t, [from], family));
       if (t.verdict === "deny" || !local(to)) return { verdict: t.verdict, hops };
     }
     if (!local(to)) throw new Error("unreachable: one side is local");
     const t = to.kind === "host" ? this.tracePath(to.node, packet(to.interfaceName, ""), "input", family) : this.tracePath(to.node, packet(UPLINK_INTERFACE, iface(to)), "forward", family);
-    hops.push(...this.pathHops(to.node, t, [to]));
+    hops.push(...this.pathHops(to.node, t, [to], family));
     return { verdict: t.verdict, hops };
   }
 
@@ -270,10 +275,10 @@ export class FlowTracer {
   }
 
   /** One hop per endpoint chain per table; a table that dropped outside one gets its own hop. */
-  private pathHops(node: string, t: HostPathTrace, peers: readonly (PodPeer | HostPeer)[]): Hop[] {
+  private pathHops(node: string, t: HostPathTrace, peers: readonly (PodPeer | HostPeer)[], family: 4 | 6): Hop[] {
     const hops: Hop[] = [];
     for (const tt of t.tables) {
-      const tableHops = this.hops(node, tt.trace, peers.filter((p): p is PodPeer => p.kind === "pod")).map((h) => ({
+      const tableHops = this.hops(node, tt.trace, peers.filter((p): p is PodPeer => p.kind === "pod"), family).map((h) => ({
         ...h,
         table: tt.table,
         hook: tt.hook,
@@ -295,6 +300,7 @@ export class FlowTracer {
           verdict: tt.trace.verdict,
           ...(tt.trace.final && { decidedBy: this.decision(tt.trace.final) }),
           chains: tt.trace.chains,
+          ...this.groupsOf(node, tt.trace.chains, family),
           trace: tt.trace,
         });
       }
@@ -307,7 +313,18 @@ export class FlowTracer {
     return tracerFor(c.state, c.origins).trace(packet);
   }
 
-  private hops(node: string, trace: PacketTrace, pods: readonly PodPeer[]): Hop[] {
+  /** The policy-group chains among `chains`, with their policies (Hop.groups), or nothing. */
+  private groupsOf(node: string, chains: readonly string[], family: 4 | 6): { groups?: Record<string, readonly string[]> } {
+    const known = this.compiled(node, family).origins.groups;
+    const groups: Record<string, readonly string[]> = {};
+    for (const c of chains) {
+      const ids = known.get(c);
+      if (ids !== undefined) groups[c] = ids;
+    }
+    return Object.keys(groups).length > 0 ? { groups } : {};
+  }
+
+  private hops(node: string, trace: PacketTrace, pods: readonly PodPeer[], family: 4 | 6): Hop[] {
     const byInterface = new Map(pods.map((p) => [p.endpoint.interfaceName, p]));
     return trace.endpoints.map((e: EndpointDecision) => ({
       node,
@@ -316,6 +333,7 @@ export class FlowTracer {
       verdict: e.verdict,
       ...(e.decidedBy && { decidedBy: this.decision(e.decidedBy) }),
       chains: trace.chains,
+      ...this.groupsOf(node, trace.chains, family),
       trace,
     }));
   }
@@ -376,6 +394,10 @@ export class FlowTracer {
       case "policyJump":
       case "profileJump":
         return { kind: o.kind, summary: `${o.kind === "policyJump" ? "policy" : "profile"} chain ${o.target}`, ...where, ...base };
+      case "policyGroupJump":
+        return { kind: o.kind, summary: `policy group chain ${o.target} (${o.policies.join(", ")})`, ...where, ...base };
+      case "groupMemberJump":
+        return { kind: o.kind, summary: `policy chain ${o.target} (${o.policy}, in group ${o.group})`, ...where, ...base };
     }
   }
 

@@ -42,7 +42,7 @@ function lineKind(line: string): string | null {
   const ipt = /^(-[ARDI]|:|--delete-chain) ?(\S+)/.exec(line);
   if (ipt) {
     const chain = ipt[2] ?? "";
-    const kind = /^cali-[tf]w-/.test(chain) ? "endpoint" : /^cali-p[io]-/.test(chain) ? "policy" : /^cali-pr[io]-/.test(chain) ? "profile" : chain.includes("dispatch") ? "dispatch" : "other";
+    const kind = /^cali-[tf]w-/.test(chain) ? "endpoint" : /^cali-p[io]-/.test(chain) ? "policy" : /^cali-pr[io]-/.test(chain) ? "profile" : /^cali-g[io]-/.test(chain) ? "group" : chain.includes("dispatch") ? "dispatch" : "other";
     return `iptables ${ipt[1] === ":" ? "declare" : (ipt[1] ?? "")} ${kind}`;
   }
   const set = /^(add|del|create|destroy|swap|flush) /.exec(line);

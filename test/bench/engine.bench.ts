@@ -112,6 +112,7 @@ function chainKind(name: string): string {
   if (/^cali-[tf]w-/.test(name)) return "endpoint";
   if (/^cali-p[io]-/.test(name)) return "policy";
   if (/^cali-pr[io]-/.test(name)) return "profile";
+  if (/^cali-g[io]-/.test(name)) return "group";
   if (name.includes("dispatch")) return "dispatch";
   return "other";
 }

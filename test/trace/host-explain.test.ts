@@ -39,6 +39,15 @@ const flows: Readonly<Record<string, readonly (readonly string[])[]>> = {
     ["--from", "198.51.100.7", "--to", "192.168.1.10", "--port", "443", "--host-interface", "eth0=192.168.1.10", "--host-interface", "mgmt0=192.168.2.10"],
     ["--from", "198.51.100.7", "--to", "192.168.2.10", "--port", "22", "--host-interface", "eth0=192.168.1.10", "--host-interface", "mgmt0=192.168.2.10"],
   ],
+  // Policy groups: a Pass inside a group, a Deny in the first block of five, an Allow after the
+  // "Return on verdict", a split run, a group in a host endpoint chain.
+  "policy-groups": [
+    ["--from", "shop/client", "--to", "shop/api", "--port", "81"],
+    ["--from", "shop/web", "--to", "shop/api", "--port", "83"],
+    ["--from", "shop/client", "--to", "shop/api", "--port", "83"],
+    ["--from", "shop/db", "--to", "shop/web", "--port", "9090"],
+    ["--from", "198.51.100.7", "--to", "host:node-1", "--port", "443"],
+  ],
   "hep-apply-on-forward": [
     ["--from", "198.51.100.7", "--to", "default/web", "--port", "80"],
     ["--from", "default/web", "--to", "198.51.100.7", "--port", "80"],

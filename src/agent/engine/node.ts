@@ -25,9 +25,9 @@ import { Codes } from "../../diagnostics/codes.js";
 import type { Diagnostic } from "../../diagnostics/types.js";
 import type { HostEndpoint, Model, Policy, Profile, Rule, Tier, WorkloadEndpoint } from "../../model/types.js";
 import { workloadDispatchChains } from "../../render/dispatch.js";
-import { endpointChain } from "../../render/endpoint-chains.js";
+import { endpointChain, endpointGroupChains } from "../../render/endpoint-chains.js";
 import { failsafeChains, type FailsafeOptions } from "../../render/failsafe.js";
-import { hostFilterChains } from "../../render/host-endpoint-chains.js";
+import { hostFilterChains, hostGroupChains } from "../../render/host-endpoint-chains.js";
 import { filterHostDispatchChains, hostTables } from "../../render/host-tables.js";
 import { ChainName, hostEndpointChainName, policyChainName, profileChainName } from "../../render/names.js";
 import { policyChains, profileChains } from "../../render/policy-chains.js";
@@ -126,7 +126,15 @@ export class NodeState {
   /** The empty host dispatch chains of the static part, in force while no host endpoint is. */
   private readonly staticHostChains: readonly Chain[];
   private tables: TableState[] | undefined;
-  /** Policy and profile chains the mangle/raw tables hold: a change to one rebuilds them. */
+  /**
+   * Policy-group chains (render/policy-groups.ts) by name, with how many endpoint owners use
+   * them: created when the first workload or host endpoint needs one, deleted when the last
+   * stops. A name determines its chain's content (the UID covers direction and members).
+   */
+  private readonly groups = new Map<string, { readonly chain: Chain; users: number }>();
+  /** The group chain names each owner (`wl`/`hep` + interface) uses. */
+  private readonly groupUsers = new Map<string, readonly string[]>();
+  /** Policy, profile and group chains the mangle/raw tables hold: a change to one rebuilds them. */
   private tableShared = new Set<string>();
   private tablesDirty = false;
   /** Whether the mangle/raw tables changed since takeTablesChanged last looked. */
@@ -340,6 +348,27 @@ export class NodeState {
     state.chains = [...names];
   }
 
+  /** `owner` now uses exactly the group chains `chains` (new uses counted before old ones end). */
+  private useGroups(owner: string, chains: ReadonlyMap<string, Chain>): void {
+    const before = this.groupUsers.get(owner) ?? [];
+    for (const [name, chain] of chains) {
+      const g = this.groups.get(name);
+      if (g !== undefined) g.users++;
+      else {
+        this.groups.set(name, { chain, users: 1 });
+        this.setShared(name, chain);
+      }
+    }
+    for (const name of before) {
+      const g = this.groups.get(name) as { users: number };
+      if (--g.users > 0) continue;
+      this.groups.delete(name);
+      this.setShared(name, undefined);
+    }
+    if (chains.size > 0) this.groupUsers.set(owner, [...chains.keys()]);
+    else this.groupUsers.delete(owner);
+  }
+
   private useProfiles(names: readonly string[]): void {
     for (const n of new Set(names)) {
       const users = this.profileUsers.get(n) ?? 0;
@@ -390,6 +419,7 @@ export class NodeState {
         const c = endpointChain({ kind: "LocalEndpoint", key: "", interfaceName: iface, ingressTiers: [], egressTiers: [], profiles: [] }, dir);
         this.setChain(c.name, undefined);
       }
+      this.useGroups(`wl\u0000${iface}`, new Map());
       void names;
       return;
     }
@@ -409,6 +439,7 @@ export class NodeState {
       const c = endpointChain(le, dir);
       if (!sameChain(this.table.getOwn(c.name), c)) this.setChain(c.name, c);
     }
+    this.useGroups(`wl\u0000${iface}`, endpointGroupChains(le));
   }
 
   private setDispatch(): void {
@@ -526,12 +557,14 @@ export class NodeState {
     if (h === undefined) {
       this.hostResolved.delete(iface);
       for (const dir of ["ingress", "egress"] as const) for (const fw of [false, true]) this.setChain(hostEndpointChainName(dir, iface, fw), undefined);
+      this.useGroups(`hep\u0000${iface}`, new Map());
       return;
     }
     const r = this.resolveHost(h);
     const local = r.hostEndpoints[0] as LocalHostEndpoint;
     this.hostResolved.set(iface, { local, errors: r.errors });
     for (const c of hostFilterChains(local)) if (!sameChain(this.table.getOwn(c.name), c)) this.setChain(c.name, c);
+    this.useGroups(`hep\u0000${iface}`, hostGroupChains(local));
   }
 
   /** The node's resolved host endpoints, by interface (as resolveHostEndpoints orders them). */
@@ -560,6 +593,7 @@ export class NodeState {
         for (const t of tiers) for (const id of t.policies) for (const dir of ["ingress", "egress"] as const) add(policyChainName(dir, id));
       }
       for (const name of h.profiles) for (const dir of ["ingress", "egress"] as const) add(profileChainName(dir, name));
+      for (const name of this.groupUsers.get(`hep\u0000${h.interfaceName}`) ?? []) add(name);
     }
     const tables = hostTables(heps, shared, this.failsafe, this.ipVersion);
     const before = this.tables;

@@ -135,6 +135,70 @@ const change: fc.Arbitrary<SourceChange> = fc.oneof(
   { weight: 2, arbitrary: rare },
 );
 
+/*
+ * Policy groups (render/policy-groups.ts): seven global policies over two selectors, two tiers
+ * and three orders, so runs of equal selector form, grow past the block of five, split when a
+ * policy's selector or order changes and break when one leaves; host endpoint flags put groups in
+ * the forward, mangle (pre-DNAT) and raw (untracked) chains too; pods and the host endpoint come
+ * and go, so group chains gain and lose their last user.
+ */
+const GROUP_SELECTORS = ["app == 'web'", "has(tier)"];
+const groupRule = fc.record({ action: fc.constantFrom("Allow", "Deny", "Pass"), port: fc.constantFrom(80, 81) }).map((r) => ({ action: r.action, protocol: "TCP", destination: { ports: [r.port] } }));
+const groupPolicy = fc
+  .record({
+    name: fc.constantFrom("g1", "g2", "g3", "g4", "g5", "g6", "g7"),
+    tier: fc.constantFrom(undefined, undefined, "security"),
+    order: fc.constantFrom(undefined, 10, 20),
+    selector: fc.constantFrom(...GROUP_SELECTORS, ...GROUP_SELECTORS, "app == 'api'"),
+    flags: fc.constantFrom({}, {}, {}, { applyOnForward: true }, { applyOnForward: true, preDNAT: true }, { applyOnForward: true, doNotTrack: true }),
+    types: fc.constantFrom(["Ingress"], ["Egress"], ["Ingress", "Egress"]),
+    rule: groupRule,
+  })
+  .map((p) => {
+    const preDNAT = "preDNAT" in p.flags;
+    const types: readonly string[] = preDNAT ? ["Ingress"] : p.types;
+    return put(
+      `policies/gnp/${p.name}`,
+      JSON.stringify({
+        apiVersion: "projectcalico.org/v3",
+        kind: "GlobalNetworkPolicy",
+        metadata: { name: p.name },
+        spec: { ...(p.tier ? { tier: p.tier } : {}), ...(p.order !== undefined ? { order: p.order } : {}), selector: p.selector, types, ...p.flags, ...(types.includes("Ingress") && { ingress: [p.rule] }), ...(types.includes("Egress") && { egress: [p.rule] }) },
+      }),
+    );
+  });
+const groupPolicyDelete = fc.constantFrom("g1", "g2", "g3", "g4", "g5", "g6", "g7").map((n) => del(`policies/gnp/${n}`));
+const groupHost = fc.constantFrom(
+  put("heps/hg", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "hg", labels: { app: "web", tier: "x" } }, spec: { node: "n1", interfaceName: "eth0", expectedIPs: ["10.0.3.1"] } })),
+  put("heps/hg", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "hg", labels: { app: "web" } }, spec: { node: "n1", interfaceName: "eth0", expectedIPs: ["10.0.3.1"] } })),
+  del("heps/hg"),
+);
+/** A batch that puts five to seven of the policies with one selector and tier: a run past the block of five. */
+const groupBurst = fc
+  .record({ count: fc.integer({ min: 5, max: 7 }), selector: fc.constantFrom(...GROUP_SELECTORS), tier: fc.constantFrom(undefined, "security"), forward: fc.boolean(), rule: groupRule })
+  .map((b): SourceChange[] =>
+    Array.from({ length: b.count }, (_, i) =>
+      put(
+        `policies/gnp/g${i + 1}`,
+        JSON.stringify({
+          apiVersion: "projectcalico.org/v3",
+          kind: "GlobalNetworkPolicy",
+          metadata: { name: `g${i + 1}` },
+          spec: { ...(b.tier ? { tier: b.tier } : {}), order: 10, selector: b.selector, ...(b.forward && { applyOnForward: true }), ingress: [b.rule], egress: [b.rule] },
+        }),
+      ),
+    ),
+  );
+const SECURITY_TIER = put("tiers/security", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 100 } }));
+const groupChange: fc.Arbitrary<SourceChange> = fc.oneof(
+  { weight: 6, arbitrary: groupPolicy },
+  { weight: 2, arbitrary: groupPolicyDelete },
+  { weight: 3, arbitrary: pod },
+  { weight: 1, arbitrary: podDelete },
+  { weight: 1, arbitrary: groupHost },
+  { weight: 1, arbitrary: fc.constantFrom(SECURITY_TIER, put("tiers/security", JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 2000000, defaultAction: "Pass" } }))) },
+);
+
 describe("engine law", () => {
   it("after any sequence of batches, current() equals a from-scratch compile of the sources in force", () => {
     fc.assert(
@@ -159,5 +223,31 @@ describe("engine law", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("holds while policy groups form, grow past five, split and break (workload and host endpoint chains)", () => {
+    let grouped = 0;
+    let strided = 0;
+    fc.assert(
+      fc.property(fc.array(fc.oneof({ weight: 4, arbitrary: fc.array(groupChange, { minLength: 1, maxLength: 6 }) }, { weight: 1, arbitrary: groupBurst }), { minLength: 1, maxLength: 12 }), (batches) => {
+        const engine = new AgentEngine({ node: "n1" });
+        const oracle = new Oracle("n1");
+        const path = new AgentPath(4, engine.current());
+        for (const batch of [[SECURITY_TIER], ...batches]) {
+          const before = engine.current();
+          const u = engine.update(batch);
+          expect(u.rejected).toEqual(oracle.apply(batch));
+          const restore = restoreOf(u.desired);
+          expect(restore).toBe(oracle.restore());
+          if (/^:cali-g[io]-/m.test(restore)) grouped++;
+          if (/Return on verdict/.test(restore)) strided++;
+          path.step(before, u.desired, u.dirty);
+        }
+      }),
+      { numRuns: 80 },
+    );
+    // The generators must really form groups, and groups past the block of five.
+    expect(grouped).toBeGreaterThan(50);
+    expect(strided).toBeGreaterThan(0);
   });
 });
