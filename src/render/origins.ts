@@ -10,6 +10,7 @@
  * wrong rule.
  */
 import type { Span } from "../diagnostics/types.js";
+import { isStagedPolicyKind } from "../model/policy-kinds.js";
 import type { Model, PolicyKind, Rule } from "../model/types.js";
 import { keptFor } from "../resolve/rules.js";
 import { resolveNode } from "../resolve/resolve.js";
@@ -111,6 +112,8 @@ export function compileWithOrigins(model: Model, options: CompileOptions): Compi
   for (const rp of view.policies) {
     const p = policies.get(rp.id);
     if (!p) throw new Error(`origins: no model policy ${rp.id}`);
+    // A staged policy has no chain (its rules are only scanned for ipsets).
+    if (isStagedPolicyKind(p.policyKind)) continue;
     for (const direction of ["ingress", "egress"] as const) {
       const resolved = rp[direction];
       if (!resolved) continue;
@@ -205,13 +208,13 @@ function endpointOrigins(ep: LocalEndpoint, direction: Direction, spans: Spans):
   const out: (RuleOrigin | undefined)[] = [undefined, undefined, undefined];
   if (direction === "egress") out.push(undefined, undefined);
   for (const tier of direction === "ingress" ? ep.ingressTiers : ep.egressTiers) {
-    if (tier.policies.length === 0) continue;
+    if (tier.members.length === 0) continue;
     out.push(undefined);
     for (const id of tier.policies) {
       const o: RuleOrigin = { kind: "policyJump", target: policyChainName(direction, id), direction, endpoint, ...spanOf(spans.policy(id)) };
       out.push(o, o);
     }
-    if (tier.defaultAction !== "Pass") out.push({ kind: "endOfTier", tier: tier.name, direction, endpoint, ...spanOf(spans.tier(tier.name)) });
+    if (tier.defaultAction !== "Pass" && tier.policies.length > 0) out.push({ kind: "endOfTier", tier: tier.name, direction, endpoint, ...spanOf(spans.tier(tier.name)) });
   }
   for (const profile of ep.profiles) {
     const o: RuleOrigin = { kind: "profileJump", target: profileChainName(direction, profile), direction, endpoint, ...spanOf(spans.profile(profile)) };

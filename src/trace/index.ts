@@ -34,6 +34,7 @@ export {
   type Probe,
 } from "./matrix.js";
 export { matrixJsonChunks, matrixTextChunks, renderMatrixText } from "./matrix-render.js";
+export { StagedTracer, stagedChanges, stagedMatrix, type StagedChange, type StagedExplanation, type StagedMatrix, type StagedPair, type StagedRef } from "./staged.js";
 export { rangeOf, sourcePortRanges, type PortRange } from "./source-ports.js";
 export type {
   EndpointDecision,
