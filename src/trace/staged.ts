@@ -5,6 +5,7 @@
  * by the staged policy it came from: a promoted policy's rule reads "StagedNetworkPolicy
  * default/web ... (stagedAction Set)", at the staged object's file:line.
  */
+import { enforcedKindOf } from "../model/policy-kinds.js";
 import { promotion, type Promotion } from "../model/promote.js";
 import type { Model, Policy, PolicyKind } from "../model/types.js";
 import { policyChainName, policyKindName } from "../render/names.js";
@@ -68,8 +69,9 @@ export class StagedTracer {
     if (!s || !d.policy) return d;
     const kind = policyKindName[s.policyKind];
     const qualified = s.namespace === undefined ? s.name : `${s.namespace}/${s.name}`;
-    const rest = d.summary.slice(d.summary.indexOf(" (tier "));
-    return { ...d, summary: `${kind} ${qualified} (stagedAction ${s.stagedAction ?? "Set"}, promoted)${rest}`, policy: { ...d.policy, kind } };
+    const tierPart = `(tier ${d.policy.tier}) `;
+    const rest = d.summary.slice(d.summary.indexOf(tierPart) + tierPart.length);
+    return { ...d, summary: `${kind} ${qualified} (tier ${d.policy.tier}, stagedAction ${s.stagedAction ?? "Set"}) ${rest}`, policy: { ...d.policy, kind } };
   }
 
   private relabelHop(h: Hop): Hop {
@@ -177,4 +179,11 @@ function partingDecision(enforced: FlowExplanation, pending: FlowExplanation): D
     if (e === undefined || e.verdict !== p.verdict || e.decidedBy?.hash !== p.decidedBy?.hash || e.decidedBy?.summary !== p.decidedBy?.summary) return p.decidedBy;
   }
   return pending.hops.at(-1)?.decidedBy;
+}
+
+/** `StagedNetworkPolicy default/web (Set: replaces NetworkPolicy default/web)`. */
+export function stagedRefText(r: StagedRef): string {
+  const qualified = r.namespace === undefined ? r.name : `${r.namespace}/${r.name}`;
+  const enforcedKind = policyKindName[enforcedKindOf[kindOfName.get(r.kind) as PolicyKind]];
+  return `${r.kind} ${qualified} (${r.stagedAction}: ${r.effect} ${enforcedKind} ${qualified})`;
 }
