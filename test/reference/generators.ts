@@ -86,7 +86,7 @@ const calicoRule = fc
 
 const types = fc.constantFrom<readonly string[]>(["Ingress"], ["Egress"], ["Ingress", "Egress"]);
 
-const calicoPolicy = (i: number) =>
+export const calicoPolicy = (i: number) =>
   fc
     .record({
       global: fc.boolean(),
@@ -134,7 +134,7 @@ const k8sPort = fc.oneof(
 const k8sRule = (peerKey: "from" | "to") =>
   fc.record({ peers: fc.option(fc.array(k8sPeer, { minLength: 1, maxLength: 2 }), { nil: undefined }), ports: fc.option(fc.array(k8sPort, { minLength: 1, maxLength: 2 }), { nil: undefined }) })
     .map((r) => ({ ...(r.peers && { [peerKey]: r.peers }), ...(r.ports && { ports: r.ports }) }));
-const k8sPolicy = (i: number) =>
+export const k8sPolicy = (i: number) =>
   fc.record({ namespace: fc.constantFrom(...NAMESPACES), podSelector: k8sMatchLabels, types, ingress: fc.array(k8sRule("from"), { maxLength: 2 }), egress: fc.array(k8sRule("to"), { maxLength: 2 }) })
     .map((p) => ({
       apiVersion: "networking.k8s.io/v1",
