@@ -50,11 +50,6 @@ export class StagedTracer {
     this.pending = new FlowTracer(this.promotion.model, options);
   }
 
-  /** Whether the input has staged policies at all (without any, pending = enforced). */
-  get hasStaged(): boolean {
-    return this.promotion.promoted.size + this.promotion.deleted.size > 0 || this.enforced.model.policies.some((p) => p.stagedAction !== undefined);
-  }
-
   explain(flow: Flow): StagedExplanation {
     const enforced = this.enforced.explain(flow);
     const raw = this.pending.explain(flow);
