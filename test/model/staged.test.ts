@@ -43,6 +43,11 @@ describe("loading the staged kinds", () => {
     ]);
   });
 
+  it("refuses an empty or repeated policyTypes on a StagedKubernetesNetworkPolicy (the CRD's set of 1-2 items)", () => {
+    expect(diagsOf(doc("StagedKubernetesNetworkPolicy", "  podSelector: {}\n  policyTypes: []\n"))).toEqual([{ code: "PC2006", line: 8, column: 16 }]);
+    expect(diagsOf(doc("StagedKubernetesNetworkPolicy", "  podSelector: {}\n  policyTypes: [Ingress, Ingress]\n"))).toEqual([{ code: "PC3012", line: 8, column: 26 }]);
+  });
+
   it("refuses an unknown stagedAction and unknown fields like the enforced kind", () => {
     expect(diagsOf(doc("StagedNetworkPolicy", "  stagedAction: Remove\n")).map((d) => d.code)).toEqual(["PC2006"]);
     expect(diagsOf(doc("StagedGlobalNetworkPolicy", "  namespaceSelectr: all()\n", false)).map((d) => d.code)).toEqual(["PC2004"]);

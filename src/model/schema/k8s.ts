@@ -118,6 +118,13 @@ export type K8sNetworkPolicySpecInput = z.infer<typeof networkPolicySpec>;
 export const stagedKubernetesNetworkPolicySpec = z
   .strictObject({ ...networkPolicySpec.shape, stagedAction: z.enum(["Set", "Delete", "Learn", "Ignore"]).optional() })
   .superRefine((s, ctx) => {
+    // The CRD's policyTypes is a set of one or two items (calico-332.md §4.1).
+    if (s.policyTypes !== undefined && s.policyTypes.length === 0) {
+      report(ctx, Codes.invalidValue, "policyTypes is empty: the StagedKubernetesNetworkPolicy CRD needs 1 or 2 of Ingress, Egress (or leave it out)", { path: ["policyTypes"] });
+    }
+    s.policyTypes?.forEach((t, i) => {
+      if (s.policyTypes?.indexOf(t) !== i) report(ctx, Codes.duplicateType, `type ${JSON.stringify(t)} is listed more than once`, { path: ["policyTypes", i] });
+    });
     if (s.stagedAction !== "Delete") return;
     for (const [key, value] of Object.entries(s)) {
       if (key === "stagedAction" || value === undefined) continue;
