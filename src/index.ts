@@ -20,6 +20,7 @@ export type {
   Profile,
   Protocol,
   Rule,
+  StagedAction,
   Tier,
   WorkloadEndpoint,
 } from "./model/index.js";
@@ -39,8 +40,8 @@ export { diff, kernelStateOf, emptyKernelState, isEmptyTransaction, formatTransa
 export type { DiffOptions, KernelState, KernelChain, KernelRule, KernelIpSet, HookMode, Transaction, Backend } from "./diff/index.js";
 export { Dataplane, DataplaneError, detectBackend } from "./dataplane/index.js";
 export type { DataplaneOptions, ApplyResult, BackendDetection, CommandRunner, CommandResult, StepFailure } from "./dataplane/index.js";
-export { loadSources } from "./model/index.js";
-export type { LoadOptions, LoadResult } from "./model/index.js";
+export { loadSources, promoteStaged, promotion } from "./model/index.js";
+export type { LoadOptions, LoadResult, Promotion } from "./model/index.js";
 export { formatDiagnostics, diagnosticsToJson, hasErrors, lineColumn, Codes } from "./diagnostics/index.js";
 export type { DiagnosticNote, CodeInfo } from "./diagnostics/index.js";
 export { readInputs } from "./cli/files.js";

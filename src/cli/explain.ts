@@ -1,8 +1,10 @@
 /**
- * `policy-compile explain -f PATH... --from SRC --to DST --port N [--protocol P]`: why a flow is
+ * `policy-compile explain -f PATH... --from SRC --to DST --port N [--protocol P] [--staged]`: why a flow is
  * allowed or denied, from the rules each involved node would run. SRC and DST are `ns/pod` or
  * an IPv4 or IPv6 address outside the cluster. An IPv6 address (or `--ip-version 6` between two
- * dual-stack pods) traces the IPv6 rules (ip6tables, cali6 sets; ICMP means ICMPv6).
+ * dual-stack pods) traces the IPv6 rules (ip6tables, cali6 sets; ICMP means ICMPv6). With
+ * `--staged`, the flow is traced twice: today, and with the staged policies promoted
+ * (model/promote.ts), the pending answer naming the staged policy whose rule decides.
  */
 import { hostInterfaceOption, parseHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
 import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
@@ -11,7 +13,20 @@ import { formatDiagnostics } from "../diagnostics/index.js";
 import { parseCidr } from "../model/cidr.js";
 import { CompileError } from "../render/index.js";
 import { sourcePortNote } from "./source-port-note.js";
-import { EPHEMERAL_SOURCE_PORT, FlowTracer, TraceError, sourcePortRanges, type PortRange, type Flow, type FlowExplanation, type FlowPeer, type TraceProtocol } from "../trace/index.js";
+import {
+  EPHEMERAL_SOURCE_PORT,
+  FlowTracer,
+  StagedTracer,
+  TraceError,
+  sourcePortRanges,
+  stagedRefText,
+  type PortRange,
+  type Flow,
+  type FlowExplanation,
+  type FlowPeer,
+  type StagedExplanation,
+  type TraceProtocol,
+} from "../trace/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
@@ -26,6 +41,7 @@ interface ExplainCommandOptions extends FailsafeFlagValues, HostInterfaceFlagVal
   readonly format: "text" | "json";
   readonly node?: string;
   readonly ipVersion?: "4" | "6";
+  readonly staged?: boolean;
 }
 
 export function parsePeer(text: string, flag: string): FlowPeer {
@@ -75,6 +91,7 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
     .addOption(hostInterfaceOption())
+    .option("--staged", "also answer for the cluster with its staged policies promoted (Set/Learn/Ignore replace or add their enforced namesake, Delete removes it)")
     .action(async (options: ExplainCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
       const hostInterfaces = options.hostInterface?.length ? parseHostInterfaces(options.hostInterface) : undefined;
@@ -90,6 +107,24 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
         ...(srcPort !== undefined && options.protocol !== "ICMP" && { srcPort }),
       };
       const { model, sources } = await loadOrFail(options.file, ctx);
+      if (options.staged) {
+        let st: StagedExplanation;
+        let ranges: readonly PortRange[];
+        try {
+          const tracer = new StagedTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
+          st = tracer.explain(flow);
+          const family = tracer.pending.familyOf(flow);
+          const states = [...st.enforced.hops.map((h) => tracer.enforced.compiled(h.node, family).state), ...st.pending.hops.map((h) => tracer.pending.compiled(h.node, family).state)];
+          ranges = flow.protocol === "ICMP" ? [] : sourcePortRanges(states);
+        } catch (err) {
+          traceFailure(err, sources);
+        }
+        const stagedNote = sourcePortNote({ sourcePortRanges: ranges, srcPort: srcPort ?? EPHEMERAL_SOURCE_PORT });
+        if (stagedNote) ctx.io.stderr(stagedNote);
+        const v6 = [flow.from, flow.to].some((p) => p.kind === "ip" && p.ip.includes(":")) || options.ipVersion === "6";
+        ctx.io.stdout(options.format === "json" ? `${JSON.stringify(stagedExplanationJson(st), null, 2)}\n` : stagedExplanationText(st, options, v6));
+        return;
+      }
       let e: FlowExplanation;
       let ranges: readonly PortRange[];
       try {
@@ -106,6 +141,19 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
     });
 };
 
+function stagedExplanationJson(st: StagedExplanation): object {
+  return { verdict: st.pending.verdict, enforced: explanationJson(st.enforced), pending: explanationJson(st.pending), staged: st.staged };
+}
+
+/** Both answers: the verdict line names both, then the staged policies met, then each trace. */
+function stagedExplanationText(st: StagedExplanation, o: ExplainCommandOptions, v6: boolean): string {
+  const lines = [`${o.from} -> ${o.to} ${flowWhat(o, v6)}: enforced ${st.enforced.verdict.toUpperCase()}, pending ${st.pending.verdict.toUpperCase()}`];
+  if (st.staged.length === 0) lines.push("staged:     none of the staged policies is met by this flow");
+  for (const r of st.staged) lines.push(`staged:     ${stagedRefText(r)}`);
+  lines.push("", "enforced (today):", ...hopLines(st.enforced), "", "pending (staged policies promoted):", ...hopLines(st.pending));
+  return `${lines.join("\n")}\n`;
+}
+
 function explanationJson(e: FlowExplanation): object {
   return {
     verdict: e.verdict,
@@ -113,11 +161,21 @@ function explanationJson(e: FlowExplanation): object {
   };
 }
 
-function explanationText(e: FlowExplanation, o: ExplainCommandOptions, v6: boolean): string {
-  const what =
+function flowWhat(o: ExplainCommandOptions, v6: boolean): string {
+  return (
     (o.protocol === "ICMP" ? (v6 ? "ICMPv6 echo" : "ICMP echo") : `${o.protocol}/${String(o.port)}${o.sourcePort === undefined ? "" : ` from source port ${o.sourcePort}`}`) +
-    (v6 ? " (IPv6)" : "");
-  const lines = [`${o.from} -> ${o.to} ${what}: ${e.verdict.toUpperCase()}`];
+    (v6 ? " (IPv6)" : "")
+  );
+}
+
+function explanationText(e: FlowExplanation, o: ExplainCommandOptions, v6: boolean): string {
+  const lines = [`${o.from} -> ${o.to} ${flowWhat(o, v6)}: ${e.verdict.toUpperCase()}`, ...hopLines(e)];
+  return `${lines.join("\n")}\n`;
+}
+
+/** Each hop: a blank line, the node and verdict, what decided, where, the rule, the chains. */
+function hopLines(e: FlowExplanation): string[] {
+  const lines: string[] = [];
   for (const h of e.hops) {
     const where = h.table === undefined ? "" : ` ${h.table} ${String(h.hook)}${h.untracked ? " (untracked)" : ""}:`;
     const of = h.endpoint === "-" ? "" : ` of ${h.endpoint}`;
@@ -133,5 +191,5 @@ function explanationText(e: FlowExplanation, o: ExplainCommandOptions, v6: boole
     // A group chain's name is a hash: say which policies it runs.
     for (const [chain, ids] of Object.entries(h.groups ?? {})) lines.push(`  group:      ${chain} = ${ids.join(", ")}`);
   }
-  return `${lines.join("\n")}\n`;
+  return lines;
 }

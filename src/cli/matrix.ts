@@ -1,6 +1,7 @@
 /**
  * `policy-compile matrix -f PATH...`: allow/deny for every ordered pod pair, by tracing the
- * compiled rules; `matrix --from OLD... --to NEW...`: only the pairs a change flips. Output is
+ * compiled rules; `matrix --from OLD... --to NEW...`: only the pairs a change flips; `matrix
+ * --staged [--changes]`: the verdicts with the staged policies promoted (trace/staged.ts). Output is
  * streamed from the class-level matrix, so a 5,000-pod matrix (25M pairs) is never held whole.
  */
 import { hostInterfaceOption, parseHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
@@ -12,6 +13,14 @@ import {
   matrixJsonChunks,
   matrixTextChunks,
   reachabilityMatrix,
+  stagedChanges,
+  stagedMatrix,
+  stagedMatrixJsonChunks,
+  stagedChangeJson,
+  stagedChangesText,
+  stagedMatrixHeader,
+  type StagedChange,
+  type StagedMatrix,
   type Matrix,
   type MatrixOptions,
   type TraceProtocol,
@@ -32,6 +41,8 @@ interface MatrixCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValu
   readonly namespace?: string;
   readonly ipVersion?: "4" | "6";
   readonly format: "text" | "json";
+  readonly staged?: boolean;
+  readonly changes?: boolean;
 }
 
 async function stream(io: Io, chunks: Iterable<string>): Promise<void> {
@@ -43,6 +54,11 @@ async function stream(io: Io, chunks: Iterable<string>): Promise<void> {
 
 function* jsonLines(m: Matrix): Generator<string> {
   yield* matrixJsonChunks(m);
+  yield "\n";
+}
+
+function* stagedJsonLines(m: StagedMatrix): Generator<string> {
+  yield* stagedMatrixJsonChunks(m);
   yield "\n";
 }
 
@@ -62,6 +78,8 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
     .addOption(hostInterfaceOption())
+    .option("--staged", "answer for the cluster with its staged policies promoted; json pairs carry both the enforced and the pending verdict")
+    .option("--changes", "with --staged: only the pairs whose pending verdict differs from today's, each with the staged policy and rule that decides it")
     .action(async (o: MatrixCommandOptions) => {
       const failsafe = failsafeFromFlags(o);
       const hostInterfaces = o.hostInterface?.length ? parseHostInterfaces(o.hostInterface) : undefined;
@@ -87,6 +105,36 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
         const text = sourcePortNote(m);
         if (text) ctx.io.stderr(text);
       };
+      if (o.changes && !o.staged) throw new UsageError("policy-compile matrix: --changes goes with --staged");
+      if (o.staged) {
+        if (o.from || o.to || !o.file) throw new UsageError("policy-compile matrix: --staged takes -f PATH..., not --from/--to");
+        const { model, sources } = await loadOrFail(o.file, ctx);
+        const traceOptions = { ...options, sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) };
+        let sm: StagedMatrix;
+        try {
+          sm = stagedMatrix(model, traceOptions);
+        } catch (err) {
+          return traceFailure(err, sources);
+        }
+        note(sm.pending);
+        if (o.changes) {
+          let changes: StagedChange[];
+          try {
+            changes = [...stagedChanges(model, sm, traceOptions)];
+          } catch (err) {
+            return traceFailure(err, sources);
+          }
+          if (o.format === "json") ctx.io.stdout(`${JSON.stringify({ changes: changes.map(stagedChangeJson) }, null, 2)}\n`);
+          else ctx.io.stdout(stagedChangesText(changes));
+          return;
+        }
+        if (o.format === "json") await stream(ctx.io, stagedJsonLines(sm));
+        else {
+          ctx.io.stdout(stagedMatrixHeader(sm));
+          await stream(ctx.io, matrixTextChunks(sm.pending));
+        }
+        return;
+      }
       if (o.from || o.to) {
         if (!o.from || !o.to || o.file) throw new UsageError("policy-compile matrix: --from and --to go together, without -f");
         const before = await compute(o.from);

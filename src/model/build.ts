@@ -22,11 +22,12 @@ import {
 } from "./normalize/endpoints.js";
 import { adminPolicy, adminTiers } from "./normalize/admin-policy.js";
 import { k8sNetworkPolicy } from "./normalize/k8s-policy.js";
+import { stagedKubernetesPolicy } from "./normalize/staged-policy.js";
 import { familyWarnings } from "./normalize/family-warnings.js";
 import type { ResourceKind } from "./resources.js";
 import type { RuleInput } from "./schema/calico.js";
 import { closest } from "./suggest.js";
-import type { HostEndpoint, Labels, Model, NamedPort, NetworkSet, Policy, Profile, Rule, Tier, WorkloadEndpoint } from "./types.js";
+import type { HostEndpoint, Labels, Model, NamedPort, NetworkSet, Policy, Profile, Rule, StagedAction, Tier, WorkloadEndpoint } from "./types.js";
 
 const DEFAULT_NAMESPACE = "default";
 
@@ -67,6 +68,8 @@ function metaNamespace(c: AnyCollected): string | undefined {
 
 export const namespaced: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
   "calico/NetworkPolicy",
+  "calico/StagedNetworkPolicy",
+  "calico/StagedKubernetesNetworkPolicy",
   "calico/NetworkSet",
   "calico/WorkloadEndpoint",
   "k8s/NetworkPolicy",
@@ -167,24 +170,28 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       }
     }
   };
-  for (const p of [...of("calico/NetworkPolicy"), ...of("calico/GlobalNetworkPolicy")]) {
-    const global = p.kind === "calico/GlobalNetworkPolicy";
+  const calicoPolicies = [...of("calico/NetworkPolicy"), ...of("calico/GlobalNetworkPolicy"), ...of("calico/StagedNetworkPolicy"), ...of("calico/StagedGlobalNetworkPolicy")];
+  for (const p of calicoPolicies) {
+    const global = p.kind === "calico/GlobalNetworkPolicy" || p.kind === "calico/StagedGlobalNetworkPolicy";
+    const staged = p.kind === "calico/StagedNetworkPolicy" || p.kind === "calico/StagedGlobalNetworkPolicy";
     const spec = p.input.spec ?? {};
+    const stagedAction = staged ? ((spec as { stagedAction?: StagedAction }).stagedAction ?? "Set") : undefined;
     const tier = spec.tier ?? "default";
     if (!checkTier(tier, p.tierSpan)) continue;
     const ingressIn = spec.ingress ?? [];
     const egressIn = spec.egress ?? [];
     const types = spec.types && spec.types.length > 0 ? (["Ingress", "Egress"] as const).filter((t) => spec.types?.includes(t)) : calicoDefaultTypes(ingressIn.length > 0, egressIn.length > 0);
-    directionWarning(types, ingressIn.length, egressIn.length, p.span);
+    if (stagedAction !== "Delete") directionWarning(types, ingressIn.length, egressIn.length, p.span);
     const name = p.input.metadata.name;
     const namespace = global ? undefined : metaNamespace(p);
     const g = global ? (spec as { namespaceSelector?: string; doNotTrack?: boolean; preDNAT?: boolean; applyOnForward?: boolean }) : {};
+    const policyKind = global ? (staged ? "sgnp" : "gnp") : staged ? "snp" : "np";
     policies.push({
       kind: "Policy",
-      policyKind: global ? "gnp" : "np",
+      policyKind,
       name,
       ...(namespace !== undefined ? { namespace } : {}),
-      id: global ? `gnp/${name}` : `np/${namespace}/${name}`,
+      id: global ? `${policyKind}/${name}` : `${policyKind}/${namespace}/${name}`,
       tier,
       ...(spec.order !== undefined ? { order: spec.order } : {}),
       selector: spec.selector ?? "",
@@ -197,6 +204,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       preDNAT: g.preDNAT ?? false,
       applyOnForward: g.applyOnForward ?? false,
       ...(spec.performanceHints?.includes("AssumeNeededOnEveryNode") && { assumeNeededOnEveryNode: true as const }),
+      ...(stagedAction !== undefined ? { stagedAction } : {}),
       origin: { span: p.span },
     });
   }
@@ -209,6 +217,24 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     });
     directionWarning(policy.types, spec.ingress?.length ?? 0, spec.egress?.length ?? 0, p.span);
     policies.push(policy);
+  }
+  for (const p of of("calico/StagedKubernetesNetworkPolicy")) {
+    const { stagedAction = "Set", ...spec } = p.input.spec ?? {};
+    const name = p.input.metadata.name;
+    if (stagedAction !== "Delete" && spec.egress !== undefined && (spec.policyTypes ?? []).length === 0) {
+      push(
+        Codes.stagedPolicyTypesDefaulted,
+        `StagedKubernetesNetworkPolicy ${metaNamespace(p)}/${name} has egress but no policyTypes: Calico's policytypes admission policy (CRD mode) makes it [Ingress, Egress], which is applied here; without that policy (etcd datastore) Calico reads [Ingress] and ignores the egress rules; set policyTypes to say which you mean`,
+        p.span,
+      );
+    }
+    const staged = stagedKubernetesPolicy(name, metaNamespace(p) as string, spec, stagedAction, {
+      policy: { span: p.span },
+      ingress: p.ingressSpans.map((span) => ({ span })),
+      egress: p.egressSpans.map((span) => ({ span })),
+    });
+    if (stagedAction !== "Delete") directionWarning(staged.types, spec.ingress?.length ?? 0, spec.egress?.length ?? 0, p.span);
+    policies.push(staged);
   }
 
   // Admin policies: their tiers exist (fixed, as Calico creates them) once there is one.

@@ -102,7 +102,7 @@ class LazilyNamed {
   }
 }
 
-const tiered: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy"]);
+const tiered: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy", "calico/StagedNetworkPolicy", "calico/StagedGlobalNetworkPolicy"]);
 
 /** `yamlFastPath` false reads YAML with the `yaml` parser only (see documents.ts). */
 export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: AnyCollected[], yamlFastPath = true): void {

@@ -16,6 +16,7 @@ export type {
   Profile,
   Protocol,
   Rule,
+  StagedAction,
   Tier,
   WorkloadEndpoint,
 } from "./types.js";
@@ -25,3 +26,5 @@ export { podInterfaceName } from "./normalize/endpoints.js";
 export { k8sSelectorToCalico, simplifyPorts } from "./normalize/k8s-policy.js";
 export { parseCidr, formatCidr } from "./cidr.js";
 export type { Cidr } from "./cidr.js";
+export { promoteStaged, promotion } from "./promote.js";
+export type { Promotion } from "./promote.js";

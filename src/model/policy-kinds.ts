@@ -11,3 +11,12 @@ export const isStagedPolicyKind = (kind: PolicyKind): boolean => kind === "snp" 
 export const isKubernetesPolicyKind = (kind: PolicyKind): boolean => kind === "knp" || kind === "sknp";
 
 export const isStaged = (p: Pick<Policy, "policyKind">): boolean => isStagedPolicyKind(p.policyKind);
+
+/**
+ * Whether Felix receives the policy: a staged policy with stagedAction Delete never reaches it
+ * (its update processor returns nil, calico-332.md §4.2), so it is in no tier of any endpoint.
+ */
+export const reachesFelix = (p: Pick<Policy, "stagedAction">): boolean => p.stagedAction !== "Delete";
+
+/** The enforced kind a staged kind becomes when promoted (and every enforced kind itself). */
+export const enforcedKindOf: Readonly<Record<PolicyKind, PolicyKind>> = { np: "np", gnp: "gnp", knp: "knp", kcnp: "kcnp", snp: "np", sgnp: "gnp", sknp: "knp" };

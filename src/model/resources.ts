@@ -2,7 +2,7 @@
  * Documents → resources. A document holds one resource, a `kind: List` / `kind: <Kind>List`
  * wrapper (items inherit the list's apiVersion and item kind when they omit them, as typed lists
  * from the API server do), or a sequence of resources. Each resource is recognised by apiVersion
- * and kind; unknown ones are reported, staged policies are noted and skipped.
+ * and kind; unknown ones are reported.
  */
 import { Codes } from "../diagnostics/codes.js";
 import { closest } from "./suggest.js";
@@ -18,13 +18,14 @@ export const resourceKinds = {
     "GlobalNetworkSet",
     "WorkloadEndpoint",
     "HostEndpoint",
+    "StagedNetworkPolicy",
+    "StagedGlobalNetworkPolicy",
+    "StagedKubernetesNetworkPolicy",
   ],
   "networking.k8s.io/v1": ["NetworkPolicy"],
   "policy.networking.k8s.io/v1alpha1": ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy"],
   v1: ["Namespace", "Pod", "ServiceAccount"],
 } as const;
-
-export const stagedKinds = ["StagedNetworkPolicy", "StagedGlobalNetworkPolicy", "StagedKubernetesNetworkPolicy"] as const;
 
 export type ResourceKind =
   | "calico/NetworkPolicy"
@@ -35,6 +36,9 @@ export type ResourceKind =
   | "calico/GlobalNetworkSet"
   | "calico/WorkloadEndpoint"
   | "calico/HostEndpoint"
+  | "calico/StagedNetworkPolicy"
+  | "calico/StagedGlobalNetworkPolicy"
+  | "calico/StagedKubernetesNetworkPolicy"
   | "k8s/NetworkPolicy"
   | "k8s/AdminNetworkPolicy"
   | "k8s/BaselineAdminNetworkPolicy"
@@ -113,10 +117,6 @@ export function splitResource(
     }
     const itemKind = kind === "List" ? undefined : kind.slice(0, -"List".length);
     v.items.forEach((item, i) => visit(item, [...path, "items", i], { apiVersion, ...(itemKind ? { kind: itemKind } : {}) }));
-    return;
-  }
-  if ((stagedKinds as readonly string[]).includes(kind) && apiVersion === "projectcalico.org/v3") {
-    onProblem({ code: Codes.stagedIgnored, message: `${kind} is a staged policy: Calico evaluates it for flow logs only and never enforces it, so it is ignored`, path: [...path, "kind"] });
     return;
   }
   const rk = kindOf(apiVersion, kind);

@@ -2,8 +2,8 @@
  * Per-endpoint chains `cali-tw-<iface>` (ingress) and `cali-fw-<iface>` (egress), laid out as
  * Felix's `endpointIptablesChain` does for a normal (filter) chain (felix-dataplane.md §3):
  * conntrack, clear the verdict bits, [fw only: drop VXLAN/IPIP from workloads], one block per
- * tier with an end-of-tier drop unless the tier's default action is Pass, then the profiles and
- * the final drop.
+ * tier with an end-of-tier drop unless the tier's default action is Pass (or it holds only
+ * staged policies), then the profiles and the final drop.
  */
 import type { EndpointTier, LocalEndpoint } from "../resolve/types.js";
 import { ACCEPT, DROP, RETURN, hashedChain, jump, rule, type RuleBody } from "./chain.js";
@@ -22,6 +22,8 @@ const VXLAN_PORT = 4789;
  * `endOfTierDrop` is false for untracked and pre-DNAT chains, whose tiers end in Pass so that the
  * filter table's normal policy still runs. The end-of-tier drop needs an enforced policy in the
  * tier (a tier of staged policies only must not drop: calico-332.md §4.3).
+ * A staged member gets no jump (policy-groups.ts skips it) and no "Return if policy accepted":
+ * a tier holding only staged policies is a start-of-tier rule and nothing else.
  */
 export function tierRules(tiers: readonly EndpointTier[], direction: "ingress" | "egress", untracked = false, endOfTierDrop = true): RuleBody[] {
   const out: RuleBody[] = [];

@@ -10,6 +10,7 @@
  * wrong rule.
  */
 import type { Span } from "../diagnostics/types.js";
+import { isStagedPolicyKind } from "../model/policy-kinds.js";
 import type { Model, PolicyKind, Rule } from "../model/types.js";
 import { keptFor } from "../resolve/rules.js";
 import { resolveNode } from "../resolve/resolve.js";
@@ -133,6 +134,8 @@ export function compileWithOrigins(model: Model, options: CompileOptions): Compi
   for (const rp of view.policies) {
     const p = policies.get(rp.id);
     if (!p) throw new Error(`origins: no model policy ${rp.id}`);
+    // A staged policy has no chain (its rules are only scanned for ipsets).
+    if (isStagedPolicyKind(p.policyKind)) continue;
     for (const direction of ["ingress", "egress"] as const) {
       const resolved = rp[direction];
       if (!resolved) continue;

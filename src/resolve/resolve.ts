@@ -13,6 +13,10 @@
  *
  * 5. Host endpoints of the node get their own tiers (host-endpoints.ts). preDNAT and doNotTrack
  *    policies apply to host endpoints only (Felix leaves them out of workload tiers).
+ * 6. Staged policies are members of their tiers like any other, and their rules are converted so
+ *    the ipsets they reference exist (Felix's rule scanner keeps them, calico-332.md §4.3), but
+ *    the renderer gives them no chain and no jump. A staged Delete never reaches Felix: it is in
+ *    no tier and references no ipset.
  *
  * Inputs that cannot be enforced (two local endpoints on one interface, a host endpoint without
  * an interface name, untracked policy on the `*` host endpoint) raise a CompileError naming
@@ -20,6 +24,7 @@
  */
 import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/types.js";
+import { reachesFelix } from "../model/policy-kinds.js";
 import type { Model, Policy, Profile, Rule, WorkloadEndpoint } from "../model/types.js";
 import { CompileError } from "../render/errors.js";
 import type { IpSet } from "../render/types.js";
@@ -79,8 +84,9 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, ho
   };
   const applies = new Map<Policy, WorkloadEndpoint[]>();
   for (const p of model.policies) {
-    // Felix's calculation graph puts pre-DNAT and untracked policy only into host endpoint tiers.
-    if (p.preDNAT || p.doNotTrack) continue;
+    // Felix's calculation graph puts pre-DNAT and untracked policy only into host endpoint tiers,
+    // and never receives a staged Delete.
+    if (p.preDNAT || p.doNotTrack || !reachesFelix(p)) continue;
     const candidates = p.namespace === undefined ? local : (localByNamespace.get(p.namespace) ?? []);
     if (candidates.length === 0) continue;
     const sel = cache.parse(selectorText(p));
@@ -94,7 +100,7 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, ho
   // rendered; their addresses stay in the ipsets as given (model.hostEndpoints, unchanged).
   const placed = resolveHostInterfaces(model.hostEndpoints, node, hostInterfaces);
   const hosts = placed.hostEndpoints.some((h) => h.node === node)
-    ? resolveHostEndpoints(placed.hostEndpoints, node, [...model.policies].sort(byCalicoOrder), (p) => cache.parse(selectorText(p)), tierOf, selectorText)
+    ? resolveHostEndpoints(placed.hostEndpoints, node, model.policies.filter(reachesFelix).sort(byCalicoOrder), (p) => cache.parse(selectorText(p)), tierOf, selectorText)
     : undefined;
   const errors = [...duplicateInterfaces(local), ...placed.diagnostics.filter((d) => d.severity === "error"), ...(hosts?.errors ?? [])];
   if (errors.length > 0) throw new CompileError(errors);

@@ -33,7 +33,8 @@ export {
   type MatrixPair,
   type Probe,
 } from "./matrix.js";
-export { matrixJsonChunks, matrixTextChunks, renderMatrixText } from "./matrix-render.js";
+export { matrixJsonChunks, matrixTextChunks, renderMatrixText, stagedChangeJson, stagedChangesText, stagedMatrixHeader, stagedMatrixJsonChunks } from "./matrix-render.js";
+export { StagedTracer, stagedChanges, stagedMatrix, stagedRefText, type StagedChange, type StagedExplanation, type StagedMatrix, type StagedPair, type StagedRef } from "./staged.js";
 export { rangeOf, sourcePortRanges, type PortRange } from "./source-ports.js";
 export type {
   EndpointDecision,

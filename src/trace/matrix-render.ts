@@ -4,17 +4,30 @@
  * `JSON.stringify({ pairs }, null, 2)`) and the text grid.
  */
 import type { Matrix, MatrixPair } from "./matrix.js";
+import { stagedRefText, type StagedChange, type StagedMatrix, type StagedPair } from "./staged.js";
 import type { TraceProtocol } from "./types.js";
 
 const pairJson = (p: MatrixPair): string =>
   `    {\n      "from": ${JSON.stringify(p.from)},\n      "to": ${JSON.stringify(p.to)},\n      "port": ${p.port === null ? "null" : String(p.port)},\n      "protocol": ${JSON.stringify(p.protocol)},\n      "verdict": ${JSON.stringify(p.verdict)}\n    }`;
 
 /** `{"pairs": [...]}` pretty-printed with two spaces, in chunks of up to `batch` pairs (no trailing newline). */
-export function* matrixJsonChunks(m: Pick<Matrix, "pairs">, batch = 2000): Generator<string> {
+export function matrixJsonChunks(m: Pick<Matrix, "pairs">, batch = 2000): Generator<string> {
+  return jsonChunks(m.pairs(), pairJson, batch);
+}
+
+const stagedPairJson = (p: StagedPair): string =>
+  `${pairJson(p).slice(0, -"\n    }".length)},\n      "enforced": ${JSON.stringify(p.enforced)},\n      "pending": ${JSON.stringify(p.pending)}\n    }`;
+
+/** `matrix --staged --format json`: every pair with `verdict` (the pending one), `enforced` and `pending`. */
+export function stagedMatrixJsonChunks(m: Pick<StagedMatrix, "pairs">, batch = 2000): Generator<string> {
+  return jsonChunks(m.pairs(), stagedPairJson, batch);
+}
+
+function* jsonChunks<P>(pairs: Iterable<P>, json: (p: P) => string, batch: number): Generator<string> {
   let buf: string[] = [];
   let any = false;
-  for (const p of m.pairs()) {
-    buf.push(`${any ? ",\n" : '{\n  "pairs": [\n'}${pairJson(p)}`);
+  for (const p of pairs) {
+    buf.push(`${any ? ",\n" : '{\n  "pairs": [\n'}${json(p)}`);
     any = true;
     if (buf.length >= batch) {
       yield buf.join("");
@@ -80,4 +93,45 @@ export function* matrixTextChunks(m: Matrix): Generator<string> {
 
 export function renderMatrixText(m: Matrix): string {
   return [...matrixTextChunks(m)].join("");
+}
+
+const probeText = (c: { protocol: string; port: number | null }): string => `${c.protocol}${c.port === null ? "" : `/${c.port}`}`;
+
+export function stagedChangeJson(c: StagedChange): object {
+  const d = c.decidedBy;
+  return {
+    from: c.from,
+    to: c.to,
+    port: c.port,
+    protocol: c.protocol,
+    change: c.pending === "allow" ? "opened" : "closed",
+    enforced: c.enforced,
+    pending: c.pending,
+    decidedBy: d ? { kind: d.kind, summary: d.summary, ...(d.policy && { policy: d.policy }), ...(d.ruleIndex !== undefined && { ruleIndex: d.ruleIndex }), ...(d.action && { action: d.action }), ...(d.file !== undefined && { file: d.file }), ...(d.line !== undefined && { line: d.line }), chain: d.chain, rule: d.rule, hash: d.hash } : null,
+    staged: c.staged,
+  };
+}
+
+/** One changed pair: the change, then what decides its pending verdict and the staged policies behind it. */
+function stagedChangeText(c: StagedChange): string {
+  const lines = [`${(c.pending === "allow" ? "opened" : "closed").padEnd(6)} ${c.from} -> ${c.to} ${probeText(c)}`];
+  const d = c.decidedBy;
+  if (d) {
+    lines.push(`  pending decided by: ${d.summary}`);
+    if (d.file !== undefined) lines.push(`  at:                 ${d.file}${d.line !== undefined ? `:${d.line}` : ""}`);
+  }
+  for (const r of c.staged) lines.push(`  staged:             ${stagedRefText(r)}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** `matrix --staged --changes` as text: each changed pair, or a line saying there is none. */
+export function stagedChangesText(changes: readonly StagedChange[]): string {
+  return changes.length === 0 ? "no pair changes: promoting the staged policies changes no verdict\n" : changes.map(stagedChangeText).join("");
+}
+
+/** The line before the pending grid of `matrix --staged`: how many pairs promotion changes. */
+export function stagedMatrixHeader(m: Pick<StagedMatrix, "pairs">): string {
+  let changed = 0;
+  for (const p of m.pairs()) if (p.enforced !== p.pending) changed++;
+  return `pending: staged policies promoted; ${changed} pair${changed === 1 ? "" : "s"} differ${changed === 1 ? "s" : ""} from today (matrix --staged --changes lists them)\n`;
 }

@@ -12,6 +12,7 @@ import { run } from "../../src/cli/run.js";
 const PAGES: Readonly<Record<string, string>> = {
   "docs/input-safety.md": "docs/examples/input-safety",
   "docs/compatibility.md": ".",
+  "docs/staged-policies.md": "docs/examples/staged-policies",
 };
 
 interface Example {

@@ -5,7 +5,9 @@
  * the cali6 sets after the cali4 ones) that `policy-compile compile --out` writes, and `matrix.txt`, the
  * reachability matrix `policy-compile matrix` prints (traced through the compiled rules of every
  * node), so a change shows the connectivity it changes beside the rule diff; when some pod has an
- * IPv6 address also `matrix6.txt`, the IPv6 matrix (`matrix --ip-version 6`, IPv6 pods only). The files are reviewed in pull
+ * IPv6 address also `matrix6.txt`, the IPv6 matrix (`matrix --ip-version 6`, IPv6 pods only); when
+ * the input has staged policies also `matrix-staged.txt`, what `matrix --staged` (the pending grid,
+ * staged policies promoted) and `matrix --staged --changes` print. The files are reviewed in pull
  * requests; they change only on purpose, with `npx vitest run test/golden -u`.
  *
  * A scenario with host endpoints that give only expectedIPs holds a `host-interfaces` file, one
@@ -25,7 +27,7 @@ import { loadSources } from "../../src/model/index.js";
 import { compileBoth, renderRestore } from "../../src/render/index.js";
 import { parseHostInterfaces } from "../../src/cli/host-interface-flags.js";
 import type { HostInterface } from "../../src/resolve/index.js";
-import { reachabilityMatrix, renderMatrixText } from "../../src/trace/index.js";
+import { reachabilityMatrix, renderMatrixText, stagedChanges, stagedChangesText, stagedMatrix, stagedMatrixHeader } from "../../src/trace/index.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const goldenDir = join(root, "golden");
@@ -93,6 +95,21 @@ describe("golden scenarios", () => {
       const m6 = reachabilityMatrix(model, { ipVersion: 6, ...hostInterfacesOf(dir) });
       if (m6.pods.length > 0) await expect(renderMatrixText(m6)).toMatchFileSnapshot(join(dir, "matrix6.txt"));
       else expect(existsSync(join(dir, "matrix6.txt"))).toBe(false);
+    });
+
+    it("has the reviewed pending matrix when the scenario has staged policies (matrix-staged.txt), and none otherwise", async () => {
+      const sources = await readInputs([join("golden", name, "input")], root);
+      const { model } = loadSources(sources);
+      const file = join(dir, "matrix-staged.txt");
+      if (!model.policies.some((p) => p.stagedAction !== undefined)) {
+        expect(existsSync(file)).toBe(false);
+        return;
+      }
+      // What `matrix --staged` and `matrix --staged --changes` print, one after the other.
+      const options = { ...hostInterfacesOf(dir), sources };
+      const sm = stagedMatrix(model, options);
+      const text = `${stagedMatrixHeader(sm)}${renderMatrixText(sm.pending)}\n$ matrix --staged --changes\n${stagedChangesText([...stagedChanges(model, sm, options)])}`;
+      await expect(text).toMatchFileSnapshot(file);
     });
 
     it("gives the same bytes from shuffled documents", async () => {

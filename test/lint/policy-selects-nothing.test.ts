@@ -41,3 +41,10 @@ describe("PC6001 policy selects nothing", () => {
     expect(findings(gnp("a"))).toEqual([]);
   });
 });
+
+describe("PC6001 and staged policies", () => {
+  it("fires for a staged policy that selects nothing, and not for a staged Delete (it names what to remove)", () => {
+    expect(findings(calico('  selector: app == "nope"\n', "s", "StagedNetworkPolicy")).map((f) => f.code)).toEqual(["PC6001"]);
+    expect(findings(calico("  stagedAction: Delete\n", "s", "StagedNetworkPolicy"))).toEqual([]);
+  });
+});

@@ -59,3 +59,20 @@ describe("tier shadowing near-misses", () => {
     expect(findings(p)).toEqual([]);
   });
 });
+
+describe("staged policies (never enforced) in tier shadowing", () => {
+  const a = (kind: string) => calico(`  order: 1\n  selector: all()\n  ingress:\n${fromNets("Allow", "10.0.0.0/8")}`, "a", kind);
+  const b = (kind: string) => calico(`  order: 2\n  selector: app == "web"\n  ingress:\n${fromNets("Allow", "10.1.0.0/16")}`, "b", kind);
+
+  it("a staged policy shadows no enforced rule", () => {
+    expect(findings(`${a("StagedNetworkPolicy")}---\n${b("NetworkPolicy")}`)).toEqual([]);
+  });
+
+  it("a staged policy is not reported as shadowed (its promotion may replace what shadows it)", () => {
+    expect(findings(`${a("NetworkPolicy")}---\n${b("StagedNetworkPolicy")}`)).toEqual([]);
+  });
+
+  it("the same pair enforced is reported (the check itself is on)", () => {
+    expect(findings(`${a("NetworkPolicy")}---\n${b("NetworkPolicy")}`).map((f) => f.code)).toEqual(["PC6009"]);
+  });
+});

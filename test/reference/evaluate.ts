@@ -165,6 +165,7 @@ export function ruleMatches(model: Model, policyNs: string | undefined, rule: Ru
 /** Does the policy select this endpoint (its selector, namespace, GNP namespaceSelector)? */
 export function policyApplies(model: Model, p: Policy, ep: WorkloadEndpoint, dir: Direction): boolean {
   if (!p.types.includes(dir)) return false;
+  if (p.stagedAction !== undefined) return false; // staged: never enforced
   if (p.preDNAT || p.doNotTrack) return false; // host-endpoint only
   if (p.namespace !== undefined && p.namespace !== ep.namespace) return false;
   if (!matches(p.selector, ep.labels)) return false;

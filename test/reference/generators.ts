@@ -27,6 +27,8 @@ const labelSel = fc.oneof(
 );
 const nsSel = fc.oneof(fc.constantFrom(...NAMESPACES).map((n) => `env == "${n}-env"`), fc.constant("all()"), fc.constant("team == \"x\""));
 const cidr = fc.constantFrom("192.168.1.0/24", "192.168.0.0/16", "192.168.1.5/32", "10.0.0.0/16", "10.0.1.0/24", "0.0.0.0/0");
+/** notNets: Calico's validator refuses the catch-all 0.0.0.0/0 there (PC3090). */
+const notNet = fc.constantFrom("192.168.1.0/24", "192.168.0.0/16", "192.168.1.5/32", "10.0.0.0/16", "10.0.1.0/24");
 const portSpec = fc.oneof(
   fc.constantFrom(...PORTS),
   fc.constantFrom("50:90", "400:500", "8000:9000"),
@@ -39,7 +41,7 @@ const calicoEntity = fc.record(
     notSelector: labelSel,
     namespaceSelector: nsSel,
     nets: fc.array(cidr, { minLength: 1, maxLength: 2 }),
-    notNets: fc.array(cidr, { minLength: 1, maxLength: 1 }),
+    notNets: fc.array(notNet, { minLength: 1, maxLength: 1 }),
     serviceAccounts: fc.constantFrom({ names: ["sa1"] }, { names: ["sa1", "sa2"] }, { selector: "role == \"front\"" }),
   },
   { requiredKeys: [] },
@@ -86,7 +88,7 @@ const calicoRule = fc
 
 const types = fc.constantFrom<readonly string[]>(["Ingress"], ["Egress"], ["Ingress", "Egress"]);
 
-const calicoPolicy = (i: number) =>
+export const calicoPolicy = (i: number) =>
   fc
     .record({
       global: fc.boolean(),
@@ -134,7 +136,7 @@ const k8sPort = fc.oneof(
 const k8sRule = (peerKey: "from" | "to") =>
   fc.record({ peers: fc.option(fc.array(k8sPeer, { minLength: 1, maxLength: 2 }), { nil: undefined }), ports: fc.option(fc.array(k8sPort, { minLength: 1, maxLength: 2 }), { nil: undefined }) })
     .map((r) => ({ ...(r.peers && { [peerKey]: r.peers }), ...(r.ports && { ports: r.ports }) }));
-const k8sPolicy = (i: number) =>
+export const k8sPolicy = (i: number) =>
   fc.record({ namespace: fc.constantFrom(...NAMESPACES), podSelector: k8sMatchLabels, types, ingress: fc.array(k8sRule("from"), { maxLength: 2 }), egress: fc.array(k8sRule("to"), { maxLength: 2 }) })
     .map((p) => ({
       apiVersion: "networking.k8s.io/v1",

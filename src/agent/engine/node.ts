@@ -23,6 +23,7 @@
  */
 import { Codes } from "../../diagnostics/codes.js";
 import type { Diagnostic } from "../../diagnostics/types.js";
+import { reachesFelix } from "../../model/policy-kinds.js";
 import type { HostEndpoint, Model, Policy, Profile, Rule, Tier, WorkloadEndpoint } from "../../model/types.js";
 import { workloadDispatchChains } from "../../render/dispatch.js";
 import { endpointChain, endpointGroupChains } from "../../render/endpoint-chains.js";
@@ -263,7 +264,8 @@ export class NodeState {
         (old.policy.namespace === undefined ? this.globalPolicies : this.policiesByNamespace.get(old.policy.namespace))?.delete(pid);
       }
       const p = c.after;
-      if (p === undefined) continue;
+      // A staged Delete never reaches Felix (calico-332.md §4.2): as if the policy were absent.
+      if (p === undefined || !reachesFelix(p)) continue;
       const selectorText = policySelectorText(this.cache, p);
       const state: PolicyState = { policy: p, selector: this.cache.parse(selectorText), selectorText, applies: new Set(), hosts: new Set(), demands: [], chains: [] };
       this.policies.set(pid, state);

@@ -50,8 +50,16 @@ export interface Delta {
 
 /** Kinds this store does not follow incrementally (none today; the rebuild path stays for new kinds). */
 const REBUILD_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([]);
-const CALICO_POLICY_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy"]);
-const POLICY_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy", "k8s/NetworkPolicy"]);
+/** Kinds whose `spec.tier` a Tier change affects (the staged Calico kinds have one too). */
+const CALICO_POLICY_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy", "calico/StagedNetworkPolicy", "calico/StagedGlobalNetworkPolicy"]);
+const POLICY_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
+  "calico/NetworkPolicy",
+  "calico/GlobalNetworkPolicy",
+  "k8s/NetworkPolicy",
+  "calico/StagedNetworkPolicy",
+  "calico/StagedGlobalNetworkPolicy",
+  "calico/StagedKubernetesNetworkPolicy",
+]);
 
 const nsOf = (c: AnyCollected): string => (c.input.metadata as { namespace?: string }).namespace ?? "default";
 

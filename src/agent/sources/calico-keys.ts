@@ -17,6 +17,9 @@ const KINDS: Readonly<Record<string, { readonly kind: string; readonly namespace
   globalnetworksets: { kind: "GlobalNetworkSet", namespaced: false },
   workloadendpoints: { kind: "WorkloadEndpoint", namespaced: true },
   hostendpoints: { kind: "HostEndpoint", namespaced: false },
+  stagednetworkpolicies: { kind: "StagedNetworkPolicy", namespaced: true },
+  stagedglobalnetworkpolicies: { kind: "StagedGlobalNetworkPolicy", namespaced: false },
+  stagedkubernetesnetworkpolicies: { kind: "StagedKubernetesNetworkPolicy", namespaced: true },
 };
 
 export type KeyVerdict =

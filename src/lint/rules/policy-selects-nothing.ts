@@ -7,6 +7,7 @@
  */
 import { Codes } from "../../diagnostics/codes.js";
 import type { Span } from "../../diagnostics/types.js";
+import { isKubernetesPolicyKind } from "../../model/policy-kinds.js";
 import type { Policy } from "../../model/types.js";
 import { NAMESPACE_LABEL } from "../../resolve/selectors.js";
 import type { LintContext, LintRule } from "../context.js";
@@ -17,8 +18,9 @@ function field(ctx: LintContext, p: Policy, path: readonly string[]): Span | und
 
 export const policySelectsNothing: LintRule = (ctx) => {
   for (const p of ctx.model.policies) {
-    if (ctx.appliesTo(p).length > 0) continue;
-    const k8s = p.policyKind === "knp";
+    // A staged Delete selects nothing by design: it names the policy to remove.
+    if (p.stagedAction === "Delete" || ctx.appliesTo(p).length > 0) continue;
+    const k8s = isKubernetesPolicyKind(p.policyKind);
     const selectorPath = k8s ? ["spec", "podSelector"] : ["spec", "selector"];
     const selectorText = p.selector.trim() === "" ? "all()" : p.selector;
     const shown = k8s ? "its podSelector" : `selector ${JSON.stringify(selectorText)}`;

@@ -17,6 +17,7 @@
  */
 import { Codes } from "../../diagnostics/codes.js";
 import type { DiagnosticNote } from "../../diagnostics/types.js";
+import { isStaged } from "../../model/policy-kinds.js";
 import type { Direction, Policy } from "../../model/types.js";
 import type { LintContext, LintRule } from "../context.js";
 import { ruleContains } from "../rule-contains.js";
@@ -24,7 +25,11 @@ import { selectorContains } from "../selector-contains.js";
 import type { RuleSite } from "../sites.js";
 import { shadowerWithin, terminating } from "./shadowed-rule.js";
 
-const special = (p: Policy): boolean => p.preDNAT || p.doNotTrack || p.applyOnForward;
+/**
+ * Left out: host-endpoint flavours, and staged policies, which are never enforced, so they
+ * neither shadow an enforced rule nor are shadowed by one that their promotion may replace.
+ */
+const special = (p: Policy): boolean => p.preDNAT || p.doNotTrack || p.applyOnForward || isStaged(p);
 
 interface Shadow {
   readonly site: RuleSite;

@@ -136,23 +136,61 @@ const policyCommon = {
 
 export const networkPolicySpec = z.strictObject(policyCommon).superRefine((s, ctx) => uniqueTypes(s.types, ctx));
 
-export const globalNetworkPolicySpec = z
-  .strictObject({
-    ...policyCommon,
-    namespaceSelector: selector("policy").optional(),
-    doNotTrack: z.boolean().optional(),
-    preDNAT: z.boolean().optional(),
-    applyOnForward: z.boolean().optional(),
-  })
-  .superRefine((s, ctx) => {
-    uniqueTypes(s.types, ctx);
-    if (s.doNotTrack && s.preDNAT) report(ctx, Codes.conflictingFlags, "preDNAT and doNotTrack cannot both be true", { path: ["preDNAT"], part: "key" });
-    if (s.preDNAT && (s.egress?.length ?? 0) > 0) report(ctx, Codes.conflictingFlags, "a preDNAT policy cannot have egress rules", { path: ["egress"], part: "key" });
-    if (s.preDNAT && s.types?.includes("Egress")) report(ctx, Codes.conflictingFlags, "a preDNAT policy cannot have type Egress", { path: ["types"], part: "key" });
-    if (!s.applyOnForward && (s.doNotTrack || s.preDNAT)) {
-      report(ctx, Codes.conflictingFlags, "applyOnForward must be true when preDNAT or doNotTrack is true", { path: [s.preDNAT ? "preDNAT" : "doNotTrack"], part: "key" });
-    }
-  });
+const globalPolicyFields = {
+  ...policyCommon,
+  namespaceSelector: selector("policy").optional(),
+  doNotTrack: z.boolean().optional(),
+  preDNAT: z.boolean().optional(),
+  applyOnForward: z.boolean().optional(),
+};
+
+interface GlobalFlags {
+  readonly types?: readonly string[];
+  readonly egress?: readonly unknown[];
+  readonly doNotTrack?: boolean;
+  readonly preDNAT?: boolean;
+  readonly applyOnForward?: boolean;
+}
+
+/** The CEL rules on a GlobalNetworkPolicy's host-endpoint flags (shared with the staged kind). */
+function globalFlagRules(s: GlobalFlags, ctx: z.core.$RefinementCtx<unknown>): void {
+  uniqueTypes(s.types, ctx);
+  if (s.doNotTrack && s.preDNAT) report(ctx, Codes.conflictingFlags, "preDNAT and doNotTrack cannot both be true", { path: ["preDNAT"], part: "key" });
+  if (s.preDNAT && (s.egress?.length ?? 0) > 0) report(ctx, Codes.conflictingFlags, "a preDNAT policy cannot have egress rules", { path: ["egress"], part: "key" });
+  if (s.preDNAT && s.types?.includes("Egress")) report(ctx, Codes.conflictingFlags, "a preDNAT policy cannot have type Egress", { path: ["types"], part: "key" });
+  if (!s.applyOnForward && (s.doNotTrack || s.preDNAT)) {
+    report(ctx, Codes.conflictingFlags, "applyOnForward must be true when preDNAT or doNotTrack is true", { path: [s.preDNAT ? "preDNAT" : "doNotTrack"], part: "key" });
+  }
+}
+
+export const globalNetworkPolicySpec = z.strictObject(globalPolicyFields).superRefine(globalFlagRules);
+
+/** A staged policy's `stagedAction` (calico-332.md §4.1): the CRD default is Set. */
+export const stagedAction = z.enum(["Set", "Delete", "Learn", "Ignore"]);
+
+/**
+ * stagedAction Delete (calico-332.md §4.1): Calico's validator requires the enforced-equivalent
+ * spec to be the zero spec except for `tier` (clientv3 clears the defaulted `types` first, so
+ * `types` is dropped too). A zero value ("" or false) passes, as it does in Go; anything else,
+ * an empty list included, is refused. One diagnostic per offending field.
+ */
+function stagedDeleteRule(s: Record<string, unknown>, ctx: z.core.$RefinementCtx<unknown>): void {
+  if (s.stagedAction !== "Delete") return;
+  for (const [key, value] of Object.entries(s)) {
+    if (key === "stagedAction" || key === "tier" || key === "types" || value === undefined || value === "" || value === false) continue;
+    report(ctx, Codes.stagedDeleteNotEmpty, `Spec fields, except Tier, should all be zero-value if stagedAction is Delete: found spec.${key} (a Delete names the policy to remove, nothing else)`, { path: [key], part: "key" });
+  }
+}
+
+export const stagedNetworkPolicySpec = z.strictObject({ ...policyCommon, stagedAction: stagedAction.optional() }).superRefine((s, ctx) => {
+  uniqueTypes(s.types, ctx);
+  stagedDeleteRule(s, ctx);
+});
+
+export const stagedGlobalNetworkPolicySpec = z.strictObject({ ...globalPolicyFields, stagedAction: stagedAction.optional() }).superRefine((s, ctx) => {
+  globalFlagRules(s, ctx);
+  stagedDeleteRule(s, ctx);
+});
 
 export const tierSpec = z.strictObject({
   order: order.optional(),

@@ -110,6 +110,30 @@ export const networkPolicySpec = z.strictObject({
 });
 export type K8sNetworkPolicySpecInput = z.infer<typeof networkPolicySpec>;
 
+/**
+ * StagedKubernetesNetworkPolicy (projectcalico.org/v3): the networking/v1 spec plus
+ * `stagedAction`. With Delete, Calico's validator requires the whole spec but stagedAction to be
+ * zero (calico-332.md §4.1): `podSelector` may be absent or `{}` (a struct in Go), nothing else.
+ */
+export const stagedKubernetesNetworkPolicySpec = z
+  .strictObject({ ...networkPolicySpec.shape, stagedAction: z.enum(["Set", "Delete", "Learn", "Ignore"]).optional() })
+  .superRefine((s, ctx) => {
+    // The CRD's policyTypes is a set of one or two items (calico-332.md §4.1).
+    if (s.policyTypes !== undefined && s.policyTypes.length === 0) {
+      report(ctx, Codes.invalidValue, "policyTypes is empty: the StagedKubernetesNetworkPolicy CRD needs 1 or 2 of Ingress, Egress (or leave it out)", { path: ["policyTypes"] });
+    }
+    s.policyTypes?.forEach((t, i) => {
+      if (s.policyTypes?.indexOf(t) !== i) report(ctx, Codes.duplicateType, `type ${JSON.stringify(t)} is listed more than once`, { path: ["policyTypes", i] });
+    });
+    if (s.stagedAction !== "Delete") return;
+    for (const [key, value] of Object.entries(s)) {
+      if (key === "stagedAction" || value === undefined) continue;
+      if (key === "podSelector" && typeof value === "object" && value !== null && Object.keys(value).length === 0) continue;
+      report(ctx, Codes.stagedDeleteNotEmpty, `Spec fields should all be zero-value if stagedAction is Delete: found spec.${key} (a Delete names the policy to remove, nothing else)`, { path: [key], part: "key" });
+    }
+  });
+export type StagedK8sNetworkPolicySpecInput = z.infer<typeof stagedKubernetesNetworkPolicySpec>;
+
 export function k8sMetadata(namespaced: boolean, format: "subdomain" | "label") {
   return objectMeta(name(format), labelMap, namespaced, name("label"));
 }

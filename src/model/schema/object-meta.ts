@@ -48,6 +48,7 @@ export function objectMeta<N extends z.ZodType, L extends z.ZodType>(name: N, la
 
 export const CLUSTER_SCOPED: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
   "calico/GlobalNetworkPolicy",
+  "calico/StagedGlobalNetworkPolicy",
   "calico/Tier",
   "calico/Profile",
   "calico/GlobalNetworkSet",

@@ -19,6 +19,12 @@ export const resourceSchemas = {
   "calico/GlobalNetworkSet": calicoObject(calico.calicoMetadata("subdomain", false), calico.networkSetSpec),
   "calico/WorkloadEndpoint": calicoObject(calico.calicoMetadata("subdomain", true), calico.workloadEndpointSpec),
   "calico/HostEndpoint": calicoObject(calico.calicoMetadata("subdomain", false), calico.hostEndpointSpec),
+  // Staged kinds: the enforced kind's spec plus stagedAction (calico-332.md §4.1). Calico checks
+  // only the length of a StagedKubernetesNetworkPolicy's name; policy-compile asks for the name a
+  // Kubernetes NetworkPolicy may have, which is what it becomes when promoted.
+  "calico/StagedNetworkPolicy": calicoObject(calico.calicoMetadata("calicoPolicy", true), calico.stagedNetworkPolicySpec),
+  "calico/StagedGlobalNetworkPolicy": calicoObject(calico.calicoMetadata("calicoGlobalPolicy", false), calico.stagedGlobalNetworkPolicySpec),
+  "calico/StagedKubernetesNetworkPolicy": calicoObject(calico.calicoMetadata("subdomain", true), k8s.stagedKubernetesNetworkPolicySpec),
   // Kubernetes kinds are closed at the top too; apiVersion and kind were read already, `status` is not policy.
   "k8s/NetworkPolicy": closedObject({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.networkPolicySpec.optional() }, ["apiVersion", "kind", "status"]),
   "k8s/AdminNetworkPolicy": z.strictObject({ apiVersion: z.string(), kind: z.string(), metadata: k8s.k8sMetadata(false, "subdomain"), spec: admin.adminNetworkPolicySpec }),

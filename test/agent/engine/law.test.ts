@@ -10,7 +10,8 @@
  * Random batches over a small cluster (two nodes, three namespaces, a few interchangeable
  * labels so selectors flip often): local and remote pods added, relabelled, moved and deleted,
  * namespaces relabelled, Kubernetes and Calico policies and global policies added, changed and
- * deleted, network sets, WorkloadEndpoints with profiles, plus the rarer kinds (tiers, profiles,
+ * deleted, staged policies of the three kinds (every stagedAction, Delete included) added,
+ * changed and removed, network sets, WorkloadEndpoints with profiles, plus the rarer kinds (tiers, profiles,
  * service accounts: incremental; host endpoints: a rebuild), duplicates and invalid texts. The
  * duplicate diagnostics a batch reports are the full loader's that concern its sources.
  */
@@ -77,6 +78,36 @@ const k8sPolicy = fc.record({ ns: fc.constantFrom(...NAMESPACES), name: fc.const
     }),
   ),
 );
+// Staged policies: the same names as the enforced ones (so Set replaces and Delete removes a
+// namesake once promoted), every stagedAction, changed and removed; never enforced.
+const stagedPolicy = fc
+  .record({
+    kind: fc.constantFrom("snp", "sgnp", "sknp"),
+    ns: fc.constantFrom(...NAMESPACES),
+    name: fc.constantFrom("cp1", "cp2", "kp1"),
+    action: fc.constantFrom("Set", "Delete", "Learn", "Ignore", undefined),
+    tier: fc.constantFrom(undefined, "security"),
+    selector: fc.constantFrom(...SELECTORS),
+    ingress: fc.array(calicoRule, { maxLength: 2 }),
+    egress: fc.array(calicoRule, { maxLength: 1 }),
+    app: fc.constantFrom("web", "api"),
+  })
+  .map((p) => {
+    const action = p.action === undefined ? {} : { stagedAction: p.action };
+    const spec =
+      p.action === "Delete"
+        ? { ...action, ...(p.kind !== "sknp" && p.tier ? { tier: p.tier } : {}) }
+        : p.kind === "sknp"
+          ? { ...action, podSelector: { matchLabels: { app: p.app } }, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: { matchLabels: { app: "db" } } }], ports: [{ port: 80 }] }] }
+          : { ...action, ...(p.tier ? { tier: p.tier } : {}), selector: p.selector, ingress: p.ingress, egress: p.egress };
+    const kind = { snp: "StagedNetworkPolicy", sgnp: "StagedGlobalNetworkPolicy", sknp: "StagedKubernetesNetworkPolicy" }[p.kind];
+    const global = p.kind === "sgnp";
+    return put(
+      `policies/${p.kind}/${global ? "" : `${p.ns}/`}${p.name}`,
+      JSON.stringify({ apiVersion: "projectcalico.org/v3", kind, metadata: { name: p.name, ...(global ? {} : { namespace: p.ns }) }, spec }),
+    );
+  });
+const stagedDelete = fc.constantFrom("policies/snp/ns-a/cp1", "policies/sgnp/cp2", "policies/sknp/ns-a/kp1", "policies/snp/ns-b/cp2").map(del);
 const policyDelete = fc.constantFrom("policies/gnp/cp1", "policies/np/ns-a/cp2", "policies/np/ns-b/cp1", "policies/knp/ns-a/kp1", "policies/gnp/cp2").map(del);
 const netset = fc.record({ name: fc.constantFrom("s1", "s2"), app: fc.constantFrom("web", "db"), nets: fc.constantFrom(["10.0.0.0/24"], ["172.16.0.0/12", "10.0.0.2/32"]) }).map((s) =>
   put(`netsets/${s.name}`, JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkSet", metadata: { name: s.name, labels: { app: s.app } }, spec: { nets: s.nets } })),
@@ -130,6 +161,8 @@ const change: fc.Arbitrary<SourceChange> = fc.oneof(
   { weight: 3, arbitrary: calicoPolicy },
   { weight: 2, arbitrary: k8sPolicy },
   { weight: 2, arbitrary: policyDelete },
+  { weight: 2, arbitrary: stagedPolicy },
+  { weight: 1, arbitrary: stagedDelete },
   { weight: 1, arbitrary: netset },
   { weight: 1, arbitrary: wep },
   { weight: 2, arbitrary: rare },

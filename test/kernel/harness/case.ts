@@ -45,4 +45,11 @@ export interface KernelCase {
   /** Resources given verbatim as files (e.g. the README's examples). */
   readonly files?: readonly SourceFile[];
   readonly probes: readonly ProbeExpectation[];
+  /**
+   * Staged policies: "enforced" (the default) loads what compile gives for the resources as they
+   * are, and the trace check also holds `matrix --staged`'s enforced verdicts to the kernel;
+   * "promoted" loads what compile gives for promoteStaged(model) and holds `matrix --staged`'s
+   * pending verdicts to the kernel.
+   */
+  readonly staged?: "enforced" | "promoted";
 }

@@ -10,7 +10,8 @@ import { describeStep, probeStep, stepLabel, type ProbeOptions, type ProbeStep, 
 import { Reachability } from "./reachability.js";
 import type { Topology } from "./topology.js";
 import { isDualStack } from "./dual-stack.js";
-import { FlowTracer, rangeOf, reachabilityMatrix, type FlowPeer, type Matrix } from "../../../src/trace/index.js";
+import { FlowTracer, rangeOf, reachabilityMatrix, stagedMatrix, type FlowPeer, type Matrix } from "../../../src/trace/index.js";
+import { promoteStaged } from "../../../src/model/promote.js";
 import type { Model } from "../../../src/model/types.js";
 
 export interface CaseReport {
@@ -30,7 +31,9 @@ export async function runCase(
   options: ProbeOptions,
 ): Promise<CaseReport> {
   const sources = caseSources(family, kcase);
-  const model = loadModel(sources);
+  const loaded = loadModel(sources);
+  // A staged case loads the promoted cluster's rules when it asks for them.
+  const model = kcase.staged === "promoted" ? promoteStaged(loaded) : loaded;
   const restores = compileNodes(model, family.nodes);
   await loadNodes(topo, backend, restores);
 
@@ -49,7 +52,7 @@ export async function runCase(
     ),
   );
   const skipped = steps.filter((s) => s.skipped !== undefined).map((s) => `${stepLabel(s.step)} (${s.skipped})`);
-  const traceDisagreements = traceVsKernel(model, steps);
+  const traceDisagreements = [...traceVsKernel(model, steps), ...(kcase.staged !== undefined ? stagedMatrixVsKernel(loaded, kcase.staged, steps) : [])];
   const ok = steps.every((s) => s.mismatches.length === 0) && traceDisagreements.length === 0;
   if (ok) return { ok, steps, skipped, message: "" };
 
@@ -105,6 +108,27 @@ function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
       const comparable = m.sourcePortRanges.length === 0 || srcPort === undefined || rangeOf(m.sourcePortRanges, srcPort) === matrixRange;
       const cell = m.verdict(from, to, s.step.protocol, s.step.protocol === "ICMP" ? null : s.step.port);
       if (comparable && (cell === "allow") !== observed) out.push(`  ${stepLabel(s.step)} ${from} -> ${to}: matrix says ${String(cell)}, kernel ${observed ? "connected" : "blocked"}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * `matrix --staged` against the kernel: with the promoted cluster's rules loaded, every probed
+ * pair's pending verdict must be what the kernel did; with today's rules, its enforced verdict.
+ */
+function stagedMatrixVsKernel(model: Model, mode: "enforced" | "promoted", steps: readonly StepOutcome[]): string[] {
+  const out: string[] = [];
+  for (const s of steps) {
+    if (s.skipped !== undefined) continue;
+    const family = s.step.ipVersion === 6 ? { ipVersion: 6 as const } : {};
+    const m = stagedMatrix(model, s.step.protocol === "ICMP" ? { protocol: "ICMP", ...family } : { protocol: s.step.protocol, port: s.step.port, ...family });
+    const verdicts = new Map([...m.pairs()].map((p) => [`${p.from} -> ${p.to}`, mode === "promoted" ? p.pending : p.enforced]));
+    for (const { from, to } of s.expected.pairs()) {
+      const observed = s.observed.get(`${from} -> ${to}`);
+      if (typeof observed !== "boolean") continue;
+      const v = verdicts.get(`${from} -> ${to}`);
+      if ((v === "allow") !== observed) out.push(`  ${stepLabel(s.step)} ${from} -> ${to}: matrix --staged says ${mode === "promoted" ? "pending" : "enforced"} ${String(v)}, kernel ${observed ? "connected" : "blocked"}`);
     }
   }
   return out;
