@@ -84,7 +84,8 @@ export const Codes = {
   adminTooManyRules: code("PC3020", "error", "more than 100 ingress or egress rules (or peers, or ports) in an admin policy"),
   baselineName: code("PC3021", "error", "BaselineAdminNetworkPolicy not named \"default\""),
   adminOneOf: code("PC3022", "error", "admin policy subject, peer or port must set exactly one field"),
-  adminNotEnforced: code("PC3023", "error", "admin policy field policy-compile does not enforce"),
+  // PC3023 (an ANP `nodes`/`domainNames` peer, not enforced) was retired in v3.32: no ANP field is
+  // enforced any more (PC4020), and `convert` carries both peers over to ClusterNetworkPolicy.
   adminPortRange: code("PC3024", "error", "admin policy portRange with start > end"),
   adminRemovedField: code("PC3025", "error", "admin policy field removed from the v1alpha1 API (pre-v0.1.5 shape)"),
   hostEndpointNoInterface: code("PC3040", "error", "a host endpoint of the node has no interfaceName and no host interfaces were given to find it from its expectedIPs (--host-interface)"),
@@ -104,6 +105,7 @@ export const Codes = {
   profileMissing: code("PC4006", "warning", "an endpoint refers to a profile that is not defined (it allows nothing)"),
   hostEndpointNoMatchingInterface: code("PC4034", "warning", "an expectedIPs-only host endpoint matches no host interface (it gets no chains until one holds its address)"),
   hostInterfaceShadowed: code("PC4035", "warning", "two host endpoints match one host interface: the alphabetically earliest name governs it, the other is inactive there"),
+  adminNotEnforced: code("PC4020", "warning", "AdminNetworkPolicy or BaselineAdminNetworkPolicy: validated but not enforced (Calico v3.32 removed them; `policy-compile convert` rewrites them as ClusterNetworkPolicy)"),
   ruleInNoIpFamily: code("PC4040", "warning", "a rule that exists in neither the IPv4 nor the IPv6 dataplane (a negated catch-all net)"),
 
   duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),

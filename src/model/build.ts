@@ -20,7 +20,6 @@ import {
   sortLabels,
   sortNamedPorts,
 } from "./normalize/endpoints.js";
-import { adminPolicy, adminTiers } from "./normalize/admin-policy.js";
 import { k8sNetworkPolicy } from "./normalize/k8s-policy.js";
 import { familyWarnings } from "./normalize/family-warnings.js";
 import type { ResourceKind } from "./resources.js";
@@ -30,12 +29,15 @@ import type { HostEndpoint, Labels, Model, NamedPort, NetworkSet, Policy, Profil
 
 const DEFAULT_NAMESPACE = "default";
 
-/** Tiers Calico reserves, with the order they must have. */
+/**
+ * Tiers Calico v3.32 reserves, with the order they must have. The v3.31 admin tiers
+ * `adminnetworkpolicy` and `baselineadminnetworkpolicy` are no longer among them: Calico v3.32
+ * removed them with AdminNetworkPolicy (#11144), and a Tier of that name is an ordinary tier.
+ */
 const reservedTiers: Record<string, number> = {
   default: 1_000_000,
   "kube-admin": 1_000,
   "kube-baseline": 10_000_000,
-  ...Object.fromEntries(adminTiers.map((t) => [t.name, t.order as number])),
 };
 
 function byString(a: string, b: string): number {
@@ -138,11 +140,6 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       push(Codes.reservedTier, `the default tier's defaultAction is always Deny, found ${defaultAction}`, t.span);
       continue;
     }
-    const admin = adminTiers.find((a) => a.name === name);
-    if (admin && defaultAction !== admin.defaultAction) {
-      push(Codes.reservedTier, `tier ${JSON.stringify(name)} is reserved for admin policies and its defaultAction is always ${admin.defaultAction}, found ${defaultAction}`, t.span);
-      continue;
-    }
     tiers.set(name, { kind: "Tier", name, ...(order !== undefined ? { order } : {}), defaultAction, origin: { span: t.span } });
   }
 
@@ -205,17 +202,15 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     policies.push(policy);
   }
 
-  // Admin policies: their tiers exist (fixed, as Calico creates them) once there is one.
-  const anps = of("k8s/AdminNetworkPolicy");
-  const banps = of("k8s/BaselineAdminNetworkPolicy");
-  if (anps.length + banps.length > 0) for (const t of adminTiers) if (!tiers.has(t.name)) tiers.set(t.name, t);
-  for (const p of [...anps, ...banps]) {
-    policies.push(
-      adminPolicy(p.kind === "k8s/AdminNetworkPolicy" ? "anp" : "banp", p.input.metadata.name, p.input.spec, {
-        policy: { span: p.span },
-        ingress: p.ingressSpans.map((span) => ({ span })),
-        egress: p.egressSpans.map((span) => ({ span })),
-      }),
+  // AdminNetworkPolicy / BaselineAdminNetworkPolicy: validated (above, by their schemas) but not
+  // enforced. Calico v3.32 removed them (#11144): Felix never receives them, so they make no
+  // policy and no tier. ClusterNetworkPolicy replaces them; `convert` rewrites them as CNPs.
+  for (const p of [...of("k8s/AdminNetworkPolicy"), ...of("k8s/BaselineAdminNetworkPolicy")]) {
+    const kind = p.kind === "k8s/AdminNetworkPolicy" ? "AdminNetworkPolicy" : "BaselineAdminNetworkPolicy";
+    push(
+      Codes.adminNotEnforced,
+      `${kind} ${JSON.stringify(p.input.metadata.name)} is not enforced: Calico v3.32 removed ${kind} in favour of ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2); rewrite it with \`policy-compile convert -f ${p.span.file}\``,
+      p.span,
     );
   }
 
