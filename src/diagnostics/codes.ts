@@ -88,6 +88,8 @@ export const Codes = {
   // enforced any more (PC4020), and `convert` carries both peers over to ClusterNetworkPolicy.
   adminPortRange: code("PC3024", "error", "admin policy portRange with start > end"),
   adminRemovedField: code("PC3025", "error", "admin policy field removed from the v1alpha1 API (pre-v0.1.5 shape)"),
+  convertTooManyRules: code("PC3035", "error", "convert: an admin policy with more than 25 rules in a direction (after splitting rules), the ClusterNetworkPolicy limit; nothing is written"),
+  convertNameClash: code("PC3036", "error", "convert: two ClusterNetworkPolicies (converted or already in the inputs) would have the same name; nothing is written"),
   hostEndpointNoInterface: code("PC3040", "error", "a host endpoint of the node has no interfaceName and no host interfaces were given to find it from its expectedIPs (--host-interface)"),
   duplicateHostInterface: code("PC3041", "error", "two host endpoints of the node name one interface"),
   untrackedWildcard: code("PC3042", "error", "a doNotTrack policy selects the all-interfaces (*) host endpoint, which Calico does not support"),
@@ -106,6 +108,10 @@ export const Codes = {
   hostEndpointNoMatchingInterface: code("PC4034", "warning", "an expectedIPs-only host endpoint matches no host interface (it gets no chains until one holds its address)"),
   hostInterfaceShadowed: code("PC4035", "warning", "two host endpoints match one host interface: the alphabetically earliest name governs it, the other is inactive there"),
   adminNotEnforced: code("PC4020", "warning", "AdminNetworkPolicy or BaselineAdminNetworkPolicy: validated but not enforced (Calico v3.32 removed them; `policy-compile convert` rewrites them as ClusterNetworkPolicy)"),
+  convertSinglePortRange: code("PC4021", "notice", "convert: a portRange with start == end is written as a single port number (a ClusterNetworkPolicy range needs start < end)"),
+  convertNamedPortAnyProtocol: code("PC4022", "warning", "convert: a namedPort becomes destinationNamedPort, which matches under the pod's declared protocol (Calico's ANP conversion matched TCP only)"),
+  convertFailsClosed: code("PC4023", "warning", "convert: a `nodes` or `domainNames` peer is kept, but Calico fails closed on it (Accept rule dropped, Deny/Pass rule denies all)"),
+  convertRuleSplit: code("PC4024", "notice", "convert: a rule with more than 25 peers or ports is split into consecutive rules of at most 25 (the same traffic matches)"),
   ruleInNoIpFamily: code("PC4040", "warning", "a rule that exists in neither the IPv4 nor the IPv6 dataplane (a negated catch-all net)"),
 
   duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),
