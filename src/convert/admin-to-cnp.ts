@@ -121,10 +121,13 @@ function protocolEntry(doc: Document, item: unknown, notes: ConvertNote[]): Node
       } else value = { [protocol]: { destinationPort: { range: { start, end } } } };
     }
   } else return undefined;
-  const node = doc.createNode(value) as Node;
+  const node = doc.createNode(value) as YAMLMap;
+  const inner = node.items[0]?.value as Node;
   keepDecorations(item, node);
+  // A comment on the old entry's value (`portRange: {...}  # why`) stays on the new value.
+  if (body !== null && typeof body === "object") keepDecorations(body as Node, inner);
   flowLike(item, node);
-  if (!item.flow) flowLike(body, (node as YAMLMap).items[0]?.value as Node);
+  if (!item.flow) flowLike(body, inner);
   return node;
 }
 
