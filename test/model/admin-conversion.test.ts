@@ -30,6 +30,8 @@ describe("admin policy conversion", () => {
       ["adminnetworkpolicy", 1000, "Pass"],
       ["baselineadminnetworkpolicy", 10_000_000, "Pass"],
       ["default", 1_000_000, "Deny"],
+      ["kube-admin", 1000, "Pass"],
+      ["kube-baseline", 10_000_000, "Pass"],
     ]);
   });
   it("maps priority to order and keeps actions", () => {

@@ -7,6 +7,7 @@ import { Codes } from "../../src/diagnostics/codes.js";
 import { compile, CompileError } from "../../src/render/index.js";
 import { deepPolicy } from "../hostile/texts.js";
 import { calicoPolicy, diagsOf, k8sPolicy, load, where, type Where } from "./harness.js";
+import { cnpCases } from "./cnp-diagnostics-cases.js";
 
 const pod = (extra: string, meta = "") => `apiVersion: v1
 kind: Pod
@@ -224,7 +225,7 @@ function compileDiagsOf(text: string, file = "t.yaml"): Where[] {
 }
 
 describe("diagnostic codes", () => {
-  it.each(cases)("%s", (_name, text, expected, file) => {
+  it.each([...cases, ...cnpCases])("%s", (_name, text, expected, file) => {
     expect(diagsOf(text, file)).toEqual(expected);
   });
 
@@ -233,7 +234,7 @@ describe("diagnostic codes", () => {
   });
 
   it("has a case for every registered code except the cap (tested with the renderer) and lint codes", () => {
-    const tested = new Set([...cases, ...compileCases].flatMap(([, , w]) => w.map((x) => x.code)));
+    const tested = new Set([...cases, ...cnpCases, ...compileCases].flatMap(([, , w]) => w.map((x) => x.code)));
     const untested = Object.values(Codes)
       .map((c) => c.code)
       // Tested elsewhere: the cap with the renderer; lint codes (PC6xxx) in test/lint, one file per
