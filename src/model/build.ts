@@ -21,6 +21,7 @@ import {
   sortNamedPorts,
 } from "./normalize/endpoints.js";
 import { k8sNetworkPolicy } from "./normalize/k8s-policy.js";
+import { clusterNetworkPolicy, KUBE_ADMIN_TIER, KUBE_BASELINE_TIER } from "./normalize/cluster-network-policy.js";
 import { familyWarnings } from "./normalize/family-warnings.js";
 import type { ResourceKind } from "./resources.js";
 import type { RuleInput } from "./schema/calico.js";
@@ -30,15 +31,26 @@ import type { HostEndpoint, Labels, Model, NamedPort, NetworkSet, Policy, Profil
 const DEFAULT_NAMESPACE = "default";
 
 /**
- * Tiers Calico v3.32 reserves, with the order they must have. The v3.31 admin tiers
- * `adminnetworkpolicy` and `baselineadminnetworkpolicy` are no longer among them: Calico v3.32
- * removed them with AdminNetworkPolicy (#11144), and a Tier of that name is an ordinary tier.
+ * The tiers Calico v3.32 creates at start-up and whose order and default action its validator
+ * pins (calico-332.md §3.1): they exist whether or not the inputs define them. The v3.31 admin
+ * tiers `adminnetworkpolicy` and `baselineadminnetworkpolicy` are gone: Calico v3.32 removed them
+ * with AdminNetworkPolicy (#11144), so a Tier of that name is an ordinary tier.
  */
-const reservedTiers: Record<string, number> = {
-  default: 1_000_000,
-  "kube-admin": 1_000,
-  "kube-baseline": 10_000_000,
-};
+export const staticTiers: readonly Tier[] = [
+  { kind: "Tier", name: KUBE_ADMIN_TIER, order: 1_000, defaultAction: "Pass" },
+  { kind: "Tier", name: "default", order: 1_000_000, defaultAction: "Deny" },
+  { kind: "Tier", name: KUBE_BASELINE_TIER, order: 10_000_000, defaultAction: "Pass" },
+];
+
+/** A non-negative number as Go prints a float64 in %g's shortest form: exponent form from 1e+06 up. */
+function goFloat(n: number): string {
+  if (n >= 1e6) {
+    const [mantissa, exponent] = n.toExponential().split("e") as [string, string];
+    const e = Number(exponent);
+    return `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  }
+  return String(n);
+}
 
 function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -125,19 +137,20 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
   }
   const of = <K extends ResourceKind>(kind: K): Collected<K>[] => (byKind.get(kind) ?? []) as unknown as Collected<K>[];
 
-  // Tiers.
-  const tiers = new Map<string, Tier>([["default", { kind: "Tier", name: "default", order: 1_000_000, defaultAction: "Deny" }]]);
+  // Tiers: the three Calico creates at start-up (EnsureInitialized) always exist.
+  const tiers = new Map<string, Tier>(staticTiers.map((t) => [t.name, t]));
   for (const t of of("calico/Tier")) {
     const name = t.input.metadata.name;
     const order = t.input.spec?.order;
     const defaultAction = t.input.spec?.defaultAction ?? "Deny";
-    const reserved = reservedTiers[name];
-    if (reserved !== undefined && order !== reserved) {
-      push(Codes.reservedTier, `tier ${JSON.stringify(name)} is reserved and must have order ${reserved}, found ${order === undefined ? "no order" : order}`, t.span);
+    const builtIn = staticTiers.find((s) => s.name === name);
+    if (builtIn && order !== builtIn.order) {
+      // Calico's validator words it with Go's %v of a float64: 1e+06, 1000, 1e+07.
+      push(Codes.reservedTier, `${name} tier order must be ${goFloat(builtIn.order as number)}, found ${order === undefined ? "no order" : order} (a built-in tier's order is fixed)`, t.span);
       continue;
     }
-    if (name === "default" && defaultAction !== "Deny") {
-      push(Codes.reservedTier, `the default tier's defaultAction is always Deny, found ${defaultAction}`, t.span);
+    if (builtIn && defaultAction !== builtIn.defaultAction) {
+      push(Codes.reservedTier, `The '${name}' tier must have default action '${builtIn.defaultAction}', found ${defaultAction}`, t.span);
       continue;
     }
     tiers.set(name, { kind: "Tier", name, ...(order !== undefined ? { order } : {}), defaultAction, origin: { span: t.span } });
@@ -200,6 +213,16 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     });
     directionWarning(policy.types, spec.ingress?.length ?? 0, spec.egress?.length ?? 0, p.span);
     policies.push(policy);
+  }
+
+  for (const p of of("k8s/ClusterNetworkPolicy")) {
+    const { policy } = clusterNetworkPolicy(p.input.metadata.name, p.input.spec, {
+      policy: { span: p.span },
+      ingress: p.ingressSpans.map((span) => ({ span })),
+      egress: p.egressSpans.map((span) => ({ span })),
+    });
+    // Felix treats a policy its validation rejects as deleted (collect reported why).
+    if (policy) policies.push(policy);
   }
 
   // AdminNetworkPolicy / BaselineAdminNetworkPolicy: validated (above, by their schemas) but not

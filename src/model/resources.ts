@@ -21,6 +21,7 @@ export const resourceKinds = {
   ],
   "networking.k8s.io/v1": ["NetworkPolicy"],
   "policy.networking.k8s.io/v1alpha1": ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy"],
+  "policy.networking.k8s.io/v1alpha2": ["ClusterNetworkPolicy"],
   v1: ["Namespace", "Pod", "ServiceAccount"],
 } as const;
 
@@ -38,6 +39,7 @@ export type ResourceKind =
   | "k8s/NetworkPolicy"
   | "k8s/AdminNetworkPolicy"
   | "k8s/BaselineAdminNetworkPolicy"
+  | "k8s/ClusterNetworkPolicy"
   | "k8s/Namespace"
   | "k8s/Pod"
   | "k8s/ServiceAccount";
@@ -132,5 +134,5 @@ export function splitResource(
   }
   const versions = Object.keys(resourceKinds).filter((av) => (resourceKinds as Record<string, readonly string[]>)[av]!.includes(kind));
   const hint = versions.length > 0 ? `; kind ${kind} is read with apiVersion ${versions.join(" or ")}` : "";
-  onProblem({ code: Codes.unknownKind, message: `unknown apiVersion ${JSON.stringify(apiVersion)} (kind ${kind}): expected projectcalico.org/v3, networking.k8s.io/v1, policy.networking.k8s.io/v1alpha1 or v1${hint}`, path: typeof v.apiVersion === "string" ? [...path, "apiVersion"] : path });
+  onProblem({ code: Codes.unknownKind, message: `unknown apiVersion ${JSON.stringify(apiVersion)} (kind ${kind}): expected projectcalico.org/v3, networking.k8s.io/v1, policy.networking.k8s.io/v1alpha1, policy.networking.k8s.io/v1alpha2 or v1${hint}`, path: typeof v.apiVersion === "string" ? [...path, "apiVersion"] : path });
 }

@@ -162,8 +162,9 @@ const spanOf = (span: Span | undefined): { span?: Span } => (span ? { span } : {
 
 /**
  * Each kept model rule renders to renderRule(resolved).length rules. The index reported is the
- * rule's position as written: Kubernetes rules expand into several model rules that share one
- * origin span, so consecutive rules with the same span count as one.
+ * rule's position as written: the origin's own `ruleIndex` when it has one (a ClusterNetworkPolicy
+ * rule Calico drops leaves a gap); otherwise Kubernetes rules expand into several model rules that
+ * share one origin span, so consecutive rules with the same span count as one.
  */
 function ruleOrigins(
   version: 4 | 6,
@@ -178,7 +179,7 @@ function ruleOrigins(
     const start = r.origin?.span.start;
     if (start === undefined || start !== lastStart) written++;
     lastStart = start;
-    if (keptFor(r, version)) kept.push({ rule: r, index: written });
+    if (keptFor(r, version)) kept.push({ rule: r, index: r.origin?.ruleIndex ?? written });
   }
   if (kept.length !== resolved.length) {
     throw new Error(`origins: ${kept.length} rules kept for IPv${version}, the resolver kept ${resolved.length}`);

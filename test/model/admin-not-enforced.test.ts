@@ -33,7 +33,8 @@ describe("AdminNetworkPolicy and BaselineAdminNetworkPolicy in v3.32", () => {
 
   it("make no policy and no tier", () => {
     expect(model.policies).toEqual([]);
-    expect(model.tiers.map((t) => t.name)).toEqual(["default"]);
+    // Only the static tiers Calico v3.32 always creates.
+    expect(model.tiers.map((t) => t.name)).toEqual(["default", "kube-admin", "kube-baseline"]);
   });
 
   it("warn once per resource, at the resource, naming ClusterNetworkPolicy and the convert command", () => {
@@ -76,6 +77,8 @@ spec: {tier: adminnetworkpolicy, order: 1, selector: all(), ingress: [{action: A
       ["adminnetworkpolicy", 5, "Deny"],
       ["baselineadminnetworkpolicy", undefined, "Deny"],
       ["default", 1_000_000, "Deny"],
+      ["kube-admin", 1_000, "Pass"],
+      ["kube-baseline", 10_000_000, "Pass"],
     ]);
     expect(r.model.policies.map((p) => [p.id, p.tier])).toEqual([["gnp/in-old-tier", "adminnetworkpolicy"]]);
   });
