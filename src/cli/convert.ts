@@ -60,7 +60,8 @@ async function writeAll(plan: readonly { final: string; content: string }[]): Pr
     }
     for (const f of steps) await rename(f.tmp, f.final);
   } catch (e) {
-    await Promise.all(steps.map((f) => rm(f.tmp, { force: true })));
+    // Best effort: a temporary that cannot be removed (its directory is a file, say) was never written.
+    await Promise.all(steps.map((f) => rm(f.tmp, { force: true }).catch(() => undefined)));
     throw new UsageError(`policy-compile convert: cannot write the output: ${(e as Error).message}`);
   }
 }
@@ -102,6 +103,8 @@ export const registerConvert: RegisterCommand = (program, ctx) => {
         ctx.io.stdout(texts.join(""));
       } else {
         const out = resolve(ctx.io.cwd, opts.out);
+        const existing = await stat(out).catch(() => undefined);
+        if (existing !== undefined && !existing.isDirectory()) throw new UsageError(`policy-compile convert: --out ${opts.out} is not a directory`);
         const names = await outputNames(opts.file, sources, ctx.io.cwd);
         const inputs = new Set(sources.map((s) => resolve(ctx.io.cwd, s.file)));
         const plan = result.files.map((f) => ({ final: join(out, names.get(f.file) as string), content: f.text }));

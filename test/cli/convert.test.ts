@@ -71,6 +71,15 @@ describe("policy-compile convert", () => {
     expect(readdirSync(dir)).toEqual(["admin.yaml"]);
   });
 
+  it("refuses an --out that is a file (usage error, nothing written)", async () => {
+    const dir = scratch();
+    cpSync(`${FIX}/admin.yaml`, join(dir, "admin.yaml"));
+    const r = await cli(["convert", "-f", "admin.yaml", "--out", "admin.yaml"], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.endsWith("policy-compile convert: --out admin.yaml is not a directory\n")).toBe(true);
+    expect(readdirSync(dir)).toEqual(["admin.yaml"]);
+  });
+
   it("exits 1 with located errors on invalid input and converts nothing", async () => {
     const dir = scratch();
     writeFileSync(join(dir, "bad.yaml"), "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: a}\nspec:\n  priority: 1001\n  subject: {namespaces: {}}\n");
