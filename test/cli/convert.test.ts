@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, cpSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadSources } from "../../src/model/index.js";
 import { cli } from "./helpers.js";
 
 const FIX = "test/cli/fixtures/convert";
@@ -23,6 +24,17 @@ describe("policy-compile convert", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(expected("admin.yaml"));
     expect(r.stderr).toBe(expected("admin.stderr"));
+  });
+
+  it.each([
+    ["admin.yaml", "admin.yaml"],
+    ["dir", "dir.yaml"],
+  ])("its output for %s loads as ClusterNetworkPolicy with no error (fail-closed notes only)", (_input, output) => {
+    const { model, diagnostics } = loadSources([{ file: output, text: expected(output) }]);
+    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(diagnostics.map((d) => d.code)).not.toContain("PC4020");
+    expect(model.policies.every((p) => p.policyKind === "kcnp")).toBe(true);
+    expect(model.policies.length).toBeGreaterThan(0);
   });
 
   it("reports what does not carry over exactly, each at its place", async () => {
