@@ -44,11 +44,14 @@ function spanOf(file: string, node: Node | undefined, fallback: Span): Span {
 }
 
 /** Sequence indentation and flow padding as the document's source writes them. */
-function styleOf(source: string): { indentSeq: boolean; flowCollectionPadding: boolean } {
+function styleOf(source: string): { indent: number; indentSeq: boolean; flowCollectionPadding: boolean } {
   const m = /^( *)[^\s#-][^\n]*:[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*( *)- /m.exec(source);
   const indentSeq = m ? (m[2] as string).length > (m[1] as string).length : true;
+  // The indentation step: a top-level key whose value is a block mapping, and its first key.
+  const step = /^[^\s#-][^\n]*:[ \t]*(?:#[^\n]*)?\n(?:[ \t]*(?:#[^\n]*)?\n)*( +)[^\s#-]/m.exec(source)?.[1]?.length;
+  const indent = step !== undefined && step >= 1 && step <= 8 ? step : 2;
   const flowCollectionPadding = /[{[] \S/.test(source) && !/[{[][^ \s}\]]/.test(source);
-  return { indentSeq, flowCollectionPadding };
+  return { indent, indentSeq, flowCollectionPadding };
 }
 
 interface Found {
@@ -131,6 +134,10 @@ export function convertSource(source: SourceFile): ConvertedFile {
     } else {
       const own = text.slice(from, end);
       let printed = doc.toString({ ...styleOf(own), lineWidth: 0 });
+      // The printer puts a blank line before a comment that ends the document; keep the source's
+      // spacing when it had none.
+      const trailing = /\n\n((?:#[^\n]*\n?)+)$/.exec(printed);
+      if (trailing && doc.comment && !/\n[ \t]*\n/.test(text.slice(Math.max(0, doc.range[1] - 1), doc.range[2]))) printed = `${printed.slice(0, trailing.index)}\n${trailing[1]}`;
       // What follows the document's node (blank lines, a trailing comment) and precedes the next
       // document belongs to this slice; the printer ends at the node, so keep the source's tail.
       const tail = text.slice(doc.range[2], end);

@@ -83,6 +83,22 @@ describe("policy-compile convert", () => {
     expect(readdirSync(dir)).toEqual(["admin.yaml"]);
   });
 
+  // The yaml printer cannot write 4-space mappings with unindented sequences (it indents them by
+  // 2); 4-space mappings with indented sequences, and 2-space either way, are kept.
+  it("keeps the document's indentation, sequence style and the spacing of a closing comment", async () => {
+    const dir = scratch();
+    const four = "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata:\n    name: four\nspec:\n    priority: 3\n    subject:\n        namespaces: {}\n    ingress:\n        - action: Deny\n          from:\n              - namespaces: {}\n# closing comment\n";
+    const apart = "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: apart}\nspec: {priority: 1, subject: {namespaces: {}}}\n\n# kept apart\n";
+    writeFileSync(join(dir, "four.yaml"), four);
+    writeFileSync(join(dir, "apart.yaml"), apart);
+    const r = await cli(["convert", "-f", "four.yaml"], dir);
+    expect(r.stdout).toBe(
+      "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata:\n    name: four\nspec:\n    tier: Admin\n    priority: 3\n    subject:\n        namespaces: {}\n    ingress:\n        - action: Deny\n          from:\n              - namespaces: {}\n# closing comment\n",
+    );
+    const r2 = await cli(["convert", "-f", "apart.yaml"], dir);
+    expect(r2.stdout).toBe("apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: apart}\nspec: {tier: Admin, priority: 1, subject: {namespaces: {}}}\n\n# kept apart\n");
+  });
+
   it("refuses an --out that is a file (usage error, nothing written)", async () => {
     const dir = scratch();
     cpSync(`${FIX}/admin.yaml`, join(dir, "admin.yaml"));
