@@ -24,6 +24,8 @@ export interface Origin {
    * model rule behind, so the rules after it would otherwise be named one too early).
    */
   readonly ruleIndex?: number;
+  /** For a rule that is not what was written: what it stands for (a ClusterNetworkPolicy rule that failed closed). */
+  readonly note?: string;
 }
 
 export type Action = "Allow" | "Deny" | "Log" | "Pass";

@@ -34,6 +34,8 @@ export type RuleOrigin =
       /** Index of the rule in the policy's spec.ingress / spec.egress as written. */
       readonly ruleIndex: number;
       readonly action: string;
+      /** What the rule stands for when it is not what was written (Origin.note). */
+      readonly note?: string;
       readonly span?: Span;
     }
   | {
@@ -123,6 +125,7 @@ export function compileWithOrigins(model: Model, options: CompileOptions): Compi
         direction,
         ruleIndex,
         action: r.action,
+        ...(r.origin?.note !== undefined && { note: r.origin.note }),
         ...spanOf(r.origin?.span ?? p.origin?.span),
       }));
       assign(policyChainName(direction, p.id), origins, false);

@@ -12,6 +12,7 @@ import { run } from "../../src/cli/run.js";
 const PAGES: Readonly<Record<string, string>> = {
   "docs/input-safety.md": "docs/examples/input-safety",
   "docs/admin-policies.md": "docs/examples/admin-policies",
+  "docs/cluster-network-policy.md": "docs/examples/cluster-network-policy",
 };
 
 interface Example {

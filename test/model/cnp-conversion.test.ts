@@ -206,7 +206,7 @@ describe("laws of the expansion", () => {
         const p = policyOf(cnp(`  ingress: [{action: Deny, from: [${peerList}], protocols: [${entries.map(yaml).join(", ")}]}]\n`));
         const keys = [...new Set(entries.map((e) => (e.kind === "named" ? "" : e.kind.toUpperCase())))].sort();
         const rules = p?.ingress ?? [];
-        expect(rules.map((r) => r.protocol?.toUpperCase() ?? "")).toEqual(keys.flatMap((k) => Array(peers).fill(k)));
+        expect(rules.map((r) => String(r.protocol ?? "").toUpperCase())).toEqual(keys.flatMap((k) => Array(peers).fill(k)));
         for (const [i, key] of keys.entries()) {
           const group = rules.slice(i * peers, (i + 1) * peers);
           const want = new Set(entries.filter((e) => (e.kind === "named" ? "" : e.kind.toUpperCase()) === key).flatMap((e) => (e.kind === "named" ? [e.name] : Array.from({ length: e.last - e.first + 1 }, (_, j) => String(e.first + j)))));

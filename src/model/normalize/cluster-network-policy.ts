@@ -158,7 +158,10 @@ function convertRules(c: Converter, rules: readonly CnpRule[] | undefined, direc
     const failure = conversionFailure(rule, direction, rulePath);
     if (failure) {
       c.notes.push({ code: Codes.cnpFailClosed, message: `${ruleLabel(direction, index, rule.name)}: ${failure.what}; ${failClosedEffect(rule.action, direction)}`, path: failure.path, ...(failure.part ? { part: failure.part } : {}) });
-      if (rule.action !== "Accept") out.push({ action: "Deny", source: emptyEntity, destination: emptyEntity, annotations: {}, ...(origin ? { origin } : {}) });
+      if (rule.action !== "Accept") {
+        const note = `Calico's fail-closed Deny in place of the ${rule.action} rule${rule.name ? ` ${quoted(rule.name)}` : ""} (${failure.what})`;
+        out.push({ action: "Deny", source: emptyEntity, destination: emptyEntity, annotations: {}, ...(origin ? { origin: { ...origin, note } } : {}) });
+      }
       return;
     }
     // Felix's validation filter reads every named port as an IANA service name.

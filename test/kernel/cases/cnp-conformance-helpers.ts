@@ -1,5 +1,5 @@
 /**
- * Shorthands for the ClusterNetworkPolicy kernel cases (the network-policy-api v1alpha2
+ * Shorthands for the ClusterNetworkPolicy conformance kernel cases (the network-policy-api v1alpha2
  * conformance suite): the hogwarts pods, CNP objects, and a reference evaluator that derives the
  * verdict of every probed pair from a CNP's rule list.
  *
