@@ -24,7 +24,7 @@
  * direction (after splitting) is refused: splitting a policy in two would need a second
  * priority, and the order of equal priorities is left to the implementation by the API.
  */
-import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap } from "yaml";
+import { isMap, isScalar, isSeq, visit, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import { Codes, type CodeInfo } from "../diagnostics/codes.js";
 
 export const CNP_API_VERSION = "policy.networking.k8s.io/v1alpha2";
@@ -194,6 +194,17 @@ function convertRule(doc: Document, rule: YAMLMap, peersKey: "from" | "to", rule
  */
 export function convertAdminPolicy(doc: Document, resource: YAMLMap, kind: AdminKind, explicitType: boolean): ConvertNote[] {
   const notes: ConvertNote[] = [];
+  // An alias (`ports: *web-ports`) is replaced by a copy of what it names before anything is
+  // rewritten: the anchored original is converted in place, and each copy where it is used.
+  visit(resource, {
+    Alias(_, alias) {
+      const target = alias.resolve(doc);
+      if (!target || !(isMap(target) || isSeq(target) || isScalar(target))) return undefined;
+      const copy = target.clone() as Node;
+      delete copy.anchor;
+      return copy;
+    },
+  });
   if (explicitType) {
     setScalar(doc, resource, "apiVersion", CNP_API_VERSION, 0);
     setScalar(doc, resource, "kind", "ClusterNetworkPolicy", 1);

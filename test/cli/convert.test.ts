@@ -99,6 +99,20 @@ describe("policy-compile convert", () => {
     expect(r2.stdout).toBe("apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: apart}\nspec: {tier: Admin, priority: 1, subject: {namespaces: {}}}\n\n# kept apart\n");
   });
 
+  it("expands an alias inside an admin policy (the anchored original is converted in place, each use gets a copy)", async () => {
+    const dir = scratch();
+    writeFileSync(
+      join(dir, "alias.yaml"),
+      "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: x}\nspec:\n  priority: 1\n  subject: {namespaces: {}}\n  ingress:\n  - action: Allow\n    from: &all [{namespaces: {}}]\n    ports: &p [{portNumber: {port: 80}}]\n  - action: Deny\n    from: *all\n    ports: *p\n",
+    );
+    const r = await cli(["convert", "-f", "alias.yaml"], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("  ingress:\n")[1]).toBe(
+      "  - action: Accept\n    from: &all [{namespaces: {}}]\n    protocols: &p [{tcp: {destinationPort: {number: 80}}}]\n  - action: Deny\n    from: [{namespaces: {}}]\n    protocols: [{tcp: {destinationPort: {number: 80}}}]\n",
+    );
+    expect(loadSources([{ file: "out.yaml", text: r.stdout }]).diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  });
+
   it("refuses an --out that is a file (usage error, nothing written)", async () => {
     const dir = scratch();
     cpSync(`${FIX}/admin.yaml`, join(dir, "admin.yaml"));
