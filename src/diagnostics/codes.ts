@@ -73,7 +73,7 @@ export const Codes = {
   globalSelectorMisuse: code("PC3011", "error", "global() used outside an EntityRule namespaceSelector"),
   duplicateType: code("PC3012", "error", "policy type listed twice"),
   unknownTier: code("PC3013", "error", "policy refers to a tier that is not defined"),
-  reservedTier: code("PC3014", "error", "reserved tier defined with a different order"),
+  reservedTier: code("PC3014", "error", "reserved tier (default, kube-admin, kube-baseline, the admin policy tiers) defined with a different order or default action"),
   conflictingFlags: code("PC3015", "error", "incompatible policy flags (preDNAT, doNotTrack, applyOnForward)"),
   icmpVersionMismatch: code("PC3016", "error", "ICMP protocol does not match ipVersion"),
   invalidFailsafeList: code("PC3070", "error", "bad --failsafe-inbound/--failsafe-outbound list (Felix's port-list syntax: [tcp|udp:][NET:]PORT, IPv6 NET in brackets)"),

@@ -127,12 +127,12 @@ export function splitResource(
     return;
   }
   const known = kindsOf(apiVersion);
-  if (known) {
-    const near = closest(kind, known);
-    onProblem({ code: Codes.unknownKind, message: `unknown kind ${JSON.stringify(kind)} for apiVersion ${apiVersion}: expected one of ${known.join(", ")}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}`, path: typeof v.kind === "string" ? [...path, "kind"] : path });
-    return;
-  }
   const versions = Object.keys(resourceKinds).filter((av) => (resourceKinds as Record<string, readonly string[]>)[av]!.includes(kind));
   const hint = versions.length > 0 ? `; kind ${kind} is read with apiVersion ${versions.join(" or ")}` : "";
+  if (known) {
+    const near = versions.length > 0 ? undefined : closest(kind, known);
+    onProblem({ code: Codes.unknownKind, message: `unknown kind ${JSON.stringify(kind)} for apiVersion ${apiVersion}: expected one of ${known.join(", ")}${near ? ` (did you mean ${JSON.stringify(near)}?)` : hint}`, path: typeof v.kind === "string" ? [...path, "kind"] : path });
+    return;
+  }
   onProblem({ code: Codes.unknownKind, message: `unknown apiVersion ${JSON.stringify(apiVersion)} (kind ${kind}): expected projectcalico.org/v3, networking.k8s.io/v1, policy.networking.k8s.io/v1alpha1, policy.networking.k8s.io/v1alpha2 or v1${hint}`, path: typeof v.apiVersion === "string" ? [...path, "apiVersion"] : path });
 }

@@ -232,3 +232,30 @@ describe("laws of the expansion", () => {
     );
   });
 });
+
+describe("loading", () => {
+  it("a ClusterNetworkPolicyList (items inherit apiVersion and kind) and JSON give the same policies as single documents", () => {
+    const items = `[{metadata: {name: a}, spec: {tier: Admin, priority: 1, subject: {namespaces: {}}}}, {metadata: {name: b}, spec: {tier: Baseline, priority: 2, subject: {namespaces: {}}}}]`;
+    const list = load(`apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicyList\nitems: ${items}\n`);
+    expect(list.diagnostics).toEqual([]);
+    expect(list.model.policies.map((p) => [p.id, p.tier, p.order])).toEqual([
+      ["kcnp/a", "kube-admin", 1],
+      ["kcnp/b", "kube-baseline", 2],
+    ]);
+    const json = load(JSON.stringify({ apiVersion: "policy.networking.k8s.io/v1alpha2", kind: "ClusterNetworkPolicy", metadata: { name: "a" }, spec: { tier: "Admin", priority: 1, subject: { namespaces: {} } } }), "a.json");
+    expect(json.model.policies.map((p) => p.id)).toEqual(["kcnp/a"]);
+  });
+
+  it("is cluster-scoped: metadata.namespace is ignored with PC4007; the same name twice is PC3007 and neither is used", () => {
+    const one = cnp("", undefined, "x").replace("metadata: {name: x}", "metadata: {name: x, namespace: default}");
+    expect(load(one).diagnostics.map((d) => d.code)).toEqual(["PC4007"]);
+    const twice = load(`${cnp("")}\n---\n${cnp("")}`);
+    expect(twice.diagnostics.map((d) => d.code)).toEqual(["PC3007"]);
+    expect(twice.model.policies).toEqual([]);
+  });
+
+  it("the v1alpha1 apiVersion does not have the kind (it is read with v1alpha2)", () => {
+    const text = cnp("").replace("v1alpha2", "v1alpha1");
+    expect(load(text).diagnostics.map((d) => [d.code, d.message])).toEqual([["PC2003", 'unknown kind "ClusterNetworkPolicy" for apiVersion policy.networking.k8s.io/v1alpha1: expected one of AdminNetworkPolicy, BaselineAdminNetworkPolicy; kind ClusterNetworkPolicy is read with apiVersion policy.networking.k8s.io/v1alpha2']]);
+  });
+});
