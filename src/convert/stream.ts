@@ -138,8 +138,8 @@ export function convertSource(source: SourceFile): ConvertedFile {
       // spacing when it had none.
       const trailing = /\n\n((?:#[^\n]*\n?)+)$/.exec(printed);
       if (trailing && doc.comment && !/\n[ \t]*\n/.test(text.slice(Math.max(0, doc.range[1] - 1), doc.range[2]))) printed = `${printed.slice(0, trailing.index)}\n${trailing[1]}`;
-      // What follows the document's node (blank lines, a trailing comment) and precedes the next
-      // document belongs to this slice; the printer ends at the node, so keep the source's tail.
+      // The last document: a file that did not end in a newline still does not, and text after the
+      // document that the printed form does not hold is kept as it was.
       const tail = text.slice(doc.range[2], end);
       if (i === list.length - 1 && tail.trim() === "" && !own.endsWith("\n")) printed = printed.replace(/\n$/, "");
       else if (i === list.length - 1 && tail.trim() !== "" && !printed.includes(tail.trim())) printed += tail;
