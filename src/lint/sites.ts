@@ -92,7 +92,7 @@ function sitesOf(container: Container, direction: Direction, rules: readonly Rul
       direction,
       index,
       rule,
-      label: `${dir} rule ${index + 1}`,
+      label: `${dir} rule ${(rule.origin?.ruleIndex ?? index) + 1}`,
       namespace,
       place: (field) => (rule.origin ? places.field(rule.origin.span, calicoPath(field)) : containerSpan(container)),
     }));

@@ -20,9 +20,9 @@ import {
   sortLabels,
   sortNamedPorts,
 } from "./normalize/endpoints.js";
-import { adminPolicy, adminTiers } from "./normalize/admin-policy.js";
 import { k8sNetworkPolicy } from "./normalize/k8s-policy.js";
 import { stagedKubernetesPolicy } from "./normalize/staged-policy.js";
+import { clusterNetworkPolicy, KUBE_ADMIN_TIER, KUBE_BASELINE_TIER } from "./normalize/cluster-network-policy.js";
 import { familyWarnings } from "./normalize/family-warnings.js";
 import type { ResourceKind } from "./resources.js";
 import type { RuleInput } from "./schema/calico.js";
@@ -34,13 +34,27 @@ const DEFAULT_NAMESPACE = "default";
 /** The `default` tier's order, and the order Calico's Kubernetes datastore gives a Tier that has none. */
 export const DEFAULT_TIER_ORDER = 1_000_000;
 
-/** Tiers Calico reserves, with the order they must have. */
-const reservedTiers: Record<string, number> = {
-  default: 1_000_000,
-  "kube-admin": 1_000,
-  "kube-baseline": 10_000_000,
-  ...Object.fromEntries(adminTiers.map((t) => [t.name, t.order as number])),
-};
+/**
+ * The tiers Calico v3.32 creates at start-up and whose order and default action its validator
+ * pins (calico-332.md §3.1): they exist whether or not the inputs define them. The v3.31 admin
+ * tiers `adminnetworkpolicy` and `baselineadminnetworkpolicy` are gone: Calico v3.32 removed them
+ * with AdminNetworkPolicy (#11144), so a Tier of that name is an ordinary tier.
+ */
+export const staticTiers: readonly Tier[] = [
+  { kind: "Tier", name: KUBE_ADMIN_TIER, order: 1_000, defaultAction: "Pass" },
+  { kind: "Tier", name: "default", order: DEFAULT_TIER_ORDER, defaultAction: "Deny" },
+  { kind: "Tier", name: KUBE_BASELINE_TIER, order: 10_000_000, defaultAction: "Pass" },
+];
+
+/** A non-negative number as Go prints a float64 in %g's shortest form: exponent form from 1e+06 up. */
+function goFloat(n: number): string {
+  if (n >= 1e6) {
+    const [mantissa, exponent] = n.toExponential().split("e") as [string, string];
+    const e = Number(exponent);
+    return `${mantissa}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  }
+  return String(n);
+}
 
 function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -129,24 +143,20 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
   }
   const of = <K extends ResourceKind>(kind: K): Collected<K>[] => (byKind.get(kind) ?? []) as unknown as Collected<K>[];
 
-  // Tiers.
-  const tiers = new Map<string, Tier>([["default", { kind: "Tier", name: "default", order: DEFAULT_TIER_ORDER, defaultAction: "Deny" }]]);
+  // Tiers: the three Calico creates at start-up (EnsureInitialized) always exist.
+  const tiers = new Map<string, Tier>(staticTiers.map((t) => [t.name, t]));
   for (const t of of("calico/Tier")) {
     const name = t.input.metadata.name;
     const order = t.input.spec?.order;
     const defaultAction = t.input.spec?.defaultAction ?? "Deny";
-    const reserved = reservedTiers[name];
-    if (reserved !== undefined && order !== reserved) {
-      push(Codes.reservedTier, `tier ${JSON.stringify(name)} is reserved and must have order ${reserved}, found ${order === undefined ? "no order" : order}`, t.span);
+    const builtIn = staticTiers.find((s) => s.name === name);
+    if (builtIn && order !== builtIn.order) {
+      // Calico's validator words it with Go's %v of a float64: 1e+06, 1000, 1e+07.
+      push(Codes.reservedTier, `${name} tier order must be ${goFloat(builtIn.order as number)}, found ${order === undefined ? "no order" : order} (a built-in tier's order is fixed)`, t.span);
       continue;
     }
-    if (name === "default" && defaultAction !== "Deny") {
-      push(Codes.reservedTier, `the default tier's defaultAction is always Deny, found ${defaultAction}`, t.span);
-      continue;
-    }
-    const admin = adminTiers.find((a) => a.name === name);
-    if (admin && defaultAction !== admin.defaultAction) {
-      push(Codes.reservedTier, `tier ${JSON.stringify(name)} is reserved for admin policies and its defaultAction is always ${admin.defaultAction}, found ${defaultAction}`, t.span);
+    if (builtIn && defaultAction !== builtIn.defaultAction) {
+      push(Codes.reservedTier, `The '${name}' tier must have default action '${builtIn.defaultAction}', found ${defaultAction}`, t.span);
       continue;
     }
     // A Tier without order: Calico's Kubernetes datastore reads it as 1,000,000 (DefaultTierFields,
@@ -237,17 +247,25 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     policies.push(staged);
   }
 
-  // Admin policies: their tiers exist (fixed, as Calico creates them) once there is one.
-  const anps = of("k8s/AdminNetworkPolicy");
-  const banps = of("k8s/BaselineAdminNetworkPolicy");
-  if (anps.length + banps.length > 0) for (const t of adminTiers) if (!tiers.has(t.name)) tiers.set(t.name, t);
-  for (const p of [...anps, ...banps]) {
-    policies.push(
-      adminPolicy(p.kind === "k8s/AdminNetworkPolicy" ? "anp" : "banp", p.input.metadata.name, p.input.spec, {
-        policy: { span: p.span },
-        ingress: p.ingressSpans.map((span) => ({ span })),
-        egress: p.egressSpans.map((span) => ({ span })),
-      }),
+  for (const p of of("k8s/ClusterNetworkPolicy")) {
+    const { policy } = clusterNetworkPolicy(p.input.metadata.name, p.input.spec, {
+      policy: { span: p.span },
+      ingress: p.ingressSpans.map((span) => ({ span })),
+      egress: p.egressSpans.map((span) => ({ span })),
+    });
+    // Felix treats a policy its validation rejects as deleted (collect reported why).
+    if (policy) policies.push(policy);
+  }
+
+  // AdminNetworkPolicy / BaselineAdminNetworkPolicy: validated (above, by their schemas) but not
+  // enforced. Calico v3.32 removed them (#11144): Felix never receives them, so they make no
+  // policy and no tier. ClusterNetworkPolicy replaces them; `convert` rewrites them as CNPs.
+  for (const p of [...of("k8s/AdminNetworkPolicy"), ...of("k8s/BaselineAdminNetworkPolicy")]) {
+    const kind = p.kind === "k8s/AdminNetworkPolicy" ? "AdminNetworkPolicy" : "BaselineAdminNetworkPolicy";
+    push(
+      Codes.adminNotEnforced,
+      `${kind} ${JSON.stringify(p.input.metadata.name)} is not enforced: Calico v3.32 removed ${kind} in favour of ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2); rewrite it with \`policy-compile convert -f ${p.span.file}\``,
+      p.span,
     );
   }
 

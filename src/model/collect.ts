@@ -16,6 +16,7 @@ import { JsonLocator } from "./locate-json.js";
 import { SubsetLocator } from "./locate-subset.js";
 import type { Locator, Path, SpanRequest } from "./paths.js";
 import type { ResourceKind } from "./resources.js";
+import { clusterNetworkPolicy } from "./normalize/cluster-network-policy.js";
 import { fastParse } from "./schema/fast.js";
 import { schemaProblems } from "./schema/issues.js";
 import { CLUSTER_SCOPED } from "./schema/object-meta.js";
@@ -142,6 +143,13 @@ export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: 
         if (CLUSTER_SCOPED.has(raw.kind) && typeof meta === "object" && meta !== null && Object.hasOwn(meta, "namespace")) {
           const kind = String(raw.value.kind ?? raw.kind.slice(raw.kind.indexOf("/") + 1));
           problem(Codes.namespaceIgnored, "warning", `${kind} is cluster-scoped: metadata.namespace is ignored (the API server clears it); remove it`, { path: at(["metadata", "namespace"]), part: "key" });
+        }
+        if (raw.kind === "k8s/ClusterNetworkPolicy") {
+          // What Calico's conversion makes of it that the API does not mean, at the place that causes it.
+          const cnp = input as ResourceInput<"k8s/ClusterNetworkPolicy">;
+          for (const n of clusterNetworkPolicy(cnp.metadata.name, cnp.spec, { ingress: [], egress: [] }).notes) {
+            problem(n.code, n.code.severity, n.message, { path: at(n.path), ...(n.part ? { part: n.part } : {}) });
+          }
         }
         const tier = tiered.has(raw.kind);
         const ingress = ruleCount(raw.value, "ingress");

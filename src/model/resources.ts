@@ -24,6 +24,7 @@ export const resourceKinds = {
   ],
   "networking.k8s.io/v1": ["NetworkPolicy"],
   "policy.networking.k8s.io/v1alpha1": ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy"],
+  "policy.networking.k8s.io/v1alpha2": ["ClusterNetworkPolicy"],
   v1: ["Namespace", "Pod", "ServiceAccount"],
 } as const;
 
@@ -42,6 +43,7 @@ export type ResourceKind =
   | "k8s/NetworkPolicy"
   | "k8s/AdminNetworkPolicy"
   | "k8s/BaselineAdminNetworkPolicy"
+  | "k8s/ClusterNetworkPolicy"
   | "k8s/Namespace"
   | "k8s/Pod"
   | "k8s/ServiceAccount";
@@ -125,12 +127,12 @@ export function splitResource(
     return;
   }
   const known = kindsOf(apiVersion);
-  if (known) {
-    const near = closest(kind, known);
-    onProblem({ code: Codes.unknownKind, message: `unknown kind ${JSON.stringify(kind)} for apiVersion ${apiVersion}: expected one of ${known.join(", ")}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ""}`, path: typeof v.kind === "string" ? [...path, "kind"] : path });
-    return;
-  }
   const versions = Object.keys(resourceKinds).filter((av) => (resourceKinds as Record<string, readonly string[]>)[av]!.includes(kind));
   const hint = versions.length > 0 ? `; kind ${kind} is read with apiVersion ${versions.join(" or ")}` : "";
-  onProblem({ code: Codes.unknownKind, message: `unknown apiVersion ${JSON.stringify(apiVersion)} (kind ${kind}): expected projectcalico.org/v3, networking.k8s.io/v1, policy.networking.k8s.io/v1alpha1 or v1${hint}`, path: typeof v.apiVersion === "string" ? [...path, "apiVersion"] : path });
+  if (known) {
+    const near = versions.length > 0 ? undefined : closest(kind, known);
+    onProblem({ code: Codes.unknownKind, message: `unknown kind ${JSON.stringify(kind)} for apiVersion ${apiVersion}: expected one of ${known.join(", ")}${near ? ` (did you mean ${JSON.stringify(near)}?)` : hint}`, path: typeof v.kind === "string" ? [...path, "kind"] : path });
+    return;
+  }
+  onProblem({ code: Codes.unknownKind, message: `unknown apiVersion ${JSON.stringify(apiVersion)} (kind ${kind}): expected projectcalico.org/v3, networking.k8s.io/v1, policy.networking.k8s.io/v1alpha1, policy.networking.k8s.io/v1alpha2 or v1${hint}`, path: typeof v.apiVersion === "string" ? [...path, "apiVersion"] : path });
 }

@@ -18,6 +18,14 @@ export type Labels = Readonly<Record<string, string>>;
 /** Where a resource (or a part of it) came from; used by explain and by diagnostics. */
 export interface Origin {
   readonly span: Span;
+  /**
+   * For a rule: its index in the policy's spec.ingress / spec.egress as written, when that is not
+   * what counting the model's rules gives (a ClusterNetworkPolicy rule Calico drops leaves no
+   * model rule behind, so the rules after it would otherwise be named one too early).
+   */
+  readonly ruleIndex?: number;
+  /** For a rule that is not what was written: what it stands for (a ClusterNetworkPolicy rule that failed closed). */
+  readonly note?: string;
 }
 
 export type Action = "Allow" | "Deny" | "Log" | "Pass";

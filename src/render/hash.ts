@@ -58,5 +58,6 @@ export function lengthLimitedName(prefix: string, suffix: string, maxLen = 28): 
 
 /** Felix's comment escaping: characters outside `[\w @%+=:,./-]` become `_`; max 256 chars. */
 export function escapeComment(text: string): string {
-  return text.replace(/[^\w @%+=:,./-]/g, "_").slice(0, 256);
+  // Per code point, as Go's regexp replaces per rune (`u`: an emoji is one "_", not two); \w stays ASCII.
+  return text.replace(/[^\w @%+=:,./-]/gu, "_").slice(0, 256);
 }

@@ -36,6 +36,8 @@ export type RuleOrigin =
       /** Index of the rule in the policy's spec.ingress / spec.egress as written. */
       readonly ruleIndex: number;
       readonly action: string;
+      /** What the rule stands for when it is not what was written (Origin.note). */
+      readonly note?: string;
       readonly span?: Span;
     }
   | {
@@ -148,6 +150,7 @@ export function compileWithOrigins(model: Model, options: CompileOptions): Compi
         direction,
         ruleIndex,
         action: r.action,
+        ...(r.origin?.note !== undefined && { note: r.origin.note }),
         ...spanOf(r.origin?.span ?? p.origin?.span),
       }));
       assign(policyChainName(direction, p.id), origins, false);
@@ -211,8 +214,9 @@ const spanOf = (span: Span | undefined): { span?: Span } => (span ? { span } : {
 
 /**
  * Each kept model rule renders to renderRule(resolved).length rules. The index reported is the
- * rule's position as written: Kubernetes rules expand into several model rules that share one
- * origin span, so consecutive rules with the same span count as one.
+ * rule's position as written: the origin's own `ruleIndex` when it has one (a ClusterNetworkPolicy
+ * rule Calico drops leaves a gap); otherwise Kubernetes rules expand into several model rules that
+ * share one origin span, so consecutive rules with the same span count as one.
  */
 function ruleOrigins(
   version: 4 | 6,
@@ -227,7 +231,7 @@ function ruleOrigins(
     const start = r.origin?.span.start;
     if (start === undefined || start !== lastStart) written++;
     lastStart = start;
-    if (keptFor(r, version)) kept.push({ rule: r, index: written });
+    if (keptFor(r, version)) kept.push({ rule: r, index: r.origin?.ruleIndex ?? written });
   }
   if (kept.length !== resolved.length) {
     throw new Error(`origins: ${kept.length} rules kept for IPv${version}, the resolver kept ${resolved.length}`);

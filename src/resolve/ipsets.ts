@@ -2,7 +2,8 @@
  * Ipset members, computed over the whole cluster: every endpoint (on any node) whose labels
  * match, with its addresses of the set's family (IPv4 for `cali4…`, IPv6 for `cali6…`), plus matching NetworkSet/GlobalNetworkSet nets and host
  * endpoints' expected IPs. Named-port sets hold `ip,proto:port` for the endpoints that declare
- * that port name with that protocol. Members are de-duplicated and sorted by address, then
+ * that port name with that protocol, or with any protocol (each under its own) for a set of a
+ * protocol-less rule. Members are de-duplicated and sorted by address, then
  * prefix length, then text (10.0.0.2 before 10.0.0.10).
  */
 import type { Labels, Model, NamedPort } from "../model/types.js";
@@ -116,7 +117,7 @@ export function demandEntries(d: IpSetDemand, nets: readonly Entry[], ports: rea
     return out;
   }
   for (const p of ports) {
-    if (p.name !== d.port || p.protocol !== d.protocol) continue;
+    if (p.name !== d.port || (d.protocol !== "any" && p.protocol !== d.protocol)) continue;
     // Named ports belong to endpoints, whose addresses are single hosts.
     for (const n of nets) {
       const text = `${n.text.replace(/\/(?:32|128)$/, "")},${p.protocol}:${p.port}`;

@@ -17,7 +17,8 @@ import { isIpv6, v4Network, v6Net } from "./nets.js";
 import { combineSelectors, entityRuleSelector, type SelectorCache } from "./selectors.js";
 import type { PortRange, ResolvedRule } from "./types.js";
 
-export type NamedPortProtocol = "tcp" | "udp" | "sctp";
+/** A named-port set's protocol: the rule's, or "any" (members under each port's own protocol). */
+export type NamedPortProtocol = "tcp" | "udp" | "sctp" | "any";
 
 /** An ipset some rule needs; members are computed once all rules are known. */
 export type IpSetDemand =
@@ -101,8 +102,13 @@ function splitPorts(ports: readonly Port[]): { numeric: PortRange[]; named: stri
   return { numeric, named };
 }
 
-/** The rule scanner's protocol for named-port members: the rule's, TCP when it has none. */
+/**
+ * The rule scanner's protocol for named-port members (`ipsetmember.ProtocolFrom`, v3.32): "any"
+ * when the rule has no protocol (the members then carry each container port's own protocol, and
+ * the rule renders without `-p`: calico-332.md §5.8), else UDP, SCTP, or TCP for every other one.
+ */
 function namedPortProtocol(p: Protocol | undefined): NamedPortProtocol {
+  if (p === undefined) return "any";
   if (p === "udp" || p === 17) return "udp";
   if (p === "sctp" || p === 132) return "sctp";
   return "tcp";

@@ -69,6 +69,8 @@ export interface Decision {
   readonly tier?: string;
   readonly ruleIndex?: number;
   readonly action?: string;
+  /** What the deciding rule stands for when it is not what was written (a fail-closed ClusterNetworkPolicy rule). */
+  readonly note?: string;
   readonly file?: string;
   readonly line?: number;
   /** The iptables rule: chain, position, `cali:` hash, fragments. */
@@ -376,11 +378,12 @@ export class FlowTracer {
         const qualified = o.namespace === undefined ? o.name : `${o.namespace}/${o.name}`;
         return {
           kind: o.kind,
-          summary: `${kind} ${qualified} (tier ${o.tier}) ${o.direction} rule ${o.ruleIndex} (${o.action})`,
+          summary: `${kind} ${qualified} (tier ${o.tier}) ${o.direction} rule ${o.ruleIndex} (${o.action}${o.note === undefined ? "" : `: ${o.note}`})`,
           policy: { kind, ...(o.namespace !== undefined && { namespace: o.namespace }), name: o.name, tier: o.tier },
           tier: o.tier,
           ruleIndex: o.ruleIndex,
           action: o.action,
+          ...(o.note !== undefined && { note: o.note }),
           ...where,
           ...base,
         };

@@ -13,6 +13,8 @@ const PAGES: Readonly<Record<string, string>> = {
   "docs/input-safety.md": "docs/examples/input-safety",
   "docs/compatibility.md": ".",
   "docs/staged-policies.md": "docs/examples/staged-policies",
+  "docs/admin-policies.md": "docs/examples/admin-policies",
+  "docs/cluster-network-policy.md": "docs/examples/cluster-network-policy",
 };
 
 interface Example {

@@ -44,6 +44,8 @@ describe("Calico NetworkPolicy defaulting", () => {
     const m = modelOf(`apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: security}\nspec: {order: 100, defaultAction: Pass}\n---\n${calicoPolicy("  tier: security\n", "security.p")}`);
     expect(m.tiers).toEqual([
       { kind: "Tier", name: "default", order: 1_000_000, defaultAction: "Deny" },
+      { kind: "Tier", name: "kube-admin", order: 1_000, defaultAction: "Pass" },
+      { kind: "Tier", name: "kube-baseline", order: 10_000_000, defaultAction: "Pass" },
       { kind: "Tier", name: "security", order: 100, defaultAction: "Pass" },
     ]);
     expect(m.policies[0]?.tier).toBe("security");

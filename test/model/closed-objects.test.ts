@@ -17,8 +17,16 @@ describe("closed objects", () => {
     ["a ServiceAccount's secrets and token setting", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa, namespace: default}\nautomountServiceAccountToken: false\nsecrets: [{name: s}]\nimagePullSecrets: []\n"],
     ["a NetworkPolicy's (old) status", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: default, uid: u}\nspec: {podSelector: {}}\nstatus: {}\n"],
     ["ObjectMeta bookkeeping on a Calico policy", "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: p, namespace: default, uid: u, resourceVersion: '3', creationTimestamp: '2026-01-01T00:00:00Z'}\nspec: {selector: all()}\n"],
+    ["a ClusterNetworkPolicy's status and ObjectMeta bookkeeping", "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: c, uid: u, resourceVersion: '4', annotations: {a: b}}\nspec: {tier: Admin, priority: 1, subject: {namespaces: {}}}\nstatus: {conditions: []}\n"],
   ])("accepts %s without a word", (_name, text) => {
     expect(codes(text)).toEqual([]);
+  });
+
+  it("refuses a misspelt spec on a ClusterNetworkPolicy, whose spec is required", () => {
+    expect(codes("apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: c}\nsepc: {tier: Admin, priority: 1, subject: {namespaces: {}}}\n")).toEqual([
+      "error PC2007 missing required field spec: expected a mapping",
+      'error PC2004 unknown field "sepc" (did you mean "spec"?)',
+    ]);
   });
 
   it("drops what it accepts: the model carries none of it", () => {
@@ -31,6 +39,7 @@ describe("closed objects", () => {
     ["a misspelt spec on a Kubernetes NetworkPolicy", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: default}\nsepc: {podSelector: {}}\n", 'error PC2004 unknown field "sepc" (did you mean "spec"?)'],
     ["a misspelt metadata field", "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: default, label: {app: web}}\n", 'error PC2004 unknown field "label" in metadata (did you mean "labels"?)'],
     ["a field of another kind on a ServiceAccount", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: sa, namespace: default}\nspec: {}\n", 'error PC2004 unknown field "spec"'],
+    ["a misspelt field in a ClusterNetworkPolicy rule", "apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: c}\nspec: {tier: Admin, priority: 1, subject: {namespaces: {}}, ingress: [{action: Deny, from: [{namespaces: {}}], protocol: [{tcp: {destinationPort: {number: 1}}}]}]}\n", 'error PC2004 unknown field "protocol" in spec.ingress[0] (did you mean "protocols"?)'],
     ["a misspelt Calico metadata field", "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: p, lables: {a: b}}\nspec: {selector: all()}\n", 'error PC2004 unknown field "lables" in metadata (did you mean "labels"?)'],
   ])("refuses %s", (_name, text, expected) => {
     const got = codes(text);

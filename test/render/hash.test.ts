@@ -40,4 +40,8 @@ describe("escapeComment", () => {
     expect(escapeComment('a"b\'c;d$e')).toBe("a_b_c_d_e");
     expect(escapeComment("x".repeat(300))).toHaveLength(256);
   });
+  it("replaces one rune with one _ (calico-332.md §2.4), whatever its UTF-16 length; \\w is ASCII only", () => {
+    expect(escapeComment("name=é😀x")).toBe("name=__x");
+    expect(escapeComment("ünï_cödé 名前")).toBe("_n__c_d_ __");
+  });
 });

@@ -14,7 +14,9 @@ import { combineSelectors, entityRuleSelector } from "../../resolve/selectors.js
 import type { LintContext, LintRule, Member } from "../context.js";
 import { containerName, type RuleSite, type Side } from "../sites.js";
 
-function portProtocol(p: Protocol | undefined): "tcp" | "udp" | "sctp" {
+/** As the rule scanner: a rule without protocol matches the name under any protocol (v3.32). */
+function portProtocol(p: Protocol | undefined): "tcp" | "udp" | "sctp" | "any" {
+  if (p === undefined) return "any";
   if (p === "udp" || p === 17) return "udp";
   if (p === "sctp" || p === 132) return "sctp";
   return "tcp";
@@ -36,14 +38,14 @@ function check(ctx: LintContext, site: RuleSite, side: Side, list: "ports" | "no
   const protocol = portProtocol(site.rule.protocol);
   ports.forEach((p, index) => {
     if (p.kind !== "named") return;
-    if (pool.some((m) => m.ports.some((d) => d.name === p.name && d.protocol === protocol))) return;
+    if (pool.some((m) => m.ports.some((d) => d.name === p.name && (protocol === "any" || d.protocol === protocol)))) return;
     const other = pool.flatMap((m) => m.ports.filter((d) => d.name === p.name).map((d) => `${m.name} declares it as ${d.protocol.toUpperCase()} ${d.port}`));
     const hint = other.length > 0 ? `; ${other.slice(0, 3).join(", ")}${other.length > 3 ? ", ..." : ""}` : "";
     const who = pool.length === 1 ? `the one endpoint it can match (${pool[0]?.name})` : `any of the ${pool.length} endpoints it can match`;
     const effect = list === "ports" ? "this port matches nothing" : "this entry excludes nothing";
     ctx.report(
       Codes.namedPortUndeclared,
-      `named port ${JSON.stringify(p.name)} (${protocol.toUpperCase()}) in the ${side} of ${site.label} of ${containerName(site.container)} is not declared by ${who}: ${effect}${hint}`,
+      `named port ${JSON.stringify(p.name)} (${protocol === "any" ? "any protocol" : protocol.toUpperCase()}) in the ${side} of ${site.label} of ${containerName(site.container)} is not declared by ${who}: ${effect}${hint}`,
       site.place({ kind: "port", side, list, index }),
     );
   });

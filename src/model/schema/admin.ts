@@ -3,11 +3,10 @@
  * AdminNetworkPolicy and BaselineAdminNetworkPolicy, with the API server's own validation
  * (priority 0..1000, at most 100 rules per direction, 100 peers and ports per rule, the BANP
  * singleton name, exactly one field per subject, peer and port, at most 25 `networks`). Strict:
- * an unknown field is an error. Fields the current v1alpha1 API has but Calico does not enforce
- * (`nodes` and the experimental `domainNames` egress peers: libcalico-go's ANP conversion knows
- * only namespaces, pods and networks) are errors that say so, and so are the fields of the
- * pre-v0.1.5 API (`sameLabels`, `notSameLabels`, `namespaces.namespaceSelector`), which the API
- * no longer has, with what to write instead.
+ * an unknown field is an error, and so are the fields of the pre-v0.1.5 API (`sameLabels`,
+ * `notSameLabels`, `namespaces.namespaceSelector`), which the API no longer has, with what to
+ * write instead. Calico v3.32 enforces none of this (PC4020, model/build.ts): the resources are
+ * validated so that `policy-compile convert` rewrites only valid ones as ClusterNetworkPolicy.
  */
 import { z } from "zod";
 import { Codes } from "../../diagnostics/codes.js";
@@ -88,17 +87,31 @@ const ingressPeer = z
   .strictObject({ namespaces: peerNamespaces.optional(), pods: namespacedPod.optional() })
   .superRefine(exactlyOne("ingress peer", ["namespaces", "pods"]));
 
-const NOT_ENFORCED_EGRESS: Readonly<Record<string, string>> = {
-  nodes: "egress peer `nodes` is not enforced by Calico (its ANP conversion knows namespaces, pods and networks only) nor by policy-compile: use `networks` with the nodes' CIDRs",
-  domainNames: "egress peer `domainNames` (experimental FQDN peer) is not enforced by Calico's ANP conversion nor by policy-compile: use `networks` with the destinations' CIDRs",
-};
+/**
+ * A `domainNames` entry as the API's CRD pattern admits it: a DNS name, optionally with a leading
+ * `*.` wildcard label (the CRD's `A-z` typo, which also admits `[\]^_` and a backtick, is kept so
+ * that what the API server accepts loads here too).
+ */
+const DOMAIN_NAME = /^(\*\.)?([a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.)+[a-zA-z0-9]([-a-zA-Z0-9_]*[a-zA-Z0-9])?\.?$/;
+const domainName = z.string().superRefine((d, ctx) => {
+  if (!DOMAIN_NAME.test(d)) report(ctx, Codes.invalidValue, `domain name ${JSON.stringify(d)} is not a DNS name (optionally starting with "*."): expected e.g. "*.example.com"`);
+});
 
 const egressPeer = z
   .strictObject({
     namespaces: peerNamespaces.optional(),
     pods: namespacedPod.optional(),
-    nodes: z.unknown().optional(),
-    domainNames: z.unknown().optional(),
+    // Valid API fields. Calico never enforced them for ANPs (its ANP conversion knew namespaces,
+    // pods and networks only), and no ANP is enforced since v3.32 (PC4020); `convert` carries
+    // them over to ClusterNetworkPolicy, where Calico fails closed on them.
+    nodes: labelSelector.optional(),
+    domainNames: z
+      .array(domainName)
+      .min(1)
+      .superRefine((list, ctx) => {
+        if (list.length > MAX_NETWORKS) report(ctx, Codes.adminTooManyRules, `${list.length} domain names: the API allows at most ${MAX_NETWORKS}`);
+      })
+      .optional(),
     networks: z
       .array(cidr())
       .min(1)
@@ -107,12 +120,7 @@ const egressPeer = z
       })
       .optional(),
   })
-  .superRefine((p, ctx) => {
-    exactlyOne("egress peer", ["namespaces", "pods", "nodes", "networks", "domainNames"])(p, ctx);
-    for (const [field, message] of Object.entries(NOT_ENFORCED_EGRESS)) {
-      if (p[field as keyof typeof p] !== undefined) report(ctx, Codes.adminNotEnforced, message, { path: [field], part: "key" });
-    }
-  });
+  .superRefine(exactlyOne("egress peer", ["namespaces", "pods", "nodes", "networks", "domainNames"]));
 export type AdminIngressPeerInput = z.infer<typeof ingressPeer>;
 export type AdminEgressPeerInput = z.infer<typeof egressPeer>;
 

@@ -52,6 +52,15 @@ function supportsPorts(p: Protocol | undefined): boolean {
   return p === "tcp" || p === "udp" || p === "sctp" || p === "udplite" || p === 6 || p === 17 || p === 132 || p === 136;
 }
 
+/**
+ * Whether a ports or notPorts list may stand with the rule's protocol. Since Calico v3.32.0 a rule
+ * without protocol may list named ports only: each then matches under the protocol its endpoint
+ * declares (calico-332.md §5.8). Numeric ports need a protocol that has ports.
+ */
+export function portsFitProtocol(protocol: Protocol | undefined, ports: readonly { readonly kind: string }[]): boolean {
+  return ports.length === 0 || supportsPorts(protocol) || (protocol === undefined && ports.every((p) => p.kind === "named"));
+}
+
 export const rule = z
   .strictObject({
     action,
@@ -66,10 +75,10 @@ export const rule = z
     metadata: z.strictObject({ annotations: ruleAnnotations.optional() }).optional(),
   })
   .superRefine((r, ctx) => {
-    if (!supportsPorts(r.protocol)) {
+    {
       for (const side of ["source", "destination"] as const) {
         for (const field of ["ports", "notPorts"] as const) {
-          if ((r[side]?.[field]?.length ?? 0) > 0) {
+          if (!portsFitProtocol(r.protocol, r[side]?.[field] ?? [])) {
             report(ctx, Codes.portsNeedProtocol, `${side}.${field} needs protocol TCP, UDP, SCTP or UDPLite, found ${r.protocol === undefined ? "no protocol" : `protocol ${JSON.stringify(r.protocol)}`}`, { path: [side, field], part: "key" });
           }
         }

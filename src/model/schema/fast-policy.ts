@@ -11,6 +11,7 @@ import type { Port, Protocol } from "../types.js";
 import { labelKeyProblem, labelValueProblem, parsesOnce, portNameProblem } from "./fields.js";
 import { array, closed, labels, metadata, optional, string, unsure, type Obj } from "./fast-common.js";
 import { referenceIsValid } from "./references.js";
+import { portsFitProtocol } from "./calico.js";
 import type { ResourceInput } from "./resources.js";
 
 function keys(...names: string[]): ReadonlySet<string> {
@@ -206,10 +207,6 @@ function entity(v: unknown): Obj {
   return out;
 }
 
-function supportsPorts(p: unknown): boolean {
-  return p === "tcp" || p === "udp" || p === "sctp" || p === "udplite" || p === 6 || p === 17 || p === 132 || p === 136;
-}
-
 const ruleKeys = keys("action", "ipVersion", "protocol", "notProtocol", "source", "destination");
 
 function rule(v: unknown): Obj {
@@ -224,8 +221,8 @@ function rule(v: unknown): Obj {
   copy(out, o, "destination", entity);
   // The rule-level checks of calico.ts's rule schema: anything it would report is left to it.
   const sides = [out.source, out.destination] as (Obj | undefined)[];
-  if (!supportsPorts(out.protocol)) {
-    for (const side of sides) if (((side?.ports as unknown[] | undefined)?.length ?? 0) > 0 || ((side?.notPorts as unknown[] | undefined)?.length ?? 0) > 0) unsure();
+  for (const side of sides) {
+    if (!portsFitProtocol(out.protocol as Protocol | undefined, (side?.ports as Port[] | undefined) ?? []) || !portsFitProtocol(out.protocol as Protocol | undefined, (side?.notPorts as Port[] | undefined) ?? [])) unsure();
   }
   let version = out.ipVersion as 4 | 6 | undefined;
   for (const p of [out.protocol, out.notProtocol]) {

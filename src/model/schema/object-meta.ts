@@ -55,5 +55,6 @@ export const CLUSTER_SCOPED: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
   "calico/HostEndpoint",
   "k8s/AdminNetworkPolicy",
   "k8s/BaselineAdminNetworkPolicy",
+  "k8s/ClusterNetworkPolicy",
   "k8s/Namespace",
 ]);

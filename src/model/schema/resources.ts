@@ -4,6 +4,7 @@ import type { ResourceKind } from "../resources.js";
 import * as calico from "./calico.js";
 import * as admin from "./admin.js";
 import * as k8s from "./k8s.js";
+import { clusterNetworkPolicy } from "./cluster-network-policy.js";
 import { closedObject } from "./object-meta.js";
 
 function calicoObject<M extends z.ZodType, S extends z.ZodType>(metadata: M, spec: S) {
@@ -29,6 +30,7 @@ export const resourceSchemas = {
   "k8s/NetworkPolicy": closedObject({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.networkPolicySpec.optional() }, ["apiVersion", "kind", "status"]),
   "k8s/AdminNetworkPolicy": z.strictObject({ apiVersion: z.string(), kind: z.string(), metadata: k8s.k8sMetadata(false, "subdomain"), spec: admin.adminNetworkPolicySpec }),
   "k8s/BaselineAdminNetworkPolicy": z.strictObject({ apiVersion: z.string(), kind: z.string(), metadata: admin.baselineMetadata, spec: admin.baselineAdminNetworkPolicySpec }),
+  "k8s/ClusterNetworkPolicy": clusterNetworkPolicy,
   "k8s/Namespace": closedObject({ metadata: k8s.k8sMetadata(false, "label") }, ["apiVersion", "kind", "spec", "status"]),
   "k8s/ServiceAccount": closedObject({ metadata: k8s.k8sMetadata(true, "subdomain") }, ["apiVersion", "kind", "automountServiceAccountToken", "imagePullSecrets", "secrets"]),
   "k8s/Pod": closedObject({ metadata: k8s.k8sMetadata(true, "subdomain"), spec: k8s.podSpec.optional(), status: k8s.podStatus.optional() }, ["apiVersion", "kind"]),

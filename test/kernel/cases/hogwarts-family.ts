@@ -53,7 +53,7 @@ function hogwartsPods(): PodDef[] {
 
 export const HOGWARTS_FAMILY: CaseFamily = {
   name: "network-policy-api conformance cluster (hogwarts)",
-  tag: "anp",
+  tag: "npapi",
   nodes: NODES,
   namespaces: [...HOUSES, STAFF].map((name) => ({ name, labels: { "conformance-house": name === STAFF ? "staff" : name } })),
   pods: hogwartsPods(),
