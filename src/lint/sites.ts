@@ -5,12 +5,13 @@
  * Calico rules are the model's rules one to one. A Kubernetes rule becomes (protocol group ×
  * peer) Calico rules, in that order (model/normalize/k8s-policy.ts), all with the Kubernetes
  * rule's span; a site maps each back to its peer, so a warning points at `from[1].podSelector`
- * rather than at the whole rule.
+ * rather than at the whole rule. ClusterNetworkPolicy rules likewise (cnp-sites.ts).
  */
 import type { Span } from "../diagnostics/types.js";
 import type { Direction, Policy, Profile, Rule } from "../model/types.js";
 import type { Path } from "../model/paths.js";
 import type { Places } from "./places.js";
+import { cnpSites } from "./cnp-sites.js";
 
 export type Container = { readonly kind: "policy"; readonly policy: Policy } | { readonly kind: "profile"; readonly profile: Profile };
 
@@ -85,6 +86,7 @@ function k8sPath(field: RuleField, value: K8sRuleValue, direction: Direction, pe
 
 function sitesOf(container: Container, direction: Direction, rules: readonly Rule[], places: Places, namespace: string | undefined): RuleSite[] {
   const dir = direction.toLowerCase();
+  if (container.kind === "policy" && container.policy.policyKind === "kcnp") return cnpSites(container, direction, rules, places);
   const k8s = container.kind === "policy" && container.policy.policyKind === "knp";
   if (!k8s) {
     return rules.map((rule, index) => ({
@@ -92,7 +94,7 @@ function sitesOf(container: Container, direction: Direction, rules: readonly Rul
       direction,
       index,
       rule,
-      label: `${dir} rule ${(rule.origin?.ruleIndex ?? index) + 1}`,
+      label: `${dir} rule ${index + 1}`,
       namespace,
       place: (field) => (rule.origin ? places.field(rule.origin.span, calicoPath(field)) : containerSpan(container)),
     }));
