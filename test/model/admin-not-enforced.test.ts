@@ -75,7 +75,7 @@ spec: {tier: adminnetworkpolicy, order: 1, selector: all(), ingress: [{action: A
     expect(r.diagnostics).toEqual([]);
     expect(r.model.tiers.map((t) => [t.name, t.order, t.defaultAction])).toEqual([
       ["adminnetworkpolicy", 5, "Deny"],
-      ["baselineadminnetworkpolicy", undefined, "Deny"],
+      ["baselineadminnetworkpolicy", 1_000_000, "Deny"], // no order: 1,000,000, as Calico's Kubernetes datastore reads it
       ["default", 1_000_000, "Deny"],
       ["kube-admin", 1_000, "Pass"],
       ["kube-baseline", 10_000_000, "Pass"],
