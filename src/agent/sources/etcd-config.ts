@@ -1,0 +1,314 @@
+/**
+ * Where the agent and `policy-compile datastore` find etcd, configured the way Calico users
+ * already configure calicoctl and calico-node: a calicoctl.cfg (`kind: CalicoAPIConfig`), Calico's
+ * environment variables, and flags. Pure: texts and maps in, settings and diagnostics out (the
+ * CLI reads the file and the environment).
+ *
+ * Precedence is per setting: a flag beats the environment, which beats the file. Every setting
+ * remembers where it came from (`--etcd-ca-file`, `ETCD_CA_CERT_FILE`, `calicoctl.cfg:7:19`), so
+ * a problem with it names the place to fix. Only the etcdv3 datastore is read; a config or
+ * environment that selects `kubernetes` is refused rather than half-honoured.
+ *
+ * A password is carried like any setting but never printed: messages name where it came from,
+ * not what it is.
+ */
+import { parseDocument, isMap, isScalar, type Document } from "yaml";
+import { Codes } from "../../diagnostics/codes.js";
+import type { Diagnostic, SourceFile } from "../../diagnostics/types.js";
+import { lineColumn } from "../../diagnostics/position.js";
+import { YamlLocator } from "../../model/locate-yaml.js";
+import type { Path } from "../../model/paths.js";
+import { closest } from "../../model/suggest.js";
+import { versionDisagreements } from "../../model/yaml-11-scan.js";
+import { yamlOptions } from "../../model/yaml-scalars.js";
+
+/** A value and where it came from, for messages. */
+export interface Setting<T> {
+  readonly value: T;
+  readonly from: string;
+}
+
+export interface EtcdSettings {
+  readonly datastoreType?: Setting<string>;
+  /** Comma-separated in every source, as Calico's etcdEndpoints / ETCD_ENDPOINTS. */
+  readonly endpoints?: Setting<string>;
+  readonly caFile?: Setting<string>;
+  readonly certFile?: Setting<string>;
+  readonly keyFile?: Setting<string>;
+  /** Inline PEM (calicoctl.cfg's etcdCACert / etcdCert / etcdKey; no environment variable, as in Calico). */
+  readonly caPem?: Setting<string>;
+  readonly certPem?: Setting<string>;
+  readonly keyPem?: Setting<string>;
+  readonly username?: Setting<string>;
+  readonly password?: Setting<string>;
+}
+
+type Field = keyof EtcdSettings;
+
+/** calicoctl.cfg spec fields → settings. */
+const FILE_FIELDS: Readonly<Record<string, Field>> = {
+  datastoreType: "datastoreType",
+  etcdEndpoints: "endpoints",
+  etcdCACertFile: "caFile",
+  etcdCertFile: "certFile",
+  etcdKeyFile: "keyFile",
+  etcdCACert: "caPem",
+  etcdCert: "certPem",
+  etcdKey: "keyPem",
+  etcdUsername: "username",
+  etcdPassword: "password",
+};
+
+/** Calico's environment variables → settings (libcalico-go apiconfig's envconfig names). */
+export const ENV_FIELDS: Readonly<Record<string, Field>> = {
+  DATASTORE_TYPE: "datastoreType",
+  ETCD_ENDPOINTS: "endpoints",
+  ETCD_CA_CERT_FILE: "caFile",
+  ETCD_CERT_FILE: "certFile",
+  ETCD_KEY_FILE: "keyFile",
+  ETCD_USERNAME: "username",
+  ETCD_PASSWORD: "password",
+};
+
+/** Real CalicoAPIConfig fields that policy-compile does not read: refused, never ignored. */
+const UNSUPPORTED_FIELDS: Readonly<Record<string, string>> = {
+  etcdDiscoverySrv: "etcd discovery through DNS SRV records is not supported; list the endpoints in etcdEndpoints",
+  kubeconfig: "it configures the kubernetes datastore, which policy-compile does not read",
+  kubeconfigInline: "it configures the kubernetes datastore, which policy-compile does not read",
+  k8sAPIEndpoint: "it configures the kubernetes datastore, which policy-compile does not read",
+  k8sKeyFile: "it configures the kubernetes datastore, which policy-compile does not read",
+  k8sCertFile: "it configures the kubernetes datastore, which policy-compile does not read",
+  k8sCAFile: "it configures the kubernetes datastore, which policy-compile does not read",
+  k8sAPIToken: "it configures the kubernetes datastore, which policy-compile does not read",
+  k8sInsecureSkipTLSVerify: "it configures the kubernetes datastore, which policy-compile does not read",
+  k8sDisableNodePoll: "it configures the kubernetes datastore, which policy-compile does not read",
+  k8sClientQPS: "it configures the kubernetes datastore, which policy-compile does not read",
+  k8sCurrentContext: "it configures the kubernetes datastore, which policy-compile does not read",
+  usePodCIDR: "it configures the kubernetes datastore, which policy-compile does not read",
+  calicoAPIGroup: "it configures the kubernetes datastore, which policy-compile does not read",
+};
+
+export const SUPPORTED_DATASTORE = "etcdv3";
+
+export function unsupportedDatastoreMessage(value: string): string {
+  return `datastore type ${JSON.stringify(value)} is not supported: policy-compile reads Calico's etcdv3 datastore only (datastoreType: etcdv3 with etcdEndpoints, or DATASTORE_TYPE=etcdv3 with ETCD_ENDPOINTS); for a kubernetes-datastore cluster, compile its exported resources with -f`;
+}
+
+export interface ParsedConfigFile {
+  readonly settings: EtcdSettings;
+  /** Located; any error means the file must not be used. */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** A calicoctl.cfg (YAML or JSON) → settings located at their values. */
+export function parseCalicoctlConfig(source: SourceFile): ParsedConfigFile {
+  const { file, text } = source;
+  const diagnostics: Diagnostic[] = [];
+  const doc = parseDocument(text, yamlOptions) as Document.Parsed;
+  const error = doc.errors[0];
+  if (error) {
+    diagnostics.push({ code: Codes.yamlSyntax.code, severity: "error", message: `YAML syntax error: ${error.message.split("\n")[0]}`, span: { file, start: error.pos[0], end: Math.max(error.pos[0] + 1, error.pos[1]) } });
+    return { settings: {}, diagnostics };
+  }
+  const scalars = versionDisagreements(doc);
+  if (scalars.length > 0) {
+    for (const d of scalars) diagnostics.push({ code: Codes.yamlVersionScalar.code, severity: "error", message: d.message, span: { file, start: d.start, end: d.end } });
+    return { settings: {}, diagnostics };
+  }
+  const locator = new YamlLocator(file, text, doc);
+  const at = (path: Path, part: "key" | "value" = "value") => locator.resolve([{ path, part }])[0] as Diagnostic["span"] & object;
+  const fail = (code: { code: string }, message: string, path: Path, part: "key" | "value" = "value") => diagnostics.push({ code: code.code, severity: "error", message, span: at(path, part) });
+  const where = (path: Path): string => {
+    const span = at(path);
+    const lc = lineColumn(text, span.start);
+    return `${file}:${lc.line}:${lc.column}`;
+  };
+
+  const value: unknown = doc.toJS();
+  if (!isMap(doc.contents) || typeof value !== "object" || value === null || Array.isArray(value)) {
+    fail(Codes.notAnObject, "a calicoctl.cfg is a mapping: apiVersion: projectcalico.org/v3, kind: CalicoAPIConfig, spec: {...}", []);
+    return { settings: {}, diagnostics };
+  }
+  const top = value as Record<string, unknown>;
+  for (const key of Object.keys(top)) {
+    if (!["apiVersion", "kind", "metadata", "spec"].includes(key)) fail(Codes.unknownField, `unknown field ${JSON.stringify(key)} in a CalicoAPIConfig (expected apiVersion, kind, metadata, spec)`, [key], "key");
+  }
+  if (top.apiVersion === undefined || top.kind === undefined) {
+    fail(Codes.missingTypeMeta, "a calicoctl.cfg needs apiVersion: projectcalico.org/v3 and kind: CalicoAPIConfig", []);
+  } else if (top.apiVersion !== "projectcalico.org/v3" || top.kind !== "CalicoAPIConfig") {
+    const path = top.apiVersion !== "projectcalico.org/v3" ? ["apiVersion"] : ["kind"];
+    fail(Codes.unknownKind, `expected apiVersion: projectcalico.org/v3 and kind: CalicoAPIConfig, found ${String(top.apiVersion)} ${String(top.kind)}`, path);
+  }
+  if (top.metadata !== undefined && top.metadata !== null && (typeof top.metadata !== "object" || Array.isArray(top.metadata))) {
+    fail(Codes.wrongType, "metadata must be a mapping", ["metadata"]);
+  }
+  const spec = top.spec;
+  if (spec === undefined || spec === null) {
+    if (diagnostics.length === 0) fail(Codes.missingField, "spec is missing: it holds datastoreType: etcdv3 and etcdEndpoints", []);
+    return { settings: {}, diagnostics };
+  }
+  if (typeof spec !== "object" || Array.isArray(spec)) {
+    fail(Codes.wrongType, "spec must be a mapping", ["spec"]);
+    return { settings: {}, diagnostics };
+  }
+  const settings: Partial<Record<Field, Setting<string>>> = {};
+  for (const [key, v] of Object.entries(spec as Record<string, unknown>)) {
+    const path = ["spec", key];
+    const field = FILE_FIELDS[key];
+    if (field === undefined) {
+      const why = UNSUPPORTED_FIELDS[key];
+      if (why !== undefined) fail(Codes.notEnforced, `spec.${key} is not supported: ${why}`, path, "key");
+      else {
+        const hint = closest(key, [...Object.keys(FILE_FIELDS), ...Object.keys(UNSUPPORTED_FIELDS)]);
+        fail(Codes.unknownField, `unknown field "spec.${key}" in a CalicoAPIConfig${hint ? ` (did you mean ${hint}?)` : ""}`, path, "key");
+      }
+      continue;
+    }
+    // An empty value is unset, as in Calico (the zero value of its string fields).
+    if (v === null || v === "") continue;
+    if (typeof v !== "string") {
+      fail(Codes.wrongType, `spec.${key} must be a string${key === "etcdEndpoints" ? ' of comma-separated URLs ("https://10.0.0.1:2379,https://10.0.0.2:2379")' : ""}, found ${Array.isArray(v) ? "a list" : typeof v}`, path);
+      continue;
+    }
+    if (field === "datastoreType" && v !== SUPPORTED_DATASTORE) {
+      fail(Codes.unsupportedDatastore, unsupportedDatastoreMessage(v), path);
+      continue;
+    }
+    if (field === "endpoints") {
+      const bad = v.split(",").map((u) => u.trim()).filter((u) => u !== "").map(endpointProblem).filter((p): p is string => p !== null);
+      if (bad.length > 0) {
+        fail(Codes.invalidEtcdSetting, `spec.etcdEndpoints: ${bad.join("; ")}`, path);
+        continue;
+      }
+    }
+    settings[field] = { value: v, from: `${where(path)} (spec.${key})` };
+  }
+  return { settings: settings as EtcdSettings, diagnostics };
+}
+
+/** Calico's environment variables; empty ones are unset. */
+export function etcdSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): EtcdSettings {
+  const settings: Partial<Record<Field, Setting<string>>> = {};
+  for (const [name, field] of Object.entries(ENV_FIELDS)) {
+    const v = env[name];
+    if (v !== undefined && v !== "") settings[field] = { value: v, from: name };
+  }
+  return settings as EtcdSettings;
+}
+
+/** Per setting, the first layer that has it: pass flags, environment, file in that order. */
+export function mergeEtcdSettings(...layers: readonly EtcdSettings[]): EtcdSettings {
+  const out: Partial<Record<Field, Setting<string>>> = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer) as [Field, Setting<string> | undefined][]) {
+      if (v !== undefined && out[k] === undefined) out[k] = v;
+    }
+  }
+  return out as EtcdSettings;
+}
+
+/** Whether the settings ask for etcd at all (some endpoint, or the etcdv3 type). */
+export function selectsEtcd(s: EtcdSettings): boolean {
+  return s.endpoints !== undefined || s.datastoreType !== undefined;
+}
+
+/** How to reach etcd, checked: what the client and the TLS loader take. */
+export interface EtcdConnection {
+  readonly endpoints: readonly string[];
+  /** Where the endpoints came from, for messages. */
+  readonly endpointsFrom: string;
+  /** Present exactly when the endpoints are https://. */
+  readonly tls?: {
+    readonly ca?: PemSource;
+    readonly cert?: PemSource;
+    readonly key?: PemSource;
+  };
+  readonly auth?: { readonly username: string; readonly password: string; readonly from: string };
+}
+
+/** A PEM file to read, or PEM given inline in calicoctl.cfg. */
+export type PemSource = { readonly kind: "file"; readonly path: string; readonly from: string } | { readonly kind: "inline"; readonly pem: string; readonly from: string };
+
+/** Calico's default when the etcdv3 datastore is selected without endpoints. */
+export const DEFAULT_ENDPOINT = "http://127.0.0.1:2379";
+
+/**
+ * Settings → a connection, or every problem found (each naming where its setting came from).
+ * Refuses what would be unsafe or ambiguous rather than guessing: a mix of http:// and https://
+ * endpoints, TLS files with http:// endpoints (TLS is never dropped), a password sent over
+ * plaintext, credentials inside a URL, a certificate without its key.
+ */
+export function etcdConnection(s: EtcdSettings): { readonly connection: EtcdConnection | null; readonly problems: readonly string[] } {
+  const problems: string[] = [];
+  if (s.datastoreType && s.datastoreType.value !== SUPPORTED_DATASTORE) problems.push(`${s.datastoreType.from}: ${unsupportedDatastoreMessage(s.datastoreType.value)}`);
+  const endpointsSetting = s.endpoints ?? { value: DEFAULT_ENDPOINT, from: "the default endpoint" };
+  const endpoints: string[] = [];
+  const schemes = new Set<string>();
+  const list = endpointsSetting.value.split(",").map((u) => u.trim()).filter((u) => u !== "");
+  if (list.length === 0) problems.push(`${endpointsSetting.from}: no etcd endpoint given (comma-separated URLs: https://10.0.0.1:2379,https://10.0.0.2:2379)`);
+  for (const raw of list) {
+    const why = endpointProblem(raw);
+    if (why !== null) {
+      problems.push(`${endpointsSetting.from}: ${why}`);
+      continue;
+    }
+    const url = new URL(raw);
+    schemes.add(url.protocol);
+    endpoints.push(`${url.protocol}//${url.host}`);
+  }
+  if (schemes.size > 1) problems.push(`${endpointsSetting.from}: the endpoints mix http:// and https://; all members of one etcd cluster are reached the same way`);
+  const secure = schemes.has("https:") && schemes.size === 1;
+  const pem = (file: Setting<string> | undefined, inline: Setting<string> | undefined, what: string): PemSource | undefined => {
+    if (file && inline) problems.push(`${what} is given twice, as a file (${file.from}) and inline (${inline.from}); give one`);
+    if (inline) return { kind: "inline", pem: inline.value, from: inline.from };
+    if (file) return { kind: "file", path: file.value, from: file.from };
+    return undefined;
+  };
+  const ca = pem(s.caFile, s.caPem, "the etcd CA certificate");
+  const cert = pem(s.certFile, s.certPem, "the etcd client certificate");
+  const key = pem(s.keyFile, s.keyPem, "the etcd client key");
+  if (cert && !key) problems.push(`${cert.from}: a client certificate needs its key (--etcd-key-file, ETCD_KEY_FILE or etcdKeyFile)`);
+  if (key && !cert) problems.push(`${key.from}: a client key needs its certificate (--etcd-cert-file, ETCD_CERT_FILE or etcdCertFile)`);
+  const tlsGiven = [ca, cert, key].filter((x): x is PemSource => x !== undefined);
+  if (tlsGiven.length > 0 && schemes.has("http:")) {
+    problems.push(`${tlsGiven[0]?.from}: TLS is configured but ${endpointsSetting.from} has http:// endpoints; policy-compile never talks to etcd in plaintext when TLS is configured: use https://`);
+  }
+  let auth: EtcdConnection["auth"];
+  if (s.username && !s.password) problems.push(`${s.username.from}: an etcd username needs a password (ETCD_PASSWORD or etcdPassword)`);
+  if (s.password && !s.username) problems.push(`${s.password.from}: an etcd password needs a username (--etcd-username, ETCD_USERNAME or etcdUsername)`);
+  if (s.username && s.password) {
+    if (schemes.has("http:")) problems.push(`${s.password.from}: an etcd password would be sent over plaintext http://; use https:// endpoints`);
+    auth = { username: s.username.value, password: s.password.value, from: s.username.from };
+  }
+  if (problems.length > 0) return { connection: null, problems };
+  return {
+    connection: {
+      endpoints,
+      endpointsFrom: endpointsSetting.from,
+      ...(secure ? { tls: { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) } } : {}),
+      ...(auth && { auth }),
+    },
+    problems: [],
+  };
+}
+
+/** Null when `raw` is an etcd client URL policy-compile can use; otherwise why not. */
+export function endpointProblem(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return `${JSON.stringify(redact(raw))} is not a URL (expected https://HOST:PORT)`;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `${JSON.stringify(raw)}: an etcd endpoint is http:// or https://, found ${url.protocol}//`;
+  // Never echo credentials back, not even the ones refused.
+  if (url.username !== "" || url.password !== "") return `${url.protocol}//${url.host}: credentials inside an endpoint URL are not supported (and would be logged); use ETCD_USERNAME/ETCD_PASSWORD or etcdUsername/etcdPassword`;
+  if (url.port === "") return `${JSON.stringify(raw)}: an etcd endpoint needs its port (https://${url.hostname}:2379)`;
+  if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "") return `${JSON.stringify(raw)}: an etcd endpoint is scheme://host:port, without a path or query`;
+  return null;
+}
+
+/** `raw` without anything that looks like credentials (`user:password@`). */
+function redact(raw: string): string {
+  return raw.replace(/^([^/]*\/\/)?[^/@]*@/, (_m, scheme: string | undefined) => `${scheme ?? ""}…@`);
+}
