@@ -61,6 +61,8 @@ etcd connection (flags beat Calico's environment variables, which beat --config)
 function flagSettings(f: EtcdFlagValues): EtcdSettings {
   const s = (value: string | undefined, from: string): Setting<string> | undefined => (value === undefined ? undefined : { value, from });
   const entries = {
+    // Endpoints on the command line are etcd endpoints, whatever DATASTORE_TYPE says.
+    datastoreType: s(f.etcd === undefined ? undefined : "etcdv3", "--etcd"),
     endpoints: s(f.etcd, "--etcd"),
     caFile: s(f.etcdCaFile, "--etcd-ca-file"),
     certFile: s(f.etcdCertFile, "--etcd-cert-file"),

@@ -17,6 +17,7 @@ import { registerAgent } from "./agent.js";
 import { registerExplain } from "./explain.js";
 import { registerMatrix } from "./matrix.js";
 import { registerLint } from "./lint.js";
+import { registerDatastore } from "./datastore.js";
 
 const packageJson = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -35,7 +36,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
 
-  for (const register of [registerSelector, registerValidate, registerLint, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerAgent]) {
+  for (const register of [registerSelector, registerValidate, registerLint, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerAgent, registerDatastore]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) {

@@ -9,7 +9,7 @@
  * implies (keys deleted in the gap are deleted, changed ones updated, an unchanged re-list costs
  * nothing), so nothing missed in the gap is lost and nothing unchanged is reapplied.
  */
-import { Etcd3 } from "etcd3";
+import { Etcd3, type IOptions } from "etcd3";
 import { ExponentialBackoff } from "cockatiel";
 import { CALICO_RESOURCE_ROOT, classifyKey, keyMismatch } from "./calico-keys.js";
 import type { Source, SourceSink, SourceStatus } from "./types.js";
@@ -188,7 +188,7 @@ function message(e: unknown): string {
  * credentials or an https:// host are given, so a configuration never reaches part of a cluster
  * in plaintext (etcd-config.ts refuses mixed schemes anyway).
  */
-export function etcdClientOptions(urls: readonly string[], tls: EtcdTlsMaterial | undefined, auth: EtcdConnection["auth"] | undefined, maxBackoffMs: number): ConstructorParameters<typeof Etcd3>[0] {
+export function etcdClientOptions(urls: readonly string[], tls: EtcdTlsMaterial | undefined, auth: EtcdConnection["auth"] | undefined, maxBackoffMs: number): IOptions {
   return {
     hosts: [...urls],
     dialTimeout: 5000,
