@@ -258,8 +258,11 @@ export async function explainEtcdError(e: unknown, conn: EtcdConnection, tls: Et
   if (name === "EtcdPermissionDeniedError") return `etcd user ${JSON.stringify(conn.auth?.username ?? "")} is not allowed this (${firstLine(raw)}): grant its role read access to the Calico prefix (and write access for datastore apply/delete)`;
   if (name === "GRPCUnauthenticatedError" || /user name is empty|authentication is enabled/i.test(raw)) return `etcd requires authentication (${firstLine(raw)}): give ETCD_USERNAME and ETCD_PASSWORD, or etcdUsername/etcdPassword`;
   if (name === "GRPCUnavailableError" || name === "GRPCDeadlineExceededError" || /UNAVAILABLE|No connection established/.test(raw)) {
-    const lines = await probeEtcdEndpoints(conn.endpoints, tls, timeoutMs);
-    return `no etcd endpoint answered: ${lines.join("; ")}`;
+    const reasons = await Promise.all(conn.endpoints.map((e) => probeEtcdEndpoint(e, tls, timeoutMs)));
+    const lines = conn.endpoints.map((e, i) => `${e}: ${reasons[i] ?? "reachable"}`).join("; ");
+    // Some member answers but the request failed anyway: etcd's own reason (no leader, no quorum).
+    if (reasons.some((r) => r === null)) return `etcd did not serve the request (${firstLine(raw).replace(/^\d+ [A-Z_]+: (No connection established\. Last error: )?/, "")}): ${lines}`;
+    return `no etcd endpoint answered: ${lines}`;
   }
   return firstLine(raw);
 }
