@@ -61,6 +61,20 @@ describe.skipIf(problems.length > 0 && !isCI)("agent against a three-member TLS 
     throw new Error(`kernel has policies ${JSON.stringify(last)}, want ${JSON.stringify(want)}\n${agent?.logs.map((l) => JSON.stringify(l)).join("\n").slice(-4000)}`);
   };
 
+  /** The members the agent (a `node` process) holds a connection to, by index, from `ss` in the namespace. */
+  const agentMembers = async (): Promise<number[]> => {
+    const out = await ns.exec("ss", ["-Htnp", "state", "established"]);
+    const ports = cluster.members.map((m) => new URL(m.clientUrl).port);
+    const used = new Set<number>();
+    for (const line of out.split("\n")) {
+      if (!line.includes('"node"')) continue;
+      const peer = /127\.0\.0\.1:(\d+)\s+users:/.exec(line)?.[1];
+      const i = ports.indexOf(peer ?? "");
+      if (i >= 0) used.add(i);
+    }
+    return [...used].sort();
+  };
+
   beforeAll(async () => {
     ns = await createNetns("etcd3");
     await ns.exec("ip", ["link", "set", "lo", "up"]);
@@ -104,8 +118,11 @@ describe.skipIf(problems.length > 0 && !isCI)("agent against a three-member TLS 
 
   it("an update written while a quorum stands, then a second member stops: no quorum, writes fail, the kernel keeps its rules", async () => {
     await cluster.ctl(["put", `${ROOT}/networkpolicies/default/p-2`, policy("p-2", 8002)]);
-    // At once, before the agent may have seen it: stop one of the two members that are left.
-    const second = cluster.members.findIndex((m) => m.running);
+    // At once, before the agent may have seen it: stop one of the two members that are left,
+    // the one the agent is connected to (its watch ends and it must list again, without quorum).
+    const connected = (await agentMembers()).filter((i) => cluster.members[i]?.running);
+    const second = connected[0] ?? cluster.members.findIndex((m) => m.running);
+    console.log(`[etcd3] the agent is connected to ${JSON.stringify(connected.map((i) => cluster.members[i]?.name))}; stopping ${cluster.members[second]?.name}`);
     await cluster.stop(second);
     // Without a quorum a write fails for the client; etcd may still commit it once the quorum
     // is back (the proposal sits in the survivor's log), so what counts later is etcd's own state.
@@ -141,5 +158,6 @@ describe.skipIf(problems.length > 0 && !isCI)("agent against a three-member TLS 
     // No TLS or credential trouble was ever reported: only members going away.
     const problemsLogged = agent?.logs.filter((l) => l.event === "source-problem").map((l) => String((l as { message?: unknown }).message)) ?? [];
     expect(problemsLogged.filter((m) => /certificate|TLS|authentication/.test(m))).toEqual([]);
+    console.log(`[etcd3] what the agent logged meanwhile:\n${[...new Set(problemsLogged)].join("\n")}`);
   }, 90_000);
 });

@@ -34,13 +34,13 @@ describe("calicoctl.cfg", () => {
     );
     expect(r.diagnostics).toEqual([]);
     expect(r.settings).toEqual({
-      datastoreType: { value: "etcdv3", from: "calicoctl.cfg:5:18 (spec.datastoreType)" },
-      endpoints: { value: "https://10.0.0.1:2379,https://10.0.0.2:2379", from: "calicoctl.cfg:6:18 (spec.etcdEndpoints)" },
-      keyFile: { value: "/etc/calico/key.pem", from: "calicoctl.cfg:7:16 (spec.etcdKeyFile)" },
-      certFile: { value: "/etc/calico/cert.pem", from: "calicoctl.cfg:8:17 (spec.etcdCertFile)" },
-      caFile: { value: "/etc/calico/ca.pem", from: "calicoctl.cfg:9:19 (spec.etcdCACertFile)" },
-      username: { value: "calico", from: "calicoctl.cfg:10:17 (spec.etcdUsername)" },
-      password: { value: "s3cret", from: "calicoctl.cfg:11:17 (spec.etcdPassword)" },
+      datastoreType: { value: "etcdv3", from: "calicoctl.cfg:5:18 spec.datastoreType" },
+      endpoints: { value: "https://10.0.0.1:2379,https://10.0.0.2:2379", from: "calicoctl.cfg:6:18 spec.etcdEndpoints" },
+      keyFile: { value: "/etc/calico/key.pem", from: "calicoctl.cfg:7:16 spec.etcdKeyFile" },
+      certFile: { value: "/etc/calico/cert.pem", from: "calicoctl.cfg:8:17 spec.etcdCertFile" },
+      caFile: { value: "/etc/calico/ca.pem", from: "calicoctl.cfg:9:19 spec.etcdCACertFile" },
+      username: { value: "calico", from: "calicoctl.cfg:10:17 spec.etcdUsername" },
+      password: { value: "s3cret", from: "calicoctl.cfg:11:17 spec.etcdPassword" },
     });
   });
 
@@ -94,7 +94,7 @@ describe("precedence: flags > environment > file, per setting", () => {
 
   it("remembers where each setting came from", () => {
     const merged = mergeEtcdSettings(flags, env, file);
-    expect([merged.endpoints?.from, merged.certFile?.from, merged.caFile?.from]).toEqual(["--etcd", "ETCD_CERT_FILE", "calicoctl.cfg:6:19 (spec.etcdCACertFile)"]);
+    expect([merged.endpoints?.from, merged.certFile?.from, merged.caFile?.from]).toEqual(["--etcd", "ETCD_CERT_FILE", "calicoctl.cfg:6:19 spec.etcdCACertFile"]);
   });
 
   it("reads every Calico variable", () => {

@@ -11,6 +11,7 @@ import { run } from "../../src/cli/run.js";
 /** Page → the folder its commands run in. */
 const PAGES: Readonly<Record<string, string>> = {
   "docs/input-safety.md": "docs/examples/input-safety",
+  "docs/agent.md": "docs/examples/agent",
 };
 
 interface Example {

@@ -181,7 +181,7 @@ export function parseCalicoctlConfig(source: SourceFile): ParsedConfigFile {
         continue;
       }
     }
-    settings[field] = { value: v, from: `${where(path)} (spec.${key})` };
+    settings[field] = { value: v, from: `${where(path)} spec.${key}` };
   }
   return { settings: settings as EtcdSettings, diagnostics };
 }

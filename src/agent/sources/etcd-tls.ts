@@ -261,7 +261,10 @@ export async function explainEtcdError(e: unknown, conn: EtcdConnection, tls: Et
     const reasons = await Promise.all(conn.endpoints.map((e) => probeEtcdEndpoint(e, tls, timeoutMs)));
     const lines = conn.endpoints.map((e, i) => `${e}: ${reasons[i] ?? "reachable"}`).join("; ");
     // Some member answers but the request failed anyway: etcd's own reason (no leader, no quorum).
-    if (reasons.some((r) => r === null)) return `etcd did not serve the request (${firstLine(raw).replace(/^\d+ [A-Z_]+: (No connection established\. Last error: )?/, "")}): ${lines}`;
+    if (reasons.some((r) => r === null)) {
+      const said = /etcdserver: [^.;\n]+/.exec(raw)?.[0];
+      return `etcd did not serve the request (${said ?? "a member answers, but without a quorum etcd serves no read or write"}): ${lines}`;
+    }
     return `no etcd endpoint answered: ${lines}`;
   }
   return firstLine(raw);
