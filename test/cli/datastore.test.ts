@@ -246,6 +246,19 @@ spec:
     expect([...(await stored()).keys()]).toEqual([`${ROOT}/globalnetworkpolicies/security.deny-db`]);
   });
 
+  it("more resources than etcd takes in one transaction (--max-txn-ops, 128): refused by etcd, nothing written, exit 3", async () => {
+    const sets = Array.from({ length: 130 }, (_, i) => `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkSet\nmetadata: {name: set-${i}}\nspec: {nets: [10.9.${i}.0/24]}\n`).join("---\n");
+    await file("many.yaml", sets);
+    const before = await stored();
+    const r = await ds("apply", "-f", "many.yaml");
+    expect(r).toMatchObject({
+      code: 3,
+      stdout: "",
+      stderr: "policy-compile datastore apply: etcd: etcd refused the transaction: more operations than its --max-txn-ops (128 by default); apply fewer resources at once\n",
+    });
+    expect(await stored()).toEqual(before);
+  });
+
   it("configuration: flags beat the environment, which beats the file; failures exit 3 with the endpoint and reason", async () => {
     const dead = `https://127.0.0.1:${await freePort()}`;
     // The file's endpoints work; ETCD_ENDPOINTS points at a dead port and wins over the file.
