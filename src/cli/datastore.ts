@@ -32,7 +32,7 @@ interface CommonOptions extends EtcdFlagValues {
 
 /** Kind names `get` and `delete` take (case-insensitive): the kind, its plural, calicoctl's short names. */
 const KIND_ALIASES: Readonly<Record<string, readonly string[]>> = {
-  NetworkPolicy: ["networkpolicy", "networkpolicies", "policy", "policies", "np", "netpol", "netpols", "cnp"],
+  NetworkPolicy: ["networkpolicy", "networkpolicies", "policy", "policies", "np", "netpol", "netpols"],
   GlobalNetworkPolicy: ["globalnetworkpolicy", "globalnetworkpolicies", "gnp", "gnps"],
   Tier: ["tier", "tiers"],
   Profile: ["profile", "profiles", "pro", "pros"],

@@ -134,8 +134,12 @@ describe("etcdConnection", () => {
     });
   });
 
-  it("defaults to Calico's http://127.0.0.1:2379 when etcdv3 is selected without endpoints", () => {
-    expect(etcdConnection({ datastoreType: s("etcdv3", "DATASTORE_TYPE") }).connection?.endpoints).toEqual(["http://127.0.0.1:2379"]);
+  it("guesses no endpoint: etcdv3 selected without endpoints is refused", () => {
+    expect(etcdConnection({ datastoreType: s("etcdv3", "DATASTORE_TYPE") })).toEqual({
+      connection: null,
+      problems: ["no etcd endpoints given (DATASTORE_TYPE selects etcdv3): set --etcd, ETCD_ENDPOINTS or etcdEndpoints (https://10.0.0.1:2379,https://10.0.0.2:2379)"],
+    });
+    expect(etcdConnection({}).problems).toEqual(["no etcd endpoints given: set --etcd, ETCD_ENDPOINTS or etcdEndpoints (https://10.0.0.1:2379,https://10.0.0.2:2379)"]);
   });
 
   it.each([

@@ -229,9 +229,6 @@ export interface EtcdConnection {
 /** A PEM file to read, or PEM given inline in calicoctl.cfg. */
 export type PemSource = { readonly kind: "file"; readonly path: string; readonly from: string } | { readonly kind: "inline"; readonly pem: string; readonly from: string };
 
-/** Calico's default when the etcdv3 datastore is selected without endpoints. */
-export const DEFAULT_ENDPOINT = "http://127.0.0.1:2379";
-
 /**
  * Settings → a connection, or every problem found (each naming where its setting came from).
  * Refuses what would be unsafe or ambiguous rather than guessing: a mix of http:// and https://
@@ -241,7 +238,14 @@ export const DEFAULT_ENDPOINT = "http://127.0.0.1:2379";
 export function etcdConnection(s: EtcdSettings): { readonly connection: EtcdConnection | null; readonly problems: readonly string[] } {
   const problems: string[] = [];
   if (s.datastoreType && s.datastoreType.value !== SUPPORTED_DATASTORE) problems.push(`${s.datastoreType.from}: ${unsupportedDatastoreMessage(s.datastoreType.value)}`);
-  const endpointsSetting = s.endpoints ?? { value: DEFAULT_ENDPOINT, from: "the default endpoint" };
+  // No default endpoint: Calico's docs call etcdEndpoints required, and current calicoctl reads
+  // a config without datastoreType as the kubernetes datastore, so guessing 127.0.0.1 would be
+  // guessing twice.
+  if (!s.endpoints) {
+    problems.push(`no etcd endpoints given${s.datastoreType ? ` (${s.datastoreType.from} selects etcdv3)` : ""}: set --etcd, ETCD_ENDPOINTS or etcdEndpoints (https://10.0.0.1:2379,https://10.0.0.2:2379)`);
+    return { connection: null, problems };
+  }
+  const endpointsSetting = s.endpoints;
   const endpoints: string[] = [];
   const schemes = new Set<string>();
   const list = endpointsSetting.value.split(",").map((u) => u.trim()).filter((u) => u !== "");
