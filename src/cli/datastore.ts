@@ -3,27 +3,23 @@
  * the way calicoctl manages them, reached through the same settings as the agent (etcd-flags.ts).
  *
  * apply: every document is loaded and validated first; nothing is written if any is invalid or
- * cannot be stored (etcd-resources.ts). Then the current values are read and all changed
- * resources are written in ONE etcd transaction that also checks that none of them changed since
- * the read (retried from a fresh read if one did), so the agent sees the whole change at one
- * revision and the created/configured/unchanged report is exact. Unchanged resources are not
- * rewritten.
+ * cannot be stored (etcd-resources.ts). Then all changed resources are written in ONE etcd
+ * transaction (datastore-txn.ts), so the agent sees the whole change at one revision and the
+ * created/configured/unchanged report is exact. Unchanged resources are not rewritten.
  * get: resources of one kind (one by name), as a table, YAML or JSON that `apply -f` and
  * `validate -f` read back.
  * delete: by `-f` or KIND NAME, in one transaction; nothing is deleted if one is missing (unless
  * --ignore-not-found).
  */
-import { Etcd3 } from "etcd3";
 import { Option, type Command } from "commander";
 import { stringify } from "yaml";
 import { CALICO_KEY_KINDS, CALICO_RESOURCE_ROOT, classifyKey, resourceKey } from "../agent/sources/calico-keys.js";
-import { etcdClientOptions } from "../agent/sources/etcd.js";
 import { datastoreEntries, type DatastoreEntry } from "../agent/sources/etcd-resources.js";
-import { explainEtcdError } from "../agent/sources/etcd-tls.js";
 import { formatDiagnostics } from "../diagnostics/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { addEtcdOptions, ETCD_HELP, resolveEtcd, type EtcdFlagValues, type ResolvedEtcd } from "./etcd-flags.js";
-import { DatastoreFailure, InputError, UsageError } from "./io.js";
+import { apply, remove, withClient } from "./datastore-txn.js";
+import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
 
 interface CommonOptions extends EtcdFlagValues {
@@ -53,103 +49,10 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Runs `body` with a client of `etcd`; an etcd failure becomes a DatastoreFailure (exit 3) in words. */
-async function withClient<T>(etcd: ResolvedEtcd, command: string, body: (client: Etcd3) => Promise<T>): Promise<T> {
-  const client = new Etcd3({
-    ...etcdClientOptions(etcd.connection.endpoints, etcd.tls, etcd.connection.auth, 2000),
-    // A command never waits forever: etcd itself answers within ~7 s when it has no quorum.
-    defaultCallOptions: () => ({ deadline: Date.now() + 15_000 }),
-  });
-  try {
-    return await body(client);
-  } catch (e) {
-    if (e instanceof InputError || e instanceof UsageError || e instanceof DatastoreFailure) throw e;
-    const why = /too many operations in txn/.test(String((e as Error)?.message))
-      ? "etcd refused the transaction: more operations than its --max-txn-ops (128 by default); apply fewer resources at once"
-      : await explainEtcdError(e, etcd.connection, etcd.tls);
-    throw new DatastoreFailure(`${command}: etcd: ${why}`);
-  } finally {
-    client.close();
-  }
-}
-
 async function requireEtcd(options: CommonOptions, ctx: CliContext, command: string): Promise<ResolvedEtcd> {
   const etcd = await resolveEtcd(options, ctx, command);
   if (!etcd) throw new UsageError(`${command}: no etcd datastore given: pass --config FILE or --etcd URLS (or set ETCD_ENDPOINTS)`);
   return etcd;
-}
-
-/** key → [value, mod revision] of the keys that exist. */
-async function readKeys(client: Etcd3, keys: readonly string[]): Promise<Map<string, { value: string; mod: string }>> {
-  const found = new Map<string, { value: string; mod: string }>();
-  for (const key of keys) {
-    const res = await client.get(key).exec();
-    const kv = res.kvs[0];
-    if (kv) found.set(key, { value: kv.value.toString(), mod: kv.mod_revision });
-  }
-  return found;
-}
-
-const ATTEMPTS = 3;
-
-async function apply(entries: readonly DatastoreEntry[], client: Etcd3, ctx: CliContext, command: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await readKeys(client, entries.map((e) => e.key));
-    const plan = entries.map((e) => {
-      const text = JSON.stringify(e.value);
-      const was = current.get(e.key);
-      return { e, text, verdict: was === undefined ? "created" : was.value === text ? "unchanged" : "configured" };
-    });
-    const writes = plan.filter((p) => p.verdict !== "unchanged");
-    let revision = "";
-    if (writes.length > 0) {
-      // Every written key must still be as read: absent (create revision 0) or at its mod revision.
-      const [first, ...rest] = writes.map((w) => ({ key: w.e.key, mod: current.get(w.e.key)?.mod }));
-      const cmp = (c: { key: string; mod: string | undefined }) => [c.key, c.mod === undefined ? "Create" : "Mod", "==", c.mod ?? 0] as const;
-      let txn = client.if(...cmp(first as { key: string; mod: string | undefined }));
-      for (const c of rest) txn = txn.and(...cmp(c));
-      const res = await txn.then(...writes.map((w) => client.put(w.e.key).value(w.text))).commit();
-      if (!res.succeeded) {
-        if (attempt < ATTEMPTS) continue;
-        throw new DatastoreFailure(`${command}: the resources kept changing in etcd while they were written (${ATTEMPTS} attempts); nothing was written`);
-      }
-      revision = res.header.revision;
-    }
-    for (const p of plan) {
-      const from = p.e.input.startsWith("Kubernetes") ? ` (from ${p.e.input})` : "";
-      ctx.io.stdout(`${p.e.kind} ${p.e.namespace ? `${p.e.namespace}/` : ""}${p.e.name} ${p.verdict}${from}\n`);
-    }
-    const count = (v: string) => plan.filter((p) => p.verdict === v).length;
-    ctx.io.stdout(
-      writes.length > 0
-        ? `applied ${writes.length} of ${plan.length} resource${plan.length === 1 ? "" : "s"} in one transaction at revision ${revision} (${count("created")} created, ${count("configured")} configured, ${count("unchanged")} unchanged)\n`
-        : `nothing to write: ${plan.length === 1 ? "the resource is" : `all ${plan.length} resources are`} unchanged\n`,
-    );
-    return;
-  }
-}
-
-async function remove(targets: readonly { key: string; label: string }[], client: Etcd3, ctx: CliContext, command: string, ignoreNotFound: boolean): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await readKeys(client, targets.map((t) => t.key));
-    const missing = targets.filter((t) => !current.has(t.key));
-    if (missing.length > 0 && !ignoreNotFound) {
-      throw new InputError(`${command}: not found in etcd, so nothing was deleted: ${missing.map((m) => `${m.label} (${m.key})`).join(", ")}; --ignore-not-found deletes the others`);
-    }
-    const present = targets.filter((t) => current.has(t.key));
-    if (present.length > 0) {
-      const [first, ...rest] = present;
-      let txn = client.if((first as { key: string }).key, "Mod", "==", current.get((first as { key: string }).key)?.mod as string);
-      for (const t of rest) txn = txn.and(t.key, "Mod", "==", current.get(t.key)?.mod as string);
-      const res = await txn.then(...present.map((t) => client.delete().key(t.key))).commit();
-      if (!res.succeeded) {
-        if (attempt < ATTEMPTS) continue;
-        throw new DatastoreFailure(`${command}: the resources kept changing in etcd while they were deleted (${ATTEMPTS} attempts); nothing was deleted`);
-      }
-    }
-    for (const t of targets) ctx.io.stdout(`${t.label} ${current.has(t.key) ? "deleted" : "not found"}\n`);
-    return;
-  }
 }
 
 async function entriesOf(files: readonly string[], prefix: string, ctx: CliContext): Promise<DatastoreEntry[]> {
