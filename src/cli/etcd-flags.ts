@@ -16,12 +16,12 @@ import {
   etcdConnection,
   etcdSettingsFromEnv,
   mergeEtcdSettings,
-  parseCalicoctlConfig,
   selectsEtcd,
   type EtcdConnection,
   type EtcdSettings,
   type Setting,
 } from "../agent/sources/etcd-config.js";
+import { parseCalicoctlConfig } from "../agent/sources/etcd-config-file.js";
 import { EtcdSetupError, loadEtcdTls, type EtcdTlsMaterial } from "../agent/sources/etcd-tls.js";
 import type { CliContext } from "./context.js";
 import { InputError, UsageError } from "./io.js";

@@ -7,9 +7,9 @@ import {
   etcdConnection,
   etcdSettingsFromEnv,
   mergeEtcdSettings,
-  parseCalicoctlConfig,
   selectsEtcd,
 } from "../../src/agent/sources/etcd-config.js";
+import { parseCalicoctlConfig } from "../../src/agent/sources/etcd-config-file.js";
 import { formatDiagnostics } from "../../src/diagnostics/index.js";
 
 const cfg = (spec: string) => `apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nmetadata:\nspec:\n${spec}`;
