@@ -105,6 +105,8 @@ describe.skipIf(problems.length > 0)("a secured etcd", () => {
       while (snapshots.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(snapshots[0]).toEqual([`${ROOT}/networkpolicies/default/a`]);
       expect(problems).toEqual([]);
+      expect(source.status()).toMatchObject({ state: "synced", entries: 1, detail: { tls: true, user: "reader" } });
+      expect(JSON.stringify(source.status())).not.toContain(PASSWORD);
     } finally {
       await source.stop();
     }

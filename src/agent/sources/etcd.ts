@@ -69,7 +69,8 @@ export class EtcdSource implements Source {
       source: this.id,
       state: this.state,
       entries: this.keys.size,
-      detail: { prefix: this.prefix, revision: this.revision, lists: this.lists, skippedKeys: this.skipped },
+      // How it connects, never with what: no password, key or certificate.
+      detail: { prefix: this.prefix, revision: this.revision, lists: this.lists, skippedKeys: this.skipped, tls: this.tls !== undefined, user: this.connection.auth?.username ?? null },
     };
   }
 
