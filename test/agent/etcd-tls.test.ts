@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EtcdSource } from "../../src/agent/sources/etcd.js";
 import { etcdConnection } from "../../src/agent/sources/etcd-config.js";
+import { parseCalicoctlConfig } from "../../src/agent/sources/etcd-config-file.js";
 import { loadEtcdTls, probeEtcdEndpoint, type EtcdTlsMaterial } from "../../src/agent/sources/etcd-tls.js";
 import { run } from "../../src/cli/run.js";
 import { isCI } from "../dataplane/kernel/netns.js";
@@ -125,6 +126,19 @@ describe.skipIf(problems.length > 0)("a secured etcd", () => {
       const missing = etcdConnection({ endpoints: { value: url, from: "--etcd" }, caFile: { value: "/nonexistent/ca.pem", from: "ETCD_CA_CERT_FILE" } });
       await expect(loadEtcdTls(missing.connection!)).rejects.toThrow("cannot read /nonexistent/ca.pem (ETCD_CA_CERT_FILE): no such file");
     });
+    it("inline PEM in calicoctl.cfg (etcdCACert, etcdCert, etcdKey) connects like the files; both forms at once are refused", async () => {
+      const indent = (pem: string) => pem.trim().split("\n").map((l) => `    ${l}`).join("\n");
+      const [ca, cert, key] = await Promise.all([readFile(pki.crt("ca"), "utf8"), readFile(pki.crt("client"), "utf8"), readFile(pki.key("client"), "utf8")]);
+      const text = `apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec:\n  datastoreType: etcdv3\n  etcdEndpoints: "${url}"\n  etcdCACert: |\n${indent(ca)}\n  etcdCert: |\n${indent(cert)}\n  etcdKey: |\n${indent(key)}\n`;
+      const parsed = parseCalicoctlConfig({ file: "inline.cfg", text });
+      expect(parsed.diagnostics).toEqual([]);
+      const conn = etcdConnection(parsed.settings).connection!;
+      expect(conn.tls?.ca).toMatchObject({ kind: "inline", from: "inline.cfg:6:15 spec.etcdCACert" });
+      expect(await probeEtcdEndpoint(url, await loadEtcdTls(conn))).toBeNull();
+      const both = etcdConnection({ ...parsed.settings, caFile: { value: pki.crt("ca"), from: "ETCD_CA_CERT_FILE" } });
+      expect(both.problems).toEqual(["the etcd CA certificate is given twice, as a file (ETCD_CA_CERT_FILE) and inline (inline.cfg:6:15 spec.etcdCACert); give one"]);
+    });
+
     it("the agent refuses to start with an expired client certificate: exit 2, the reason, nothing else tried", async () => {
       const r = await cli(["agent", "--node", "n1", "--etcd", url, "--etcd-ca-file", pki.crt("ca"), "--etcd-cert-file", pki.crt("client-expired"), "--etcd-key-file", pki.key("client")]);
       expect(r.code).toBe(2);
