@@ -27,11 +27,11 @@ import type { CliContext, RegisterCommand } from "./context.js";
 import { UsageError } from "./io.js";
 import { endpointToHostOption } from "./diff.js";
 import { allowEmptyNodeOption, checkNodeFlag, type NodeFlagValues } from "./node-flags.js";
+import { addEtcdOptions, ETCD_HELP, resolveEtcd, type EtcdFlagValues } from "./etcd-flags.js";
 
-interface AgentCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues, NodeFlagValues {
+interface AgentCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues, NodeFlagValues, EtcdFlagValues {
   readonly node: string;
   readonly watch?: string[];
-  readonly etcd?: string;
   readonly etcdPrefix: string;
   readonly batchMs: string;
   readonly resyncSeconds: string;
@@ -44,7 +44,8 @@ interface AgentCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValue
 }
 
 const HELP_AFTER = `
-Sources (at least one; both may be given):
+Sources (at least one; both may be given; etcd is used when --etcd, --config, ETCD_ENDPOINTS
+or DATASTORE_TYPE says so):
   --watch DIR    YAML/JSON files under DIR (recursively; names starting with "." skipped; links
                  followed while they stay inside DIR, so a ConfigMap volume works); a file is a
                  source named by its path. Only regular files up to 64 MiB are read; one that
@@ -54,7 +55,8 @@ Sources (at least one; both may be given):
                  same directory and rename it over NAME.
   --etcd URLS    Calico's etcd v3 datastore: JSON projectcalico.org/v3 resources under
                  <prefix>/resources/v3/projectcalico.org/<plural kind>/[<namespace>/]<name>
-
+  --config FILE  the same, configured by a calicoctl.cfg
+${ETCD_HELP}
 Logs: JSON lines on stdout (events: start, snapshot, converge, apply, diagnostics,
 source-problem, apply-failed, status, stopped). Invalid input is logged with file:line:col (or
 the etcd key) and the last good version stays in force.
@@ -76,6 +78,8 @@ rules). SIGUSR1 logs a status line and writes --status-file.
 Examples:
   $ ip netns exec node-1 policy-compile agent --node node-1 --watch policies/ --status-file /run/pc.json
   $ policy-compile agent --node node-1 --etcd http://127.0.0.1:2379
+  $ policy-compile agent --node node-1 --config /etc/calico/calicoctl.cfg
+  $ ETCD_ENDPOINTS=https://10.0.0.1:2379 ETCD_CA_CERT_FILE=ca.pem ETCD_CERT_FILE=node.pem ETCD_KEY_FILE=node-key.pem policy-compile agent --node node-1
 `;
 
 function positiveNumber(flag: string, value: string, allowZero = false): number {
@@ -85,12 +89,12 @@ function positiveNumber(flag: string, value: string, allowZero = false): number 
 }
 
 export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext) => {
-  program
+  const command = program
     .command("agent")
     .description("Keep this network namespace's kernel in step with watched files or an etcd datastore.")
     .requiredOption("--node <name>", "the node this agent programs")
-    .option("--watch <dir...>", "directories of YAML/JSON files to watch")
-    .option("--etcd <urls>", "etcd v3 endpoints, comma-separated (http://127.0.0.1:2379)")
+    .option("--watch <dir...>", "directories of YAML/JSON files to watch");
+  addEtcdOptions(command)
     .option("--etcd-prefix <prefix>", "root of Calico's keys", "/calico")
     .option("--batch-ms <ms>", "batch window: changes within it are applied together", "50")
     .option("--resync-seconds <s>", "period of the full read that repairs drift", "90")
@@ -111,13 +115,14 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
       const fixed = options.hostInterface?.length ? parseHostInterfaces(options.hostInterface) : undefined;
       const hostInterfaces: HostInterfaceWatch = fixed ? { read: async () => fixed, watch: () => () => undefined } : kernelInterfaceWatch;
       checkNodeFlag("policy-compile agent", options.node);
-      if (!options.watch?.length && !options.etcd) throw new UsageError("policy-compile agent: give --watch DIR and/or --etcd URLS");
       const batchMs = positiveNumber("--batch-ms", options.batchMs, true);
       const resyncMs = positiveNumber("--resync-seconds", options.resyncSeconds) * 1000;
+      const etcd = await resolveEtcd(options, ctx, "policy-compile agent");
+      if (!options.watch?.length && !etcd) throw new UsageError("policy-compile agent: give --watch DIR and/or an etcd datastore (--etcd URLS, --config FILE, or ETCD_ENDPOINTS)");
       const sources: Source[] = (options.watch ?? []).map((dir) => new DirectorySource(dir, ctx.io.cwd));
-      if (options.etcd) {
-        const urls = options.etcd.split(",").map((u) => u.trim()).filter((u) => u !== "");
-        sources.push(new EtcdSource({ urls, prefix: options.etcdPrefix }));
+      if (etcd) {
+        const { connection, tls } = etcd;
+        sources.push(new EtcdSource({ urls: connection.endpoints, prefix: options.etcdPrefix, ...(tls && { tls }), ...(connection.auth && { auth: connection.auth }) }));
       }
       const log = jsonLinesLogger((line) => ctx.io.stdout(line));
       const statusFile = options.statusFile;

@@ -17,7 +17,7 @@ export const ExitCode = {
   invalidInput: 1,
   /** Bad command line. */
   usage: 2,
-  /** The kernel (iptables / ipset) could not be brought into the desired state. */
+  /** The kernel (iptables / ipset) could not be brought into the desired state, or the datastore (etcd) failed. */
   dataplane: 3,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -37,8 +37,13 @@ export class DataplaneFailure extends Error {
   readonly exitCode = ExitCode.dataplane;
 }
 
-export type CliError = InputError | UsageError | DataplaneFailure;
+/** "The datastore failed": etcd could not be reached, refused the credentials, or lost quorum. */
+export class DatastoreFailure extends Error {
+  readonly exitCode = ExitCode.dataplane;
+}
+
+export type CliError = InputError | UsageError | DataplaneFailure | DatastoreFailure;
 
 export function isCliError(e: unknown): e is CliError {
-  return e instanceof InputError || e instanceof UsageError || e instanceof DataplaneFailure;
+  return e instanceof InputError || e instanceof UsageError || e instanceof DataplaneFailure || e instanceof DatastoreFailure;
 }

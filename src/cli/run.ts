@@ -18,6 +18,7 @@ import { registerExplain } from "./explain.js";
 import { registerMatrix } from "./matrix.js";
 import { registerLint } from "./lint.js";
 import { registerConvert } from "./convert.js";
+import { registerDatastore } from "./datastore.js";
 
 const packageJson = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -36,7 +37,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
 
-  for (const register of [registerSelector, registerValidate, registerLint, registerConvert, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerAgent]) {
+  for (const register of [registerSelector, registerValidate, registerLint, registerConvert, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerAgent, registerDatastore]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) {

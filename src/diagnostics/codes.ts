@@ -16,6 +16,8 @@
  * - `PC6xxx` lint (`src/lint/`): a valid model whose policy probably does not do what its author
  *   meant (selectors that match nothing, shadowed rules, redundant policies). Warnings, never errors.
  * - `PC7010`–`PC7029` the node agent's sources (an etcd key that contradicts its value).
+ * - `PC7030`–`PC7049` the etcd datastore's configuration (calicoctl.cfg, Calico's environment,
+ *   flags) and `policy-compile datastore` (what can be written to Calico's etcd keys).
  * - `PC8xxx` explain and matrix: peers that cannot be traced, rules the trace cannot interpret.
  * - `PC9xxx` the run itself (the diagnostic cap).
  */
@@ -144,6 +146,10 @@ export const Codes = {
   noEndpoints: code("PC6012", "notice", "lint: the inputs hold no endpoints, so checks that need them were skipped"),
 
   etcdKeyMismatch: code("PC7010", "error", "an etcd key names another kind, namespace or name than the resource it holds (the key is ignored)"),
+  unsupportedDatastore: code("PC7030", "error", "a datastore type other than etcdv3 (kubernetes): policy-compile reads Calico's etcdv3 datastore only"),
+  invalidEtcdSetting: code("PC7031", "error", "an etcd connection setting that cannot be used (endpoint URL, TLS files, credentials)"),
+  notStoredInEtcd: code("PC7032", "error", "datastore apply: a kind that Calico's etcd datastore does not hold (Pods, Namespaces, ClusterNetworkPolicy, ...)"),
+  sameEtcdKey: code("PC7033", "error", "datastore apply: two documents would be written to one etcd key"),
   unknownPeer: code("PC8001", "error", "explain/matrix: a pod or IP that the model does not contain or cannot place on a node"),
   untraceableRule: code("PC8002", "error", "trace: rule text the interpreter does not understand (it never guesses)"),
   hostPeerNoEndpoint: code("PC8030", "error", "explain: a host:<node> peer whose node has no HostEndpoint in the input"),

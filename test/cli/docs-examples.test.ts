@@ -15,6 +15,7 @@ const PAGES: Readonly<Record<string, string>> = {
   "docs/staged-policies.md": "docs/examples/staged-policies",
   "docs/admin-policies.md": "docs/examples/admin-policies",
   "docs/cluster-network-policy.md": "docs/examples/cluster-network-policy",
+  "docs/agent.md": "docs/examples/agent",
 };
 
 interface Example {

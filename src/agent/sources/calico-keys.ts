@@ -22,6 +22,18 @@ const KINDS: Readonly<Record<string, { readonly kind: string; readonly namespace
   stagedkubernetesnetworkpolicies: { kind: "StagedKubernetesNetworkPolicy", namespaced: true },
 };
 
+/** The plural of each kind the agent reads, as Calico's keys spell it (`NetworkPolicy` → `networkpolicies`). */
+export const CALICO_KEY_KINDS: ReadonlyMap<string, { readonly plural: string; readonly namespaced: boolean }> = new Map(
+  Object.entries(KINDS).map(([plural, info]) => [info.kind, { plural, namespaced: info.namespaced }]),
+);
+
+/** The etcd key of a resource: `<prefix>/resources/v3/projectcalico.org/<plural>/[<namespace>/]<name>`. */
+export function resourceKey(prefix: string, kind: string, namespace: string | null, name: string): string {
+  const info = CALICO_KEY_KINDS.get(kind);
+  if (!info) throw new Error(`${kind} is not stored under Calico's resource keys`);
+  return `${prefix}${CALICO_RESOURCE_ROOT}${info.plural}/${info.namespaced ? `${namespace ?? "default"}/` : ""}${name}`;
+}
+
 export type KeyVerdict =
   | { readonly kind: "resource"; readonly resourceKind: string; readonly namespace: string | null; readonly name: string }
   | { readonly kind: "skip"; readonly reason: string };

@@ -9,14 +9,20 @@
  * implies (keys deleted in the gap are deleted, changed ones updated, an unchanged re-list costs
  * nothing), so nothing missed in the gap is lost and nothing unchanged is reapplied.
  */
-import { Etcd3 } from "etcd3";
+import { Etcd3, type IOptions } from "etcd3";
 import { ExponentialBackoff } from "cockatiel";
 import { CALICO_RESOURCE_ROOT, classifyKey, keyMismatch } from "./calico-keys.js";
 import type { Source, SourceSink, SourceStatus } from "./types.js";
 import { Codes } from "../../diagnostics/codes.js";
+import type { EtcdConnection } from "./etcd-config.js";
+import { explainEtcdError, type EtcdTlsMaterial } from "./etcd-tls.js";
 
 export interface EtcdSourceOptions {
   readonly urls: readonly string[];
+  /** CA, client certificate and key (loadEtcdTls); required for https:// endpoints' own CA. */
+  readonly tls?: EtcdTlsMaterial;
+  /** etcd username/password authentication. */
+  readonly auth?: EtcdConnection["auth"];
   /** Default `/calico`. */
   readonly prefix?: string;
   /** Longest wait between reconnection or re-list attempts (default 2000 ms). */
@@ -40,22 +46,16 @@ export class EtcdSource implements Source {
   private skipped = 0;
   private revision: string | null = null;
   private lists = 0;
+  private readonly connection: EtcdConnection;
+  private readonly tls: EtcdTlsMaterial | undefined;
 
   constructor(options: EtcdSourceOptions) {
     this.prefix = (options.prefix ?? "/calico").replace(/\/+$/, "");
     this.maxBackoffMs = options.maxBackoffMs ?? 2000;
     this.id = `etcd ${options.urls.join(",")}`;
-    this.client = new Etcd3({
-      hosts: [...options.urls],
-      dialTimeout: 5000,
-      // gRPC's own reconnect backoff grows to 120 s while etcd is down; keep it short, so the
-      // agent is back within seconds of etcd.
-      grpcOptions: { "grpc.initial_reconnect_backoff_ms": 100, "grpc.max_reconnect_backoff_ms": this.maxBackoffMs },
-      // Reconnect a lost watch within maxBackoffMs instead of the default 30 s. etcd3 1.1 types
-      // this field as an IBackoff but uses it as a factory, as its own default (an
-      // ExponentialBackoff) is.
-      faultHandling: { watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: this.maxBackoffMs }) as never },
-    });
+    this.tls = options.tls;
+    this.connection = { endpoints: options.urls, endpointsFrom: "--etcd", ...(options.auth && { auth: options.auth }) };
+    this.client = new Etcd3(etcdClientOptions(options.urls, options.tls, options.auth, this.maxBackoffMs));
   }
 
   start(sink: SourceSink): Promise<void> {
@@ -69,7 +69,8 @@ export class EtcdSource implements Source {
       source: this.id,
       state: this.state,
       entries: this.keys.size,
-      detail: { prefix: this.prefix, revision: this.revision, lists: this.lists, skippedKeys: this.skipped },
+      // How it connects, never with what: no password, key or certificate.
+      detail: { prefix: this.prefix, revision: this.revision, lists: this.lists, skippedKeys: this.skipped, tls: this.tls !== undefined, user: this.connection.auth?.username ?? null },
     };
   }
 
@@ -91,7 +92,9 @@ export class EtcdSource implements Source {
         await this.watchFrom(revision);
       } catch (e) {
         this.state = "disconnected";
-        if (!this.stopped) this.sink?.problem(`etcd: ${message(e)}; retrying in ${backoff} ms`);
+        // In words and per endpoint (a TLS or credential problem), never with a secret.
+        const why = this.stopped ? "" : await explainEtcdError(e, this.connection, this.tls, Math.min(2000, Math.max(500, backoff)));
+        if (!this.stopped) this.sink?.problem(`etcd: ${why}; retrying in ${backoff} ms`);
       }
       if (this.stopped) break;
       await new Promise<void>((done) => {
@@ -178,4 +181,26 @@ export class EtcdSource implements Source {
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The etcd3 client's options: TLS with the given CA (or the system's), client certificate and
+ * key for https:// endpoints, and username/password. etcd3 uses TLS for every host as soon as
+ * credentials or an https:// host are given, so a configuration never reaches part of a cluster
+ * in plaintext (etcd-config.ts refuses mixed schemes anyway).
+ */
+export function etcdClientOptions(urls: readonly string[], tls: EtcdTlsMaterial | undefined, auth: EtcdConnection["auth"] | undefined, maxBackoffMs: number): IOptions {
+  return {
+    hosts: [...urls],
+    dialTimeout: 5000,
+    ...(tls && { credentials: { rootCertificate: tls.ca as Buffer, ...(tls.cert && { certChain: tls.cert }), ...(tls.key && { privateKey: tls.key }) } }),
+    ...(auth && { auth: { username: auth.username, password: auth.password } }),
+    // gRPC's own reconnect backoff grows to 120 s while etcd is down; keep it short, so the
+    // agent is back within seconds of etcd.
+    grpcOptions: { "grpc.initial_reconnect_backoff_ms": 100, "grpc.max_reconnect_backoff_ms": maxBackoffMs },
+    // Reconnect a lost watch within maxBackoffMs instead of the default 30 s. etcd3 1.1 types
+    // this field as an IBackoff but uses it as a factory, as its own default (an
+    // ExponentialBackoff) is.
+    faultHandling: { watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: maxBackoffMs }) as never },
+  };
 }
