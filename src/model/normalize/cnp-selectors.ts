@@ -14,28 +14,13 @@ import type { Path } from "../paths.js";
 import { labelKeyProblem, labelValueProblem } from "../schema/fields.js";
 import type { CnpLabelSelectorInput } from "../schema/cluster-network-policy.js";
 import { quoted } from "../schema/references.js";
-import { orchestratorTerm } from "./k8s-policy.js";
+import { labelSelectorText } from "./k8s-policy.js";
 import type { CnpNote } from "./cnp-notes.js";
 
 const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Calico's text for `sel`; pod selectors always start with the orchestrator term. */
-export function cnpSelectorText(sel: CnpLabelSelectorInput, kind: "pod" | "namespace"): string {
-  const terms: string[] = kind === "pod" ? [orchestratorTerm] : [];
-  const labels = Object.entries(sel.matchLabels ?? {});
-  const exprs = sel.matchExpressions ?? [];
-  if (kind === "namespace" && labels.length === 0 && exprs.length === 0) return "all()";
-  for (const [k, v] of labels.sort(([a], [b]) => byKey(a, b))) terms.push(`${k} == '${v}'`);
-  for (const e of exprs) {
-    const values = (e.values ?? []).join("', '");
-    if (e.operator === "In") terms.push(`${e.key} in { '${values}' }`);
-    else if (e.operator === "NotIn") terms.push(`${e.key} not in { '${values}' }`);
-    else if (e.operator === "Exists") terms.push(`has(${e.key})`);
-    else if (e.operator === "DoesNotExist") terms.push(`! has(${e.key})`);
-    // Any other operator is skipped, as Calico's switch has no default.
-  }
-  return terms.join(" && ");
-}
+export const cnpSelectorText = (sel: CnpLabelSelectorInput, kind: "pod" | "namespace"): string => labelSelectorText(sel, kind);
 
 /** Whether Calico's selector grammar (ours is the same, byte for byte) reads `text`. */
 export function selectorParses(text: string): boolean {

@@ -21,8 +21,25 @@ function byKey(a: string, b: string): number {
  * empty gives `all()`.
  */
 export function k8sSelectorToCalico(sel: LabelSelectorInput | undefined, kind: "pod" | "namespace"): string | undefined {
+  if (sel === undefined) return kind === "pod" ? orchestratorTerm : undefined;
+  return labelSelectorText(sel, kind);
+}
+
+/** What labelSelectorText reads: a Kubernetes label selector, its operator not yet checked. */
+export interface LabelSelectorShape {
+  readonly matchLabels?: Readonly<Record<string, string>> | undefined;
+  readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] | undefined }[] | undefined;
+}
+
+/**
+ * libcalico-go's `k8sSelectorToCalico` for a selector that is present: the orchestrator term
+ * first for pod selectors, matchLabels sorted by key as `k == 'v'`, matchExpressions in order
+ * (`In`, `NotIn`, `Exists`, `DoesNotExist`; any other operator is skipped, as Calico's switch has
+ * no default — only ClusterNetworkPolicy, whose CRD does not check operators, can have one),
+ * joined with ` && `; an empty namespace selector is `all()`.
+ */
+export function labelSelectorText(sel: LabelSelectorShape, kind: "pod" | "namespace"): string {
   const terms: string[] = kind === "pod" ? [orchestratorTerm] : [];
-  if (sel === undefined) return kind === "pod" ? terms.join(" && ") : undefined;
   const labels = Object.entries(sel.matchLabels ?? {});
   const exprs = sel.matchExpressions ?? [];
   if (kind === "namespace" && labels.length === 0 && exprs.length === 0) return "all()";
@@ -32,7 +49,7 @@ export function k8sSelectorToCalico(sel: LabelSelectorInput | undefined, kind: "
     if (e.operator === "In") terms.push(`${e.key} in { '${values}' }`);
     else if (e.operator === "NotIn") terms.push(`${e.key} not in { '${values}' }`);
     else if (e.operator === "Exists") terms.push(`has(${e.key})`);
-    else terms.push(`! has(${e.key})`);
+    else if (e.operator === "DoesNotExist") terms.push(`! has(${e.key})`);
   }
   return terms.join(" && ");
 }
