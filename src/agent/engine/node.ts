@@ -13,6 +13,10 @@
  * node's few host endpoints and the chains of the policies they use) only in a batch that
  * touched a host endpoint or one of those chains. Remote pod changes never reach them.
  *
+ * Policy-group chains (render/policy-groups.ts) are shared pieces: each endpoint (workload or
+ * host) says which groups its chains jump to, and a group chain exists while some endpoint uses
+ * it (useGroups counts the users; the table counts the references, group → policy chains too).
+ *
  * One NodeState per IP family (`ipVersion`): rules, nets and ipset members of that family, as
  * resolveNode(model, node, ipVersion) gives them.
  *
