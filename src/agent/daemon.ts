@@ -480,7 +480,8 @@ export class AgentDaemon {
     try {
       this.backend ??= (await this.options.dataplane.backend()).backend;
       if (kind === "converge" || this.view === null) {
-        const reason: ResyncReason = this.lastConverge === null ? "start" : this.view === null ? "retry" : "periodic";
+        // A retry follows a failed write (the view is dropped then), whether or not a converge ever succeeded.
+        const reason: ResyncReason = this.view === null && this.lastStepOk === false ? "retry" : this.lastConverge === null ? "start" : "periodic";
         this.options.observer?.resync(reason);
         const r = await this.options.dataplane.apply(engine.current());
         // A periodic look that had to write though no source changed: someone else changed the kernel.
