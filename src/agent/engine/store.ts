@@ -120,6 +120,13 @@ export class ModelStore {
   private readonly synthetic = new Map<string, AnyCollected>();
   /** Diagnostics of the last apply's normalizations. */
   diagnostics: Diagnostic[] = [];
+  /**
+   * profile(name) answers since the last apply (the store changes only in apply): the engine and
+   * both node states ask for the same profiles after a batch. A prebuilt apply fills it with the
+   * full build's profiles, which are what profile() would build one by one.
+   */
+  private profiles = new Map<string, ReturnType<ModelStore["buildProfile"]>>();
+  private profilesComplete = false;
 
   /**
    * Remove and add collected resources (a batch of source changes); what the model lost and
@@ -134,6 +141,8 @@ export class ModelStore {
    */
   apply(removed: readonly AnyCollected[], added: readonly AnyCollected[], rebuilding = false, prebuilt?: Prebuilt): Delta {
     if (prebuilt !== undefined && (this.effective.size > 0 || removed.length > 0)) throw new Error("ModelStore.apply: a prebuilt model is for a batch into an empty store");
+    this.profiles = new Map();
+    this.profilesComplete = false;
     const delta: Delta = { full: false, endpoints: new Map(), policies: new Map(), networkSets: new Map(), hostEndpoints: new Map(), profiles: new Set(), tiers: false };
     this.diagnostics = [];
     const touched = new Set<string>();
@@ -376,6 +385,8 @@ export class ModelStore {
     };
     if (prebuilt !== undefined) {
       take(prebuilt.model);
+      for (const p of prebuilt.model.profiles) this.profiles.set(p.name, p);
+      this.profilesComplete = true;
       for (const d of prebuilt.diagnostics) if (d.span !== undefined && d.span.file !== "") this.diagnostics.push(d);
     } else {
       if (pods.length > 0) take(this.build(pods, names.pods));
@@ -462,6 +473,13 @@ export class ModelStore {
 
   /** Profile `name` as a full build would define it (undefined: not defined). */
   profile(name: string) {
+    if (this.profiles.has(name) || this.profilesComplete) return this.profiles.get(name);
+    const p = this.buildProfile(name);
+    this.profiles.set(name, p);
+    return p;
+  }
+
+  private buildProfile(name: string) {
     return this.build([], [name]).profiles.find((p) => p.name === name);
   }
 }
