@@ -62,6 +62,9 @@ function parsed(text: string): { value: unknown } | undefined {
 }
 
 export function scanJsonList(text: string): JsonList | undefined {
+  // No List without an "items" key (one written with escapes, "\u0069tems", is parsed whole by
+  // the caller: the same value, only without the item-by-item saving).
+  if (!text.includes('"items"')) return undefined;
   const cur = new Cursor(text);
   cur.ws();
   if (!cur.expect(123 /* { */)) return undefined;
