@@ -169,9 +169,9 @@ export async function run(): Promise<void> {
     const snapshot = new Map(cluster.sources.map((s) => [s.name, s.kind === "put" ? s.text : ""]));
     console.log(`cluster: ${PODS} pods, ${cluster.namespaces} namespaces, ${cluster.nodes} nodes, ${snapshot.size} sources; node ${NODE}; iptables-${BACKEND}; ${PIPELINE ? `pipelining on, engine slices of ${SLICE ?? "200 (default)"}` : "pipelining off (one engine call per batch)"}`);
     const logs: LogEntry[] = [];
-    const started = await converge("first start (empty kernel)", runner, snapshot, logs);
-    const { source } = started;
-    let first: AgentDaemon | null = started.daemon;
+    const firstStart: { daemon: AgentDaemon | null; readonly source: BenchSource } = await converge("first start (empty kernel)", runner, snapshot, logs);
+    const { source } = firstStart;
+    let first: AgentDaemon | null = firstStart.daemon as AgentDaemon;
     const desired = first.status().desired;
     console.log(`  desired: ${desired.chains} chains, ${desired.ipsets} ipsets, ${desired.members} members`);
 
@@ -246,6 +246,7 @@ export async function run(): Promise<void> {
     }
     await first.stop();
     first = null; // the restart's memory is its own
+    firstStart.daemon = null;
 
     // The fixed cost of one iptables-legacy-restore commit with this table (legacy replaces the
     // whole table per commit, whatever the input's size), and of a one-line ipset restore.
