@@ -247,6 +247,7 @@ export async function run(): Promise<void> {
     await first.stop();
     first = null; // the restart's memory is its own
     firstStart.daemon = null;
+    source.sink = null; // its callbacks hold the first daemon
 
     // The fixed cost of one iptables-legacy-restore commit with this table (legacy replaces the
     // whole table per commit, whatever the input's size), and of a one-line ipset restore.
