@@ -140,7 +140,8 @@ export class ModelStore {
    * full build is what every entity's own normalization gives (see the top of this file).
    */
   apply(removed: readonly AnyCollected[], added: readonly AnyCollected[], rebuilding = false, prebuilt?: Prebuilt): Delta {
-    if (prebuilt !== undefined && (this.effective.size > 0 || removed.length > 0)) throw new Error("ModelStore.apply: a prebuilt model is for a batch into an empty store");
+    // A prebuilt model stands for normalizing everything only in an empty store; otherwise normalize as usual.
+    if (this.effective.size > 0 || removed.length > 0) prebuilt = undefined;
     this.profiles = new Map();
     this.profilesComplete = false;
     const delta: Delta = { full: false, endpoints: new Map(), policies: new Map(), networkSets: new Map(), hostEndpoints: new Map(), profiles: new Set(), tiers: false };
