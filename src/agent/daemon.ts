@@ -41,6 +41,36 @@ import { mergeDirty } from "./merge-dirty.js";
 import { summarizeTransaction, type Logger } from "./log.js";
 import type { Source } from "./sources/types.js";
 import { agentStatus, type AgentStatus, type StepRecord } from "./status.js";
+import { agentHealth, type AgentHealth } from "./health.js";
+
+/** Why a converge (a full read and diff of the kernel) runs. */
+export type ResyncReason = "start" | "periodic" | "retry";
+
+/** What a family holds after a successful step (counts of the desired state written). */
+export interface ProgrammedCounts {
+  readonly chains: number;
+  readonly rules: number;
+  readonly ipsets: number;
+  readonly members: number;
+}
+
+/**
+ * Told what happens as it happens (metrics.ts counts it for Prometheus). Every call is cheap and
+ * synchronous; the daemon never waits on an observer.
+ */
+export interface DaemonObserver {
+  /** Event-to-kernel latencies (ms) of the events a step put in force. */
+  latencies(ms: readonly number[]): void;
+  /** A step that ran to the end, and what each family it wrote now holds. */
+  step(record: StepRecord, programmed: ReadonlyMap<"ipv4" | "ipv6", ProgrammedCounts>): void;
+  /** A converge starts. */
+  resync(reason: ResyncReason): void;
+  /** Drift put right: a periodic resync wrote with no source change, or a planned update's fresh read took over. */
+  repair(reason: "resync" | "recovered"): void;
+  failure(stage: "engine" | "dataplane"): void;
+  /** Inputs refused (by the engine, or by their source as unreadable). */
+  rejected(count: number): void;
+}
 
 /** The part of Dataplane the daemon uses (a fake in unit tests). */
 export interface DataplanePort {
@@ -93,6 +123,10 @@ export interface DaemonOptions {
    * loses its last endpoint is an ordinary change.
    */
   readonly allowEmptyNode?: boolean;
+  /** Told every step, failure and rejection (the CLI's Prometheus metrics, metrics.ts). */
+  readonly observer?: DaemonObserver;
+  /** A step running longer than this makes the agent non-live (health.ts; default 90 s). */
+  readonly livenessTimeoutMs?: number;
 }
 
 /** One batch through the engine, waiting for its kernel write. */
@@ -154,6 +188,11 @@ export class AgentDaemon {
   private pendingInterfaces: readonly HostInterface[] | null = null;
   private reading: Promise<void> | null = null;
   private stopWatch: (() => void) | null = null;
+  /** When the running step started, and the running pipelined apply (health: a stuck step). */
+  private stepSince: number | null = null;
+  private inflightSince: number | null = null;
+  /** How the last step ended (null before the first): readiness needs the last one to have succeeded. */
+  private lastStepOk: boolean | null = null;
 
   constructor(private readonly options: DaemonOptions) {
     this.clock = options.clock ?? realClock;
@@ -196,7 +235,10 @@ export class AgentDaemon {
           // Shown with the engine's rejected inputs in the status; the last good version stays applied.
           refused: (name, diagnostic) => {
             if (diagnostic === null) this.rejected.delete(name);
-            else this.rejected.set(name, formatDiagnostics([diagnostic], []).trimEnd());
+            else {
+              if (!this.rejected.has(name)) this.options.observer?.rejected(1);
+              this.rejected.set(name, formatDiagnostics([diagnostic], []).trimEnd());
+            }
             this.options.onStatus?.(this.status());
           },
         }),
@@ -231,6 +273,7 @@ export class AgentDaemon {
       pending: this.pending.size,
       desired: this.options.engine.current(),
       viewKnown: this.view !== null,
+      health: (({ live, ready }) => ({ live, ready }))(this.health()),
       counters: this.counters,
       lastStep: this.lastStep,
       lastConverge: this.lastConverge,
@@ -239,6 +282,21 @@ export class AgentDaemon {
       latency: this.latency.summary(),
       batchMs: this.batchMs,
       resyncMs: this.resyncMs,
+    });
+  }
+
+  /** Liveness and readiness (health.ts), as the /liveness and /readiness probes answer. */
+  health(): AgentHealth {
+    const now = this.clock.now();
+    const since = [this.stepSince, this.inflightSince].filter((t): t is number => t !== null);
+    return agentHealth({
+      stopped: this.stopped,
+      stepRunningMs: since.length === 0 ? null : now - Math.min(...since),
+      livenessTimeoutMs: this.options.livenessTimeoutMs ?? 90_000,
+      sources: this.options.sources.map((s) => s.status()),
+      kernelViewKnown: this.view !== null,
+      lastStepOk: this.lastStepOk,
+      lastError: this.lastError?.message ?? null,
     });
   }
 
@@ -355,8 +413,13 @@ export class AgentDaemon {
   }
 
   private async step(kind: "update" | "converge"): Promise<void> {
-    const computed = await this.compute(kind);
-    if (computed !== null) await this.write(kind, computed);
+    this.stepSince = this.clock.now();
+    try {
+      const computed = await this.compute(kind);
+      if (computed !== null) await this.write(kind, computed);
+    } finally {
+      this.stepSince = null;
+    }
   }
 
   /**
@@ -417,7 +480,12 @@ export class AgentDaemon {
     try {
       this.backend ??= (await this.options.dataplane.backend()).backend;
       if (kind === "converge" || this.view === null) {
+        // A retry follows a failed write (the view is dropped then), whether or not a converge ever succeeded.
+        const reason: ResyncReason = this.view === null && this.lastStepOk === false ? "retry" : this.lastConverge === null ? "start" : "periodic";
+        this.options.observer?.resync(reason);
         const r = await this.options.dataplane.apply(engine.current());
+        // A periodic look that had to write though no source changed: someone else changed the kernel.
+        if (reason === "periodic" && r.changed && changes.length === 0) this.options.observer?.repair("resync");
         this.view = r.state;
         this.counters.converges++;
         const record = this.record("converge", changes, r.transactions, r.durationMs, computedMs, started, oldest, { attempts: r.attempts, recovered: r.recovered.length });
@@ -443,6 +511,7 @@ export class AgentDaemon {
         try {
           const r = await applying;
           this.view = r.state;
+          if (r.outcome === "recovered") this.options.observer?.repair("recovered");
           const record = this.record("update", changes, r.transactions, r.durationMs, computedMs, started, oldest, {
             outcome: r.outcome,
             ...(r.failure ? { recoveredFrom: `${r.failure.step}: ${r.failure.stderr.split("\n")[0] ?? ""}` } : {}),
@@ -458,8 +527,12 @@ export class AgentDaemon {
       }
       // Predicted: the next batch may be planned against `after` while this one runs.
       this.view = after;
+      this.inflightSince = applyStart;
       const running: Promise<void> = rest().finally(() => {
-        if (this.inflight === running) this.inflight = null;
+        if (this.inflight === running) {
+          this.inflight = null;
+          this.inflightSince = null;
+        }
       });
       this.inflight = running;
     } catch (e) {
@@ -496,6 +569,12 @@ export class AgentDaemon {
       }
       rec = { ...rec, ...this.latencies(c, rec.kind === "converge" || desired6 !== undefined ? null : membersAt) };
       this.retryMs = FIRST_RETRY_MS;
+      this.lastStepOk = true;
+      if (this.options.observer) {
+        const programmed = new Map<"ipv4" | "ipv6", ProgrammedCounts>([["ipv4", programmedCounts(c.result?.desired ?? this.options.engine.current())]]);
+        if (v6 && desired6) programmed.set("ipv6", programmedCounts(desired6));
+        this.options.observer.step(rec, programmed);
+      }
       this.lastStep = rec;
       this.options.log({ level: "info", event: rec.kind === "converge" ? "converge" : "apply", ...rec });
       this.options.onStatus?.(this.status());
@@ -582,6 +661,7 @@ export class AgentDaemon {
       for (const t of times) samples.push(Math.max(0, at - t));
     }
     for (const ms of samples) this.latency.add(round(ms));
+    this.options.observer?.latencies(samples);
     if (samples.length === 0) return { latencyMs: c.oldest === null ? null : round(done - c.oldest) };
     samples.sort((a, b) => a - b);
     const at = (q: number): number => round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] as number);
@@ -590,6 +670,7 @@ export class AgentDaemon {
 
   private report(changes: readonly SourceChange[], diagnostics: readonly Diagnostic[], rejected: readonly string[]): void {
     for (const c of changes) if (c.kind === "delete" || !rejected.includes(c.name)) this.rejected.delete(c.name);
+    this.options.observer?.rejected(rejected.length);
     if (diagnostics.length === 0) {
       this.lastDiagnostics = "";
       return;
@@ -627,6 +708,8 @@ export class AgentDaemon {
 
   private fail(stage: "engine" | "dataplane", e: unknown, started: number): void {
     this.counters.failures++;
+    this.lastStepOk = false;
+    this.options.observer?.failure(stage);
     // A refusal with diagnostics (the renderer's guard, render/safe-token.ts) says where.
     const message = e instanceof CompileError ? this.formatted(e.diagnostics).trimEnd() : e instanceof Error ? e.message : String(e);
     // The status file stays small: a tool's stderr can be long, its first lines say what failed.
@@ -636,6 +719,14 @@ export class AgentDaemon {
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
+
+function programmedCounts(state: DataplaneState): ProgrammedCounts {
+  let rules = 0;
+  for (const c of state.chains) rules += c.rules.length;
+  let members = 0;
+  for (const s of state.ipsets) members += s.members.length;
+  return { chains: state.chains.length, rules, ipsets: state.ipsets.length, members };
+}
 
 function capNames(names: readonly string[]): string[] {
   return names.length <= 20 ? [...names] : [...names.slice(0, 20), `…and ${names.length - 20} more`];

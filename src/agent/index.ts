@@ -5,7 +5,10 @@
 export { AgentEngine, diffDirty, dirtyBetween } from "./engine/index.js";
 export type { Dirty, EngineOptions, EngineUpdate, SourceChange } from "./engine/index.js";
 export { AgentDaemon } from "./daemon.js";
-export type { DaemonOptions, DataplanePort } from "./daemon.js";
+export type { DaemonObserver, DaemonOptions, DataplanePort, ProgrammedCounts, ResyncReason } from "./daemon.js";
+export { AgentMetrics } from "./metrics.js";
+export { agentHealth, healthTable } from "./health.js";
+export type { AgentHealth, HealthComponent, HealthInputs } from "./health.js";
 export type { Engine, DiffDirty } from "./contract.js";
 export { DirectorySource } from "./sources/directory.js";
 export { EtcdSource } from "./sources/etcd.js";

@@ -44,6 +44,8 @@ export interface AgentStatus {
   readonly desired: { readonly chains: number; readonly rules: number; readonly ipsets: number; readonly members: number };
   /** False until the first converge, and after a failed apply until a converge succeeds. */
   readonly kernelViewKnown: boolean;
+  /** What /liveness and /readiness answer (health.ts). */
+  readonly health: { readonly live: boolean; readonly ready: boolean };
   readonly counters: Readonly<Record<string, number>>;
   readonly latencyMs: { readonly count: number; readonly p50: number | null; readonly p99: number | null; readonly max: number | null };
   readonly lastStep: StepRecord | null;
@@ -64,6 +66,7 @@ export interface StatusParts {
   readonly pending: number;
   readonly desired: DataplaneState;
   readonly viewKnown: boolean;
+  readonly health: AgentStatus["health"];
   readonly counters: Readonly<Record<string, number>>;
   readonly lastStep: StepRecord | null;
   readonly lastConverge: StepRecord | null;
@@ -95,6 +98,7 @@ export function agentStatus(p: StatusParts): AgentStatus {
       members: p.desired.ipsets.reduce((n, s) => n + s.members.length, 0),
     },
     kernelViewKnown: p.viewKnown,
+    health: p.health,
     counters: { ...p.counters },
     latencyMs: p.latency,
     lastStep: p.lastStep,

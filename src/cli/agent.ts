@@ -23,6 +23,9 @@ import { DirectorySource } from "../agent/sources/directory.js";
 import { EtcdSource } from "../agent/sources/etcd.js";
 import type { Source } from "../agent/sources/types.js";
 import type { AgentStatus } from "../agent/status.js";
+import { AgentMetrics } from "../agent/metrics.js";
+import { healthTable } from "../agent/health.js";
+import { serveRoutes, type Listening } from "../agent/http.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { UsageError } from "./io.js";
 import { endpointToHostOption } from "./diff.js";
@@ -41,6 +44,10 @@ interface AgentCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValue
   readonly endpointToHostAction: EndpointToHostAction;
   readonly ipv6: "auto" | "off";
   readonly pipeline?: boolean;
+  readonly metricsPort?: string;
+  readonly metricsHost: string;
+  readonly healthPort?: string;
+  readonly healthHost: string;
 }
 
 const HELP_AFTER = `
@@ -72,6 +79,15 @@ apply, re-reads them on every address change (ip -o monitor address) and at each
 re-programs within the batch window (log event "host-interfaces"). --host-interface
 NAME=IP[,IP...] (repeatable) fixes the list instead.
 
+Metrics and health (as Felix's PrometheusMetrics* and Health* settings; docs/agent.md lists
+the metrics):
+  --metrics-port N   Prometheus metrics at http://HOST:N/metrics (Felix uses 9091); --metrics-host
+                     defaults to every address, as Felix's PrometheusMetricsHost does
+  --health-port N    GET /liveness and /readiness (Felix uses 9099): 200 when good, 503 when not,
+                     with a table of the components; --health-host defaults to localhost, as
+                     Felix's HealthHost does. Port 0 picks a free port; the "listening" log line
+                     says which.
+
 Signals: SIGTERM/SIGINT stop cleanly (a running transaction finishes; the kernel keeps its
 rules). SIGUSR1 logs a status line and writes --status-file.
 
@@ -81,6 +97,23 @@ Examples:
   $ policy-compile agent --node node-1 --config /etc/calico/calicoctl.cfg
   $ ETCD_ENDPOINTS=https://10.0.0.1:2379 ETCD_CA_CERT_FILE=ca.pem ETCD_CERT_FILE=node.pem ETCD_KEY_FILE=node-key.pem policy-compile agent --node node-1
 `;
+
+function portNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new UsageError(`policy-compile agent: ${flag} must be a port number from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+/** Listens, or says which flag's address cannot be used (in use, not an address of this namespace). */
+async function listen(flag: string, host: string, port: number, routes: Parameters<typeof serveRoutes>[2]): Promise<Listening> {
+  try {
+    return await serveRoutes(host, port, routes);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "";
+    const why = code === "EADDRINUSE" ? "address already in use" : code === "EADDRNOTAVAIL" || code === "ENOTFOUND" ? "not an address of this network namespace" : e instanceof Error ? e.message : String(e);
+    throw new UsageError(`policy-compile agent: ${flag} ${port} on ${host === "" ? "every address" : host}: ${why}`);
+  }
+}
 
 function positiveNumber(flag: string, value: string, allowZero = false): number {
   const n = Number(value);
@@ -109,6 +142,10 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
     .addOption(failsafeOutboundOption())
     .addOption(hostInterfaceOption())
     .addOption(allowEmptyNodeOption())
+    .option("--metrics-port <port>", "serve Prometheus metrics at /metrics on this port (off by default; Felix uses 9091)")
+    .option("--metrics-host <address>", "address for --metrics-port (default: every address, as Felix)", "")
+    .option("--health-port <port>", "serve /liveness and /readiness on this port (off by default; Felix uses 9099)")
+    .option("--health-host <address>", "address for --health-port", "localhost")
     .action(async (options: AgentCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
       // Given interfaces are fixed; otherwise the namespace's own, followed as they change (as Felix does).
@@ -116,6 +153,8 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
       const hostInterfaces: HostInterfaceWatch = fixed ? { read: async () => fixed, watch: () => () => undefined } : kernelInterfaceWatch;
       checkNodeFlag("policy-compile agent", options.node);
       const batchMs = positiveNumber("--batch-ms", options.batchMs, true);
+      const metricsPort = options.metricsPort === undefined ? undefined : portNumber("--metrics-port", options.metricsPort);
+      const healthPort = options.healthPort === undefined ? undefined : portNumber("--health-port", options.healthPort);
       const resyncMs = positiveNumber("--resync-seconds", options.resyncSeconds) * 1000;
       const etcd = await resolveEtcd(options, ctx, "policy-compile agent");
       if (!options.watch?.length && !etcd) throw new UsageError("policy-compile agent: give --watch DIR and/or an etcd datastore (--etcd URLS, --config FILE, or ETCD_ENDPOINTS)");
@@ -135,6 +174,9 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
           .then(() => rename(`${statusFile}.tmp`, statusFile))
           .catch((e: unknown) => log({ level: "warn", event: "status-file", message: e instanceof Error ? e.message : String(e) }));
       };
+      // Set once the daemon exists; the metrics read its status and health at each scrape.
+      let daemonRef: AgentDaemon | null = null;
+      const metrics = metricsPort === undefined ? undefined : new AgentMetrics(() => (daemonRef as AgentDaemon).status(), () => (daemonRef as AgentDaemon).health());
       const engine = new AgentEngine({ node: options.node, compile: { node: options.node, endpointToHostAction: options.endpointToHostAction, ...(failsafe && { failsafe }) } });
       const daemon = new AgentDaemon({
         node: options.node,
@@ -150,6 +192,7 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
         onStatus: writeStatus,
         hostInterfaces,
         allowEmptyNode: options.allowEmptyNode === true,
+        ...(metrics && { observer: metrics }),
         ...(options.ipv6 === "auto" && {
           ipv6: {
             family: new Ipv6Family(),
@@ -157,6 +200,30 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
           },
         }),
       });
+      daemonRef = daemon;
+      const servers: Listening[] = [];
+      const stopServers = () => Promise.all(servers.map((s) => s.close()));
+      try {
+        if (metrics && metricsPort !== undefined) {
+          const s = await listen("--metrics-port", options.metricsHost, metricsPort, {
+            "/metrics": async () => ({ status: 200, ...(await metrics.scrape()) }),
+          });
+          servers.push(s);
+          log({ level: "info", event: "listening", endpoint: "metrics", host: s.host, port: s.port, paths: ["/metrics"] });
+        }
+        if (healthPort !== undefined) {
+          const answer = (good: (h: ReturnType<AgentDaemon["health"]>) => boolean) => () => {
+            const h = daemon.health();
+            return { status: good(h) ? 200 : 503, contentType: "text/plain; charset=utf-8", body: healthTable(h) };
+          };
+          const s = await listen("--health-port", options.healthHost, healthPort, { "/liveness": answer((h) => h.live), "/readiness": answer((h) => h.ready) });
+          servers.push(s);
+          log({ level: "info", event: "listening", endpoint: "health", host: s.host, port: s.port, paths: ["/liveness", "/readiness"] });
+        }
+      } catch (e) {
+        await stopServers();
+        throw e;
+      }
       const stopped = new Promise<string>((resolve) => {
         process.once("SIGTERM", () => resolve("SIGTERM"));
         process.once("SIGINT", () => resolve("SIGINT"));
@@ -176,6 +243,7 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
         await writing;
       } finally {
         process.off("SIGUSR1", onUsr1);
+        await stopServers();
       }
     });
 };

@@ -20,6 +20,7 @@ import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import { firstDuplicateKey, type DuplicateKey } from "./json-keys.js";
 import { scanJsonList, type JsonList } from "./json-list.js";
+import { isJsonWhitespace } from "./json-scan.js";
 import { JsonLocator } from "./locate-json.js";
 import { jsonTooDeepAt, MAX_NESTING, yamlTooDeepAt } from "./nesting.js";
 import { composeOne, PointLocator, SubsetLocator, yamlLocatorAt } from "./locate-subset.js";
@@ -98,7 +99,9 @@ export function forEachDocument(
     if (ok) {
       const dup = firstDuplicateKey(source.text);
       if (dup !== undefined) diagnostics.push(duplicateKeyDiagnostic(source.file, dup));
-      else onDocument(documentOf(source.file, 0, value, new JsonLocator(source.file, source.text)));
+      // The value ends where its trailing whitespace starts (JSON.parse accepted it): a locator
+      // that knows the end scans only as far as its requests need (a Pod's: not at all).
+      else onDocument(documentOf(source.file, 0, value, new JsonLocator(source.file, source.text, 0, 0, jsonValueEnd(source.text))));
       return;
     }
   }
@@ -283,4 +286,11 @@ function firstLine(message: string): string {
   const line = message.split("\n")[0] ?? message;
   // The yaml package appends " at line N, column M"; we print our own position.
   return line.replace(/ at line \d+, column \d+:?$/, "");
+}
+
+/** The end of a text that JSON.parse accepted: before its trailing JSON whitespace. */
+function jsonValueEnd(text: string): number {
+  let end = text.length;
+  while (end > 0 && isJsonWhitespace(text.charCodeAt(end - 1))) end--;
+  return end;
 }

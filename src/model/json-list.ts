@@ -7,7 +7,8 @@
  * The result must be what JSON.parse of the whole text would give. So this accepts only an
  * envelope it has checked completely against the JSON grammar: one object, unique keys, a string
  * `apiVersion`, a string `kind` that splitResources reads as a list, an `items` array; every
- * other value is JSON.parse'd here. Anything else gives undefined and the caller parses the
+ * other value is JSON.parse'd here, once the text is known to be a List (a single resource, the
+ * agent's every etcd value, is not: its fields are only delimited, never parsed twice). Anything else gives undefined and the caller parses the
  * whole text as before. Item texts are only delimited here; an item that JSON.parse rejects
  * makes the whole text invalid JSON, which the caller handles (see documents.ts).
  */
@@ -61,11 +62,15 @@ function parsed(text: string): { value: unknown } | undefined {
 }
 
 export function scanJsonList(text: string): JsonList | undefined {
+  // No List without an "items" key (one written with escapes, "\u0069tems", is parsed whole by
+  // the caller: the same value, only without the item-by-item saving).
+  if (!text.includes('"items"')) return undefined;
   const cur = new Cursor(text);
   cur.ws();
   if (!cur.expect(123 /* { */)) return undefined;
   const keys = new Set<string>();
-  const fields = new Map<string, unknown>();
+  /** Each field's value text, as [start, end): parsed only once the text is known to be a List. */
+  const fields = new Map<string, readonly [number, number]>();
   let items: number[] | undefined;
   cur.ws();
   if (!cur.expect(125 /* } */)) {
@@ -85,9 +90,7 @@ export function scanJsonList(text: string): JsonList | undefined {
       } else {
         const start = cur.pos;
         if (!cur.skipValue()) return undefined;
-        const value = parsed(text.slice(start, cur.pos));
-        if (value === undefined) return undefined;
-        fields.set(key.value, value.value);
+        fields.set(key.value, [start, cur.pos]);
       }
       cur.ws();
       if (cur.expect(44 /* , */)) continue;
@@ -97,8 +100,14 @@ export function scanJsonList(text: string): JsonList | undefined {
   }
   cur.ws();
   if (cur.pos !== text.length || items === undefined) return undefined;
-  const apiVersion = fields.get("apiVersion");
-  const kind = fields.get("kind");
+  const values = new Map<string, unknown>();
+  for (const [key, [start, end]] of fields) {
+    const value = parsed(text.slice(start, end));
+    if (value === undefined) return undefined;
+    values.set(key, value.value);
+  }
+  const apiVersion = values.get("apiVersion");
+  const kind = values.get("kind");
   // Read as a list by splitResources: a kind ending in "List", with items (checked above).
   if (typeof apiVersion !== "string" || typeof kind !== "string" || !kind.endsWith("List")) return undefined;
   return { apiVersion, kind, items };

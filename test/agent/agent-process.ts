@@ -21,9 +21,11 @@ export interface AgentProcess {
   exited: Promise<number | null>;
 }
 
-export function startAgentProcess(netns: string, args: readonly string[], cwd: string = ROOT): AgentProcess {
+/** `env`: added to this process's environment (e.g. a PATH that puts a fault-injecting tool first). */
+export function startAgentProcess(netns: string, args: readonly string[], cwd: string = ROOT, env: Readonly<Record<string, string>> = {}): AgentProcess {
   const child: ChildProcess = spawn("ip", ["netns", "exec", netns, process.execPath, "--import", TSX, BIN, "agent", ...args], {
     cwd,
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: LogEntry[] = [];

@@ -12,7 +12,13 @@
  *    Every apply's compute and apply time and transaction size come from its log line; every
  *    ipset / iptables-restore run is timed at the runner; GC pauses from the perf hooks;
  * 3. restart: a new daemon (new engine, new Dataplane) converges against the kernel the first
- *    one left; it must write nothing (no flush, counters kept).
+ *    one left; it must write nothing (no flush, counters kept). The first daemon is dropped
+ *    before, so the restart's memory is its own.
+ * Each start prints its time to convergence and RSS: right after converging, and "steady" after
+ * a full GC (run with NODE_OPTIONS=--expose-gc; without it the steady figure is not printed).
+ * The RSS is this process's: the daemon plus the benchmark's generator, which holds the
+ * cluster's 107k source texts (~100 MiB) as a datastore would. The last line sums both starts up.
+ * AGENT_BENCH_START_ONLY=1 skips the sustained phases (start, restart and the summary only).
  * Seeded, so runs compare; but wall times depend on the machine's load. Skipped (with a message)
  * when not root.
  */
@@ -36,6 +42,17 @@ const BACKEND = process.env.AGENT_BENCH_BACKEND === "nft" ? "nft" : "legacy";
 const PIPELINE = process.env.AGENT_BENCH_PIPELINE === "1";
 /** AGENT_BENCH_SLICE=N: changes per engine.update call within a batch (the daemon's default: 200). */
 const SLICE = process.env.AGENT_BENCH_SLICE === undefined ? undefined : Number(process.env.AGENT_BENCH_SLICE);
+/** AGENT_BENCH_START_ONLY=1: first start and restart only. */
+const START_ONLY = process.env.AGENT_BENCH_START_ONLY === "1";
+
+/** One start's figures, for the summary line. */
+interface StartFigures {
+  readonly wall: number;
+  readonly engine: number;
+  readonly rss: number;
+  readonly steady: number | null;
+}
+const starts: StartFigures[] = [];
 
 /** What a restore line does, for the breakdown of where the lines of a step come from. */
 function lineKind(line: string): string | null {
@@ -111,9 +128,16 @@ async function converge(label: string, runner: CommandRunner, snapshot: Readonly
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const lines = c.lines as { ipset: number; iptables: number };
+  const rss = process.memoryUsage().rss;
+  let steady: number | null = null;
+  if (typeof globalThis.gc === "function") {
+    globalThis.gc();
+    steady = process.memoryUsage().rss;
+  }
+  starts.push({ wall, engine: Number(c.computeMs) / 1000, rss, steady });
   console.log(
     `${label}: converged in ${wall.toFixed(1)} s (engine ${(Number(c.computeMs) / 1000).toFixed(1)} s, kernel read + diff + write ${(Number(c.applyMs) / 1000).toFixed(1)} s), ` +
-      `wrote ${lines.ipset} ipset + ${lines.iptables} iptables lines; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; RSS ${mib(process.memoryUsage().rss)}`,
+      `wrote ${lines.ipset} ipset + ${lines.iptables} iptables lines; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; RSS ${mib(rss)}${steady === null ? "" : `, steady ${mib(steady)} after a full GC`}`,
   );
   return { daemon, source };
 }
@@ -145,14 +169,16 @@ export async function run(): Promise<void> {
     const snapshot = new Map(cluster.sources.map((s) => [s.name, s.kind === "put" ? s.text : ""]));
     console.log(`cluster: ${PODS} pods, ${cluster.namespaces} namespaces, ${cluster.nodes} nodes, ${snapshot.size} sources; node ${NODE}; iptables-${BACKEND}; ${PIPELINE ? `pipelining on, engine slices of ${SLICE ?? "200 (default)"}` : "pipelining off (one engine call per batch)"}`);
     const logs: LogEntry[] = [];
-    const { daemon: first, source } = await converge("first start (empty kernel)", runner, snapshot, logs);
+    const firstStart: { daemon: AgentDaemon | null; readonly source: BenchSource } = await converge("first start (empty kernel)", runner, snapshot, logs);
+    const { source } = firstStart;
+    let first: AgentDaemon | null = firstStart.daemon as AgentDaemon;
     const desired = first.status().desired;
     console.log(`  desired: ${desired.chains} chains, ${desired.ipsets} ipsets, ${desired.members} members`);
 
     // Sustained events: the stress (a fifth of the events about node-1's own pods), then the
     // cluster's own share (node-1 holds 1 in 500 pods, so 1 in 500 events are about them).
     const events = endpointEvents(cluster, NODE);
-    const sustain = async (label: string, localShare: number): Promise<void> => {
+    const sustain = async (first: AgentDaemon, label: string, localShare: number): Promise<void> => {
       events.setLocalShare(localShare);
       const applies: LogEntry[] = [];
       logs.length = 0;
@@ -214,9 +240,14 @@ export async function run(): Promise<void> {
       const slow = applies.filter((e) => Number(e.latencyMs) > 1000);
       for (const e of slow.slice(0, 5)) console.log(`  slow batch: ${JSON.stringify({ changes: e.changes, computeMs: e.computeMs, applyMs: e.applyMs, latencyMs: e.latencyMs, lines: e.lines, outcome: e.outcome })}`);
     };
-    await sustain("a fifth local to node-1 (stress)", 0.2);
-    await sustain(`local at node-1's share of the pods (1 in ${cluster.nodes})`, 1 / cluster.nodes);
+    if (!START_ONLY) {
+      await sustain(first, "a fifth local to node-1 (stress)", 0.2);
+      await sustain(first, `local at node-1's share of the pods (1 in ${cluster.nodes})`, 1 / cluster.nodes);
+    }
     await first.stop();
+    first = null; // the restart's memory is its own
+    firstStart.daemon = null;
+    source.sink = null; // its callbacks hold the first daemon
 
     // The fixed cost of one iptables-legacy-restore commit with this table (legacy replaces the
     // whole table per commit, whatever the input's size), and of a one-line ipset restore.
@@ -235,6 +266,9 @@ export async function run(): Promise<void> {
     // Restart: a new daemon against the kernel the first one left.
     if (typeof globalThis.gc === "function") globalThis.gc();
     await converge("restart (kernel already programmed)", runner, snapshot, []).then((d) => d.daemon.stop());
+    const [a, b] = starts as [StartFigures, StartFigures];
+    const mem = (f: StartFigures): string => `RSS ${mib(f.rss)}${f.steady === null ? "" : ` (steady ${mib(f.steady)})`}`;
+    console.log(`summary: first start ${a.wall.toFixed(1)} s (engine ${a.engine.toFixed(1)} s), ${mem(a)}; restart ${b.wall.toFixed(1)} s (engine ${b.engine.toFixed(1)} s), ${mem(b)}; peak RSS ${mib(process.resourceUsage().maxRSS * 1024)}`);
   } finally {
     observer.disconnect();
     await execa("ip", ["netns", "del", ns], { reject: false });

@@ -34,7 +34,7 @@ import { dirtyBetween } from "./dirty.js";
 import { NodeState } from "./node.js";
 import { buildModel } from "../../model/build.js";
 import { nodesNamed } from "../../model/nodes.js";
-import { allCollected, applyBatch, revertBatch, type SourceEntry } from "./sources.js";
+import { allCollected, applyBatch, applyFirstBatch, revertBatch, type SourceEntry } from "./sources.js";
 import { ModelStore, type Delta } from "./store.js";
 import type { Dirty, EngineOptions, EngineUpdate, SourceChange } from "./types.js";
 
@@ -127,7 +127,9 @@ export class AgentEngine {
   }
 
   update(changes: readonly SourceChange[]): EngineUpdate {
-    const batch = applyBatch(this.sources, changes);
+    // An empty engine's first batch (start, restart) is one build, as compile's (sources.ts).
+    const first = this.sources.size === 0 ? applyFirstBatch(this.sources, changes) : null;
+    const batch = first ?? applyBatch(this.sources, changes);
     const diagnostics: Diagnostic[] = [...batch.diagnostics];
     if (batch.changed.size === 0) return this.result(EMPTY_DIRTY, undefined, diagnostics, batch.rejected);
     const removed: AnyCollected[] = [];
@@ -138,7 +140,7 @@ export class AgentEngine {
       if (now !== undefined) added.push(...now.collected);
     }
     const previous = this.state;
-    const delta = this.store.apply(removed, added);
+    const delta = this.store.apply(removed, added, false, first === null ? undefined : { model: first.model, diagnostics: first.modelDiagnostics });
     const dirty = this.advance(delta, previous);
     const errors = this.nodeState.errors();
     if (errors.length > 0) {

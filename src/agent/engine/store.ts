@@ -24,7 +24,13 @@ import type { Diagnostic, Span } from "../../diagnostics/types.js";
 import { buildModel, namespaced } from "../../model/build.js";
 import type { AnyCollected } from "../../model/collect.js";
 import type { ResourceKind } from "../../model/resources.js";
-import type { HostEndpoint, NetworkSet, Policy, Tier, WorkloadEndpoint } from "../../model/types.js";
+import type { HostEndpoint, Model, NetworkSet, Policy, Tier, WorkloadEndpoint } from "../../model/types.js";
+
+/** A buildModel over exactly what a batch adds to an empty store (sources.ts applyFirstBatch). */
+export interface Prebuilt {
+  readonly model: Model;
+  readonly diagnostics: readonly Diagnostic[];
+}
 
 export interface Change<T> {
   readonly before: T | undefined;
@@ -122,14 +128,30 @@ export class ModelStore {
   private readonly synthetic = new Map<string, AnyCollected>();
   /** Diagnostics of the last apply's normalizations. */
   diagnostics: Diagnostic[] = [];
+  /**
+   * profile(name) answers since the last apply (the store changes only in apply): the engine and
+   * both node states ask for the same profiles after a batch. A prebuilt apply fills it with the
+   * full build's profiles, which are what profile() would build one by one.
+   */
+  private profiles = new Map<string, ReturnType<ModelStore["buildProfile"]>>();
+  private profilesComplete = false;
 
   /**
    * Remove and add collected resources (a batch of source changes); what the model lost and
    * gained. With `rebuilding` (a fresh store fed everything), the kinds it does not follow are
    * taken as context instead of asking for a rebuild.
    */
-  /** Remove and add collected resources (a batch of source changes); what the model lost and gained. */
-  apply(removed: readonly AnyCollected[], added: readonly AnyCollected[], rebuilding = false): Delta {
+  /**
+   * Remove and add collected resources (a batch of source changes); what the model lost and gained.
+   * `prebuilt`: the batch fills an empty store and this is buildModel over all of `added` (no
+   * duplicates): its entities are taken as they are instead of normalizing the batch again; a
+   * full build is what every entity's own normalization gives (see the top of this file).
+   */
+  apply(removed: readonly AnyCollected[], added: readonly AnyCollected[], rebuilding = false, prebuilt?: Prebuilt): Delta {
+    // A prebuilt model stands for normalizing everything only in an empty store; otherwise normalize as usual.
+    if (this.effective.size > 0 || removed.length > 0) prebuilt = undefined;
+    this.profiles = new Map();
+    this.profilesComplete = false;
     const delta: Delta = { full: false, endpoints: new Map(), policies: new Map(), networkSets: new Map(), hostEndpoints: new Map(), profiles: new Set(), tiers: false };
     this.diagnostics = [];
     const touched = new Set<string>();
@@ -206,7 +228,7 @@ export class ModelStore {
         if (CALICO_POLICY_KINDS.has(c.kind) && tiersTouched.has((c.input as { spec?: { tier?: string } }).spec?.tier ?? "default")) renormalize.add(id);
       }
     }
-    this.normalize(renormalize, delta);
+    this.normalize(renormalize, delta, prebuilt);
     return delta;
   }
 
@@ -305,7 +327,7 @@ export class ModelStore {
     return model;
   }
 
-  private normalize(ids: ReadonlySet<string>, delta: Delta): void {
+  private normalize(ids: ReadonlySet<string>, delta: Delta, prebuilt?: Prebuilt): void {
     const pods: AnyCollected[] = [];
     const others: AnyCollected[] = [];
     const policies: AnyCollected[] = [];
@@ -370,9 +392,16 @@ export class ModelStore {
         this.setHostEndpoint(id, h, delta);
       }
     };
-    if (pods.length > 0) take(this.build(pods, names.pods));
-    if (others.length > 0) take(this.build(others, names.others));
-    if (policies.length > 0) take(this.build(policies, [], [...this.tierResources()]));
+    if (prebuilt !== undefined) {
+      take(prebuilt.model);
+      for (const p of prebuilt.model.profiles) this.profiles.set(p.name, p);
+      this.profilesComplete = true;
+      for (const d of prebuilt.diagnostics) if (d.span !== undefined && d.span.file !== "") this.diagnostics.push(d);
+    } else {
+      if (pods.length > 0) take(this.build(pods, names.pods));
+      if (others.length > 0) take(this.build(others, names.others));
+      if (policies.length > 0) take(this.build(policies, [], [...this.tierResources()]));
+    }
     // What normalization left out (a finished pod, a policy in an unknown tier) is no entity.
     for (const id of ids) if (!seen.has(id)) this.forget(id, delta);
     for (const key of keys) this.resolveKey(key, delta);
@@ -453,6 +482,13 @@ export class ModelStore {
 
   /** Profile `name` as a full build would define it (undefined: not defined). */
   profile(name: string) {
+    if (this.profiles.has(name) || this.profilesComplete) return this.profiles.get(name);
+    const p = this.buildProfile(name);
+    this.profiles.set(name, p);
+    return p;
+  }
+
+  private buildProfile(name: string) {
     return this.build([], [name]).profiles.find((p) => p.name === name);
   }
 }
