@@ -142,8 +142,16 @@ export function applyBatch(sources: Map<string, SourceEntry>, changes: readonly 
     remember(c.name);
     sources.set(c.name, entry);
   }
-  // A name put back to what it had before the batch did not change.
-  for (const [name, before] of [...changed]) if (sources.get(name) === before) changed.delete(name);
+  // A name put back to what it had before the batch did not change, even through another text
+  // (put A, put B, put A): the entry it had is kept.
+  for (const [name, before] of [...changed]) {
+    const now = sources.get(name);
+    if (now === before) changed.delete(name);
+    else if (now !== undefined && before !== undefined && now.text === before.text) {
+      sources.set(name, before);
+      changed.delete(name);
+    }
+  }
   return { changed, rejected: [...rejected].sort(), diagnostics };
 }
 
