@@ -13,7 +13,7 @@ import { hostInterfaceOption, type HostInterfaceFlagValues } from "./host-interf
 import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
 import { Option, type Command } from "commander";
 import { formatDiagnostics } from "../diagnostics/index.js";
-import { CompileError, compile, type DataplaneState, type EndpointToHostAction } from "../render/index.js";
+import { CompileError, type DataplaneState, type EndpointToHostAction } from "../render/index.js";
 import { diff, DiffError, formatTransaction, kernelStateOf, type Backend, type HookMode, type Transaction } from "../diff/index.js";
 import { Dataplane, DataplaneError } from "../dataplane/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";

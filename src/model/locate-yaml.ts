@@ -5,7 +5,7 @@
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Scalar } from "yaml";
 import type { Span } from "../diagnostics/types.js";
-import type { Locator, Path, SpanRequest } from "./paths.js";
+import type { Locator, SpanRequest } from "./paths.js";
 
 type Range = readonly [number, number, number];
 

@@ -5,7 +5,7 @@
  * host-endpoint dispatch chains and `cali-cidr-block` are referenced by `cali-FORWARD`,
  * `cali-INPUT` and `cali-OUTPUT`, so they are emitted empty: packets fall through them.
  */
-import { ACCEPT, DROP, RETURN, goto, hashRules, hashedChain, jump, rule } from "./chain.js";
+import { ACCEPT, RETURN, goto, hashRules, hashedChain, jump, rule } from "./chain.js";
 import { Mark, allCalicoMarkBits, clearMark, markClear, markSingleBitSet, setMark } from "./marks.js";
 import { ChainName, WORKLOAD_INTERFACE_PREFIX } from "./names.js";
 import type { Chain, KernelChainHooks } from "./types.js";

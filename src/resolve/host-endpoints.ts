@@ -17,7 +17,6 @@ import { Codes } from "../diagnostics/codes.js";
 import type { Diagnostic } from "../diagnostics/types.js";
 import type { HostEndpoint, Policy, Tier } from "../model/types.js";
 import { compareStrings } from "./ordering.js";
-import type { SelectorCache } from "./selectors.js";
 import type { EndpointTier, HostEndpointTiers, LocalHostEndpoint } from "./types.js";
 import { appendToTiers } from "./tiers.js";
 

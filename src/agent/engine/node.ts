@@ -52,7 +52,6 @@ import type { Delta } from "./store.js";
 import { FilterTable } from "./table.js";
 import type { Dirty } from "./types.js";
 
-type Dir = "ingress" | "egress";
 
 interface PolicyState {
   readonly policy: Policy;

@@ -12,7 +12,7 @@
  * documented install, and the loader warns (PC4030) exactly where the two readings differ.
  */
 import type { K8sNetworkPolicySpecInput } from "../schema/k8s.js";
-import type { Direction, Origin, Policy, StagedAction } from "../types.js";
+import type { Direction, Policy, StagedAction } from "../types.js";
 import { k8sNetworkPolicy } from "./k8s-policy.js";
 
 /** The policyTypes Calico's admission policy gives a StagedKubernetesNetworkPolicy. */
