@@ -152,8 +152,8 @@ export function nftComments(comments: readonly string[], hashLength = 16): strin
   let room = NFT_MAX_COMMENT - prefix;
   const out: string[] = [];
   for (const c of comments) {
+    if (room - 1 <= 0) break;
     const piece = c.slice(0, Math.min(each, room - 1));
-    if (piece.length === 0) break;
     out.push(piece);
     room -= piece.length + 1;
   }
