@@ -31,8 +31,11 @@ import { nftElement, nftKernelStateOf, sameSetDefinition } from "./kernel-state.
 import { nftRuleChains, nftRuleSets, verdictChain } from "./refs.js";
 import type { NftTransaction } from "./transaction.js";
 
-export function diffNft(current: NftKernelState | NftDataplaneState, desired: NftDataplaneState): NftTransaction {
-  const cur = current.kind === "NftKernelState" ? current : nftKernelStateOf(current);
+export function diffNft(current: NftKernelState | NftDataplaneState, wanted: NftDataplaneState): NftTransaction {
+  const read = current.kind === "NftKernelState" ? current : nftKernelStateOf(current);
+  // Every pass in name order, whatever order the states came in.
+  const cur = { ...read, chains: byName(read.chains), sets: byName(read.sets), maps: byName(read.maps) };
+  const desired = { ...wanted, chains: byName(wanted.chains), sets: byName(wanted.sets), maps: byName(wanted.maps) };
   if (cur.ipVersion !== desired.ipVersion) {
     throw new DiffError(`cannot diff an IPv${cur.ipVersion} nftables table against an IPv${desired.ipVersion} desired state`);
   }
@@ -71,6 +74,10 @@ export function diffNft(current: NftKernelState | NftDataplaneState, desired: Nf
   for (const m of droppedMaps) lines.push(`delete map ${t} ${m.name}`);
   for (const s of cur.sets) if (!wantSets.has(s.name)) lines.push(`delete set ${t} ${s.name}`);
   return tx(lines);
+}
+
+function byName<T extends { readonly name: string }>(xs: readonly T[]): T[] {
+  return [...xs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Why the table cannot be changed in place (empty: it can). */
