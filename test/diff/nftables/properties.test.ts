@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { diffNft, nftStateAfter } from "../../../src/diff/nftables/plan.js";
 import { nftKernelStateOf } from "../../../src/diff/nftables/kernel-state.js";
+import { parseNftScript } from "../../../src/diff/nftables/parse-script.js";
 import { nftTransactionInput } from "../../../src/diff/nftables/transaction.js";
 import { renderNftScript } from "../../../src/render/nftables/script.js";
 import type { NftDataplaneState } from "../../../src/render/nftables/types.js";
@@ -82,6 +83,16 @@ describe("nftables diff laws (model table)", () => {
         expect(observed(model)).toEqual(expected(c));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("parseNftScript reads renderNftScript's output back as the same state (both families)", () => {
+    fc.assert(
+      fc.property(nftState, nftState, (a, b) => {
+        const v6: NftDataplaneState = { ...b, ipVersion: 6, family: "ip6", sets: [] , chains: b.chains.map((c) => ({ ...c, rules: c.rules.filter((r) => !r.body.includes("@cali")) })) };
+        expect(parseNftScript(renderNftScript([v6, a]))).toEqual([a, v6]);
+      }),
+      { numRuns: 200 },
     );
   });
 
