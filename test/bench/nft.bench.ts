@@ -23,14 +23,16 @@ import type { NftChain, NftDataplaneState, NftSet } from "../../src/render/nftab
 import { renderNftScript } from "../../src/render/nftables/script.js";
 import { diff } from "../../src/diff/diff.js";
 import { kernelStateOf } from "../../src/diff/kernel-state.js";
+import { isEmptyTransaction } from "../../src/diff/transaction.js";
 import { ruleSets, ruleTarget, ruleText } from "../../src/diff/rule-text.js";
 import { diffNft, nftStateAfter } from "../../src/diff/nftables/plan.js";
 import type { NftKernelState } from "../../src/diff/nftables/kernel-state.js";
+import { execa } from "execa";
 import { Dataplane } from "../../src/dataplane/dataplane.js";
 import { NftDataplane } from "../../src/dataplane/nftables.js";
-import type { CommandRunner } from "../../src/dataplane/runner.js";
+import { execaRunner, type CommandRunner } from "../../src/dataplane/runner.js";
 import { parseCidr, strictlyInside } from "../../src/model/cidr.js";
-import { NODE, canUseKernel, changes, withNetns, writeTransaction } from "./diff.bench.js";
+import { NODE, canUseKernel, changes, writeTransaction } from "./diff.bench.js";
 import { syntheticCluster } from "./compile.bench.js";
 
 const RUNS = Number(process.env.NFT_BENCH_RUNS ?? 7);
@@ -142,53 +144,97 @@ export async function run(): Promise<void> {
     return;
   }
 
-  for (const layout of ["Felix layout (interval sets)", "alternative: host-address-only sets as plain sets"] as const) {
-    const plain = layout.startsWith("alternative");
-    const base = plain ? nftStandIn(baseState, true) : nftBase;
-    const changed = cases.map((c) => ({ name: c.name, state: nftStandIn(c.state, plain) }));
-    console.log(`\nnftables, ${layout}`);
-    await withNetns(async (runner: CommandRunner) => {
+  // Four namespaces side by side; every measurement round visits them in turn, so all four see
+  // the same machine load (the runs share the CPU with other work).
+  interface Target {
+    readonly label: string;
+    /** Applies `cases[i]`, returns the write time and the transaction's size, then reverts. */
+    change(i: number): Promise<{ ms: number; size: string }>;
+    noop(): Promise<number>;
+    check(): Promise<void>;
+  }
+  const names: string[] = [];
+  const runners: CommandRunner[] = [];
+  const targets: Target[] = [];
+  try {
+    for (const plain of [false, true]) {
+      const runner = await netns(names, runners);
+      const base = plain ? nftStandIn(baseState, true) : nftBase;
+      const changed = cases.map((c) => nftStandIn(c.state, plain));
       const dp = new NftDataplane({ runner });
       const first = await timed(() => dp.apply(base));
       const r0 = performance.now();
       let known = await dp.read();
-      const readMs = performance.now() - r0;
-      console.log(`  first apply (read, one nft -f of the whole table, verifying read): ${first.toFixed(0)} ms; one read-back (nft --json list table + parse): ${readMs.toFixed(0)} ms`);
-      const noop: number[] = [];
-      for (let i = 0; i < RUNS; i++) noop.push(await timed(() => runner("nft", ["-f", "-"], "add table ip calico\n")));
-      console.log(`  nft's fixed cost in this table (nft -f of "add table ip calico"): ${fmt(noop)}`);
-      for (const c of changed) {
-        const times: number[] = [];
-        let lines = 0;
-        for (let i = 0; i < RUNS; i++) {
-          const r = await nftChange(dp, known, base, c.state);
-          times.push(r.ms);
-          lines = r.lines;
+      const label = plain ? "nftables, host-address sets plain" : "nftables, Felix layout (interval sets)";
+      console.log(`${label}: first apply (read, one nft -f of the whole table, verifying read) ${first.toFixed(0)} ms; one read-back (nft --json list table + parse) ${(performance.now() - r0).toFixed(0)} ms`);
+      targets.push({
+        label,
+        async change(i) {
+          const r = await nftChange(dp, known, base, changed[i] as NftDataplaneState);
           known = r.known;
-        }
-        console.log(`  ${c.name}: ${lines} nft lines, ${fmt(times)}`);
-      }
-      if ((await dp.plan(base)).lines.length !== 0) throw new Error("the table drifted from the base state during the benchmark");
-    });
-  }
-
-  for (const backend of ["legacy", "nft"] as const) {
-    console.log(`\niptables-${backend} (+ ipset)`);
-    await withNetns(async (runner: CommandRunner) => {
+          return { ms: r.ms, size: `${r.lines} nft lines` };
+        },
+        noop: () => timed(() => runner("nft", ["-f", "-"], "add table ip calico\n")),
+        async check() {
+          if ((await dp.plan(base)).lines.length !== 0) throw new Error(`${label}: the table drifted from the base state`);
+        },
+      });
+    }
+    for (const backend of ["legacy", "nft"] as const) {
+      const runner = await netns(names, runners);
       const dp = new Dataplane({ backend, runner });
+      const label = `iptables-${backend} (+ ipset)`;
       const first = await timed(() => dp.apply(baseState));
-      console.log(`  first apply (Dataplane.apply: reads, ipset + iptables-restore, verifying read): ${first.toFixed(0)} ms`);
+      console.log(`${label}: first apply (Dataplane.apply: reads, ipset + iptables-restore, verifying read) ${first.toFixed(0)} ms`);
       const known = kernelStateOf(baseState);
-      for (const c of cases) {
-        const times: number[] = [];
-        const tx = diff(known, c.state, { backend });
-        const back = diff(kernelStateOf(c.state), baseState, { backend });
-        for (let i = 0; i < RUNS; i++) {
-          times.push(await timed(() => writeTransaction(runner, backend, tx)));
+      const txs = cases.map((c) => ({ tx: diff(known, c.state, { backend }), back: diff(kernelStateOf(c.state), baseState, { backend }) }));
+      targets.push({
+        label,
+        async change(i) {
+          const { tx, back } = txs[i]!;
+          const ms = await timed(() => writeTransaction(runner, backend, tx));
           await writeTransaction(runner, backend, back);
+          return { ms, size: `${tx.ipsetsBefore.length + tx.ipsetsAfter.length} ipset + ${tx.iptables.length} iptables lines` };
+        },
+        noop: () => timed(() => runner(`iptables-${backend}-restore`, ["--noflush", "--wait", "10"], "*filter\nCOMMIT\n")),
+        async check() {
+          if (!isEmptyTransaction(await dp.plan(baseState))) throw new Error(`${label}: the kernel drifted from the base state`);
+        },
+      });
+    }
+    const rows: [string, string, number[]][] = [];
+    const noops = targets.map(() => [] as number[]);
+    for (let i = 0; i < RUNS; i++) for (const [t, target] of targets.entries()) noops[t]!.push(await target.noop());
+    targets.forEach((t, k) => rows.push([t.label, "fixed cost of one empty write (nft -f \"add table\" / restore of an empty *filter)", noops[k]!]));
+    for (const [i, c] of cases.entries()) {
+      const times = targets.map(() => [] as number[]);
+      const sizes = targets.map(() => "");
+      for (let run = 0; run < RUNS; run++) {
+        for (const [t, target] of targets.entries()) {
+          const r = await target.change(i);
+          times[t]!.push(r.ms);
+          sizes[t] = r.size;
         }
-        console.log(`  ${c.name}: ${tx.ipsetsBefore.length + tx.ipsetsAfter.length} ipset + ${tx.iptables.length} iptables lines, ${fmt(times)}`);
       }
-    });
+      targets.forEach((t, k) => rows.push([t.label, `${c.name}: ${sizes[k]}`, times[k]!]));
+    }
+    for (const t of targets) await t.check();
+    console.log(`\nwrite-only times, median of ${RUNS} (interleaved across the four kernels):`);
+    for (const label of targets.map((t) => t.label)) {
+      console.log(`\n${label}`);
+      for (const [l, what, xs] of rows) if (l === label) console.log(`  ${what}: ${fmt(xs)}`);
+    }
+  } finally {
+    for (const name of names) await execa("ip", ["netns", "del", name], { reject: false });
   }
+}
+
+let nsCount = 0;
+async function netns(names: string[], runners: CommandRunner[]): Promise<CommandRunner> {
+  const name = `pcd-${process.pid}-nftbench-${nsCount++}`;
+  await execa("ip", ["netns", "add", name]);
+  names.push(name);
+  const runner: CommandRunner = (file, args, input) => execaRunner("ip", ["netns", "exec", name, file, ...args], input);
+  runners.push(runner);
+  return runner;
 }
