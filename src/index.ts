@@ -42,6 +42,10 @@ export { diff, kernelStateOf, emptyKernelState, isEmptyTransaction, formatTransa
 export type { DiffOptions, KernelState, KernelChain, KernelRule, KernelIpSet, HookMode, Transaction, Backend } from "./diff/index.js";
 export { Dataplane, DataplaneError, detectBackend } from "./dataplane/index.js";
 export type { DataplaneOptions, ApplyResult, BackendDetection, CommandRunner, CommandResult, StepFailure } from "./dataplane/index.js";
+export { diffNft, nftStateAfter, parseNftJson, parseNftScript, NftScriptError, nftKernelStateOf, emptyNftKernelState, isEmptyNftTransaction, nftTransactionInput, formatNftTransaction } from "./diff/index.js";
+export type { NftKernelState, NftTransaction } from "./diff/index.js";
+export { NftDataplane, detectDataplane } from "./dataplane/index.js";
+export type { NftDataplaneOptions, NftApplyResult, NftPlannedResult, DataplaneKind, DataplaneDetection } from "./dataplane/index.js";
 export { loadSources, promoteStaged, promotion } from "./model/index.js";
 export type { LoadOptions, LoadResult, Promotion } from "./model/index.js";
 export { formatDiagnostics, diagnosticsToJson, hasErrors, lineColumn, Codes } from "./diagnostics/index.js";

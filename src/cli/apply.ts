@@ -18,6 +18,8 @@ import { UsageError } from "./io.js";
 import { dataplaneCallAsync, endpointToHostOption, formatFamilies } from "./diff.js";
 import { compileFamiliesOrFail, liveStates } from "./families.js";
 import { allowEmptyNodeOption, type NodeFlagValues } from "./node-flags.js";
+import { dataplaneOption, type DataplaneFlag } from "./dataplane-flag.js";
+import { applyNft, resolveDataplane } from "./nft-inputs.js";
 
 interface ApplyCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues, NodeFlagValues {
   readonly file: string[];
@@ -30,6 +32,8 @@ interface ApplyCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValue
   readonly iptablesRestore?: string;
   readonly ipset?: string;
   readonly endpointToHostAction: EndpointToHostAction;
+  readonly dataplane: DataplaneFlag;
+  readonly nft?: string;
 }
 
 const HELP_AFTER = `
@@ -39,14 +43,22 @@ With IPv6 in play (an IPv6 address or IPv6-only rule in the inputs), the same in
 with the cali6* sets, applied after IPv4; each family gets its own output line ("IPv6: ...").
 --iptables-save/--iptables-restore override the IPv4 binaries only.
 
+With --dataplane nftables, -f takes one calico.nft script (compile --dataplane nftables --out DIR
+writes it) and apply owns the tables ip calico and ip6 calico, whole, and nothing else: one
+atomic nft -f transaction per family, verified by reading the table back (nft --json). With
+--dataplane auto: nftables when kube-proxy's ip kube-proxy (or ip6 kube-proxy) table has chains,
+as Felix's Auto mode; the choice is said on stderr. --node is not used with a script.
+
 Output:
   applied <n> ipset and <m> iptables lines on <backend> in <k> attempt(s) (<ms> ms)
+  applied <n> nft lines to ip calico in <k> attempt(s) (<ms> ms)
   already in sync on <backend> (<ms> ms)
   --dry-run prints the transaction instead and writes nothing.
 
 Examples:
   $ policy-compile apply -f policies/ --node node-1
   $ ip netns exec test-ns policy-compile apply -f policies/ --node node-1 --backend nft --dry-run
+  $ policy-compile apply -f out/calico.nft --node node-1 --dataplane nftables
 `;
 
 export const registerApply: RegisterCommand = (program: Command, ctx: CliContext) => {
@@ -62,6 +74,8 @@ export const registerApply: RegisterCommand = (program: Command, ctx: CliContext
     .option("--iptables-save <path>", "iptables-save binary (default: iptables-<backend>-save)")
     .option("--iptables-restore <path>", "iptables-restore binary (default: iptables-<backend>-restore)")
     .option("--ipset <path>", "ipset binary (default: ipset)")
+    .addOption(dataplaneOption({ auto: true }))
+    .option("--nft <path>", "nft binary, with --dataplane nftables (default: nft)")
     .addOption(endpointToHostOption())
     .addHelpText("after", HELP_AFTER)
     .addOption(failsafeInboundOption())
@@ -72,6 +86,10 @@ export const registerApply: RegisterCommand = (program: Command, ctx: CliContext
       const failsafe = failsafeFromFlags(options);
       const retries = Number(options.retries);
       if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`policy-compile apply: --retries must be a whole number, got "${options.retries}"`);
+      if ((await resolveDataplane(options.dataplane, "policy-compile apply", ctx, options.nft)) === "nftables") {
+        await applyNft(options.file, { retries, ...(options.nft ? { nft: options.nft } : {}), ...(options.dryRun ? { dryRun: true } : {}) }, ctx);
+        return;
+      }
       const families = await compileFamiliesOrFail(options.file, { ...options, command: "policy-compile apply" }, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });
       const dataplaneFor = (ipVersion: 4 | 6) =>
         new Dataplane({

@@ -20,6 +20,8 @@ import type { CliContext, RegisterCommand } from "./context.js";
 import { DataplaneFailure, InputError, UsageError } from "./io.js";
 import { compileFamiliesOrFail, liveStates } from "./families.js";
 import { allowEmptyNodeOption, requireNodeNamed, type NodeFlagValues } from "./node-flags.js";
+import { dataplaneOption, type DataplaneFlag } from "./dataplane-flag.js";
+import { diffNftCommand, resolveDataplane } from "./nft-inputs.js";
 
 interface DiffCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues, NodeFlagValues {
   readonly node: string;
@@ -31,6 +33,8 @@ interface DiffCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues
   readonly hookMode: HookMode;
   readonly format: "text" | "json";
   readonly endpointToHostAction: EndpointToHostAction;
+  readonly dataplane: DataplaneFlag;
+  readonly nft?: string;
 }
 
 const HELP_AFTER = `
@@ -41,8 +45,14 @@ Output:
   With IPv6 in play (either side), one transaction per family, under "# IPv4" and "# IPv6"
   banners (the IPv6 one for ip6tables-restore and the cali6 sets); JSON is then an array.
 
+  With --dataplane nftables, --from/--to (or -f with --live) take one calico.nft script each
+  (compile --dataplane nftables --out DIR writes it), and the output is the one nft -f
+  transaction per table ("# nft -f - (ip calico)"); --live reads the tables with nft --json.
+  --dataplane auto (with --live): nftables when kube-proxy's ip kube-proxy table has chains.
+
 Examples:
   $ policy-compile diff --node node-1 --from main/policies --to pr/policies
+  $ policy-compile diff --node node-1 --dataplane nftables --from main/calico.nft --to pr/calico.nft
   $ policy-compile diff --node node-1 -f policies/ --live
 `;
 
@@ -58,6 +68,8 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
     .addOption(new Option("--backend <backend>", "iptables variant the transaction is written for (auto needs --live)").choices(["auto", "legacy", "nft"]).default("auto"))
     .addOption(new Option("--hook-mode <mode>", "hook rules at the top of INPUT/FORWARD/OUTPUT, or after other rules").choices(["insert", "append"]).default("insert"))
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(dataplaneOption({ auto: true }))
+    .option("--nft <path>", "nft binary, with --dataplane nftables --live (default: nft)")
     .addOption(endpointToHostOption())
     .addHelpText("after", HELP_AFTER)
     .addOption(failsafeInboundOption())
@@ -68,6 +80,13 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
       const failsafe = failsafeFromFlags(options);
       const offline = options.from !== undefined || options.to !== undefined;
       if (offline && (options.live || options.file)) throw new UsageError("policy-compile diff: use either --from/--to or -f with --live, not both");
+      if (offline && options.dataplane === "auto") throw new UsageError("policy-compile diff: --dataplane auto needs --live (it asks the kernel)");
+      if ((await resolveDataplane(options.dataplane, "policy-compile diff", ctx, options.nft)) === "nftables") {
+        if (!offline && (!options.live || !options.file)) throw new UsageError("policy-compile diff: give --from and --to, or -f with --live");
+        if (offline && (!options.from || !options.to)) throw new UsageError("policy-compile diff: --from and --to go together");
+        await diffNftCommand(options, ctx);
+        return;
+      }
       // One transaction per IP family: IPv4 always, IPv6 when either side uses it.
       const txs: Transaction[] = [];
       if (offline) {

@@ -1,6 +1,6 @@
 /** What went wrong in one step of an apply, as data; DataplaneError when retries ran out. */
 
-export type ApplyStep = "read" | "ipsets-before" | "iptables" | "ipsets-after" | "verify";
+export type ApplyStep = "read" | "ipsets-before" | "iptables" | "ipsets-after" | "nft" | "verify";
 
 export interface StepFailure {
   readonly step: ApplyStep;
@@ -33,8 +33,9 @@ export function describeFailure(f: StepFailure, attempts: number): string {
 
 /** The line a restore tool complained about, looked up in the input it was given. */
 export function failingLine(stderr: string, input: string): StepFailure["failingLine"] {
-  const m = /Error occurred at line: (\d+)|Error in line (\d+)|line (\d+) failed/.exec(stderr);
-  const n = Number(m?.[1] ?? m?.[2] ?? m?.[3] ?? 0);
+  // nft: `/dev/stdin:LINE:COL-COL: Error: …` (the first error is the one that aborted the transaction).
+  const m = /Error occurred at line: (\d+)|Error in line (\d+)|line (\d+) failed|^\/dev\/stdin:(\d+):\S*: Error/m.exec(stderr);
+  const n = Number(m?.[1] ?? m?.[2] ?? m?.[3] ?? m?.[4] ?? 0);
   if (!n) return null;
   const text = input.split("\n")[n - 1];
   return text === undefined ? null : { number: n, text };

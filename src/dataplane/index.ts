@@ -11,3 +11,7 @@ export type { CommandRunner, CommandResult } from "./runner.js";
 export { DataplaneError, describeFailure } from "./errors.js";
 export type { ApplyStep, StepFailure } from "./errors.js";
 export { readHostInterfaces, parseIpAddrJson, HostInterfaceReadError } from "./interfaces.js";
+export { NftDataplane } from "./nftables.js";
+export type { NftDataplaneOptions, NftApplyResult, NftPlannedResult } from "./nftables.js";
+export { detectDataplane } from "./dataplane-mode.js";
+export type { DataplaneKind, DataplaneDetection } from "./dataplane-mode.js";

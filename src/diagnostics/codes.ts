@@ -131,6 +131,7 @@ export const Codes = {
   ruleInNoIpFamily: code("PC4040", "warning", "a rule that exists in neither the IPv4 nor the IPv6 dataplane (a negated catch-all net)"),
 
   duplicateInterface: code("PC5002", "error", "two local endpoints share one interface name"),
+  nftScriptUnreadable: code("PC5020", "error", "a calico.nft script line that is not one policy-compile writes (add table|set|element|chain|map|rule into ip calico or ip6 calico, a rule with its cali:<hash> comment), or that uses a table, chain, set or map before adding it"),
 
   policySelectsNothing: code("PC6001", "warning", "lint: a policy applies to no endpoint in the inputs"),
   ruleSelectorMatchesNothing: code("PC6002", "warning", "lint: a rule's selector or serviceAccounts match no endpoint or network set in the inputs"),

@@ -3,7 +3,7 @@
 /** Saved text (iptables-save / ipset save output) that could not be understood. */
 export class SaveParseError extends Error {
   constructor(
-    readonly source: "iptables-save" | "ipset save" | "ipset list",
+    readonly source: "iptables-save" | "ipset save" | "ipset list" | "nft --json",
     readonly line: number,
     readonly detail: string,
   ) {

@@ -26,13 +26,13 @@ import { execaRunner, type CommandRunner } from "../../src/dataplane/runner.js";
 import { pod } from "../resolve/model-fixtures.js";
 import { syntheticCluster } from "./compile.bench.js";
 
-const NODE = "node-1";
+export const NODE = "node-1";
 
 function withEndpoints(m: Model, endpoints: WorkloadEndpoint[]): Model {
   return { ...m, endpoints };
 }
 
-function changes(base: Model): [string, Model][] {
+export function changes(base: Model): [string, Model][] {
   const firstLocal = base.endpoints.find((e) => e.node === NODE) as WorkloadEndpoint;
   const remote = pod({ ns: "ns-0", name: "bench-remote", node: "node-7", ip: "10.250.0.1", labels: { app: "bench-none", tier: "web", version: "v9" }, nsLabels: { team: "team-0", env: "prod" } });
   const local = pod({ ns: "ns-1", name: "bench-local", node: NODE, ip: "10.250.0.2", labels: { app: "app-1", tier: "web", version: "v1" }, nsLabels: { team: "team-1", env: "dev" } });
@@ -53,14 +53,14 @@ function changes(base: Model): [string, Model][] {
 const lines = (text: string) => text.split("\n").filter((l) => l !== "").length;
 const ms = (t0: number) => `${(performance.now() - t0).toFixed(1)} ms`;
 
-async function canUseKernel(): Promise<boolean> {
+export async function canUseKernel(): Promise<boolean> {
   if (typeof process.getuid !== "function" || process.getuid() !== 0) return false;
   const r = await execa("sh", ["-c", "command -v ip && command -v ipset && command -v iptables-legacy-restore && command -v iptables-nft-restore"], { reject: false });
   return r.exitCode === 0;
 }
 
 let nsCounter = 0;
-async function withNetns<T>(f: (runner: CommandRunner) => Promise<T>): Promise<T> {
+export async function withNetns<T>(f: (runner: CommandRunner) => Promise<T>): Promise<T> {
   const name = `pcd-${process.pid}-bench-${nsCounter++}`;
   await execa("ip", ["netns", "add", name]);
   try {
@@ -76,7 +76,7 @@ async function must(runner: CommandRunner, file: string, args: string[], input: 
   if (r.exitCode !== 0) throw new Error(`${file} failed: ${r.stderr}`);
 }
 
-async function writeTransaction(runner: CommandRunner, backend: Backend, tx: Transaction): Promise<void> {
+export async function writeTransaction(runner: CommandRunner, backend: Backend, tx: Transaction): Promise<void> {
   const input = transactionInputs(tx);
   await must(runner, "ipset", ["restore"], input.ipsetsBefore);
   await must(runner, `iptables-${backend}-restore`, ["--noflush", "--wait", "10"], input.iptables);

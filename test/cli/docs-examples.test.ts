@@ -17,6 +17,7 @@ const PAGES: Readonly<Record<string, string>> = {
   "docs/cluster-network-policy.md": "docs/examples/cluster-network-policy",
   "docs/agent.md": "docs/examples/agent",
   "docs/nftables.md": "docs/examples/nftables",
+  "docs/nftables-reconcile.md": "docs/examples/nftables-reconcile",
 };
 
 interface Example {

@@ -13,7 +13,7 @@ import { UnsafeTokenError } from "../safe-token.js";
 import type { NftChain, NftDataplaneState, NftMap, NftRule, NftSet } from "./types.js";
 
 /** Elements per `add element` line: one line per element is slow to parse for 100k-element sets. */
-const ELEMENTS_PER_LINE = 1000;
+export const ELEMENTS_PER_LINE = 1000;
 
 /** `comment "cali:<hash>; <c1> <c2>"` as Felix writes it (§3.2). */
 export function nftRuleComment(r: NftRule): string {
@@ -26,7 +26,7 @@ export function nftRuleText(r: NftRule): string {
   return `${r.body} ${nftRuleComment(r)}`;
 }
 
-export function nftChainSpec(c: NftChain): string {
+export function nftChainSpec(c: Pick<NftChain, "base">): string {
   return c.base === undefined ? "" : ` { type ${c.base.type} hook ${c.base.hook} priority ${c.base.priority} ; }`;
 }
 
@@ -38,7 +38,7 @@ export function nftMapSpec(m: NftMap): string {
   return ` { type ${m.type} ; }`;
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
+export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
