@@ -10,13 +10,13 @@ import { LineIndex } from "../diagnostics/position.js";
 import type { SourceFile } from "../diagnostics/types.js";
 import type { HostEndpoint, Model, WorkloadEndpoint } from "../model/types.js";
 import type { CompileOptions } from "../render/compile.js";
-import type { KernelChainName, TableName } from "../render/types.js";
+import type { KernelChainName } from "../render/types.js";
 import { traceHostPath, type HostPath, type HostPathTrace } from "./host-path.js";
 import { policyKindName } from "../render/names.js";
 import { compileWithOrigins, type CompiledWithOrigins, type RuleOrigin } from "../render/origins.js";
 import { TraceError } from "./errors.js";
 import { addressFamily } from "./ip.js";
-import type { EndpointDecision, Packet, PacketTrace, TraceDirection, TraceProtocol, TraceStep, Verdict } from "./types.js";
+import type { EndpointDecision, Packet, PacketTrace, TraceDirection, TraceProtocol, TraceStep, TraceTable, Verdict } from "./types.js";
 import { tracerFor } from "./walk.js";
 
 export type FlowPeer =
@@ -83,7 +83,7 @@ export interface Decision {
 export interface Hop {
   readonly node: string;
   /** The table and hook of this decision; absent on a node without host tables (filter FORWARD). */
-  readonly table?: TableName;
+  readonly table?: TraceTable;
   readonly hook?: KernelChainName;
   /** The packet left this table untracked (doNotTrack). */
   readonly untracked?: true;
