@@ -260,3 +260,17 @@ export function endpointOfChain(chain: string): EndpointOf | undefined {
   if (chain.startsWith("cali-th-") || chain.startsWith("cali-thfw-")) return { direction: "egress", host: true };
   return undefined;
 }
+
+/** A per-(state, origins) cache of programs: tracing many packets compiles each rule once. */
+export function programCache<S extends object, P>(make: (state: S, origins?: RuleOrigins) => P): (state: S, origins?: RuleOrigins) => P {
+  const byState = new WeakMap<S, WeakMap<object, P>>();
+  const noOrigins = {};
+  return (state, origins) => {
+    let byOrigins = byState.get(state);
+    if (!byOrigins) byState.set(state, (byOrigins = new WeakMap()));
+    const key = origins ?? noOrigins;
+    let p = byOrigins.get(key);
+    if (p === undefined) byOrigins.set(key, (p = make(state, origins)));
+    return p;
+  };
+}

@@ -9,7 +9,7 @@
  */
 import type { RuleOrigins } from "../render/origins.js";
 import type { Chain, DataplaneState, IptRule, KernelChainHooks, KernelChainName, TableName } from "../render/types.js";
-import { endpointOfChain, walkStage, type CompiledChain, type EndpointOf, type HostPath, type Stage, type TableWalk, type TraceProgram, type WalkOptions } from "./engine.js";
+import { endpointOfChain, programCache, walkStage, type CompiledChain, type EndpointOf, type HostPath, type Stage, type TableWalk, type TraceProgram, type WalkOptions } from "./engine.js";
 import { TraceError } from "./errors.js";
 import { compileAction, compileMatch } from "./match.js";
 import { setLookup, type SetLookup } from "./sets.js";
@@ -143,15 +143,5 @@ function iptTable(stage: Stage): TableName {
   return stage.table;
 }
 
-const tracers = new WeakMap<DataplaneState, WeakMap<object, Tracer>>();
-const NO_ORIGINS = {};
-
 /** The cached tracer for a state (and origin table). */
-export function tracerFor(state: DataplaneState, origins?: RuleOrigins): Tracer {
-  let byOrigins = tracers.get(state);
-  if (!byOrigins) tracers.set(state, (byOrigins = new WeakMap()));
-  const key = origins ?? NO_ORIGINS;
-  let t = byOrigins.get(key);
-  if (!t) byOrigins.set(key, (t = new Tracer(state, origins)));
-  return t;
-}
+export const tracerFor: (state: DataplaneState, origins?: RuleOrigins) => Tracer = programCache((state: DataplaneState, origins?: RuleOrigins) => new Tracer(state, origins));
