@@ -18,7 +18,7 @@ import {
   FlowTracer,
   StagedTracer,
   TraceError,
-  sourcePortRanges,
+  mergePortRanges,
   stagedRefText,
   type PortRange,
   type Flow,
@@ -114,8 +114,9 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
           const tracer = new StagedTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
           st = tracer.explain(flow);
           const family = tracer.pending.familyOf(flow);
-          const states = [...st.enforced.hops.map((h) => tracer.enforced.compiled(h.node, family).state), ...st.pending.hops.map((h) => tracer.pending.compiled(h.node, family).state)];
-          ranges = flow.protocol === "ICMP" ? [] : sourcePortRanges(states);
+          const enforced = tracer.enforced.sourcePortRanges(st.enforced.hops.map((h) => h.node), family);
+          const pending = tracer.pending.sourcePortRanges(st.pending.hops.map((h) => h.node), family);
+          ranges = flow.protocol === "ICMP" ? [] : mergePortRanges(enforced, pending);
         } catch (err) {
           traceFailure(err, sources);
         }
@@ -130,7 +131,7 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
       try {
         const tracer = new FlowTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
         e = tracer.explain(flow);
-        ranges = flow.protocol === "ICMP" ? [] : sourcePortRanges(e.hops.map((h) => tracer.compiled(h.node, tracer.familyOf(flow)).state));
+        ranges = flow.protocol === "ICMP" ? [] : tracer.sourcePortRanges(e.hops.map((h) => h.node), tracer.familyOf(flow));
       } catch (err) {
         traceFailure(err, sources);
       }
@@ -185,7 +186,7 @@ function hopLines(e: FlowExplanation): string[] {
     if (d) {
       lines.push(`  decided by: ${d.summary}`);
       if (d.file !== undefined) lines.push(`  at:         ${d.file}${d.line !== undefined ? `:${d.line}` : ""}`);
-      lines.push(`  rule:       ${d.chain} #${d.rule} ${d.hash}: ${d.iptables}`);
+      lines.push(`  rule:       ${d.chain} #${d.rule} ${d.hash}: ${d.iptables ?? d.nft ?? ""}`);
     }
     lines.push(`  chains:     ${h.chains.join(" -> ")}`);
     // A group chain's name is a hash: say which policies it runs.

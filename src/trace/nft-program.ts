@@ -45,7 +45,7 @@ function layerOf(name: string): TraceTable | undefined {
 const PROTOCOL_NAMES: Readonly<Record<string, string>> = { "6": "tcp", "17": "udp", "132": "sctp", "136": "udplite", tcp: "tcp", udp: "udp", sctp: "sctp", udplite: "udplite" };
 
 /** An nft set as the ipset lookups know it: `10.65.0.7 . tcp . 8080` → `10.65.0.7,tcp:8080`. */
-function asIpSet(set: NftSet): IpSet {
+export function asIpSet(set: NftSet): IpSet {
   const family = set.type.startsWith("ipv6") ? "inet6" : "inet";
   if (set.type === "ipv4_addr" || set.type === "ipv6_addr") return { name: set.name, type: "hash:net", family, maxelem: set.elements.length, members: set.elements };
   const members = set.elements.map((e) => {
