@@ -10,7 +10,7 @@ const C = { iface: "cali5678", ip: "10.65.0.8" };
 const table = workedTable([A, C], ["10.65.0.8", "10.65.1.9"]);
 const origins: RuleOrigins = {
   kind: "RuleOrigins",
-  byHash: new Map([[POLICY_RULE_HASH, { kind: "policyRule", policyKind: "NetworkPolicy", namespace: "default", name: "allow-http", tier: "default", direction: "ingress", ruleIndex: 0, action: "Allow" }]]),
+  byHash: new Map([[POLICY_RULE_HASH, { kind: "policyRule" as const, policyKind: "np" as const, namespace: "default", name: "allow-http", tier: "default", direction: "ingress" as const, ruleIndex: 0, action: "Allow" }]]),
   groups: new Map(),
 };
 const tracer = new NftTracer(table, origins);

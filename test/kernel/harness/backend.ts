@@ -71,3 +71,20 @@ export async function saveTable(netns: string, backend: Backend, table: "filter"
 export async function saveIpsets(netns: string): Promise<string> {
   return (await inNetns(netns, ["ipset", "save"])).stdout;
 }
+
+/**
+ * Native nftables (Felix's nftables mode): the compiled output is one `nft -f` script that
+ * creates `ip calico` (and `ip6 calico`). Resetting deletes exactly those tables, nothing else
+ * of the namespace's ruleset.
+ */
+export async function resetNft(netns: string): Promise<void> {
+  const { stdout } = await inNetns(netns, ["nft", "list", "tables"]);
+  for (const table of ["ip calico", "ip6 calico"]) {
+    if (stdout.split("\n").includes(`table ${table}`)) await inNetns(netns, ["nft", "delete", "table", ...table.split(" ")]);
+  }
+}
+
+/** Loads an `nft -f` script (one transaction: all of it or nothing). */
+export async function loadNft(netns: string, script: string): Promise<void> {
+  await inNetns(netns, ["nft", "-f", "-"], script);
+}
