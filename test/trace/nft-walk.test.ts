@@ -199,3 +199,34 @@ describe("base chains in hook and priority order", () => {
     expect(path(output, {}, "forward").verdict).toBe("allow");
   });
 });
+
+describe("ip6 calico", () => {
+  const FORWARD6: NftChain = { ...FORWARD, rules: FORWARD.rules };
+  const sets6: NftSet[] = [
+    { name: "cali60s-net", type: "ipv6_addr", interval: true, elements: ["fd00:1::/64", "fd00:2::7/128"] },
+    { name: "cali60n-np", type: "ipv6_addr . inet_proto . inet_service", interval: false, elements: ["fd00::2 . tcp . 80"] },
+  ];
+  const v6 = (bodies: string[], p: Partial<Packet> = {}) =>
+    nftTracerFor(table([FORWARD6, { name: "filter-cali-X", rules: bodies.map((b) => r(b)) }], sets6, [], "ip6")).walk(pkt({ srcIp: "fd00:1::5", dstIp: "fd00::2", ...p })).trace.verdict;
+
+  it.each([
+    ["ip6 source net", ["ip6 saddr fd00:1::/64 " + ACC], {}, "allow"],
+    ["ip6 negated destination", ["ip6 daddr != fd00::2 " + ACC], {}, "deny"],
+    ["ip6 interval set", ["ip6 saddr @cali60s-net " + ACC], {}, "allow"],
+    ["ip6 interval set: a /128", ["ip6 saddr @cali60s-net " + ACC], { srcIp: "fd00:2::8" }, "deny"],
+    ["ip6 named port", ["ip6 daddr . meta l4proto . th dport @cali60n-np " + ACC], {}, "allow"],
+    ["icmpv6 type", ["meta l4proto 58 icmpv6 type 128 " + ACC], { protocol: 58, icmp: { type: 128, code: 0 } }, "allow"],
+    ["icmpv6 by name", ["meta l4proto icmpv6 icmpv6 type 128 " + ACC], { protocol: 58, icmp: { type: 128, code: 0 } }, "allow"],
+    ["icmpv6 type and code miss", ["icmpv6 type 128 icmpv6 code 1 " + ACC], { protocol: 58, icmp: { type: 128, code: 0 } }, "deny"],
+  ] as const)("%s", (_name, bodies, p, expected) => {
+    expect(v6([...bodies], p)).toBe(expected);
+  });
+
+  it("an ip match in an ip6 table is PC8002", () => {
+    expect(() => v6(["ip saddr 10.0.0.1 " + ACC])).toThrow(/ip match in an ip6 table/);
+  });
+
+  it("an IPv4 packet through an IPv6 table is PC8001", () => {
+    expect(() => v6([ACC], { srcIp: "10.0.0.1" })).toThrow(expect.objectContaining({ code: "PC8001" }));
+  });
+});
