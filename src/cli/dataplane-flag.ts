@@ -1,16 +1,21 @@
 /**
- * `--dataplane iptables|nftables` (and `auto` where a kernel is there to ask: apply, agent):
- * which of Felix's dataplanes a command compiles, diffs, programs or traces. iptables is the
- * default everywhere, as `NFTablesMode: Disabled` is in Calico's manifests before v3.32.
+ * The shared `--dataplane` option (issue 18): which kernel dataplane a command renders for, reads
+ * or programs. `iptables` (iptables + ipset, the default) or `nftables` (Felix's native nftables
+ * mode: tables `ip calico` / `ip6 calico`); commands that program a live kernel may also take
+ * `auto` (nftables when the kernel holds kube-proxy's `ip kube-proxy` table with chains, as
+ * Felix v3.32's `nftablesMode: Auto` does). A bad value is a usage error (exit 2).
  */
-import { UsageError } from "./io.js";
+import { Option } from "commander";
 
-export type DataplaneName = "iptables" | "nftables";
-export type DataplaneChoice = DataplaneName | "auto";
+export const DATAPLANES = ["iptables", "nftables"] as const;
+export type Dataplane = (typeof DATAPLANES)[number];
+export type DataplaneOrAuto = Dataplane | "auto";
 
-/** The flag's value, iptables when absent; anything else is a usage error (exit 2). */
-export function parseDataplane(value: string | undefined, options: { readonly auto: boolean }): DataplaneChoice {
-  if (value === undefined) return "iptables";
-  if (value === "iptables" || value === "nftables" || (options.auto && value === "auto")) return value;
-  throw new UsageError(`--dataplane: expected ${options.auto ? "iptables, nftables or auto" : "iptables or nftables"}, not ${JSON.stringify(value)}`);
+export const DATAPLANE_HELP = "the dataplane: iptables (iptables + ipset) or nftables (Felix's nftables mode: tables ip calico / ip6 calico)";
+
+/** `--dataplane iptables|nftables` (default iptables); with `auto` true, also `auto`. */
+export function dataplaneOption(options: { readonly auto?: boolean; readonly description?: string } = {}): Option {
+  const choices: readonly string[] = options.auto ? [...DATAPLANES, "auto"] : DATAPLANES;
+  const help = options.description ?? (options.auto ? `${DATAPLANE_HELP}; auto: nftables when kube-proxy's ip kube-proxy table has chains` : DATAPLANE_HELP);
+  return new Option("--dataplane <dataplane>", help).choices([...choices]).default("iptables");
 }

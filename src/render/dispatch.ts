@@ -6,7 +6,7 @@
  * one name gets a child chain `<root>-<char>` (with its own copy of the DROP).
  */
 import { DROP, goto, irChain, rule, type IrChain, type IrRule } from "./chain.js";
-import { ChainName, endpointChainName } from "./names.js";
+import { ChainName, IR_NAME, endpointChainName } from "./names.js";
 import { safeInterfaceName } from "./safe-token.js";
 
 function commonPrefix(names: readonly string[]): string {
@@ -40,7 +40,7 @@ export const unknownInterfaceDrop = (): IrRule => rule([], DROP, ["Unknown inter
 
 function dispatchTree(root: string, direction: "ingress" | "egress", interfaceNames: readonly string[]): IrChain[] {
   const iface = direction === "egress" ? "in" : "out";
-  return interfaceTree(root, iface, interfaceNames, (name) => endpointChainName(direction, name), [unknownInterfaceDrop()]);
+  return interfaceTree(root, iface, interfaceNames, (name) => endpointChainName(direction, name, IR_NAME), [unknownInterfaceDrop()]);
 }
 
 /**

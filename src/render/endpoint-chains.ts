@@ -9,7 +9,7 @@ import type { EndpointTier, LocalEndpoint } from "../resolve/types.js";
 import { ACCEPT, DROP, NOTRACK, RETURN, irChain, jump, rule, type IrChain, type IrRule } from "./chain.js";
 import { INVALID, RELATED_ESTABLISHED, type MatchTerm } from "./ir.js";
 import { Mark, clearMark, markClear, markSingleBitSet } from "./marks.js";
-import { endpointChainName, policyChainName, profileChainName } from "./names.js";
+import { IR_NAME, endpointChainName, policyChainName, profileChainName } from "./names.js";
 import { groupChains, tierJumps } from "./policy-groups.js";
 
 /** Felix's default VXLANPort. */
@@ -31,7 +31,7 @@ export function tierRules(tiers: readonly EndpointTier[], direction: "ingress" |
     if (tier.members.length === 0) continue;
     out.push(rule([], clearMark(Mark.pass), [`Start of tier ${tier.name}`]));
     for (const j of tierJumps(tier, direction)) {
-      out.push(rule(markClear(Mark.pass), jump(j.kind === "group" ? j.chain : policyChainName(direction, j.id))));
+      out.push(rule(markClear(Mark.pass), jump(j.kind === "group" ? j.chain : policyChainName(direction, j.id, IR_NAME))));
       if (untracked) out.push(rule(markSingleBitSet(Mark.accept), NOTRACK));
       out.push(rule(markSingleBitSet(Mark.accept), RETURN, ["Return if policy accepted"]));
     }
@@ -68,9 +68,9 @@ export function endpointChain(ep: LocalEndpoint, direction: "ingress" | "egress"
   }
   rules.push(...tierRules(direction === "ingress" ? ep.ingressTiers : ep.egressTiers, direction));
   for (const profile of ep.profiles) {
-    rules.push(rule([], jump(profileChainName(direction, profile))));
+    rules.push(rule([], jump(profileChainName(direction, profile, IR_NAME))));
     rules.push(rule(markSingleBitSet(Mark.accept), RETURN, ["Return if profile accepted"]));
   }
   rules.push(rule([], DROP, ["Drop if no profiles matched"]));
-  return irChain(endpointChainName(direction, ep.interfaceName), rules);
+  return irChain(endpointChainName(direction, ep.interfaceName, IR_NAME), rules);
 }

@@ -19,7 +19,7 @@ import { RELATED_ESTABLISHED, INVALID } from "./ir.js";
 import { tierRules } from "./endpoint-chains.js";
 import { groupChains } from "./policy-groups.js";
 import { Mark, clearMark, markSingleBitSet, setMark } from "./marks.js";
-import { ChainName, hostEndpointChainName, profileChainName } from "./names.js";
+import { ChainName, IR_NAME, hostEndpointChainName, profileChainName } from "./names.js";
 
 export type HostChainType = "normal" | "forward" | "preDNAT" | "untracked";
 type Dir = "ingress" | "egress";
@@ -55,12 +55,12 @@ function hostChain(iface: string, spec: ChainSpec): IrChain {
   }
   if (spec.type === "normal") {
     for (const profile of spec.profiles) {
-      rules.push(rule([], jump(profileChainName(spec.direction, profile))));
+      rules.push(rule([], jump(profileChainName(spec.direction, profile, IR_NAME))));
       rules.push(rule(markSingleBitSet(Mark.accept), RETURN, ["Return if profile accepted"]));
     }
     rules.push(rule([], DROP, ["Drop if no profiles matched"]));
   }
-  return irChain(hostEndpointChainName(spec.direction, iface, spec.type === "forward"), rules);
+  return irChain(hostEndpointChainName(spec.direction, iface, spec.type === "forward", IR_NAME), rules);
 }
 
 /** `cali-th-`, `cali-fh-`, `cali-thfw-`, `cali-fhfw-` for the filter table. */

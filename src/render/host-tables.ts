@@ -25,7 +25,7 @@ import { hostFilterChains, hostMangleEgressChain, hostMangleIngressChain, hostRa
 import { RELATED_ESTABLISHED, actionTarget, inInterface, outInterface } from "./ir.js";
 import { iptChain, iptHooks, type IrHooks } from "./iptables/print.js";
 import { Mark, allCalicoMarkBits, clearMark, markClear, markSingleBitSet, setMark } from "./marks.js";
-import { ChainName, WORKLOAD_INTERFACE_PREFIX, hostEndpointChainName } from "./names.js";
+import { ChainName, IR_NAME, WORKLOAD_INTERFACE_PREFIX, hostEndpointChainName } from "./names.js";
 import type { Chain, TableState } from "./types.js";
 
 type Dir = "ingress" | "egress";
@@ -40,9 +40,9 @@ function hostDispatch(root: string, dir: Dir, heps: readonly LocalHostEndpoint[]
   const endRules: IrRule[] = [];
   if (wildcard) {
     if (skipWorkloads) endRules.push(rule(outInterface(WORKLOAD_INTERFACE_PREFIX, true), RETURN, ["Skip egress WHEP policy for traffic to local workload"]));
-    endRules.push(rule([], goto(hostEndpointChainName(dir, wildcard.interfaceName, forward))));
+    endRules.push(rule([], goto(hostEndpointChainName(dir, wildcard.interfaceName, forward, IR_NAME))));
   }
-  return interfaceTree(root, dir === "ingress" ? "in" : "out", named, (n) => hostEndpointChainName(dir, n, forward), endRules);
+  return interfaceTree(root, dir === "ingress" ? "in" : "out", named, (n) => hostEndpointChainName(dir, n, forward, IR_NAME), endRules);
 }
 
 /** The filter table's host dispatch chains (applyOnForward variant: no workload skip). */

@@ -13,7 +13,7 @@ import { hostGroupChains } from "./host-endpoint-chains.js";
 import type { FailsafeOptions } from "./failsafe.js";
 import { hostFilterTableChains, hostTablesOf, irTargets, withReferenced, type IrTable } from "./host-tables.js";
 import { iptChain, iptHooks, type IrHooks } from "./iptables/print.js";
-import { policyChainName } from "./names.js";
+import { IR_NAME, policyChainName } from "./names.js";
 import { policyChains, profileChains } from "./policy-chains.js";
 import { filterHooks, staticChains, type EndpointToHostAction } from "./static-chains.js";
 import { locatedAt, safeInterfaceName, safeToken } from "./safe-token.js";
@@ -41,9 +41,11 @@ export interface NodeIr {
 /** Renders a resolved node view; exported for tests that build a NodeView by hand. */
 export function renderNodeView(view: NodeView, options: RenderOptions = {}): DataplaneState {
   const ir = renderNodeIr(view, options);
-  const state = { kind: "DataplaneState", ipVersion: ir.ipVersion, chains: ir.chains.map(iptChain), hooks: ir.hooks.map(iptHooks), ipsets: ir.ipsets } as const;
+  // Sorted by the printed names: iptables hashes long names, which moves them.
+  const print = (chains: readonly IrChain[]) => chains.map(iptChain).sort(byName);
+  const state = { kind: "DataplaneState", ipVersion: ir.ipVersion, chains: print(ir.chains), hooks: ir.hooks.map(iptHooks), ipsets: ir.ipsets } as const;
   if (ir.tables === undefined) return state;
-  return { ...state, tables: ir.tables.map((t) => ({ table: t.table, chains: t.chains.map(iptChain), hooks: t.hooks.map(iptHooks) })) };
+  return { ...state, tables: ir.tables.map((t) => ({ table: t.table, chains: print(t.chains), hooks: t.hooks.map(iptHooks) })) };
 }
 
 /** The node's IR, shared by the iptables and nftables renderers. */
@@ -86,7 +88,7 @@ export function renderNodeIr(view: NodeView, options: RenderOptions = {}): NodeI
   // Force-programmed policy chains (AssumeNeededOnEveryNode) are in the filter table referenced or not.
   const forced = view.policies
     .filter((p) => p.forced)
-    .flatMap((p) => (["ingress", "egress"] as const).map((d) => sharedByName.get(policyChainName(d, p.id))))
+    .flatMap((p) => (["ingress", "egress"] as const).map((d) => sharedByName.get(policyChainName(d, p.id, IR_NAME))))
     .filter((c): c is IrChain => c !== undefined);
   const chains = withReferenced([...own.filter((c) => !replaced.has(c.name)), ...hostChains, ...forced], sharedByName, irTargets);
   assertReferencesResolve(chains);
@@ -95,7 +97,7 @@ export function renderNodeIr(view: NodeView, options: RenderOptions = {}): NodeI
   return { ipVersion: view.ipVersion, chains, hooks: filterHooks(), ipsets: view.ipsets, tables, workloadInterfaces };
 }
 
-const byName = (a: IrChain, b: IrChain): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byName = (a: { readonly name: string }, b: { readonly name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
  * iptables-restore rejects a transaction that jumps to a missing chain, and nothing commits

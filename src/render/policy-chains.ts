@@ -2,7 +2,7 @@
 import { isStagedPolicyKind } from "../model/policy-kinds.js";
 import type { ResolvedPolicy, ResolvedProfile } from "../resolve/types.js";
 import { irChain, type IrChain } from "./chain.js";
-import { policyChainName, policyKindName, profileChainName } from "./names.js";
+import { IR_NAME, policyChainName, policyKindName, profileChainName } from "./names.js";
 import { renderRuleList } from "./rule-render.js";
 
 /**
@@ -15,17 +15,17 @@ export function policyChains(policy: ResolvedPolicy): IrChain[] {
   const label = `${policyKindName[policy.policyKind]} ${qualified}`;
   const chains: IrChain[] = [];
   if (policy.ingress) {
-    chains.push(irChain(policyChainName("ingress", policy.id), renderRuleList(policy.ingress, `${label} ingress`)));
+    chains.push(irChain(policyChainName("ingress", policy.id, IR_NAME), renderRuleList(policy.ingress, `${label} ingress`)));
   }
   if (policy.egress) {
-    chains.push(irChain(policyChainName("egress", policy.id), renderRuleList(policy.egress, `${label} egress`)));
+    chains.push(irChain(policyChainName("egress", policy.id, IR_NAME), renderRuleList(policy.egress, `${label} egress`)));
   }
   return chains;
 }
 
 export function profileChains(profile: ResolvedProfile): IrChain[] {
   return [
-    irChain(profileChainName("ingress", profile.name), renderRuleList(profile.ingress, `Profile ${profile.name} ingress`)),
-    irChain(profileChainName("egress", profile.name), renderRuleList(profile.egress, `Profile ${profile.name} egress`)),
+    irChain(profileChainName("ingress", profile.name, IR_NAME), renderRuleList(profile.ingress, `Profile ${profile.name} ingress`)),
+    irChain(profileChainName("egress", profile.name, IR_NAME), renderRuleList(profile.egress, `Profile ${profile.name} egress`)),
   ];
 }

@@ -29,7 +29,7 @@ import { isGlobalPolicyKind } from "../model/policy-kinds.js";
 import type { EndpointTier, TierMember } from "../resolve/types.js";
 import { RETURN, irChain, jump, rule, type IrChain, type IrRule } from "./chain.js";
 import { Mark, markClear, markNotClear } from "./marks.js";
-import { policyChainName, policyKindName } from "./names.js";
+import { IR_NAME, policyChainName, policyKindName } from "./names.js";
 
 type Dir = "ingress" | "egress";
 
@@ -100,7 +100,7 @@ export function groupChainRules(members: readonly TierMember[], direction: Dir):
   const out: IrRule[] = [];
   enforcedIds(members).forEach((id, i) => {
     if (i > 0 && i % GROUP_RETURN_STRIDE === 0) out.push(rule(markNotClear(verdict), RETURN, ["Return on verdict"]));
-    out.push(rule(i % GROUP_RETURN_STRIDE === 0 ? [] : markClear(verdict), jump(policyChainName(direction, id))));
+    out.push(rule(i % GROUP_RETURN_STRIDE === 0 ? [] : markClear(verdict), jump(policyChainName(direction, id, IR_NAME))));
   });
   return out;
 }

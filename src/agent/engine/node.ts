@@ -394,7 +394,7 @@ export class NodeState {
       this.profileUsers.delete(n);
       this.ipsets.release(`profile:${n}`, this.profileDemands.get(n) ?? []);
       this.profileDemands.delete(n);
-      for (const c of profileChains({ kind: "ResolvedProfile", name: n, ingress: [], egress: [] })) this.setShared(c.name, undefined);
+      for (const c of iptChains(profileChains({ kind: "ResolvedProfile", name: n, ingress: [], egress: [] }))) this.setShared(c.name, undefined);
     }
   }
 
@@ -425,7 +425,7 @@ export class NodeState {
     const names = [`cali-tw-${iface}`, `cali-fw-${iface}`];
     if (l === undefined) {
       for (const dir of ["ingress", "egress"] as const) {
-        const c = endpointChain({ kind: "LocalEndpoint", key: "", interfaceName: iface, ingressTiers: [], egressTiers: [], profiles: [] }, dir);
+        const c = iptChain(endpointChain({ kind: "LocalEndpoint", key: "", interfaceName: iface, ingressTiers: [], egressTiers: [], profiles: [] }, dir));
         this.setChain(c.name, undefined);
       }
       this.useGroups(`wl\u0000${iface}`, new Map());

@@ -8,6 +8,7 @@ import type { Action, IrChain, IrRule, MatchTerm, Side } from "../ir.js";
 import { actionTarget } from "../ir.js";
 import { ruleHashes, type RuleBody } from "../hash.js";
 import { goHex, hex } from "../marks.js";
+import { IPTABLES_MAX_CHAIN_NAME, limitChainName } from "../names.js";
 import type { PortRange } from "../../resolve/types.js";
 import { safeToken } from "../safe-token.js";
 import type { Chain, IptRule, KernelChainHooks } from "../types.js";
@@ -66,9 +67,9 @@ export function iptAction(a: Action): string {
     case "notrack":
       return "--jump NOTRACK";
     case "jump":
-      return `--jump ${a.target}`;
+      return `--jump ${iptChainName(a.target)}`;
     case "goto":
-      return `--goto ${a.target}`;
+      return `--goto ${iptChainName(a.target)}`;
     case "setMark":
       return `--jump MARK --set-mark ${hex(a.bit)}/${hex(a.bit)}`;
     case "clearMark":
@@ -92,8 +93,12 @@ export function iptRules(hashChainName: string, rules: readonly IrRule[]): IptRu
   return bodies.map((b, i) => ({ hash: hashes[i] ?? "", comments: b.comments, match: b.match, action: b.action }));
 }
 
+/** An IR chain name as iptables has it: per-object names hashed to 28 bytes. */
+export const iptChainName = (name: string): string => limitChainName(name, IPTABLES_MAX_CHAIN_NAME);
+
 export function iptChain(c: IrChain): Chain {
-  return { name: c.name, rules: iptRules(c.name, c.rules) };
+  const name = iptChainName(c.name);
+  return { name, rules: iptRules(name, c.rules) };
 }
 
 export const iptChains = (chains: readonly IrChain[]): Chain[] => chains.map(iptChain);
