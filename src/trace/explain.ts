@@ -17,6 +17,7 @@ import { iptShapeSource, nftShapeSource, type ShapeSource } from "./features.js"
 import { nftTracerFor } from "./nft-program.js";
 import { nftSourcePortRanges, sourcePortRanges, type PortRange } from "./source-ports.js";
 import type { NftDataplaneState } from "../render/nftables/types.js";
+import { compileNftWithOrigins } from "../render/nftables/origins.js";
 import { policyKindName } from "../render/names.js";
 import { compileWithOrigins, type CompiledWithOrigins, type RuleOrigin, type RuleOrigins } from "../render/origins.js";
 import { TraceError } from "./errors.js";
@@ -65,8 +66,14 @@ export interface NftCompiler {
   compile(model: Model, options: CompileOptions): { readonly state: NftDataplaneState; readonly origins: RuleOrigins };
 }
 
-/** Which dataplane a node runs: iptables (default) or nftables, compiled by the given compiler. */
-export type TraceDataplane = "iptables" | NftCompiler;
+/**
+ * Which dataplane a node runs: iptables (default), nftables (compileNft's table), or nftables
+ * compiled by the given compiler (tests build tables by hand).
+ */
+export type TraceDataplane = "iptables" | "nftables" | NftCompiler;
+
+/** The nftables dataplane as compile gives it. */
+const NFT_COMPILER: NftCompiler = { kind: "nftables", compile: compileNftWithOrigins };
 
 export interface ExplainOptions extends Partial<CompileOptions> {
   /** The loaded sources, to turn spans into file:line. */
@@ -183,7 +190,7 @@ export class FlowTracer {
 
   /** A node's nft table and origins (the nftables dataplane). */
   compiledNft(node: string, ipVersion: 4 | 6 = 4): { readonly state: NftDataplaneState; readonly origins: RuleOrigins } {
-    const dp = this.options.dataplane;
+    const dp = this.options.dataplane === "nftables" ? NFT_COMPILER : this.options.dataplane;
     if (dp === undefined || dp === "iptables") throw new Error("compiledNft: this tracer traces the iptables dataplane");
     const key = `${node}\u0000v${ipVersion}`;
     let c = this.nftNodes.get(key);
