@@ -8,6 +8,7 @@
  */
 import { hostInterfaceOption, parseHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
 import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
+import { DATAPLANE_HELP, dataplaneOption, type Dataplane } from "./dataplane-flag.js";
 import { Option, type Command } from "commander";
 import { formatDiagnostics } from "../diagnostics/index.js";
 import { parseCidr } from "../model/cidr.js";
@@ -42,6 +43,7 @@ interface ExplainCommandOptions extends FailsafeFlagValues, HostInterfaceFlagVal
   readonly node?: string;
   readonly ipVersion?: "4" | "6";
   readonly staged?: boolean;
+  readonly dataplane: Dataplane;
 }
 
 export function parsePeer(text: string, flag: string): FlowPeer {
@@ -91,6 +93,7 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
     .addOption(hostInterfaceOption())
+    .addOption(dataplaneOption({ description: `${DATAPLANE_HELP}; the rules named are that dataplane's chains and rules` }))
     .option("--staged", "also answer for the cluster with its staged policies promoted (Set/Learn/Ignore replace or add their enforced namesake, Delete removes it)")
     .action(async (options: ExplainCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
@@ -106,12 +109,13 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
         ...(options.ipVersion !== undefined && { ipVersion: options.ipVersion === "6" ? (6 as const) : (4 as const) }),
         ...(srcPort !== undefined && options.protocol !== "ICMP" && { srcPort }),
       };
+      const dataplane = options.dataplane === "nftables" ? { dataplane: "nftables" as const } : {};
       const { model, sources } = await loadOrFail(options.file, ctx);
       if (options.staged) {
         let st: StagedExplanation;
         let ranges: readonly PortRange[];
         try {
-          const tracer = new StagedTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
+          const tracer = new StagedTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }), ...dataplane });
           st = tracer.explain(flow);
           const family = tracer.pending.familyOf(flow);
           const enforced = tracer.enforced.sourcePortRanges(st.enforced.hops.map((h) => h.node), family);
@@ -129,7 +133,7 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
       let e: FlowExplanation;
       let ranges: readonly PortRange[];
       try {
-        const tracer = new FlowTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
+        const tracer = new FlowTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }), ...dataplane });
         e = tracer.explain(flow);
         ranges = flow.protocol === "ICMP" ? [] : tracer.sourcePortRanges(e.hops.map((h) => h.node), tracer.familyOf(flow));
       } catch (err) {
