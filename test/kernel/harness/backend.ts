@@ -22,6 +22,22 @@ export const BACKENDS: readonly Backend[] = [
   { name: "nft", restore: "iptables-nft-restore", save: "iptables-nft-save", restore6: "ip6tables-nft-restore", save6: "ip6tables-nft-save" },
 ];
 
+/** Felix's native nftables mode: the compiled `calico.nft` script loaded with `nft -f`, no iptables, no ipsets. */
+export interface NativeNftBackend {
+  readonly name: "nftables";
+  readonly native: true;
+}
+
+export const NATIVE_NFT: NativeNftBackend = { name: "nftables", native: true };
+
+/** Any of the three dataplanes a kernel suite runs on. */
+export type KernelBackend = Backend | NativeNftBackend;
+
+export const isNativeNft = (b: KernelBackend): b is NativeNftBackend => "native" in b;
+
+/** `iptables-legacy`, `iptables-nft`, `native nftables`: how reports name a backend. */
+export const backendLabel = (b: KernelBackend): string => (isNativeNft(b) ? "native nftables" : `iptables-${b.name}`);
+
 /** A filter table with nothing in it: restoring it (without --noflush) removes every chain. */
 export const EMPTY_FILTER_TABLE = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
 
