@@ -8,6 +8,7 @@
  */
 import { hostInterfaceOption, parseHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
 import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
+import { DATAPLANE_HELP, dataplaneOption, type Dataplane } from "./dataplane-flag.js";
 import { Option, type Command } from "commander";
 import { formatDiagnostics } from "../diagnostics/index.js";
 import { parseCidr } from "../model/cidr.js";
@@ -18,7 +19,7 @@ import {
   FlowTracer,
   StagedTracer,
   TraceError,
-  sourcePortRanges,
+  mergePortRanges,
   stagedRefText,
   type PortRange,
   type Flow,
@@ -42,6 +43,7 @@ interface ExplainCommandOptions extends FailsafeFlagValues, HostInterfaceFlagVal
   readonly node?: string;
   readonly ipVersion?: "4" | "6";
   readonly staged?: boolean;
+  readonly dataplane: Dataplane;
 }
 
 export function parsePeer(text: string, flag: string): FlowPeer {
@@ -91,6 +93,7 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
     .addOption(hostInterfaceOption())
+    .addOption(dataplaneOption({ description: `${DATAPLANE_HELP}; the rules named are that dataplane's chains and rules` }))
     .option("--staged", "also answer for the cluster with its staged policies promoted (Set/Learn/Ignore replace or add their enforced namesake, Delete removes it)")
     .action(async (options: ExplainCommandOptions) => {
       const failsafe = failsafeFromFlags(options);
@@ -106,16 +109,18 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
         ...(options.ipVersion !== undefined && { ipVersion: options.ipVersion === "6" ? (6 as const) : (4 as const) }),
         ...(srcPort !== undefined && options.protocol !== "ICMP" && { srcPort }),
       };
+      const dataplane = options.dataplane === "nftables" ? { dataplane: "nftables" as const } : {};
       const { model, sources } = await loadOrFail(options.file, ctx);
       if (options.staged) {
         let st: StagedExplanation;
         let ranges: readonly PortRange[];
         try {
-          const tracer = new StagedTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
+          const tracer = new StagedTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }), ...dataplane });
           st = tracer.explain(flow);
           const family = tracer.pending.familyOf(flow);
-          const states = [...st.enforced.hops.map((h) => tracer.enforced.compiled(h.node, family).state), ...st.pending.hops.map((h) => tracer.pending.compiled(h.node, family).state)];
-          ranges = flow.protocol === "ICMP" ? [] : sourcePortRanges(states);
+          const enforced = tracer.enforced.sourcePortRanges(st.enforced.hops.map((h) => h.node), family);
+          const pending = tracer.pending.sourcePortRanges(st.pending.hops.map((h) => h.node), family);
+          ranges = flow.protocol === "ICMP" ? [] : mergePortRanges(enforced, pending);
         } catch (err) {
           traceFailure(err, sources);
         }
@@ -128,9 +133,9 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
       let e: FlowExplanation;
       let ranges: readonly PortRange[];
       try {
-        const tracer = new FlowTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
+        const tracer = new FlowTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }), ...dataplane });
         e = tracer.explain(flow);
-        ranges = flow.protocol === "ICMP" ? [] : sourcePortRanges(e.hops.map((h) => tracer.compiled(h.node, tracer.familyOf(flow)).state));
+        ranges = flow.protocol === "ICMP" ? [] : tracer.sourcePortRanges(e.hops.map((h) => h.node), tracer.familyOf(flow));
       } catch (err) {
         traceFailure(err, sources);
       }
@@ -185,7 +190,7 @@ function hopLines(e: FlowExplanation): string[] {
     if (d) {
       lines.push(`  decided by: ${d.summary}`);
       if (d.file !== undefined) lines.push(`  at:         ${d.file}${d.line !== undefined ? `:${d.line}` : ""}`);
-      lines.push(`  rule:       ${d.chain} #${d.rule} ${d.hash}: ${d.iptables}`);
+      lines.push(`  rule:       ${d.chain} #${d.rule} ${d.hash}: ${d.iptables ?? d.nft ?? ""}`);
     }
     lines.push(`  chains:     ${h.chains.join(" -> ")}`);
     // A group chain's name is a hash: say which policies it runs.

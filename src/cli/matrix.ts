@@ -7,6 +7,7 @@
 import { hostInterfaceOption, parseHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
 import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
 import { Option, type Command } from "commander";
+import { DATAPLANE_HELP, dataplaneOption, type Dataplane } from "./dataplane-flag.js";
 import {
   EPHEMERAL_SOURCE_PORT,
   matrixChanges,
@@ -43,6 +44,7 @@ interface MatrixCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValu
   readonly format: "text" | "json";
   readonly staged?: boolean;
   readonly changes?: boolean;
+  readonly dataplane: Dataplane;
 }
 
 async function stream(io: Io, chunks: Iterable<string>): Promise<void> {
@@ -78,6 +80,7 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
     .addOption(hostInterfaceOption())
+    .addOption(dataplaneOption({ description: `${DATAPLANE_HELP}; the verdicts are the same, traced through that dataplane's rules` }))
     .option("--staged", "answer for the cluster with its staged policies promoted; json pairs carry both the enforced and the pending verdict")
     .option("--changes", "with --staged: only the pairs whose pending verdict differs from today's, each with the staged policy and rule that decides it")
     .action(async (o: MatrixCommandOptions) => {
@@ -91,6 +94,7 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
         ...(o.protocol && { protocol: o.protocol }),
         ...(o.namespace && { namespace: o.namespace }),
         ...(o.ipVersion === "6" && { ipVersion: 6 as const }),
+        ...(o.dataplane === "nftables" && { dataplane: "nftables" as const }),
       };
       const compute = async (paths: string[]): Promise<Matrix> => {
         const { model, sources } = await loadOrFail(paths, ctx);

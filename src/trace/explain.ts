@@ -10,13 +10,19 @@ import { LineIndex } from "../diagnostics/position.js";
 import type { SourceFile } from "../diagnostics/types.js";
 import type { HostEndpoint, Model, WorkloadEndpoint } from "../model/types.js";
 import type { CompileOptions } from "../render/compile.js";
-import type { KernelChainName, TableName } from "../render/types.js";
-import { traceHostPath, type HostPath, type HostPathTrace } from "./host-path.js";
+import type { KernelChainName } from "../render/types.js";
+import { traceProgramPath, type HostPath, type HostPathTrace } from "./host-path.js";
+import type { TraceProgram } from "./engine.js";
+import { iptShapeSource, nftShapeSource, type ShapeSource } from "./features.js";
+import { nftTracerFor } from "./nft-program.js";
+import { nftSourcePortRanges, sourcePortRanges, type PortRange } from "./source-ports.js";
+import type { NftDataplaneState } from "../render/nftables/types.js";
+import { compileNftWithOrigins } from "../render/nftables/origins.js";
 import { policyKindName } from "../render/names.js";
-import { compileWithOrigins, type CompiledWithOrigins, type RuleOrigin } from "../render/origins.js";
+import { compileWithOrigins, type CompiledWithOrigins, type RuleOrigin, type RuleOrigins } from "../render/origins.js";
 import { TraceError } from "./errors.js";
 import { addressFamily } from "./ip.js";
-import type { EndpointDecision, Packet, PacketTrace, TraceDirection, TraceProtocol, TraceStep, Verdict } from "./types.js";
+import type { EndpointDecision, Packet, PacketTrace, TraceDirection, TraceProtocol, TraceStep, TraceTable, Verdict } from "./types.js";
 import { tracerFor } from "./walk.js";
 
 export type FlowPeer =
@@ -54,9 +60,26 @@ export const EPHEMERAL_SOURCE_PORT = 40000;
 /** The interface of a node's uplink: any non-`cali` name (traffic from or to outside the node). */
 export const UPLINK_INTERFACE = "eth0";
 
+/** Compiles one node for the nftables dataplane: its `calico` table and the origin of each rule. */
+export interface NftCompiler {
+  readonly kind: "nftables";
+  compile(model: Model, options: CompileOptions): { readonly state: NftDataplaneState; readonly origins: RuleOrigins };
+}
+
+/**
+ * Which dataplane a node runs: iptables (default), nftables (compileNft's table), or nftables
+ * compiled by the given compiler (tests build tables by hand).
+ */
+export type TraceDataplane = "iptables" | "nftables" | NftCompiler;
+
+/** The nftables dataplane as compile gives it. */
+const NFT_COMPILER: NftCompiler = { kind: "nftables", compile: compileNftWithOrigins };
+
 export interface ExplainOptions extends Partial<CompileOptions> {
   /** The loaded sources, to turn spans into file:line. */
   readonly sources?: readonly SourceFile[];
+  /** The dataplane traced; iptables by default. Verdicts are the same, chains and rule text differ. */
+  readonly dataplane?: TraceDataplane;
 }
 
 /** What decided one endpoint's verdict, in terms a user wrote. */
@@ -73,17 +96,20 @@ export interface Decision {
   readonly note?: string;
   readonly file?: string;
   readonly line?: number;
-  /** The iptables rule: chain, position, `cali:` hash, fragments. */
+  /** The rule: chain, position, `cali:` hash, and its text (iptables fragments or the nft body). */
   readonly chain: string;
   readonly rule: number;
   readonly hash: string;
-  readonly iptables: string;
+  /** The iptables match and action (iptables dataplane). */
+  readonly iptables?: string;
+  /** The nft rule body (nftables dataplane). */
+  readonly nft?: string;
 }
 
 export interface Hop {
   readonly node: string;
   /** The table and hook of this decision; absent on a node without host tables (filter FORWARD). */
-  readonly table?: TableName;
+  readonly table?: TraceTable;
   readonly hook?: KernelChainName;
   /** The packet left this table untracked (doNotTrack). */
   readonly untracked?: true;
@@ -128,6 +154,7 @@ const PROTOCOL_NUMBER: Readonly<Record<TraceProtocol, number>> = { TCP: 6, UDP: 
 /** Compiles each node once and traces many flows; explainFlow and the matrix use it. */
 export class FlowTracer {
   private readonly nodes = new Map<string, CompiledWithOrigins>();
+  private readonly nftNodes = new Map<string, { readonly state: NftDataplaneState; readonly origins: RuleOrigins }>();
   private readonly pods = new Map<string, WorkloadEndpoint>();
   private readonly lines = new Map<string, LineIndex>();
 
@@ -139,16 +166,75 @@ export class FlowTracer {
     for (const s of options.sources ?? []) this.lines.set(s.file, new LineIndex(s.text));
   }
 
+  /** The dataplane traced. */
+  get dataplane(): "iptables" | "nftables" {
+    return this.options.dataplane === undefined || this.options.dataplane === "iptables" ? "iptables" : "nftables";
+  }
+
+  private compileOptions(node: string, ipVersion: 4 | 6): CompileOptions {
+    const { sources: _sources, node: _node, dataplane: _dataplane, ...compileOptions } = this.options;
+    return { ...compileOptions, node, ipVersion };
+  }
+
+  /** A node's iptables state and origins (whatever the dataplane traced: compile's contract). */
   compiled(node: string, ipVersion: 4 | 6 = 4): CompiledWithOrigins {
     // IPv4 keeps the bare node name as its key (the matrix shares this cache).
     const key = ipVersion === 4 ? node : `${node}\u0000v6`;
     let c = this.nodes.get(key);
     if (!c) {
-      const { sources: _sources, node: _node, ...compileOptions } = this.options;
-      c = compileWithOrigins(this.model, { ...compileOptions, node, ipVersion });
+      c = compileWithOrigins(this.model, this.compileOptions(node, ipVersion));
       this.nodes.set(key, c);
     }
     return c;
+  }
+
+  /** A node's nft table and origins (the nftables dataplane). */
+  compiledNft(node: string, ipVersion: 4 | 6 = 4): { readonly state: NftDataplaneState; readonly origins: RuleOrigins } {
+    const dp = this.options.dataplane === "nftables" ? NFT_COMPILER : this.options.dataplane;
+    if (dp === undefined || dp === "iptables") throw new Error("compiledNft: this tracer traces the iptables dataplane");
+    const key = `${node}\u0000v${ipVersion}`;
+    let c = this.nftNodes.get(key);
+    if (!c) {
+      c = dp.compile(this.model, this.compileOptions(node, ipVersion));
+      this.nftNodes.set(key, c);
+    }
+    return c;
+  }
+
+  /** The node's rules as the walker runs them, in the traced dataplane. */
+  program(node: string, ipVersion: 4 | 6 = 4): TraceProgram {
+    if (this.dataplane === "iptables") {
+      const c = this.compiled(node, ipVersion);
+      return tracerFor(c.state, c.origins);
+    }
+    const c = this.compiledNft(node, ipVersion);
+    return nftTracerFor(c.state, c.origins);
+  }
+
+  private originsOf(node: string, ipVersion: 4 | 6): RuleOrigins {
+    return this.dataplane === "iptables" ? this.compiled(node, ipVersion).origins : this.compiledNft(node, ipVersion).origins;
+  }
+
+  /** What the matrix fingerprints a node by. */
+  shapeSource(node: string, ipVersion: 4 | 6 = 4): ShapeSource {
+    return this.dataplane === "iptables" ? iptShapeSource(this.compiled(node, ipVersion).state) : nftShapeSource(this.compiledNft(node, ipVersion).state);
+  }
+
+  /** Source port ranges the nodes' rules tell apart (source-ports.ts). */
+  sourcePortRanges(nodes: readonly string[], ipVersion: 4 | 6 = 4): PortRange[] {
+    const unique = [...new Set(nodes)];
+    return this.dataplane === "iptables"
+      ? sourcePortRanges(unique.map((n) => this.compiled(n, ipVersion).state))
+      : nftSourcePortRanges(unique.map((n) => this.compiledNft(n, ipVersion).state));
+  }
+
+  /**
+   * The verdict of a pod's packet forwarded through a node (the matrix's cells): iptables walks
+   * filter FORWARD (the only table a node without host endpoints programs), nftables the whole
+   * forward path (its table always has raw and mangle base chains).
+   */
+  forwardVerdict(node: string, packet: Packet, ipVersion: 4 | 6 = 4): Verdict {
+    return this.dataplane === "iptables" ? this.trace(node, packet, ipVersion).verdict : this.tracePath(node, packet, "forward", ipVersion).verdict;
   }
 
   /** The flow's family: an IP peer's (or host peer's given) address family, else `flow.ipVersion`, else 4. */
@@ -239,6 +325,8 @@ export class FlowTracer {
 
   /** Whether a node of the flow has raw/mangle tables (host endpoints): then every table is walked. */
   private hasHostTables(from: Peer, to: Peer, family: 4 | 6): boolean {
+    // nft tables always hold raw and mangle base chains: every flow walks the whole path.
+    if (this.dataplane === "nftables") return true;
     return [from, to].some((p) => p.kind === "pod" && (this.compiled(p.node, family).state.tables?.length ?? 0) > 0);
   }
 
@@ -272,8 +360,7 @@ export class FlowTracer {
   }
 
   tracePath(node: string, packet: Packet, path: HostPath, ipVersion: 4 | 6 = 4): HostPathTrace {
-    const c = this.compiled(node, ipVersion);
-    return traceHostPath(c.state, packet, path, c.origins);
+    return traceProgramPath(this.program(node, ipVersion), packet, path);
   }
 
   /** One hop per endpoint chain per table; a table that dropped outside one gets its own hop. */
@@ -310,14 +397,19 @@ export class FlowTracer {
     return hops;
   }
 
+  /** The filter FORWARD walk alone (iptables; nftables: its filter-FORWARD base chain). */
   trace(node: string, packet: Packet, ipVersion: 4 | 6 = 4): PacketTrace {
-    const c = this.compiled(node, ipVersion);
-    return tracerFor(c.state, c.origins).trace(packet);
+    if (this.dataplane === "iptables") {
+      const c = this.compiled(node, ipVersion);
+      return tracerFor(c.state, c.origins).trace(packet);
+    }
+    const c = this.compiledNft(node, ipVersion);
+    return nftTracerFor(c.state, c.origins).walk(packet).trace;
   }
 
   /** The policy-group chains among `chains`, with their policies (Hop.groups), or nothing. */
   private groupsOf(node: string, chains: readonly string[], family: 4 | 6): { groups?: Record<string, readonly string[]> } {
-    const known = this.compiled(node, family).origins.groups;
+    const known = this.originsOf(node, family).groups;
     const groups: Record<string, readonly string[]> = {};
     for (const c of chains) {
       const ids = known.get(c);
@@ -343,29 +435,27 @@ export class FlowTracer {
   /** `host endpoint <name> (<interface>)`: the named endpoint on the interface, else the node's `*` one. */
   private hostEndpointLabel(node: string, e: EndpointDecision): string {
     const heps = this.hostEndpointsOf(node);
-    const wildcard = /^cali-(fh|th|fhfw|thfw)-any-interface-at-all$/.test(e.chain) || !heps.some((h) => h.interfaceName === e.interfaceName);
+    const wildcard = /^((filter|mangle|raw)-)?cali-(fh|th|fhfw|thfw)-any-interface-at-all$/.test(e.chain) || !heps.some((h) => h.interfaceName === e.interfaceName);
     const hep = wildcard ? heps.find((h) => h.interfaceName === "*") : heps.find((h) => h.interfaceName === e.interfaceName);
     return `host endpoint ${hep?.name ?? "?"} (${wildcard ? "*" : e.interfaceName}${wildcard && e.interfaceName !== "" ? ` via ${e.interfaceName}` : ""})`;
   }
 
   decision(step: TraceStep): Decision {
-    const base = {
-      chain: step.chain,
-      rule: step.index,
-      hash: `cali:${step.hash}`,
-      iptables: [step.match, step.action].filter((x) => x !== "").join(" "),
-    };
+    const text = [step.match, step.action].filter((x) => x !== "").join(" ");
+    const base = { chain: step.chain, rule: step.index, hash: `cali:${step.hash}`, ...(this.dataplane === "iptables" ? { iptables: text } : { nft: text }) };
     const o = step.origin;
     const where = o?.span ? this.location(o.span.file, o.span.start) : {};
-    if (!o && (step.chain === "cali-failsafe-in" || step.chain === "cali-failsafe-out")) {
-      const dir = step.chain === "cali-failsafe-in" ? "inbound" : "outbound";
-      return { kind: "failsafe", summary: `failsafe ${dir} rule (${step.match.replace(/^-p /, "").replace(/ -m multiport --(destination|source)-ports /, " $1 port ")}): host traffic no policy can block`, ...base };
+    // nft chains carry their layer: `filter-cali-failsafe-in` is Felix's `cali-failsafe-in`.
+    const chain = this.dataplane === "iptables" ? step.chain : step.chain.replace(/^(filter|mangle|raw|nat)-(?=cali-)/, "");
+    if (!o && (chain === "cali-failsafe-in" || chain === "cali-failsafe-out")) {
+      const dir = chain === "cali-failsafe-in" ? "inbound" : "outbound";
+      return { kind: "failsafe", summary: `failsafe ${dir} rule (${failsafeText(step.match)}): host traffic no policy can block`, ...base };
     }
-    if (!o && /^cali-(fh|th|fhfw|thfw)-/.test(step.chain)) {
+    if (!o && /^cali-(fh|th|fhfw|thfw)-/.test(chain)) {
       // Felix's fixed rules of a host endpoint chain (conntrack, forward default, no-policy drop).
       return { kind: "hostEndpoint", summary: `host endpoint chain ${step.chain}: ${step.comment ?? `rule ${step.index}`}`, ...base };
     }
-    if (!o && step.comment === undefined && /^-m mark --mark 0x10000\/0x10000$/.test(step.match) && step.action === "--jump ACCEPT") {
+    if (!o && step.comment === undefined && isAcceptMarkAccept(step)) {
       return { kind: "rule", summary: `rule ${step.index} of ${step.chain}: accepts a packet that an earlier rule or table already allowed (accept mark set)`, ...base };
     }
     if (!o) {
@@ -408,6 +498,22 @@ export class FlowTracer {
     const index = this.lines.get(file);
     return index ? { file, line: index.lineColumn(offset).line } : { file };
   }
+}
+
+/** `tcp dport 22`: a failsafe rule's match in words, from either dataplane's text. */
+function failsafeText(match: string): string {
+  return match
+    .replace(/^-p /, "")
+    .replace(/ -m multiport --(destination|source)-ports /, " $1 port ")
+    .replace(/^meta l4proto (\w+) \1 (d|s)port \{ ([^}]*) \}/, (_m, proto: string, dir: string, ports: string) => `${proto} ${dir === "d" ? "destination" : "source"} port ${ports.trim()}`);
+}
+
+/** The rule that accepts a packet an earlier rule or table already allowed (accept mark set). */
+function isAcceptMarkAccept(step: TraceStep): boolean {
+  return (
+    (/^-m mark --mark 0x10000\/0x10000$/.test(step.match) && step.action === "--jump ACCEPT") ||
+    (step.match === "meta mark & 0x10000 == 0x10000" && step.action === "counter accept")
+  );
 }
 
 export function packetFor(flow: Flow, srcIp: string, dstIp: string, inInterface: string, outInterface: string, ipVersion: 4 | 6 = 4): Packet {

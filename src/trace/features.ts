@@ -10,8 +10,10 @@
  * (its *features*), so the chain also records which features it can see. Two addresses with
  * the same bits on those features get the same answer from the chain.
  */
-import type { DataplaneState, IpSet, IptRule } from "../render/types.js";
+import type { NftDataplaneState } from "../render/nftables/types.js";
+import type { DataplaneState, IpSet } from "../render/types.js";
 import { parseIpv4Net, parseIpv6Net, inNet, inNet6, type Address, type Ipv4Net, type Ipv6Net } from "./ip.js";
+import { asIpSet } from "./nft-program.js";
 import { setLookup, type SetLookup } from "./sets.js";
 
 /** One thing that can tell addresses apart: an ipset (by content) or a rule's literal CIDR. */
@@ -70,35 +72,89 @@ export interface EndpointShape {
   readonly features: readonly number[];
 }
 
-/** Dispatch chains map an interface to its endpoint chain; they are the only per-pod node-level chains. */
-const isDispatch = (name: string): boolean => name.startsWith("cali-from-wl-dispatch") || name.startsWith("cali-to-wl-dispatch");
-const isEndpoint = (name: string): boolean => name.startsWith("cali-fw-") || name.startsWith("cali-tw-");
+/** A rule as the fingerprint sees it: the match text, and the action text (where jump targets are). */
+interface ShapeRule {
+  readonly match: string;
+  readonly action: string;
+}
 
-const SET_RE = /--match-set (\S+)/g;
-const NET_RE = /(?:^|\s)(?:--source|--destination|-s|-d) (\S+)/g;
-const TARGET_RE = /^(--jump|-j|--goto|-g) (cali-\S+)$/;
+/**
+ * What the fingerprint needs of one dataplane's state: its chains, the rules it enters from the
+ * kernel (hooks or base chains), its sets, and where set names, literal networks and jump
+ * targets stand in rule text.
+ */
+export interface ShapeSource {
+  readonly chains: ReadonlyMap<string, readonly ShapeRule[]>;
+  /** The kernel's entry points, each a labelled rule list (hook rules, base chains). */
+  readonly roots: readonly (readonly [string, readonly ShapeRule[]])[];
+  readonly sets: ReadonlyMap<string, IpSet>;
+  /** Global; group 1 is the set name. Replaced by the set's feature number. */
+  readonly setRef: RegExp;
+  /** Global; group 1 is a literal CIDR. */
+  readonly netRef: RegExp;
+  /** Group 1 is the jump/goto verb, group 2 the target. */
+  readonly target: RegExp;
+  /** Chains that map an interface to its endpoint chain (per pod, so left abstract). */
+  isDispatch(name: string): boolean;
+  isEndpoint(name: string): boolean;
+  /** The egress (from-workload) and ingress (to-workload) chain name prefixes. */
+  readonly endpointPrefix: { readonly egress: string; readonly ingress: string };
+}
+
+/** An iptables state: hooks are the roots, `--match-set` names sets. */
+export function iptShapeSource(state: DataplaneState): ShapeSource {
+  return {
+    chains: new Map(state.chains.map((c) => [c.name, c.rules])),
+    roots: state.hooks.map((h) => [h.chain, [...h.inserts, ...h.appends]] as const),
+    sets: new Map(state.ipsets.map((s) => [s.name, s])),
+    setRef: /--match-set (\S+)/g,
+    netRef: /(?:^|\s)(?:--source|--destination|-s|-d) (\S+)/g,
+    target: /^(--jump|-j|--goto|-g) (cali-\S+)$/,
+    isDispatch: (name) => name.startsWith("cali-from-wl-dispatch") || name.startsWith("cali-to-wl-dispatch"),
+    isEndpoint: (name) => name.startsWith("cali-fw-") || name.startsWith("cali-tw-"),
+    endpointPrefix: { egress: "cali-fw-", ingress: "cali-tw-" },
+  };
+}
+
+const NFT_TARGET = / ?((?:jump|goto) \S+)$/;
+
+/** An nft table: base chains are the roots, `@name` names sets, the workload dispatch is a verdict map. */
+export function nftShapeSource(state: NftDataplaneState): ShapeSource {
+  const split = (body: string): ShapeRule => {
+    const m = NFT_TARGET.exec(body);
+    return m ? { match: body.slice(0, m.index), action: m[1] as string } : { match: body, action: "" };
+  };
+  const rules = (c: NftDataplaneState["chains"][number]): ShapeRule[] => c.rules.map((r) => split(r.body));
+  return {
+    chains: new Map(state.chains.map((c) => [c.name, rules(c)])),
+    roots: state.chains.filter((c) => c.base !== undefined).map((c) => [c.name, rules(c)] as const),
+    sets: new Map(state.sets.map((s) => [s.name, asIpSet(s)])),
+    setRef: /@(cali\S+)/g,
+    netRef: /(?:^|\s)ip6? [sd]addr (?:!= )?([0-9a-f.:]+(?:\/\d+)?)(?=\s|$)/g,
+    target: /^(jump|goto) (\S+)$/,
+    isDispatch: (name) => /^filter-cali-(from|to)-wl-dispatch/.test(name),
+    isEndpoint: (name) => /^filter-cali-(fw|tw)-/.test(name),
+    endpointPrefix: { egress: "filter-cali-fw-", ingress: "filter-cali-tw-" },
+  };
+}
 
 /** Fingerprints and features of one compiled node. */
 export class NodeShapes {
-  private readonly chains = new Map<string, readonly IptRule[]>();
-  private readonly setByName = new Map<string, IpSet>();
   private readonly deep = new Map<string, { fp: string; features: Set<number> }>();
   private environment?: { fp: string; features: Set<number> };
 
   constructor(
-    private readonly state: DataplaneState,
+    private readonly source: ShapeSource,
     private readonly universe: FeatureUniverse,
     /** Text that keeps shapes of different nodes apart when a chain is missing. */
     private readonly node: string,
-  ) {
-    for (const c of state.chains) this.chains.set(c.name, c.rules);
-    for (const s of state.ipsets) this.setByName.set(s.name, s);
-  }
+  ) {}
 
-  /** The shape of `cali-fw-<iface>` (egress) or `cali-tw-<iface>` (ingress). */
-  endpoint(chain: string): EndpointShape {
+  /** The shape of a workload's egress or ingress chain. */
+  endpoint(direction: "egress" | "ingress", interfaceName: string): EndpointShape {
+    const chain = `${this.source.endpointPrefix[direction]}${interfaceName}`;
     const env = this.env();
-    if (!this.chains.has(chain)) return { fingerprint: `missing\u0000${this.node}\u0000${chain}`, features: [...env.features].sort((a, b) => a - b) };
+    if (!this.source.chains.has(chain)) return { fingerprint: `missing\u0000${this.node}\u0000${chain}`, features: [...env.features].sort((a, b) => a - b) };
     const c = this.chain(chain, []);
     const features = new Set([...env.features, ...c.features]);
     return { fingerprint: `${env.fp}\u0003${c.fp}`, features: [...features].sort((a, b) => a - b) };
@@ -108,11 +164,7 @@ export class NodeShapes {
   private env(): { fp: string; features: Set<number> } {
     if (this.environment) return this.environment;
     const features = new Set<number>();
-    const parts: string[] = [];
-    for (const h of this.state.hooks) {
-      const rules = [...h.inserts, ...h.appends];
-      parts.push(`${h.chain}:${this.rules(rules, features, [])}`);
-    }
+    const parts = this.source.roots.map(([label, rules]) => `${label}:${this.rules(rules, features, [])}`);
     this.environment = { fp: parts.join("\u0004"), features };
     return this.environment;
   }
@@ -122,36 +174,36 @@ export class NodeShapes {
     if (known) return known;
     const features = new Set<number>();
     // A loop has no finite fingerprint; naming the chain keeps it distinct (and the walk fails loudly).
-    const fp = stack.includes(name) ? `loop\u0000${this.node}\u0000${name}` : this.rules(this.chains.get(name) ?? [], features, [...stack, name]);
+    const fp = stack.includes(name) ? `loop\u0000${this.node}\u0000${name}` : this.rules(this.source.chains.get(name) ?? [], features, [...stack, name]);
     const out = { fp: `[${fp}]`, features };
     if (!stack.includes(name)) this.deep.set(name, out);
     return out;
   }
 
-  private rules(rules: readonly IptRule[], features: Set<number>, stack: readonly string[]): string {
+  private rules(rules: readonly ShapeRule[], features: Set<number>, stack: readonly string[]): string {
     return rules.map((r) => `${this.match(r.match, features)}\u0001${this.action(r.action, features, stack)}`).join("\u0002");
   }
 
   private match(text: string, features: Set<number>): string {
-    for (const m of text.matchAll(NET_RE)) {
+    for (const m of text.matchAll(this.source.netRef)) {
       const i = this.universe.netFeature(m[1] as string);
       if (i !== undefined) features.add(i);
     }
-    return text.replace(SET_RE, (whole, name: string) => {
-      const set = this.setByName.get(name);
+    return text.replace(this.source.setRef, (whole, name: string) => {
+      const set = this.source.sets.get(name);
       if (!set) return whole; // the interpreter reports the missing set
       const i = this.universe.setFeature(set);
       features.add(i);
-      return `--match-set #${i}`;
+      return `#set${i}`;
     });
   }
 
   private action(text: string, features: Set<number>, stack: readonly string[]): string {
-    const m = TARGET_RE.exec(text);
+    const m = this.source.target.exec(text);
     if (!m) return text;
     const target = m[2] as string;
-    if (isDispatch(target)) return `${m[1] as string} DISPATCH`;
-    if (isEndpoint(target) || !this.chains.has(target)) return text;
+    if (this.source.isDispatch(target)) return `${m[1] as string} DISPATCH`;
+    if (this.source.isEndpoint(target) || !this.source.chains.has(target)) return text;
     const c = this.chain(target, stack);
     for (const f of c.features) features.add(f);
     return `${m[1] as string} ${c.fp}`;

@@ -21,9 +21,13 @@ export {
   type FlowExplanation,
   type FlowPeer,
   type Hop,
+  type NftCompiler,
+  type TraceDataplane,
 } from "./explain.js";
+export { NftTracer, nftTracerFor } from "./nft-program.js";
+export type { CompiledChain, CompiledRule, Stage, TraceProgram } from "./engine.js";
 export type { TableWalk, TraceOptions } from "./walk.js";
-export { traceHostPath, type HostPath, type HostPathTrace, type TableTrace } from "./host-path.js";
+export { traceHostPath, traceProgramPath, type HostPath, type HostPathTrace, type TableTrace } from "./host-path.js";
 export {
   matrixChanges,
   reachabilityMatrix,
@@ -35,7 +39,7 @@ export {
 } from "./matrix.js";
 export { matrixJsonChunks, matrixTextChunks, renderMatrixText, stagedChangeJson, stagedChangesText, stagedMatrixHeader, stagedMatrixJsonChunks } from "./matrix-render.js";
 export { StagedTracer, stagedChanges, stagedMatrix, stagedRefText, type StagedChange, type StagedExplanation, type StagedMatrix, type StagedPair, type StagedRef } from "./staged.js";
-export { rangeOf, sourcePortRanges, type PortRange } from "./source-ports.js";
+export { mergePortRanges, nftSourcePortRanges, rangeOf, sourcePortRanges, type PortRange } from "./source-ports.js";
 export type {
   EndpointDecision,
   Packet,

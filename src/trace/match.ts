@@ -22,6 +22,9 @@ export interface PacketState {
   /** NEW for the first packet; a raw-table NOTRACK makes it UNTRACKED for the later tables. */
   ctState: string;
   mark: number;
+  /** Whether the source / destination is one of the host's own addresses (nft `fib … type local`). */
+  readonly srcLocal?: boolean;
+  readonly dstLocal?: boolean;
 }
 
 export type Predicate = (p: PacketState) => boolean;
@@ -35,7 +38,16 @@ export type RuleAction =
   /** raw table: the packet skips conntrack (its ctstate is UNTRACKED from then on); not terminal. */
   | { readonly kind: "notrack" }
   | { readonly kind: "jump" | "goto"; readonly target: string }
-  | { readonly kind: "mark"; readonly value: number; readonly mask: number };
+  | { readonly kind: "mark"; readonly value: number; readonly mask: number }
+  /** nft `iifname vmap @m` / `oifname vmap @m`: an exact-key lookup; a miss matches nothing. */
+  | { readonly kind: "vmap"; readonly lookup: (p: PacketState) => MapHit | undefined };
+
+/** What a verdict map element says: `cali1234 : goto filter-cali-fw-cali1234`. */
+export interface MapHit {
+  readonly action: Extract<RuleAction, { readonly kind: "goto" | "jump" | "return" }>;
+  /** The element as written. */
+  readonly element: string;
+}
 
 export const PROTOCOLS: Readonly<Record<string, number>> = {
   icmp: 1,

@@ -18,7 +18,7 @@ import type { Model, WorkloadEndpoint } from "../model/types.js";
 import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, packetFor, type ExplainOptions, type Flow } from "./explain.js";
 import { FeatureUniverse, NodeShapes } from "./features.js";
 import { parseIpv4, parseIpv6, type Address } from "./ip.js";
-import { sourcePortRanges, type PortRange } from "./source-ports.js";
+import type { PortRange } from "./source-ports.js";
 import type { TraceProtocol, Verdict } from "./types.js";
 
 export interface MatrixPair {
@@ -164,18 +164,18 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
   const pods = traceablePods(model, options.namespace, family);
   const nodes = [...new Set(pods.map((p) => p.node))].sort();
   const universe = new FeatureUniverse();
-  const shapes = new Map(nodes.map((n) => [n, new NodeShapes(tracer.compiled(n, family).state, universe, n)]));
+  const shapes = new Map(nodes.map((n) => [n, new NodeShapes(tracer.shapeSource(n, family), universe, n)]));
   const shapeIds = new Interner();
   const shapeFeatures: (readonly number[])[] = [];
-  const shapeOf = (p: Pod, chain: string): number => {
-    const s = (shapes.get(p.node) as NodeShapes).endpoint(`${chain}${p.endpoint.interfaceName}`);
+  const shapeOf = (p: Pod, direction: "egress" | "ingress"): number => {
+    const s = (shapes.get(p.node) as NodeShapes).endpoint(direction, p.endpoint.interfaceName);
     const id = shapeIds.id(s.fingerprint, -1);
     shapeFeatures[id] = s.features;
     return id;
   };
-  const egressShape = pods.map((p) => shapeOf(p, "cali-fw-"));
-  const ingressShape = pods.map((p) => shapeOf(p, "cali-tw-"));
-  const portRanges = sourcePortRanges(nodes.map((n) => tracer.compiled(n, family).state));
+  const egressShape = pods.map((p) => shapeOf(p, "egress"));
+  const ingressShape = pods.map((p) => shapeOf(p, "ingress"));
+  const portRanges = tracer.sourcePortRanges(nodes, family);
 
   const probeLists = pods.map((p) => probesFor(p, options));
   const probeIds = new Map<string, Probe>();
@@ -216,7 +216,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
       cols: Interner,
       featuresOf: (rep: number) => number[],
       colText: (col: number) => string,
-      traceCell: (rep: number, colRep: number) => { readonly verdict: Verdict },
+      traceCell: (rep: number, colRep: number) => Verdict,
     ): Uint8Array => {
       const table = new Uint8Array(rows.size * cols.size);
       rows.first.forEach((rep, row) => {
@@ -227,7 +227,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
           let v = byBits.get(bits);
           if (v === undefined) {
             traces++;
-            v = traceCell(rep, colRep).verdict === "allow" ? ALLOW : DENY;
+            v = traceCell(rep, colRep) === "allow" ? ALLOW : DENY;
             byBits.set(bits, v);
           }
           table[row * cols.size + col] = v;
@@ -247,7 +247,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
     const egress = verdictTable(eRows, dstVecs, (rep) => shapeFeatures[egressShape[rep] as number] as number[], (col) => dstVecText[col] as string, (rep, dRep) => {
       const from = pods[rep] as Pod;
       const to = pods[dRep] as Pod;
-      return tracer.trace(from.node, packetFor(flow(from, to), from.ip, to.ip, from.endpoint.interfaceName, UPLINK_INTERFACE, family), family);
+      return tracer.forwardVerdict(from.node, packetFor(flow(from, to), from.ip, to.ip, from.endpoint.interfaceName, UPLINK_INTERFACE, family), family);
     });
 
     const iRows = new Interner();
@@ -260,7 +260,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
     const ingress = verdictTable(iRows, srcVecs, (rep) => shapeFeatures[ingressShape[rep] as number] as number[], (col) => srcVecText[col] as string, (rep, sRep) => {
       const from = pods[sRep] as Pod;
       const to = pods[rep] as Pod;
-      return tracer.trace(to.node, packetFor(flow(from, to), from.ip, to.ip, UPLINK_INTERFACE, to.endpoint.interfaceName, family), family);
+      return tracer.forwardVerdict(to.node, packetFor(flow(from, to), from.ip, to.ip, UPLINK_INTERFACE, to.endpoint.interfaceName, family), family);
     });
     egressRows += eRows.size;
     ingressRows += iRows.size;

@@ -8,7 +8,8 @@
 import { enforcedKindOf } from "../model/policy-kinds.js";
 import { promotion, type Promotion } from "../model/promote.js";
 import type { Model, Policy, PolicyKind } from "../model/types.js";
-import { policyChainName, policyKindName } from "../render/names.js";
+import { IR_NAME, policyChainName, policyKindName } from "../render/names.js";
+import { nftChainName } from "../render/nftables/print.js";
 import { FlowTracer, type Decision, type ExplainOptions, type Flow, type FlowExplanation, type Hop } from "./explain.js";
 import { reachabilityMatrix, type Matrix, type MatrixOptions, type MatrixPair } from "./matrix.js";
 import type { Verdict } from "./types.js";
@@ -81,7 +82,10 @@ export class StagedTracer {
     const entered = (e: FlowExplanation): Set<string> => new Set(e.hops.flatMap((h) => h.chains));
     const inPending = entered(pending);
     const inEnforced = entered(enforced);
-    const chainsOf = (id: string): string[] => [policyChainName("ingress", id), policyChainName("egress", id)];
+    // nft chains carry the layer and the policy id in full (`filter-cali-pi-knp/default/web`).
+    const nft = this.enforced.dataplane === "nftables";
+    const chainsOf = (id: string): string[] =>
+      (["ingress", "egress"] as const).flatMap((d) => (nft ? NFT_LAYERS.map((l) => nftChainName(l, policyChainName(d, id, IR_NAME))) : [policyChainName(d, id)]));
     const out = new Map<string, StagedRef>();
     const p = this.promotion;
     for (const [id, s] of p.promoted) if (chainsOf(id).some((c) => inPending.has(c)) || (p.replaced.has(id) && chainsOf(id).some((c) => inEnforced.has(c)))) out.set(s.id, refOf(s, p, id));
@@ -89,6 +93,8 @@ export class StagedTracer {
     return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
   }
 }
+
+const NFT_LAYERS = ["filter", "mangle", "raw"] as const;
 
 function idOf(policy: NonNullable<Decision["policy"]>): string | undefined {
   const kind = kindOfName.get(policy.kind);

@@ -3,12 +3,15 @@
  * rendered rule (so a verdict can name the policy rule behind it), and the record of one walk.
  */
 import type { RuleOrigin } from "../render/origins.js";
+import type { TableName } from "../render/types.js";
 
 export type { RuleOrigin, RuleOrigins } from "../render/origins.js";
 
 export type TraceProtocol = "TCP" | "UDP" | "SCTP" | "ICMP";
 export type Verdict = "allow" | "deny";
 export type TraceDirection = "ingress" | "egress";
+/** The table (iptables) or layer (nftables chain prefix) a walk runs in. */
+export type TraceTable = TableName | "nat";
 
 /** One packet at the filter table's FORWARD hook (policy-compile only programs forwarding). */
 export interface Packet {

@@ -18,6 +18,7 @@ const PAGES: Readonly<Record<string, string>> = {
   "docs/agent.md": "docs/examples/agent",
   "docs/nftables.md": "docs/examples/nftables",
   "docs/nftables-reconcile.md": "docs/examples/nftables-reconcile",
+  "docs/explain-matrix.md": ".",
 };
 
 interface Example {

@@ -22,6 +22,22 @@ export const BACKENDS: readonly Backend[] = [
   { name: "nft", restore: "iptables-nft-restore", save: "iptables-nft-save", restore6: "ip6tables-nft-restore", save6: "ip6tables-nft-save" },
 ];
 
+/** Felix's native nftables mode: the compiled `calico.nft` script loaded with `nft -f`, no iptables, no ipsets. */
+export interface NativeNftBackend {
+  readonly name: "nftables";
+  readonly native: true;
+}
+
+export const NATIVE_NFT: NativeNftBackend = { name: "nftables", native: true };
+
+/** Any of the three dataplanes a kernel suite runs on. */
+export type KernelBackend = Backend | NativeNftBackend;
+
+export const isNativeNft = (b: KernelBackend): b is NativeNftBackend => "native" in b;
+
+/** `iptables-legacy`, `iptables-nft`, `native nftables`: how reports name a backend. */
+export const backendLabel = (b: KernelBackend): string => (isNativeNft(b) ? "native nftables" : `iptables-${b.name}`);
+
 /** A filter table with nothing in it: restoring it (without --noflush) removes every chain. */
 export const EMPTY_FILTER_TABLE = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
 
@@ -70,4 +86,21 @@ export async function saveTable(netns: string, backend: Backend, table: "filter"
 
 export async function saveIpsets(netns: string): Promise<string> {
   return (await inNetns(netns, ["ipset", "save"])).stdout;
+}
+
+/**
+ * Native nftables (Felix's nftables mode): the compiled output is one `nft -f` script that
+ * creates `ip calico` (and `ip6 calico`). Resetting deletes exactly those tables, nothing else
+ * of the namespace's ruleset.
+ */
+export async function resetNft(netns: string): Promise<void> {
+  const { stdout } = await inNetns(netns, ["nft", "list", "tables"]);
+  for (const table of ["ip calico", "ip6 calico"]) {
+    if (stdout.split("\n").includes(`table ${table}`)) await inNetns(netns, ["nft", "delete", "table", ...table.split(" ")]);
+  }
+}
+
+/** Loads an `nft -f` script (one transaction: all of it or nothing). */
+export async function loadNft(netns: string, script: string): Promise<void> {
+  await inNetns(netns, ["nft", "-f", "-"], script);
 }

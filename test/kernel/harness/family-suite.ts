@@ -4,13 +4,13 @@
  * namespaces' tables and sets, and the suite reports its wall time and every skipped probe.
  */
 import { afterAll, beforeAll, it } from "vitest";
-import type { Backend } from "./backend.js";
+import { backendLabel, type KernelBackend } from "./backend.js";
 import type { CaseFamily, KernelCase } from "./case.js";
 import { caseSources, loadModel, podSpecsFromModel } from "./pipeline.js";
 import type { KernelSupport } from "./preflight.js";
 import { DEFAULT_PROBE_OPTIONS, type ProbeOptions } from "./probe.js";
 import { runCase } from "./run-case.js";
-import { describeKernel, sctpSkipReason } from "./suite.js";
+import { describeKernelAll, sctpSkipReason } from "./suite.js";
 import { buildTopology, type Topology } from "./topology.js";
 
 export function describeFamily(family: CaseFamily, cases: readonly KernelCase[], support: KernelSupport): void {
@@ -19,7 +19,7 @@ export function describeFamily(family: CaseFamily, cases: readonly KernelCase[],
     if (names.has(c.name)) throw new Error(`duplicate case name in family ${family.name}: ${c.name}`);
     names.add(c.name);
   }
-  describeKernel(family.name, support, (backend: Backend) => {
+  describeKernelAll(family.name, support, (backend: KernelBackend) => {
     let topo: Topology | undefined;
     let started = 0;
     const skipped: string[] = [];
@@ -39,9 +39,9 @@ export function describeFamily(family: CaseFamily, cases: readonly KernelCase[],
     afterAll(async () => {
       await topo?.destroy();
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      console.info(`[kernel] ${family.name} on iptables-${backend.name}: ${cases.length} cases in ${seconds} s`);
+      console.info(`[kernel] ${family.name} on ${backendLabel(backend)}: ${cases.length} cases in ${seconds} s`);
       if (skipped.length > 0) {
-        console.warn(`[kernel] ${family.name} on iptables-${backend.name}: ${skipped.length} probe step(s) skipped:\n  ${skipped.join("\n  ")}`);
+        console.warn(`[kernel] ${family.name} on ${backendLabel(backend)}: ${skipped.length} probe step(s) skipped:\n  ${skipped.join("\n  ")}`);
       }
     });
 

@@ -7,8 +7,8 @@ import { formatDiagnostics, hasErrors } from "../../../src/diagnostics/index.js"
 import type { SourceFile } from "../../../src/diagnostics/types.js";
 import { loadSources } from "../../../src/model/index.js";
 import type { Model } from "../../../src/model/types.js";
-import { compileBoth, renderRestore } from "../../../src/render/index.js";
-import { loadRestore, resetNode, type Backend } from "./backend.js";
+import { compileBoth, compileNftBoth, renderNftScript, renderRestore } from "../../../src/render/index.js";
+import { isNativeNft, loadNft, loadRestore, resetNft, resetNode, type KernelBackend } from "./backend.js";
 import type { CaseContext, CaseFamily, KernelCase } from "./case.js";
 import { CommandError } from "./exec.js";
 import { isDualStack, withIpv6Twins } from "./dual-stack.js";
@@ -76,6 +76,29 @@ export function podSpecsFromModel(family: CaseFamily, model: Model): PodSpec[] {
   });
 }
 
+/** A node's compiled output in native nftables mode: one `nft -f` script (`ip calico`, and `ip6 calico` when IPv6 is in play). */
+export interface NodeNftScript {
+  readonly node: string;
+  readonly nft: string;
+}
+
+export type NodeOutput = NodeRestore | NodeNftScript;
+
+/** Each node's output for the backend: restore text, or the nft script. */
+export function compileNodesFor(model: Model, nodes: readonly string[], backend: KernelBackend): NodeOutput[] {
+  if (!isNativeNft(backend)) return compileNodes(model, nodes);
+  return nodes.map((node) => {
+    const { v4, v6 } = compileNftBoth(model, { node });
+    return { node, nft: renderNftScript(v6 ? [v4, v6] : [v4]) };
+  });
+}
+
+/** How a failure message shows what was loaded into a node. */
+export function describeOutput(r: NodeOutput): string {
+  if ("nft" in r) return `--- compiled for ${r.node}: calico.nft ---\n${r.nft}`;
+  return `--- compiled for ${r.node}: ipsets ---\n${r.ipsets}--- compiled for ${r.node}: iptables ---\n${r.iptables}${r.ip6tables !== undefined ? `--- compiled for ${r.node}: ip6tables ---\n${r.ip6tables}` : ""}`;
+}
+
 /** Each node's restore text: IPv4, plus IPv6 (ip6tables, cali6 sets) when IPv6 is in play. */
 export function compileNodes(model: Model, nodes: readonly string[]): NodeRestore[] {
   return nodes.map((node) => {
@@ -95,9 +118,20 @@ function numbered(text: string): string {
 }
 
 /** Reset both nodes, then load each node's compiled output with the real tools. */
-export async function loadNodes(topo: Topology, backend: Backend, restores: readonly NodeRestore[]): Promise<void> {
-  for (const r of restores) {
+export async function loadNodes(topo: Topology, backend: KernelBackend, outputs: readonly NodeOutput[]): Promise<void> {
+  for (const r of outputs) {
     const netns = topo.node(r.node).netns;
+    if ("nft" in r || isNativeNft(backend)) {
+      if (!("nft" in r) || !isNativeNft(backend)) throw new Error(`node ${r.node}: compiled output does not match the backend ${backend.name}`);
+      await resetNft(netns);
+      try {
+        await loadNft(netns, r.nft);
+      } catch (err) {
+        if (!(err instanceof CommandError)) throw err;
+        throw new Error(`loading the compiled output of ${r.node} failed (nft -f):\n${err.message}\n--- calico.nft ---\n${numbered(r.nft)}`);
+      }
+      continue;
+    }
     // Always both families: an earlier step's ip6tables rules would keep its cali6 sets in use.
     await resetNode(netns, backend, { ipv6: true });
     try {

@@ -15,6 +15,8 @@ export interface KernelSupport {
   readonly backends: readonly Backend[];
   /** Whether the kernel has SCTP (the harness has no SCTP prober either way). */
   readonly sctp: boolean;
+  /** Whether `nft` loaded a table inside a scratch namespace (native nftables suites). */
+  readonly nftables: boolean;
 }
 
 export const isCI = process.env.CI === "true" || process.env.CI === "1";
@@ -43,9 +45,10 @@ async function detect(): Promise<KernelSupport> {
   if (process.platform !== "linux") problems.push(`platform is ${process.platform}, network namespaces need Linux`);
   if (typeof process.getuid === "function" && process.getuid() !== 0) problems.push("not running as root");
   // ping (iputils-ping): the ICMP echo prober (Node has no raw sockets).
-  const needed = ["ip", "ipset", "sysctl", "ping", ...BACKENDS.flatMap((b) => [b.restore, b.save, b.restore6, b.save6])];
+  const needed = ["ip", "ipset", "sysctl", "ping", "nft", ...BACKENDS.flatMap((b) => [b.restore, b.save, b.restore6, b.save6])];
   for (const program of needed) if (!onPath(program)) problems.push(`${program} not found on PATH`);
   const backends: Backend[] = [];
+  let nftables = false;
   if (problems.length === 0) {
     const scratch = `pck-${process.pid}-preflight`;
     try {
@@ -57,6 +60,12 @@ async function detect(): Promise<KernelSupport> {
         } catch (err) {
           problems.push(`${backend.restore} does not work in a network namespace: ${(err as Error).message}`);
         }
+      }
+      try {
+        await inNetns(scratch, ["nft", "-f", "-"], "add table ip calico\nadd chain ip calico filter-FORWARD { type filter hook forward priority 0 ; }\n");
+        nftables = true;
+      } catch (err) {
+        problems.push(`nft does not work in a network namespace: ${(err as Error).message}`);
       }
       try {
         await inNetns(scratch, ["ipset", "list", "-n"]);
@@ -76,13 +85,13 @@ async function detect(): Promise<KernelSupport> {
       await run(["ip", "netns", "del", scratch]).catch(() => undefined);
     }
   }
-  return { problems, backends, sctp: existsSync("/proc/net/sctp") };
+  return { problems, backends, sctp: existsSync("/proc/net/sctp"), nftables };
 }
 
 /** The banner printed when the suite skips (outside CI). */
 export function skipBanner(suite: string, problems: readonly string[]): string {
   const bar = "!".repeat(78);
   return [bar, `!! SKIPPING real-kernel suite "${suite}":`, ...problems.map((p) => `!!   - ${p}`),
-    "!! Run as root with ip, ipset, ping, iptables-legacy and iptables-nft installed (CI=true makes this a failure).",
+    "!! Run as root with ip, ipset, ping, nft, iptables-legacy and iptables-nft installed (CI=true makes this a failure).",
     bar].join("\n");
 }

@@ -3,14 +3,14 @@
  * failure message that is enough to debug from: every step's expected/observed/difference
  * matrices, the case's input files, and what was loaded into each node.
  */
-import type { Backend } from "./backend.js";
+import { backendLabel, isNativeNft, type KernelBackend } from "./backend.js";
 import type { CaseFamily, KernelCase } from "./case.js";
-import { caseSources, compileNodes, loadModel, loadNodes } from "./pipeline.js";
+import { caseSources, compileNodesFor, describeOutput, loadModel, loadNodes } from "./pipeline.js";
 import { describeStep, probeStep, stepLabel, type ProbeOptions, type ProbeStep, type StepOutcome } from "./probe.js";
 import { Reachability } from "./reachability.js";
 import type { Topology } from "./topology.js";
 import { isDualStack } from "./dual-stack.js";
-import { FlowTracer, rangeOf, reachabilityMatrix, stagedMatrix, type FlowPeer, type Matrix } from "../../../src/trace/index.js";
+import { FlowTracer, rangeOf, reachabilityMatrix, stagedMatrix, type FlowPeer, type Matrix, type TraceDataplane } from "../../../src/trace/index.js";
 import { promoteStaged } from "../../../src/model/promote.js";
 import type { Model } from "../../../src/model/types.js";
 
@@ -25,7 +25,7 @@ export interface CaseReport {
 
 export async function runCase(
   topo: Topology,
-  backend: Backend,
+  backend: KernelBackend,
   family: CaseFamily,
   kcase: KernelCase,
   options: ProbeOptions,
@@ -34,8 +34,10 @@ export async function runCase(
   const loaded = loadModel(sources);
   // A staged case loads the promoted cluster's rules when it asks for them.
   const model = kcase.staged === "promoted" ? promoteStaged(loaded) : loaded;
-  const restores = compileNodes(model, family.nodes);
-  await loadNodes(topo, backend, restores);
+  const outputs = compileNodesFor(model, family.nodes, backend);
+  await loadNodes(topo, backend, outputs);
+  // The trace is checked in the dataplane the kernel runs.
+  const dataplane: TraceDataplane = isNativeNft(backend) ? "nftables" : "iptables";
 
   // Steps are independent (different ports or protocols, fresh source ports), so they run at once.
   // A dual-stack family probes every step over IPv4 and over IPv6, against the same truth table.
@@ -52,12 +54,12 @@ export async function runCase(
     ),
   );
   const skipped = steps.filter((s) => s.skipped !== undefined).map((s) => `${stepLabel(s.step)} (${s.skipped})`);
-  const traceDisagreements = [...traceVsKernel(model, steps), ...(kcase.staged !== undefined ? stagedMatrixVsKernel(loaded, kcase.staged, steps) : [])];
+  const traceDisagreements = [...traceVsKernel(model, steps, dataplane), ...(kcase.staged !== undefined ? stagedMatrixVsKernel(loaded, kcase.staged, steps, dataplane) : [])];
   const ok = steps.every((s) => s.mismatches.length === 0) && traceDisagreements.length === 0;
   if (ok) return { ok, steps, skipped, message: "" };
 
   const message = [
-    `kernel case "${kcase.name}" failed on iptables-${backend.name}`,
+    `kernel case "${kcase.name}" failed on ${backendLabel(backend)}`,
     `pods: ${kcase.pods.map((k) => `${k}@${topo.pod(k).node}(${[topo.pod(k).ip, topo.pod(k).ip6].filter((x) => x !== undefined).join(", ")})`).join(" ")}`,
     "",
     ...steps.map(describeStep),
@@ -65,7 +67,7 @@ export async function runCase(
     "",
     ...sources.filter((s) => s.file !== "cluster.yaml").map((s) => `--- ${s.file} ---\n${s.text}`),
     ...labelChanges(kcase),
-    ...restores.map((r) => `--- compiled for ${r.node}: ipsets ---\n${r.ipsets}--- compiled for ${r.node}: iptables ---\n${r.iptables}${r.ip6tables !== undefined ? `--- compiled for ${r.node}: ip6tables ---\n${r.ip6tables}` : ""}`),
+    ...outputs.map(describeOutput),
   ].join("\n");
   return { ok, steps, skipped, message };
 }
@@ -83,8 +85,8 @@ function labelChanges(kcase: KernelCase): string[] {
  * the step's protocol, port and IP family; when rules tell source ports apart, on pairs whose probe's
  * source port gets the same treatment as the matrix's).
  */
-function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
-  const tracer = new FlowTracer(model);
+function traceVsKernel(model: Model, steps: readonly StepOutcome[], dataplane: TraceDataplane): string[] {
+  const tracer = new FlowTracer(model, { dataplane });
   const pod = (key: string): FlowPeer => {
     const [namespace, name] = key.split("/") as [string, string];
     return { kind: "pod", namespace, name };
@@ -93,7 +95,7 @@ function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
   for (const s of steps) {
     if (s.skipped !== undefined) continue;
     // The matrix of the step's family: IPv6 probes are judged against the IPv6 matrix.
-    const family = s.step.ipVersion === 6 ? { ipVersion: 6 as const } : {};
+    const family = s.step.ipVersion === 6 ? { ipVersion: 6 as const, dataplane } : { dataplane };
     const m: Matrix = reachabilityMatrix(model, s.step.protocol === "ICMP" ? { protocol: "ICMP", ...family } : { protocol: s.step.protocol, port: s.step.port, ...family });
     const matrixRange = rangeOf(m.sourcePortRanges, m.srcPort);
     for (const { from, to } of s.expected.pairs()) {
@@ -117,11 +119,11 @@ function traceVsKernel(model: Model, steps: readonly StepOutcome[]): string[] {
  * `matrix --staged` against the kernel: with the promoted cluster's rules loaded, every probed
  * pair's pending verdict must be what the kernel did; with today's rules, its enforced verdict.
  */
-function stagedMatrixVsKernel(model: Model, mode: "enforced" | "promoted", steps: readonly StepOutcome[]): string[] {
+function stagedMatrixVsKernel(model: Model, mode: "enforced" | "promoted", steps: readonly StepOutcome[], dataplane: TraceDataplane): string[] {
   const out: string[] = [];
   for (const s of steps) {
     if (s.skipped !== undefined) continue;
-    const family = s.step.ipVersion === 6 ? { ipVersion: 6 as const } : {};
+    const family = s.step.ipVersion === 6 ? { ipVersion: 6 as const, dataplane } : { dataplane };
     const m = stagedMatrix(model, s.step.protocol === "ICMP" ? { protocol: "ICMP", ...family } : { protocol: s.step.protocol, port: s.step.port, ...family });
     const verdicts = new Map([...m.pairs()].map((p) => [`${p.from} -> ${p.to}`, mode === "promoted" ? p.pending : p.enforced]));
     for (const { from, to } of s.expected.pairs()) {

@@ -3,7 +3,7 @@
  * the machine cannot run kernel tests: skip with a loud banner, or (CI=true) fail.
  */
 import { describe, it } from "vitest";
-import { BACKENDS, type Backend } from "./backend.js";
+import { BACKENDS, NATIVE_NFT, type Backend, type KernelBackend } from "./backend.js";
 import { isCI, skipBanner, type KernelSupport } from "./preflight.js";
 
 export function describeKernel(suite: string, support: KernelSupport, body: (backend: Backend) => void): void {
@@ -31,6 +31,24 @@ export function describeKernel(suite: string, support: KernelSupport, body: (bac
       return;
     }
     body(backend);
+  });
+}
+
+/**
+ * `describeKernel` plus a third run on native nftables (the compiled `calico.nft` loaded with
+ * `nft -f`), for suites whose bodies load compiled output through the pipeline.
+ */
+export function describeKernelAll(suite: string, support: KernelSupport, body: (backend: KernelBackend) => void): void {
+  describeKernel(suite, support, body);
+  if (support.problems.length > 0) return; // describeKernel reported it (skip banner or CI failure)
+  describe(`kernel: ${suite} [native nftables]`, () => {
+    if (!support.nftables) {
+      it("nft is usable", () => {
+        throw new Error("nft could not load a table in a network namespace");
+      });
+      return;
+    }
+    body(NATIVE_NFT);
   });
 }
 
