@@ -13,6 +13,8 @@ import type { Model } from "../../src/model/types.js";
 import { planProbes } from "../../src/review/probes.js";
 import { reviewChange, type ReviewVersion } from "../../src/review/index.js";
 import { matrixChanges, reachabilityMatrix } from "../../src/trace/index.js";
+import { compile } from "../../src/render/compile.js";
+import { PER_POD_DISPATCH, chainOwners, nodeChange } from "../../src/review/rules.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const goldenDir = join(root, "golden");
@@ -35,6 +37,7 @@ function variants(model: Model): { name: string; head: Model }[] {
 }
 
 let flips = 0;
+let nodeChanges = 0;
 
 describe.each(scenarios)("%s", (scenario) => {
   it("review flips exactly the pairs the two whole matrices differ in", async () => {
@@ -62,4 +65,32 @@ describe.each(scenarios)("%s", (scenario) => {
 
 it("the changes above flip pairs (the comparison is not vacuous)", () => {
   expect(flips).toBeGreaterThan(50);
+});
+
+describe.each(scenarios.filter((s) => !s.startsWith("cnp-")).slice(0, 12))("%s rules", (scenario) => {
+  it("the rules section equals comparing each node's own compiled rules", async () => {
+    const sources = await readInputs([join(goldenDir, scenario, "input")], root);
+    const { model } = loadSources(sources);
+    for (const { name, head } of variants(model)) {
+      const r = reviewChange(version("base", model), version("head", head));
+      const owners = chainOwners([model, head]);
+      const own = (m: Model, node: string) => {
+        const s = compile(m, { node });
+        return { ...s, hooks: [], chains: s.chains.filter((c) => !PER_POD_DISPATCH.test(c.name)) };
+      };
+      const expected: string[] = [];
+      const nodes = new Set([...model.endpoints, ...head.endpoints].map((e) => e.node).filter((n): n is string => n !== undefined));
+      for (const node of [...nodes].sort()) {
+        const c = nodeChange(own(model, node), own(head, node), owners);
+        if (c.chains.length + c.ipsets.length > 0) expected.push(`${node} ${JSON.stringify(c)}`);
+      }
+      const got = r.rules.changes.flatMap((k) => k.nodes.map((n) => `${n} ${JSON.stringify({ chains: k.chains, ipsets: k.ipsets })}`)).sort();
+      expect(got, `${scenario}: ${name}`).toEqual(expected.sort());
+      nodeChanges += expected.length;
+    }
+  });
+});
+
+it("the rule changes above are not vacuous", () => {
+  expect(nodeChanges).toBeGreaterThan(20);
 });
