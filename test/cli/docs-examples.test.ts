@@ -19,6 +19,7 @@ const PAGES: Readonly<Record<string, string>> = {
   "docs/nftables.md": "docs/examples/nftables",
   "docs/nftables-reconcile.md": "docs/examples/nftables-reconcile",
   "docs/explain-matrix.md": ".",
+  "docs/review.md": "docs/examples/review",
 };
 
 interface Example {

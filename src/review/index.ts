@@ -1,0 +1,23 @@
+/** The review stage: what a policy change does (connectivity, rules, problems) as one ReviewReport. */
+export { reviewChange, type ReviewOptions, type ReviewVersion } from "./review.js";
+export { reviewJson, reviewMarkdown, reviewText, REVIEW_LIMITS } from "./render.js";
+export type {
+  ChainChange,
+  ConnectivityGroup,
+  ConnectivitySection,
+  FlippedPair,
+  IpSetChange,
+  NodeRulesChange,
+  ProblemsSection,
+  ReviewChange,
+  ReviewDecision,
+  ReviewDiagnostic,
+  ReviewPeer,
+  ReviewProtocol,
+  ReviewReport,
+  ReviewSide,
+  ReviewSideVerdict,
+  ReviewVerdict,
+  RulesSection,
+  StagedPending,
+} from "./types.js";
