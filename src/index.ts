@@ -49,3 +49,23 @@ export { prefixSelector, labelRestrictions, selectorIpSetName, namedPortIpSetId 
 export type { SelectorNode, LabelRestriction } from "./selector/index.js";
 export { AgentEngine, diffDirty, advanceKernelView } from "./agent/engine/index.js";
 export type { SourceChange, EngineOptions, EngineUpdate, Dirty, MemberDelta } from "./agent/engine/index.js";
+export type {
+  ChainChange,
+  ConnectivityGroup,
+  ConnectivitySection,
+  FlippedPair,
+  IpSetChange,
+  NodeRulesChange,
+  ProblemsSection,
+  ReviewChange,
+  ReviewDecision,
+  ReviewDiagnostic,
+  ReviewPeer,
+  ReviewProtocol,
+  ReviewReport,
+  ReviewSide,
+  ReviewSideVerdict,
+  ReviewVerdict,
+  RulesSection,
+  StagedPending,
+} from "./review/index.js";

@@ -1,0 +1,21 @@
+/** The review stage: what a policy change does (connectivity, rules, problems) as one ReviewReport. */
+export type {
+  ChainChange,
+  ConnectivityGroup,
+  ConnectivitySection,
+  FlippedPair,
+  IpSetChange,
+  NodeRulesChange,
+  ProblemsSection,
+  ReviewChange,
+  ReviewDecision,
+  ReviewDiagnostic,
+  ReviewPeer,
+  ReviewProtocol,
+  ReviewReport,
+  ReviewSide,
+  ReviewSideVerdict,
+  ReviewVerdict,
+  RulesSection,
+  StagedPending,
+} from "./types.js";
