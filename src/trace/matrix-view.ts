@@ -128,7 +128,9 @@ class WalkStore {
   readonly walks: number[][] = [];
   private readonly lineIds = new Map<string, number>();
   private readonly walkIds = new Map<string, number>();
-  add(text: string): number {
+  /** A walk's text without its final newline (the page shows it in a block). */
+  add(walk: string): number {
+    const text = walk.endsWith("\n") ? walk.slice(0, -1) : walk;
     const known = this.walkIds.get(text);
     if (known !== undefined) return known;
     const ids = text.split("\n").map((line) => {
