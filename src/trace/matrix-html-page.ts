@@ -92,7 +92,10 @@ export const PAGE_SCRIPT = `
   }
   function showSummary(grid) {
     var t = totals(grid);
-    STATES.forEach(function (s, i) { document.getElementById("count-" + s).textContent = String(t[i]); });
+    STATES.forEach(function (s, i) {
+      var e = document.getElementById("count-" + s);
+      if (e) e.textContent = String(t[i]);
+    });
   }
   function walkText(index) {
     return view.walks[index].map(function (l) { return view.lines[l]; }).join("\\n");

@@ -12,15 +12,9 @@ import { matrixHtmlView } from "../../src/cli/matrix-html.js";
 import { PAIR_STATES, buildMatrixView, reachabilityMatrix, renderMatrixHtml, type MatrixView } from "../../src/trace/index.js";
 import { syntheticCluster } from "../bench/compile.bench.js";
 import { cli } from "./helpers.js";
+import { embeddedView } from "./html-view.js";
 
 const golden = "golden/k8s-web-from-client1/input";
-
-/** The view a page carries, read back the way the page's script reads it. */
-export function embeddedView(html: string): MatrixView {
-  const m = /<script type="application\/json" id="matrix-data">([^<]*)<\/script>/.exec(html);
-  if (!m) throw new Error("no embedded view");
-  return JSON.parse(m[1] as string) as MatrixView;
-}
 
 const walkText = (v: MatrixView, w: number): string => (v.walks[w] as number[]).map((l) => v.lines[l]).join("\n");
 const cellCounts = (v: MatrixView, g: number, r: number, c: number): number[] => v.grids[g]?.counts.slice((r * v.members.length + c) * 4, (r * v.members.length + c) * 4 + 4) as number[];
@@ -174,10 +168,15 @@ describe("the view's aggregation", () => {
           const counts = cellCounts(v, gi, r, c);
           let allow = 0;
           let deny = 0;
-          for (const from of a.pods) for (const to of b.pods) if (from !== to) (matrix.verdict(from, to, protocol, Number(port)) === "allow" ? allow++ : matrix.verdict(from, to, protocol, Number(port)) === "deny" && deny++);
+          for (const from of a.pods)
+            for (const to of b.pods) {
+              const verdict = from === to ? undefined : matrix.verdict(from, to, protocol, Number(port));
+              if (verdict === "allow") allow++;
+              if (verdict === "deny") deny++;
+            }
           expect(counts).toEqual([allow, deny, 0, 0]);
           if (allow > 0 && deny > 0) mixed++;
-          counts.forEach((n, s) => expect(g.walks[(r * v.members.length + c) * 4 + s] >= 0).toBe(n > 0));
+          counts.forEach((n, s) => expect((g.walks[(r * v.members.length + c) * 4 + s] as number) >= 0).toBe(n > 0));
         }),
       );
     });
