@@ -39,7 +39,7 @@ function legend(view: MatrixView): string {
   }
   if (view.level === "pod") items.push(item("self", "-", "same pod"));
   else items.push(`<span><span class="swatch" style="background:linear-gradient(90deg,var(--deny),var(--allow))"></span>mixed: shaded by the share allowed</span>`);
-  items.push(item("none", "", "not probed (the destination has no such port)"));
+  items.push(item("none", "", view.emptyCell ?? "not probed (the destination has no such port)"));
   return `<div id="legend">${items.join("")}</div>`;
 }
 

@@ -57,6 +57,8 @@ export interface MatrixView {
   readonly walks: readonly (readonly number[])[];
   readonly lines: readonly string[];
   readonly sections: readonly MatrixViewSection[];
+  /** What a cell without pairs means (default: the destination is not probed on that port). */
+  readonly emptyCell?: string;
 }
 
 /** A pair to explain: the representative of one state of one cell. */
@@ -104,7 +106,7 @@ function stateOf(head: Verdict, base: Verdict | undefined): PairState {
 }
 
 /** Members of a level: each pod's member index, and the members in namespace order. */
-function membersOf(pods: readonly string[], level: MatrixViewLevel, classOf: (i: number) => string): { members: MatrixViewMember[]; memberOf: Int32Array } {
+export function membersOf(pods: readonly string[], level: MatrixViewLevel, classOf: (i: number) => string): { members: MatrixViewMember[]; memberOf: Int32Array } {
   const keyOf = (i: number): string => {
     const pod = pods[i] as string;
     return level === "pod" ? pod : level === "namespace" ? nsOf(pod) : `${nsOf(pod)}\u0000${classOf(i)}`;
@@ -123,7 +125,7 @@ function membersOf(pods: readonly string[], level: MatrixViewLevel, classOf: (i:
 }
 
 /** Interns walk texts line by line. */
-class WalkStore {
+export class WalkStore {
   readonly lines: string[] = [];
   readonly walks: number[][] = [];
   private readonly lineIds = new Map<string, number>();
