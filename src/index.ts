@@ -49,7 +49,10 @@ export { prefixSelector, labelRestrictions, selectorIpSetName, namedPortIpSetId 
 export type { SelectorNode, LabelRestriction } from "./selector/index.js";
 export { AgentEngine, diffDirty, advanceKernelView } from "./agent/engine/index.js";
 export type { SourceChange, EngineOptions, EngineUpdate, Dirty, MemberDelta } from "./agent/engine/index.js";
+export { reviewChange, reviewJson, reviewMarkdown, reviewText } from "./review/index.js";
 export type {
+  ReviewOptions,
+  ReviewVersion,
   ChainChange,
   ConnectivityGroup,
   ConnectivitySection,

@@ -1,4 +1,6 @@
 /** The review stage: what a policy change does (connectivity, rules, problems) as one ReviewReport. */
+export { reviewChange, type ReviewOptions, type ReviewVersion } from "./review.js";
+export { reviewJson, reviewMarkdown, reviewText, REVIEW_LIMITS } from "./render.js";
 export type {
   ChainChange,
   ConnectivityGroup,

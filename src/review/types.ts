@@ -16,6 +16,8 @@
  * Every list is sorted, so the same inputs give the same bytes in any order.
  */
 
+import type { Severity } from "../diagnostics/types.js";
+
 export type ReviewProtocol = "TCP" | "UDP" | "SCTP";
 export type ReviewVerdict = "allow" | "deny";
 export type ReviewChange = "opened" | "closed";
@@ -156,7 +158,7 @@ export interface RulesSection {
 /** A diagnostic as the report carries it (file:line:col when it has a place). */
 export interface ReviewDiagnostic {
   readonly code: string;
-  readonly severity: "error" | "warning" | "info";
+  readonly severity: Severity;
   readonly message: string;
   readonly file?: string;
   readonly line?: number;

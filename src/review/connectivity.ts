@@ -1,0 +1,386 @@
+/**
+ * The pairs a change flips, computed from what it touches (touched.ts), not from two whole
+ * matrices. A pair's verdict is its source's egress chain AND its destination's ingress chain;
+ * a pair can flip only when one of the two pods is touched. So:
+ *
+ * 1. the touched pods are compiled on one virtual node per version (a workload's endpoint chain
+ *    holds nothing of the node it runs on; every other pod keeps its node, which is never
+ *    compiled, so set members are exactly the cluster's);
+ * 2. each touched pod's chain is asked about every peer (pods and the outside CIDRs rules name),
+ *    in both versions; a peer whose answer differs, or that is touched too, is a candidate;
+ * 3. only the candidates' other side is needed: an untouched peer runs the same chain in both
+ *    versions, and every untouched pod with the same policies and profiles runs the same chain,
+ *    so one representative per such class is compiled (once, with the head version) instead of
+ *    the peers' nodes.
+ *
+ * Traces are shared as in the class matrix (trace/matrix.ts): a chain's answer depends on the
+ * packet only through the features (ipsets, CIDRs) its rules can see, so peers with the same
+ * bits on a chain's features share one trace.
+ */
+import type { SourceFile } from "../diagnostics/types.js";
+import type { Model, WorkloadEndpoint } from "../model/types.js";
+import { endpointChainName } from "../render/names.js";
+import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, type Decision } from "../trace/explain.js";
+import { FeatureUniverse, NodeShapes, type Feature } from "../trace/features.js";
+import { formatIpv4, inNet, parseIpv4, parseIpv4Net } from "../trace/ip.js";
+import { tracerFor } from "../trace/walk.js";
+import type { Packet, TraceStep } from "../trace/types.js";
+import { probeKey, type ProbePlan, type ReviewProbe } from "./probes.js";
+import type { Touched } from "./touched.js";
+import type { FlippedPair, ReviewDecision, ReviewSideVerdict } from "./types.js";
+
+/** Node names no Kubernetes node can have (`~` is not a DNS character). */
+const TOUCHED_NODE = "review~touched";
+const PEERS_NODE = "review~peers";
+
+const PROTO_NUM = { TCP: 6, UDP: 17, SCTP: 132 } as const;
+
+/** One compiled version: a virtualized model, its tracer and its features. */
+class Compiled {
+  readonly tracer: FlowTracer;
+  readonly universe = new FeatureUniverse();
+  private readonly shapes = new Map<string, NodeShapes>();
+  private readonly shapeIds = new Map<string, number>();
+  private readonly shapeOf = new Map<string, { id: number; features: readonly number[] }>();
+
+  constructor(
+    readonly model: Model,
+    sources: readonly SourceFile[],
+  ) {
+    this.tracer = new FlowTracer(model, { sources });
+  }
+
+  shape(node: string, chain: string): { id: number; features: readonly number[] } {
+    const key = `${node}\u0000${chain}`;
+    let s = this.shapeOf.get(key);
+    if (s) return s;
+    let ns = this.shapes.get(node);
+    if (!ns) this.shapes.set(node, (ns = new NodeShapes(this.tracer.compiled(node).state, this.universe, node)));
+    const shape = ns.endpoint(chain);
+    let id = this.shapeIds.get(shape.fingerprint);
+    if (id === undefined) this.shapeIds.set(shape.fingerprint, (id = this.shapeIds.size));
+    s = { id, features: shape.features };
+    this.shapeOf.set(key, s);
+    return s;
+  }
+
+  trace(node: string, packet: Packet): { verdict: "allow" | "deny"; step?: TraceStep } {
+    const c = this.tracer.compiled(node);
+    const t = tracerFor(c.state, c.origins).trace(packet);
+    const step = t.endpoints[0]?.decidedBy ?? t.final;
+    return { verdict: t.verdict, ...(step && { step }) };
+  }
+}
+
+interface Result {
+  readonly verdict: "allow" | "deny";
+  readonly decision?: Decision;
+}
+
+/** Addresses: the pods (by index) then the outside peers. */
+interface Addresses {
+  readonly ip: Float64Array;
+}
+
+/** Asks one compiled version's chains about peers, with one version's addresses. */
+class Oracle {
+  private readonly bits = new Map<string, Uint8Array>();
+  private readonly memo = new Map<string, Map<string, Result>>();
+  traces = 0;
+
+  constructor(
+    private readonly compiled: Compiled,
+    private readonly addresses: Addresses,
+  ) {}
+
+  private featureBits(f: number, role: "src" | "dst", probe: ReviewProbe): Uint8Array {
+    const feature = this.compiled.universe.features[f] as Feature;
+    const portBound = feature.kind === "set" && feature.lookup.type === "hash:ip,port";
+    const key = `${f}\u0000${portBound ? `${role}${probeKey(probe)}` : ""}`;
+    let a = this.bits.get(key);
+    if (a) return a;
+    const ips = this.addresses.ip;
+    a = new Uint8Array(ips.length);
+    const proto = PROTO_NUM[probe.protocol];
+    const port = role === "dst" ? probe.port : EPHEMERAL_SOURCE_PORT;
+    for (let i = 0; i < ips.length; i++) {
+      const ip = ips[i] as number;
+      a[i] = feature.kind === "set" ? (feature.lookup.has(ip, proto, port) ? 1 : 0) : feature.kind === "net" ? (inNet(ip, feature.net) ? 1 : 0) : 0;
+    }
+    this.bits.set(key, a);
+    return a;
+  }
+
+  private project(features: readonly number[], role: "src" | "dst", index: number, probe: ReviewProbe): string {
+    let s = "";
+    for (const f of features) s += this.featureBits(f, role, probe)[index] === 1 ? "1" : "0";
+    return s;
+  }
+
+  /**
+   * The answer of `owner`'s endpoint chain (compiled on `node` as interface `iface`) for a packet
+   * between the owner's address and the peer's. Egress: owner → peer; ingress: peer → owner.
+   */
+  decide(direction: "ingress" | "egress", node: string, iface: string, owner: number, peer: number, probe: ReviewProbe): Result {
+    const chain = endpointChainName(direction, iface);
+    const shape = this.compiled.shape(node, chain);
+    const ownerRole = direction === "egress" ? "src" : "dst";
+    const peerRole = direction === "egress" ? "dst" : "src";
+    const rowKey = `${direction}\u0000${shape.id}\u0000${probeKey(probe)}\u0000${this.project(shape.features, ownerRole, owner, probe)}`;
+    let row = this.memo.get(rowKey);
+    if (!row) this.memo.set(rowKey, (row = new Map()));
+    const peerBits = this.project(shape.features, peerRole, peer, probe);
+    let r = row.get(peerBits);
+    if (r) return r;
+    const ownerIp = formatIpv4(this.addresses.ip[owner] as number);
+    const peerIp = formatIpv4(this.addresses.ip[peer] as number);
+    const egress = direction === "egress";
+    const packet: Packet = {
+      kind: "Packet",
+      srcIp: egress ? ownerIp : peerIp,
+      dstIp: egress ? peerIp : ownerIp,
+      protocol: PROTO_NUM[probe.protocol],
+      srcPort: EPHEMERAL_SOURCE_PORT,
+      dstPort: probe.port,
+      inInterface: egress ? iface : UPLINK_INTERFACE,
+      outInterface: egress ? UPLINK_INTERFACE : iface,
+      ctState: "NEW",
+    };
+    this.traces++;
+    const t = this.compiled.trace(node, packet);
+    r = { verdict: t.verdict, ...(t.step && { decision: this.compiled.tracer.decision(t.step) }) };
+    row.set(peerBits, r);
+    return r;
+  }
+}
+
+/** An outside peer: a CIDR a rule names, and one address in it that no pod and no narrower named CIDR has. */
+export interface OutsidePeer {
+  readonly cidr: string;
+  readonly ip: number;
+}
+
+function outsidePeers(models: readonly Model[], podIps: ReadonlySet<number>): OutsidePeer[] {
+  const cidrs = new Set<string>();
+  for (const m of models) {
+    for (const p of [...m.policies, ...m.profiles]) {
+      for (const r of [...p.ingress, ...p.egress]) for (const er of [r.source, r.destination]) for (const n of [...er.nets, ...er.notNets]) cidrs.add(n);
+    }
+    for (const s of m.networkSets) for (const n of s.nets) cidrs.add(n);
+  }
+  const nets = [...cidrs].map((c) => ({ cidr: c, net: parseIpv4Net(c) })).filter((x): x is { cidr: string; net: NonNullable<ReturnType<typeof parseIpv4Net>> } => x.net !== undefined);
+  const out: OutsidePeer[] = [];
+  for (const { cidr, net } of nets) {
+    const size = net.prefix >= 32 ? 1 : 2 ** (32 - net.prefix);
+    // Skip the network address of a real network (it is never a host) and anything a narrower named CIDR or a pod covers.
+    const narrower = nets.filter((o) => o.net.prefix > net.prefix && inNet(o.net.network, net));
+    let found: number | undefined;
+    for (let k = size > 2 ? 1 : 0, tries = 0; k < size && tries < 4096; k++, tries++) {
+      const ip = (net.network + k) >>> 0;
+      if (podIps.has(ip) || narrower.some((o) => inNet(ip, o.net))) continue;
+      found = ip;
+      break;
+    }
+    if (found !== undefined) out.push({ cidr, ip: found });
+  }
+  return out.sort((a, b) => (a.cidr < b.cidr ? -1 : a.cidr > b.cidr ? 1 : 0));
+}
+
+export interface ConnectivityInput {
+  readonly base: Model;
+  readonly head: Model;
+  readonly baseSources: readonly SourceFile[];
+  readonly headSources: readonly SourceFile[];
+  readonly touched: Touched;
+  readonly probes: ProbePlan;
+  /** Called with (done, total) as touched pods are traced. */
+  readonly progress?: (done: number, total: number) => void;
+}
+
+export interface ConnectivityResult {
+  readonly flipped: FlippedPair[];
+  readonly podsTouched: number;
+  readonly pods: number;
+  readonly traces: number;
+}
+
+interface TracedPod {
+  readonly key: string;
+  readonly b: WorkloadEndpoint;
+  readonly h: WorkloadEndpoint;
+}
+
+const ipv4Of = (e: WorkloadEndpoint): number | undefined => {
+  for (const n of e.ipNetworks) {
+    const ip = parseIpv4(n.split("/")[0] ?? "");
+    if (ip !== undefined) return ip;
+  }
+  return undefined;
+};
+
+function moved(model: Model, to: ReadonlyMap<string, string>): Model {
+  return { ...model, endpoints: model.endpoints.map((e) => (to.has(e.key) ? { ...e, node: to.get(e.key) as string } : e)) };
+}
+
+function reviewDecision(d: Decision | undefined, direction: "ingress" | "egress", node: string, iface: string, realIface: string): ReviewDecision | undefined {
+  if (!d) return undefined;
+  // A representative's chain speaks for the pod: name the pod's own chain.
+  const chain = d.chain === endpointChainName(direction, iface) ? endpointChainName(direction, realIface) : d.chain;
+  return {
+    summary: d.summary,
+    direction,
+    node,
+    ...(d.policy && { policy: d.policy }),
+    ...(d.profile !== undefined && { profile: d.profile }),
+    ...(d.ruleIndex !== undefined && { ruleIndex: d.ruleIndex }),
+    ...(d.action !== undefined && { action: d.action }),
+    ...(d.file !== undefined && { file: d.file }),
+    ...(d.line !== undefined && { line: d.line }),
+    chain,
+    rule: d.rule,
+    hash: d.hash,
+  };
+}
+
+export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
+  const { base, head, touched } = input;
+  const headByKey = new Map(head.endpoints.map((e) => [e.key, e]));
+  const pods: TracedPod[] = [];
+  for (const b of base.endpoints) {
+    const h = headByKey.get(b.key);
+    if (!h || b.node === undefined || h.node === undefined || ipv4Of(b) === undefined || ipv4Of(h) === undefined) continue;
+    pods.push({ key: b.key, b, h });
+  }
+  const podIps = new Set<number>();
+  for (const p of pods) {
+    podIps.add(ipv4Of(p.b) as number);
+    podIps.add(ipv4Of(p.h) as number);
+  }
+  const outside = outsidePeers([base, head], podIps);
+  const n = pods.length;
+  const addresses = (side: "b" | "h"): Addresses => {
+    const ip = new Float64Array(n + outside.length);
+    pods.forEach((p, i) => (ip[i] = ipv4Of(p[side]) as number));
+    outside.forEach((o, j) => (ip[n + j] = o.ip));
+    return { ip };
+  };
+  const addrB = addresses("b");
+  const addrH = addresses("h");
+  const isTouched = new Uint8Array(n);
+  const touchedIdx: number[] = [];
+  pods.forEach((p, i) => {
+    if (touched.pods.has(p.key)) {
+      isTouched[i] = 1;
+      touchedIdx.push(i);
+    }
+  });
+  const realNode = (i: number, side: "b" | "h"): string => (pods[i] as TracedPod)[side].node as string;
+  const iface = (i: number, side: "b" | "h"): string => (pods[i] as TracedPod)[side].interfaceName;
+
+  const toTouched = new Map(touchedIdx.map((i) => [(pods[i] as TracedPod).key, TOUCHED_NODE]));
+  const compiledB = new Compiled(moved(base, toTouched), input.baseSources);
+  const compiledH = new Compiled(moved(head, toTouched), input.headSources);
+  const touchedB = new Oracle(compiledB, addrB);
+  const touchedH = new Oracle(compiledH, addrH);
+
+  // Steps 1-2: each touched pod against every peer, per probe; candidates by (probe, src, dst).
+  const candidates = new Map<string, { probe: ReviewProbe; pairs: Set<number> }>();
+  const total = n + outside.length;
+  const addCandidate = (probe: ReviewProbe, s: number, d: number): void => {
+    const k = probeKey(probe);
+    let c = candidates.get(k);
+    if (!c) candidates.set(k, (c = { probe, pairs: new Set() }));
+    c.pairs.add(s * total + d);
+  };
+  const probesOf = (i: number): readonly ReviewProbe[] => input.probes.forDestination((pods[i] as TracedPod).h.ports);
+  let done = 0;
+  for (const t of touchedIdx) {
+    // t as destination: its ingress chain against every source.
+    for (const probe of probesOf(t)) {
+      for (let s = 0; s < total; s++) {
+        if (s === t) continue;
+        if (s < n && isTouched[s] === 1) {
+          addCandidate(probe, s, t);
+          continue;
+        }
+        const vb = touchedB.decide("ingress", TOUCHED_NODE, iface(t, "b"), t, s, probe).verdict;
+        const vh = touchedH.decide("ingress", TOUCHED_NODE, iface(t, "h"), t, s, probe).verdict;
+        if (vb !== vh) addCandidate(probe, s, t);
+      }
+    }
+    // t as source: its egress chain against every destination and its probes.
+    for (let d = 0; d < total; d++) {
+      if (d === t || (d < n && isTouched[d] === 1)) continue; // touched pairs are candidates already
+      for (const probe of d < n ? probesOf(d) : input.probes.all) {
+        const vb = touchedB.decide("egress", TOUCHED_NODE, iface(t, "b"), t, d, probe).verdict;
+        const vh = touchedH.decide("egress", TOUCHED_NODE, iface(t, "h"), t, d, probe).verdict;
+        if (vb !== vh) addCandidate(probe, t, d);
+      }
+    }
+    input.progress?.(++done, touchedIdx.length);
+  }
+
+  // Step 3: one representative per class of the untouched pods the candidates need.
+  const needed = new Set<number>();
+  for (const { pairs } of candidates.values()) {
+    for (const pair of pairs) {
+      const s = Math.floor(pair / total);
+      const d = pair % total;
+      if (s < n && isTouched[s] === 0) needed.add(s);
+      if (d < n && isTouched[d] === 0) needed.add(d);
+    }
+  }
+  const repOf = new Map<number, number>();
+  const classRep = new Map<string, number>();
+  for (const i of [...needed].sort((a, b) => a - b)) {
+    const e = (pods[i] as TracedPod).h;
+    const cls = `${e.profiles.join(",")}\u0000${touched.headScope.applying(e).join(",")}`;
+    let rep = classRep.get(cls);
+    if (rep === undefined) classRep.set(cls, (rep = i));
+    repOf.set(i, rep);
+  }
+  const toPeers = new Map([...new Set(repOf.values())].map((i) => [(pods[i] as TracedPod).key, PEERS_NODE]));
+  const compiledP = new Compiled(moved(head, toPeers), input.headSources);
+  const peersB = new Oracle(compiledP, addrB);
+  const peersH = new Oracle(compiledP, addrH);
+
+  const side = (v: "b" | "h", s: number, d: number, probe: ReviewProbe): ReviewSideVerdict => {
+    const tOracle = v === "b" ? touchedB : touchedH;
+    const pOracle = v === "b" ? peersB : peersH;
+    const ask = (direction: "ingress" | "egress", owner: number, peer: number): { r: Result; decision?: ReviewDecision } => {
+      const own = isTouched[owner] === 1;
+      const rep = own ? owner : (repOf.get(owner) as number);
+      const node = own ? TOUCHED_NODE : PEERS_NODE;
+      const chainIface = own ? iface(owner, v) : iface(rep, "h");
+      const r = (own ? tOracle : pOracle).decide(direction, node, chainIface, owner, peer, probe);
+      const decision = reviewDecision(r.decision, direction, realNode(owner, v), chainIface, iface(owner, v));
+      return { r, ...(decision && { decision }) };
+    };
+    const egress = s < n ? ask("egress", s, d) : undefined;
+    if (egress && egress.r.verdict === "deny") return { verdict: "deny", ...(egress.decision && { decidedBy: egress.decision }) };
+    const ingress = d < n ? ask("ingress", d, s) : undefined;
+    if (ingress && ingress.r.verdict === "deny") return { verdict: "deny", ...(ingress.decision && { decidedBy: ingress.decision }) };
+    // Allowed: name the rule on the touched side (the one that can have changed), else the destination's.
+    const pick = ingress && (d < n && isTouched[d] === 1 ? true : !(s < n && isTouched[s] === 1)) ? ingress : (egress ?? ingress);
+    return { verdict: "allow", ...(pick?.decision && { decidedBy: pick.decision }) };
+  };
+
+  const name = (i: number): string => (i < n ? (pods[i] as TracedPod).key : (outside[i - n] as OutsidePeer).cidr);
+  const flipped: FlippedPair[] = [];
+  for (const { probe, pairs } of candidates.values()) {
+    for (const pair of pairs) {
+      const s = Math.floor(pair / total);
+      const d = pair % total;
+      const b = side("b", s, d, probe);
+      const h = side("h", s, d, probe);
+      if (b.verdict === h.verdict) continue;
+      flipped.push({ from: name(s), to: name(d), port: probe.port, ...(probe.endPort !== undefined && { endPort: probe.endPort }), protocol: probe.protocol, base: b, head: h });
+    }
+  }
+  flipped.sort(comparePairs);
+  return { flipped, podsTouched: touchedIdx.length, pods: n, traces: touchedB.traces + touchedH.traces + peersB.traces + peersH.traces };
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export const comparePairs = (a: FlippedPair, b: FlippedPair): number =>
+  cmp(a.from, b.from) || cmp(a.to, b.to) || cmp(a.protocol, b.protocol) || a.port - b.port;

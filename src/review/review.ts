@@ -1,0 +1,76 @@
+/**
+ * reviewChange: the ReviewReport of a change from a base to a head version of the inputs. Pure:
+ * a function of the two loaded versions (models, sources, load diagnostics) and the options.
+ */
+import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
+import type { Model } from "../model/types.js";
+import { flippedPairs } from "./connectivity.js";
+import { planProbes } from "./probes.js";
+import { reviewProblems } from "./problems.js";
+import { rulesChanges } from "./rules.js";
+import { groupPairs } from "./summary.js";
+import { touchedPods } from "./touched.js";
+import type { ReviewReport, ReviewSide } from "./types.js";
+
+export interface ReviewVersion {
+  readonly side: ReviewSide;
+  readonly model: Model;
+  readonly sources: readonly SourceFile[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface ReviewOptions {
+  /** Probe exactly these TCP ports instead of every port the rules mention and pods declare. */
+  readonly ports?: readonly number[];
+  /** Compare the rules of these nodes only. */
+  readonly nodes?: readonly string[];
+  /** Progress of the long phases: (phase, done, total). */
+  readonly progress?: (phase: "connectivity" | "rules", done: number, total: number) => void;
+}
+
+export function reviewChange(base: ReviewVersion, head: ReviewVersion, options: ReviewOptions = {}): ReviewReport {
+  const touched = touchedPods(base.model, head.model);
+  const probes = planProbes([base.model, head.model], options.ports);
+  const c = flippedPairs({
+    base: base.model,
+    head: head.model,
+    baseSources: base.sources,
+    headSources: head.sources,
+    touched,
+    probes,
+    ...(options.progress && { progress: (d: number, t: number) => options.progress?.("connectivity", d, t) }),
+  });
+  const opened = c.flipped.filter((p) => p.head.verdict === "allow");
+  const closed = c.flipped.filter((p) => p.head.verdict === "deny");
+  const rules = rulesChanges({
+    base: base.model,
+    head: head.model,
+    touched,
+    ...(options.nodes && { nodes: options.nodes }),
+    ...(options.progress && { progress: (d: number, t: number) => options.progress?.("rules", d, t) }),
+  });
+  const problems = reviewProblems({
+    base: base.model,
+    head: head.model,
+    baseSources: base.sources,
+    headSources: head.sources,
+    baseDiagnostics: base.diagnostics,
+    headDiagnostics: head.diagnostics,
+  });
+  return {
+    kind: "ReviewReport",
+    version: 1,
+    base: base.side,
+    head: head.side,
+    connectivity: {
+      opened,
+      closed,
+      summary: groupPairs(opened, closed),
+      probes: probes.all.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort !== undefined && { endPort: p.endPort }) })),
+      podsTouched: c.podsTouched,
+      pods: c.pods,
+    },
+    rules,
+    problems,
+  };
+}

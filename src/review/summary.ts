@@ -1,0 +1,53 @@
+/**
+ * Flipped pairs folded for reading: pairs of one direction of change, protocol and port between
+ * the same two namespaces (or CIDR), decided by the same rules on each side, are one group. A
+ * group of one pair names its pods; a larger one names the namespaces and counts.
+ */
+import type { ConnectivityGroup, FlippedPair, ReviewPeer, ReviewSideVerdict } from "./types.js";
+
+const isCidr = (peer: string): boolean => !peer.includes("/") || /^[0-9a-f.:]+\/\d+$/i.test(peer);
+const namespaceOf = (peer: string): string => (isCidr(peer) ? peer : (peer.split("/")[0] as string));
+const decisionKey = (v: ReviewSideVerdict): string => `${v.verdict}\u0000${v.decidedBy?.summary ?? ""}\u0000${v.decidedBy?.file ?? ""}:${v.decidedBy?.line ?? ""}`;
+
+export function groupPairs(opened: readonly FlippedPair[], closed: readonly FlippedPair[]): ConnectivityGroup[] {
+  const groups = new Map<string, { change: "opened" | "closed"; pairs: FlippedPair[] }>();
+  for (const [change, list] of [["opened", opened], ["closed", closed]] as const) {
+    for (const p of list) {
+      const key = [change, namespaceOf(p.from), namespaceOf(p.to), p.protocol, p.port, p.endPort ?? "", decisionKey(p.base), decisionKey(p.head)].join("\u0001");
+      const g = groups.get(key);
+      if (g) g.pairs.push(p);
+      else groups.set(key, { change, pairs: [p] });
+    }
+  }
+  const out: ConnectivityGroup[] = [];
+  for (const { change, pairs } of groups.values()) {
+    const first = pairs[0] as FlippedPair;
+    const froms = new Set(pairs.map((p) => p.from));
+    const tos = new Set(pairs.map((p) => p.to));
+    const peer = (names: Set<string>, one: string): ReviewPeer =>
+      isCidr(one) ? { kind: "cidr", name: one } : names.size === 1 ? { kind: "pod", name: one } : { kind: "namespace", name: namespaceOf(one) };
+    out.push({
+      change,
+      from: peer(froms, first.from),
+      to: peer(tos, first.to),
+      port: first.port,
+      ...(first.endPort !== undefined && { endPort: first.endPort }),
+      protocol: first.protocol,
+      count: pairs.length,
+      sources: froms.size,
+      destinations: tos.size,
+      base: first.base,
+      head: first.head,
+    });
+  }
+  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return out.sort(
+    (a, b) =>
+      cmp(a.change === "opened" ? "0" : "1", b.change === "opened" ? "0" : "1") ||
+      b.count - a.count ||
+      cmp(a.from.name, b.from.name) ||
+      cmp(a.to.name, b.to.name) ||
+      cmp(a.protocol, b.protocol) ||
+      a.port - b.port,
+  );
+}

@@ -1,0 +1,134 @@
+/**
+ * Which pods a change can affect, found from the models alone (no compile): a pair of pods can
+ * flip only if the rules of one of them differ. A pod's endpoint chains differ when
+ * - the pod itself changed (labels, address, node, ports, profiles), appeared or went away;
+ * - a policy that selects it (in either version) was added, removed or edited, or its tier was;
+ * - a profile it uses changed;
+ * - a set its policies' rules match on changed members: a rule selector (of a policy that
+ *   selects it, or of a profile it uses) matches a changed pod or network set in either version.
+ * Every other pod runs the same rules against the same set members before and after, so its
+ * verdicts towards anyone change only through the other side's rules.
+ *
+ * Also the peers' behaviour classes: untouched pods whose chains are built from the same
+ * policies and profiles run the same rules (the chain holds nothing else of the pod), so one
+ * representative per class is compiled instead of every pod.
+ */
+import { reachesFelix } from "../model/policy-kinds.js";
+import type { Labels, Model, NetworkSet, Policy, Profile, Rule, WorkloadEndpoint } from "../model/types.js";
+import { NAMESPACE_LABEL, SelectorCache, entityRuleSelector, policySelectorText } from "../resolve/selectors.js";
+
+/** A resource's meaning, without where it was written. */
+export const meaningOf = (x: unknown): string => JSON.stringify(x, (k, v: unknown) => (k === "origin" ? undefined : v));
+
+function changedKeys<T>(base: readonly T[], head: readonly T[], key: (t: T) => string): { keys: Set<string>; base: Map<string, T>; head: Map<string, T> } {
+  const b = new Map(base.map((t) => [key(t), t]));
+  const h = new Map(head.map((t) => [key(t), t]));
+  const keys = new Set<string>();
+  for (const [k, t] of b) if (!h.has(k) || meaningOf(h.get(k)) !== meaningOf(t)) keys.add(k);
+  for (const k of h.keys()) if (!b.has(k)) keys.add(k);
+  return { keys, base: b, head: h };
+}
+
+/** Policies that can reach a workload's chains (Felix leaves preDNAT and untracked ones to host endpoints). */
+const workloadPolicy = (p: Policy): boolean => reachesFelix(p) && !p.preDNAT && !p.doNotTrack;
+
+/** Selector matching against one model's endpoints, namespaced policies only against their namespace. */
+export class PolicyScope {
+  private readonly cache = new SelectorCache();
+  private readonly byNamespace = new Map<string, WorkloadEndpoint[]>();
+  private readonly namespaced = new Map<string, Policy[]>();
+  private readonly global: Policy[] = [];
+
+  constructor(readonly model: Model) {
+    for (const e of model.endpoints) {
+      const ns = e.labels[NAMESPACE_LABEL] ?? "";
+      const list = this.byNamespace.get(ns);
+      if (list) list.push(e);
+      else this.byNamespace.set(ns, [e]);
+    }
+    for (const p of model.policies) {
+      if (!workloadPolicy(p)) continue;
+      if (p.namespace === undefined) this.global.push(p);
+      else {
+        const list = this.namespaced.get(p.namespace);
+        if (list) list.push(p);
+        else this.namespaced.set(p.namespace, [p]);
+      }
+    }
+  }
+
+  selects(p: Policy, labels: Labels): boolean {
+    return this.cache.parse(policySelectorText(this.cache, p)).matches(labels);
+  }
+
+  /** The endpoints a policy applies to. */
+  selected(p: Policy): WorkloadEndpoint[] {
+    if (!workloadPolicy(p)) return [];
+    const candidates = p.namespace === undefined ? this.model.endpoints : (this.byNamespace.get(p.namespace) ?? []);
+    const sel = this.cache.parse(policySelectorText(this.cache, p));
+    return candidates.filter((e) => sel.matches(e.labels));
+  }
+
+  /** The ids of the policies that apply to an endpoint, sorted. */
+  applying(e: WorkloadEndpoint): string[] {
+    const ids: string[] = [];
+    for (const p of [...(this.namespaced.get(e.namespace) ?? []), ...this.global]) if (this.selects(p, e.labels)) ids.push(p.id);
+    return ids.sort();
+  }
+
+  /** Whether some entity selector of these rules matches one of `labels`. */
+  rulesMatch(rules: readonly Rule[], namespace: string | undefined, labels: readonly Labels[]): boolean {
+    for (const r of rules) {
+      for (const er of [r.source, r.destination]) {
+        for (const text of [entityRuleSelector(this.cache, er, namespace), er.notSelector ?? ""]) {
+          if (text === "") continue;
+          const sel = this.cache.parse(text);
+          if (labels.some((l) => sel.matches(l))) return true;
+        }
+      }
+    }
+    return false;
+  }
+}
+
+export interface Touched {
+  /** Keys ("ns/pod") of the pods whose endpoint chains may differ. */
+  readonly pods: ReadonlySet<string>;
+  /** Ids of the policies that differ (added, removed or edited). */
+  readonly policies: ReadonlySet<string>;
+  readonly headScope: PolicyScope;
+  readonly baseScope: PolicyScope;
+}
+
+export function touchedPods(base: Model, head: Model): Touched {
+  const pods = new Set<string>();
+  const scopes = [new PolicyScope(base), new PolicyScope(head)] as const;
+  const eps = changedKeys(base.endpoints, head.endpoints, (e) => e.key);
+  for (const k of eps.keys) pods.add(k);
+  const pols = changedKeys(base.policies, head.policies, (p) => p.id);
+  const tiers = changedKeys(base.tiers, head.tiers, (t) => t.name);
+  const profiles = changedKeys(base.profiles, head.profiles, (p) => p.name);
+  const sets = changedKeys(base.networkSets, head.networkSets, (s) => `${s.namespace ?? ""}/${s.name}`);
+  const changedPolicies = new Set(pols.keys);
+
+  // Labels whose set membership changed: the changed pods and network sets, as each version has them.
+  const movedLabels: Labels[] = [];
+  for (const k of eps.keys) for (const m of [eps.base, eps.head]) if (m.get(k)) movedLabels.push((m.get(k) as WorkloadEndpoint).labels);
+  for (const k of sets.keys) for (const m of [sets.base, sets.head]) if (m.get(k)) movedLabels.push((m.get(k) as NetworkSet).labels);
+
+  [base, head].forEach((model, i) => {
+    const scope = scopes[i] as PolicyScope;
+    for (const p of model.policies) {
+      const affected =
+        changedPolicies.has(p.id) || tiers.keys.has(p.tier) || (movedLabels.length > 0 && scope.rulesMatch([...p.ingress, ...p.egress], p.namespace, movedLabels));
+      if (!affected) continue;
+      for (const e of scope.selected(p)) pods.add(e.key);
+    }
+    const changedProfiles = new Set(profiles.keys);
+    for (const pr of model.profiles as readonly Profile[]) {
+      if (movedLabels.length > 0 && scope.rulesMatch([...pr.ingress, ...pr.egress], undefined, movedLabels)) changedProfiles.add(pr.name);
+    }
+    if (changedProfiles.size > 0) for (const e of model.endpoints) if (e.profiles.some((p) => changedProfiles.has(p))) pods.add(e.key);
+  });
+  return { pods, policies: changedPolicies, baseScope: scopes[0], headScope: scopes[1] };
+}
