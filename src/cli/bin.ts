@@ -13,5 +13,6 @@ const code = await run(process.argv.slice(2), {
   stderr: (t) => process.stderr.write(t),
   cwd: process.cwd(),
   env: process.env,
+  ...(process.stderr.isTTY && { stderrTty: process.stderr }),
 });
 process.exitCode = code;

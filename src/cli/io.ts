@@ -9,6 +9,11 @@ export interface Io {
   readonly stderr: (text: string) => void;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The terminal stderr is, when it is one (progress bars draw on it); absent when stderr is a
+   * pipe or a file, and in tests.
+   */
+  readonly stderrTty?: NodeJS.WriteStream;
 }
 
 export const ExitCode = {

@@ -16,6 +16,7 @@ import { registerApply } from "./apply.js";
 import { registerAgent } from "./agent.js";
 import { registerExplain } from "./explain.js";
 import { registerMatrix } from "./matrix.js";
+import { registerReview } from "./review.js";
 import { registerLint } from "./lint.js";
 import { registerConvert } from "./convert.js";
 import { registerDatastore } from "./datastore.js";
@@ -37,7 +38,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
 
-  for (const register of [registerSelector, registerValidate, registerLint, registerConvert, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerAgent, registerDatastore]) {
+  for (const register of [registerSelector, registerValidate, registerLint, registerConvert, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerReview, registerAgent, registerDatastore]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) {

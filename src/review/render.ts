@@ -20,8 +20,8 @@ const place = (v: ReviewSideVerdict): string => {
 };
 const peerText = (g: ConnectivityGroup["from"]): string => (g.kind === "namespace" ? `namespace ${g.name}` : g.name);
 const groupLine = (g: ConnectivityGroup): string =>
-  `${peerText(g.from)} → ${peerText(g.to)} ${probeText(g)}${g.count > 1 ? ` (${g.count} pairs)` : ""}`;
-const pairLine = (p: FlippedPair): string => `${p.from} → ${p.to} ${probeText(p)}`;
+  `${peerText(g.from)} -> ${peerText(g.to)} ${probeText(g)}${g.count > 1 ? ` (${g.count} pairs)` : ""}`;
+const pairLine = (p: FlippedPair): string => `${p.from} -> ${p.to} ${probeText(p)}`;
 const diagLine = (d: ReviewDiagnostic): string => `${d.file !== undefined ? `${d.file}:${d.line ?? 1}:${d.column ?? 1}: ` : ""}${d.severity} ${d.code}: ${d.message}`;
 const more = (n: number, cap: number): string | undefined => (n > cap ? `and ${n - cap} more` : undefined);
 
