@@ -165,7 +165,7 @@ export const PAGE_SCRIPT = `
           if (counts[2] > 0 || counts[3] > 0) td.textContent = counts[2] > 0 && counts[3] > 0 ? "\\u00b1" : counts[2] > 0 ? "+" : "\\u2212";
           if (counts[2] > 0 || counts[3] > 0) td.style.color = "#000";
         }
-        td.title = memberLabel(view.members[r]) + " -> " + memberLabel(view.members[c]) + ": " + (state === "self" ? "same pod" : state === "none" ? (view.emptyCell || "not probed") : describe(counts));
+        td.title = memberLabel(view.members[r]) + " -> " + memberLabel(view.members[c]) + ": " + (state === "self" ? "same pod" : state === "none" ? (view.changesOnly ? "no change" : "not probed") : describe(counts));
         tr.appendChild(td);
       }
       tbody.appendChild(tr);

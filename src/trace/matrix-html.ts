@@ -33,19 +33,19 @@ const LEVEL_TEXT: Readonly<Record<MatrixView["level"], string>> = {
 
 function legend(view: MatrixView): string {
   const item = (cls: string, mark: string, text: string): string => `<span><span class="swatch ${cls}">${mark}</span>${escapeHtml(text)}</span>`;
-  const items = view.states ? [item("allow", "", "allowed in both"), item("deny", "", "denied in both")] : [item("allow", "", "allowed"), item("deny", "", "denied")];
+  const items = view.changesOnly ? [] : view.states ? [item("allow", "", "allowed in both"), item("deny", "", "denied in both")] : [item("allow", "", "allowed"), item("deny", "", "denied")];
   if (view.states) {
     items.push(item("opened", "+", `opened (denied in ${view.states.base}, allowed in ${view.states.head})`), item("closed", "&#8722;", `closed (allowed in ${view.states.base}, denied in ${view.states.head})`));
   }
   if (view.level === "pod") items.push(item("self", "-", "same pod"));
   else items.push(`<span><span class="swatch" style="background:linear-gradient(90deg,var(--deny),var(--allow))"></span>mixed: shaded by the share allowed</span>`);
-  items.push(item("none", "", view.emptyCell ?? "not probed (the destination has no such port)"));
+  items.push(item("none", "", view.changesOnly ? "no change" : "not probed (the destination has no such port)"));
   return `<div id="legend">${items.join("")}</div>`;
 }
 
 function summary(view: MatrixView): string {
   const count = (state: string, text: string): string => `<span>${text}: <b id="count-${state}">0</b></span>`;
-  const counts = view.states ? [count("allow", "allowed in both"), count("deny", "denied in both")] : [count("allow", "allowed pairs"), count("deny", "denied pairs")];
+  const counts = view.changesOnly ? [] : view.states ? [count("allow", "allowed in both"), count("deny", "denied in both")] : [count("allow", "allowed pairs"), count("deny", "denied pairs")];
   if (view.states) counts.push(count("opened", "opened"), count("closed", "closed"));
   return `<div id="summary">${counts.join("")}</div>`;
 }
@@ -54,7 +54,8 @@ function summary(view: MatrixView): string {
 export function renderMatrixHtml(view: MatrixView): string {
   const subtitle = view.subtitle.map((s) => `<p class="subtitle">${escapeHtml(s)}</p>`).join("\n");
   const sections = view.sections.map((s) => `<section class="report-section"><h2>${escapeHtml(s.title)}</h2>\n<pre>${escapeHtml(s.lines.join("\n"))}</pre></section>`).join("\n");
-  const podsText = `${view.pods} pod${view.pods === 1 ? "" : "s"}, ${view.members.length} row${view.members.length === 1 ? "" : "s"}: ${LEVEL_TEXT[view.level]}.`;
+  const what = view.changesOnly ? "peer" : "pod";
+  const podsText = `${view.pods} ${what}${view.pods === 1 ? "" : "s"}, ${view.members.length} row${view.members.length === 1 ? "" : "s"}: ${LEVEL_TEXT[view.level].replace(/\bpod\b/g, what)}.`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

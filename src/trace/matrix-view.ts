@@ -57,8 +57,11 @@ export interface MatrixView {
   readonly walks: readonly (readonly number[])[];
   readonly lines: readonly string[];
   readonly sections: readonly MatrixViewSection[];
-  /** What a cell without pairs means (default: the destination is not probed on that port). */
-  readonly emptyCell?: string;
+  /**
+   * The grid holds only the pairs a change flips (a review): an empty cell is a pair whose
+   * verdict did not change, and `pods` counts the peers of those pairs.
+   */
+  readonly changesOnly?: true;
 }
 
 /** A pair to explain: the representative of one state of one cell. */
