@@ -26,6 +26,7 @@ h2 { font-size: 15px; margin: 16px 0 6px; }
 #grid tbody th { left: 0; z-index: 1; text-align: left; padding: 0 6px; }
 #grid thead th.corner { left: 0; z-index: 3; }
 #grid td { width: 14px; min-width: 14px; height: 14px; padding: 0; border: 1px solid #fff; text-align: center; font-size: 11px; line-height: 12px; color: #fff; cursor: pointer; }
+#grid.roomy td { width: 22px; min-width: 22px; height: 22px; font-size: 14px; line-height: 20px; }
 #grid td.ns-start, #grid th.ns-start { border-left: 2px solid #555; }
 #grid tr.ns-start td, #grid tr.ns-start th { border-top: 2px solid #555; }
 #grid td.selected { outline: 2px solid #000; outline-offset: -2px; }
@@ -119,6 +120,8 @@ export const PAGE_SCRIPT = `
     var grid = view.grids[gi];
     showSummary(grid);
     gridEl.replaceChildren();
+    // Few rows: bigger cells.
+    gridEl.className = n <= 40 ? "roomy" : "";
     walkTitle.textContent = "Click a cell to see its walk.";
     walkBody.replaceChildren();
     selected = null;
