@@ -38,15 +38,23 @@ export type HtmlMode =
   | { readonly kind: "change"; readonly from: readonly string[]; readonly to: readonly string[]; readonly base: TracedState; readonly head: TracedState }
   | { readonly kind: "staged"; readonly paths: readonly string[]; readonly state: TracedState; readonly pending: Matrix };
 
-const podPeer = (key: string): Flow["from"] => {
-  const slash = key.indexOf("/");
-  return { kind: "pod", namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+/** "ns/pod" as a flow peer; anything else (a CIDR: a namespace has no "." or ":") is not a pod. */
+export const podPeer = (key: string): Extract<Flow["from"], { kind: "pod" }> | undefined => {
+  const m = /^([^/.:]+)\/([^/]+)$/.exec(key);
+  return m ? { kind: "pod", namespace: m[1] as string, name: m[2] as string } : undefined;
+};
+
+/** A pod of the matrix (always "ns/pod"). */
+const matrixPod = (key: string): Flow["from"] => {
+  const p = podPeer(key);
+  if (!p) throw new Error(`not a pod: ${key}`);
+  return p;
 };
 
 function flowOf(r: WalkRequest, options: MatrixOptions): Flow {
   return {
-    from: podPeer(r.from),
-    to: podPeer(r.to),
+    from: matrixPod(r.from),
+    to: matrixPod(r.to),
     protocol: r.probe.protocol,
     ...(r.probe.port !== null && { port: r.probe.port }),
     ...(options.srcPort !== undefined && r.probe.port !== null && { srcPort: options.srcPort }),

@@ -7,11 +7,8 @@
 import { reviewHtml, flippedPairText, type FlippedPair, type ReviewReport, type ReviewVersion } from "../review/index.js";
 import { FlowTracer, TraceError, type Flow } from "../trace/index.js";
 import { explanationText } from "./explain.js";
+import { podPeer } from "./matrix-html.js";
 
-const podPeer = (key: string): Flow["from"] | undefined => {
-  const m = /^([^/.:]+)\/([^/]+)$/.exec(key);
-  return m ? { kind: "pod", namespace: m[1] as string, name: m[2] as string } : undefined;
-};
 
 export function reviewHtmlPage(report: ReviewReport, base: ReviewVersion, head: ReviewVersion): string {
   const tracers = { base: new FlowTracer(base.model, { sources: base.sources }), head: new FlowTracer(head.model, { sources: head.sources }) };

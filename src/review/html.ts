@@ -15,6 +15,8 @@ import type { FlippedPair, ReviewReport, ReviewSideVerdict } from "./types.js";
 
 /** The namespace row of peers outside the cluster (a CIDR); no namespace name has parentheses. */
 export const OUTSIDE = "(outside the cluster)";
+/** The row of the namespaces with the fewest flips when there are too many to draw one each. */
+export const OTHER_NAMESPACES = "(other namespaces)";
 
 /**
  * "ns/pod" stays; a CIDR becomes "(outside the cluster)/10.0.0.0/8", so every peer has a
@@ -59,6 +61,25 @@ export interface ReviewViewOptions {
   readonly walk?: (pair: FlippedPair) => string;
   /** Peer by peer up to this many peers (default 200), else by namespace. */
   readonly maxPeers?: number;
+  /**
+   * At most this many namespace rows (default 200): the namespaces with the most flipped pairs
+   * (then by name), the others folded into one "(other namespaces)" row. A change to a
+   * GlobalNetworkPolicy on a 2,000-namespace cluster stays a page of 200 × 200 cells.
+   */
+  readonly maxNamespaces?: number;
+}
+
+/** Peers of the namespaces beyond the busiest `max` moved into OTHER_NAMESPACES. */
+function foldNamespaces(pairs: readonly FlippedPair[], max: number): (peer: string) => string {
+  const flips = new Map<string, number>();
+  const nsOf = (key: string): string => key.slice(0, key.indexOf("/"));
+  for (const p of pairs) for (const k of [peerKey(p.from), peerKey(p.to)]) flips.set(nsOf(k), (flips.get(nsOf(k)) ?? 0) + 1);
+  if (flips.size <= max) return peerKey;
+  const kept = new Set([...flips].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)).slice(0, max - 1).map(([ns]) => ns));
+  return (peer) => {
+    const k = peerKey(peer);
+    return kept.has(nsOf(k)) ? k : `${OTHER_NAMESPACES}/${k}`;
+  };
 }
 
 /** The view of a report: flipped pairs on a grid of the peers involved. */
@@ -67,8 +88,10 @@ export function reviewMatrixView(report: ReviewReport, options: ReviewViewOption
   const walk = options.walk ?? ((p: FlippedPair): string => flippedPairText(p, report));
   const c = report.connectivity;
   const pairs = [...c.opened, ...c.closed];
-  const peers = [...new Set(pairs.flatMap((p) => [peerKey(p.from), peerKey(p.to)]))].sort();
-  const level = peers.length <= maxPeers ? "pod" : "namespace";
+  const distinct = new Set(pairs.flatMap((p) => [peerKey(p.from), peerKey(p.to)]));
+  const level = distinct.size <= maxPeers ? "pod" : "namespace";
+  const keyOf = level === "pod" ? peerKey : foldNamespaces(pairs, options.maxNamespaces ?? DEFAULT_MAX_PODS);
+  const peers = [...new Set(pairs.flatMap((p) => [keyOf(p.from), keyOf(p.to)]))].sort();
   const { members, memberOf } = membersOf(peers, level, () => "");
   const index = new Map(peers.map((p, i) => [p, memberOf[i] as number]));
   const n = members.length;
@@ -81,7 +104,7 @@ export function reviewMatrixView(report: ReviewReport, options: ReviewViewOption
     const walks = new Array<number>(n * n * 4).fill(-1);
     for (const p of pairs) {
       if (probeText(p) !== probe) continue;
-      const at = ((index.get(peerKey(p.from)) as number) * n + (index.get(peerKey(p.to)) as number)) * 4 + PAIR_STATES.indexOf(p.head.verdict === "allow" ? "opened" : "closed");
+      const at = ((index.get(keyOf(p.from)) as number) * n + (index.get(keyOf(p.to)) as number)) * 4 + PAIR_STATES.indexOf(p.head.verdict === "allow" ? "opened" : "closed");
       counts[at] = (counts[at] as number) + 1;
       if (walks[at] === -1) walks[at] = store.add(walk(p));
     }

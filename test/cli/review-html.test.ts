@@ -5,7 +5,7 @@
  * drawn by namespace. The page in chromium: review-html.browser.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { OUTSIDE, reviewMatrixView, type FlippedPair, type ReviewReport } from "../../src/review/index.js";
+import { OTHER_NAMESPACES, OUTSIDE, reviewMatrixView, type FlippedPair, type ReviewReport } from "../../src/review/index.js";
 import { PAIR_STATES, type MatrixView } from "../../src/trace/index.js";
 import { cli } from "./helpers.js";
 import { embeddedView } from "./html-view.js";
@@ -138,6 +138,21 @@ describe("reviewMatrixView", () => {
     ]);
     expect(marked(v)).toEqual([`opened a -> ${OUTSIDE} TCP/80 (1)`, "opened a -> b TCP/80 (2)", "closed b -> a TCP/80 (1)", "opened a -> b TCP/1000-2000 (1)"]);
     expect(walkText(v, v.grids[0]?.walks[(1 * 3 + 2) * 4 + 2] as number)).toMatch(/^a\/x -> b\/y TCP\/80: opened\n/);
+  });
+
+  it("folds the namespaces with the fewest flips into one row beyond maxNamespaces", () => {
+    const many = report(
+      [pair("a/x", "b/y", 80, true), pair("a/z", "b/y", 80, true), pair("c/1", "b/y", 80, true), pair("d/1", "e/1", 80, true)],
+      [],
+    );
+    const v = reviewMatrixView(many, { maxPeers: 2, maxNamespaces: 3 });
+    // Flips per namespace: b 3, a 2, c 1, d 1, e 1: a and b stay, c, d and e fold.
+    expect(v.members.map((m) => [m.namespace, m.pods])).toEqual([
+      [OTHER_NAMESPACES, [`${OTHER_NAMESPACES}/c/1`, `${OTHER_NAMESPACES}/d/1`, `${OTHER_NAMESPACES}/e/1`]],
+      ["a", ["a/x", "a/z"]],
+      ["b", ["b/y"]],
+    ]);
+    expect(marked(v)).toEqual([`opened ${OTHER_NAMESPACES} -> ${OTHER_NAMESPACES} TCP/80 (1)`, `opened ${OTHER_NAMESPACES} -> b TCP/80 (1)`, "opened a -> b TCP/80 (2)"]);
   });
 
   it("a report with no flips draws no grid and says so", () => {
