@@ -123,6 +123,31 @@ describe("the view's aggregation", () => {
   const view = (maxClasses?: number): MatrixView =>
     buildMatrixView({ title: "t", head: matrix, walk: (r) => `${r.from} -> ${r.to} ${r.probe.protocol}/${String(r.probe.port)} ${r.state}`, ...(maxClasses !== undefined && { maxClasses }) });
 
+  it("podClasses: pods of one class have the same verdict to and from every other pod", () => {
+    const small = reachabilityMatrix(syntheticCluster(120));
+    const classes = small.podClasses();
+    const pods = small.pods;
+    const probes = [...new Map(pods.flatMap((p) => small.probes(p)).map((x) => [`${x.protocol}/${String(x.port)}`, x])).values()];
+    let checked = 0;
+    const differ: string[] = [];
+    for (let a = 0; a < pods.length; a++)
+      for (let b = a + 1; b < pods.length; b++) {
+        if (classes[a] !== classes[b]) continue;
+        for (let q = 0; q < pods.length; q++) {
+          if (q === a || q === b) continue;
+          for (const pr of probes) {
+            const [pa, pb, pq] = [pods[a], pods[b], pods[q]] as [string, string, string];
+            if (small.verdict(pa, pq, pr.protocol, pr.port) !== small.verdict(pb, pq, pr.protocol, pr.port)) differ.push(`${pa}|${pb} -> ${pq}`);
+            if (small.verdict(pq, pa, pr.protocol, pr.port) !== small.verdict(pq, pb, pr.protocol, pr.port)) differ.push(`${pq} -> ${pa}|${pb}`);
+            checked++;
+          }
+        }
+      }
+    expect(differ).toEqual([]);
+    expect(checked).toBeGreaterThan(1000);
+    expect(new Set(classes).size).toBeLessThan(pods.length);
+  });
+
   it("by class: every pair under a cell has the cell's one verdict, and every pair is counted once", () => {
     const v = view();
     expect(v.level).toBe("class");
