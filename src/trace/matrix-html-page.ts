@@ -22,7 +22,7 @@ h2 { font-size: 15px; margin: 16px 0 6px; }
 #grid { border-collapse: collapse; font-size: 11px; }
 #grid th { background: #fafafa; font-weight: normal; white-space: nowrap; position: sticky; }
 #grid thead th { top: 0; z-index: 2; }
-#grid thead tr.numbers th { top: 19px; }
+#grid thead tr.numbers th { top: 19px; writing-mode: vertical-rl; font-size: 10px; padding: 2px 0; line-height: 14px; }
 #grid tbody th { left: 0; z-index: 1; text-align: left; padding: 0 6px; }
 #grid thead th.corner { left: 0; z-index: 3; }
 #grid td { width: 14px; min-width: 14px; height: 14px; padding: 0; border: 1px solid #fff; text-align: center; font-size: 11px; line-height: 12px; color: #fff; cursor: pointer; }
