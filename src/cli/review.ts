@@ -74,7 +74,7 @@ async function review(o: ReviewCommandOptions, ctx: CliContext): Promise<void> {
     report = reviewChange(base, head, {
       ...(ports && { ports }),
       ...(o.node && { nodes: o.node }),
-      progress: (phase, done, total) => progress.update(phase === "connectivity" ? "tracing touched pods" : "comparing node rules", done, total),
+      progress: (_phase, done, total) => progress.update("tracing touched pods", done, total),
     });
   } catch (e) {
     progress.stop();

@@ -20,6 +20,7 @@
 import type { SourceFile } from "../diagnostics/types.js";
 import type { Model, WorkloadEndpoint } from "../model/types.js";
 import { endpointChainName } from "../render/names.js";
+import type { CompiledWithOrigins } from "../render/origins.js";
 import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, type Decision } from "../trace/explain.js";
 import { FeatureUniverse, NodeShapes, type Feature } from "../trace/features.js";
 import { formatIpv4, inNet, parseIpv4, parseIpv4Net } from "../trace/ip.js";
@@ -82,10 +83,32 @@ interface Addresses {
   readonly ip: Float64Array;
 }
 
+/**
+ * One endpoint chain's answers for one probe, by peer: peers are split into classes by their
+ * bits on the chain's features, and a class is traced once, for its first peer asked about.
+ */
+export class ChainRow {
+  private readonly results: (Result | undefined)[] = [];
+
+  constructor(
+    /** Peer index → class. */
+    readonly classes: Int32Array,
+    private readonly traceFor: (peer: number) => Result,
+  ) {}
+
+  get(peer: number): Result {
+    const c = this.classes[peer] as number;
+    let r = this.results[c];
+    if (!r) this.results[c] = r = this.traceFor(peer);
+    return r;
+  }
+}
+
 /** Asks one compiled version's chains about peers, with one version's addresses. */
 class Oracle {
   private readonly bits = new Map<string, Uint8Array>();
-  private readonly memo = new Map<string, Map<string, Result>>();
+  private readonly classCache = new Map<string, Int32Array>();
+  private readonly rows = new Map<string, ChainRow>();
   traces = 0;
 
   constructor(
@@ -93,9 +116,14 @@ class Oracle {
     private readonly addresses: Addresses,
   ) {}
 
+  private portBound(f: number): boolean {
+    const feature = this.compiled.universe.features[f] as Feature;
+    return feature.kind === "set" && feature.lookup.type === "hash:ip,port";
+  }
+
   private featureBits(f: number, role: "src" | "dst", probe: ReviewProbe): Uint8Array {
     const feature = this.compiled.universe.features[f] as Feature;
-    const portBound = feature.kind === "set" && feature.lookup.type === "hash:ip,port";
+    const portBound = this.portBound(f);
     const key = `${f}\u0000${portBound ? `${role}${probeKey(probe)}` : ""}`;
     let a = this.bits.get(key);
     if (a) return a;
@@ -111,6 +139,40 @@ class Oracle {
     return a;
   }
 
+  /** Refines classes by the features' bits: ids stay small (renumbered per step). */
+  private refine(start: Int32Array, features: readonly number[], role: "src" | "dst", probe: ReviewProbe): Int32Array {
+    let cur = start;
+    for (const f of features) {
+      const b = this.featureBits(f, role, probe);
+      const next = new Int32Array(cur.length);
+      const ids = new Map<number, number>();
+      for (let i = 0; i < cur.length; i++) {
+        const k = (cur[i] as number) * 2 + (b[i] as number);
+        let id = ids.get(k);
+        if (id === undefined) ids.set(k, (id = ids.size));
+        next[i] = id;
+      }
+      cur = next;
+    }
+    return cur;
+  }
+
+  /** Peer classes of a shape: port-independent features once, then the probe's port-bound ones. */
+  private classesOf(shape: { id: number; features: readonly number[] }, role: "src" | "dst", probe: ReviewProbe): Int32Array {
+    const baseKey = `${shape.id}\u0000${role}`;
+    let plain = this.classCache.get(baseKey);
+    if (!plain) {
+      plain = this.refine(new Int32Array(this.addresses.ip.length), shape.features.filter((f) => !this.portBound(f)), role, probe);
+      this.classCache.set(baseKey, plain);
+    }
+    const bound = shape.features.filter((f) => this.portBound(f));
+    if (bound.length === 0) return plain;
+    const key = `${baseKey}\u0000${probeKey(probe)}`;
+    let c = this.classCache.get(key);
+    if (!c) this.classCache.set(key, (c = this.refine(plain, bound, role, probe)));
+    return c;
+  }
+
   private project(features: readonly number[], role: "src" | "dst", index: number, probe: ReviewProbe): string {
     let s = "";
     for (const f of features) s += this.featureBits(f, role, probe)[index] === 1 ? "1" : "0";
@@ -118,39 +180,42 @@ class Oracle {
   }
 
   /**
-   * The answer of `owner`'s endpoint chain (compiled on `node` as interface `iface`) for a packet
-   * between the owner's address and the peer's. Egress: owner → peer; ingress: peer → owner.
+   * The answers of `owner`'s endpoint chain (compiled on `node` as interface `iface`) for
+   * packets between the owner's address and each peer's. Egress: owner → peer; ingress: peer → owner.
    */
-  decide(direction: "ingress" | "egress", node: string, iface: string, owner: number, peer: number, probe: ReviewProbe): Result {
+  row(direction: "ingress" | "egress", node: string, iface: string, owner: number, probe: ReviewProbe): ChainRow {
     const chain = endpointChainName(direction, iface);
     const shape = this.compiled.shape(node, chain);
     const ownerRole = direction === "egress" ? "src" : "dst";
     const peerRole = direction === "egress" ? "dst" : "src";
     const rowKey = `${direction}\u0000${shape.id}\u0000${probeKey(probe)}\u0000${this.project(shape.features, ownerRole, owner, probe)}`;
-    let row = this.memo.get(rowKey);
-    if (!row) this.memo.set(rowKey, (row = new Map()));
-    const peerBits = this.project(shape.features, peerRole, peer, probe);
-    let r = row.get(peerBits);
-    if (r) return r;
-    const ownerIp = formatIpv4(this.addresses.ip[owner] as number);
-    const peerIp = formatIpv4(this.addresses.ip[peer] as number);
+    let row = this.rows.get(rowKey);
+    if (row) return row;
     const egress = direction === "egress";
-    const packet: Packet = {
-      kind: "Packet",
-      srcIp: egress ? ownerIp : peerIp,
-      dstIp: egress ? peerIp : ownerIp,
-      protocol: PROTO_NUM[probe.protocol],
-      srcPort: EPHEMERAL_SOURCE_PORT,
-      dstPort: probe.port,
-      inInterface: egress ? iface : UPLINK_INTERFACE,
-      outInterface: egress ? UPLINK_INTERFACE : iface,
-      ctState: "NEW",
-    };
-    this.traces++;
-    const t = this.compiled.trace(node, packet);
-    r = { verdict: t.verdict, ...(t.step && { decision: this.compiled.tracer.decision(t.step) }) };
-    row.set(peerBits, r);
-    return r;
+    row = new ChainRow(this.classesOf(shape, peerRole, probe), (peer) => {
+      const ownerIp = formatIpv4(this.addresses.ip[owner] as number);
+      const peerIp = formatIpv4(this.addresses.ip[peer] as number);
+      const packet: Packet = {
+        kind: "Packet",
+        srcIp: egress ? ownerIp : peerIp,
+        dstIp: egress ? peerIp : ownerIp,
+        protocol: PROTO_NUM[probe.protocol],
+        srcPort: EPHEMERAL_SOURCE_PORT,
+        dstPort: probe.port,
+        inInterface: egress ? iface : UPLINK_INTERFACE,
+        outInterface: egress ? UPLINK_INTERFACE : iface,
+        ctState: "NEW",
+      };
+      this.traces++;
+      const t = this.compiled.trace(node, packet);
+      return { verdict: t.verdict, ...(t.step && { decision: this.compiled.tracer.decision(t.step) }) };
+    });
+    this.rows.set(rowKey, row);
+    return row;
+  }
+
+  decide(direction: "ingress" | "egress", node: string, iface: string, owner: number, peer: number, probe: ReviewProbe): Result {
+    return this.row(direction, node, iface, owner, probe).get(peer);
   }
 }
 
@@ -202,6 +267,9 @@ export interface ConnectivityResult {
   readonly podsTouched: number;
   readonly pods: number;
   readonly traces: number;
+  /** The touched pods' virtual node, compiled with each version (the rules section reads it). */
+  readonly before: CompiledWithOrigins;
+  readonly after: CompiledWithOrigins;
 }
 
 interface TracedPod {
@@ -277,9 +345,10 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
   const realNode = (i: number, side: "b" | "h"): string => (pods[i] as TracedPod)[side].node as string;
   const iface = (i: number, side: "b" | "h"): string => (pods[i] as TracedPod)[side].interfaceName;
 
-  const toTouched = new Map(touchedIdx.map((i) => [(pods[i] as TracedPod).key, TOUCHED_NODE]));
-  const compiledB = new Compiled(moved(base, toTouched), input.baseSources);
-  const compiledH = new Compiled(moved(head, toTouched), input.headSources);
+  // Every touched pod with a node moves (also those in one version only: the rules section shows their chains).
+  const toTouched = (m: Model): Map<string, string> => new Map(m.endpoints.filter((e) => e.node !== undefined && touched.pods.has(e.key)).map((e) => [e.key, TOUCHED_NODE]));
+  const compiledB = new Compiled(moved(base, toTouched(base)), input.baseSources);
+  const compiledH = new Compiled(moved(head, toTouched(head)), input.headSources);
   const touchedB = new Oracle(compiledB, addrB);
   const touchedH = new Oracle(compiledH, addrH);
 
@@ -294,27 +363,31 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
   };
   const probesOf = (i: number): readonly ReviewProbe[] => input.probes.forDestination((pods[i] as TracedPod).h.ports);
   let done = 0;
+  // Which destinations have each probe (their declared ports, and every rule piece).
+  const hasProbe = new Map<string, Uint8Array>();
+  for (const probe of input.probes.all) {
+    const a = new Uint8Array(total);
+    for (let d = 0; d < total; d++) a[d] = d >= n || probesOf(d).some((p) => probeKey(p) === probeKey(probe)) ? 1 : 0;
+    hasProbe.set(probeKey(probe), a);
+  }
   for (const t of touchedIdx) {
     // t as destination: its ingress chain against every source.
     for (const probe of probesOf(t)) {
+      const rb = touchedB.row("ingress", TOUCHED_NODE, iface(t, "b"), t, probe);
+      const rh = touchedH.row("ingress", TOUCHED_NODE, iface(t, "h"), t, probe);
       for (let s = 0; s < total; s++) {
         if (s === t) continue;
-        if (s < n && isTouched[s] === 1) {
-          addCandidate(probe, s, t);
-          continue;
-        }
-        const vb = touchedB.decide("ingress", TOUCHED_NODE, iface(t, "b"), t, s, probe).verdict;
-        const vh = touchedH.decide("ingress", TOUCHED_NODE, iface(t, "h"), t, s, probe).verdict;
-        if (vb !== vh) addCandidate(probe, s, t);
+        if ((s < n && isTouched[s] === 1) || rb.get(s).verdict !== rh.get(s).verdict) addCandidate(probe, s, t);
       }
     }
-    // t as source: its egress chain against every destination and its probes.
-    for (let d = 0; d < total; d++) {
-      if (d === t || (d < n && isTouched[d] === 1)) continue; // touched pairs are candidates already
-      for (const probe of d < n ? probesOf(d) : input.probes.all) {
-        const vb = touchedB.decide("egress", TOUCHED_NODE, iface(t, "b"), t, d, probe).verdict;
-        const vh = touchedH.decide("egress", TOUCHED_NODE, iface(t, "h"), t, d, probe).verdict;
-        if (vb !== vh) addCandidate(probe, t, d);
+    // t as source: its egress chain against every destination that has the probe.
+    for (const probe of input.probes.all) {
+      const has = hasProbe.get(probeKey(probe)) as Uint8Array;
+      const rb = touchedB.row("egress", TOUCHED_NODE, iface(t, "b"), t, probe);
+      const rh = touchedH.row("egress", TOUCHED_NODE, iface(t, "h"), t, probe);
+      for (let d = 0; d < total; d++) {
+        if (d === t || has[d] === 0 || (d < n && isTouched[d] === 1)) continue; // touched pairs are candidates already
+        if (rb.get(d).verdict !== rh.get(d).verdict) addCandidate(probe, t, d);
       }
     }
     input.progress?.(++done, touchedIdx.length);
@@ -378,7 +451,14 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
     }
   }
   flipped.sort(comparePairs);
-  return { flipped, podsTouched: touchedIdx.length, pods: n, traces: touchedB.traces + touchedH.traces + peersB.traces + peersH.traces };
+  return {
+    flipped,
+    podsTouched: touchedIdx.length,
+    pods: n,
+    traces: touchedB.traces + touchedH.traces + peersB.traces + peersH.traces,
+    before: compiledB.tracer.compiled(TOUCHED_NODE),
+    after: compiledH.tracer.compiled(TOUCHED_NODE),
+  };
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -25,7 +25,7 @@ export interface ReviewOptions {
   /** Compare the rules of these nodes only. */
   readonly nodes?: readonly string[];
   /** Progress of the long phases: (phase, done, total). */
-  readonly progress?: (phase: "connectivity" | "rules", done: number, total: number) => void;
+  readonly progress?: (phase: "connectivity", done: number, total: number) => void;
 }
 
 export function reviewChange(base: ReviewVersion, head: ReviewVersion, options: ReviewOptions = {}): ReviewReport {
@@ -46,8 +46,9 @@ export function reviewChange(base: ReviewVersion, head: ReviewVersion, options: 
     base: base.model,
     head: head.model,
     touched,
+    before: c.before,
+    after: c.after,
     ...(options.nodes && { nodes: options.nodes }),
-    ...(options.progress && { progress: (d: number, t: number) => options.progress?.("rules", d, t) }),
   });
   const problems = reviewProblems({
     base: base.model,

@@ -1,15 +1,21 @@
 /**
- * The rules section: the nodes that hold touched pods (the only nodes whose rules can differ,
- * besides every node when a changed policy is assumed needed on every node), compiled with each
- * version and compared chain by chain and set by set. Endpoint and dispatch chains are named per
- * pod, so they are counted by kind ("cali-tw-* (3 chains)"); nodes whose changes are then equal
- * are one entry with a count.
+ * The rules section: what changes on the nodes that hold touched pods (the only nodes whose
+ * rules can differ, besides every node when a changed policy is assumed needed on every node).
+ * Every touched pod is already compiled on one virtual node per version (connectivity.ts); a real
+ * node has the part of that state its own endpoints use (Presence: a policy's chain where a local
+ * endpoint is selected, a pod's chains on its node, the sets those chains reference), so the
+ * nodes are compared without compiling each of them twice. An untouched pod runs unchanged chains,
+ * so it adds nothing to a node's change but the presence of chains it shares, which Presence
+ * accounts for. Dispatch chains (the node's interface list) are left out: they change exactly when
+ * an endpoint chain is added or removed, which is reported. Endpoint chains are named per pod, so
+ * they are counted by kind ("cali-tw-* (3 chains)"); nodes whose changes are then equal are one
+ * entry with a count.
  */
-import type { Model } from "../model/types.js";
-import { compileWithOrigins } from "../render/origins.js";
+import type { Model, Policy } from "../model/types.js";
+import type { CompiledWithOrigins } from "../render/origins.js";
 import { policyChainName, policyKindName, profileChainName } from "../render/names.js";
 import type { Chain, DataplaneState, IptRule } from "../render/types.js";
-import type { Touched } from "./touched.js";
+import type { PolicyScope, Touched } from "./touched.js";
 import type { ChainChange, IpSetChange, NodeRulesChange, RulesSection } from "./types.js";
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -18,7 +24,7 @@ const PER_POD = /^(cali-[tf]w-|cali-(from|to)-wl-dispatch)/;
 const FOLD_PREFIX = /^(cali-[tf]w-|cali-(from|to)-wl-dispatch)/;
 
 /** Chain name → the policies and profiles it is the chain of. */
-function chainOwners(models: readonly Model[]): Map<string, string> {
+export function chainOwners(models: readonly Model[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const m of models) {
     for (const p of m.policies) {
@@ -53,7 +59,7 @@ const allChains = (s: DataplaneState): Map<string, Chain> => {
   return out;
 };
 
-function nodeChange(before: DataplaneState, after: DataplaneState, owners: ReadonlyMap<string, string>): { chains: ChainChange[]; ipsets: IpSetChange[] } {
+export function nodeChange(before: DataplaneState, after: DataplaneState, owners: ReadonlyMap<string, string>): { chains: ChainChange[]; ipsets: IpSetChange[] } {
   const b = allChains(before);
   const a = allChains(after);
   const jumpOwners = (rules: readonly IptRule[]): string[] => {
@@ -112,35 +118,103 @@ export interface RulesInput {
   readonly base: Model;
   readonly head: Model;
   readonly touched: Touched;
+  /** The touched pods' virtual node compiled with each version (connectivity.ts), with group chains' members. */
+  readonly before: CompiledWithOrigins;
+  readonly after: CompiledWithOrigins;
   /** Only these nodes (--node); default every node that holds a touched pod. */
   readonly nodes?: readonly string[];
-  readonly progress?: (done: number, total: number) => void;
 }
+
+/**
+ * Which chains of a virtual-node state a real node has: a policy chain where some local endpoint
+ * uses the policy in that direction, a profile chain where a local endpoint has the profile, an
+ * endpoint chain on its pod's node, a group chain where all its policies are, and the chains
+ * without an owner (Felix's fixed chains) everywhere.
+ */
+class Presence {
+  private readonly policyNodes = new Map<string, Set<string>>();
+  private readonly profileNodes = new Map<string, Set<string>>();
+  private readonly ifaceNode = new Map<string, string>();
+  private readonly policyByChain = new Map<string, { policy: Policy; dir: "ingress" | "egress" }>();
+  private readonly profileByChain = new Map<string, string>();
+
+  constructor(
+    private readonly model: Model,
+    private readonly scope: PolicyScope,
+    private readonly groups: ReadonlyMap<string, readonly string[]>,
+  ) {
+    for (const p of model.policies) for (const dir of ["ingress", "egress"] as const) this.policyByChain.set(policyChainName(dir, p.id), { policy: p, dir });
+    for (const p of model.profiles) for (const dir of ["ingress", "egress"] as const) this.profileByChain.set(profileChainName(dir, p.name), p.name);
+    for (const e of model.endpoints) if (e.node !== undefined) this.ifaceNode.set(e.interfaceName, e.node);
+  }
+
+  private nodesOfPolicy(p: Policy, dir: "ingress" | "egress"): Set<string> {
+    const key = `${dir}\u0000${p.id}`;
+    let s = this.policyNodes.get(key);
+    if (s) return s;
+    s = new Set<string>();
+    if (p.types.includes(dir === "ingress" ? "Ingress" : "Egress")) for (const e of this.scope.selected(p)) if (e.node !== undefined) s.add(e.node);
+    this.policyNodes.set(key, s);
+    return s;
+  }
+
+  private nodesOfProfile(name: string): Set<string> {
+    let s = this.profileNodes.get(name);
+    if (s) return s;
+    s = new Set<string>();
+    for (const e of this.model.endpoints) if (e.node !== undefined && e.profiles.includes(name)) s.add(e.node);
+    this.profileNodes.set(name, s);
+    return s;
+  }
+
+  has(chain: string, node: string): boolean {
+    const pol = this.policyByChain.get(chain);
+    if (pol) return pol.policy.assumeNeededOnEveryNode === true || this.nodesOfPolicy(pol.policy, pol.dir).has(node);
+    const prof = this.profileByChain.get(chain);
+    if (prof !== undefined) return this.nodesOfProfile(prof).has(node);
+    const ep = /^cali-[tf]w-(.+)$/.exec(chain);
+    if (ep) return this.ifaceNode.get(ep[1] as string) === node;
+    const members = this.groups.get(chain);
+    if (members) {
+      const dir = chain.startsWith("cali-gi-") ? "ingress" : "egress";
+      return members.every((id) => this.has(policyChainName(dir, id), node));
+    }
+    return true;
+  }
+}
+
+/** The part of a virtual-node state a real node has: its chains, and the sets they reference. */
+function onNode(state: DataplaneState, presence: Presence, node: string): DataplaneState {
+  const chains = state.chains.filter((c) => !PER_POD_DISPATCH.test(c.name) && presence.has(c.name, node));
+  const referenced = new Set<string>();
+  for (const c of chains) for (const r of c.rules) for (const m of r.match.matchAll(/--match-set (\S+)/g)) referenced.add(m[1] as string);
+  return { ...state, chains, hooks: [], ipsets: state.ipsets.filter((s) => referenced.has(s.name)) };
+}
+
+/** Dispatch chains list a node's interfaces: the virtual node's are not any real node's. */
+export const PER_POD_DISPATCH = /^cali-(from|to)-wl-dispatch/;
 
 export function rulesChanges(input: RulesInput): RulesSection {
   const { base, head, touched } = input;
   const nodes = new Set<string>();
+  for (const m of [base, head]) for (const e of m.endpoints) if (e.node !== undefined && touched.pods.has(e.key)) nodes.add(e.node);
   const everywhere = [...base.policies, ...head.policies].some((p) => p.assumeNeededOnEveryNode && touched.policies.has(p.id));
-  for (const m of [base, head]) {
-    for (const e of m.endpoints) if (e.node !== undefined && (everywhere || touched.pods.has(e.key))) nodes.add(e.node);
-    for (const h of m.hostEndpoints) if (everywhere) nodes.add(h.node);
-  }
+  if (everywhere) for (const m of [base, head]) for (const e of m.endpoints) if (e.node !== undefined) nodes.add(e.node);
   const chosen = (input.nodes && input.nodes.length > 0 ? input.nodes.filter((n) => nodes.has(n)) : [...nodes]).sort(cmp);
   const owners = chainOwners([base, head]);
+  const presentBefore = new Presence(base, touched.baseScope, input.before.origins.groups);
+  const presentAfter = new Presence(head, touched.headScope, input.after.origins.groups);
   const classes = new Map<string, { nodes: string[]; chains: ChainChange[]; ipsets: IpSetChange[] }>();
   let changed = 0;
-  chosen.forEach((node, i) => {
-    const before = compileWithOrigins(base, { node }).state;
-    const after = compileWithOrigins(head, { node }).state;
-    const c = nodeChange(before, after, owners);
-    input.progress?.(i + 1, chosen.length);
-    if (c.chains.length === 0 && c.ipsets.length === 0) return;
+  for (const node of chosen) {
+    const c = nodeChange(onNode(input.before.state, presentBefore, node), onNode(input.after.state, presentAfter, node), owners);
+    if (c.chains.length === 0 && c.ipsets.length === 0) continue;
     changed++;
     const key = JSON.stringify(c);
     const k = classes.get(key);
     if (k) k.nodes.push(node);
     else classes.set(key, { nodes: [node], ...c });
-  });
+  }
   const changes: NodeRulesChange[] = [...classes.values()].map((k) => ({
     count: k.nodes.length,
     nodes: k.nodes.slice(0, 5),

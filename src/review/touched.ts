@@ -15,6 +15,7 @@
  */
 import { reachesFelix } from "../model/policy-kinds.js";
 import type { Labels, Model, NetworkSet, Policy, Profile, Rule, WorkloadEndpoint } from "../model/types.js";
+import type { Selector } from "../selector/index.js";
 import { NAMESPACE_LABEL, SelectorCache, entityRuleSelector, policySelectorText } from "../resolve/selectors.js";
 
 /** A resource's meaning, without where it was written. */
@@ -57,15 +58,23 @@ export class PolicyScope {
     }
   }
 
+  private readonly selectors = new Map<Policy, Selector>();
+
+  private selectorOf(p: Policy): Selector {
+    let sel = this.selectors.get(p);
+    if (!sel) this.selectors.set(p, (sel = this.cache.parse(policySelectorText(this.cache, p))));
+    return sel;
+  }
+
   selects(p: Policy, labels: Labels): boolean {
-    return this.cache.parse(policySelectorText(this.cache, p)).matches(labels);
+    return this.selectorOf(p).matches(labels);
   }
 
   /** The endpoints a policy applies to. */
   selected(p: Policy): WorkloadEndpoint[] {
     if (!workloadPolicy(p)) return [];
     const candidates = p.namespace === undefined ? this.model.endpoints : (this.byNamespace.get(p.namespace) ?? []);
-    const sel = this.cache.parse(policySelectorText(this.cache, p));
+    const sel = this.selectorOf(p);
     return candidates.filter((e) => sel.matches(e.labels));
   }
 
