@@ -24,6 +24,7 @@ import {
 import type { CliContext } from "./context.js";
 import { explanationText, stagedExplanationText, traceFailure, type WalkHeading } from "./explain.js";
 import { UsageError } from "./io.js";
+import { progressFor } from "./progress.js";
 
 /** A state of the cluster as the html view needs it: its matrix and a tracer for its walks. */
 export interface TracedState {
@@ -75,7 +76,7 @@ function headingOf(r: WalkRequest, options: MatrixOptions): WalkHeading {
 const tracerOf = (s: TracedState): FlowTracer => new FlowTracer(s.model, { ...s.traceOptions, sources: s.sources });
 
 /** The view of a mode: titles, both states' matrices, and the walk of a pair as explain prints it. */
-export function matrixHtmlView(mode: HtmlMode, options: MatrixOptions): MatrixView {
+export function matrixHtmlView(mode: HtmlMode, options: MatrixOptions, progress?: (done: number, total: number) => void): MatrixView {
   const v6 = options.ipVersion === 6;
   const probeNote = options.port !== undefined ? `every destination probed on ${options.protocol ?? "TCP"}/${options.port}` : options.protocol === "ICMP" ? "ICMP echo to every destination" : "each destination probed on its declared ports (TCP/80 when it declares none)";
   const scope = options.namespace !== undefined ? [`only namespace ${options.namespace}`] : [];
@@ -118,9 +119,19 @@ export function matrixHtmlView(mode: HtmlMode, options: MatrixOptions): MatrixVi
   }
   const sources = mode.kind === "change" ? mode.head.sources : mode.state.sources;
   try {
-    return buildMatrixView(input);
+    return buildMatrixView({ ...input, ...(progress && { progress }) });
   } catch (err) {
     return traceFailure(err, sources);
+  }
+}
+
+/** The view with the walks' progress on a terminal's stderr (silent in CI and when piped). */
+export function matrixHtmlViewWithProgress(mode: HtmlMode, options: MatrixOptions, ctx: CliContext): MatrixView {
+  const bar = progressFor(ctx.io);
+  try {
+    return matrixHtmlView(mode, options, (done, total) => bar.update("explaining cells", done, total));
+  } finally {
+    bar.stop();
   }
 }
 

@@ -30,7 +30,7 @@ import { parsePort, traceFailure } from "./explain.js";
 import { UsageError, type Io } from "./io.js";
 import { sourcePortNote } from "./source-port-note.js";
 import { loadOrFail } from "./load.js";
-import { matrixHtmlView, writeMatrixHtml, type TracedState } from "./matrix-html.js";
+import { matrixHtmlViewWithProgress, writeMatrixHtml, type TracedState } from "./matrix-html.js";
 
 interface MatrixCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly file?: string[];
@@ -127,7 +127,7 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
         note(sm.pending);
         if (html) {
           const state = { matrix: sm.enforced, model, sources, traceOptions: { ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) } };
-          await writeMatrixHtml(matrixHtmlView({ kind: "staged", paths: o.file, state, pending: sm.pending }, options), o.out, ctx);
+          await writeMatrixHtml(matrixHtmlViewWithProgress({ kind: "staged", paths: o.file, state, pending: sm.pending }, options, ctx), o.out, ctx);
           return;
         }
         if (o.changes) {
@@ -154,7 +154,7 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
           const base = await traced(o.from);
           const head = await traced(o.to);
           note(head.matrix);
-          await writeMatrixHtml(matrixHtmlView({ kind: "change", from: o.from, to: o.to, base, head }, options), o.out, ctx);
+          await writeMatrixHtml(matrixHtmlViewWithProgress({ kind: "change", from: o.from, to: o.to, base, head }, options, ctx), o.out, ctx);
           return;
         }
         const before = await compute(o.from);
@@ -170,7 +170,7 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
       if (html) {
         const state = await traced(o.file);
         note(state.matrix);
-        await writeMatrixHtml(matrixHtmlView({ kind: "state", paths: o.file, state }, options), o.out, ctx);
+        await writeMatrixHtml(matrixHtmlViewWithProgress({ kind: "state", paths: o.file, state }, options, ctx), o.out, ctx);
         return;
       }
       const m = await compute(o.file);

@@ -87,6 +87,8 @@ export interface MatrixViewInput {
   readonly maxPods?: number;
   /** Classes up to this many members (default 400); beyond, namespaces. */
   readonly maxClasses?: number;
+  /** Walks computed so far of the total, now and then (every 256) and at the end. */
+  readonly progress?: (done: number, total: number) => void;
 }
 
 export const DEFAULT_MAX_PODS = 200;
@@ -177,8 +179,7 @@ export function buildMatrixView(input: MatrixViewInput): MatrixView {
   const podIndex = new Map(pods.map((p, i) => [p, i]));
   const unitMember = Int32Array.from(units, (u) => memberOf[podIndex.get(u.pods[0] as string) as number] as number);
   const store = new WalkStore();
-  const grids: MatrixViewGrid[] = [];
-  for (const probe of allProbes(head)) {
+  const counted = allProbes(head).map((probe) => {
     const counts = new Array<number>(n * n * 4).fill(0);
     const reps = new Array<WalkRequest | undefined>(n * n * 4).fill(undefined);
     // One lookup per unit pair (a pod at the pod level, else an exact class), weighted by the
@@ -198,9 +199,21 @@ export function buildMatrixView(input: MatrixViewInput): MatrixView {
         if (reps[at] === undefined) reps[at] = { from, to, probe, state };
       });
     });
-    const walks = reps.map((r) => (r === undefined ? -1 : store.add(input.walk(r))));
-    grids.push({ probe: probeLabel(probe), counts, walks });
-  }
+    return { probe, counts, reps };
+  });
+  // The walks last: they are the slow part (an explain each), so progress counts them.
+  const total = counted.reduce((t, c) => t + c.reps.filter((r) => r !== undefined).length, 0);
+  let done = 0;
+  const grids: MatrixViewGrid[] = counted.map(({ probe, counts, reps }) => {
+    const walks = reps.map((r) => {
+      if (r === undefined) return -1;
+      if (done % 256 === 0) input.progress?.(done, total);
+      done++;
+      return store.add(input.walk(r));
+    });
+    return { probe: probeLabel(probe), counts, walks };
+  });
+  input.progress?.(done, total);
   return {
     kind: "MatrixView",
     title: input.title,

@@ -208,6 +208,16 @@ describe("the view's aggregation", () => {
     expect(mixed).toBeGreaterThan(0);
   });
 
+  it("reports the walks' progress, ending at the total", () => {
+    const calls: [number, number][] = [];
+    let walks = 0;
+    buildMatrixView({ title: "t", head: matrix, walk: () => `w${walks++}`, progress: (done, total) => calls.push([done, total]) });
+    expect(calls.at(-1)).toEqual([walks, walks]);
+    expect(calls[0]).toEqual([0, walks]);
+    expect(calls.map(([d]) => d)).toEqual([...calls.map(([d]) => d)].sort((a, b) => a - b));
+    expect(calls.length).toBeGreaterThan(2);
+  });
+
   it("renders the same bytes for the same view, and for the cluster's endpoints in another order", () => {
     const a = renderMatrixHtml(matrixHtmlView({ kind: "state", paths: ["x"], state: { matrix, model, sources: [], traceOptions: {} } }, {}));
     const reversed = { ...model, endpoints: [...model.endpoints].reverse() };
