@@ -5,7 +5,10 @@
  * drawn by namespace. The page in chromium: review-html.browser.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { OTHER_NAMESPACES, OUTSIDE, reviewMatrixView, type FlippedPair, type ReviewReport } from "../../src/review/index.js";
+import { readInputs } from "../../src/cli/files.js";
+import { reviewHtmlPage } from "../../src/cli/review-html.js";
+import { loadSources } from "../../src/model/load.js";
+import { OTHER_NAMESPACES, OUTSIDE, reviewChange, reviewMatrixView, type FlippedPair, type ReviewReport, type ReviewVersion } from "../../src/review/index.js";
 import { PAIR_STATES, type MatrixView } from "../../src/trace/index.js";
 import { cli } from "./helpers.js";
 import { embeddedView } from "./html-view.js";
@@ -88,6 +91,34 @@ describe("review --format html", () => {
       "  closed default/app -> default/other TCP/80",
       "  closed default/app -> default/other TCP/443",
     ]);
+  });
+});
+
+describe("review html's walks on a budget of nodes", () => {
+  const load = async (paths: string[], label: string): Promise<ReviewVersion> => {
+    const sources = await readInputs(paths, process.cwd());
+    const { model, diagnostics } = loadSources(sources);
+    return { side: { label, paths }, model, sources, diagnostics };
+  };
+
+  it("traces full walks on the first nodes only; a pair beyond shows its decisions and the explain command", async () => {
+    const scenario = "golden/k8s-web-from-client1/input";
+    const [b, h] = await Promise.all([load([`${scenario}/cluster.yaml`], "base"), load([scenario], "head")]);
+    const report = reviewChange(b, h);
+    const texts = (budget: number): string[] => {
+      const v = embeddedView(reviewHtmlPage(report, b, h, budget));
+      return v.walks.map((_, i) => walkText(v, i));
+    };
+    const full = texts(16);
+    expect(full.length).toBeGreaterThan(1);
+    expect(full.every((t) => /\n\nhead \(head\):\n/.test(t))).toBe(true);
+    const nodes = new Set(h.model.endpoints.map((e) => e.node));
+    expect(nodes.size).toBe(2);
+    const one = texts(1);
+    const cut = one.filter((t) => t.includes("(this page traces full walks on its first 1 nodes only; this pair's: policy-compile explain -f golden/k8s-web-from-client1/input --from "));
+    expect(cut.length).toBeGreaterThan(0);
+    expect(cut.length).toBeLessThan(one.length);
+    for (const t of cut) expect(t).toMatch(/^\S+ -> \S+ TCP\/80: closed\n\nbase \(base\): ALLOW\n/);
   });
 });
 
