@@ -55,7 +55,11 @@ export { prefixSelector, labelRestrictions, selectorIpSetName, namedPortIpSetId 
 export type { SelectorNode, LabelRestriction } from "./selector/index.js";
 export { AgentEngine, diffDirty, advanceKernelView } from "./agent/engine/index.js";
 export type { SourceChange, EngineOptions, EngineUpdate, Dirty, MemberDelta } from "./agent/engine/index.js";
-export { reviewChange, reviewJson, reviewMarkdown, reviewText } from "./review/index.js";
+export { reviewChange, reviewJson, reviewMarkdown, reviewText, reviewHtml, reviewMatrixView } from "./review/index.js";
+export type { ReviewViewOptions } from "./review/index.js";
+// The html view of a matrix, a change or a review: a plain-data MatrixView, then the page.
+export { buildMatrixView, renderMatrixHtml } from "./trace/index.js";
+export type { MatrixView, MatrixViewGrid, MatrixViewInput, MatrixViewLevel, MatrixViewMember, MatrixViewSection, PairState, WalkRequest } from "./trace/index.js";
 export type {
   ReviewOptions,
   ReviewVersion,

@@ -46,6 +46,9 @@ interface ExplainCommandOptions extends FailsafeFlagValues, HostInterfaceFlagVal
   readonly dataplane: Dataplane;
 }
 
+/** What the first line of an explanation names: the flow as the user gave it. */
+export type WalkHeading = Pick<ExplainCommandOptions, "from" | "to" | "protocol" | "port" | "sourcePort">;
+
 export function parsePeer(text: string, flag: string): FlowPeer {
   const host = /^host:([^/@\s]+)(?:\/([^/@\s]+))?(?:@(\S+))?$/.exec(text);
   if (host) {
@@ -151,7 +154,7 @@ function stagedExplanationJson(st: StagedExplanation): object {
 }
 
 /** Both answers: the verdict line names both, then the staged policies met, then each trace. */
-function stagedExplanationText(st: StagedExplanation, o: ExplainCommandOptions, v6: boolean): string {
+export function stagedExplanationText(st: StagedExplanation, o: WalkHeading, v6: boolean): string {
   const lines = [`${o.from} -> ${o.to} ${flowWhat(o, v6)}: enforced ${st.enforced.verdict.toUpperCase()}, pending ${st.pending.verdict.toUpperCase()}`];
   if (st.staged.length === 0) lines.push("staged:     none of the staged policies is met by this flow");
   for (const r of st.staged) lines.push(`staged:     ${stagedRefText(r)}`);
@@ -166,14 +169,14 @@ function explanationJson(e: FlowExplanation): object {
   };
 }
 
-function flowWhat(o: ExplainCommandOptions, v6: boolean): string {
+function flowWhat(o: WalkHeading, v6: boolean): string {
   return (
     (o.protocol === "ICMP" ? (v6 ? "ICMPv6 echo" : "ICMP echo") : `${o.protocol}/${String(o.port)}${o.sourcePort === undefined ? "" : ` from source port ${o.sourcePort}`}`) +
     (v6 ? " (IPv6)" : "")
   );
 }
 
-function explanationText(e: FlowExplanation, o: ExplainCommandOptions, v6: boolean): string {
+export function explanationText(e: FlowExplanation, o: WalkHeading, v6: boolean): string {
   const lines = [`${o.from} -> ${o.to} ${flowWhat(o, v6)}: ${e.verdict.toUpperCase()}`, ...hopLines(e)];
   return `${lines.join("\n")}\n`;
 }

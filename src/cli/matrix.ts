@@ -31,6 +31,7 @@ import { parsePort, traceFailure } from "./explain.js";
 import { UsageError, type Io } from "./io.js";
 import { sourcePortNote } from "./source-port-note.js";
 import { loadOrFail } from "./load.js";
+import { matrixHtmlViewWithProgress, writeMatrixHtml, type TracedState } from "./matrix-html.js";
 
 interface MatrixCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly file?: string[];
@@ -41,7 +42,8 @@ interface MatrixCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValu
   readonly protocol?: TraceProtocol;
   readonly namespace?: string;
   readonly ipVersion?: "4" | "6";
-  readonly format: "text" | "json";
+  readonly format: "text" | "json" | "html";
+  readonly out?: string;
   readonly staged?: boolean;
   readonly changes?: boolean;
   readonly dataplane: Dataplane;
@@ -76,7 +78,8 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
     .addOption(new Option("--protocol <p>", "protocol (default TCP)").choices(["TCP", "UDP", "SCTP", "ICMP"]))
     .option("--namespace <ns>", "only pods of this namespace")
     .addOption(new Option("--ip-version <version>", "IP family traced: 6 uses the pods' IPv6 addresses and the IPv6 rules (default 4)").choices(["4", "6"]))
-    .addOption(new Option("--format <format>", "output").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--format <format>", "output").choices(["text", "json", "html"]).default("text"))
+    .option("--out <file>", "with --format html: write the page to FILE instead of stdout")
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
     .addOption(hostInterfaceOption())
@@ -96,14 +99,19 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
         ...(o.ipVersion === "6" && { ipVersion: 6 as const }),
         ...(o.dataplane === "nftables" && { dataplane: "nftables" as const }),
       };
-      const compute = async (paths: string[]): Promise<Matrix> => {
+      const traced = async (paths: string[]): Promise<TracedState> => {
         const { model, sources } = await loadOrFail(paths, ctx);
+        const traceOptions = { ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) };
         try {
-          return reachabilityMatrix(model, { ...options, sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
+          return { matrix: reachabilityMatrix(model, { ...options, ...traceOptions, sources }), model, sources, traceOptions };
         } catch (err) {
           return traceFailure(err, sources);
         }
       };
+      const compute = async (paths: string[]): Promise<Matrix> => (await traced(paths)).matrix;
+      const html = o.format === "html";
+      if (o.out !== undefined && !html) throw new UsageError("policy-compile matrix: --out goes with --format html");
+      if (html && o.changes) throw new UsageError("policy-compile matrix: --format html shows the whole --staged matrix with its changes marked; drop --changes");
       const note = (m: Matrix): void => {
         if (o.protocol === "ICMP") return; // ICMP has no ports
         const text = sourcePortNote(m);
@@ -121,6 +129,11 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
           return traceFailure(err, sources);
         }
         note(sm.pending);
+        if (html) {
+          const state = { matrix: sm.enforced, model, sources, traceOptions: { ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) } };
+          await writeMatrixHtml(matrixHtmlViewWithProgress({ kind: "staged", paths: o.file, state, pending: sm.pending }, options, ctx), o.out, ctx);
+          return;
+        }
         if (o.changes) {
           let changes: StagedChange[];
           try {
@@ -141,6 +154,13 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
       }
       if (o.from || o.to) {
         if (!o.from || !o.to || o.file) throw new UsageError("policy-compile matrix: --from and --to go together, without -f");
+        if (html) {
+          const base = await traced(o.from);
+          const head = await traced(o.to);
+          note(head.matrix);
+          await writeMatrixHtml(matrixHtmlViewWithProgress({ kind: "change", from: o.from, to: o.to, base, head }, options, ctx), o.out, ctx);
+          return;
+        }
         const before = await compute(o.from);
         const after = await compute(o.to);
         note(after);
@@ -151,6 +171,12 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
         return;
       }
       if (!o.file) throw new UsageError("policy-compile matrix: pass -f PATH... (or --from OLD... --to NEW...)");
+      if (html) {
+        const state = await traced(o.file);
+        note(state.matrix);
+        await writeMatrixHtml(matrixHtmlViewWithProgress({ kind: "state", paths: o.file, state }, options, ctx), o.out, ctx);
+        return;
+      }
       const m = await compute(o.file);
       note(m);
       if (o.format === "json") await stream(ctx.io, jsonLines(m));

@@ -9,15 +9,16 @@ import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { formatDiagnostics, hasErrors } from "../diagnostics/index.js";
 import { loadSources } from "../model/load.js";
-import { reviewChange, reviewJson, reviewMarkdown, reviewText, type ReviewReport, type ReviewVersion } from "../review/index.js";
+import { reviewChange, reviewHtml, reviewJson, reviewMarkdown, reviewText, type ReviewReport, type ReviewVersion } from "../review/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { parsePort, traceFailure } from "./explain.js";
 import { readInputs } from "./files.js";
 import { gitBase } from "./git-base.js";
 import { ExitCode, InputError, UsageError } from "./io.js";
 import { progressFor } from "./progress.js";
+import { reviewHtmlPage } from "./review-html.js";
 
-type ReviewFormat = "markdown" | "json" | "text";
+type ReviewFormat = "markdown" | "json" | "text" | "html";
 
 interface ReviewCommandOptions {
   readonly base?: string[];
@@ -31,7 +32,7 @@ interface ReviewCommandOptions {
 }
 
 /** The report's views by --format. */
-export const reviewRenderers: Record<ReviewFormat, (r: ReviewReport) => string> = { markdown: reviewMarkdown, json: reviewJson, text: reviewText };
+export const reviewRenderers: Record<ReviewFormat, (r: ReviewReport) => string> = { markdown: reviewMarkdown, json: reviewJson, text: reviewText, html: reviewHtml };
 
 async function loadVersion(which: "base" | "head", label: string, paths: readonly string[], cwd: string, gitRef?: string): Promise<ReviewVersion> {
   const sources = paths.length === 0 ? [] : await readInputs(paths, cwd);
@@ -80,7 +81,8 @@ async function review(o: ReviewCommandOptions, ctx: CliContext): Promise<void> {
     return traceFailure(e, [...head.sources, ...base.sources]);
   }
   progress.stop();
-  const text = reviewRenderers[o.format](report);
+  // The page also shows each flipped pair's walk on both versions, which needs the models.
+  const text = o.format === "html" ? reviewHtmlPage(report, base, head) : reviewRenderers[o.format](report);
   if (o.out !== undefined) await writeFile(resolve(cwd, o.out), text);
   else ctx.io.stdout(text);
   const fail = o.failOn ? failOnMessage(report, o.failOn) : undefined;
@@ -99,7 +101,7 @@ export const registerReview: RegisterCommand = (program: Command, ctx: CliContex
     .option("--git <ref>", "read the base from this git revision of the --head paths (git archive; no network)")
     .option("--node <name...>", "compare the rules of these nodes only (default: every node holding a touched pod)")
     .option("--port <n...>", "check these TCP ports only (default: every port and range the rules mention, and each pod's declared ports)")
-    .addOption(new Option("--format <format>", "output").choices(["markdown", "json", "text"]).default("text"))
+    .addOption(new Option("--format <format>", "output").choices(["markdown", "json", "text", "html"]).default("text"))
     .option("--out <file>", "write the report to this file instead of stdout")
     .addOption(new Option("--fail-on <change>", "exit 1 when the change opens (closes, either) some pair").choices(["opened", "closed", "any"]))
     .addHelpText(

@@ -71,6 +71,13 @@ export interface Matrix {
    * matches source ports; empty otherwise. A verdict holds for `srcPort` only when non-empty.
    */
   readonly sourcePortRanges: readonly PortRange[];
+  /**
+   * A class id per pod, in `pods` order, numbered by first appearance: pods of one class have the
+   * same verdict toward every other pod and from every other pod, on the same probes (their
+   * egress and ingress rows and address vectors agree on every probe), so one pair per class
+   * pair speaks for all of them (the html view aggregates by it).
+   */
+  podClasses(): Int32Array;
   /** Class counts, for benchmarks and tests. */
   readonly classes: { readonly egressRows: number; readonly ingressRows: number; readonly addressVectors: number };
 }
@@ -303,6 +310,16 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
       if (f === undefined || t === undefined || f === t) return undefined;
       const pl = planLists[t]?.find((x) => x.probe.protocol === protocol && x.probe.port === port);
       return pl ? cell(pl, f, t) : undefined;
+    },
+    podClasses() {
+      const ids = new Interner();
+      const classes = new Int32Array(pods.length);
+      const planList = [...plans.values()];
+      for (let i = 0; i < pods.length; i++) {
+        const key = planList.map((pl) => `${pl.egressRow[i] as number},${pl.srcVector[i] as number},${pl.ingressRow[i] as number},${pl.dstVector[i] as number}`).join(";");
+        classes[i] = ids.id(key, i);
+      }
+      return classes;
     },
     probes(to) {
       const t = podIndex.get(to);

@@ -12,7 +12,7 @@ import { reviewChange, type ReviewVersion } from "../../src/review/index.js";
 import { matrixChanges, reachabilityMatrix } from "../../src/trace/index.js";
 import { syntheticCluster } from "./compile.bench.js";
 
-function changed(m: Model): Model {
+export function changed(m: Model): Model {
   const target = m.policies.find((p) => p.id === "knp/ns-0/web-from-api") as Policy;
   const rule = target.ingress[0];
   if (!rule) throw new Error("unreachable: web-from-api has an ingress rule");

@@ -1,0 +1,2 @@
+import { reviewPage } from "./matrix-html.bench.js";
+reviewPage(100_000);
