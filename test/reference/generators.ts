@@ -17,6 +17,8 @@ export const PORTS = [53, 80, 443, 8080] as const;
 export interface Cluster {
   readonly yaml: string;
   readonly pods: readonly { namespace: string; name: string }[];
+  /** The cluster holds staged policies (then the pending verdict is checked too). */
+  readonly staged: boolean;
 }
 
 const labelSel = fc.oneof(
@@ -248,7 +250,7 @@ export const clusterArb: fc.Arbitrary<Cluster> = fc
       return { namespace: p.namespace, name: `pod${i}` };
     });
     docs.push(...c.calico, ...c.k8s);
-    return { yaml: docs.map((d) => stringify(d, { version: "1.1" })).join("---\n"), pods };
+    return { yaml: docs.map((d) => stringify(d, { version: "1.1" })).join("---\n"), pods, staged: false };
   });
 
 export function flowArb(cluster: Cluster): fc.Arbitrary<Flow> {
