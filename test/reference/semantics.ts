@@ -236,14 +236,16 @@ export class Reference {
 
   /**
    * applyOnForward policy of the host endpoint of `iface` for forwarded traffic: no failsafe, no
-   * profiles; a node without such policy forwards (felix-dataplane §3 item 9).
+   * profiles; a node without such policy forwards (felix-dataplane §3 item 9). Profiles and the
+   * "Drop if no profiles matched" rule belong to normal chains only (§3 items 10-11), so a
+   * forward chain whose tiers all Pass decides nothing and the packet is forwarded.
    */
   private forwardHostPolicy(node: string, iface: string, dir: Direction, pkt: Packet): RefVerdict {
     const hep = this.hostEndpoint(node, iface);
     if (!hep) return "allow";
     const forward = (p: Pol): boolean => p.applyOnForward && !p.preDNAT && !p.doNotTrack;
     if (!this.applicable(hep, dir, forward).length) return "allow";
-    return this.tiers(hep, dir, pkt, forward) ?? "deny";
+    return this.tiers(hep, dir, pkt, forward) ?? "allow";
   }
 
   // ---------------------------------------------------------------- tiers
@@ -498,8 +500,11 @@ export class Reference {
     /** A peer's predicate, or undefined for a peer of no supported kind (fail closed). */
     const peer = (p: Obj): ((c: Candidate[], ip: string) => boolean) | undefined => {
       if (p.namespaces !== undefined) {
-        // §2.6 item 1: any namespaced entity of the selected namespaces, NetworkSets included.
-        return (cands) => cands.some((c) => c.namespace !== undefined && matchesLabelSelector(p.namespaces, namespaceLabelsOf(c.labels)));
+        // §2.4, §2.6 item 1: the namespace selector alone, over the pcns. labels of anything
+        // labelled (NetworkSets included, and, for a selector an unlabelled entity satisfies,
+        // global network sets and host endpoints too); `{}` is all(): every namespaced entity.
+        const empty = Object.keys(p.namespaces.matchLabels ?? {}).length === 0 && (p.namespaces.matchExpressions ?? []).length === 0;
+        return (cands) => cands.some((c) => (empty ? c.namespace !== undefined : matchesLabelSelector(p.namespaces, namespaceLabelsOf(c.labels))));
       }
       if (p.pods !== undefined) {
         return (cands) =>
