@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadSources } from "../../src/model/index.js";
-import { explainFlow, type Flow } from "../../src/trace/index.js";
-import { referenceVerdict } from "./evaluate.js";
+import { StagedTracer, explainFlow, type Flow } from "../../src/trace/index.js";
+import { referenceOf } from "./semantics.js";
 
 const pods = `
 apiVersion: v1
@@ -57,10 +57,11 @@ spec: { orchestrator: cni, node: node-2, workload: wep, endpoint: eth0, interfac
 const fromIp = (ip: string, port: number): Flow => ({ from: { kind: "ip", ip }, to: { kind: "pod", namespace: "a", name: "web" }, protocol: "TCP", port });
 
 function verdicts(policies: string, flow: Flow): { reference: string; trace: string } {
-  const { model, diagnostics } = loadSources([{ file: "c.yaml", text: `${pods}---\n${policies}` }]);
+  const sources = [{ file: "c.yaml", text: `${pods}---\n${policies}` }];
+  const { model, diagnostics } = loadSources(sources);
   expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   expect(model.endpoints.length).toBeGreaterThan(1);
-  return { reference: referenceVerdict(model, flow), trace: explainFlow(model, flow).verdict };
+  return { reference: referenceOf(sources).enforced.verdict(flow), trace: explainFlow(model, flow).verdict };
 }
 const cases: { name: string; policies: string; flow: Flow; want: "allow" | "deny" }[] = [
   {

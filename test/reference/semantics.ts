@@ -259,10 +259,9 @@ export class Reference {
     const t = this.tiers(ep, dir, pkt, (p) => !p.preDNAT && !p.doNotTrack);
     if (t !== undefined) return t;
     for (const name of ep.profiles) {
-      const prof = this.cluster.profiles.get(name);
+      const prof = this.profileRules(name);
       if (!prof) continue;
-      for (const raw of dir === "Ingress" ? prof.ingress : prof.egress) {
-        const r = this.calicoRule(raw, undefined);
+      for (const r of dir === "Ingress" ? prof.ingress : prof.egress) {
         if (!r.matches(pkt)) continue;
         if (r.action === "Allow") return "allow";
         if (r.action === "Deny") return "deny";
@@ -270,6 +269,16 @@ export class Reference {
       }
     }
     return "deny";
+  }
+
+  private readonly profileCache = new Map<string, { ingress: RefRule[]; egress: RefRule[] } | undefined>();
+  /** A profile's rules (a profile is global: its selectors are not namespace-scoped). */
+  private profileRules(name: string): { ingress: RefRule[]; egress: RefRule[] } | undefined {
+    if (!this.profileCache.has(name)) {
+      const prof = this.cluster.profiles.get(name);
+      this.profileCache.set(name, prof && { ingress: prof.ingress.map((r) => this.calicoRule(r, undefined)), egress: prof.egress.map((r) => this.calicoRule(r, undefined)) });
+    }
+    return this.profileCache.get(name);
   }
 
   private applicable(ep: RefEndpoint, dir: Direction, which: (p: Pol) => boolean): Pol[] {
