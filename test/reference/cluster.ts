@@ -133,7 +133,17 @@ const prefixed = (labels: Obj | undefined, prefix: string): Record<string, strin
 
 const addrOf = (cidr: string): string => cidr.split("/")[0]!;
 
-export function readCluster(docs: readonly Obj[]): RefCluster {
+/**
+ * A node's interfaces and their addresses (what `--host-interface NAME=IP,...` tells the
+ * compiler): a host endpoint without interfaceName governs the interfaces holding one of its
+ * expectedIPs (Calico's HostEndpoint docs), one endpoint per such interface.
+ */
+export interface RefHostInterface {
+  readonly name: string;
+  readonly addresses: readonly string[];
+}
+
+export function readCluster(docs: readonly Obj[], options: { readonly hostInterfaces?: readonly RefHostInterface[] } = {}): RefCluster {
   const namespaces = new Map<string, Labels>();
   const profiles = new Map<string, RefProfile>();
   const tiers = new Map<string, RefTier>(BUILTIN_TIERS.map((t) => [t.name, t]));
@@ -148,7 +158,9 @@ export function readCluster(docs: readonly Obj[]): RefCluster {
     const group = String(d.apiVersion ?? "").split("/")[0];
     switch (d.kind) {
       case "Namespace":
-        namespaces.set(meta.name, { ...(meta.labels ?? {}) });
+        // The API server stamps every namespace with kubernetes.io/metadata.name (k8s-semantics §1.5).
+        meta.labels = { ...(meta.labels ?? {}), "kubernetes.io/metadata.name": meta.name };
+        namespaces.set(meta.name, { ...meta.labels });
         // k8s-semantics §2.5: the namespace's profile kns.<ns> allows everything and gives pcns. labels.
         profiles.set(`kns.${meta.name}`, {
           name: `kns.${meta.name}`,
@@ -269,16 +281,19 @@ export function readCluster(docs: readonly Obj[]): RefCluster {
     const meta: Obj = h.metadata ?? {};
     const spec: Obj = h.spec ?? {};
     const names: string[] = spec.profiles ?? [];
-    endpoints.push({
-      kind: "host",
+    const ips: string[] = (spec.expectedIPs ?? []).map(String);
+    const hep = {
+      kind: "host" as const,
       name: meta.name,
       node: spec.node,
-      ips: (spec.expectedIPs ?? []).map(String),
+      ips,
       labels: inherited(names, meta.labels),
       profiles: names,
       ports: (spec.ports ?? []).map((x: Obj) => ({ name: x.name, protocol: String(x.protocol ?? "TCP").toUpperCase(), port: Number(x.port) })),
-      ...(spec.interfaceName !== undefined && { interfaceName: spec.interfaceName }),
-    });
+    };
+    if (spec.interfaceName !== undefined && spec.interfaceName !== "") endpoints.push({ ...hep, interfaceName: spec.interfaceName });
+    else if (options.hostInterfaces === undefined) endpoints.push(hep);
+    else for (const i of options.hostInterfaces) if (i.addresses.some((a) => ips.includes(a))) endpoints.push({ ...hep, interfaceName: i.name });
   }
   const networkSets: RefNetworkSet[] = rawNetSets.map((s) => {
     const meta: Obj = s.metadata ?? {};
@@ -291,4 +306,4 @@ export function readCluster(docs: readonly Obj[]): RefCluster {
 }
 
 /** The cluster of some YAML/JSON sources. */
-export const clusterOf = (sources: readonly RefSource[]): RefCluster => readCluster(documentsOf(sources));
+export const clusterOf = (sources: readonly RefSource[], options: { readonly hostInterfaces?: readonly RefHostInterface[] } = {}): RefCluster => readCluster(documentsOf(sources), options);

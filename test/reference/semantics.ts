@@ -23,7 +23,7 @@
  */
 import type { Flow, FlowPeer } from "../../src/trace/index.js";
 import { familyOf, inCidr } from "./cidr.js";
-import { clusterOf, namespaceLabelsOf, serviceAccountLabelsOf, type NamedPort, type RefSource, type PolicyKindName, type RefCluster, type RefEndpoint, type RefPolicy, type RefTier } from "./cluster.js";
+import { clusterOf, namespaceLabelsOf, serviceAccountLabelsOf, type NamedPort, type RefSource, type PolicyKindName, type RefCluster, type RefHostInterface, type RefEndpoint, type RefPolicy, type RefTier } from "./cluster.js";
 import { matchesLabelSelector, type LabelSelector } from "./label-selector.js";
 import { refSelector, type Labels } from "./selector.js";
 
@@ -397,10 +397,11 @@ export class Reference {
 
   /**
    * A Calico EntityRule as a predicate on one side of the packet (k8s-semantics §3.4–§3.5). In a
-   * namespaced policy any selector field limits the match to the policy's namespace unless a
-   * namespaceSelector picks namespaces (all(): every namespaced entity; global(): the
-   * non-namespaced ones). notSelector excludes what matches it in that scope, so an address no
-   * endpoint or set has passes it. Named ports resolve against that side's endpoint.
+   * namespaced policy any selector field (notSelector too) limits the match to the policy's
+   * namespace unless a namespaceSelector picks namespaces (all(): every namespaced entity;
+   * global(): the non-namespaced ones). notSelector excludes what matches it in that scope; in a
+   * global policy without other selectors an address no endpoint or set has passes it. Named
+   * ports resolve against that side's endpoint.
    */
   private entity(er: Obj, policyNs: string | undefined, which: "src" | "dst", ruleProto: number | undefined): (pkt: Packet) => boolean {
     const nets: string[] = er.nets ?? [];
@@ -413,7 +414,9 @@ export class Reference {
     const saSel: string | undefined = sa?.selector || undefined;
     const ports: (string | number)[] = er.ports ?? [];
     const notPorts: (string | number)[] = er.notPorts ?? [];
-    const positive = sel !== undefined || nsSel !== undefined || sa !== undefined;
+    // In a namespaced policy a notSelector alone still limits the match to the namespace's
+    // entities (k8s-semantics §3.4 "Scoping"); in a global one it lets every other address through.
+    const positive = sel !== undefined || nsSel !== undefined || sa !== undefined || (notSel !== undefined && policyNs !== undefined);
     const inScope = (c: Candidate): boolean => {
       if (nsSel !== undefined) return refSelector(nsSel)(namespaceLabelsOf(c.labels), { namespaced: c.namespace !== undefined });
       if (policyNs !== undefined) return c.namespace === policyNs;
@@ -671,4 +674,4 @@ export class RefEvaluator {
 }
 
 /** The reference over YAML/JSON sources as the user wrote them. */
-export const referenceOf = (sources: readonly RefSource[]): RefEvaluator => new RefEvaluator(clusterOf(sources));
+export const referenceOf = (sources: readonly RefSource[], options: { readonly hostInterfaces?: readonly RefHostInterface[] } = {}): RefEvaluator => new RefEvaluator(clusterOf(sources, options));
