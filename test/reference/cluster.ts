@@ -211,10 +211,14 @@ export function readCluster(docs: readonly Obj[], options: { readonly hostInterf
     }
   }
 
-  /** Labels from the listed profiles (in order), then the endpoint's own (which win). */
+  /**
+   * Labels from the listed profiles, then the endpoint's own (which win). Between profiles the
+   * earlier one wins, as Felix's label inheritance (parents applied last to first) does; the
+   * shared references are silent on it, so a regression case pins it.
+   */
   const inherited = (names: readonly string[], own: Obj | undefined): Record<string, string> => {
     const out: Record<string, string> = {};
-    for (const n of names) Object.assign(out, profiles.get(n)?.labelsToApply ?? {});
+    for (const n of [...names].reverse()) Object.assign(out, profiles.get(n)?.labelsToApply ?? {});
     for (const [k, v] of Object.entries(own ?? {})) out[k] = String(v);
     return out;
   };

@@ -244,3 +244,144 @@ describe("reference and trace on reviewed cases", () => {
     expect(verdicts(policies, flow)).toEqual({ reference: want, trace: want });
   });
 });
+
+/**
+ * Counterexamples the independent reference's differential runs and golden checks found (each a
+ * disagreement between the reference and the trace, shrunk), with the verdict the reviewed
+ * semantics give; named after what they found.
+ */
+const found: { name: string; policies: string; flow: Flow; want: "allow" | "deny"; pending?: "allow" | "deny" }[] = [
+  {
+    // calico-332 §2.4/§2.6: a `namespaces` peer is only a pcns. selector, so a selector an
+    // unlabelled entity satisfies matches a GlobalNetworkSet's addresses too.
+    name: "a ClusterNetworkPolicy namespaces peer with DoesNotExist matches a GlobalNetworkSet address",
+    policies: `apiVersion: projectcalico.org/v3
+kind: GlobalNetworkSet
+metadata: { name: outside, labels: { app: web } }
+spec: { nets: [192.168.1.0/24] }
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: { name: guard }
+spec:
+  tier: Admin
+  priority: 0
+  subject: { namespaces: {} }
+  egress:
+  - action: Deny
+    to: [{ namespaces: { matchExpressions: [{ key: team, operator: DoesNotExist }] } }]
+`,
+    flow: { from: { kind: "pod", namespace: "a", name: "web" }, to: { kind: "ip", ip: "192.168.1.5" }, protocol: "TCP", port: 53 },
+    want: "deny",
+  },
+  {
+    // felix-dataplane §3 items 9-11: a forward chain has no profiles and no final drop.
+    name: "forwarded traffic whose applyOnForward tiers all Pass is forwarded",
+    policies: `apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: { name: node-1-eth0, labels: { role: edge } }
+spec: { node: node-1, interfaceName: eth0, expectedIPs: [172.16.0.1] }
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: { name: pass-forward }
+spec:
+  selector: role == "edge"
+  applyOnForward: true
+  types: [Egress]
+  egress: [{ action: Pass }]
+`,
+    flow: { from: { kind: "pod", namespace: "a", name: "web" }, to: { kind: "ip", ip: "192.168.1.5" }, protocol: "TCP", port: 53 },
+    want: "allow",
+  },
+  {
+    // Two profiles label the same key: the earlier one in the endpoint's list wins.
+    name: "a host endpoint's labels from two profiles: the earlier profile wins",
+    policies: `apiVersion: projectcalico.org/v3
+kind: Profile
+metadata: { name: first }
+spec: { labelsToApply: { app: db }, ingress: [{ action: Allow }] }
+---
+apiVersion: projectcalico.org/v3
+kind: Profile
+metadata: { name: second }
+spec: { labelsToApply: { app: web } }
+---
+apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: { name: node-3-eth0, labels: { role: worker } }
+spec: { node: node-3, interfaceName: eth0, expectedIPs: [172.16.0.3], profiles: [first, second] }
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: { name: untracked }
+spec:
+  selector: role == "worker"
+  applyOnForward: true
+  doNotTrack: true
+  types: [Ingress]
+  ingress: [{ action: Deny, destination: { selector: app == "web" } }]
+`,
+    flow: { from: { kind: "pod", namespace: "a", name: "web" }, to: { kind: "host", node: "node-3" }, protocol: "TCP", port: 53 },
+    want: "allow",
+  },
+  {
+    // k8s-semantics §3.4 "Scoping": in a namespaced policy a notSelector alone still limits the
+    // match to the namespace's endpoints, so an outside address does not match it.
+    name: "a notSelector alone in a namespaced NetworkPolicy does not match an outside address",
+    policies: `apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: { name: not-blocked, namespace: a }
+spec:
+  selector: app == "web"
+  types: [Ingress]
+  ingress: [{ action: Allow, protocol: UDP, source: { notSelector: blocked == "yes" } }]
+`,
+    flow: { from: { kind: "ip", ip: "172.16.0.9" }, to: { kind: "pod", namespace: "a", name: "web" }, protocol: "UDP", port: 53 },
+    want: "deny",
+  },
+  {
+    // k8s-semantics §1.5: the API server stamps kubernetes.io/metadata.name on every namespace.
+    name: "a namespaceSelector on kubernetes.io/metadata.name matches a namespace that does not list it",
+    policies: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: from-b, namespace: a }
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+  ingress: [{ from: [{ namespaceSelector: { matchLabels: { kubernetes.io/metadata.name: b } } }] }]
+`,
+    flow: toWeb(80),
+    want: "allow",
+  },
+  {
+    // Staged Delete of the only policy isolating web: promoted, the namespace profile allows.
+    name: "a staged Delete of the isolating policy: enforced deny, pending allow",
+    policies: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: lock, namespace: a }
+spec: { podSelector: {}, policyTypes: [Ingress] }
+---
+apiVersion: projectcalico.org/v3
+kind: StagedKubernetesNetworkPolicy
+metadata: { name: lock, namespace: a }
+spec: { podSelector: {}, stagedAction: Delete }
+`,
+    flow: toWeb(80),
+    want: "deny",
+    pending: "allow",
+  },
+];
+
+describe("counterexamples found by the independent reference", () => {
+  it.each(found)("$name", ({ policies, flow, want, pending }) => {
+    const sources = [{ file: "c.yaml", text: `${pods}---\n${policies}` }];
+    const { model, diagnostics } = loadSources(sources);
+    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const ref = referenceOf(sources);
+    const staged = new StagedTracer(model);
+    expect({ reference: ref.enforced.verdict(flow), trace: staged.enforced.explain(flow).verdict }).toEqual({ reference: want, trace: want });
+    const p = pending ?? want;
+    expect({ reference: ref.promoted.verdict(flow), trace: staged.pending.explain(flow).verdict }).toEqual({ reference: p, trace: p });
+  });
+});
