@@ -421,7 +421,8 @@ export function dualStack(yaml: string): string {
     .join("---\n");
 }
 
-export const clusterArb: fc.Arbitrary<Cluster> = fc
+/** Random clusters; `staged: false` leaves staged policies out (for tests that add their own). */
+export const clusterArbOf = (options: { readonly staged?: boolean } = {}): fc.Arbitrary<Cluster> => fc
   .record({
     pods: fc.array(pod, { minLength: 2, maxLength: 6 }),
     profiles: fc.tuple(...PROFILES.map(userProfile)),
@@ -434,7 +435,9 @@ export const clusterArb: fc.Arbitrary<Cluster> = fc
     hosts: fc.oneof({ weight: 2, arbitrary: fc.constant<(HostSpec | undefined)[]>([]) }, { weight: 1, arbitrary: fc.array(fc.option(hostEndpoint, { nil: undefined }), { minLength: 3, maxLength: 3 }) }),
     hostPolicies: fc.integer({ min: 0, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => hostPolicy(i)))),
     cnps: fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => clusterNetworkPolicy(i)))),
-    staged: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => stagedPolicy(i)))),
+    staged: (options.staged === false ? fc.constant(0) : fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) })).chain((n) =>
+      fc.tuple(...Array.from({ length: n }, (_, i) => stagedPolicy(i))),
+    ),
     dual: fc.boolean(),
   })
   .map((c) => {
@@ -498,6 +501,8 @@ export const clusterArb: fc.Arbitrary<Cluster> = fc
     const yaml = docs.map((d) => stringify(d, { version: "1.1" })).join("---\n");
     return { yaml: c.dual ? dualStack(yaml) : yaml, pods, staged: staged.length > 0, hosts, dual: c.dual };
   });
+
+export const clusterArb: fc.Arbitrary<Cluster> = clusterArbOf();
 
 export function flowArb(cluster: Cluster): fc.Arbitrary<Flow> {
   const podPeer = fc.constantFrom(...cluster.pods).map((p): FlowPeer => ({ kind: "pod", ...p }));

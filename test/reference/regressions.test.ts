@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadSources } from "../../src/model/index.js";
-import { StagedTracer, explainFlow, type Flow } from "../../src/trace/index.js";
+import { StagedTracer, explainFlow, reachabilityMatrix, type Flow } from "../../src/trace/index.js";
 import { referenceOf } from "./semantics.js";
 
 const pods = `
@@ -383,5 +383,40 @@ describe("counterexamples found by the independent reference", () => {
     expect({ reference: ref.enforced.verdict(flow), trace: staged.enforced.explain(flow).verdict }).toEqual({ reference: want, trace: want });
     const p = pending ?? want;
     expect({ reference: ref.promoted.verdict(flow), trace: staged.pending.explain(flow).verdict }).toEqual({ reference: p, trace: p });
+  });
+});
+
+describe("compiler bugs the independent reference found", () => {
+  // trace/matrix.ts composed a pair's verdict from an egress walk out of the uplink and an
+  // ingress walk in from it; with a host endpoint on the uplink that ran its applyOnForward
+  // policy (and skipped raw/mangle) for two pods of one node, whose traffic never crosses it.
+  it("matrix: pods on one node never cross the uplink host endpoint's forward policy", () => {
+    const text = `${pods}---
+apiVersion: v1
+kind: Pod
+metadata: { name: peer, namespace: a, labels: { app: peer } }
+spec: { nodeName: node-1, containers: [{ name: c, image: x }] }
+status: { podIP: 10.0.0.11, phase: Running }
+---
+apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: { name: node-1-eth0, labels: { role: edge } }
+spec: { node: node-1, interfaceName: eth0, expectedIPs: [172.16.0.1] }
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: { name: closed-forward }
+spec: { selector: role == "edge", applyOnForward: true, types: [Ingress], ingress: [] }
+`;
+    const sources = [{ file: "c.yaml", text }];
+    const { model, diagnostics } = loadSources(sources);
+    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const flow: Flow = { from: { kind: "pod", namespace: "a", name: "peer" }, to: { kind: "pod", namespace: "a", name: "web" }, protocol: "TCP", port: 80 };
+    const remote: Flow = { from: { kind: "pod", namespace: "b", name: "client" }, to: { kind: "pod", namespace: "a", name: "web" }, protocol: "TCP", port: 80 };
+    const ref = referenceOf(sources).enforced;
+    const m = reachabilityMatrix(model, { protocol: "TCP", port: 80 });
+    // Same node: allowed (the namespace profile); from node-2 through eth0: the forward policy denies.
+    expect({ reference: ref.verdict(flow), explain: explainFlow(model, flow).verdict, matrix: m.verdict("a/peer", "a/web", "TCP", 80) }).toEqual({ reference: "allow", explain: "allow", matrix: "allow" });
+    expect({ reference: ref.verdict(remote), explain: explainFlow(model, remote).verdict, matrix: m.verdict("b/client", "a/web", "TCP", 80) }).toEqual({ reference: "deny", explain: "deny", matrix: "deny" });
   });
 });
