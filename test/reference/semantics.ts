@@ -164,16 +164,16 @@ export class Reference {
     if (a.kind === "host" && b.kind === "host") throw new Error("reference: host to itself is loopback");
     if (a.kind === "host") return "allow"; // host → local workload is not policed (felix-dataplane §1.2 cali-OUTPUT)
     // A workload's egress decides first; to its own host, DefaultEndpointToHostAction (ACCEPT) then.
-    if (this.workload(a, "Egress", pkt) === "deny") return "deny";
+    if (this.normal(a, "Egress", pkt) === "deny") return "deny";
     if (b.kind === "host") return "allow";
-    return this.workload(b, "Ingress", pkt);
+    return this.normal(b, "Ingress", pkt);
   }
 
   /** The sending side's node: a workload's egress (and its node's forward host policy), or a host's output. */
   private leave(from: ResolvedPeer, pkt: Packet): RefVerdict {
     const ep = from.endpoint!;
     if (ep.kind === "host") return this.hostOutput(ep.node!, from.interfaceName!, pkt);
-    if (this.workload(ep, "Egress", pkt) === "deny") return "deny";
+    if (this.normal(ep, "Egress", pkt) === "deny") return "deny";
     return this.forwardHostPolicy(ep.node!, UPLINK, "Egress", pkt);
   }
 
@@ -186,7 +186,7 @@ export class Reference {
     const pre = this.preFilter(node, UPLINK, pkt);
     if (pre === "deny") return "deny";
     if (pre !== "allow" && this.forwardHostPolicy(node, UPLINK, "Ingress", pkt) === "deny") return "deny";
-    return this.workload(ep, "Ingress", pkt);
+    return this.normal(ep, "Ingress", pkt);
   }
 
   // ---------------------------------------------------------------- host endpoints
@@ -249,10 +249,6 @@ export class Reference {
   }
 
   // ---------------------------------------------------------------- tiers
-
-  private workload(ep: RefEndpoint, dir: Direction, pkt: Packet): RefVerdict {
-    return this.normal(ep, dir, pkt);
-  }
 
   /** Normal (filter) policy: tiers, then profiles, then deny. */
   private normal(ep: RefEndpoint, dir: Direction, pkt: Packet): RefVerdict {
@@ -448,7 +444,6 @@ export class Reference {
   private k8sPolicy(kind: PolicyKindName, name: string, namespace: string, spec: Obj): Pol {
     const egressRules: Obj[] = spec.egress ?? [];
     const policyTypes: Direction[] = Array.isArray(spec.policyTypes) && spec.policyTypes.length > 0 ? spec.policyTypes : egressRules.length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
-    const isK8sPod = (ep: RefEndpoint | undefined): ep is RefEndpoint => ep?.kind === "workload" && ep.labels["projectcalico.org/orchestrator"] === "k8s";
     const podSel: LabelSelector = spec.podSelector ?? {};
     const peerOk = (peer: Obj, side: Side): boolean => {
       if (peer.ipBlock) {
@@ -500,7 +495,6 @@ export class Reference {
 
   /** ClusterNetworkPolicy as Calico v3.32 enforces it (calico-332 §1.3, §2.2–§2.6). */
   private clusterPolicy(name: string, spec: Obj): Pol {
-    const isK8sPod = (ep: RefEndpoint | undefined): boolean => ep?.kind === "workload" && ep.labels["projectcalico.org/orchestrator"] === "k8s";
     const subject: Obj = spec.subject ?? {};
     const selects = (ep: RefEndpoint): boolean => {
       if (!isK8sPod(ep)) return false;
@@ -579,6 +573,9 @@ export class Reference {
     };
   }
 }
+
+/** A Kubernetes pod (Kubernetes policies select and match only these: the orchestrator term of k8s-semantics §2.2). */
+const isK8sPod = (ep: RefEndpoint | undefined): ep is RefEndpoint => ep?.kind === "workload" && ep.labels["projectcalico.org/orchestrator"] === "k8s";
 
 interface ResolvedPeer {
   readonly ip: string;
