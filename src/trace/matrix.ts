@@ -278,7 +278,24 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
   for (const [k, pr] of [...probeIds].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) plans.set(k, plan(pr));
   const podIndex = new Map(pods.map((p, i) => [p.key, i]));
   const planLists = probeLists.map((list) => list.map((pr) => plans.get(`${pr.protocol}/${String(pr.port)}`) as ProbePlan));
+  // A node with host endpoints (forward host chains on the uplink, raw and mangle tables) is not
+  // two independent chain walks: its pairs are traced whole, as explain walks them (one path on
+  // a shared node, which never crosses the uplink's host endpoint).
+  const hostNodes = new Set(nodes.filter((n) => model.hostEndpoints.some((h) => h.node === n) || (tracer.compiled(n, family).state.tables?.length ?? 0) > 0));
+  const whole = new Map<string, Verdict>();
+  const wholeCell = (pl: ProbePlan, f: number, t: number): Verdict => {
+    const key = `${f}\u0000${t}\u0000${pl.probe.protocol}/${String(pl.probe.port)}`;
+    let v = whole.get(key);
+    if (v === undefined) {
+      const peer = (p: Pod) => ({ kind: "pod" as const, namespace: p.endpoint.namespace, name: p.endpoint.name });
+      const probe = pl.probe;
+      v = tracer.explain({ from: peer(pods[f] as Pod), to: peer(pods[t] as Pod), protocol: probe.protocol, srcPort, ipVersion: family, ...(probe.port !== null && { port: probe.port }) }).verdict;
+      whole.set(key, v);
+    }
+    return v;
+  };
   const cell = (pl: ProbePlan, f: number, t: number): Verdict => {
+    if (hostNodes.has((pods[f] as Pod).node) || hostNodes.has((pods[t] as Pod).node)) return wholeCell(pl, f, t);
     const e = pl.egress[(pl.egressRow[f] as number) * pl.dstVectors + (pl.dstVector[t] as number)];
     if (e === DENY) return "deny";
     return pl.ingress[(pl.ingressRow[t] as number) * pl.srcVectors + (pl.srcVector[f] as number)] === ALLOW ? "allow" : "deny";
