@@ -13,6 +13,11 @@
  *   features); its cells are indexed by the source's address vector.
  * One trace answers every cell whose projected address bits agree, and a pair's verdict is two
  * table lookups, so pairs are expanded lazily (`pairs()`) and never all held at once.
+ *
+ * A node with host endpoints has raw and mangle tables and host chains on the forward path
+ * (pre-DNAT, untracked and applyOnForward policies) that the workload chains' classes do not
+ * see: a pair with such a node at either end is answered by the whole-path walk `explain` does
+ * (one walk per pair and probe, cached), so the matrix and `explain` agree there too.
  */
 import type { Model, WorkloadEndpoint } from "../model/types.js";
 import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, packetFor, type ExplainOptions, type Flow } from "./explain.js";
@@ -276,13 +281,38 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
     if (e === DENY) return "deny";
     return pl.ingress[(pl.ingressRow[t] as number) * pl.srcVectors + (pl.srcVector[f] as number)] === ALLOW ? "allow" : "deny";
   };
+  const hostNodes = new Set(nodes.filter((n) => (tracer.compiled(n, family).state.tables?.length ?? 0) > 0));
+  const walked = new Map<string, Verdict>();
+  const walk = (pl: ProbePlan, f: number, t: number): Verdict => {
+    const key = `${f}\u0000${t}\u0000${pl.probe.protocol}/${String(pl.probe.port)}`;
+    let v = walked.get(key);
+    if (v === undefined) {
+      traces++;
+      const from = (pods[f] as Pod).endpoint;
+      const to = (pods[t] as Pod).endpoint;
+      v = tracer.explain({
+        from: { kind: "pod", namespace: from.namespace, name: from.name },
+        to: { kind: "pod", namespace: to.namespace, name: to.name },
+        protocol: pl.probe.protocol,
+        ...(pl.probe.port !== null && { port: pl.probe.port }),
+        ...(pl.probe.protocol !== "ICMP" && { srcPort }),
+        ipVersion: family,
+      }).verdict;
+      walked.set(key, v);
+    }
+    return v;
+  };
+  const cellOf = (pl: ProbePlan, f: number, t: number): Verdict =>
+    hostNodes.has((pods[f] as Pod).node) || hostNodes.has((pods[t] as Pod).node) ? walk(pl, f, t) : cell(pl, f, t);
   const perSource = planLists.reduce((n, l) => n + l.length, 0);
 
   return {
     kind: "Matrix",
     pods: pods.map((p) => p.key),
     pairCount: pods.length === 0 ? 0 : (pods.length - 1) * perSource,
-    traces,
+    get traces() {
+      return traces;
+    },
     srcPort,
     ipVersion: family,
     sourcePortRanges: portRanges,
@@ -293,7 +323,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
         for (let t = 0; t < pods.length; t++) {
           if (t === f) continue;
           const to = (pods[t] as Pod).key;
-          for (const pl of planLists[t] as ProbePlan[]) yield { from, to, port: pl.probe.port, protocol: pl.probe.protocol, verdict: cell(pl, f, t) };
+          for (const pl of planLists[t] as ProbePlan[]) yield { from, to, port: pl.probe.port, protocol: pl.probe.protocol, verdict: cellOf(pl, f, t) };
         }
       }
     },
@@ -302,7 +332,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
       const t = podIndex.get(to);
       if (f === undefined || t === undefined || f === t) return undefined;
       const pl = planLists[t]?.find((x) => x.probe.protocol === protocol && x.probe.port === port);
-      return pl ? cell(pl, f, t) : undefined;
+      return pl ? cellOf(pl, f, t) : undefined;
     },
     probes(to) {
       const t = podIndex.get(to);

@@ -53,6 +53,9 @@ async function mutateFolder(folder: MutateFolder, args: Args): Promise<readonly 
     plugins: ["@stryker-mutator/vitest-runner"],
     vitest: { configFile: "vitest.config.ts", related: false },
     coverageAnalysis: "perTest",
+    // Only TypeScript gets `// @ts-nocheck`: the default pattern also rewrites HTML, which would
+    // break the test that compares grammar/selector-diagram.html byte for byte.
+    disableTypeChecks: "{src,test}/**/*.ts",
     mutate: [`src/${folder}/**/*.ts`, `!src/${folder}/**/*.test.ts`],
     testFiles: [...MUTATE_FOLDERS[folder]],
     concurrency: args.concurrency,

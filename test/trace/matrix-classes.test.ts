@@ -65,6 +65,30 @@ const cases: { name: string; yaml: string; options: MatrixOptions; want: string[
       "a/z -> a/y TCP/80: allow",
     ],
   },
+  {
+    // Shrunk from hep-dual-stack, where the matrix said allow and `explain` deny: a pre-DNAT
+    // policy on node-2's uplink host endpoint (raw/mangle, applyOnForward) closes 30080 to pods
+    // arriving from node-1. The workload chains' classes never saw the host chains. The pair on
+    // one node (x -> z) never crosses the uplink, so the host endpoint does not police it.
+    name: "pre-DNAT host endpoint policy on the receiving node's uplink",
+    yaml:
+      ns("a") +
+      pod("x", "node-1", "10.0.0.10", "{ app: web }") +
+      pod("y", "node-2", "10.0.1.10", "{ app: api }") +
+      pod("z", "node-1", "10.0.0.11", "{ app: web }") +
+      `apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: { name: n2, labels: { role: edge } }\nspec: { node: node-2, interfaceName: eth0, expectedIPs: [192.168.1.11] }\n---\n` +
+      `apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: { name: n1, labels: { role: edge } }\nspec: { node: node-1, interfaceName: eth0, expectedIPs: [192.168.1.10] }\n---\n` +
+      `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: { name: nodeport }\nspec: { selector: role == "edge", preDNAT: true, applyOnForward: true, ingress: [{ action: Deny, protocol: TCP, destination: { ports: [30080] } }] }\n`,
+    options: { port: 30080 },
+    want: [
+      "a/x -> a/y TCP/30080: deny",
+      "a/x -> a/z TCP/30080: allow",
+      "a/y -> a/x TCP/30080: deny",
+      "a/y -> a/z TCP/30080: deny",
+      "a/z -> a/x TCP/30080: allow",
+      "a/z -> a/y TCP/30080: deny",
+    ],
+  },
 ];
 
 describe("class matrix on named cases", () => {
