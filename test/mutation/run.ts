@@ -2,14 +2,14 @@
  * `npm run mutate [-- FOLDER...] [--incremental] [--concurrency N]`: mutation testing of the
  * pure pipeline stages with StrykerJS and its vitest runner, one folder at a time (all of
  * MUTATE_FOLDERS in order when none is named). Each folder's mutants run only against the test
- * files listed for it in folders.ts, with per-test coverage so a mutant runs only the tests that
- * reach it. Reports go to reports/mutation/<folder>.html; `--incremental` reuses
+ * files folders.ts gives it (its own test folder less the slow property suites), with per-test
+ * coverage so a mutant runs only the tests that reach it. Reports go to reports/mutation/<folder>.html; `--incremental` reuses
  * reports/mutation/<folder>.incremental.json and re-tests only mutants whose code or covering
  * tests changed. Not part of CI: a folder takes minutes to an hour on two cores.
  */
 import { Stryker } from "@stryker-mutator/core";
 import type { MutantResult } from "@stryker-mutator/api/core";
-import { MUTATE_FOLDERS, isMutateFolder, type MutateFolder } from "./folders.js";
+import { MUTATE_FOLDERS, isMutateFolder, mutationTestFiles, type MutateFolder } from "./folders.js";
 import { mutationScore, tallyResults } from "./score.js";
 
 interface Args {
@@ -57,7 +57,7 @@ async function mutateFolder(folder: MutateFolder, args: Args): Promise<readonly 
     // break the test that compares grammar/selector-diagram.html byte for byte.
     disableTypeChecks: "{src,test}/**/*.ts",
     mutate: [`src/${folder}/**/*.ts`, `!src/${folder}/**/*.test.ts`],
-    testFiles: [...MUTATE_FOLDERS[folder]],
+    testFiles: mutationTestFiles(process.cwd(), folder),
     concurrency: args.concurrency,
     incremental: args.incremental,
     incrementalFile: `reports/mutation/${folder}.incremental.json`,
