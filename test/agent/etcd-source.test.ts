@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EtcdSource } from "../../src/agent/sources/etcd.js";
 import type { SourceChange } from "../../src/agent/contract.js";
 import { etcdProblems, freePort, startEtcd, type EtcdServer } from "./etcd-server.js";
-import { isCI } from "../dataplane/kernel/netns.js";
+import { isCI } from "../ci.js";
 
 const problems = await etcdProblems();
 if (problems.length && isCI) throw new Error(`etcd tests cannot run: ${problems.join("; ")}`);

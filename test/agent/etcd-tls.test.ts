@@ -17,7 +17,7 @@ import { etcdConnection } from "../../src/agent/sources/etcd-config.js";
 import { parseCalicoctlConfig } from "../../src/agent/sources/etcd-config-file.js";
 import { loadEtcdTls, probeEtcdEndpoint, type EtcdTlsMaterial } from "../../src/agent/sources/etcd-tls.js";
 import { run } from "../../src/cli/run.js";
-import { isCI } from "../dataplane/kernel/netns.js";
+import { isCI } from "../ci.js";
 import { makeTestPki, opensslProblems, type PkiName, type TestPki } from "./etcd-certs.js";
 import { startEtcdCluster, type EtcdCluster } from "./etcd-cluster.js";
 import { etcdProblems, freePort, startEtcd, type EtcdServer } from "./etcd-server.js";

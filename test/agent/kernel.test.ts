@@ -23,7 +23,7 @@ import { buildTopology, calicoInterfaceName, type Topology } from "../kernel/har
 import { etcdProblems, freePort, startEtcd, type EtcdServer } from "./etcd-server.js";
 import { startAgentProcess, type AgentProcess } from "./agent-process.js";
 import type { LogEntry } from "../../src/agent/log.js";
-import { isCI } from "../kernel/harness/preflight.js";
+import { isCI } from "../ci.js";
 
 const support = await detectKernelSupport();
 const etcdMissing = await etcdProblems();

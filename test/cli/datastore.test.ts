@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/run.js";
 import { loadSources } from "../../src/model/load.js";
-import { isCI } from "../dataplane/kernel/netns.js";
+import { isCI } from "../ci.js";
 import { makeTestPki, opensslProblems, type TestPki } from "../agent/etcd-certs.js";
 import { startEtcdCluster, type EtcdCluster } from "../agent/etcd-cluster.js";
 import { etcdProblems, freePort } from "../agent/etcd-server.js";

@@ -9,8 +9,9 @@ import { loadSources } from "../../src/model/index.js";
 import { explainFlow } from "../../src/trace/index.js";
 import { referenceVerdict } from "./evaluate.js";
 import { clusterArb, flowArb } from "./generators.js";
+import { runsFromEnv } from "../runs.js";
 
-const RUNS = Number(process.env.REFERENCE_RUNS ?? 1000);
+const RUNS = runsFromEnv("REFERENCE_RUNS", 1000);
 
 describe("reference semantics = trace", () => {
   it(`agree on ${RUNS} random clusters x 8 flows`, () => {

@@ -7,7 +7,7 @@ import { execa } from "execa";
 import type { CommandRunner } from "../../../src/dataplane/runner.js";
 import { execaRunner } from "../../../src/dataplane/runner.js";
 
-export const isCI = process.env.CI === "true" || process.env.CI === "1";
+import { isCI } from "../../ci.js";
 
 let counter = 0;
 
