@@ -4,7 +4,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { prerequisitesMet } from "./ci.js";
 import { runsFromEnv } from "./runs.js";
 
 describe("runsFromEnv", () => {
@@ -45,5 +46,35 @@ describe("isCI", () => {
     [{ GITHUB_ACTIONS: "true" }, true],
   ])("%j -> %s", (env, want) => {
     expect(isCIWith(env)).toBe(want);
+  });
+});
+
+describe("prerequisitesMet", () => {
+  it("runs a suite that lacks nothing, silently", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      expect(prerequisitesMet("etcd", [], false)).toBe(true);
+      expect(prerequisitesMet("etcd", [], true)).toBe(true);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("outside CI skips with a banner naming the suite and each missing thing", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      expect(prerequisitesMet("etcd source (real etcd)", ["etcd not found on PATH", "etcdctl not found on PATH"], false)).toBe(false);
+      const bar = "!".repeat(78);
+      expect(warn.mock.calls).toEqual([
+        [[bar, '!! SKIPPING suite "etcd source (real etcd)":', "!!  - etcd not found on PATH", "!!  - etcdctl not found on PATH", "!! (in CI this is a failure)", bar].join("\n")],
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("in CI fails instead", () => {
+    expect(() => prerequisitesMet("etcd", ["etcd not found on PATH"], true)).toThrow('suite "etcd" cannot run (in CI a skip is a failure):\n  - etcd not found on PATH');
   });
 });
