@@ -104,7 +104,13 @@ export class NodeShapes {
     return { fingerprint: `${env.fp}\u0003${c.fp}`, features: [...features].sort((a, b) => a - b) };
   }
 
-  /** The hook rules and node-level chains, with dispatch chains (per interface) left abstract. */
+  /**
+   * The hook rules and node-level chains, with dispatch chains (per interface) left abstract.
+   * A node with host endpoints adds its raw and mangle tables (pre-DNAT and untracked policy,
+   * the host endpoint dispatch): a forwarded packet crosses them too, so their rules are part of
+   * every endpoint's shape and the addresses they test are features. Their chains are walked in
+   * a NodeShapes of their own: chain names repeat across tables.
+   */
   private env(): { fp: string; features: Set<number> } {
     if (this.environment) return this.environment;
     const features = new Set<number>();
@@ -112,6 +118,11 @@ export class NodeShapes {
     for (const h of this.state.hooks) {
       const rules = [...h.inserts, ...h.appends];
       parts.push(`${h.chain}:${this.rules(rules, features, [])}`);
+    }
+    for (const t of this.state.tables ?? []) {
+      const table = new NodeShapes({ ...this.state, chains: t.chains, hooks: t.hooks, tables: [] }, this.universe, this.node).env();
+      parts.push(`${t.table}{${table.fp}}`);
+      for (const f of table.features) features.add(f);
     }
     this.environment = { fp: parts.join("\u0004"), features };
     return this.environment;

@@ -15,16 +15,17 @@
  * table lookups, so pairs are expanded lazily (`pairs()`) and never all held at once.
  *
  * A node with host endpoints has raw and mangle tables and host chains on the forward path
- * (pre-DNAT, untracked and applyOnForward policies) that the workload chains' classes do not
- * see: a pair with such a node at either end is answered by the whole-path walk `explain` does
- * (one walk per pair and probe, cached), so the matrix and `explain` agree there too.
+ * (pre-DNAT, untracked and applyOnForward policies): its shapes include them (features.ts) and
+ * its cells are traced through the whole path, as `explain` does, leaving the pod for the uplink
+ * and arriving from it. Two pods on one such node never cross the uplink: that pair is the one
+ * forward walk between their interfaces, traced alone (per pair and probe, cached).
  */
 import type { Model, WorkloadEndpoint } from "../model/types.js";
 import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, packetFor, type ExplainOptions, type Flow } from "./explain.js";
 import { FeatureUniverse, NodeShapes } from "./features.js";
 import { parseIpv4, parseIpv6, type Address } from "./ip.js";
 import { sourcePortRanges, type PortRange } from "./source-ports.js";
-import type { TraceProtocol, Verdict } from "./types.js";
+import type { Packet, TraceProtocol, Verdict } from "./types.js";
 
 export interface MatrixPair {
   readonly from: string;
@@ -182,6 +183,10 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
   const ingressShape = pods.map((p) => shapeOf(p, "cali-tw-"));
   const portRanges = sourcePortRanges(nodes.map((n) => tracer.compiled(n, family).state));
 
+  const hostNodes = new Set(nodes.filter((n) => (tracer.compiled(n, family).state.tables?.length ?? 0) > 0));
+  /** One node's side of a flow: the whole forward path (raw, mangle, filter) where it has host tables. */
+  const traceOn = (node: string, packet: Packet): { readonly verdict: Verdict } =>
+    hostNodes.has(node) ? tracer.tracePath(node, packet, "forward", family) : tracer.trace(node, packet, family);
   const probeLists = pods.map((p) => probesFor(p, options));
   const probeIds = new Map<string, Probe>();
   for (const list of probeLists) for (const pr of list) probeIds.set(`${pr.protocol}/${String(pr.port)}`, pr);
@@ -252,7 +257,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
     const egress = verdictTable(eRows, dstVecs, (rep) => shapeFeatures[egressShape[rep] as number] as number[], (col) => dstVecText[col] as string, (rep, dRep) => {
       const from = pods[rep] as Pod;
       const to = pods[dRep] as Pod;
-      return tracer.trace(from.node, packetFor(flow(from, to), from.ip, to.ip, from.endpoint.interfaceName, UPLINK_INTERFACE, family), family);
+      return traceOn(from.node, packetFor(flow(from, to), from.ip, to.ip, from.endpoint.interfaceName, UPLINK_INTERFACE, family));
     });
 
     const iRows = new Interner();
@@ -265,7 +270,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
     const ingress = verdictTable(iRows, srcVecs, (rep) => shapeFeatures[ingressShape[rep] as number] as number[], (col) => srcVecText[col] as string, (rep, sRep) => {
       const from = pods[sRep] as Pod;
       const to = pods[rep] as Pod;
-      return tracer.trace(to.node, packetFor(flow(from, to), from.ip, to.ip, UPLINK_INTERFACE, to.endpoint.interfaceName, family), family);
+      return traceOn(to.node, packetFor(flow(from, to), from.ip, to.ip, UPLINK_INTERFACE, to.endpoint.interfaceName, family));
     });
     egressRows += eRows.size;
     ingressRows += iRows.size;
@@ -281,7 +286,6 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
     if (e === DENY) return "deny";
     return pl.ingress[(pl.ingressRow[t] as number) * pl.srcVectors + (pl.srcVector[f] as number)] === ALLOW ? "allow" : "deny";
   };
-  const hostNodes = new Set(nodes.filter((n) => (tracer.compiled(n, family).state.tables?.length ?? 0) > 0));
   const walked = new Map<string, Verdict>();
   const walk = (pl: ProbePlan, f: number, t: number): Verdict => {
     const key = `${f}\u0000${t}\u0000${pl.probe.protocol}/${String(pl.probe.port)}`;
@@ -302,8 +306,10 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
     }
     return v;
   };
-  const cellOf = (pl: ProbePlan, f: number, t: number): Verdict =>
-    hostNodes.has((pods[f] as Pod).node) || hostNodes.has((pods[t] as Pod).node) ? walk(pl, f, t) : cell(pl, f, t);
+  const cellOf = (pl: ProbePlan, f: number, t: number): Verdict => {
+    const node = (pods[f] as Pod).node;
+    return node === (pods[t] as Pod).node && hostNodes.has(node) ? walk(pl, f, t) : cell(pl, f, t);
+  };
   const perSource = planLists.reduce((n, l) => n + l.length, 0);
 
   return {

@@ -89,6 +89,28 @@ const cases: { name: string; yaml: string; options: MatrixOptions; want: string[
       "a/z -> a/y TCP/30080: deny",
     ],
   },
+  {
+    // The pre-DNAT policy on node-2's uplink tells x and w apart by source address alone: same
+    // labels, same node, same endpoint chain, so only the host tables' own nets (a feature of
+    // every shape on a node with host endpoints) keep them in different classes.
+    name: "pre-DNAT source nets on the receiving node: pods of one class told apart by the host chain alone",
+    yaml:
+      ns("a") +
+      pod("x", "node-1", "10.0.0.10", "{ app: web }") +
+      pod("w", "node-1", "10.0.0.12", "{ app: web }") +
+      pod("y", "node-2", "10.0.1.10", "{ app: api }") +
+      `apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: { name: n2, labels: { role: edge } }\nspec: { node: node-2, interfaceName: eth0, expectedIPs: [192.168.1.11] }\n---\n` +
+      `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: { name: nodeport }\nspec: { selector: role == "edge", preDNAT: true, applyOnForward: true, ingress: [{ action: Allow, protocol: TCP, source: { nets: [10.0.0.10/32] }, destination: { ports: [30080] } }, { action: Deny, protocol: TCP, destination: { ports: [30080] } }] }\n`,
+    options: { port: 30080 },
+    want: [
+      "a/w -> a/x TCP/30080: allow",
+      "a/w -> a/y TCP/30080: deny",
+      "a/x -> a/w TCP/30080: allow",
+      "a/x -> a/y TCP/30080: allow",
+      "a/y -> a/w TCP/30080: allow",
+      "a/y -> a/x TCP/30080: allow",
+    ],
+  },
 ];
 
 describe("class matrix on named cases", () => {
