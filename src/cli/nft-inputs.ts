@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { Codes } from "../diagnostics/codes.js";
 import { formatDiagnostics } from "../diagnostics/index.js";
 import type { Diagnostic } from "../diagnostics/index.js";
-import { diffNft, emptyNftKernelState, formatNftTransaction, NftScriptError, nftKernelStateOf, parseNftScript, type NftTransaction } from "../diff/index.js";
+import { diffNft, emptyNftKernelState, formatNftTransaction, isEmptyNftTransaction, NftScriptError, nftKernelStateOf, parseNftScript, type NftTransaction } from "../diff/index.js";
 import { NftDataplane, detectDataplane, execaRunner } from "../dataplane/index.js";
 import type { DataplaneFlag } from "./dataplane-flag.js";
 import { dataplaneCall, dataplaneCallAsync } from "./diff.js";
@@ -93,7 +93,7 @@ export async function applyNft(file: readonly string[], options: NftRunOptions &
 }
 
 /** `diff --dataplane nftables`: offline between two scripts, or against this namespace's tables. */
-export async function diffNftCommand(options: { readonly from?: string[]; readonly to?: string[]; readonly file?: string[]; readonly live?: boolean; readonly format: "text" | "json" } & NftRunOptions, ctx: CliContext): Promise<void> {
+export async function diffNftCommand(options: { readonly from?: string[]; readonly to?: string[]; readonly file?: string[]; readonly live?: boolean; readonly format: "text" | "json" } & NftRunOptions, ctx: CliContext): Promise<boolean> {
   const command = "policy-compile diff";
   const txs: NftTransaction[] = [];
   if (options.from || options.to) {
@@ -111,4 +111,5 @@ export async function diffNftCommand(options: { readonly from?: string[]; readon
     for (const s of await nftTargets(states, dataplaneFor)) txs.push(await dataplaneCallAsync(() => dataplaneFor(s.ipVersion).plan(s)));
   }
   ctx.io.stdout(options.format === "json" ? `${JSON.stringify(txs.length === 1 ? txs[0] : txs, null, 2)}\n` : formatNftFamilies(txs));
+  return txs.some((tx) => !isEmptyNftTransaction(tx));
 }

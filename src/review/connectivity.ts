@@ -22,7 +22,7 @@ import type { Model, WorkloadEndpoint } from "../model/types.js";
 import { endpointChainName } from "../render/names.js";
 import type { CompiledWithOrigins } from "../render/origins.js";
 import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, type Decision } from "../trace/explain.js";
-import { FeatureUniverse, NodeShapes, type Feature } from "../trace/features.js";
+import { FeatureUniverse, NodeShapes, iptShapeSource, type Feature } from "../trace/features.js";
 import { formatIpv4, inNet, parseIpv4, parseIpv4Net } from "../trace/ip.js";
 import { tracerFor } from "../trace/walk.js";
 import type { Packet, TraceStep } from "../trace/types.js";
@@ -51,13 +51,13 @@ class Compiled {
     this.tracer = new FlowTracer(model, { sources });
   }
 
-  shape(node: string, chain: string): { id: number; features: readonly number[] } {
-    const key = `${node}\u0000${chain}`;
+  shape(node: string, direction: "ingress" | "egress", iface: string): { id: number; features: readonly number[] } {
+    const key = `${node}\u0000${direction}\u0000${iface}`;
     let s = this.shapeOf.get(key);
     if (s) return s;
     let ns = this.shapes.get(node);
-    if (!ns) this.shapes.set(node, (ns = new NodeShapes(this.tracer.compiled(node).state, this.universe, node)));
-    const shape = ns.endpoint(chain);
+    if (!ns) this.shapes.set(node, (ns = new NodeShapes(iptShapeSource(this.tracer.compiled(node).state), this.universe, node)));
+    const shape = ns.endpoint(direction, iface);
     let id = this.shapeIds.get(shape.fingerprint);
     if (id === undefined) this.shapeIds.set(shape.fingerprint, (id = this.shapeIds.size));
     s = { id, features: shape.features };
@@ -184,8 +184,7 @@ class Oracle {
    * packets between the owner's address and each peer's. Egress: owner → peer; ingress: peer → owner.
    */
   row(direction: "ingress" | "egress", node: string, iface: string, owner: number, probe: ReviewProbe): ChainRow {
-    const chain = endpointChainName(direction, iface);
-    const shape = this.compiled.shape(node, chain);
+    const shape = this.compiled.shape(node, direction, iface);
     const ownerRole = direction === "egress" ? "src" : "dst";
     const peerRole = direction === "egress" ? "dst" : "src";
     const rowKey = `${direction}\u0000${shape.id}\u0000${probeKey(probe)}\u0000${this.project(shape.features, ownerRole, owner, probe)}`;

@@ -229,12 +229,23 @@ export class FlowTracer {
   }
 
   /**
-   * The verdict of a pod's packet forwarded through a node (the matrix's cells): iptables walks
-   * filter FORWARD (the only table a node without host endpoints programs), nftables the whole
-   * forward path (its table always has raw and mangle base chains).
+   * Whether a node's forward path holds more than filter FORWARD's policy: iptables programs raw
+   * and mangle (pre-DNAT, untracked, applyOnForward host endpoint policy) only on a node with host
+   * endpoints; an nft table has host endpoint chains then.
+   */
+  hostPathNode(node: string, ipVersion: 4 | 6 = 4): boolean {
+    return this.dataplane === "iptables"
+      ? (this.compiled(node, ipVersion).state.tables?.length ?? 0) > 0
+      : this.compiledNft(node, ipVersion).state.chains.some((c) => /^(filter|mangle|raw)-cali-(th|fh|thfw|fhfw)-/.test(c.name));
+  }
+
+  /**
+   * The verdict of a pod's packet forwarded through a node (the matrix's cells): the whole forward
+   * path (raw, mangle, filter) on a node with host endpoints, as explain walks it; elsewhere
+   * filter FORWARD alone decides (iptables), and nftables always walks its base chains.
    */
   forwardVerdict(node: string, packet: Packet, ipVersion: 4 | 6 = 4): Verdict {
-    return this.dataplane === "iptables" ? this.trace(node, packet, ipVersion).verdict : this.tracePath(node, packet, "forward", ipVersion).verdict;
+    return this.dataplane === "iptables" && !this.hostPathNode(node, ipVersion) ? this.trace(node, packet, ipVersion).verdict : this.tracePath(node, packet, "forward", ipVersion).verdict;
   }
 
   /** The flow's family: an IP peer's (or host peer's given) address family, else `flow.ipVersion`, else 4. */

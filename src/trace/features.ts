@@ -99,6 +99,11 @@ export interface ShapeSource {
   isEndpoint(name: string): boolean;
   /** The egress (from-workload) and ingress (to-workload) chain name prefixes. */
   readonly endpointPrefix: { readonly egress: string; readonly ingress: string };
+  /**
+   * Further tables a forwarded packet crosses whose chain names repeat this source's (iptables'
+   * raw and mangle on a node with host endpoints), each fingerprinted on its own.
+   */
+  readonly subtables?: readonly (readonly [string, ShapeSource])[];
 }
 
 /** An iptables state: hooks are the roots, `--match-set` names sets. */
@@ -113,6 +118,10 @@ export function iptShapeSource(state: DataplaneState): ShapeSource {
     isDispatch: (name) => name.startsWith("cali-from-wl-dispatch") || name.startsWith("cali-to-wl-dispatch"),
     isEndpoint: (name) => name.startsWith("cali-fw-") || name.startsWith("cali-tw-"),
     endpointPrefix: { egress: "cali-fw-", ingress: "cali-tw-" },
+    // A node with host endpoints: pre-DNAT and untracked policy and the host endpoint dispatch run
+    // in raw and mangle before filter, so their rules are part of every endpoint's shape and the
+    // addresses they test are features.
+    subtables: (state.tables ?? []).map((t) => [t.table, iptShapeSource({ ...state, chains: t.chains, hooks: t.hooks, tables: [] })] as const),
   };
 }
 
@@ -160,11 +169,19 @@ export class NodeShapes {
     return { fingerprint: `${env.fp}\u0003${c.fp}`, features: [...features].sort((a, b) => a - b) };
   }
 
-  /** The hook rules and node-level chains, with dispatch chains (per interface) left abstract. */
+  /**
+   * The hook rules and node-level chains, with dispatch chains (per interface) left abstract; with
+   * the source's subtables (walked in a NodeShapes of their own: chain names repeat across tables).
+   */
   private env(): { fp: string; features: Set<number> } {
     if (this.environment) return this.environment;
     const features = new Set<number>();
     const parts = this.source.roots.map(([label, rules]) => `${label}:${this.rules(rules, features, [])}`);
+    for (const [label, sub] of this.source.subtables ?? []) {
+      const table = new NodeShapes(sub, this.universe, this.node).env();
+      parts.push(`${label}{${table.fp}}`);
+      for (const f of table.features) features.add(f);
+    }
     this.environment = { fp: parts.join("\u0004"), features };
     return this.environment;
   }

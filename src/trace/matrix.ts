@@ -13,6 +13,12 @@
  *   features); its cells are indexed by the source's address vector.
  * One trace answers every cell whose projected address bits agree, and a pair's verdict is two
  * table lookups, so pairs are expanded lazily (`pairs()`) and never all held at once.
+ *
+ * A node with host endpoints has raw and mangle tables and host chains on the forward path
+ * (pre-DNAT, untracked and applyOnForward policies): its shapes include them (features.ts) and
+ * its cells are traced through the whole path, as `explain` does, leaving the pod for the uplink
+ * and arriving from it. Two pods on one such node never cross the uplink: that pair is the one
+ * forward walk between their interfaces, traced alone (per pair and probe, cached).
  */
 import type { Model, WorkloadEndpoint } from "../model/types.js";
 import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, packetFor, type ExplainOptions, type Flow } from "./explain.js";
@@ -184,6 +190,9 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
   const ingressShape = pods.map((p) => shapeOf(p, "ingress"));
   const portRanges = tracer.sourcePortRanges(nodes, family);
 
+  // A node with host endpoints: its cells trace the whole forward path (forwardVerdict), and two
+  // of its own pods never cross the uplink's host endpoint, so such a pair is walked alone.
+  const hostNodes = new Set(nodes.filter((n) => model.hostEndpoints.some((h) => h.node === n) || tracer.hostPathNode(n, family)));
   const probeLists = pods.map((p) => probesFor(p, options));
   const probeIds = new Map<string, Probe>();
   for (const list of probeLists) for (const pr of list) probeIds.set(`${pr.protocol}/${String(pr.port)}`, pr);
@@ -278,27 +287,34 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
   for (const [k, pr] of [...probeIds].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) plans.set(k, plan(pr));
   const podIndex = new Map(pods.map((p, i) => [p.key, i]));
   const planLists = probeLists.map((list) => list.map((pr) => plans.get(`${pr.protocol}/${String(pr.port)}`) as ProbePlan));
-  // A node with host endpoints (forward host chains on the uplink, raw and mangle tables) is not
-  // two independent chain walks: its pairs are traced whole, as explain walks them (one path on
-  // a shared node, which never crosses the uplink's host endpoint).
-  const hostNodes = new Set(nodes.filter((n) => model.hostEndpoints.some((h) => h.node === n) || (tracer.compiled(n, family).state.tables?.length ?? 0) > 0));
-  const whole = new Map<string, Verdict>();
-  const wholeCell = (pl: ProbePlan, f: number, t: number): Verdict => {
-    const key = `${f}\u0000${t}\u0000${pl.probe.protocol}/${String(pl.probe.port)}`;
-    let v = whole.get(key);
-    if (v === undefined) {
-      const peer = (p: Pod) => ({ kind: "pod" as const, namespace: p.endpoint.namespace, name: p.endpoint.name });
-      const probe = pl.probe;
-      v = tracer.explain({ from: peer(pods[f] as Pod), to: peer(pods[t] as Pod), protocol: probe.protocol, srcPort, ipVersion: family, ...(probe.port !== null && { port: probe.port }) }).verdict;
-      whole.set(key, v);
-    }
-    return v;
-  };
   const cell = (pl: ProbePlan, f: number, t: number): Verdict => {
-    if (hostNodes.has((pods[f] as Pod).node) || hostNodes.has((pods[t] as Pod).node)) return wholeCell(pl, f, t);
     const e = pl.egress[(pl.egressRow[f] as number) * pl.dstVectors + (pl.dstVector[t] as number)];
     if (e === DENY) return "deny";
     return pl.ingress[(pl.ingressRow[t] as number) * pl.srcVectors + (pl.srcVector[f] as number)] === ALLOW ? "allow" : "deny";
+  };
+  const walked = new Map<string, Verdict>();
+  const walk = (pl: ProbePlan, f: number, t: number): Verdict => {
+    const key = `${f}\u0000${t}\u0000${pl.probe.protocol}/${String(pl.probe.port)}`;
+    let v = walked.get(key);
+    if (v === undefined) {
+      traces++;
+      const from = (pods[f] as Pod).endpoint;
+      const to = (pods[t] as Pod).endpoint;
+      v = tracer.explain({
+        from: { kind: "pod", namespace: from.namespace, name: from.name },
+        to: { kind: "pod", namespace: to.namespace, name: to.name },
+        protocol: pl.probe.protocol,
+        ...(pl.probe.port !== null && { port: pl.probe.port }),
+        ...(pl.probe.protocol !== "ICMP" && { srcPort }),
+        ipVersion: family,
+      }).verdict;
+      walked.set(key, v);
+    }
+    return v;
+  };
+  const cellOf = (pl: ProbePlan, f: number, t: number): Verdict => {
+    const node = (pods[f] as Pod).node;
+    return node === (pods[t] as Pod).node && hostNodes.has(node) ? walk(pl, f, t) : cell(pl, f, t);
   };
   const perSource = planLists.reduce((n, l) => n + l.length, 0);
 
@@ -306,7 +322,9 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
     kind: "Matrix",
     pods: pods.map((p) => p.key),
     pairCount: pods.length === 0 ? 0 : (pods.length - 1) * perSource,
-    traces,
+    get traces() {
+      return traces;
+    },
     srcPort,
     ipVersion: family,
     sourcePortRanges: portRanges,
@@ -317,7 +335,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
         for (let t = 0; t < pods.length; t++) {
           if (t === f) continue;
           const to = (pods[t] as Pod).key;
-          for (const pl of planLists[t] as ProbePlan[]) yield { from, to, port: pl.probe.port, protocol: pl.probe.protocol, verdict: cell(pl, f, t) };
+          for (const pl of planLists[t] as ProbePlan[]) yield { from, to, port: pl.probe.port, protocol: pl.probe.protocol, verdict: cellOf(pl, f, t) };
         }
       }
     },
@@ -326,7 +344,7 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
       const t = podIndex.get(to);
       if (f === undefined || t === undefined || f === t) return undefined;
       const pl = planLists[t]?.find((x) => x.probe.protocol === protocol && x.probe.port === port);
-      return pl ? cell(pl, f, t) : undefined;
+      return pl ? cellOf(pl, f, t) : undefined;
     },
     podClasses() {
       const ids = new Interner();

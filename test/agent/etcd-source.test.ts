@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EtcdSource } from "../../src/agent/sources/etcd.js";
 import type { SourceChange } from "../../src/agent/contract.js";
 import { etcdProblems, freePort, startEtcd, type EtcdServer } from "./etcd-server.js";
-import { isCI } from "../dataplane/kernel/netns.js";
+import { prerequisitesMet } from "../ci.js";
 
 const problems = await etcdProblems();
-if (problems.length && isCI) throw new Error(`etcd tests cannot run: ${problems.join("; ")}`);
+const runnable = prerequisitesMet("etcd source (real etcd)", problems);
 
 const ROOT = "/calico/resources/v3/projectcalico.org";
 const np = (ns: string, name: string, selector = "all()") =>
@@ -49,7 +49,7 @@ const isSnapshot = (e: Event): e is Extract<Event, { kind: "snapshot" }> => e.ki
 const isPut = (name: string) => (e: Event): e is Extract<Event, { kind: "put" }> => e.kind === "put" && e.name === name;
 const isDelete = (name: string) => (e: Event): e is Extract<Event, { kind: "delete" }> => e.kind === "delete" && e.name === name;
 
-describe.skipIf(problems.length > 0)("etcd source (real etcd)", () => {
+describe.skipIf(!runnable)("etcd source (real etcd)", () => {
   let etcd: EtcdServer;
   let source: EtcdSource;
   const rec = recorder();

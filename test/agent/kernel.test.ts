@@ -23,7 +23,7 @@ import { buildTopology, calicoInterfaceName, type Topology } from "../kernel/har
 import { etcdProblems, freePort, startEtcd, type EtcdServer } from "./etcd-server.js";
 import { startAgentProcess, type AgentProcess } from "./agent-process.js";
 import type { LogEntry } from "../../src/agent/log.js";
-import { isCI } from "../kernel/harness/preflight.js";
+import { isCI } from "../ci.js";
 
 const support = await detectKernelSupport();
 const etcdMissing = await etcdProblems();
@@ -33,6 +33,8 @@ const problems = [...support.problems, ...etcdMissing];
 const POD = (name: string, node: string, ip: string, app: string) => ({ namespace: "default", name, node, ip, interfaceName: calicoInterfaceName("default", name), app });
 const PODS = [POD("web", "node-1", "10.65.1.10", "web"), POD("client", "node-2", "10.65.2.10", "client"), POD("other", "node-2", "10.65.2.11", "other")];
 const ECHO_PORT = 8080;
+/** How long a policy or label change may take to flip real traffic (see `flips`). */
+const FLIP_BUDGET_MS = 3000;
 
 function podsYaml(apps: Record<string, string>): string {
   const docs = ["apiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n"];
@@ -64,11 +66,21 @@ describeKernel("agent", { ...support, problems }, (backend) => {
     const r = await topo.pod(`default/${from}`).agent.probe({ proto: "tcp", host: web.ip, port, srcPort: topo.nextSourcePort(), timeoutMs });
     return r.ok && r.reply === "default/web";
   };
-  /** Polls until `from` → web:80 is `want`; returns how long it took. */
-  const flips = async (from: string, want: boolean, ms = 5000): Promise<number> => {
+  /**
+   * Polls until `from` → web:80 is `want`; returns how long it took, or fails with the agent's
+   * log once `ms` has passed. The poll's limit and the latency the test asserts are the same
+   * number (it was a 5 s poll under a 3 s assertion, so a 3-5 s flip failed without the log):
+   * a change reaches the kernel within 3 s (docs/agent.md measures event-to-kernel p99 at
+   * 1.1-2.0 s on a loaded two-core node), plus one probe (300 ms) of polling granularity inside
+   * the same budget.
+   */
+  const flips = async (from: string, want: boolean, ms = FLIP_BUDGET_MS): Promise<number> => {
     const t0 = Date.now();
-    while (Date.now() - t0 < ms) {
-      if ((await probe(from, 80, 300)) === want) return Date.now() - t0;
+    for (;;) {
+      const flipped = (await probe(from, 80, 300)) === want;
+      const elapsed = Date.now() - t0;
+      if (flipped && elapsed <= ms) return elapsed;
+      if (elapsed >= ms) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`${from} -> web:80 did not become ${want ? "connected" : "blocked"} within ${ms} ms\n${agent?.logs.map((l) => JSON.stringify(l)).join("\n").slice(-3000)}`);
@@ -110,8 +122,8 @@ describeKernel("agent", { ...support, problems }, (backend) => {
     await writeFile(join(dir, "pol", "pods.yaml"), podsYaml({ other: "client" }));
     const relabelled = await flips("other", true);
     console.log(`[${backend.name}] etcd put -> client connected in ${opened} ms; file relabel -> other connected in ${relabelled} ms`);
-    expect(opened).toBeLessThan(3000);
-    expect(relabelled).toBeLessThan(3000);
+    expect(opened).toBeLessThanOrEqual(FLIP_BUDGET_MS);
+    expect(relabelled).toBeLessThanOrEqual(FLIP_BUDGET_MS);
     const status = JSON.parse(await readFile(join(dir, "status.json"), "utf8")) as { synced: boolean; kernelViewKnown: boolean; counters: { applies: number } };
     expect(status).toMatchObject({ synced: true, kernelViewKnown: true });
     expect(status.counters.applies).toBeGreaterThanOrEqual(3);

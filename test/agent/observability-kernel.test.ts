@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../kernel/harness/suite.js";
-import { detectKernelSupport, isCI } from "../kernel/harness/preflight.js";
+import { isCI } from "../ci.js";
+import { detectKernelSupport } from "../kernel/harness/preflight.js";
 import { etcdProblems, startEtcd, type EtcdServer } from "./etcd-server.js";
 import { startAgentProcess, type AgentProcess } from "./agent-process.js";
 

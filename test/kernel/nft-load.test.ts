@@ -20,7 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSources } from "../../src/model/index.js";
 import { compileNftBoth, renderNftScript } from "../../src/render/index.js";
 import { inNetns, ipIn, run, sysctlIn } from "./harness/exec.js";
-import { isCI, skipBanner } from "./harness/preflight.js";
+import { skipBanner } from "./harness/preflight.js";
+import { isCI } from "../ci.js";
 
 const goldenDir = join(import.meta.dirname, "../../golden");
 const scenarios = readdirSync(goldenDir, { withFileTypes: true })

@@ -20,10 +20,11 @@ import { versionDisagreements } from "../../src/model/yaml-11-scan.js";
 import { hasUnusualCharacter, splitYamlStream } from "../../src/model/yaml-stream.js";
 import { readSubset, type SubsetNode } from "../../src/model/yaml-subset.js";
 import { hostileStrings, yamlText } from "./yaml-texts.js";
+import { runsFromEnv } from "../runs.js";
 
 /** Runs per property; YAML_FAST_RUNS raises it for a long soak (`YAML_FAST_RUNS=20000 npx vitest run ...`). */
 function runs(n: number): number {
-  return Math.max(n, Number(process.env.YAML_FAST_RUNS ?? 0));
+  return Math.max(n, runsFromEnv("YAML_FAST_RUNS", n));
 }
 
 /**

@@ -10,8 +10,9 @@ import { loadSources } from "../../src/model/index.js";
 import { FlowTracer, StagedTracer } from "../../src/trace/index.js";
 import { clusterArb, flowArb } from "./generators.js";
 import { referenceOf } from "./semantics.js";
+import { runsFromEnv } from "../runs.js";
 
-const RUNS = Number(process.env.REFERENCE_RUNS ?? 500);
+const RUNS = runsFromEnv("REFERENCE_RUNS", 500);
 /** REFERENCE_SEED replays a run (fast-check prints the seed of a failure). */
 const SEED = process.env.REFERENCE_SEED === undefined ? {} : { seed: Number(process.env.REFERENCE_SEED) };
 

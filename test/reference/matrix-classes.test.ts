@@ -12,8 +12,9 @@ import { loadSources } from "../../src/model/index.js";
 import { matrixJsonChunks, reachabilityMatrix, renderMatrixText, type MatrixOptions } from "../../src/trace/index.js";
 import { matrixLines, naiveLines, naiveText } from "../trace/naive.js";
 import { clusterArb, dualStack, PORTS, v6Twin } from "./generators.js";
+import { runsFromEnv } from "../runs.js";
 
-const RUNS = Number(process.env.MATRIX_RUNS ?? 150);
+const RUNS = runsFromEnv("MATRIX_RUNS", 150);
 
 const optionsArb: fc.Arbitrary<MatrixOptions> = fc.oneof(
   fc.constant({}),

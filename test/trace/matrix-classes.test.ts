@@ -65,6 +65,52 @@ const cases: { name: string; yaml: string; options: MatrixOptions; want: string[
       "a/z -> a/y TCP/80: allow",
     ],
   },
+  {
+    // Shrunk from hep-dual-stack, where the matrix said allow and `explain` deny: a pre-DNAT
+    // policy on node-2's uplink host endpoint (raw/mangle, applyOnForward) closes 30080 to pods
+    // arriving from node-1. The workload chains' classes never saw the host chains. The pair on
+    // one node (x -> z) never crosses the uplink, so the host endpoint does not police it.
+    name: "pre-DNAT host endpoint policy on the receiving node's uplink",
+    yaml:
+      ns("a") +
+      pod("x", "node-1", "10.0.0.10", "{ app: web }") +
+      pod("y", "node-2", "10.0.1.10", "{ app: api }") +
+      pod("z", "node-1", "10.0.0.11", "{ app: web }") +
+      `apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: { name: n2, labels: { role: edge } }\nspec: { node: node-2, interfaceName: eth0, expectedIPs: [192.168.1.11] }\n---\n` +
+      `apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: { name: n1, labels: { role: edge } }\nspec: { node: node-1, interfaceName: eth0, expectedIPs: [192.168.1.10] }\n---\n` +
+      `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: { name: nodeport }\nspec: { selector: role == "edge", preDNAT: true, applyOnForward: true, ingress: [{ action: Deny, protocol: TCP, destination: { ports: [30080] } }] }\n`,
+    options: { port: 30080 },
+    want: [
+      "a/x -> a/y TCP/30080: deny",
+      "a/x -> a/z TCP/30080: allow",
+      "a/y -> a/x TCP/30080: deny",
+      "a/y -> a/z TCP/30080: deny",
+      "a/z -> a/x TCP/30080: allow",
+      "a/z -> a/y TCP/30080: deny",
+    ],
+  },
+  {
+    // The pre-DNAT policy on node-2's uplink tells x and w apart by source address alone: same
+    // labels, same node, same endpoint chain, so only the host tables' own nets (a feature of
+    // every shape on a node with host endpoints) keep them in different classes.
+    name: "pre-DNAT source nets on the receiving node: pods of one class told apart by the host chain alone",
+    yaml:
+      ns("a") +
+      pod("x", "node-1", "10.0.0.10", "{ app: web }") +
+      pod("w", "node-1", "10.0.0.12", "{ app: web }") +
+      pod("y", "node-2", "10.0.1.10", "{ app: api }") +
+      `apiVersion: projectcalico.org/v3\nkind: HostEndpoint\nmetadata: { name: n2, labels: { role: edge } }\nspec: { node: node-2, interfaceName: eth0, expectedIPs: [192.168.1.11] }\n---\n` +
+      `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: { name: nodeport }\nspec: { selector: role == "edge", preDNAT: true, applyOnForward: true, ingress: [{ action: Allow, protocol: TCP, source: { nets: [10.0.0.10/32] }, destination: { ports: [30080] } }, { action: Deny, protocol: TCP, destination: { ports: [30080] } }] }\n`,
+    options: { port: 30080 },
+    want: [
+      "a/w -> a/x TCP/30080: allow",
+      "a/w -> a/y TCP/30080: deny",
+      "a/x -> a/w TCP/30080: allow",
+      "a/x -> a/y TCP/30080: allow",
+      "a/y -> a/w TCP/30080: allow",
+      "a/y -> a/x TCP/30080: allow",
+    ],
+  },
 ];
 
 describe("class matrix on named cases", () => {

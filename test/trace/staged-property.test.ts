@@ -20,8 +20,9 @@ import { promoteStaged } from "../../src/model/promote.js";
 import { explainFlow, stagedMatrix, type Flow } from "../../src/trace/index.js";
 import { calicoPolicy, clusterArbOf, k8sPolicy } from "../reference/generators.js";
 import { referenceOf } from "../reference/semantics.js";
+import { runsFromEnv } from "../runs.js";
 
-const RUNS = Number(process.env.STAGED_RUNS ?? 60);
+const RUNS = runsFromEnv("STAGED_RUNS", 60);
 
 type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> };
 

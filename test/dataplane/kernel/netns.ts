@@ -7,7 +7,7 @@ import { execa } from "execa";
 import type { CommandRunner } from "../../../src/dataplane/runner.js";
 import { execaRunner } from "../../../src/dataplane/runner.js";
 
-export const isCI = process.env.CI === "true" || process.env.CI === "1";
+import { prerequisitesMet } from "../../ci.js";
 
 let counter = 0;
 
@@ -50,9 +50,7 @@ export async function kernelProblems(): Promise<string[]> {
   return problems;
 }
 
-/** Skips loudly outside CI; with CI=true a missing prerequisite fails the suite. */
+/** Skips loudly outside CI; in CI a missing prerequisite fails the suite. */
 export function announceSkip(suite: string, problems: readonly string[]): void {
-  const message = `SKIPPING real-kernel suite "${suite}": ${problems.join("; ")} (CI=true makes this a failure)`;
-  if (isCI) throw new Error(message.replace("SKIPPING", "cannot run"));
-  console.warn(`${"!".repeat(78)}\n!! ${message}\n${"!".repeat(78)}`);
+  prerequisitesMet(`real-kernel ${suite}`, problems);
 }

@@ -19,8 +19,6 @@ export interface KernelSupport {
   readonly nftables: boolean;
 }
 
-export const isCI = process.env.CI === "true" || process.env.CI === "1";
-
 function onPath(program: string): boolean {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
     try {

@@ -4,7 +4,8 @@
  */
 import { describe, it } from "vitest";
 import { BACKENDS, NATIVE_NFT, type Backend, type KernelBackend } from "./backend.js";
-import { isCI, skipBanner, type KernelSupport } from "./preflight.js";
+import { isCI } from "../../ci.js";
+import { skipBanner, type KernelSupport } from "./preflight.js";
 
 export function describeKernel(suite: string, support: KernelSupport, body: (backend: Backend) => void): void {
   const usable = support.problems.length === 0;
