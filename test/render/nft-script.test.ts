@@ -65,7 +65,8 @@ describe("the nft text guard", () => {
   it.each([
     ["a second command after ;", 'add rule ip calico filter-x counter accept ; flush ruleset comment "cali:A;"'],
     ["a comment that ends the line early", "add rule ip calico filter-x counter accept # drop"],
-    ["a quote outside a comment", 'add rule ip calico filter-x iifname "eth0" counter accept comment "cali:A;"'],
+    ["a quote outside a comment or an interface name", 'add rule ip calico filter-x meta l4proto "tcp" counter accept comment "cali:A;"'],
+    ["an interface name quoted with a quote inside", 'add rule ip calico filter-x iifname "eth0"x" counter accept comment "cali:A;"'],
     ["a quote that does not close", 'add rule ip calico filter-x counter accept comment "cali:A;'],
     ["another table", "add rule ip filter INPUT counter accept"],
     ["an unknown command", "flush ruleset"],
@@ -83,5 +84,11 @@ describe("the nft text guard", () => {
   it("refuses a state whose chain name would smuggle a command", () => {
     const bad: NftDataplaneState = { ...state, sets: [], maps: [], chains: [{ name: "filter-x;flush ruleset", rules: [] }] };
     expect(() => renderNftScript([bad])).toThrow(UnsafeTokenError);
+  });
+});
+
+describe("the nft text guard admits quoted interface names", () => {
+  it.each(['add rule ip calico filter-x iifname "eth0.100" counter goto filter-cali-fh-eth0.100 comment "cali:A;"', 'add rule ip calico filter-x oifname "eth0.*" counter accept comment "cali:A;"'])("%s", (line) => {
+    expect(isSafeNftLine(line)).toBe(true);
   });
 });
