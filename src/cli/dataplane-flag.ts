@@ -25,5 +25,6 @@ export function parseDataplane(value: string, options: { readonly auto?: boolean
 /** `--dataplane iptables|nftables` (default iptables); with `auto` true, also `auto`. */
 export function dataplaneOption(options: { readonly auto?: boolean; readonly description?: string } = {}): Option {
   const help = options.description ?? (options.auto ? `${DATAPLANE_HELP}; auto: nftables when kube-proxy's ip kube-proxy table has chains` : DATAPLANE_HELP);
-  return new Option("--dataplane <dataplane>", help).default("iptables").argParser((v: string) => parseDataplane(v, options));
+  const choices: readonly string[] = options.auto ? [...DATAPLANES, "auto"] : DATAPLANES;
+  return new Option("--dataplane <dataplane>", help).choices([...choices]).default("iptables");
 }
