@@ -33,7 +33,10 @@ export const NFT_MAX_COMMENT = 128;
  */
 export function nftChainName(layer: Layer, name: string): string {
   const prefix = name.startsWith(layer) ? "" : `${layer}-`;
-  return prefix + limitChainName(name, NFT_MAX_NAME - Buffer.byteLength(prefix));
+  const full = prefix + limitChainName(name, NFT_MAX_NAME - Buffer.byteLength(prefix));
+  // Names come from input (policy ids, profile and interface names): only what nft reads as one name.
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_./:*-]*$/.test(full)) throw new UnsafeTokenError("nft chain name", full, undefined, "a-z A-Z 0-9 _ . / : - only");
+  return full;
 }
 
 /** An ipset name as an nft set name (§5.1): every `:` becomes `-`. */
@@ -152,8 +155,8 @@ export function nftComments(comments: readonly string[], hashLength = 16): strin
   let room = NFT_MAX_COMMENT - prefix;
   const out: string[] = [];
   for (const c of comments) {
+    if (room - 1 <= 0) break;
     const piece = c.slice(0, Math.min(each, room - 1));
-    if (piece.length === 0) break;
     out.push(piece);
     room -= piece.length + 1;
   }
