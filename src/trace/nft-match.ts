@@ -49,7 +49,7 @@ const fail = (body: string, why: string): never => {
 };
 
 const NFT_PROTOCOLS: Readonly<Record<string, number>> = { ...PROTOCOLS, "ipv6-icmp": 58 };
-const TRANSPORT: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132 };
+const TRANSPORT: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132, udplite: 136 };
 
 /** Cursor over a body's tokens. */
 class Tokens {
@@ -117,8 +117,11 @@ function protocolNumber(body: string, text: string): number {
 }
 
 /** `cali*` matches names starting `cali`; anything else is an exact name. */
-function interfacePredicate(body: string, name: string, get: (p: PacketState) => string): Predicate {
-  if (!/^[A-Za-z0-9_.:-]+\*?$/.test(name)) return fail(body, `interface ${name}`);
+function interfacePredicate(body: string, written: string, get: (p: PacketState) => string): Predicate {
+  // A name with `.`, `:` or `@` is written quoted (nft's lexer would split it).
+  const quoted = /^"([A-Za-z0-9_.:@-]+\*?)"$/.exec(written);
+  const name = quoted ? (quoted[1] as string) : written;
+  if (!/^[A-Za-z0-9_.:@-]+\*?$/.test(name) || (!quoted && !/^[A-Za-z0-9_-]+\*?$/.test(name))) return fail(body, `interface ${written}`);
   if (name.endsWith("*")) {
     const prefix = name.slice(0, -1);
     return (p) => get(p).startsWith(prefix);
@@ -291,6 +294,7 @@ function matchClause(t: Tokens, ctx: NftContext, word: string): Predicate {
     case "tcp":
     case "udp":
     case "sctp":
+    case "udplite":
       return portClause(t, TRANSPORT[word] as number);
     case "icmp":
     case "icmpv6":

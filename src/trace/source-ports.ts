@@ -29,7 +29,7 @@ export function sourcePortRanges(states: readonly DataplaneState[]): PortRange[]
   return cuts.ranges();
 }
 
-const NFT_SPORT = /(?:tcp|udp|sctp) sport (?:!= )?(\{ [^}]* \}|\S+)/g;
+const NFT_SPORT = /(?:tcp|udp|sctp|udplite) sport (?:!= )?(\{ [^}]* \}|\S+)/g;
 const NFT_SRC_SET = /saddr \. meta l4proto \. th sport (?:!= )?@(\S+)/g;
 
 /** The same for nft tables: `tcp sport { … }` clauses and `saddr . meta l4proto . th sport @set` sets. */

@@ -11,7 +11,8 @@ import { describe, expect, it } from "vitest";
 import { readInputs } from "../../src/cli/files.js";
 import { parseHostInterfaces } from "../../src/cli/host-interface-flags.js";
 import { loadSources } from "../../src/model/index.js";
-import { FlowTracer, reachabilityMatrix, type FlowPeer, type MatrixOptions, type TraceProtocol } from "../../src/trace/index.js";
+import { compileNftBoth } from "../../src/render/index.js";
+import { FlowTracer, NftTracer, reachabilityMatrix, type FlowPeer, type MatrixOptions, type TraceProtocol } from "../../src/trace/index.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const scenarios = readdirSync(join(root, "golden"), { withFileTypes: true })
@@ -23,6 +24,23 @@ const pod = (key: string): FlowPeer => {
 };
 
 describe.each(scenarios)("%s", (name) => {
+  it("every rule of every node's compiled table is one the interpreter reads", async () => {
+    const sources = await readInputs([join("golden", name, "input")], root);
+    const { model } = loadSources(sources);
+    const file = join(root, "golden", name, "host-interfaces");
+    const hosts = existsSync(file) ? { hostInterfaces: parseHostInterfaces(readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "")) } : {};
+    const nodes = [...new Set([...model.endpoints.map((e) => e.node), ...model.hostEndpoints.map((h) => h.node)].filter((n): n is string => n !== undefined))];
+    let rules = 0;
+    for (const node of nodes) {
+      const { v4, v6 } = compileNftBoth(model, { node, ...hosts });
+      for (const table of v6 ? [v4, v6] : [v4]) {
+        const tracer = new NftTracer(table);
+        for (const c of table.chains) rules += tracer.chain(c.name).rules.length;
+      }
+    }
+    if (nodes.length > 0) expect(rules).toBeGreaterThan(0);
+  });
+
   it("nftables verdicts equal iptables verdicts on every pair", async () => {
     const sources = await readInputs([join("golden", name, "input")], root);
     const { model } = loadSources(sources);

@@ -48,6 +48,10 @@ describe("nft rule bodies", () => {
     ["interface wildcard", ["iifname cali* " + ACC], {}, "allow"],
     ["interface exact miss", ["oifname caliB " + ACC], {}, "deny"],
     ["interface negated", ["oifname != caliB " + ACC], {}, "allow"],
+    ["quoted interface name with a dot", ['oifname "eth0.100" ' + ACC], { outInterface: "eth0.100" }, "allow"],
+    ["quoted wildcard", ['iifname "vxlan.calico*" ' + ACC], { inInterface: "vxlan.calico" }, "allow"],
+    ["quoted wildcard miss", ['iifname "vxlan.calico*" ' + ACC], {}, "deny"],
+    ["udplite port", ["meta l4proto udplite udplite dport { 80 } " + ACC], { protocol: 136 }, "allow"],
     ["ct state of a first packet is new", ["ct state related,established counter accept"], {}, "deny"],
     ["ct state new", ["ct state new " + ACC], {}, "allow"],
     ["ct status != dnat (no NAT)", ["ct status != dnat " + ACC], {}, "allow"],
@@ -135,6 +139,7 @@ describe("rule text the interpreter does not know is PC8002, never a guess", () 
     ["words after the verdict", "counter accept drop"],
     ["concatenated set used as an address set", "ip saddr @cali40n-np counter accept"],
     ["a mark test without a mask", "meta mark 0x10000 counter accept"],
+    ["a dotted interface name unquoted", "iifname eth0.100 counter accept"],
   ])("%s", (_name, body) => {
     const err = (() => {
       try {
