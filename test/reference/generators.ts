@@ -223,6 +223,8 @@ export const hostIp = (node: string): string => `172.16.0.${node.slice("node-".l
  */
 const hostEndpoint = fc.record({
   role: fc.constantFrom("edge", "worker"),
+  /** The all-interfaces endpoint (`*`) instead of one on eth0. */
+  wildcard: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   profiles: fc.constantFrom<readonly string[]>([], [], ["prof0"], ["prof1", "prof0"]),
   ports: fc.boolean(),
 });
@@ -270,7 +272,8 @@ export const hostPolicy = (i: number) =>
       const name = p.tier === "default" ? `h${i}` : `${p.tier}.h${i}`;
       // preDNAT: ingress only; preDNAT and doNotTrack need applyOnForward (Calico's validator).
       const types = p.mode === "preDNAT" ? ["Ingress"] : p.types;
-      const spec: Record<string, unknown> = { tier: p.tier, selector: p.selector, types };
+      const selector = p.mode === "doNotTrack" && !p.selector.startsWith("role") ? 'role == "edge"' : p.selector;
+      const spec: Record<string, unknown> = { tier: p.tier, selector, types };
       if (p.order !== undefined) spec.order = p.order * 10 + i;
       if (p.mode !== "normal") spec.applyOnForward = true;
       if (p.mode === "preDNAT") spec.preDNAT = true;
@@ -477,10 +480,11 @@ export const clusterArbOf = (options: { readonly staged?: boolean } = {}): fc.Ar
       docs.push({
         apiVersion: "projectcalico.org/v3",
         kind: "HostEndpoint",
-        metadata: { name: `${node}-eth0`, labels: { role: h.role } },
+        // Calico applies no untracked policy to `*`: it has no role, which the doNotTrack policies select by.
+        metadata: { name: h.wildcard ? `${node}-all` : `${node}-eth0`, labels: h.wildcard ? { scope: "all" } : { role: h.role } },
         spec: {
           node,
-          interfaceName: "eth0",
+          interfaceName: h.wildcard ? "*" : "eth0",
           expectedIPs: [hostIp(node)],
           ...(h.profiles.length > 0 && { profiles: h.profiles }),
           ...(h.ports && { ports: [{ name: "http", port: 80, protocol: "TCP" }] }),

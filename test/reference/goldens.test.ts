@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readInputs } from "../../src/cli/files.js";
 import { parseHostInterfaces } from "../../src/cli/host-interface-flags.js";
 import { loadSources } from "../../src/model/index.js";
 import { FlowTracer, StagedTracer, type Flow, type FlowPeer } from "../../src/trace/index.js";
@@ -20,19 +21,6 @@ const scenarios = readdirSync(goldenDir, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(goldenDir, d.name, "input")))
   .map((d) => d.name)
   .sort();
-
-function inputsOf(dir: string): { file: string; text: string }[] {
-  const out: { file: string; text: string }[] = [];
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(ya?ml|json)$/.test(e.name)) out.push({ file: p, text: readFileSync(p, "utf8") });
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 type Json = unknown;
 /** Every port number, range bound, protocol and CIDR the documents mention. */
@@ -71,8 +59,8 @@ const baseOf = (cidr: string): string | undefined => {
 };
 
 describe.each(scenarios)("reference = trace on golden scenario %s", (name) => {
-  it("every pair, port and protocol", () => {
-    const sources = inputsOf(join(goldenDir, name, "input"));
+  it("every pair, port and protocol", async () => {
+    const sources = await readInputs([join(goldenDir, name, "input")], goldenDir);
     // A scenario's `host-interfaces` file: the node's interfaces, for expectedIPs-only host endpoints.
     const interfacesFile = join(goldenDir, name, "host-interfaces");
     const hostInterfaces = existsSync(interfacesFile) ? parseHostInterfaces(readFileSync(interfacesFile, "utf8").split("\n").filter((l) => l.trim() !== "")) : undefined;

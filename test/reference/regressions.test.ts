@@ -326,6 +326,23 @@ spec:
     want: "allow",
   },
   {
+    // felix-dataplane §1.3: the host-endpoint forward dispatch ends in the `*` endpoint's chain,
+    // so its applyOnForward ingress policy sees packets forwarded from a local workload.
+    name: "a * host endpoint's forward ingress policy sees traffic from a local workload",
+    policies: `apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: { name: node-1-all, labels: { scope: all } }
+spec: { node: node-1, interfaceName: "*", expectedIPs: [172.16.0.1] }
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: { name: closed-forward }
+spec: { selector: scope == "all", applyOnForward: true, types: [Ingress], ingress: [] }
+`,
+    flow: { from: { kind: "pod", namespace: "a", name: "web" }, to: { kind: "ip", ip: "192.168.1.5" }, protocol: "TCP", port: 53 },
+    want: "deny",
+  },
+  {
     // k8s-semantics §3.4 "Scoping": in a namespaced policy a notSelector alone still limits the
     // match to the namespace's endpoints, so an outside address does not match it.
     name: "a notSelector alone in a namespaced NetworkPolicy does not match an outside address",

@@ -163,30 +163,42 @@ export class Reference {
     const b = to.endpoint!;
     if (a.kind === "host" && b.kind === "host") throw new Error("reference: host to itself is loopback");
     if (a.kind === "host") return "allow"; // host → local workload is not policed (felix-dataplane §1.2 cali-OUTPUT)
-    // A workload's egress decides first; to its own host, DefaultEndpointToHostAction (ACCEPT) then.
-    if (this.normal(a, "Egress", pkt) === "deny") return "deny";
-    if (b.kind === "host") return "allow";
-    return this.normal(b, "Ingress", pkt);
+    if (b.kind === "host") {
+      // Into its own host: pre-DNAT policy of a `*` endpoint sees the workload's packets (mangle
+      // runs for every packet); then the workload's egress and DefaultEndpointToHostAction (ACCEPT).
+      if (this.preFilter(a.node!, WORKLOAD, pkt) === "deny") return "deny";
+      return this.normal(a, "Egress", pkt);
+    }
+    return this.forward(a.node!, WORKLOAD, WORKLOAD, pkt, () => (this.normal(a, "Egress", pkt) === "deny" ? "deny" : this.normal(b, "Ingress", pkt)));
   }
 
-  /** The sending side's node: a workload's egress (and its node's forward host policy), or a host's output. */
+  /** The sending side's node: a workload's egress forwarded out of the uplink, or a host's output. */
   private leave(from: ResolvedPeer, pkt: Packet): RefVerdict {
     const ep = from.endpoint!;
     if (ep.kind === "host") return this.hostOutput(ep.node!, from.interfaceName!, pkt);
-    if (this.normal(ep, "Egress", pkt) === "deny") return "deny";
-    return this.forwardHostPolicy(ep.node!, UPLINK, "Egress", pkt);
+    return this.forward(ep.node!, WORKLOAD, UPLINK, pkt, () => this.normal(ep, "Egress", pkt));
   }
 
-  /** The receiving side's node: a host's input path, or forward into a workload. */
+  /** The receiving side's node: a host's input path, or forwarded from the uplink into a workload. */
   private enter(to: ResolvedPeer, pkt: Packet): RefVerdict {
     const ep = to.endpoint!;
     if (ep.kind === "host") return this.hostInput(ep.node!, to.interfaceName!, pkt);
-    const node = ep.node!;
-    // Forward into a workload from the uplink: raw (untracked), mangle (pre-DNAT), filter forward.
-    const pre = this.preFilter(node, UPLINK, pkt);
+    return this.forward(ep.node!, UPLINK, WORKLOAD, pkt, () => this.normal(ep, "Ingress", pkt));
+  }
+
+  /**
+   * A forwarded packet on a node (felix-dataplane §1.2 raw/mangle PREROUTING, cali-FORWARD):
+   * untracked and pre-DNAT policy of the incoming interface's host endpoint; unless they
+   * accepted, the forward (applyOnForward) ingress policy of that endpoint; the workload chains;
+   * then the forward egress policy of the outgoing interface's endpoint. A workload interface
+   * has no named host endpoint, but the `*` one's dispatch catches it too (§1.3).
+   */
+  private forward(node: string, inIface: string, outIface: string, pkt: Packet, workloads: () => RefVerdict): RefVerdict {
+    const pre = this.preFilter(node, inIface, pkt);
     if (pre === "deny") return "deny";
-    if (pre !== "allow" && this.forwardHostPolicy(node, UPLINK, "Ingress", pkt) === "deny") return "deny";
-    return this.normal(ep, "Ingress", pkt);
+    if (pre !== "allow" && this.forwardHostPolicy(node, inIface, "Ingress", pkt) === "deny") return "deny";
+    if (workloads() === "deny") return "deny";
+    return this.forwardHostPolicy(node, outIface, "Egress", pkt);
   }
 
   // ---------------------------------------------------------------- host endpoints
@@ -194,7 +206,7 @@ export class Reference {
   /** The host endpoint that governs an interface of a node: the named one, else the node's `*` one. */
   private hostEndpoint(node: string, iface: string): RefEndpoint | undefined {
     const heps = this.cluster.endpoints.filter((e) => e.kind === "host" && e.node === node);
-    return heps.find((e) => e.interfaceName === iface) ?? heps.find((e) => e.interfaceName === "*");
+    return (iface === WORKLOAD ? undefined : heps.find((e) => e.interfaceName === iface)) ?? heps.find((e) => e.interfaceName === "*");
   }
 
   /**
@@ -206,7 +218,10 @@ export class Reference {
   private preFilter(node: string, iface: string, pkt: Packet): RefVerdict | undefined {
     const hep = this.hostEndpoint(node, iface);
     if (!hep) return undefined;
-    const raw = failsafeRaw(pkt, "in") ? undefined : this.tiers(hep, "Ingress", pkt, (p) => p.doNotTrack, "Pass");
+    // raw PREROUTING skips host endpoints for packets from workload interfaces (and Calico
+    // applies no untracked policy to `*`).
+    const untracked = iface !== WORKLOAD && hep.interfaceName !== "*";
+    const raw = !untracked || failsafeRaw(pkt, "in") ? undefined : this.tiers(hep, "Ingress", pkt, (p) => p.doNotTrack, "Pass");
     if (raw !== undefined) return raw;
     if (failsafe(pkt, "in")) return undefined;
     return this.tiers(hep, "Ingress", pkt, (p) => p.preDNAT && !p.doNotTrack, "Pass");
@@ -586,6 +601,8 @@ interface ResolvedPeer {
 
 /** The interface traffic from or to outside the node uses. */
 const UPLINK = "eth0";
+/** Any workload interface (`cali…`): only a `*` host endpoint governs it. */
+const WORKLOAD = "cali+";
 
 /** Felix's default failsafe ports (felix-dataplane §1.2): inbound and outbound protocol:port. */
 const FAILSAFE_IN: readonly (readonly [number, number])[] = [[6, 22], [17, 68], [6, 179], [6, 2379], [6, 2380], [6, 5473], [6, 6443], [6, 6666], [6, 6667]];
