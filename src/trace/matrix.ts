@@ -14,6 +14,7 @@
  * One trace answers every cell whose projected address bits agree, and a pair's verdict is two
  * table lookups, so pairs are expanded lazily (`pairs()`) and never all held at once.
  */
+import { compareStrings } from "../resolve/ordering.js";
 import type { Model, WorkloadEndpoint } from "../model/types.js";
 import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, packetFor, type ExplainOptions, type Flow } from "./explain.js";
 import { FeatureUniverse, NodeShapes } from "./features.js";
@@ -96,7 +97,8 @@ function traceablePods(model: Model, namespace: string | undefined, ipVersion: 4
     if (ip === undefined) continue;
     pods.push({ key: `${e.namespace}/${e.name}`, endpoint: e, ip, ipNum: parse(ip) as Address, node: e.node });
   }
-  return pods.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Namespace, then name, as separate keys: `shop/web` before `shop-db/db` ("-" sorts before "/").
+  return pods.sort((a, b) => compareStrings(a.endpoint.namespace, b.endpoint.namespace) || compareStrings(a.endpoint.name, b.endpoint.name));
 }
 
 /** The (port, protocol) probes for one destination. */
