@@ -184,7 +184,7 @@ const cases: [string, string, Where[], string?][] = [
   ],
   ["PC4002 hostNetwork pod", `${ns}${pod("  hostNetwork: true\n  nodeName: n1\n")}`, [{ code: "PC4002", line: 9, column: 9 }]],
   ["PC4003 pod without nodeName", `${ns}${pod("  containers: []\n")}status:\n  podIP: 10.0.0.1\n`, [{ code: "PC4003", line: 9, column: 9 }]],
-  ["PC4004 ingress rules of an Egress-only policy", calicoPolicy("  types: [Egress]\n  ingress:\n  - action: Allow\n"), [{ code: "PC4004", line: 1, column: 1 }]],
+  ["PC4004 ingress rules of an Egress-only policy (at types:)", calicoPolicy("  types: [Egress]\n  ingress:\n  - action: Allow\n"), [{ code: "PC4004", line: 7, column: 3 }]],
   ["PC4005 namespace not defined (and PC4003: no IP)", pod("  nodeName: n1\n"), [{ code: "PC4003", line: 4, column: 9 }, { code: "PC4005", line: 4, column: 9 }]],
   [
     "PC4006 endpoint uses an undefined profile",
