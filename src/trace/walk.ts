@@ -10,11 +10,11 @@
  * one state parses each fragment once.
  */
 import { Mark } from "../render/marks.js";
-import type { RuleOrigins } from "../render/origins.js";
+import type { RuleOrigin, RuleOrigins } from "../render/origins.js";
 import type { Chain, DataplaneState, IptRule, KernelChainHooks, KernelChainName, TableName } from "../render/types.js";
 import { TraceError } from "./errors.js";
 import { parseAddress } from "./ip.js";
-import { compileAction, compileMatch, type PacketState, type Predicate, type RuleAction } from "./match.js";
+import { compileAction, compileMatchParts, type MatchPart, type PacketState, type Predicate, type RuleAction } from "./match.js";
 import { setLookup, type SetLookup } from "./sets.js";
 import type { EndpointDecision, Packet, PacketTrace, TraceStep, Verdict } from "./types.js";
 
@@ -22,6 +22,8 @@ interface CompiledRule {
   readonly rule: IptRule;
   readonly index: number;
   readonly preds: readonly Predicate[];
+  /** The same conditions with their texts (preds[i] is parts[i].pred). */
+  readonly parts: readonly MatchPart[];
   readonly action: RuleAction;
 }
 
@@ -47,6 +49,14 @@ export interface TraceOptions {
   readonly ctState?: "NEW" | "UNTRACKED";
 }
 
+/** A rule of a chain and the first condition of it a packet fails (none: the rule matches). */
+export interface RuleMiss {
+  readonly index: number;
+  readonly hash: string;
+  readonly missed?: string;
+  readonly origin?: RuleOrigin;
+}
+
 /** A walk of one table, with the mark and conntrack state the packet leaves it with. */
 export interface TableWalk {
   readonly trace: PacketTrace;
@@ -68,8 +78,40 @@ export class Tracer {
     return this.walk(packet, options).trace;
   }
 
+  /**
+   * Each rule of one chain with the first of its conditions the packet fails (`missed`), or none
+   * when the rule matches: why no rule of a policy chain took a packet. The packet is taken as it
+   * enters the chain with `options.mark` (the accept and pass bits clear, as a tier starts).
+   */
+  misses(chain: string, packet: Packet, options: TraceOptions = {}): RuleMiss[] {
+    const p = this.packetState(packet, options);
+    return this.compiledChain(chain, options.table ?? "filter").rules.map((r) => {
+      const missed = r.parts.find((x) => !x.pred(p));
+      return { index: r.index, hash: r.rule.hash, ...(missed && { missed: missed.text }), ...(this.origins?.byHash.get(r.rule.hash) && { origin: this.origins.byHash.get(r.rule.hash) }) };
+    });
+  }
+
   /** One table's walk, keeping the mark and conntrack state for the next table. */
   walk(packet: Packet, options: TraceOptions = {}): TableWalk {
+    const p = this.packetState(packet, options);
+    const table = options.table ?? "filter";
+    const run = new Run(this, p, this.origins, options.table ?? "filter");
+    const hook = options.hook ?? "FORWARD";
+    const outcome = run.chain(this.hookChain(table, hook), 0);
+    const verdict: Verdict =
+      outcome.kind === "return" ? (options.defaultPolicy === "DROP" ? "deny" : "allow") : outcome.kind === "accept" ? "allow" : "deny";
+    const trace: PacketTrace = {
+      kind: "PacketTrace",
+      verdict,
+      ...(outcome.kind !== "return" && { final: outcome.step }),
+      chains: run.chains,
+      steps: run.steps,
+      endpoints: run.endpoints,
+    };
+    return { trace, mark: p.mark, ctState: p.ctState === "UNTRACKED" ? "UNTRACKED" : "NEW" };
+  }
+
+  private packetState(packet: Packet, options: TraceOptions): PacketState {
     const v = this.state.ipVersion;
     const src = parseAddress(packet.srcIp, v);
     const dst = parseAddress(packet.dstIp, v);
@@ -89,21 +131,7 @@ export class Tracer {
       ctState: options.ctState ?? packet.ctState,
       mark: options.mark ?? 0,
     };
-    const table = options.table ?? "filter";
-    const run = new Run(this, p, this.origins, options.table ?? "filter");
-    const hook = options.hook ?? "FORWARD";
-    const outcome = run.chain(this.hookChain(table, hook), 0);
-    const verdict: Verdict =
-      outcome.kind === "return" ? (options.defaultPolicy === "DROP" ? "deny" : "allow") : outcome.kind === "accept" ? "allow" : "deny";
-    const trace: PacketTrace = {
-      kind: "PacketTrace",
-      verdict,
-      ...(outcome.kind !== "return" && { final: outcome.step }),
-      chains: run.chains,
-      steps: run.steps,
-      endpoints: run.endpoints,
-    };
-    return { trace, mark: p.mark, ctState: p.ctState === "UNTRACKED" ? "UNTRACKED" : "NEW" };
+    return p;
   }
 
   /** Whether the state programs any hook rule in `hook` of `table`. */
@@ -142,7 +170,10 @@ export class Tracer {
     const lookup = (set: string): SetLookup | undefined => this.set(set);
     return {
       name,
-      rules: rules.map((rule, index) => ({ rule, index, preds: compileMatch(rule.match, lookup, this.state.ipVersion), action: compileAction(rule.action) })),
+      rules: rules.map((rule, index) => {
+        const parts = compileMatchParts(rule.match, lookup, this.state.ipVersion);
+        return { rule, index, preds: parts.map((x) => x.pred), parts, action: compileAction(rule.action) };
+      }),
     };
   }
 
