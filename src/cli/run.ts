@@ -19,6 +19,7 @@ import { registerMatrix } from "./matrix.js";
 import { registerLint } from "./lint.js";
 import { registerConvert } from "./convert.js";
 import { registerDatastore } from "./datastore.js";
+import { registerDescribe } from "./describe.js";
 
 const packageJson = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -37,7 +38,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
 
-  for (const register of [registerSelector, registerValidate, registerLint, registerConvert, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerAgent, registerDatastore]) {
+  for (const register of [registerSelector, registerValidate, registerLint, registerConvert, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerDescribe, registerAgent, registerDatastore]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) {
