@@ -73,6 +73,10 @@ export const registerConvert: RegisterCommand = (program, ctx) => {
     .description("rewrite AdminNetworkPolicy and BaselineAdminNetworkPolicy as ClusterNetworkPolicy (Calico v3.32 enforces only the latter)")
     .addOption(fileOption().makeOptionMandatory())
     .option("--out <dir>", "write one converted file per input file under DIR (same relative name) instead of printing them")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ policy-compile convert -f admin-policies/ > cluster-network-policies.yaml\n  $ policy-compile convert -f anp.yaml banp.yaml --out converted/\n",
+    )
     .action(async (opts: { file: string[]; out?: string }) => {
       if (opts.file.length === 0) throw new UsageError("policy-compile convert: pass files or directories with -f");
       const sources = await readInputs(opts.file, ctx.io.cwd);
