@@ -56,7 +56,8 @@ export async function detectBackend(options: DetectOptions): Promise<BackendDete
   if (hint) return { backend: "nft", reason: `${hint} in the nft mangle table` };
   const legacy = legacyPresent();
   // Only a mangle table that exists is read: reading one creates it.
-  const tables = legacy && options.legacyTablesPresent === undefined ? await existingLegacyTables(runner) : null;
+  // Unknown (no answer): read it, as before.
+  const tables = legacy ? await existingLegacyTables(runner) : null;
   const legacyMangleExists = legacy && (tables === null || tables.includes("mangle"));
   if (legacyMangleExists) {
     const legacyMangle = await save("legacy", "mangle");

@@ -175,3 +175,34 @@ describe("crd.projectcalico.org/v1 resources, as kubectl get prints them", () =>
     }
   });
 });
+
+describe("diagnostics where the mistake is", () => {
+  it("an unclosed { is reported at the {, with the line the parser noticed it as a note", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pc-yaml-"));
+    try {
+      writeFileSync(join(dir, "p.yaml"), "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: g\nspec:\n  selector: all()\n");
+      const r = await cli(["validate", "-f", "p.yaml"], dir);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split("\n").slice(0, 4)).toEqual([
+        "p.yaml:3:11: error PC1001: YAML syntax error: this '{' is never closed with '}'",
+        "  metadata: {name: g",
+        "            ^",
+        "p.yaml:4:1: note: the parser noticed here: Flow map in block collection must be sufficiently indented and end with a }",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("PC4004 points at types:, not at the document's first line", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pc-types-"));
+    try {
+      writeFileSync(join(dir, "p.yaml"), "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata:\n  name: g\nspec:\n  selector: all()\n  types: [Egress]\n  ingress:\n  - action: Allow\n");
+      const r = await cli(["validate", "-f", "p.yaml"], dir);
+      expect(r.code).toBe(0);
+      expect(r.stderr.split("\n")[0]).toBe("p.yaml:7:3: warning PC4004: 1 ingress rule will never be evaluated: the policy's types do not include Ingress");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

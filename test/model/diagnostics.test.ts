@@ -264,7 +264,8 @@ describe("diagnostic codes", () => {
       .map((c) => c.code)
       // Tested elsewhere: the cap with the renderer; lint codes (PC6xxx) in test/lint, one file per
       // rule; PC7010 with the agent's etcd source (test/agent/etcd-source.test.ts); PC8xxx trace
-      // errors in test/trace and test/cli/explain-matrix; PC3070 (a CLI flag, not an input file) in
+      // errors in test/trace, test/cli/explain-matrix, and PC8010/PC8011 (explain's selections, matrix
+      // and describe's -n) in test/cli/explain-select, test/cli/conventions and test/cli/describe; PC3070 (a CLI flag, not an input file) in
       // test/cli/failsafe-flags. PC3044 (--host-interface) in test/cli/host-interface; PC4034 and
       // PC4035 need an interface list, in test/resolve/host-interfaces. PC3050 (--node) in
       // test/cli/node-flag and test/agent/daemon-node. PC1010–PC1019 are about files, not their
