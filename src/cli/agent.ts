@@ -69,9 +69,10 @@ source-problem, apply-failed, status, stopped). Invalid input is logged with fil
 the etcd key) and the last good version stays in force.
 
 IPv6 (--ipv6 auto, the default): once the inputs hold an IPv6 address or IPv6-only rule, the
-agent also programs ip6tables and the cali6 sets after each IPv4 step (recomputed from the
-model, applied with a full read and minimal diff; the step's log line gets an "ipv6" field).
---ipv6 off: IPv4 only.
+agent also programs ip6tables and the cali6 sets after each IPv4 step. Like IPv4, the IPv6 state
+is kept incrementally and an update is planned against the agent's view of the kernel, without
+a read; the first apply, every converge (--resync-seconds) and any apply after a failure read
+the kernel and diff in full. The step's log line gets an "ipv6" field. --ipv6 off: IPv4 only.
 
 Host interfaces: host endpoints that give only expectedIPs govern the interface holding one of
 those addresses. The agent reads the namespace's interfaces (ip -j addr show) before the first

@@ -40,13 +40,15 @@ import { dataplaneOption, type Dataplane } from "./dataplane-flag.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
+import { addFormatOptions, chosenFormat, fileOption } from "./options.js";
 import { allowEmptyNodeOption, checkNodeFlag, modelNodes, requireNodeNamed, type NodeFlagValues } from "./node-flags.js";
 
 interface CompileCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues, NodeFlagValues {
   readonly file: string[];
   readonly node: string;
   readonly out?: string;
-  readonly format: "restore" | "json";
+  readonly format?: string;
+  readonly output?: string;
   readonly endpointToHostAction: EndpointToHostAction;
   readonly ipVersion: "4" | "6";
   readonly dataplane: Dataplane;
@@ -85,13 +87,13 @@ Examples:
 `;
 
 export const registerCompile: RegisterCommand = (program: Command, ctx: CliContext) => {
-  program
+  const cmd = program
     .command("compile")
     .description("Compile policies into the ipsets and iptables filter chains that enforce them on one node.")
-    .requiredOption("-f, --file <path...>", "YAML/JSON files or directories (recursive); repeatable")
+    .addOption(fileOption().makeOptionMandatory())
     .requiredOption("--node <name>", "the node to compile for (Pod spec.nodeName / WorkloadEndpoint spec.node)")
-    .option("--out <dir>", "write DIR/ipsets.restore and DIR/iptables.restore (and DIR/ip6tables.restore with IPv6)")
-    .addOption(new Option("--format <format>", "what to print").choices(["restore", "json"]).default("restore"))
+    .option("--out <dir>", "write DIR/ipsets.restore and DIR/iptables.restore (and DIR/ip6tables.restore with IPv6)");
+  addFormatOptions(cmd, ["restore", "json"], "restore")
     .addOption(
       new Option("--endpoint-to-host-action <action>", "verdict for workload-to-host traffic that egress policy allowed")
         .choices(["ACCEPT", "DROP", "RETURN"])
@@ -105,6 +107,7 @@ export const registerCompile: RegisterCommand = (program: Command, ctx: CliConte
     .addOption(hostInterfaceOption())
     .addOption(allowEmptyNodeOption())
     .action(async (options: CompileCommandOptions) => {
+      const format = chosenFormat<"restore" | "json">(options, "restore", "policy-compile compile");
       const failsafe = failsafeFromFlags(options);
       checkNodeFlag("policy-compile compile", options.node);
       const { model, sources } = await loadOrFail(options.file, ctx);
@@ -139,7 +142,7 @@ export const registerCompile: RegisterCommand = (program: Command, ctx: CliConte
         ctx.io.stdout(`${summary(states.v4, options.node)}${states.v6 ? `; IPv6: ${counts(states.v6)}` : ""}; wrote ${wrote}\n`);
         return;
       }
-      if (options.format === "json") {
+      if (format === "json") {
         const state = options.ipVersion === "6" ? states.v6 : states.v4;
         if (!state) throw new UsageError("policy-compile compile: --ip-version 6: the input has no IPv6 (no IPv6 address and no IPv6-only rule)");
         ctx.io.stdout(`${JSON.stringify(state, null, 2)}\n`);

@@ -23,10 +23,7 @@ import { loadSources } from "../model/load.js";
 import type { RegisterCommand } from "./context.js";
 import { readInputs } from "./files.js";
 import { ExitCode, UsageError } from "./io.js";
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+import { fileOption } from "./options.js";
 
 /** Each source's output name: relative to the -f argument (directory) that found it, or its base name. */
 async function outputNames(args: readonly string[], sources: readonly SourceFile[], cwd: string): Promise<Map<string, string>> {
@@ -74,8 +71,12 @@ export const registerConvert: RegisterCommand = (program, ctx) => {
   program
     .command("convert")
     .description("rewrite AdminNetworkPolicy and BaselineAdminNetworkPolicy as ClusterNetworkPolicy (Calico v3.32 enforces only the latter)")
-    .requiredOption("-f, --file <path>", "file or directory (recursively *.yaml, *.yml, *.json); repeatable", collect, [])
+    .addOption(fileOption().makeOptionMandatory())
     .option("--out <dir>", "write one converted file per input file under DIR (same relative name) instead of printing them")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ policy-compile convert -f admin-policies/ > cluster-network-policies.yaml\n  $ policy-compile convert -f anp.yaml banp.yaml --out converted/\n",
+    )
     .action(async (opts: { file: string[]; out?: string }) => {
       if (opts.file.length === 0) throw new UsageError("policy-compile convert: pass files or directories with -f");
       const sources = await readInputs(opts.file, ctx.io.cwd);

@@ -20,6 +20,7 @@ import type { CliContext, RegisterCommand } from "./context.js";
 import { addEtcdOptions, ETCD_HELP, resolveEtcd, type EtcdFlagValues, type ResolvedEtcd } from "./etcd-flags.js";
 import { apply, remove, withClient } from "./datastore-txn.js";
 import { InputError, UsageError } from "./io.js";
+import { fileOption } from "./options.js";
 import { loadOrFail } from "./load.js";
 
 interface CommonOptions extends EtcdFlagValues {
@@ -43,10 +44,6 @@ function kindOf(word: string, command: string): string {
   const hit = Object.entries(KIND_ALIASES).find(([, names]) => names.includes(w));
   if (!hit) throw new UsageError(`${command}: unknown kind ${JSON.stringify(word)}: expected one of ${Object.keys(KIND_ALIASES).join(", ")} (or their plurals and short names)`);
   return hit[0];
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 async function requireEtcd(options: CommonOptions, ctx: CliContext, command: string): Promise<ResolvedEtcd> {
@@ -92,7 +89,7 @@ export const registerDatastore: RegisterCommand = (program: Command, ctx: CliCon
     datastore
       .command("apply")
       .description("validate every document, then write them all to etcd in one transaction (Kubernetes NetworkPolicy as kube-controllers stores it)")
-      .requiredOption("-f, --file <path>", "file or directory (recursively *.yaml, *.yml, *.json); repeatable", collect, []),
+      .addOption(fileOption().makeOptionMandatory()),
   ).action(async (options: CommonOptions & { file: string[] }) => {
     const command = "policy-compile datastore apply";
     const prefix = prefixOf(options);
@@ -164,7 +161,7 @@ export const registerDatastore: RegisterCommand = (program: Command, ctx: CliCon
       .description("delete resources from etcd, by -f or KIND NAME, in one transaction")
       .argument("[kind]", "the kind, with NAME")
       .argument("[name]", "the resource")
-      .option("-f, --file <path>", "delete what these files describe (validated as for apply); repeatable", collect, [])
+      .addOption(fileOption("delete what these files describe (validated as for apply); several after one -f, or -f repeated").default([]))
       .option("-n, --namespace <ns>", "namespace of a namespaced kind", "default")
       .option("--ignore-not-found", "delete those that exist instead of refusing when one is missing"),
   ).action(async (kindWord: string | undefined, name: string | undefined, options: CommonOptions & { file: string[]; namespace: string; ignoreNotFound?: boolean }) => {

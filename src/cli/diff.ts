@@ -14,10 +14,11 @@ import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type 
 import { Option, type Command } from "commander";
 import { formatDiagnostics } from "../diagnostics/index.js";
 import { CompileError, type DataplaneState, type EndpointToHostAction } from "../render/index.js";
-import { diff, DiffError, formatTransaction, kernelStateOf, type Backend, type HookMode, type Transaction } from "../diff/index.js";
+import { diff, DiffError, formatTransaction, isEmptyTransaction, kernelStateOf, type Backend, type HookMode, type Transaction } from "../diff/index.js";
 import { Dataplane, DataplaneError } from "../dataplane/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
-import { DataplaneFailure, InputError, UsageError } from "./io.js";
+import { DataplaneFailure, ExitCode, InputError, UsageError } from "./io.js";
+import { addFormatOptions, chosenFormat, fileOption } from "./options.js";
 import { compileFamiliesOrFail, liveStates } from "./families.js";
 import { allowEmptyNodeOption, requireNodeNamed, type NodeFlagValues } from "./node-flags.js";
 import { dataplaneOption, type DataplaneFlag } from "./dataplane-flag.js";
@@ -31,7 +32,9 @@ interface DiffCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues
   readonly live?: boolean;
   readonly backend: Backend | "auto";
   readonly hookMode: HookMode;
-  readonly format: "text" | "json";
+  readonly format?: string;
+  readonly output?: string;
+  readonly exitCode?: boolean;
   readonly endpointToHostAction: EndpointToHostAction;
   readonly dataplane: DataplaneFlag;
   readonly nft?: string;
@@ -57,19 +60,20 @@ Examples:
 `;
 
 export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext) => {
-  program
+  const cmd = program
     .command("diff")
     .description("Print the minimal ipset/iptables transaction between two versions of the inputs, or against the live kernel.")
     .requiredOption("--node <name>", "the node to compile for")
     .option("--from <path...>", "inputs the node is programmed with now (files or directories)")
     .option("--to <path...>", "inputs the node should be programmed with")
-    .option("-f, --file <path...>", "inputs, with --live")
+    .addOption(fileOption("inputs, with --live (several after one -f, or -f repeated)"))
     .option("--live", "diff against the kernel of the current network namespace (reads only)")
     .addOption(new Option("--backend <backend>", "iptables variant the transaction is written for (auto needs --live)").choices(["auto", "legacy", "nft"]).default("auto"))
     .addOption(new Option("--hook-mode <mode>", "hook rules at the top of INPUT/FORWARD/OUTPUT, or after other rules").choices(["insert", "append"]).default("insert"))
-    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .addOption(dataplaneOption({ auto: true }))
     .option("--nft <path>", "nft binary, with --dataplane nftables --live (default: nft)")
+    .option("--exit-code", "exit 1 when the transaction is not empty (as git diff --exit-code and kubectl diff do)");
+  addFormatOptions(cmd, ["text", "json"], "text")
     .addOption(endpointToHostOption())
     .addHelpText("after", HELP_AFTER)
     .addOption(failsafeInboundOption())
@@ -77,6 +81,7 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
     .addOption(hostInterfaceOption())
     .addOption(allowEmptyNodeOption())
     .action(async (options: DiffCommandOptions) => {
+      const format = chosenFormat<"text" | "json">(options, "text", "policy-compile diff");
       const failsafe = failsafeFromFlags(options);
       const offline = options.from !== undefined || options.to !== undefined;
       if (offline && (options.live || options.file)) throw new UsageError("policy-compile diff: use either --from/--to or -f with --live, not both");
@@ -84,7 +89,8 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
       if ((await resolveDataplane(options.dataplane, "policy-compile diff", ctx, options.nft)) === "nftables") {
         if (!offline && (!options.live || !options.file)) throw new UsageError("policy-compile diff: give --from and --to, or -f with --live");
         if (offline && (!options.from || !options.to)) throw new UsageError("policy-compile diff: --from and --to go together");
-        await diffNftCommand(options, ctx);
+        const changed = await diffNftCommand({ ...options, format }, ctx);
+        if (options.exitCode && changed) ctx.exitCode = ExitCode.invalidInput;
         return;
       }
       // One transaction per IP family: IPv4 always, IPv6 when either side uses it.
@@ -109,7 +115,8 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
           txs.push(await dataplaneCallAsync(() => dataplane.plan(state)));
         }
       }
-      ctx.io.stdout(options.format === "json" ? `${JSON.stringify(txs.length === 1 ? txs[0] : txs, null, 2)}\n` : formatFamilies(txs));
+      ctx.io.stdout(format === "json" ? `${JSON.stringify(txs.length === 1 ? txs[0] : txs, null, 2)}\n` : formatFamilies(txs));
+      if (options.exitCode && txs.some((tx) => !isEmptyTransaction(tx))) ctx.exitCode = ExitCode.invalidInput;
     });
 };
 

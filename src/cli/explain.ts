@@ -1,53 +1,63 @@
 /**
  * `policy-compile explain -f PATH... --from SRC --to DST --port N [--protocol P] [--staged]`: why a flow is
- * allowed or denied, from the rules each involved node would run. SRC and DST are `ns/pod` or
- * an IPv4 or IPv6 address outside the cluster. An IPv6 address (or `--ip-version 6` between two
+ * allowed or denied, from the rules each involved node would run. SRC and DST are `ns/pod`, a
+ * workload (`ns/web`: the pods named `web-<hash>-<id>`), labels (`ns/app=web,tier=front`), a
+ * node (`host:node-1`) or an IPv4 or IPv6 address; an address of a pod of the inputs is that pod.
+ * With `-n NS` a bare name or labels are in NS. A selection of several pods answers for every
+ * pair, grouped where the answers agree. An IPv6 address (or `--ip-version 6` between two
  * dual-stack pods) traces the IPv6 rules (ip6tables, cali6 sets; ICMP means ICMPv6). With
  * `--staged`, the flow is traced twice: today, and with the staged policies promoted
  * (model/promote.ts), the pending answer naming the staged policy whose rule decides.
+ * `--exit-code`: exit 1 when the answer (any pair's; with --staged the pending one) is deny.
  */
 import { hostInterfaceOption, parseHostInterfaces, type HostInterfaceFlagValues } from "./host-interface-flags.js";
 import { failsafeFromFlags, failsafeInboundOption, failsafeOutboundOption, type FailsafeFlagValues } from "./failsafe-flags.js";
-import { DATAPLANE_HELP, dataplaneOption, type Dataplane } from "./dataplane-flag.js";
 import { Option, type Command } from "commander";
 import { formatDiagnostics } from "../diagnostics/index.js";
 import { parseCidr } from "../model/cidr.js";
-import { CompileError } from "../render/index.js";
+import { CompileError, type DataplaneState } from "../render/index.js";
 import { sourcePortNote } from "./source-port-note.js";
+import type { Model } from "../model/types.js";
+import { selectEndpoints, type EndpointSelection } from "../trace/select.js";
+import { agreementKey, explanationJson, explanationText as explanationTextOf, stagedExplanationJson, stagedExplanationText as stagedExplanationTextOf } from "./explain-output.js";
+import { DATAPLANE_HELP, dataplaneOption, type Dataplane } from "./dataplane-flag.js";
+import { addFormatOptions, chosenFormat, fileOption, protocolOption, refusePortWithIcmp, type FormatFlagValues } from "./options.js";
+import { parseLabelList } from "./selector.js";
 import {
   EPHEMERAL_SOURCE_PORT,
   FlowTracer,
   StagedTracer,
   TraceError,
   mergePortRanges,
-  stagedRefText,
   type PortRange,
   type Flow,
-  type FlowExplanation,
   type FlowPeer,
-  type StagedExplanation,
   type TraceProtocol,
+  type Verdict,
+  type FlowExplanation,
+  type StagedExplanation,
 } from "../trace/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
-import { InputError, UsageError } from "./io.js";
+import { ExitCode, InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
 
-interface ExplainCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
+interface ExplainCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues, FormatFlagValues {
   readonly file: string[];
   readonly from: string;
   readonly to: string;
   readonly port?: string;
   readonly sourcePort?: string;
   readonly protocol: TraceProtocol;
-  readonly format: "text" | "json";
   readonly node?: string;
+  readonly namespace?: string;
   readonly ipVersion?: "4" | "6";
   readonly staged?: boolean;
+  readonly exitCode?: boolean;
   readonly dataplane: Dataplane;
 }
 
-/** What the first line of an explanation names: the flow as the user gave it. */
-export type WalkHeading = Pick<ExplainCommandOptions, "from" | "to" | "protocol" | "port" | "sourcePort">;
+/** A `--from`/`--to` value: one peer, or pods to select from the inputs. */
+type PeerSpec = { readonly kind: "peer"; readonly peer: FlowPeer } | { readonly kind: "select"; readonly selection: EndpointSelection };
 
 export function parsePeer(text: string, flag: string): FlowPeer {
   const host = /^host:([^/@\s]+)(?:\/([^/@\s]+))?(?:@(\S+))?$/.exec(text);
@@ -67,6 +77,33 @@ export function parsePeer(text: string, flag: string): FlowPeer {
   return { kind: "pod", namespace: m[1] as string, name: m[2] as string };
 }
 
+const EXPECTED_PEER = "expected ns/pod, ns/workload, ns/label=value[,label=value...], host:<node>[/<interface>][@<ip>], or an IPv4 or IPv6 address (a bare pod, workload or label=value with -n NS)";
+
+/** A `--from`/`--to` value; a name or labels without `ns/` take `-n`'s namespace. */
+export function parsePeerSpec(text: string, flag: string, namespace: string | undefined): PeerSpec {
+  if (text.startsWith("host:") || /^\d{1,3}(\.\d{1,3}){3}$/.test(text) || (text.includes(":") && !text.includes("/"))) return { kind: "peer", peer: parsePeer(text, flag) };
+  const m = /^(?:([^/\s]+)\/)?([^/\s]+)$/.exec(text);
+  const ns = m?.[1] ?? namespace;
+  if (!m || ns === undefined) throw new UsageError(`policy-compile: ${flag} ${text}: ${EXPECTED_PEER}`);
+  const rest = m[2] as string;
+  if (!rest.includes("=")) return { kind: "select", selection: { kind: "name", namespace: ns, name: rest } };
+  try {
+    return { kind: "select", selection: { kind: "labels", namespace: ns, labels: parseLabelList(rest) } };
+  } catch {
+    throw new UsageError(`policy-compile: ${flag} ${text}: labels are label=value, comma-separated, each label once`);
+  }
+}
+
+/** The peers a spec stands for, with how they were found (for the answer's header). */
+function peersOf(model: Model, spec: PeerSpec, flag: string): { peers: FlowPeer[]; by?: string } {
+  if (spec.kind === "peer") return { peers: [spec.peer] };
+  const found = selectEndpoints(model, spec.selection, flag);
+  const peers = found.endpoints.map((e): FlowPeer => ({ kind: "pod", namespace: e.namespace, name: e.name }));
+  return { peers, ...(found.by !== "pod" && { by: found.by }) };
+}
+
+const peerText = (p: FlowPeer): string => (p.kind === "pod" ? `${p.namespace}/${p.name}` : p.kind === "ip" ? p.ip : `host:${p.node}${p.interfaceName ? `/${p.interfaceName}` : ""}${p.ip ? `@${p.ip}` : ""}`);
+
 export function parsePort(text: string | undefined, flag = "--port"): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new UsageError(`policy-compile: ${flag} ${text}: expected 1..65535`);
@@ -80,17 +117,42 @@ export function traceFailure(e: unknown, sources: Parameters<typeof formatDiagno
   throw e;
 }
 
+const HELP_AFTER = `
+Peers (--from, --to):
+  ns/pod               one pod (or WorkloadEndpoint)
+  ns/web               the pods of workload "web" (web-<hash>-<id>, web-<id>, web-<n>)
+  ns/app=web[,k=v...]  the pods of ns with these labels
+  10.65.0.10           an address; a pod's own address is that pod
+  host:node-1[/eth0][@10.0.0.1]  the node itself, through its host endpoints
+  With -n NS, "web-1", "web" and "app=web" are in NS. A selection of several pods answers for
+  every pair, grouped where the answers agree.
+
+Output: the verdict, then per node the rule that decided (policy, tier, "ingress rule 0" is
+the first of spec.ingress, as Calico numbers rules), the Log and Pass rules met on the way, and
+for a deny at the end of a tier, each rule of the tier's policies with the first condition the
+packet failed. -o json carries the same facts ("verdict": "allow" | "deny").
+
+Exit code: 0 with an answer (allow or deny); with --exit-code, 1 when the answer is deny (any
+pair's; with --staged the pending one). 1 for invalid input, 2 for a bad command line.
+
+Examples:
+  $ policy-compile explain -f policies/ -f cluster.yaml --from shop/web-7d9f8c6b5-x2x4z --to shop-db/db-0 --port 5432
+  $ policy-compile explain -f policies/ -n shop --from app=web --to 10.65.0.20 --port 8080 -o json
+  $ policy-compile explain -f policies/ --from shop/web --to shop-db/db-0 --port 5432 --protocol tcp --exit-code
+`;
+
 export const registerExplain: RegisterCommand = (program: Command, ctx: CliContext) => {
-  program
+  const cmd = program
     .command("explain")
     .description("Explain why a flow between pods (or a pod and an IP) is allowed or denied, rule by rule.")
-    .requiredOption("-f, --file <path...>", "YAML/JSON files or directories (recursive); repeatable")
-    .requiredOption("--from <src>", "source: ns/pod, host:<node>[/<iface>][@<ip>] (a node through its host endpoints), or an IPv4/IPv6 address")
-    .requiredOption("--to <dst>", "destination: ns/pod, host:<node>[/<iface>][@<ip>] (a node through its host endpoints), or an IPv4/IPv6 address")
+    .addOption(fileOption().makeOptionMandatory())
+    .requiredOption("--from <src>", "source: ns/pod, ns/workload, ns/label=value, host:<node>[/<iface>][@<ip>], or an IPv4/IPv6 address")
+    .requiredOption("--to <dst>", "destination: ns/pod, ns/workload, ns/label=value, host:<node>[/<iface>][@<ip>], or an IPv4/IPv6 address")
+    .option("-n, --namespace <ns>", "the namespace of a --from/--to given without ns/")
     .option("--port <n>", "destination port (required for TCP, UDP, SCTP)")
     .option("--source-port <n>", `source port (TCP, UDP, SCTP; default ${EPHEMERAL_SOURCE_PORT}, an ephemeral port)`)
-    .addOption(new Option("--protocol <p>", "protocol").choices(["TCP", "UDP", "SCTP", "ICMP"]).default("TCP"))
-    .addOption(new Option("--format <format>", "output").choices(["text", "json"]).default("text"))
+    .addOption(protocolOption("protocol", "TCP"));
+  addFormatOptions(cmd, ["text", "json"], "text")
     .option("--node <name>", "accepted for compatibility; each pod's own node is used")
     .addOption(new Option("--ip-version <version>", "IP family of a pod-to-pod flow (an address peer decides by itself)").choices(["4", "6"]))
     .addOption(failsafeInboundOption())
@@ -98,75 +160,120 @@ export const registerExplain: RegisterCommand = (program: Command, ctx: CliConte
     .addOption(hostInterfaceOption())
     .addOption(dataplaneOption({ description: `${DATAPLANE_HELP}; the rules named are that dataplane's chains and rules` }))
     .option("--staged", "also answer for the cluster with its staged policies promoted (Set/Learn/Ignore replace or add their enforced namesake, Delete removes it)")
+    .option("--exit-code", "exit 1 when the answer is deny")
+    .addHelpText("after", HELP_AFTER)
     .action(async (options: ExplainCommandOptions) => {
+      const format = chosenFormat<"text" | "json">(options, "text", "policy-compile explain");
       const failsafe = failsafeFromFlags(options);
       const hostInterfaces = options.hostInterface?.length ? parseHostInterfaces(options.hostInterface) : undefined;
+      refusePortWithIcmp(options.protocol, options, "policy-compile explain");
       const port = parsePort(options.port);
       const srcPort = parsePort(options.sourcePort, "--source-port");
       if (port === undefined && options.protocol !== "ICMP") throw new UsageError(`policy-compile explain: --port is required for ${options.protocol}`);
-      const flow: Flow = {
-        from: parsePeer(options.from, "--from"),
-        to: parsePeer(options.to, "--to"),
+      const fromSpec = parsePeerSpec(options.from, "--from", options.namespace);
+      const toSpec = parsePeerSpec(options.to, "--to", options.namespace);
+      const flowOf = (from: FlowPeer, to: FlowPeer): Flow => ({
+        from,
+        to,
         protocol: options.protocol,
-        ...(port !== undefined && options.protocol !== "ICMP" && { port }),
+        ...(port !== undefined && { port }),
         ...(options.ipVersion !== undefined && { ipVersion: options.ipVersion === "6" ? (6 as const) : (4 as const) }),
-        ...(srcPort !== undefined && options.protocol !== "ICMP" && { srcPort }),
-      };
-      const dataplane = options.dataplane === "nftables" ? { dataplane: "nftables" as const } : {};
+        ...(srcPort !== undefined && { srcPort }),
+      });
       const { model, sources } = await loadOrFail(options.file, ctx);
-      if (options.staged) {
-        let st: StagedExplanation;
-        let ranges: readonly PortRange[];
-        try {
-          const tracer = new StagedTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }), ...dataplane });
-          st = tracer.explain(flow);
-          const family = tracer.pending.familyOf(flow);
-          const enforced = tracer.enforced.sourcePortRanges(st.enforced.hops.map((h) => h.node), family);
-          const pending = tracer.pending.sourcePortRanges(st.pending.hops.map((h) => h.node), family);
-          ranges = flow.protocol === "ICMP" ? [] : mergePortRanges(enforced, pending);
-        } catch (err) {
-          traceFailure(err, sources);
-        }
-        const stagedNote = sourcePortNote({ sourcePortRanges: ranges, srcPort: srcPort ?? EPHEMERAL_SOURCE_PORT });
-        if (stagedNote) ctx.io.stderr(stagedNote);
-        const v6 = [flow.from, flow.to].some((p) => p.kind === "ip" && p.ip.includes(":")) || options.ipVersion === "6";
-        ctx.io.stdout(options.format === "json" ? `${JSON.stringify(stagedExplanationJson(st), null, 2)}\n` : stagedExplanationText(st, options, v6));
-        return;
-      }
-      let e: FlowExplanation;
-      let ranges: readonly PortRange[];
+      let froms: ReturnType<typeof peersOf>;
+      let tos: ReturnType<typeof peersOf>;
       try {
-        const tracer = new FlowTracer(model, { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }), ...dataplane });
-        e = tracer.explain(flow);
-        ranges = flow.protocol === "ICMP" ? [] : tracer.sourcePortRanges(e.hops.map((h) => h.node), tracer.familyOf(flow));
+        froms = peersOf(model, fromSpec, "--from");
+        tos = peersOf(model, toSpec, "--to");
       } catch (err) {
         traceFailure(err, sources);
       }
-      const v6 = [flow.from, flow.to].some((p) => p.kind === "ip" && p.ip.includes(":")) || options.ipVersion === "6";
+      const pairs = froms.peers.flatMap((f) => tos.peers.flatMap((t) => (f.kind === "pod" && t.kind === "pod" && f.namespace === t.namespace && f.name === t.name ? [] : [flowOf(f, t)])));
+      if (pairs.length === 0) throw new InputError(`error[PC8010]: --from ${options.from} and --to ${options.to} select the same single pod: no flow to explain`);
+      const v6 = [...froms.peers, ...tos.peers].some((p) => p.kind === "ip" && p.ip.includes(":")) || options.ipVersion === "6";
+      const what = flowWhat(options, v6);
+      const tracerOptions = { sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }), ...(options.dataplane === "nftables" && { dataplane: "nftables" as const }) };
+      let answers: { flow: Flow; verdict: Verdict; key: string; json: object; text: (head: string) => string }[];
+      let ranges: readonly PortRange[];
+      try {
+        if (options.staged) {
+          const tracer = new StagedTracer(model, tracerOptions);
+          const enforcedNodes: [string, 4 | 6][] = [];
+          const pendingNodes: [string, 4 | 6][] = [];
+          answers = pairs.map((flow) => {
+            const st = tracer.explain(flow);
+            const family = tracer.pending.familyOf(flow);
+            enforcedNodes.push(...st.enforced.hops.map((h) => [h.node, family] as [string, 4 | 6]));
+            pendingNodes.push(...st.pending.hops.map((h) => [h.node, family] as [string, 4 | 6]));
+            return { flow, verdict: st.pending.verdict, key: `${agreementKey(st.enforced)}\u0003${agreementKey(st.pending)}`, json: stagedExplanationJson(st), text: (head) => stagedExplanationTextOf(head, st) };
+          });
+          ranges = options.protocol === "ICMP" ? [] : mergePortRanges(rangesOf(tracer.enforced, enforcedNodes), rangesOf(tracer.pending, pendingNodes));
+        } else {
+          const tracer = new FlowTracer(model, tracerOptions);
+          const nodes: [string, 4 | 6][] = [];
+          answers = pairs.map((flow) => {
+            const e = tracer.explain(flow);
+            nodes.push(...e.hops.map((h) => [h.node, tracer.familyOf(flow)] as [string, 4 | 6]));
+            return { flow, verdict: e.verdict, key: agreementKey(e), json: explanationJson(e), text: (head) => explanationTextOf(head, e) };
+          });
+          ranges = options.protocol === "ICMP" ? [] : rangesOf(tracer, nodes);
+        }
+      } catch (err) {
+        traceFailure(err, sources);
+      }
       const note = sourcePortNote({ sourcePortRanges: ranges, srcPort: srcPort ?? EPHEMERAL_SOURCE_PORT });
       if (note) ctx.io.stderr(note);
-      ctx.io.stdout(options.format === "json" ? `${JSON.stringify(explanationJson(e), null, 2)}\n` : explanationText(e, options, v6));
+      const verdict: Verdict = answers.some((a) => a.verdict === "deny") ? "deny" : "allow";
+      if (answers.length === 1 && froms.by === undefined && tos.by === undefined) {
+        const a = answers[0] as (typeof answers)[number];
+        ctx.io.stdout(format === "json" ? `${JSON.stringify(a.json, null, 2)}\n` : a.text(`${options.from} -> ${options.to} ${what}`));
+      } else {
+        // Pairs whose answers agree form one group, shown once with the trace of its first pair.
+        const groups = new Map<string, (typeof answers)[number][]>();
+        for (const a of answers) groups.set(a.key, [...(groups.get(a.key) ?? []), a]);
+        const list = [...groups.values()];
+        const selected = (spec: ReturnType<typeof peersOf>, text: string) => ({ given: text, ...(spec.by && { by: spec.by }), endpoints: spec.peers.map(peerText) });
+        if (format === "json") {
+          const json = {
+            verdict,
+            from: selected(froms, options.from),
+            to: selected(tos, options.to),
+            groups: list.map((g) => ({ pairs: g.map((a) => ({ from: peerText(a.flow.from), to: peerText(a.flow.to) })), ...(g[0] as (typeof answers)[number]).json })),
+          };
+          ctx.io.stdout(`${JSON.stringify(json, null, 2)}\n`);
+        } else {
+          const count = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+          const side = (spec: ReturnType<typeof peersOf>, text: string) => (spec.by === undefined ? text : `${text} (${count(spec.peers.length, "pod")} by ${spec.by === "workload" ? "workload name" : "labels"})`);
+          const out = [`${side(froms, options.from)} -> ${side(tos, options.to)} ${what}: ${verdict.toUpperCase()}${verdict === "deny" ? ` for ${answers.filter((a) => a.verdict === "deny").length} of ${count(answers.length, "pair")}` : ` for all ${count(answers.length, "pair")}`}, ${count(list.length, "group")} of agreeing answers`];
+          list.forEach((g, i) => {
+            const first = g[0] as (typeof answers)[number];
+            out.push("", `group ${i + 1}: ${first.verdict.toUpperCase()} for ${count(g.length, "pair")}: ${g.map((a) => `${peerText(a.flow.from)} -> ${peerText(a.flow.to)}`).join(", ")}`);
+            out.push(first.text(`${peerText(first.flow.from)} -> ${peerText(first.flow.to)} ${what}`).trimEnd());
+          });
+          ctx.io.stdout(`${out.join("\n")}\n`);
+        }
+      }
+      if (options.exitCode && verdict === "deny") ctx.exitCode = ExitCode.invalidInput;
     });
 };
 
-function stagedExplanationJson(st: StagedExplanation): object {
-  return { verdict: st.pending.verdict, enforced: explanationJson(st.enforced), pending: explanationJson(st.pending), staged: st.staged };
+/** The source port ranges the rules of the nodes walked tell apart, per family, merged. */
+function rangesOf(tracer: FlowTracer, nodes: readonly (readonly [string, 4 | 6])[]): PortRange[] {
+  const byFamily = (f: 4 | 6) => tracer.sourcePortRanges(nodes.filter(([, v]) => v === f).map(([n]) => n), f);
+  return mergePortRanges(byFamily(4), byFamily(6));
 }
 
-/** Both answers: the verdict line names both, then the staged policies met, then each trace. */
+/** What the first line of an explanation names: the flow as the user gave it. */
+export type WalkHeading = Pick<ExplainCommandOptions, "from" | "to" | "protocol" | "port" | "sourcePort">;
+
+/** One walk as `explain` prints it, headed by the flow (the html views show these). */
+export function explanationText(e: FlowExplanation, o: WalkHeading, v6: boolean): string {
+  return explanationTextOf(`${o.from} -> ${o.to} ${flowWhat(o, v6)}`, e);
+}
+
 export function stagedExplanationText(st: StagedExplanation, o: WalkHeading, v6: boolean): string {
-  const lines = [`${o.from} -> ${o.to} ${flowWhat(o, v6)}: enforced ${st.enforced.verdict.toUpperCase()}, pending ${st.pending.verdict.toUpperCase()}`];
-  if (st.staged.length === 0) lines.push("staged:     none of the staged policies is met by this flow");
-  for (const r of st.staged) lines.push(`staged:     ${stagedRefText(r)}`);
-  lines.push("", "enforced (today):", ...hopLines(st.enforced), "", "pending (staged policies promoted):", ...hopLines(st.pending));
-  return `${lines.join("\n")}\n`;
-}
-
-function explanationJson(e: FlowExplanation): object {
-  return {
-    verdict: e.verdict,
-    hops: e.hops.map((h) => ({ node: h.node, ...(h.table !== undefined && { table: h.table, hook: h.hook }), ...(h.untracked && { untracked: true }), ...(h.undecided && { undecided: true }), direction: h.direction, endpoint: h.endpoint, verdict: h.verdict, decidedBy: h.decidedBy ?? null, chains: h.chains, ...(h.groups && { groups: h.groups }) })),
-  };
+  return stagedExplanationTextOf(`${o.from} -> ${o.to} ${flowWhat(o, v6)}`, st);
 }
 
 function flowWhat(o: WalkHeading, v6: boolean): string {
@@ -174,30 +281,4 @@ function flowWhat(o: WalkHeading, v6: boolean): string {
     (o.protocol === "ICMP" ? (v6 ? "ICMPv6 echo" : "ICMP echo") : `${o.protocol}/${String(o.port)}${o.sourcePort === undefined ? "" : ` from source port ${o.sourcePort}`}`) +
     (v6 ? " (IPv6)" : "")
   );
-}
-
-export function explanationText(e: FlowExplanation, o: WalkHeading, v6: boolean): string {
-  const lines = [`${o.from} -> ${o.to} ${flowWhat(o, v6)}: ${e.verdict.toUpperCase()}`, ...hopLines(e)];
-  return `${lines.join("\n")}\n`;
-}
-
-/** Each hop: a blank line, the node and verdict, what decided, where, the rule, the chains. */
-function hopLines(e: FlowExplanation): string[] {
-  const lines: string[] = [];
-  for (const h of e.hops) {
-    const where = h.table === undefined ? "" : ` ${h.table} ${String(h.hook)}${h.untracked ? " (untracked)" : ""}:`;
-    const of = h.endpoint === "-" ? "" : ` of ${h.endpoint}`;
-    const verdict = h.undecided ? `${h.verdict} (no rule of it decided; the packet went on)` : h.verdict;
-    lines.push("", `${h.node}:${where} ${h.direction}${of}: ${verdict}`);
-    const d = h.decidedBy;
-    if (d) {
-      lines.push(`  decided by: ${d.summary}`);
-      if (d.file !== undefined) lines.push(`  at:         ${d.file}${d.line !== undefined ? `:${d.line}` : ""}`);
-      lines.push(`  rule:       ${d.chain} #${d.rule} ${d.hash}: ${d.iptables ?? d.nft ?? ""}`);
-    }
-    lines.push(`  chains:     ${h.chains.join(" -> ")}`);
-    // A group chain's name is a hash: say which policies it runs.
-    for (const [chain, ids] of Object.entries(h.groups ?? {})) lines.push(`  group:      ${chain} = ${ids.join(", ")}`);
-  }
-  return lines;
 }

@@ -8,13 +8,14 @@
  * IPv4 net in brackets too. The whole value `none` (any case) turns the direction off; empty
  * entries are skipped; without the flag Felix's default list applies.
  *
- * What Felix refuses is refused here (PC3070, naming the flag and the entry); the one case
+ * What Felix refuses is refused here (PC3070, naming the flag and the entry; a usage error, exit
+ * 2, as every bad flag); the one case
  * Felix does not refuse but crashes on (a `[` with no `]:` after it) is refused as well.
  */
 import { Option } from "commander";
 import { parseCidr, formatCidr } from "../model/cidr.js";
 import type { FailsafeOptions, FailsafePort } from "../render/index.js";
-import { InputError } from "./io.js";
+import { UsageError } from "./io.js";
 
 export interface FailsafeFlagValues {
   readonly failsafeInbound?: string;
@@ -32,7 +33,7 @@ export function parseFailsafeList(text: string, flag: string): FailsafePort[] {
     let entry = raw.replace(/^ +| +$/g, "");
     const shown = entry;
     const fail = (why: string): never => {
-      throw new InputError(`error[PC3070]: ${flag} ${JSON.stringify(text)}: entry ${i + 1} ${JSON.stringify(shown)}: ${why}; ${EXPECTED}`);
+      throw new UsageError(`error[PC3070]: ${flag} ${JSON.stringify(text)}: entry ${i + 1} ${JSON.stringify(shown)}: ${why}; ${EXPECTED}`);
     };
     if (entry === "") return;
     let netText = "";

@@ -14,12 +14,15 @@ import { InputError, UsageError } from "./io.js";
 export async function loadOrFail(paths: readonly string[], ctx: CliContext): Promise<{ model: Model; sources: SourceFile[] }> {
   if (paths.length === 0) throw new UsageError("policy-compile: no input: pass files or directories with -f");
   const sources = await readInputs(paths, ctx.io.cwd);
-  if (sources.length === 0) {
-    throw new InputError(`policy-compile: no *.yaml, *.yml or *.json files found in ${paths.join(", ")}`);
-  }
+  if (sources.length === 0) throw noInputFiles(paths);
   const { model, diagnostics } = loadSources(sources);
   const text = formatDiagnostics(diagnostics, sources);
   if (hasErrors(diagnostics)) throw new InputError(text);
   if (text !== "") ctx.io.stderr(text);
   return { model, sources };
+}
+
+/** Paths that hold no input file: an error for every command (a CI glob that matched nothing must not pass). */
+export function noInputFiles(paths: readonly string[]): InputError {
+  return new InputError(`policy-compile: no *.yaml, *.yml or *.json files found in ${paths.join(", ")}`);
 }

@@ -28,7 +28,9 @@ import {
 } from "../trace/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { parsePort, traceFailure } from "./explain.js";
-import { UsageError, type Io } from "./io.js";
+import { ExitCode, UsageError, type Io } from "./io.js";
+import { addFormatOptions, chosenFormat, fileOption, protocolOption, refusePortWithIcmp } from "./options.js";
+import { requireNamespace } from "../trace/select.js";
 import { sourcePortNote } from "./source-port-note.js";
 import { loadOrFail } from "./load.js";
 import { matrixHtmlViewWithProgress, writeMatrixHtml, type TracedState } from "./matrix-html.js";
@@ -42,12 +44,28 @@ interface MatrixCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValu
   readonly protocol?: TraceProtocol;
   readonly namespace?: string;
   readonly ipVersion?: "4" | "6";
-  readonly format: "text" | "json" | "html";
+  readonly format?: string;
+  readonly output?: string;
   readonly out?: string;
   readonly staged?: boolean;
   readonly changes?: boolean;
+  readonly exitCode?: boolean;
   readonly dataplane: Dataplane;
 }
+
+const HELP_AFTER = `
+Output (text): per port and protocol a grid of "." allow and "X" deny, rows are sources and
+columns destinations, sorted by namespace, then name. With --from/--to only the pairs whose
+verdict changes, one line each ("opened" or "closed"); -o json carries the same pairs.
+
+Exit code: 0; with --from/--to and --exit-code, 1 when some pair changes (as git diff
+--exit-code does). 1 for invalid input or an unknown --namespace, 2 for a bad command line.
+
+Examples:
+  $ policy-compile matrix -f policies/ -f cluster.yaml
+  $ policy-compile matrix -f policies/ -n shop --port 8080 --protocol tcp -o json
+  $ policy-compile matrix --from main/policies --to pr/policies --exit-code
+`;
 
 async function stream(io: Io, chunks: Iterable<string>): Promise<void> {
   for (const c of chunks) {
@@ -67,19 +85,21 @@ function* stagedJsonLines(m: StagedMatrix): Generator<string> {
 }
 
 export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContext) => {
-  program
+  const cmd = program
     .command("matrix")
     .description("Reachability of every ordered pod pair, traced through the compiled rules (or, with --from/--to, what a change flips).")
-    .option("-f, --file <path...>", "YAML/JSON files or directories (recursive); repeatable")
+    .addOption(fileOption())
     .option("--from <path...>", "the inputs before a change (with --to)")
     .option("--to <path...>", "the inputs after a change (with --from)")
     .option("--port <n>", "one destination port for all pods (default: each destination's declared ports, 80 if none)")
     .option("--source-port <n>", `source port of every flow (default ${EPHEMERAL_SOURCE_PORT}, an ephemeral port)`)
-    .addOption(new Option("--protocol <p>", "protocol (default TCP)").choices(["TCP", "UDP", "SCTP", "ICMP"]))
-    .option("--namespace <ns>", "only pods of this namespace")
+    .addOption(protocolOption("protocol (default TCP)"))
+    .option("-n, --namespace <ns>", "only pods of this namespace")
     .addOption(new Option("--ip-version <version>", "IP family traced: 6 uses the pods' IPv6 addresses and the IPv6 rules (default 4)").choices(["4", "6"]))
-    .addOption(new Option("--format <format>", "output").choices(["text", "json", "html"]).default("text"))
+    .option("--exit-code", "with --from/--to: exit 1 when some pair changes");
+  addFormatOptions(cmd, ["text", "json", "html"], "text")
     .option("--out <file>", "with --format html: write the page to FILE instead of stdout")
+    .addHelpText("after", HELP_AFTER)
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
     .addOption(hostInterfaceOption())
@@ -87,6 +107,9 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
     .option("--staged", "answer for the cluster with its staged policies promoted; json pairs carry both the enforced and the pending verdict")
     .option("--changes", "with --staged: only the pairs whose pending verdict differs from today's, each with the staged policy and rule that decides it")
     .action(async (o: MatrixCommandOptions) => {
+      const format = chosenFormat<"text" | "json" | "html">(o, "text", "policy-compile matrix");
+      refusePortWithIcmp(o.protocol, o, "policy-compile matrix");
+      if (o.exitCode && !(o.from || o.to)) throw new UsageError("policy-compile matrix: --exit-code goes with --from/--to (it tells whether a change flips a pair)");
       const failsafe = failsafeFromFlags(o);
       const hostInterfaces = o.hostInterface?.length ? parseHostInterfaces(o.hostInterface) : undefined;
       const port = parsePort(o.port);
@@ -103,13 +126,14 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
         const { model, sources } = await loadOrFail(paths, ctx);
         const traceOptions = { ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) };
         try {
+          if (o.namespace !== undefined) requireNamespace(model, o.namespace, "--namespace");
           return { matrix: reachabilityMatrix(model, { ...options, ...traceOptions, sources }), model, sources, traceOptions };
         } catch (err) {
           return traceFailure(err, sources);
         }
       };
       const compute = async (paths: string[]): Promise<Matrix> => (await traced(paths)).matrix;
-      const html = o.format === "html";
+      const html = format === "html";
       if (o.out !== undefined && !html) throw new UsageError("policy-compile matrix: --out goes with --format html");
       if (html && o.changes) throw new UsageError("policy-compile matrix: --format html shows the whole --staged matrix with its changes marked; drop --changes");
       const note = (m: Matrix): void => {
@@ -121,6 +145,13 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
       if (o.staged) {
         if (o.from || o.to || !o.file) throw new UsageError("policy-compile matrix: --staged takes -f PATH..., not --from/--to");
         const { model, sources } = await loadOrFail(o.file, ctx);
+        if (o.namespace !== undefined) {
+          try {
+            requireNamespace(model, o.namespace, "--namespace");
+          } catch (err) {
+            traceFailure(err, sources);
+          }
+        }
         const traceOptions = { ...options, sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) };
         let sm: StagedMatrix;
         try {
@@ -141,11 +172,11 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
           } catch (err) {
             return traceFailure(err, sources);
           }
-          if (o.format === "json") ctx.io.stdout(`${JSON.stringify({ changes: changes.map(stagedChangeJson) }, null, 2)}\n`);
+          if (format === "json") ctx.io.stdout(`${JSON.stringify({ changes: changes.map(stagedChangeJson) }, null, 2)}\n`);
           else ctx.io.stdout(stagedChangesText(changes));
           return;
         }
-        if (o.format === "json") await stream(ctx.io, stagedJsonLines(sm));
+        if (format === "json") await stream(ctx.io, stagedJsonLines(sm));
         else {
           ctx.io.stdout(stagedMatrixHeader(sm));
           await stream(ctx.io, matrixTextChunks(sm.pending));
@@ -165,9 +196,10 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
         const after = await compute(o.to);
         note(after);
         const changes = matrixChanges(before, after);
-        if (o.format === "json") ctx.io.stdout(`${JSON.stringify({ changes }, null, 2)}\n`);
+        if (format === "json") ctx.io.stdout(`${JSON.stringify({ changes }, null, 2)}\n`);
         else if (changes.length === 0) ctx.io.stdout("no pair changes\n");
         else ctx.io.stdout(changes.map((c) => `${c.change.padEnd(6)} ${c.from} -> ${c.to} ${c.protocol}${c.port === null ? "" : `/${c.port}`}\n`).join(""));
+        if (o.exitCode && changes.length > 0) ctx.exitCode = ExitCode.invalidInput;
         return;
       }
       if (!o.file) throw new UsageError("policy-compile matrix: pass -f PATH... (or --from OLD... --to NEW...)");
@@ -179,7 +211,7 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
       }
       const m = await compute(o.file);
       note(m);
-      if (o.format === "json") await stream(ctx.io, jsonLines(m));
+      if (format === "json") await stream(ctx.io, jsonLines(m));
       else await stream(ctx.io, matrixTextChunks(m));
     });
 };

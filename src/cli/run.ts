@@ -20,6 +20,7 @@ import { registerReview } from "./review.js";
 import { registerLint } from "./lint.js";
 import { registerConvert } from "./convert.js";
 import { registerDatastore } from "./datastore.js";
+import { registerDescribe } from "./describe.js";
 
 const packageJson = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -38,7 +39,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
 
-  for (const register of [registerSelector, registerValidate, registerLint, registerConvert, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerReview, registerAgent, registerDatastore]) {
+  for (const register of [registerSelector, registerValidate, registerLint, registerConvert, registerCompile, registerDiff, registerApply, registerExplain, registerMatrix, registerReview, registerDescribe, registerAgent, registerDatastore]) {
     register(program, ctx);
   }
   for (const cmd of program.commands) {

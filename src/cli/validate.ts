@@ -10,10 +10,8 @@ import { loadSources } from "../model/load.js";
 import type { RegisterCommand } from "./context.js";
 import { readInputsReporting } from "./files.js";
 import { ExitCode, UsageError } from "./io.js";
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+import { noInputFiles } from "./load.js";
+import { addFormatOptions, chosenFormat, fileOption, type FormatFlagValues } from "./options.js";
 
 function count(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -26,21 +24,30 @@ export function summary(diags: readonly Diagnostic[], files: number): string {
   return `${verdict}: ${count(files, "file")}, ${count(errors, "error")}, ${count(warnings, "warning")}\n`;
 }
 
+const HELP_AFTER = `
+Exit code: 0 when no input has an error (warnings allowed), 1 when one has (or no input file is
+found), 2 for a bad command line.
+
+Examples:
+  $ policy-compile validate -f policies/ -f cluster.yaml
+  $ policy-compile validate -f policies/*.yaml -o json
+`;
+
 export const registerValidate: RegisterCommand = (program, ctx) => {
-  program
+  const cmd = program
     .command("validate")
     .description("check Calico and Kubernetes policy files and report every problem with file:line:col")
-    .requiredOption("-f, --file <path>", "file or directory (recursively *.yaml, *.yml, *.json); repeatable", collect, [])
-    .option("--format <format>", "text or json", "text")
-    .action(async (opts: { file: string[]; format: string }) => {
-      if (opts.format !== "text" && opts.format !== "json") {
-        throw new UsageError(`policy-compile validate: --format must be text or json, found ${JSON.stringify(opts.format)}`);
-      }
+    .addOption(fileOption().makeOptionMandatory());
+  addFormatOptions(cmd, ["text", "json"], "text")
+    .addHelpText("after", HELP_AFTER)
+    .action(async (opts: { file: string[] } & FormatFlagValues) => {
+      const format = chosenFormat<"text" | "json">(opts, "text", "policy-compile validate");
       if (opts.file.length === 0) throw new UsageError("policy-compile validate: pass files or directories with -f");
-      const sources = await readInputsReporting(opts.file, ctx, opts.format);
+      const sources = await readInputsReporting(opts.file, ctx, format);
       if (sources === null) return;
+      if (sources.length === 0) throw noInputFiles(opts.file);
       const { diagnostics } = loadSources(sources);
-      if (opts.format === "json") {
+      if (format === "json") {
         ctx.io.stdout(`${JSON.stringify(diagnosticsToJson(diagnostics, sources), null, 2)}\n`);
       } else {
         ctx.io.stderr(formatDiagnostics(diagnostics, sources));

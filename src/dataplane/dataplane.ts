@@ -52,6 +52,11 @@ export interface DataplaneOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
   readonly exists?: (name: string) => boolean;
+  /**
+   * Legacy backend: read only the tables /proc/net/ip{,6}_tables_names lists (reading one creates
+   * it). Default: on with the real runner; a test runner that scripts every call opts in.
+   */
+  readonly onlyExistingTables?: boolean;
 }
 
 export interface ApplyResult {
@@ -159,7 +164,10 @@ export class Dataplane {
   }
 
   private async readContext(): Promise<ReadContext> {
-    return { runner: this.runner, bins: await this.binaries(), ipVersion: this.ipVersion };
+    const bins = await this.binaries();
+    // Reading a legacy table creates it: read only those that exist (a diff --live writes nothing).
+    const legacy = (this.options.onlyExistingTables ?? this.options.runner === undefined) && (await this.backend()).backend === "legacy";
+    return { runner: this.runner, bins, ipVersion: this.ipVersion, ...(legacy && { legacy: true }) };
   }
 
   /** Whether the kernel holds an owned ipset, chain or hook rule of this family (a cheap check, see holdsOwned). */

@@ -28,11 +28,18 @@ import { transactionIpsets, type Transaction } from "../diff/transaction.js";
 import type { Binaries } from "./binaries.js";
 import type { CommandResult, CommandRunner } from "./runner.js";
 import { StepError, toolFailure } from "./errors.js";
+import { existingLegacyTables } from "./backend.js";
 
 export interface ReadContext {
   readonly runner: CommandRunner;
   readonly bins: Binaries;
   readonly ipVersion: 4 | 6;
+  /**
+   * Legacy iptables, where reading a table creates it (`iptables-legacy-save -t raw` loads
+   * iptable_raw): only the tables /proc/net/ip{,6}_tables_names lists are read, the others are
+   * empty. A `diff --live` must leave the kernel as it found it.
+   */
+  readonly legacy?: boolean;
 }
 
 export interface KernelRead {
@@ -54,7 +61,11 @@ const CALL_COST_IN_MEMBERS = 4000;
  * the desired state uses them, so that chains left by an earlier run are found and removed.
  */
 async function readTables(ctx: ReadContext): Promise<Pick<KernelState, "chains" | "tables">> {
-  const saves = await Promise.all(["filter", ...EXTRA_TABLES].map((t) => ctx.runner(ctx.bins.iptablesSave, ["-t", t])));
+  const existing = ctx.legacy ? await existingLegacyTables(ctx.runner, ctx.ipVersion) : undefined;
+  // No file (or no answer): the tables are unknown, so all are read as before.
+  const absent = (t: string): boolean => existing !== undefined && existing !== null && t !== "filter" && !existing.includes(t);
+  const empty: CommandResult = { exitCode: 0, stdout: "", stderr: "" };
+  const saves = await Promise.all(["filter", ...EXTRA_TABLES].map((t) => (absent(t) ? empty : ctx.runner(ctx.bins.iptablesSave, ["-t", t]))));
   const [filter, ...others] = saves.map((r, i) => parsed(() => parseIptablesSave(checked(r, ctx.bins.iptablesSave).stdout, i === 0 ? "filter" : EXTRA_TABLES[i - 1])));
   const tables: KernelTable[] = EXTRA_TABLES.map((table, i) => ({ table, chains: others[i] ?? [] }));
   return { chains: filter ?? [], tables };

@@ -153,6 +153,8 @@ export const Codes = {
   sameEtcdKey: code("PC7033", "error", "datastore apply: two documents would be written to one etcd key"),
   unknownPeer: code("PC8001", "error", "explain/matrix: a pod or IP that the model does not contain or cannot place on a node"),
   untraceableRule: code("PC8002", "error", "trace: rule text the interpreter does not understand (it never guesses)"),
+  emptySelection: code("PC8010", "error", "explain: a --from/--to of ns/label=value (or ns/k=v,k2=v2) that selects no pod"),
+  unknownNamespace: code("PC8011", "error", "explain/matrix/describe: a namespace (-n, --namespace, or the ns/ of a peer) that is in none of the inputs"),
   hostPeerNoEndpoint: code("PC8030", "error", "explain: a host:<node> peer whose node has no HostEndpoint in the input"),
   hostPeerNoAddress: code("PC8031", "error", "explain: a host:<node> peer without an address (no expectedIPs of that family; give host:<node>@<ip>)"),
   hostToItself: code("PC8032", "error", "explain: a host to itself is loopback traffic, which no host endpoint policy sees"),

@@ -127,11 +127,11 @@ function checkDesired(desired: DataplaneState): void {
   const check = (chain: string, index: number, text: string): void => {
     const target = ruleTarget(text);
     if (target !== null && isOwnedChain(target) && !names.has(target)) {
-      throw new DiffError(`rule ${index + 1} of chain ${chain} jumps to ${target}, which is not in the desired state`);
+      throw new DiffError(`rule #${index} of chain ${chain} jumps to ${target}, which is not in the desired state`);
     }
     for (const set of ruleSets(text)) {
       if (isOwnedIpSet(set, desired.ipVersion) && !sets.has(set)) {
-        throw new DiffError(`rule ${index + 1} of chain ${chain} matches ipset ${set}, which is not in the desired state`);
+        throw new DiffError(`rule #${index} of chain ${chain} matches ipset ${set}, which is not in the desired state`);
       }
     }
   };
@@ -151,10 +151,10 @@ function checkDesired(desired: DataplaneState): void {
     const checkIn = (chain: string, index: number, text: string): void => {
       const target = ruleTarget(text);
       if (target !== null && isOwnedChain(target) && !own.has(target)) {
-        throw new DiffError(`rule ${index + 1} of ${t.table} chain ${chain} jumps to ${target}, which is not in the desired ${t.table} table`);
+        throw new DiffError(`rule #${index} of ${t.table} chain ${chain} jumps to ${target}, which is not in the desired ${t.table} table`);
       }
       for (const set of ruleSets(text)) {
-        if (isOwnedIpSet(set, desired.ipVersion) && !sets.has(set)) throw new DiffError(`rule ${index + 1} of ${t.table} chain ${chain} matches ipset ${set}, which is not in the desired state`);
+        if (isOwnedIpSet(set, desired.ipVersion) && !sets.has(set)) throw new DiffError(`rule #${index} of ${t.table} chain ${chain} matches ipset ${set}, which is not in the desired state`);
       }
     };
     for (const c of t.chains) c.rules.forEach((r, i) => checkIn(c.name, i, ruleText(r)));

@@ -77,7 +77,7 @@ export function cnpSites(container: Container, direction: Direction, rules: read
       direction,
       index,
       rule,
-      label: `${dir} rule ${written + 1}${peer !== undefined && peers.length > 1 ? `, peer ${peer + 1}` : ""}`,
+      label: `${dir} rule ${written}${peer !== undefined && peers.length > 1 ? `, peer ${peer}` : ""}`,
       namespace: undefined,
       place: (field) => (span ? places.field(span, cnpPath(field, v, direction, peer, rule)) : containerSpan(container)),
     });

@@ -94,7 +94,7 @@ function sitesOf(container: Container, direction: Direction, rules: readonly Rul
       direction,
       index,
       rule,
-      label: `${dir} rule ${index + 1}`,
+      label: `${dir} rule ${index}`,
       namespace,
       place: (field) => (rule.origin ? places.field(rule.origin.span, calicoPath(field)) : containerSpan(container)),
     }));
@@ -122,7 +122,7 @@ function sitesOf(container: Container, direction: Direction, rules: readonly Rul
       direction,
       index,
       rule,
-      label: `${dir} rule ${sourceIndex + 1}${peer !== undefined && peers.length > 1 ? `, peer ${peer + 1}` : ""}`,
+      label: `${dir} rule ${sourceIndex}${peer !== undefined && peers.length > 1 ? `, peer ${peer}` : ""}`,
       namespace,
       place: (field) => (span ? places.field(span, k8sPath(field, v, direction, peer, rule)) : containerSpan(container)),
     });

@@ -191,7 +191,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     const ingressIn = spec.ingress ?? [];
     const egressIn = spec.egress ?? [];
     const types = spec.types && spec.types.length > 0 ? (["Ingress", "Egress"] as const).filter((t) => spec.types?.includes(t)) : calicoDefaultTypes(ingressIn.length > 0, egressIn.length > 0);
-    if (stagedAction !== "Delete") directionWarning(types, ingressIn.length, egressIn.length, p.span);
+    if (stagedAction !== "Delete") directionWarning(types, ingressIn.length, egressIn.length, p.typesSpan);
     const name = p.input.metadata.name;
     const namespace = global ? undefined : metaNamespace(p);
     const g = global ? (spec as { namespaceSelector?: string; doNotTrack?: boolean; preDNAT?: boolean; applyOnForward?: boolean }) : {};
@@ -225,7 +225,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       ingress: p.ingressSpans.map((span) => ({ span })),
       egress: p.egressSpans.map((span) => ({ span })),
     });
-    directionWarning(policy.types, spec.ingress?.length ?? 0, spec.egress?.length ?? 0, p.span);
+    directionWarning(policy.types, spec.ingress?.length ?? 0, spec.egress?.length ?? 0, p.typesSpan);
     policies.push(policy);
   }
   for (const p of of("calico/StagedKubernetesNetworkPolicy")) {
@@ -243,7 +243,7 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
       ingress: p.ingressSpans.map((span) => ({ span })),
       egress: p.egressSpans.map((span) => ({ span })),
     });
-    if (stagedAction !== "Delete") directionWarning(staged.types, spec.ingress?.length ?? 0, spec.egress?.length ?? 0, p.span);
+    if (stagedAction !== "Delete") directionWarning(staged.types, spec.ingress?.length ?? 0, spec.egress?.length ?? 0, p.typesSpan);
     policies.push(staged);
   }
 

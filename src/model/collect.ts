@@ -30,6 +30,8 @@ export interface Collected<K extends ResourceKind = ResourceKind> {
   /** Span of metadata.name (for duplicates) and of spec.tier (falls back to the nearest ancestor). */
   readonly nameSpan: Span;
   readonly tierSpan: Span;
+  /** Span of spec.types (spec.policyTypes of Kubernetes kinds) of a policy with rules, else the resource's. */
+  readonly typesSpan: Span;
   /** Spans of spec.ingress[i] / spec.egress[i], for rule origins. */
   readonly ingressSpans: readonly Span[];
   readonly egressSpans: readonly Span[];
@@ -56,6 +58,8 @@ type Task =
       readonly input: unknown;
       readonly at: number;
       readonly tier: boolean;
+      /** The field naming the policy's directions, requested for a policy with rules. */
+      readonly types: "types" | "policyTypes" | undefined;
       readonly ingress: number;
       readonly egress: number;
       /** Set when the name's span is located lazily (then no request was made for it). */
@@ -94,6 +98,10 @@ class LazilyNamed {
     return this.span;
   }
 
+  get typesSpan(): Span {
+    return this.span;
+  }
+
   get ingressSpans(): readonly Span[] {
     return noSpans;
   }
@@ -104,6 +112,7 @@ class LazilyNamed {
 }
 
 const tiered: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["calico/NetworkPolicy", "calico/GlobalNetworkPolicy", "calico/StagedNetworkPolicy", "calico/StagedGlobalNetworkPolicy"]);
+const kubernetesTyped: ReadonlySet<ResourceKind> = new Set<ResourceKind>(["k8s/NetworkPolicy", "calico/StagedKubernetesNetworkPolicy"]);
 
 /** `yamlFastPath` false reads YAML with the `yaml` parser only (see documents.ts). */
 export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: AnyCollected[], yamlFastPath = true): void {
@@ -159,10 +168,12 @@ export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: 
         // item or document) is located when first asked for.
         const small = (doc.locator instanceof JsonLocator && doc.locator.itemScoped) || doc.locator instanceof SubsetLocator;
         const lazyName = !tier && ingress === 0 && egress === 0 && small ? { locator: doc.locator, path: raw.path } : undefined;
-        tasks.push({ type: "resource", kind: raw.kind, input, at: requests.length, tier, ingress, egress, lazyName });
+        const types = ingress + egress === 0 ? undefined : tier ? "types" : kubernetesTyped.has(raw.kind) ? "policyTypes" : undefined;
+        tasks.push({ type: "resource", kind: raw.kind, input, at: requests.length, tier, types, ingress, egress, lazyName });
         requests.push({ path: raw.path });
         if (lazyName === undefined) requests.push({ path: at(["metadata", "name"]) });
         if (tier) requests.push({ path: at(["spec", "tier"]) });
+        if (types !== undefined) requests.push({ path: at(["spec", types]), part: "key" });
         for (let i = 0; i < ingress; i++) requests.push({ path: at(["spec", "ingress", i]) });
         for (let i = 0; i < egress; i++) requests.push({ path: at(["spec", "egress", i]) });
       },
@@ -184,10 +195,11 @@ export function collectFile(source: SourceFile, diagnostics: Diagnostic[], out: 
       }
       const nameSpan = spans[i++] as Span;
       const tierSpan = t.tier ? (spans[i++] as Span) : span;
+      const typesSpan = t.types !== undefined ? (spans[i++] as Span) : span;
       // Most resources (every pod) have no rules: they share one empty list.
       const ingressSpans = t.ingress === 0 ? noSpans : spans.slice(i, i + t.ingress);
       const egressSpans = t.egress === 0 ? noSpans : spans.slice(i + t.ingress, i + t.ingress + t.egress);
-      out.push({ kind: t.kind, input: t.input, span, nameSpan, tierSpan, ingressSpans, egressSpans } as AnyCollected);
+      out.push({ kind: t.kind, input: t.input, span, nameSpan, tierSpan, typesSpan, ingressSpans, egressSpans } as AnyCollected);
     }
   }, abandon, yamlFastPath);
 }

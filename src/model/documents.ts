@@ -27,6 +27,7 @@ import { composeOne, PointLocator, SubsetLocator, yamlLocatorAt } from "./locate
 import { YamlLocator } from "./locate-yaml.js";
 import type { Locator } from "./paths.js";
 import { splitResource, splitResources, type RawResource, type SplitProblem } from "./resources.js";
+import { unclosedFlowOpener } from "./unclosed-flow.js";
 import { versionDisagreements } from "./yaml-11-scan.js";
 import { yamlOptions } from "./yaml-scalars.js";
 import { hasUnusualCharacter, splitYamlStream, type Segments } from "./yaml-stream.js";
@@ -120,11 +121,25 @@ export function forEachDocument(
     const error = doc.errors[0];
     if (error) {
       const first = error.code === "DUPLICATE_KEY" ? firstOccurrence(doc, error.pos[0]) : undefined;
+      const language = /\.json$/i.test(source.file) ? "JSON" : "YAML";
+      const noticed = { file: source.file, start: error.pos[0], end: Math.max(error.pos[0] + 1, error.pos[1]) };
+      const opener = error.code === "BAD_INDENT" ? unclosedFlowOpener(source.text, error.pos[0], error.message) : undefined;
+      if (opener !== undefined) {
+        const bracket = source.text[opener] as string;
+        diagnostics.push({
+          code: Codes.yamlSyntax.code,
+          severity: "error",
+          message: `${language} syntax error: this '${bracket}' is never closed with '${bracket === "{" ? "}" : "]"}'`,
+          span: { file: source.file, start: opener, end: opener + 1 },
+          notes: [{ message: `the parser noticed here: ${firstLine(error.message)}`, span: noticed }],
+        });
+        return;
+      }
       diagnostics.push({
         code: Codes.yamlSyntax.code,
         severity: "error",
-        message: `${/\.json$/i.test(source.file) ? "JSON" : "YAML"} syntax error: ${firstLine(error.message)}`,
-        span: { file: source.file, start: error.pos[0], end: Math.max(error.pos[0] + 1, error.pos[1]) },
+        message: `${language} syntax error: ${firstLine(error.message)}`,
+        span: noticed,
         ...(first ? { notes: [{ message: "first occurrence", span: { file: source.file, start: first[0], end: first[1] } }] } : {}),
       });
       return;

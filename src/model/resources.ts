@@ -8,20 +8,33 @@ import { Codes } from "../diagnostics/codes.js";
 import { closest } from "./suggest.js";
 import type { Path } from "./paths.js";
 
+/** The Calico kinds, read alike as `projectcalico.org/v3` and as the `crd.projectcalico.org/v1` CRDs that back them. */
+const CALICO_KINDS = [
+  "NetworkPolicy",
+  "GlobalNetworkPolicy",
+  "Tier",
+  "Profile",
+  "NetworkSet",
+  "GlobalNetworkSet",
+  "WorkloadEndpoint",
+  "HostEndpoint",
+  "StagedNetworkPolicy",
+  "StagedGlobalNetworkPolicy",
+  "StagedKubernetesNetworkPolicy",
+] as const;
+
+/**
+ * `crd.projectcalico.org/v1`: what `kubectl get -o yaml` returns on a Kubernetes-datastore
+ * cluster without Calico's API server. The CRDs hold the same spec as the v3 kinds (the API
+ * server converts field for field), with kubectl's metadata (resourceVersion, uid,
+ * creationTimestamp, generation, the `projectcalico.org/metadata` annotation), which the v3 kinds
+ * accept already; so they are read as the same kinds, with the same strict spec.
+ */
+export const CALICO_CRD_API_VERSION = "crd.projectcalico.org/v1";
+
 export const resourceKinds = {
-  "projectcalico.org/v3": [
-    "NetworkPolicy",
-    "GlobalNetworkPolicy",
-    "Tier",
-    "Profile",
-    "NetworkSet",
-    "GlobalNetworkSet",
-    "WorkloadEndpoint",
-    "HostEndpoint",
-    "StagedNetworkPolicy",
-    "StagedGlobalNetworkPolicy",
-    "StagedKubernetesNetworkPolicy",
-  ],
+  "projectcalico.org/v3": CALICO_KINDS,
+  "crd.projectcalico.org/v1": CALICO_KINDS,
   "networking.k8s.io/v1": ["NetworkPolicy"],
   "policy.networking.k8s.io/v1alpha1": ["AdminNetworkPolicy", "BaselineAdminNetworkPolicy"],
   "policy.networking.k8s.io/v1alpha2": ["ClusterNetworkPolicy"],
@@ -73,7 +86,7 @@ function kindsOf(apiVersion: string): readonly string[] | undefined {
 }
 
 function kindOf(apiVersion: string, kind: string): ResourceKind | undefined {
-  const group = apiVersion === "projectcalico.org/v3" ? "calico" : "k8s";
+  const group = apiVersion === "projectcalico.org/v3" || apiVersion === CALICO_CRD_API_VERSION ? "calico" : "k8s";
   const known = kindsOf(apiVersion);
   return known?.includes(kind) ? (`${group}/${kind}` as ResourceKind) : undefined;
 }

@@ -14,7 +14,7 @@ import { isStagedPolicyKind } from "../model/policy-kinds.js";
 import type { Model, PolicyKind, Rule } from "../model/types.js";
 import { keptFor } from "../resolve/rules.js";
 import { resolveNode } from "../resolve/resolve.js";
-import type { LocalEndpoint, ResolvedRule } from "../resolve/types.js";
+import type { LocalEndpoint, NodeView, ResolvedRule } from "../resolve/types.js";
 import type { CompileOptions } from "./compile.js";
 import { endpointChainName, policyChainName, profileChainName } from "./names.js";
 import { renderNodeView } from "./node-view.js";
@@ -103,11 +103,18 @@ export interface RuleOrigins {
 export interface CompiledWithOrigins {
   readonly state: DataplaneState;
   readonly origins: RuleOrigins;
+  /** The per-node view the state was rendered from (which policies apply to which endpoint, in order). */
+  readonly view: NodeView;
+  /** Every selector ipset of the state → what it stands for (a canonical selector, with the named port for a named-port set). */
+  readonly ipsetMeanings: ReadonlyMap<string, string>;
 }
 
 /** compile(model, options) plus the origin of each rule; `state` is identical to compile's. */
 export function compileWithOrigins(model: Model, options: CompileOptions): CompiledWithOrigins {
-  const view = resolveNode(model, options.node, options.ipVersion ?? 4, options.hostInterfaces);
+  const ipsetMeanings = new Map<string, string>();
+  const view = resolveNode(model, options.node, options.ipVersion ?? 4, options.hostInterfaces, (d) =>
+    ipsetMeanings.set(d.name, d.kind === "selector" ? d.selector.canonical : `${d.selector.canonical} with named port ${d.port}${d.protocol === "any" ? "" : `/${d.protocol}`}`),
+  );
   const state = renderNodeView(view, options);
   // Policy and profile chains are identical in every table that has them (mangle, raw), so
   // their rules' hashes are too; the filter copy wins when there is one.
@@ -207,7 +214,7 @@ export function compileWithOrigins(model: Model, options: CompileOptions): Compi
       checkJumps(chains.get(name), origins);
     }
   }
-  return { state, origins: { kind: "RuleOrigins", byHash, groups } };
+  return { state, origins: { kind: "RuleOrigins", byHash, groups }, view, ipsetMeanings };
 }
 
 const spanOf = (span: Span | undefined): { span?: Span } => (span ? { span } : {});

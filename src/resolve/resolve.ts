@@ -60,7 +60,11 @@ function duplicateInterfaces(local: readonly WorkloadEndpoint[]): Diagnostic[] {
 }
 
 /** `ipVersion` picks the family the view is for (default IPv4): rules, nets and ipset members. */
-export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, hostInterfaces?: readonly HostInterface[]): NodeView {
+/**
+ * `onIpSet`, when given, hears every ipset a rule of the view needs, with the selector (and named
+ * port) behind its hashed name: what `describe node` and `explain` print beside a set's name.
+ */
+export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, hostInterfaces?: readonly HostInterface[], onIpSet?: (d: IpSetDemand) => void): NodeView {
   const cache = new SelectorCache();
   const local = model.endpoints
     .filter((e) => e.node === node)
@@ -176,6 +180,7 @@ export function resolveNode(model: Model, node: string, ipVersion: 4 | 6 = 4, ho
   });
 
   const resolver = new IpSetResolver(model, ipVersion);
+  if (onIpSet) for (const d of demands.values()) onIpSet(d);
   const ipsets: IpSet[] = [...demands.values()]
     .sort((a, b) => compareStrings(a.name, b.name))
     .map((d) => resolver.resolve(d));

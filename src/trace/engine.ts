@@ -17,7 +17,7 @@ import type { RuleOrigins } from "../render/origins.js";
 import type { KernelChainName } from "../render/types.js";
 import { TraceError } from "./errors.js";
 import { parseAddress } from "./ip.js";
-import type { PacketState, Predicate, RuleAction } from "./match.js";
+import type { MatchPart, PacketState, Predicate, RuleAction } from "./match.js";
 /** How a packet meets the host: to a local address, routed through, or sent by the host. */
 export type HostPath = "input" | "forward" | "output";
 
@@ -34,6 +34,8 @@ export interface CompiledRule {
   readonly action: string;
   readonly comments: readonly string[];
   readonly preds: readonly Predicate[];
+  /** The same conditions with their texts (preds[i] is parts[i].pred), where the interpreter keeps them (iptables). */
+  readonly parts?: readonly MatchPart[];
   readonly act: RuleAction;
 }
 
@@ -99,7 +101,7 @@ type Outcome = { readonly kind: "return" } | { readonly kind: "accept" | "drop";
 const MAX_DEPTH = 64;
 
 /** The packet as the predicates see it, in the program's family. */
-function packetState(packet: Packet, ipVersion: 4 | 6, options: WalkOptions): PacketState {
+export function packetState(packet: Packet, ipVersion: 4 | 6, options: WalkOptions): PacketState {
   const src = parseAddress(packet.srcIp, ipVersion);
   const dst = parseAddress(packet.dstIp, ipVersion);
   if (src === undefined || dst === undefined) {

@@ -10,7 +10,7 @@ import { LineIndex } from "../diagnostics/position.js";
 import type { SourceFile } from "../diagnostics/types.js";
 import type { HostEndpoint, Model, WorkloadEndpoint } from "../model/types.js";
 import type { CompileOptions } from "../render/compile.js";
-import type { KernelChainName } from "../render/types.js";
+import type { KernelChainName, TableName } from "../render/types.js";
 import { traceProgramPath, type HostPath, type HostPathTrace } from "./host-path.js";
 import type { TraceProgram } from "./engine.js";
 import { iptShapeSource, nftShapeSource, type ShapeSource } from "./features.js";
@@ -18,12 +18,13 @@ import { nftTracerFor } from "./nft-program.js";
 import { nftSourcePortRanges, sourcePortRanges, type PortRange } from "./source-ports.js";
 import type { NftDataplaneState } from "../render/nftables/types.js";
 import { compileNftWithOrigins } from "../render/nftables/origins.js";
-import { policyKindName } from "../render/names.js";
+import { policyChainName, policyKindName } from "../render/names.js";
 import { compileWithOrigins, type CompiledWithOrigins, type RuleOrigin, type RuleOrigins } from "../render/origins.js";
 import { TraceError } from "./errors.js";
-import { addressFamily } from "./ip.js";
+import { addressFamily, parseAddress } from "./ip.js";
 import type { EndpointDecision, Packet, PacketTrace, TraceDirection, TraceProtocol, TraceStep, TraceTable, Verdict } from "./types.js";
-import { tracerFor } from "./walk.js";
+import { tracerFor, type TraceOptions } from "./walk.js";
+import { endpointTier, tierMisses, type PolicyMisses } from "./why.js";
 
 export type FlowPeer =
   | { readonly kind: "pod"; readonly namespace: string; readonly name: string }
@@ -127,12 +128,32 @@ export interface Hop {
    * the policy ids it jumps to in order: what a group chain name stands for.
    */
   readonly groups?: Readonly<Record<string, readonly string[]>>;
+  /** Policy chains among `chains` whose name is a hash (a long policy id), each with its policy id. */
+  readonly chainPolicies?: Readonly<Record<string, string>>;
+  /** Pass rules the packet matched on the way (each sent it on to the next tier), in order. */
+  readonly passed?: readonly Decision[];
+  /** Log rules the packet matched on the way, in order. */
+  readonly logged?: readonly Decision[];
+  /**
+   * A deny at the end of a tier: the tier's policies that selected the endpoint, in order, and
+   * for each rule of each the first condition the packet failed (trace/why.ts).
+   */
+  readonly unmatched?: readonly PolicyMisses[];
   readonly trace: PacketTrace;
+}
+
+/** An address of the flow that is a workload endpoint's: the flow is traced as that endpoint's. */
+export interface ResolvedAddress {
+  readonly ip: string;
+  /** `ns/name` of the endpoint holding it. */
+  readonly endpoint: string;
 }
 
 export interface FlowExplanation {
   readonly verdict: Verdict;
   readonly hops: readonly Hop[];
+  /** The addresses given as `--from`/`--to` that belong to a pod or workload endpoint of the inputs. */
+  readonly resolved?: { readonly from?: ResolvedAddress; readonly to?: ResolvedAddress };
 }
 
 interface PodPeer {
@@ -270,6 +291,9 @@ export class FlowTracer {
       if (addressFamily(p.ip) !== family) throw new TraceError(`${p.ip} is not an IPv${family} address`, "PC8001");
       const hep = this.model.hostEndpoints.find((h) => h.expectedIPs.includes(p.ip));
       if (hep) return this.hostPeer({ kind: "host", node: hep.node, ip: p.ip }, family);
+      // A pod's own address is that pod: its rules apply, not those for traffic from outside.
+      const owner = this.endpointWithIp(p.ip);
+      if (owner) return this.peer({ kind: "pod", namespace: owner.namespace, name: owner.name }, family);
       return { kind: "ip", ip: p.ip };
     }
     if (p.kind === "host") return this.hostPeer(p, family);
@@ -280,6 +304,20 @@ export class FlowTracer {
     const cidr = endpoint.ipNetworks.find((n) => addressFamily(n.split("/")[0] ?? "") === family);
     if (cidr === undefined) throw new TraceError(`pod ${key} has no IPv${family} address`, "PC8001");
     return { kind: "pod", endpoint, ip: cidr.split("/")[0] as string, node: endpoint.node };
+  }
+
+  /** The placed workload endpoint (one with a node) that holds `ip` as one of its addresses. */
+  endpointWithIp(ip: string): WorkloadEndpoint | undefined {
+    const family = addressFamily(ip);
+    if (family === undefined) return undefined;
+    const want = parseAddress(ip, family);
+    const full = family === 4 ? "32" : "128";
+    return this.model.endpoints.find(
+      (e) => e.node !== undefined && e.ipNetworks.some((n) => {
+        const [address, prefix] = n.split("/");
+        return (prefix === undefined || prefix === full) && addressFamily(address ?? "") === family && parseAddress(address as string, family) === want;
+      }),
+    );
   }
 
   /**
@@ -311,6 +349,18 @@ export class FlowTracer {
   }
 
   explain(flow: Flow): FlowExplanation {
+    const e = this.explainPeers(flow);
+    const resolvedOf = (p: FlowPeer): ResolvedAddress | undefined => {
+      if (p.kind !== "ip" || this.model.hostEndpoints.some((h) => h.expectedIPs.includes(p.ip))) return undefined;
+      const owner = this.endpointWithIp(p.ip);
+      return owner && { ip: p.ip, endpoint: owner.key };
+    };
+    const from = resolvedOf(flow.from);
+    const to = resolvedOf(flow.to);
+    return from || to ? { ...e, resolved: { ...(from && { from }), ...(to && { to }) } } : e;
+  }
+
+  private explainPeers(flow: Flow): FlowExplanation {
     const family = this.familyOf(flow);
     const from = this.peer(flow.from, family);
     const to = this.peer(flow.to, family);
@@ -319,18 +369,21 @@ export class FlowTracer {
     if (from.kind === "host" || to.kind === "host" || this.hasHostTables(from, to, family)) return this.explainHost(from, to, packet, family);
     const trace = (node: string, p: Packet): PacketTrace => this.trace(node, p, family);
     if (from.kind === "pod" && to.kind === "pod" && from.node === to.node) {
-      const t = trace(from.node, packet(from.endpoint.interfaceName, to.endpoint.interfaceName));
-      return { verdict: t.verdict, hops: this.hops(from.node, t, [from, to], family) };
+      const p = packet(from.endpoint.interfaceName, to.endpoint.interfaceName);
+      const t = trace(from.node, p);
+      return { verdict: t.verdict, hops: this.hops(from.node, t, [from, to], family, p) };
     }
     const hops: Hop[] = [];
     if (from.kind === "pod") {
-      const t = trace(from.node, packet(from.endpoint.interfaceName, UPLINK_INTERFACE));
-      hops.push(...this.hops(from.node, t, [from], family));
+      const p = packet(from.endpoint.interfaceName, UPLINK_INTERFACE);
+      const t = trace(from.node, p);
+      hops.push(...this.hops(from.node, t, [from], family, p));
       if (t.verdict === "deny" || to.kind === "ip") return { verdict: t.verdict, hops };
     }
     if (to.kind !== "pod") throw new Error("unreachable: one side is a pod");
-    const t = trace(to.node, packet(UPLINK_INTERFACE, to.endpoint.interfaceName));
-    hops.push(...this.hops(to.node, t, [to], family));
+    const p = packet(UPLINK_INTERFACE, to.endpoint.interfaceName);
+    const t = trace(to.node, p);
+    hops.push(...this.hops(to.node, t, [to], family, p));
     return { verdict: t.verdict, hops };
   }
 
@@ -354,19 +407,22 @@ export class FlowTracer {
       // A pod to its own host is input (it leaves the pod's interface into the host); the host
       // to its pod is output; pod to pod is forward.
       const path: HostPath = from.kind === "host" ? "output" : to.kind === "host" ? "input" : "forward";
-      const t = this.tracePath(from.node, packet(from.kind === "host" ? "" : iface(from), to.kind === "host" ? "" : iface(to)), path, family);
-      return { verdict: t.verdict, hops: this.pathHops(from.node, t, [from, to], family) };
+      const p = packet(from.kind === "host" ? "" : iface(from), to.kind === "host" ? "" : iface(to));
+      const t = this.tracePath(from.node, p, path, family);
+      return { verdict: t.verdict, hops: this.pathHops(from.node, t, [from, to], family, p) };
     }
     const hops: Hop[] = [];
     if (local(from)) {
       const out = UPLINK_INTERFACE;
-      const t = from.kind === "host" ? this.tracePath(from.node, packet("", from.interfaceName), "output", family) : this.tracePath(from.node, packet(iface(from), out), "forward", family);
-      hops.push(...this.pathHops(from.node, t, [from], family));
+      const p = from.kind === "host" ? packet("", from.interfaceName) : packet(iface(from), out);
+      const t = this.tracePath(from.node, p, from.kind === "host" ? "output" : "forward", family);
+      hops.push(...this.pathHops(from.node, t, [from], family, p));
       if (t.verdict === "deny" || !local(to)) return { verdict: t.verdict, hops };
     }
     if (!local(to)) throw new Error("unreachable: one side is local");
-    const t = to.kind === "host" ? this.tracePath(to.node, packet(to.interfaceName, ""), "input", family) : this.tracePath(to.node, packet(UPLINK_INTERFACE, iface(to)), "forward", family);
-    hops.push(...this.pathHops(to.node, t, [to], family));
+    const p = to.kind === "host" ? packet(to.interfaceName, "") : packet(UPLINK_INTERFACE, iface(to));
+    const t = this.tracePath(to.node, p, to.kind === "host" ? "input" : "forward", family);
+    hops.push(...this.pathHops(to.node, t, [to], family, p));
     return { verdict: t.verdict, hops };
   }
 
@@ -375,10 +431,10 @@ export class FlowTracer {
   }
 
   /** One hop per endpoint chain per table; a table that dropped outside one gets its own hop. */
-  private pathHops(node: string, t: HostPathTrace, peers: readonly (PodPeer | HostPeer)[], family: 4 | 6): Hop[] {
+  private pathHops(node: string, t: HostPathTrace, peers: readonly (PodPeer | HostPeer)[], family: 4 | 6, packet: Packet): Hop[] {
     const hops: Hop[] = [];
     for (const tt of t.tables) {
-      const tableHops = this.hops(node, tt.trace, peers.filter((p): p is PodPeer => p.kind === "pod"), family).map((h) => ({
+      const tableHops = this.hops(node, tt.trace, peers.filter((p): p is PodPeer => p.kind === "pod"), family, packet, tt.table).map((h) => ({
         ...h,
         table: tt.table,
         hook: tt.hook,
@@ -429,18 +485,54 @@ export class FlowTracer {
     return Object.keys(groups).length > 0 ? { groups } : {};
   }
 
-  private hops(node: string, trace: PacketTrace, pods: readonly PodPeer[], family: 4 | 6): Hop[] {
+  private hops(node: string, trace: PacketTrace, pods: readonly PodPeer[], family: 4 | 6, packet: Packet, table?: TraceTable): Hop[] {
     const byInterface = new Map(pods.map((p) => [p.endpoint.interfaceName, p]));
-    return trace.endpoints.map((e: EndpointDecision) => ({
-      node,
-      direction: e.direction,
-      endpoint: e.host ? this.hostEndpointLabel(node, e) : (byInterface.get(e.interfaceName)?.endpoint.key ?? e.interfaceName),
-      verdict: e.verdict,
-      ...(e.decidedBy && { decidedBy: this.decision(e.decidedBy) }),
-      chains: trace.chains,
-      ...this.groupsOf(node, trace.chains, family),
-      trace,
-    }));
+    return trace.endpoints.map((e: EndpointDecision) => {
+      const endpoint = e.host ? this.hostEndpointLabel(node, e) : (byInterface.get(e.interfaceName)?.endpoint.key ?? e.interfaceName);
+      // The rules this endpoint chain ran (a same-node flow's trace holds both endpoints').
+      const own = trace.steps.filter((s) => e.chains.includes(s.chain) && s.origin?.kind === "policyRule" && s.origin.direction === e.direction);
+      const passed = own.filter((s) => s.origin?.kind === "policyRule" && s.origin.action === "Pass").map((s) => this.decision(s));
+      const logged = own.filter((s) => s.origin?.kind === "policyRule" && s.origin.action === "Log").map((s) => this.decision(s));
+      const unmatched = e.decidedBy?.origin?.kind === "endOfTier" && !e.host ? this.unmatched(node, family, endpoint, e.direction, e.decidedBy.origin.tier, packet, table) : undefined;
+      return {
+        node,
+        direction: e.direction,
+        endpoint,
+        verdict: e.verdict,
+        ...(e.decidedBy && { decidedBy: this.decision(e.decidedBy) }),
+        chains: trace.chains,
+        ...this.groupsOf(node, trace.chains, family),
+        ...this.chainPoliciesOf(node, e.chains, family),
+        ...(passed.length > 0 && { passed }),
+        ...(logged.length > 0 && { logged }),
+        ...(unmatched && { unmatched }),
+        trace,
+      };
+    });
+  }
+
+  /** The tier's policies that selected the endpoint, and why none of their rules took the packet. */
+  private unmatched(node: string, family: 4 | 6, endpoint: string, direction: TraceDirection, tier: string, packet: Packet, table?: TraceTable): PolicyMisses[] | undefined {
+    // Policy runs in filter, mangle (pre-DNAT) and raw (untracked), never in nat.
+    if (table === "nat") return undefined;
+    const c = this.compiled(node, family);
+    const t = endpointTier(c, endpoint, direction, tier);
+    if (!t) return undefined;
+    const options: TraceOptions = table === undefined ? {} : { table };
+    return tierMisses(c, tracerFor(c.state, c.origins), t, direction, packet, options);
+  }
+
+  /** Policy chains among `chains` named by a hash of their policy id (Hop.chainPolicies), or nothing. */
+  private chainPoliciesOf(node: string, chains: readonly string[], family: 4 | 6): { chainPolicies?: Record<string, string> } {
+    const c = this.compiled(node, family);
+    const named: Record<string, string> = {};
+    for (const p of c.view.policies) {
+      for (const dir of ["ingress", "egress"] as const) {
+        const chain = policyChainName(dir, p.id);
+        if (chains.includes(chain) && !chain.endsWith(p.id)) named[chain] = p.id;
+      }
+    }
+    return Object.keys(named).length > 0 ? { chainPolicies: named } : {};
   }
 
   /** `host endpoint <name> (<interface>)`: the named endpoint on the interface, else the node's `*` one. */

@@ -110,8 +110,21 @@ const MODULE_OPTIONS: Readonly<Record<string, readonly string[]>> = {
  * is the state's family: a `--source`/`--destination` of the other family cannot be traced.
  */
 export function compileMatch(fragment: string, sets: (name: string) => SetLookup | undefined, ipVersion: 4 | 6 = 4): Predicate[] {
+  return compileMatchParts(fragment, sets, ipVersion).map((p) => p.pred);
+}
+
+/** One condition of a rule's match: its predicate and the tokens it was read from (`-m set --match-set X src`). */
+export interface MatchPart {
+  readonly text: string;
+  readonly pred: Predicate;
+}
+
+/** compileMatch, keeping each condition's text (explain says which condition of a rule a packet failed). */
+export function compileMatchParts(fragment: string, sets: (name: string) => SetLookup | undefined, ipVersion: 4 | 6 = 4): MatchPart[] {
   const t = fragment.split(/\s+/).filter((x) => x !== "");
-  const preds: Predicate[] = [];
+  const preds: MatchPart[] = [];
+  /** Where the `-m module` whose first option is still to come starts. */
+  let moduleStart: number | undefined;
   let module: string | undefined;
   let neg = false;
   for (let i = 0; i < t.length; i++) {
@@ -124,6 +137,7 @@ export function compileMatch(fragment: string, sets: (name: string) => SetLookup
     const arg = (): string | undefined => t[++i];
     if (tok === "-m" || tok === "--match") {
       if (neg) fail(fragment, "negated -m");
+      moduleStart = i;
       module = arg();
       if (module === undefined || !(module in MODULE_OPTIONS)) fail(fragment, `unknown match module ${String(module)}`);
       continue;
@@ -132,7 +146,11 @@ export function compileMatch(fragment: string, sets: (name: string) => SetLookup
       fail(fragment, `option ${tok} is not one of -m ${module}'s`);
     }
     if ((tok === "--invert" || tok === "--validmark") && module !== "rpfilter") fail(fragment, `${tok} outside -m rpfilter`);
-    preds.push(negate(neg, condition(fragment, tok, arg, sets, ipVersion)));
+    const first = neg ? i - 1 : i;
+    const pred = negate(neg, condition(fragment, tok, arg, sets, ipVersion));
+    // The module's first option carries its `-m module` in its text.
+    preds.push({ text: t.slice(moduleStart ?? first, i + 1).join(" "), pred });
+    moduleStart = undefined;
     neg = false;
   }
   if (neg) fail(fragment, "trailing !");

@@ -20,6 +20,7 @@
  * and arriving from it. Two pods on one such node never cross the uplink: that pair is the one
  * forward walk between their interfaces, traced alone (per pair and probe, cached).
  */
+import { compareStrings } from "../resolve/ordering.js";
 import type { Model, WorkloadEndpoint } from "../model/types.js";
 import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, packetFor, type ExplainOptions, type Flow } from "./explain.js";
 import { FeatureUniverse, NodeShapes } from "./features.js";
@@ -109,7 +110,8 @@ function traceablePods(model: Model, namespace: string | undefined, ipVersion: 4
     if (ip === undefined) continue;
     pods.push({ key: `${e.namespace}/${e.name}`, endpoint: e, ip, ipNum: parse(ip) as Address, node: e.node });
   }
-  return pods.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Namespace, then name, as separate keys: `shop/web` before `shop-db/db` ("-" sorts before "/").
+  return pods.sort((a, b) => compareStrings(a.endpoint.namespace, b.endpoint.namespace) || compareStrings(a.endpoint.name, b.endpoint.name));
 }
 
 /** The (port, protocol) probes for one destination. */

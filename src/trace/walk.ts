@@ -7,15 +7,23 @@
  * Compiled rules are cached per state (the state is immutable), so tracing many packets through
  * one state parses each fragment once.
  */
-import type { RuleOrigins } from "../render/origins.js";
+import type { RuleOrigin, RuleOrigins } from "../render/origins.js";
 import type { Chain, DataplaneState, IptRule, KernelChainHooks, KernelChainName, TableName } from "../render/types.js";
-import { endpointOfChain, programCache, walkStage, type CompiledChain, type EndpointOf, type HostPath, type Stage, type TableWalk, type TraceProgram, type WalkOptions } from "./engine.js";
+import { endpointOfChain, packetState, programCache, walkStage, type CompiledChain, type EndpointOf, type HostPath, type Stage, type TableWalk, type TraceProgram, type WalkOptions } from "./engine.js";
 import { TraceError } from "./errors.js";
-import { compileAction, compileMatch } from "./match.js";
+import { compileAction, compileMatchParts } from "./match.js";
 import { setLookup, type SetLookup } from "./sets.js";
 import type { Packet, PacketTrace } from "./types.js";
 
 export type { TableWalk } from "./engine.js";
+
+/** A rule of a chain and the first condition of it a packet fails (none: the rule matches). */
+export interface RuleMiss {
+  readonly index: number;
+  readonly hash: string;
+  readonly missed?: string;
+  readonly origin?: RuleOrigin;
+}
 
 export interface TraceOptions extends WalkOptions {
   /** Which kernel hook the packet enters; FORWARD for pod traffic. */
@@ -38,6 +46,20 @@ export class Tracer implements TraceProgram {
 
   trace(packet: Packet, options: TraceOptions = {}): PacketTrace {
     return this.walk(packet, options).trace;
+  }
+
+  /**
+   * Each rule of one chain with the first of its conditions the packet fails (`missed`), or none
+   * when the rule matches: why no rule of a policy chain took a packet. The packet is taken as it
+   * enters the chain with `options.mark` (the accept and pass bits clear, as a tier starts).
+   */
+  misses(chain: string, packet: Packet, options: TraceOptions = {}): RuleMiss[] {
+    const p = packetState(packet, this.ipVersion, options);
+    return this.chain(chain, { table: options.table ?? "filter", hook: options.hook ?? "FORWARD" }).rules.map((r) => {
+      const missed = r.parts?.find((x) => !x.pred(p));
+      const origin = this.origins?.byHash.get(r.hash);
+      return { index: r.index, hash: r.hash, ...(missed && { missed: missed.text }), ...(origin && { origin }) };
+    });
   }
 
   /** One table's walk, keeping the mark and conntrack state for the next table. */
@@ -95,15 +117,10 @@ export class Tracer implements TraceProgram {
     const lookup = (set: string): SetLookup | undefined => this.set(set);
     return {
       name,
-      rules: rules.map((rule, index) => ({
-        index,
-        hash: rule.hash,
-        match: rule.match,
-        action: rule.action,
-        comments: rule.comments,
-        preds: compileMatch(rule.match, lookup, this.state.ipVersion),
-        act: compileAction(rule.action),
-      })),
+      rules: rules.map((rule, index) => {
+        const parts = compileMatchParts(rule.match, lookup, this.state.ipVersion);
+        return { index, hash: rule.hash, match: rule.match, action: rule.action, comments: rule.comments, preds: parts.map((x) => x.pred), parts, act: compileAction(rule.action) };
+      }),
     };
   }
 

@@ -20,6 +20,7 @@ const PAGES: Readonly<Record<string, string>> = {
   "docs/nftables-reconcile.md": "docs/examples/nftables-reconcile",
   "docs/explain-matrix.md": ".",
   "docs/review.md": "docs/examples/review",
+  "docs/cli.md": "docs/examples/cli",
 };
 
 interface Example {

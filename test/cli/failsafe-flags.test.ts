@@ -75,9 +75,9 @@ describe("the failsafe flags on the CLI", () => {
     [["explain", ...hep, "--from", "1.2.3.4", "--to", "x/y", "--port", "1"]],
     [["matrix", ...hep]],
     [["agent", "--node", "node-1", "--watch", "golden/hep-named/input"]],
-  ])("%j exits 1 with the PC3070 message on a bad list, before reading the kernel or the inputs", async (args) => {
+  ])("%j exits 2 (a usage error) with the PC3070 message on a bad list, before reading the kernel or the inputs", async (args) => {
     const r = await cli([...args, "--failsafe-outbound", "udp:53,tcp:99999"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('error[PC3070]: --failsafe-outbound "udp:53,tcp:99999": entry 2 "tcp:99999": port 99999 is not in 0..65535');
     expect(r.stdout).toBe("");
   });

@@ -30,6 +30,23 @@ describe("detectBackend", () => {
   });
 });
 
+describe("detectBackend writes nothing", () => {
+  it("reads the legacy mangle table only when /proc/net/ip_tables_names lists it (reading creates it)", async () => {
+    const calls: string[] = [];
+    const withTables = (tables: string): CommandRunner => async (file, args) => {
+      calls.push([file, ...args].join(" "));
+      if (file === "cat") return { exitCode: 0, stdout: tables, stderr: "" };
+      return runner({ nft: save([], 0), legacy: save(["KUBE-KUBELET-CANARY"], 0), version: "iptables v1.8.9 (nf_tables)" })(file, args);
+    };
+    expect(await detectBackend({ runner: withTables("filter\n"), legacyTablesPresent: () => true })).toEqual({ backend: "nft", reason: "0 rules in either backend; the system iptables is nft" });
+    expect(calls).not.toContain("iptables-legacy-save -t mangle");
+    expect(calls).toContain("cat /proc/net/ip_tables_names");
+    calls.length = 0;
+    expect(await detectBackend({ runner: withTables("filter\nmangle\n"), legacyTablesPresent: () => true })).toEqual({ backend: "legacy", reason: "KUBE-KUBELET-CANARY in the legacy mangle table" });
+    expect(calls).toContain("iptables-legacy-save -t mangle");
+  });
+});
+
 describe("binariesFor", () => {
   it.each([
     ["legacy", 4, ["iptables-legacy-save", "iptables-legacy-restore"], {}, ["iptables-legacy-save", "iptables-legacy-restore", "ipset"]],

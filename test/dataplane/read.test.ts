@@ -160,3 +160,18 @@ describe("the opt-in ipset cache (ipsetRefreshMs)", () => {
     expect(settled(kernel, want)).toBe(true);
   });
 });
+
+describe("reading legacy tables writes nothing", () => {
+  it("reads only the legacy tables /proc/net/ip_tables_names lists (iptables-legacy-save -t raw would create raw)", async () => {
+    const kernel = new ModelKernel("legacy");
+    const { runner, calls } = modelRunner(kernel, (c) => (c.file === "cat" ? { exitCode: 0, stdout: "filter\nmangle\n", stderr: "" } : undefined));
+    const dp = new Dataplane({ backend: "legacy", runner, sleep: async () => undefined, exists: (name) => name.includes("-legacy-"), onlyExistingTables: true });
+    const tx = await dp.plan(desired(["10.0.0.1/32"]));
+    expect(tx.iptables.length).toBeGreaterThan(0);
+    expect(calls.map((c: Call) => `${c.file} ${c.args.join(" ")}`).filter((c) => !c.startsWith("ipset"))).toEqual([
+      "cat /proc/net/ip_tables_names",
+      "iptables-legacy-save -t filter",
+      "iptables-legacy-save -t mangle",
+    ]);
+  });
+});

@@ -160,10 +160,10 @@ describe("ipsets", () => {
 
 describe("desired states the kernel would refuse are rejected before anything is written", () => {
   it.each([
-    ["a jump to a chain that is not desired", state({ chains: [chain("cali-a", [{ action: "--jump cali-missing" }])] }), "rule 1 of chain cali-a jumps to cali-missing, which is not in the desired state"],
-    ["a set that is not desired", state({ chains: [chain("cali-a", [{ match: "-m set --match-set cali40s:nope src" }])] }), "rule 1 of chain cali-a matches ipset cali40s:nope, which is not in the desired state"],
+    ["a jump to a chain that is not desired", state({ chains: [chain("cali-a", [{ action: "--jump cali-missing" }])] }), "rule #0 of chain cali-a jumps to cali-missing, which is not in the desired state"],
+    ["a set that is not desired", state({ chains: [chain("cali-a", [{ match: "-m set --match-set cali40s:nope src" }])] }), "rule #0 of chain cali-a matches ipset cali40s:nope, which is not in the desired state"],
     ["a chain without the owned prefix", state({ chains: [chain("KUBE-A", [])] }), "desired chain KUBE-A does not start with cali-, so policy-compile may not own it"],
-    ["a hook that goes to a missing chain", state({ hooks: [hooks("INPUT", [{ action: "--jump cali-INPUT" }])] }), "rule 1 of chain INPUT jumps to cali-INPUT, which is not in the desired state"],
+    ["a hook that goes to a missing chain", state({ hooks: [hooks("INPUT", [{ action: "--jump cali-INPUT" }])] }), "rule #0 of chain INPUT jumps to cali-INPUT, which is not in the desired state"],
   ])("%s", (_name, desired, message) => {
     expect(() => diff(EMPTY, desired)).toThrow(new DiffError(message));
   });

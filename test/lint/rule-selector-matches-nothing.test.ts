@@ -25,7 +25,7 @@ describe("PC6002 rule selector matches nothing", () => {
     const p = k8s(`  podSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - from:\n${peer("db")}${peer("nginx")}`);
     // Peer 2's podSelector is at line 16; its value (the matchLabels mapping) starts at line 17, column 9.
     expect(findings(p)).toEqual([{ code: "PC6002", line: 17, column: 9 }]);
-    expect(lint(p)[0]?.message).toContain("podSelector in the source of ingress rule 1, peer 2 of policy knp/default/p matches no pod in the namespaces its namespaceSelector matches");
+    expect(lint(p)[0]?.message).toContain("podSelector in the source of ingress rule 0, peer 1 of policy knp/default/p matches no pod in the namespaces its namespaceSelector matches");
   });
 });
 
@@ -39,7 +39,7 @@ describe("PC6002 blames a Kubernetes namespaceSelector whose namespaces hold no 
     const p = emptyNamespace + fromNamespaces("");
     expect(findings(p)).toEqual([{ code: "PC6002", line: 20, column: 9 }]);
     expect(lint(p)[0]?.message).toBe(
-      "namespaceSelector in the source of ingress rule 1 of policy knp/default/p matches only namespaces without endpoints or network sets: the rule never matches",
+      "namespaceSelector in the source of ingress rule 0 of policy knp/default/p matches only namespaces without endpoints or network sets: the rule never matches",
     );
   });
 
@@ -58,7 +58,7 @@ describe("PC6002 blames a Kubernetes namespaceSelector whose namespaces hold no 
     const p = k8s("  podSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          team: a\n      podSelector:\n        matchLabels:\n          app: db\n");
     // podSelector at line 15, its matchLabels at line 16; db is in namespace other, which lacks team=a.
     expect(findings(p)).toEqual([{ code: "PC6002", line: 16, column: 9 }]);
-    expect(lint(p)[0]?.message).toContain("podSelector in the source of ingress rule 1 of policy knp/default/p matches no pod in the namespaces its namespaceSelector matches (it matches 1 outside them)");
+    expect(lint(p)[0]?.message).toContain("podSelector in the source of ingress rule 0 of policy knp/default/p matches no pod in the namespaces its namespaceSelector matches (it matches 1 outside them)");
   });
 });
 

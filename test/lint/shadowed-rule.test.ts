@@ -20,7 +20,7 @@ describe("PC6006 rule shadowed", () => {
   it("fires in a profile and in a Kubernetes policy (at the peer of the converted rule)", () => {
     const profile = "apiVersion: projectcalico.org/v3\nkind: Profile\nmetadata:\n  name: prof\nspec:\n  ingress:\n  - action: Allow\n  - action: Deny\n";
     expect(findings(profile)).toEqual([{ code: "PC6006", line: 8, column: 5 }]);
-    expect(lint(profile)[0]?.message).toBe("ingress rule 2 of profile prof (Deny) is never reached: ingress rule 1 (Allow) matches every packet");
+    expect(lint(profile)[0]?.message).toBe("ingress rule 1 of profile prof (Deny) is never reached: ingress rule 0 (Allow) matches every packet");
     const knp = k8s("  podSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - {}\n  - from:\n    - ipBlock:\n        cidr: 10.0.0.0/8\n");
     expect(findings(knp)).toEqual([{ code: "PC6006", line: 13, column: 7 }]);
   });

@@ -72,7 +72,8 @@ describe("policy-compile validate", () => {
   it("rejects an unknown --format as a usage error (exit 2)", async () => {
     const r = await cli(workspace({ "p.yaml": good }), "validate", "-f", "p.yaml", "--format", "xml");
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('policy-compile validate: --format must be text or json, found "xml"\n');
+    // commander's choices (the same check as -o): the allowed values named, then where to look.
+    expect(r.stderr).toBe("error: option '--format <format>' argument 'xml' is invalid. Allowed choices are text, json.\n(run with --help for usage)\n");
   });
 
   it("a missing file is exit 1 with the path named, no stack trace", async () => {

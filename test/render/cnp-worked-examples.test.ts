@@ -237,8 +237,8 @@ describe("Example 3: named ports, a fail-closed Pass rule, a dropped Accept rule
       { code: "PC4010", line: 22, column: 11 },
     ]);
     expect(load(example3).diagnostics.map((d) => d.message)).toEqual([
-      "egress rule 1 'allow-example-com': peer `domainNames` is not implemented by Calico v3.32; the Accept rule fails closed: Calico drops it, so it allows nothing",
-      "egress rule 2 'pass-nodes': peer `nodes` is not implemented by Calico v3.32; the Pass rule fails closed and denies all egress of the subject pods",
+      "egress rule 0 'allow-example-com': peer `domainNames` is not implemented by Calico v3.32; the Accept rule fails closed: Calico drops it, so it allows nothing",
+      "egress rule 1 'pass-nodes': peer `nodes` is not implemented by Calico v3.32; the Pass rule fails closed and denies all egress of the subject pods",
     ]);
   });
 

@@ -98,11 +98,11 @@ function checkDirty(
   const check = (name: string, index: number, text: string): void => {
     const target = ruleTarget(text);
     if (target !== null && isOwnedChain(target) && chain(target) === undefined) {
-      throw new DiffError(`rule ${index + 1} of chain ${name} jumps to ${target}, which is not in the desired state`);
+      throw new DiffError(`rule #${index} of chain ${name} jumps to ${target}, which is not in the desired state`);
     }
     for (const s of ruleSets(text)) {
       if (isOwnedIpSet(s, desired.ipVersion) && set(s) === undefined) {
-        throw new DiffError(`rule ${index + 1} of chain ${name} matches ipset ${s}, which is not in the desired state`);
+        throw new DiffError(`rule #${index} of chain ${name} matches ipset ${s}, which is not in the desired state`);
       }
     }
   };

@@ -286,7 +286,7 @@ export class ModelStore {
     let pod = this.synthetic.get(key);
     if (pod === undefined) {
       const input = { metadata: { name: `\u0000${sa}`, namespace: ns }, spec: { serviceAccountName: sa } };
-      pod = { kind: "k8s/Pod", input, span: SYNTHETIC_SPAN, nameSpan: SYNTHETIC_SPAN, tierSpan: SYNTHETIC_SPAN, ingressSpans: [], egressSpans: [] } as unknown as AnyCollected;
+      pod = { kind: "k8s/Pod", input, span: SYNTHETIC_SPAN, nameSpan: SYNTHETIC_SPAN, tierSpan: SYNTHETIC_SPAN, typesSpan: SYNTHETIC_SPAN, ingressSpans: [], egressSpans: [] } as unknown as AnyCollected;
       this.synthetic.set(key, pod);
     }
     return pod;

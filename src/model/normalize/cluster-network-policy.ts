@@ -60,7 +60,7 @@ const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A rule's name as messages show it: in single quotes when that reads unambiguously. */
 function ruleLabel(direction: Direction, index: number, name: string | undefined): string {
-  const base = `${direction.toLowerCase()} rule ${index + 1}`;
+  const base = `${direction.toLowerCase()} rule ${index}`;
   if (!name) return base;
   return /^[\x20-\x26\x28-\x7e]{1,100}$/.test(name) ? `${base} '${name}'` : `${base} ${quoted(name)}`;
 }
