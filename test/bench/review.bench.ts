@@ -1,7 +1,7 @@
 /**
  * review benchmark: the compile benchmark's synthetic cluster (100,000 pods on 1,000 nodes,
  * 2,000 namespaces, 5,000 policies; seeded) and a one-policy change: ns-0's Kubernetes policy
- * `web-from-api` gains one more port (22). Reports the wall and CPU time of `reviewChange` from
+ * `web-from-api` gains one more rule: from any pod, port 22. Reports the wall and CPU time of `reviewChange` from
  * the two loaded models to the report (load is the model benchmark's figure), how many pods it
  * touched and traced, the flips, and the heap. Then today's `matrix --from/--to` (two whole
  * class matrices and their difference, every node compiled) on the same change at 10k pods, for
@@ -16,7 +16,8 @@ export function changed(m: Model): Model {
   const target = m.policies.find((p) => p.id === "knp/ns-0/web-from-api") as Policy;
   const rule = target.ingress[0];
   if (!rule) throw new Error("unreachable: web-from-api has an ingress rule");
-  const more: Policy = { ...target, ingress: [...target.ingress, { ...rule, destination: { ...rule.destination, ports: [{ kind: "range", first: 22, last: 22 }] } }] };
+  // From every pod of the cluster (no source selector), to port 22.
+  const more: Policy = { ...target, ingress: [...target.ingress, { ...rule, source: { nets: [], notNets: [], ports: [], notPorts: [] }, destination: { ...rule.destination, ports: [{ kind: "range", first: 22, last: 22 }] } }] };
   return { ...m, policies: m.policies.map((p) => (p === target ? more : p)) };
 }
 

@@ -17,6 +17,7 @@ const PAGES: Readonly<Record<string, string>> = {
   "docs/cluster-network-policy.md": "docs/examples/cluster-network-policy",
   "docs/agent.md": "docs/examples/agent",
   "docs/explain-matrix.md": ".",
+  "docs/review.md": "docs/examples/review",
 };
 
 interface Example {
