@@ -1,0 +1,2 @@
+import { reviewPage } from "./matrix-html.bench.js";
+reviewPage(Number(process.env.PODS ?? 100_000));
