@@ -30,6 +30,7 @@ import { parsePort, traceFailure } from "./explain.js";
 import { UsageError, type Io } from "./io.js";
 import { sourcePortNote } from "./source-port-note.js";
 import { loadOrFail } from "./load.js";
+import { progressFor } from "./progress.js";
 
 interface MatrixCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly file?: string[];
@@ -92,12 +93,15 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
         ...(o.namespace && { namespace: o.namespace }),
         ...(o.ipVersion === "6" && { ipVersion: 6 as const }),
       };
-      const compute = async (paths: string[]): Promise<Matrix> => {
+      const progress = progressFor(ctx.io);
+      const compute = async (paths: string[], label = "compiling nodes"): Promise<Matrix> => {
         const { model, sources } = await loadOrFail(paths, ctx);
         try {
-          return reachabilityMatrix(model, { ...options, sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
+          return reachabilityMatrix(model, { ...options, sources, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }), progress: (d, t) => progress.update(label, d, t) });
         } catch (err) {
           return traceFailure(err, sources);
+        } finally {
+          progress.stop();
         }
       };
       const note = (m: Matrix): void => {
@@ -137,8 +141,8 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
       }
       if (o.from || o.to) {
         if (!o.from || !o.to || o.file) throw new UsageError("policy-compile matrix: --from and --to go together, without -f");
-        const before = await compute(o.from);
-        const after = await compute(o.to);
+        const before = await compute(o.from, "compiling nodes (before)");
+        const after = await compute(o.to, "compiling nodes (after)");
         note(after);
         const changes = matrixChanges(before, after);
         if (o.format === "json") ctx.io.stdout(`${JSON.stringify({ changes }, null, 2)}\n`);
