@@ -373,11 +373,10 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
   const probesOf = (i: number): readonly ReviewProbe[] => input.probes.forDestination((pods[i] as TracedPod).h.ports);
   let done = 0;
   // Which destinations have each probe (their declared ports, and every rule piece).
-  const hasProbe = new Map<string, Uint8Array>();
-  for (const probe of input.probes.all) {
-    const a = new Uint8Array(total);
-    for (let d = 0; d < total; d++) a[d] = d >= n || probesOf(d).some((p) => probeKey(p) === probeKey(probe)) ? 1 : 0;
-    hasProbe.set(probeKey(probe), a);
+  const hasProbe = new Map<string, Uint8Array>(input.probes.all.map((p) => [probeKey(p), new Uint8Array(total)]));
+  for (let d = 0; d < total; d++) {
+    if (d >= n) for (const a of hasProbe.values()) a[d] = 1;
+    else for (const p of probesOf(d)) (hasProbe.get(probeKey(p)) as Uint8Array)[d] = 1;
   }
   for (const t of touchedIdx) {
     // t as destination: its ingress chain against every source.
