@@ -34,6 +34,7 @@ import { requireNamespace } from "../trace/select.js";
 import { sourcePortNote } from "./source-port-note.js";
 import { loadOrFail } from "./load.js";
 import { matrixHtmlViewWithProgress, writeMatrixHtml, type TracedState } from "./matrix-html.js";
+import { progressFor } from "./progress.js";
 
 interface MatrixCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValues {
   readonly file?: string[];
@@ -122,17 +123,20 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
         ...(o.ipVersion === "6" && { ipVersion: 6 as const }),
         ...(o.dataplane === "nftables" && { dataplane: "nftables" as const }),
       };
-      const traced = async (paths: string[]): Promise<TracedState> => {
+      const progress = progressFor(ctx.io);
+      const traced = async (paths: string[], label = "compiling nodes"): Promise<TracedState> => {
         const { model, sources } = await loadOrFail(paths, ctx);
         const traceOptions = { ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) };
         try {
           if (o.namespace !== undefined) requireNamespace(model, o.namespace, "--namespace");
-          return { matrix: reachabilityMatrix(model, { ...options, ...traceOptions, sources }), model, sources, traceOptions };
+          return { matrix: reachabilityMatrix(model, { ...options, ...traceOptions, sources, progress: (d, t) => progress.update(label, d, t) }), model, sources, traceOptions };
         } catch (err) {
           return traceFailure(err, sources);
+        } finally {
+          progress.stop();
         }
       };
-      const compute = async (paths: string[]): Promise<Matrix> => (await traced(paths)).matrix;
+      const compute = async (paths: string[], label?: string): Promise<Matrix> => (await traced(paths, label)).matrix;
       const html = format === "html";
       if (o.out !== undefined && !html) throw new UsageError("policy-compile matrix: --out goes with --format html");
       if (html && o.changes) throw new UsageError("policy-compile matrix: --format html shows the whole --staged matrix with its changes marked; drop --changes");
@@ -186,14 +190,14 @@ export const registerMatrix: RegisterCommand = (program: Command, ctx: CliContex
       if (o.from || o.to) {
         if (!o.from || !o.to || o.file) throw new UsageError("policy-compile matrix: --from and --to go together, without -f");
         if (html) {
-          const base = await traced(o.from);
-          const head = await traced(o.to);
+          const base = await traced(o.from, "compiling nodes (before)");
+          const head = await traced(o.to, "compiling nodes (after)");
           note(head.matrix);
           await writeMatrixHtml(matrixHtmlViewWithProgress({ kind: "change", from: o.from, to: o.to, base, head }, options, ctx), o.out, ctx);
           return;
         }
-        const before = await compute(o.from);
-        const after = await compute(o.to);
+        const before = await compute(o.from, "compiling nodes (before)");
+        const after = await compute(o.to, "compiling nodes (after)");
         note(after);
         const changes = matrixChanges(before, after);
         if (format === "json") ctx.io.stdout(`${JSON.stringify({ changes }, null, 2)}\n`);

@@ -19,7 +19,7 @@
  */
 import type { SourceFile } from "../diagnostics/types.js";
 import type { Model, WorkloadEndpoint } from "../model/types.js";
-import { endpointChainName } from "../render/names.js";
+import { endpointChainName, profileChainName } from "../render/names.js";
 import type { CompiledWithOrigins } from "../render/origins.js";
 import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, type Decision } from "../trace/explain.js";
 import { FeatureUniverse, NodeShapes, iptShapeSource, type Feature } from "../trace/features.js";
@@ -27,7 +27,7 @@ import { formatIpv4, inNet, parseIpv4, parseIpv4Net } from "../trace/ip.js";
 import { tracerFor } from "../trace/walk.js";
 import type { Packet, TraceStep } from "../trace/types.js";
 import { probeKey, type ProbePlan, type ReviewProbe } from "./probes.js";
-import type { Touched } from "./touched.js";
+import { meaningOf, type Touched } from "./touched.js";
 import type { FlippedPair, ReviewDecision, ReviewSideVerdict } from "./types.js";
 
 /** Node names no Kubernetes node can have (`~` is not a DNS character). */
@@ -213,8 +213,17 @@ class Oracle {
     return row;
   }
 
+  private readonly ownerRows = new Map<string, Map<number, ChainRow>>();
+
+  /** row() for many peers of one owner: looked up by number, not by key text. */
   decide(direction: "ingress" | "egress", node: string, iface: string, owner: number, peer: number, probe: ReviewProbe): Result {
-    return this.row(direction, node, iface, owner, probe).get(peer);
+    const pk = probeKey(probe);
+    let byOwner = this.ownerRows.get(pk);
+    if (!byOwner) this.ownerRows.set(pk, (byOwner = new Map()));
+    const k = owner * 2 + (direction === "egress" ? 1 : 0);
+    let row = byOwner.get(k);
+    if (!row) byOwner.set(k, (row = this.row(direction, node, iface, owner, probe)));
+    return row.get(peer);
   }
 }
 
@@ -363,11 +372,10 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
   const probesOf = (i: number): readonly ReviewProbe[] => input.probes.forDestination((pods[i] as TracedPod).h.ports);
   let done = 0;
   // Which destinations have each probe (their declared ports, and every rule piece).
-  const hasProbe = new Map<string, Uint8Array>();
-  for (const probe of input.probes.all) {
-    const a = new Uint8Array(total);
-    for (let d = 0; d < total; d++) a[d] = d >= n || probesOf(d).some((p) => probeKey(p) === probeKey(probe)) ? 1 : 0;
-    hasProbe.set(probeKey(probe), a);
+  const hasProbe = new Map<string, Uint8Array>(input.probes.all.map((p) => [probeKey(p), new Uint8Array(total)]));
+  for (let d = 0; d < total; d++) {
+    if (d >= n) for (const a of hasProbe.values()) a[d] = 1;
+    else for (const p of probesOf(d)) (hasProbe.get(probeKey(p)) as Uint8Array)[d] = 1;
   }
   for (const t of touchedIdx) {
     // t as destination: its ingress chain against every source.
@@ -402,11 +410,22 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
       if (d < n && isTouched[d] === 0) needed.add(d);
     }
   }
+  const profiles = new Map(head.profiles.map((p) => [p.name, p]));
+  const meanings = new Map<string, string>();
+  const profileMeaning = (name: string): string => {
+    let m = meanings.get(name);
+    if (m === undefined) {
+      const p = profiles.get(name);
+      meanings.set(name, (m = p ? meaningOf({ ingress: p.ingress, egress: p.egress }) : `missing ${name}`));
+    }
+    return m;
+  };
   const repOf = new Map<number, number>();
   const classRep = new Map<string, number>();
   for (const i of [...needed].sort((a, b) => a - b)) {
     const e = (pods[i] as TracedPod).h;
-    const cls = `${e.profiles.join(",")}\u0000${touched.headScope.applying(e).join(",")}`;
+    // Profiles by content: every namespace's kns.<ns> profile renders the same rules under its own name.
+    const cls = `${e.profiles.map(profileMeaning).join("\u0001")}\u0000${touched.headScope.applying(e).join(",")}`;
     let rep = classRep.get(cls);
     if (rep === undefined) classRep.set(cls, (rep = i));
     repOf.set(i, rep);
@@ -416,6 +435,8 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
   const peersB = new Oracle(compiledP, addrB);
   const peersH = new Oracle(compiledP, addrH);
 
+  // One ReviewDecision per (answer, pod, direction, version): a million flipped pairs share a few objects.
+  const decisions = new WeakMap<Result, Map<number, ReviewDecision | undefined>>();
   const side = (v: "b" | "h", s: number, d: number, probe: ReviewProbe): ReviewSideVerdict => {
     const tOracle = v === "b" ? touchedB : touchedH;
     const pOracle = v === "b" ? peersB : peersH;
@@ -425,7 +446,24 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
       const node = own ? TOUCHED_NODE : PEERS_NODE;
       const chainIface = own ? iface(owner, v) : iface(rep, "h");
       const r = (own ? tOracle : pOracle).decide(direction, node, chainIface, owner, peer, probe);
-      const decision = reviewDecision(r.decision, direction, realNode(owner, v), chainIface, iface(owner, v));
+      let byOwner = decisions.get(r);
+      if (!byOwner) decisions.set(r, (byOwner = new Map()));
+      const k = owner * 4 + (direction === "egress" ? 2 : 0) + (v === "h" ? 1 : 0);
+      let decision = byOwner.get(k);
+      if (decision === undefined && !byOwner.has(k)) {
+        decision = reviewDecision(r.decision, direction, realNode(owner, v), chainIface, iface(owner, v));
+        // A representative's profile rule speaks for the pod's own profile at the same place.
+        if (decision?.profile !== undefined && rep !== owner) {
+          const at = (pods[rep] as TracedPod).h.profiles.indexOf(decision.profile);
+          const mine = (pods[owner] as TracedPod).h.profiles[at];
+          if (mine !== undefined && mine !== decision.profile) {
+            const was = decision.profile;
+            const { file: _file, line: _line, ...rest } = decision;
+            decision = { ...rest, profile: mine, summary: decision.summary.replace(`profile ${was} `, `profile ${mine} `), chain: decision.chain === profileChainName(direction, was) ? profileChainName(direction, mine) : decision.chain };
+          }
+        }
+        byOwner.set(k, decision);
+      }
       return { r, ...(decision && { decision }) };
     };
     const egress = s < n ? ask("egress", s, d) : undefined;

@@ -5,7 +5,7 @@
  * A click shows a flipped pair's two sides, each with the rule that decides it. Beyond 200 peers
  * the grid is drawn by namespace, each cell counting its opened and closed pairs, a walk for the
  * first pair of each. Below the grid, the report's connectivity, rules and problems as the text
- * view prints them, with every flipped pair listed.
+ * view prints them, with the flipped pairs listed (the first 1,000).
  */
 import { DEFAULT_MAX_PODS, PAIR_STATES, WalkStore, membersOf, type MatrixView, type MatrixViewGrid, type MatrixViewSection } from "../trace/matrix-view.js";
 import { renderMatrixHtml } from "../trace/matrix-html.js";
@@ -40,7 +40,10 @@ export function flippedPairText(p: FlippedPair, report: Pick<ReviewReport, "base
   return [`${p.from} -> ${p.to} ${probeText(p)}: ${change}`, "", ...sideLines("base", report.base.label, p.base), "", ...sideLines("head", report.head.label, p.head)].join("\n");
 }
 
-/** The text view's three parts, each a section; the connectivity part lists every flipped pair. */
+/** Flipped pairs the connectivity section lists; the grid counts them all, the JSON lists them all. */
+export const HTML_PAIR_LIST_LIMIT = 1000;
+
+/** The text view's three parts, each a section; the connectivity part lists the flipped pairs. */
 function sections(report: ReviewReport, pairs: readonly FlippedPair[]): MatrixViewSection[] {
   const lines = reviewText(report).replace(/\n$/, "").split("\n").slice(1);
   const rules = lines.findIndex((l) => l.startsWith("rules: "));
@@ -48,7 +51,8 @@ function sections(report: ReviewReport, pairs: readonly FlippedPair[]): MatrixVi
   // The text view lists at most a few pairs; the page lists them all.
   const cut = lines.indexOf("pairs:");
   const connectivity = lines.slice(0, cut >= 0 && cut < rules ? cut : rules);
-  const every = pairs.map((p) => `  ${(p.head.verdict === "allow" ? "opened" : "closed").padEnd(6)} ${p.from} -> ${p.to} ${probeText(p)}`);
+  const every = pairs.slice(0, HTML_PAIR_LIST_LIMIT).map((p) => `  ${(p.head.verdict === "allow" ? "opened" : "closed").padEnd(6)} ${p.from} -> ${p.to} ${probeText(p)}`);
+  if (pairs.length > HTML_PAIR_LIST_LIMIT) every.push(`  and ${pairs.length - HTML_PAIR_LIST_LIMIT} more (review --format json lists them all)`);
   return [
     { title: "Connectivity", lines: [...connectivity, ...(every.length > 0 ? ["pairs:", ...every] : [])] },
     { title: "Rules", lines: lines.slice(rules, problems) },

@@ -9,6 +9,7 @@ import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import { lintModel } from "../lint/lint.js";
 import { isStaged } from "../model/policy-kinds.js";
 import type { Model } from "../model/types.js";
+import { meaningOf } from "./touched.js";
 import { stagedChanges, stagedMatrix, stagedRefText } from "../trace/staged.js";
 import type { ProblemsSection, ReviewDiagnostic, StagedPending } from "./types.js";
 
@@ -48,9 +49,30 @@ export interface ProblemsInput {
   readonly headDiagnostics: readonly Diagnostic[];
 }
 
+/**
+ * The part of a model whose lint warnings a change of namespaced policies can alter: every policy
+ * of their namespaces (what they can shadow or be shadowed by there); all of it when a global
+ * policy, tier, profile, network set or endpoint changed. Linting a 5,000-policy cluster whole,
+ * twice, would cost more than the rest of the review. Not covered: a namespaced policy newly
+ * shadowed across tiers by an unchanged GlobalNetworkPolicy (`lint` over the head finds it).
+ */
+function lintScope(model: Model, changedPolicies: ReadonlySet<string>, everything: boolean): Model {
+  if (everything) return model;
+  const namespaces = new Set(model.policies.filter((p) => changedPolicies.has(p.id)).map((p) => p.namespace));
+  if (namespaces.has(undefined)) return model;
+  return { ...model, policies: model.policies.filter((p) => p.namespace !== undefined && namespaces.has(p.namespace)) };
+}
+
 export function reviewProblems(input: ProblemsInput): ProblemsSection {
-  const lintBase = lintModel(input.base, input.baseSources);
-  const lintHead = lintModel(input.head, input.headSources);
+  const changed = new Set<string>();
+  const byId = new Map(input.base.policies.map((p) => [p.id, meaningOf(p)]));
+  for (const p of input.head.policies) if (byId.get(p.id) !== meaningOf(p)) changed.add(p.id);
+  for (const id of byId.keys()) if (!input.head.policies.some((p) => p.id === id)) changed.add(id);
+  const same = (a: unknown, b: unknown): boolean => meaningOf(a) === meaningOf(b);
+  const everything = !same(input.base.tiers, input.head.tiers) || !same(input.base.profiles, input.head.profiles) || !same(input.base.networkSets, input.head.networkSets) ||
+    input.base.endpoints.length !== input.head.endpoints.length || input.base.endpoints.some((e, i) => e !== input.head.endpoints[i] && !same(e, input.head.endpoints[i]));
+  const lintBase = lintModel(lintScope(input.base, changed, everything), input.baseSources);
+  const lintHead = lintModel(lintScope(input.head, changed, everything), input.headSources);
   const staged: StagedPending[] = [];
   if (input.head.policies.some(isStaged)) {
     const options = { sources: input.headSources };

@@ -11,7 +11,7 @@
  * they are counted by kind ("cali-tw-* (3 chains)"); nodes whose changes are then equal are one
  * entry with a count.
  */
-import type { Model, Policy } from "../model/types.js";
+import type { Model, Policy, WorkloadEndpoint } from "../model/types.js";
 import type { CompiledWithOrigins } from "../render/origins.js";
 import { policyChainName, policyKindName, profileChainName } from "../render/names.js";
 import type { Chain, DataplaneState, IptRule } from "../render/types.js";
@@ -138,11 +138,16 @@ class Presence {
   private readonly policyByChain = new Map<string, { policy: Policy; dir: "ingress" | "egress" }>();
   private readonly profileByChain = new Map<string, string>();
 
+  /** The endpoints of the nodes compared, by namespace: the only ones whose nodes are asked about. */
+  private readonly local: WorkloadEndpoint[];
+
   constructor(
     private readonly model: Model,
     private readonly scope: PolicyScope,
     private readonly groups: ReadonlyMap<string, readonly string[]>,
+    nodes: ReadonlySet<string>,
   ) {
+    this.local = model.endpoints.filter((e) => e.node !== undefined && nodes.has(e.node));
     for (const p of model.policies) for (const dir of ["ingress", "egress"] as const) this.policyByChain.set(policyChainName(dir, p.id), { policy: p, dir });
     for (const p of model.profiles) for (const dir of ["ingress", "egress"] as const) this.profileByChain.set(profileChainName(dir, p.name), p.name);
     for (const e of model.endpoints) if (e.node !== undefined) this.ifaceNode.set(e.interfaceName, e.node);
@@ -153,18 +158,23 @@ class Presence {
     let s = this.policyNodes.get(key);
     if (s) return s;
     s = new Set<string>();
-    if (p.types.includes(dir === "ingress" ? "Ingress" : "Egress")) for (const e of this.scope.selected(p)) if (e.node !== undefined) s.add(e.node);
+    if (p.types.includes(dir === "ingress" ? "Ingress" : "Egress")) for (const e of this.scope.selectedAmong(p, this.local)) if (e.node !== undefined) s.add(e.node);
     this.policyNodes.set(key, s);
     return s;
   }
 
-  private nodesOfProfile(name: string): Set<string> {
-    let s = this.profileNodes.get(name);
-    if (s) return s;
-    s = new Set<string>();
-    for (const e of this.model.endpoints) if (e.node !== undefined && e.profiles.includes(name)) s.add(e.node);
-    this.profileNodes.set(name, s);
-    return s;
+  private nodesOfProfile(name: string): ReadonlySet<string> {
+    if (this.profileNodes.size === 0) {
+      for (const e of this.local) {
+        if (e.node === undefined) continue;
+        for (const p of e.profiles) {
+          const s = this.profileNodes.get(p);
+          if (s) s.add(e.node);
+          else this.profileNodes.set(p, new Set([e.node]));
+        }
+      }
+    }
+    return this.profileNodes.get(name) ?? new Set();
   }
 
   has(chain: string, node: string): boolean {
@@ -202,8 +212,8 @@ export function rulesChanges(input: RulesInput): RulesSection {
   if (everywhere) for (const m of [base, head]) for (const e of m.endpoints) if (e.node !== undefined) nodes.add(e.node);
   const chosen = (input.nodes && input.nodes.length > 0 ? input.nodes.filter((n) => nodes.has(n)) : [...nodes]).sort(cmp);
   const owners = chainOwners([base, head]);
-  const presentBefore = new Presence(base, touched.baseScope, input.before.origins.groups);
-  const presentAfter = new Presence(head, touched.headScope, input.after.origins.groups);
+  const presentBefore = new Presence(base, touched.baseScope, input.before.origins.groups, new Set(chosen));
+  const presentAfter = new Presence(head, touched.headScope, input.after.origins.groups, new Set(chosen));
   const classes = new Map<string, { nodes: string[]; chains: ChainChange[]; ipsets: IpSetChange[] }>();
   let changed = 0;
   for (const node of chosen) {

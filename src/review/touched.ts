@@ -78,6 +78,13 @@ export class PolicyScope {
     return candidates.filter((e) => sel.matches(e.labels));
   }
 
+  /** The endpoints among `endpoints` a policy applies to. */
+  selectedAmong(p: Policy, endpoints: readonly WorkloadEndpoint[]): WorkloadEndpoint[] {
+    if (!workloadPolicy(p)) return [];
+    const sel = this.selectorOf(p);
+    return endpoints.filter((e) => (p.namespace === undefined || e.namespace === p.namespace) && sel.matches(e.labels));
+  }
+
   /** The ids of the policies that apply to an endpoint, sorted. */
   applying(e: WorkloadEndpoint): string[] {
     const ids: string[] = [];

@@ -50,6 +50,8 @@ export interface MatrixOptions extends ExplainOptions {
    * left out), the node's IPv6 rules (ip6tables, cali6 sets) and ICMPv6 for ICMP.
    */
   readonly ipVersion?: 4 | 6;
+  /** Called as each node is compiled (done, total): compiling every node is most of a matrix's time. */
+  readonly progress?: (done: number, total: number) => void;
 }
 
 export interface Probe {
@@ -179,7 +181,13 @@ export function reachabilityMatrix(model: Model, options: MatrixOptions = {}): M
   const pods = traceablePods(model, options.namespace, family);
   const nodes = [...new Set(pods.map((p) => p.node))].sort();
   const universe = new FeatureUniverse();
-  const shapes = new Map(nodes.map((n) => [n, new NodeShapes(tracer.shapeSource(n, family), universe, n)]));
+  const shapes = new Map(
+    nodes.map((n, i) => {
+      const shape = new NodeShapes(tracer.shapeSource(n, family), universe, n);
+      options.progress?.(i + 1, nodes.length);
+      return [n, shape] as const;
+    }),
+  );
   const shapeIds = new Interner();
   const shapeFeatures: (readonly number[])[] = [];
   const shapeOf = (p: Pod, direction: "egress" | "ingress"): number => {

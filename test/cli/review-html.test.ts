@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { readInputs } from "../../src/cli/files.js";
 import { reviewHtmlPage } from "../../src/cli/review-html.js";
 import { loadSources } from "../../src/model/load.js";
-import { OTHER_NAMESPACES, OUTSIDE, reviewChange, reviewMatrixView, type FlippedPair, type ReviewReport, type ReviewVersion } from "../../src/review/index.js";
+import { HTML_PAIR_LIST_LIMIT, OTHER_NAMESPACES, OUTSIDE, reviewChange, reviewMatrixView, type FlippedPair, type ReviewReport, type ReviewVersion } from "../../src/review/index.js";
 import { PAIR_STATES, type MatrixView } from "../../src/trace/index.js";
 import { cli } from "./helpers.js";
 import { embeddedView } from "./html-view.js";
@@ -184,6 +184,18 @@ describe("reviewMatrixView", () => {
       ["b", ["b/y"]],
     ]);
     expect(marked(v)).toEqual([`opened ${OTHER_NAMESPACES} -> ${OTHER_NAMESPACES} TCP/80 (1)`, `opened ${OTHER_NAMESPACES} -> b TCP/80 (1)`, "opened a -> b TCP/80 (2)"]);
+  });
+
+  it("lists the first HTML_PAIR_LIST_LIMIT pairs and counts the rest", () => {
+    const opened = Array.from({ length: HTML_PAIR_LIST_LIMIT + 5 }, (_, i) => pair(`a/p${String(i).padStart(4, "0")}`, "b/y", 80, true));
+    const v = reviewMatrixView(report(opened, []));
+    const lines = v.sections[0]?.lines ?? [];
+    const listed = lines.slice(lines.indexOf("pairs:") + 1);
+    expect(listed).toHaveLength(HTML_PAIR_LIST_LIMIT + 1);
+    expect(listed[0]).toBe("  opened a/p0000 -> b/y TCP/80");
+    expect(listed.at(-1)).toBe("  and 5 more (review --format json lists them all)");
+    // The grid still counts every pair: by namespace, a -> b holds them all.
+    expect(marked(v)).toEqual([`opened a -> b TCP/80 (${HTML_PAIR_LIST_LIMIT + 5})`]);
   });
 
   it("a report with no flips draws no grid and says so", () => {

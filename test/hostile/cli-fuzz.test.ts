@@ -170,6 +170,7 @@ const commands: readonly (readonly string[])[] = [
   ["lint"],
   ["explain", "--from", "default/client", "--to", "default/web", "--port", "80"],
   ["matrix"],
+  ["matrix", "--format", "html"],
 ];
 
 describe("hostile documents through the CLI", () => {

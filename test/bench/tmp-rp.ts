@@ -1,2 +1,0 @@
-import { reviewPage } from "./matrix-html.bench.js";
-reviewPage(100_000);
