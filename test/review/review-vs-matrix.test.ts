@@ -1,7 +1,8 @@
 /**
  * The review's connectivity (computed from the touched pods only, on virtual nodes) against the
  * brute-force answer: two whole reachability matrices (every node compiled, every pair) and
- * their difference. Over every golden scenario without host endpoints, each change is one
+ * their difference. Over every golden scenario without host endpoints (review refuses those,
+ * PC8050), each change is one
  * policy removed, or one pod relabelled (a peer-set change), on every TCP port the rules name.
  */
 import { existsSync, readdirSync } from "node:fs";
