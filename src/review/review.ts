@@ -3,7 +3,9 @@
  * a function of the two loaded versions (models, sources, load diagnostics) and the options.
  */
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
+import { Codes } from "../diagnostics/codes.js";
 import type { Model } from "../model/types.js";
+import { TraceError } from "../trace/errors.js";
 import { flippedPairs } from "./connectivity.js";
 import { planProbes } from "./probes.js";
 import { reviewProblems } from "./problems.js";
@@ -29,6 +31,15 @@ export interface ReviewOptions {
 }
 
 export function reviewChange(base: ReviewVersion, head: ReviewVersion, options: ReviewOptions = {}): ReviewReport {
+  // Review traces workload chains on virtual nodes; a host endpoint's forward-path (applyOnForward)
+  // policy lives in its node's own tables, which that does not reproduce. Refuse rather than guess.
+  const heps = [...new Set([...base.model.hostEndpoints, ...head.model.hostEndpoints].map((h) => h.name))].sort();
+  if (heps.length > 0) {
+    throw new TraceError(
+      `the inputs hold ${heps.length === 1 ? "a HostEndpoint" : "HostEndpoints"} (${heps.slice(0, 3).join(", ")}${heps.length > 3 ? ", ..." : ""}): review does not trace host endpoint policy yet; use \`matrix --from OLD --to NEW\` and \`diff\` for this change`,
+      Codes.reviewHostEndpoints.code,
+    );
+  }
   const touched = touchedPods(base.model, head.model);
   const probes = planProbes([base.model, head.model], options.ports);
   const c = flippedPairs({

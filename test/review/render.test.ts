@@ -103,6 +103,13 @@ describe("policy-compile review", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it("refuses inputs with host endpoints (PC8050), which it cannot trace faithfully", async () => {
+    const hep = "../../../golden/hep-apply-on-forward/input";
+    const r = await cli(["review", "--base", hep, "--head", hep]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error\[PC8050\]: the inputs hold a HostEndpoint \(\S+\): review does not trace host endpoint policy yet/);
+    expect(r.out).toBe("");
+  });
   it("--fail-on any passes an empty change", async () => {
     const r = await cli(["review", "--base", "base", "--head", "base", "--fail-on", "any"]);
     expect(r.code).toBe(0);
