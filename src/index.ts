@@ -31,6 +31,8 @@ export { compile, renderRestore, CompileError, UnsafeTokenError } from "./render
 export type { CompileOptions, EndpointToHostAction } from "./render/index.js";
 export { compileBoth, usesIpv6 } from "./render/index.js";
 export type { CompiledFamilies } from "./render/index.js";
+export { compileNft, compileNftBoth, renderNftScript } from "./render/index.js";
+export type { CompiledNftFamilies, NftChain, NftDataplaneState, NftMap, NftRule, NftSet } from "./render/index.js";
 export { resolveHostInterfaces } from "./resolve/index.js";
 export type { HostInterface, HostInterfaceResolution } from "./resolve/index.js";
 // Host endpoints: failsafe ports and the mangle/raw tables a DataplaneState may carry.

@@ -8,6 +8,10 @@
  * so a failure never leaves half a file) and a one-line summary is printed. `--format json`
  * prints the DataplaneState of one family (`--ip-version`, default 4).
  *
+ * `--dataplane nftables` (felix-nftables.md): one `nft -f` script instead, creating tables
+ * `ip calico` (and `ip6 calico` when IPv6 is in play); `--out DIR` writes `DIR/calico.nft` and
+ * nothing else, `--format json` prints the NftDataplaneState(s).
+ *
  * IPv6: Felix programs each family separately; so the IPv6 chains go to `ip6tables.restore` and
  * the `cali60…` (family inet6) sets are appended to `ipsets.restore` after the IPv4 ones, since
  * one `ipset restore` loads both families. An IPv4-only input writes exactly what it always did.
@@ -18,7 +22,21 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { formatDiagnostics } from "../diagnostics/index.js";
-import { CompileError, compileBoth, renderRestore, type CompiledFamilies, type DataplaneState, type EndpointToHostAction } from "../render/index.js";
+import {
+  CompileError,
+  compileBoth,
+  compileNftBoth,
+  renderNftScript,
+  renderRestore,
+  type CompiledFamilies,
+  type CompiledNftFamilies,
+  type CompileOptions,
+  type DataplaneState,
+  type EndpointToHostAction,
+  type NftDataplaneState,
+} from "../render/index.js";
+import type { SourceFile } from "../diagnostics/types.js";
+import { dataplaneOption, type Dataplane } from "./dataplane-flag.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 import { loadOrFail } from "./load.js";
@@ -31,6 +49,7 @@ interface CompileCommandOptions extends FailsafeFlagValues, HostInterfaceFlagVal
   readonly format: "restore" | "json";
   readonly endpointToHostAction: EndpointToHostAction;
   readonly ipVersion: "4" | "6";
+  readonly dataplane: Dataplane;
 }
 
 const HELP_AFTER = `
@@ -46,6 +65,12 @@ Output:
   --out DIR          writes DIR/ipsets.restore and DIR/iptables.restore instead,
                      and DIR/ip6tables.restore when IPv6 is in play.
 
+With --dataplane nftables (Felix's nftables mode):
+  restore (default)  one "nft -f" script creating table ip calico (and ip6 calico
+                     with IPv6 in play): sets, chains, verdict maps, rules.
+  json               {"v4": NftDataplaneState, "v6"?: NftDataplaneState}.
+  --out DIR          writes DIR/calico.nft only (no ipsets, no iptables files).
+
 Without host endpoints only the filter table is emitted. A host endpoint on the node adds
 the mangle table (preDNAT policy, DNAT'd host egress), and untracked (doNotTrack) policy
 the raw table, in each family's file.
@@ -55,6 +80,8 @@ Examples:
   $ policy-compile compile -f policies/ --node node-1 --out /tmp/node-1
   $ ipset restore < /tmp/node-1/ipsets.restore && iptables-restore --noflush < /tmp/node-1/iptables.restore
   $ ip6tables-restore --noflush < /tmp/node-1/ip6tables.restore   # dual-stack clusters
+  $ policy-compile compile -f policies/ --node node-1 --dataplane nftables --out /tmp/node-1
+  $ nft -f /tmp/node-1/calico.nft
 `;
 
 export const registerCompile: RegisterCommand = (program: Command, ctx: CliContext) => {
@@ -71,6 +98,7 @@ export const registerCompile: RegisterCommand = (program: Command, ctx: CliConte
         .default("ACCEPT"),
     )
     .addOption(new Option("--ip-version <version>", "the family --format json prints").choices(["4", "6"]).default("4"))
+    .addOption(dataplaneOption())
     .addHelpText("after", HELP_AFTER)
     .addOption(failsafeInboundOption())
     .addOption(failsafeOutboundOption())
@@ -83,10 +111,20 @@ export const registerCompile: RegisterCommand = (program: Command, ctx: CliConte
       requireNodeNamed(options, modelNodes(model), sources);
       const hostInterfaces = await hostInterfacesFor(options, model, options.node, false);
       warnHostInterfaces(model, options.node, hostInterfaces, sources, ctx);
+      const compileOptions: Omit<CompileOptions, "ipVersion"> = {
+        node: options.node,
+        endpointToHostAction: options.endpointToHostAction,
+        ...(failsafe && { failsafe }),
+        ...(hostInterfaces && { hostInterfaces }),
+      };
+      if (options.dataplane === "nftables") {
+        await compileNftables(model, compileOptions, options, sources, ctx);
+        return;
+      }
       let states: CompiledFamilies;
       let files: Record<string, string>;
       try {
-        states = compileBoth(model, { node: options.node, endpointToHostAction: options.endpointToHostAction, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
+        states = compileBoth(model, compileOptions);
         // Printing checks every line (render/safe-token.ts): a refusal is an input error too.
         files = restoreFiles(states);
       } catch (e) {
@@ -110,6 +148,40 @@ export const registerCompile: RegisterCommand = (program: Command, ctx: CliConte
       }
     });
 };
+
+/** `compile --dataplane nftables`: the `nft -f` script, `DIR/calico.nft`, or the states as JSON. */
+async function compileNftables(
+  model: Parameters<typeof compileNftBoth>[0],
+  compileOptions: Omit<CompileOptions, "ipVersion">,
+  options: CompileCommandOptions,
+  sources: readonly SourceFile[],
+  ctx: CliContext,
+): Promise<void> {
+  let states: CompiledNftFamilies;
+  let script: string;
+  try {
+    states = compileNftBoth(model, compileOptions);
+    // Printing checks every line (nftables/script.ts): a refusal is an input error too.
+    script = renderNftScript(states.v6 ? [states.v4, states.v6] : [states.v4]);
+  } catch (e) {
+    if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
+    throw e;
+  }
+  if (options.out !== undefined) {
+    await writeAtomically(resolve(ctx.io.cwd, options.out), { "calico.nft": script });
+    ctx.io.stdout(`node ${options.node}: ${nftCounts(states.v4)}${states.v6 ? `; IPv6: ${nftCounts(states.v6)}` : ""}; wrote ${join(options.out, "calico.nft")}\n`);
+  } else if (options.format === "json") {
+    ctx.io.stdout(`${JSON.stringify(states, null, 2)}\n`);
+  } else {
+    ctx.io.stdout(script);
+  }
+}
+
+function nftCounts(state: NftDataplaneState): string {
+  const rules = state.chains.reduce((n, c) => n + c.rules.length, 0);
+  const elements = state.sets.reduce((n, s) => n + s.elements.length, 0);
+  return `table ${state.family} calico: ${state.chains.length} chains, ${rules} rules, ${state.sets.length} sets, ${elements} elements, ${state.maps.length} maps`;
+}
 
 /** The files `--out` writes, in the order they are loaded: sets first, then each family's rules. */
 function restoreFiles(states: CompiledFamilies): Record<string, string> {

@@ -1,34 +1,20 @@
 /**
- * Turning rule bodies into hashed rules. Renderers build `RuleBody` lists (comments, match,
- * action) and `hashedChain` stamps each with its Felix-compatible hash, which depends on the chain
- * name and every rule before it (felix-dataplane.md §6.1).
+ * Building IR rules and chains (ir.ts). Renderers build `IrRule` lists with `rule(match, action,
+ * comments)` and name them with `irChain`; each dataplane's printer hashes them over its own text
+ * (iptables/print.ts, nftables/print.ts).
  */
-import { escapeComment, ruleHashes, type RuleBody } from "./hash.js";
-import type { Chain, IptRule } from "./types.js";
+import { escapeComment } from "./hash.js";
+import type { Action, IrChain, IrRule, MatchTerm } from "./ir.js";
 
-export type { RuleBody };
+export { ACCEPT, DROP, LOG, NOTRACK, RETURN, goto, jump } from "./ir.js";
+export type { IrChain, IrRule };
 
-/** A rule body; comments are escaped the way Felix escapes them. */
-export function rule(match: string, action: string, comments: readonly string[] = []): RuleBody {
-  return { comments: comments.map(escapeComment), match, action };
+/** An IR rule; comments are escaped the way Felix escapes them. */
+export function rule(match: MatchTerm | readonly MatchTerm[] = [], action?: Action, comments: readonly string[] = []): IrRule {
+  const terms: readonly MatchTerm[] = Array.isArray(match) ? match : [match as MatchTerm];
+  return { match: terms, ...(action !== undefined && { action }), comments: comments.map(escapeComment) };
 }
 
-export function hashRules(hashChainName: string, bodies: readonly RuleBody[]): IptRule[] {
-  const hashes = ruleHashes(hashChainName, bodies);
-  return bodies.map((b, i) => ({ hash: hashes[i] ?? "", comments: b.comments, match: b.match, action: b.action }));
-}
-
-export function hashedChain(name: string, bodies: readonly RuleBody[]): Chain {
-  return { name, rules: hashRules(name, bodies) };
-}
-
-export const jump = (target: string): string => `--jump ${target}`;
-export const goto = (target: string): string => `--goto ${target}`;
-export const ACCEPT = "--jump ACCEPT";
-export const DROP = "--jump DROP";
-export const RETURN = "--jump RETURN";
-
-/** Joins non-empty match fragments with single spaces. */
-export function joinMatch(parts: readonly string[]): string {
-  return parts.filter((p) => p !== "").join(" ");
+export function irChain(name: string, rules: readonly IrRule[]): IrChain {
+  return { name, rules };
 }

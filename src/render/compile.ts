@@ -11,7 +11,9 @@ import { resolveNode } from "../resolve/resolve.js";
 import type { HostInterface } from "../resolve/host-interfaces.js";
 
 export type { HostInterface };
-import { renderNodeView } from "./node-view.js";
+import { renderNodeIr, renderNodeView } from "./node-view.js";
+import { renderNft } from "./nftables/render.js";
+import type { NftDataplaneState } from "./nftables/types.js";
 import type { FailsafeOptions } from "./failsafe.js";
 import type { EndpointToHostAction } from "./static-chains.js";
 import type { DataplaneState } from "./types.js";
@@ -54,6 +56,25 @@ export interface CompiledFamilies {
 export function compileBoth(model: Model, options: Omit<CompileOptions, "ipVersion">): CompiledFamilies {
   const v4 = compile(model, { ...options, ipVersion: 4 });
   return usesIpv6(model) ? { v4, v6: compile(model, { ...options, ipVersion: 6 }) } : { v4 };
+}
+
+/**
+ * compileNft: the same node in Felix's nftables mode: one family's `calico` table (`ip calico`,
+ * or with `ipVersion` 6 `ip6 calico`), from the same rule IR as compile (felix-nftables.md).
+ */
+export function compileNft(model: Model, options: CompileOptions): NftDataplaneState {
+  return renderNft(renderNodeIr(resolveNode(model, options.node, options.ipVersion ?? 4, options.hostInterfaces), options));
+}
+
+/** Both families' nft tables; `v6` (`ip6 calico`) is present exactly when `usesIpv6(model)`. */
+export interface CompiledNftFamilies {
+  readonly v4: NftDataplaneState;
+  readonly v6?: NftDataplaneState;
+}
+
+export function compileNftBoth(model: Model, options: Omit<CompileOptions, "ipVersion">): CompiledNftFamilies {
+  const v4 = compileNft(model, { ...options, ipVersion: 4 });
+  return usesIpv6(model) ? { v4, v6: compileNft(model, { ...options, ipVersion: 6 }) } : { v4 };
 }
 
 /** Whether a rule is IPv6-specific (usesIpv6 below; the agent engine asks it per changed policy). */

@@ -5,10 +5,9 @@
  * names are binned by the character after their longest common prefix, and a bin with more than
  * one name gets a child chain `<root>-<char>` (with its own copy of the DROP).
  */
-import { DROP, goto, hashedChain, rule, type RuleBody } from "./chain.js";
-import { ChainName, endpointChainName } from "./names.js";
+import { DROP, goto, irChain, rule, type IrChain, type IrRule } from "./chain.js";
+import { ChainName, IR_NAME, endpointChainName } from "./names.js";
 import { safeInterfaceName } from "./safe-token.js";
-import type { Chain } from "./types.js";
 
 function commonPrefix(names: readonly string[]): string {
   const first = names[0];
@@ -36,9 +35,12 @@ export function dispatchBins(interfaceNames: readonly string[]): { prefix: strin
   return { prefix, bins: [...bins.entries()] };
 }
 
-function dispatchTree(root: string, direction: "ingress" | "egress", interfaceNames: readonly string[]): Chain[] {
-  const iface = direction === "egress" ? "--in-interface" : "--out-interface";
-  return interfaceTree(root, iface, interfaceNames, (name) => endpointChainName(direction, name), [rule("", DROP, ["Unknown interface"])]);
+/** The fail-closed end of every workload dispatch chain (both dataplanes). */
+export const unknownInterfaceDrop = (): IrRule => rule([], DROP, ["Unknown interface"]);
+
+function dispatchTree(root: string, direction: "ingress" | "egress", interfaceNames: readonly string[]): IrChain[] {
+  const iface = direction === "egress" ? "in" : "out";
+  return interfaceTree(root, iface, interfaceNames, (name) => endpointChainName(direction, name, IR_NAME), [unknownInterfaceDrop()]);
 }
 
 /**
@@ -47,29 +49,29 @@ function dispatchTree(root: string, direction: "ingress" | "egress", interfaceNa
  */
 export function interfaceTree(
   root: string,
-  iface: "--in-interface" | "--out-interface",
+  iface: "in" | "out",
   interfaceNames: readonly string[],
   chainFor: (name: string) => string,
-  endRules: readonly RuleBody[],
-): Chain[] {
-  const toEndpoint = (name: string): RuleBody => rule(`${iface} ${safeInterfaceName(name)}`, goto(chainFor(name)));
+  endRules: readonly IrRule[],
+): IrChain[] {
+  const toEndpoint = (name: string): IrRule => rule({ kind: "interface", dir: iface, name: safeInterfaceName(name) }, goto(chainFor(name)));
   const { prefix, bins } = dispatchBins(interfaceNames);
-  const rootRules: RuleBody[] = [];
-  const children: Chain[] = [];
+  const rootRules: IrRule[] = [];
+  const children: IrChain[] = [];
   for (const [key, names] of bins) {
     if (names.length === 1) {
       rootRules.push(toEndpoint(names[0] as string));
       continue;
     }
     const child = `${root}-${key.slice(prefix.length)}`;
-    rootRules.push(rule(`${iface} ${key}+`, goto(child)));
-    children.push(hashedChain(child, [...names.map(toEndpoint), ...endRules]));
+    rootRules.push(rule({ kind: "interface", dir: iface, name: key, wildcard: true }, goto(child)));
+    children.push(irChain(child, [...names.map(toEndpoint), ...endRules]));
   }
-  return [hashedChain(root, [...rootRules, ...endRules]), ...children];
+  return [irChain(root, [...rootRules, ...endRules]), ...children];
 }
 
 /** `cali-from-wl-dispatch[-X]` (egress, by input interface) and `cali-to-wl-dispatch[-X]`. */
-export function workloadDispatchChains(interfaceNames: readonly string[]): Chain[] {
+export function workloadDispatchChains(interfaceNames: readonly string[]): IrChain[] {
   return [
     ...dispatchTree(ChainName.fromWorkloadDispatch, "egress", interfaceNames),
     ...dispatchTree(ChainName.toWorkloadDispatch, "ingress", interfaceNames),

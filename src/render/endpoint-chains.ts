@@ -6,11 +6,11 @@
  * staged policies), then the profiles and the final drop.
  */
 import type { EndpointTier, LocalEndpoint } from "../resolve/types.js";
-import { ACCEPT, DROP, RETURN, hashedChain, jump, rule, type RuleBody } from "./chain.js";
+import { ACCEPT, DROP, NOTRACK, RETURN, irChain, jump, rule, type IrChain, type IrRule } from "./chain.js";
+import { INVALID, RELATED_ESTABLISHED, type MatchTerm } from "./ir.js";
 import { Mark, clearMark, markClear, markSingleBitSet } from "./marks.js";
-import { endpointChainName, policyChainName, profileChainName } from "./names.js";
+import { IR_NAME, endpointChainName, policyChainName, profileChainName } from "./names.js";
 import { groupChains, tierJumps } from "./policy-groups.js";
-import type { Chain } from "./types.js";
 
 /** Felix's default VXLANPort. */
 const VXLAN_PORT = 4789;
@@ -25,14 +25,14 @@ const VXLAN_PORT = 4789;
  * A staged member gets no jump (policy-groups.ts skips it) and no "Return if policy accepted":
  * a tier holding only staged policies is a start-of-tier rule and nothing else.
  */
-export function tierRules(tiers: readonly EndpointTier[], direction: "ingress" | "egress", untracked = false, endOfTierDrop = true): RuleBody[] {
-  const out: RuleBody[] = [];
+export function tierRules(tiers: readonly EndpointTier[], direction: "ingress" | "egress", untracked = false, endOfTierDrop = true): IrRule[] {
+  const out: IrRule[] = [];
   for (const tier of tiers) {
     if (tier.members.length === 0) continue;
-    out.push(rule("", clearMark(Mark.pass), [`Start of tier ${tier.name}`]));
+    out.push(rule([], clearMark(Mark.pass), [`Start of tier ${tier.name}`]));
     for (const j of tierJumps(tier, direction)) {
-      out.push(rule(markClear(Mark.pass), jump(j.kind === "group" ? j.chain : policyChainName(direction, j.id))));
-      if (untracked) out.push(rule(markSingleBitSet(Mark.accept), "--jump NOTRACK"));
+      out.push(rule(markClear(Mark.pass), jump(j.kind === "group" ? j.chain : policyChainName(direction, j.id, IR_NAME))));
+      if (untracked) out.push(rule(markSingleBitSet(Mark.accept), NOTRACK));
       out.push(rule(markSingleBitSet(Mark.accept), RETURN, ["Return if policy accepted"]));
     }
     if (endOfTierDrop && tier.defaultAction !== "Pass" && tier.policies.length > 0) {
@@ -43,28 +43,34 @@ export function tierRules(tiers: readonly EndpointTier[], direction: "ingress" |
 }
 
 /** The policy-group chains a workload endpoint's two chains jump to. */
-export function endpointGroupChains(ep: LocalEndpoint, into: Map<string, Chain> = new Map()): Map<string, Chain> {
+export function endpointGroupChains(ep: LocalEndpoint, into: Map<string, IrChain> = new Map()): Map<string, IrChain> {
   groupChains(ep.ingressTiers, "ingress", into);
   return groupChains(ep.egressTiers, "egress", into);
 }
 
-export function endpointChain(ep: LocalEndpoint, direction: "ingress" | "egress"): Chain {
-  const rules: RuleBody[] = [
-    rule("-m conntrack --ctstate RELATED,ESTABLISHED", ACCEPT),
-    rule("-m conntrack --ctstate INVALID", DROP),
-    rule("", clearMark(Mark.accept | Mark.pass)),
+/** `-p 17 -m multiport --destination-ports 4789` / `meta l4proto 17 udp dport { 4789 }`. */
+const VXLAN: readonly MatchTerm[] = [
+  { kind: "protocol", protocol: 17 },
+  { kind: "ports", side: "dst", ports: [{ first: VXLAN_PORT, last: VXLAN_PORT }] },
+];
+
+export function endpointChain(ep: LocalEndpoint, direction: "ingress" | "egress"): IrChain {
+  const rules: IrRule[] = [
+    rule(RELATED_ESTABLISHED, ACCEPT),
+    rule(INVALID, DROP),
+    rule([], clearMark(Mark.accept | Mark.pass)),
   ];
   if (direction === "egress") {
     rules.push(
-      rule(`-p 17 -m multiport --destination-ports ${VXLAN_PORT}`, DROP, ["Drop VXLAN encapped packets originating in workloads"]),
-      rule("-p 4", DROP, ["Drop IPinIP encapped packets originating in workloads"]),
+      rule(VXLAN, DROP, ["Drop VXLAN encapped packets originating in workloads"]),
+      rule({ kind: "protocol", protocol: 4 }, DROP, ["Drop IPinIP encapped packets originating in workloads"]),
     );
   }
   rules.push(...tierRules(direction === "ingress" ? ep.ingressTiers : ep.egressTiers, direction));
   for (const profile of ep.profiles) {
-    rules.push(rule("", jump(profileChainName(direction, profile))));
+    rules.push(rule([], jump(profileChainName(direction, profile, IR_NAME))));
     rules.push(rule(markSingleBitSet(Mark.accept), RETURN, ["Return if profile accepted"]));
   }
-  rules.push(rule("", DROP, ["Drop if no profiles matched"]));
-  return hashedChain(endpointChainName(direction, ep.interfaceName), rules);
+  rules.push(rule([], DROP, ["Drop if no profiles matched"]));
+  return irChain(endpointChainName(direction, ep.interfaceName, IR_NAME), rules);
 }

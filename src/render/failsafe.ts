@@ -8,10 +8,10 @@
  * ports): raw runs before conntrack, so without them the replies of a failsafe connection could
  * fall into untracked policy and leave the connection half tracked (felix-dataplane.md §9.24).
  */
-import { ACCEPT, hashedChain, joinMatch, rule, type RuleBody } from "./chain.js";
+import { ACCEPT, irChain, rule, type IrChain, type IrRule } from "./chain.js";
 import { ChainName } from "./names.js";
-import { netMatch, portsMatch, protocolMatch } from "./rule-match.js";
-import type { Chain, TableName } from "./types.js";
+import { netTerm, portsTerm, protocolTerm } from "./rule-match.js";
+import type { TableName } from "./types.js";
 
 export interface FailsafePort {
   readonly protocol: "tcp" | "udp" | "sctp";
@@ -40,23 +40,23 @@ export interface FailsafeOptions {
 const isV6 = (net: string): boolean => net.includes(":");
 
 /** One ACCEPT per port; entries whose net is of the other IP family are left out, as Felix does. */
-function portRules(ports: readonly FailsafePort[], portSide: "src" | "dst", netSide: "src" | "dst", ipVersion: 4 | 6): RuleBody[] {
+function portRules(ports: readonly FailsafePort[], portSide: "src" | "dst", netSide: "src" | "dst", ipVersion: 4 | 6): IrRule[] {
   return ports
     .filter((fp) => fp.net === undefined || isV6(fp.net) === (ipVersion === 6))
     .map((fp) =>
       rule(
-        joinMatch([protocolMatch(fp.protocol), portsMatch(portSide, [{ first: fp.port, last: fp.port }]), fp.net === undefined ? "" : netMatch(netSide, fp.net)]),
+        [protocolTerm(fp.protocol), portsTerm(portSide, [{ first: fp.port, last: fp.port }]), ...(fp.net === undefined ? [] : [netTerm(netSide, fp.net)])],
         ACCEPT,
       ),
     );
 }
 
-export function failsafeChains(table: TableName, options: FailsafeOptions = {}, ipVersion: 4 | 6 = 4): Chain[] {
+export function failsafeChains(table: TableName, options: FailsafeOptions = {}, ipVersion: 4 | 6 = 4): IrChain[] {
   const inbound = options.inbound ?? DEFAULT_FAILSAFE_INBOUND;
   const outbound = options.outbound ?? DEFAULT_FAILSAFE_OUTBOUND;
   const raw = table === "raw";
   return [
-    hashedChain(ChainName.failsafeIn, [...portRules(inbound, "dst", "src", ipVersion), ...(raw ? portRules(outbound, "src", "src", ipVersion) : [])]),
-    hashedChain(ChainName.failsafeOut, [...portRules(outbound, "dst", "dst", ipVersion), ...(raw ? portRules(inbound, "src", "dst", ipVersion) : [])]),
+    irChain(ChainName.failsafeIn, [...portRules(inbound, "dst", "src", ipVersion), ...(raw ? portRules(outbound, "src", "src", ipVersion) : [])]),
+    irChain(ChainName.failsafeOut, [...portRules(outbound, "dst", "dst", ipVersion), ...(raw ? portRules(inbound, "src", "dst", ipVersion) : [])]),
   ];
 }

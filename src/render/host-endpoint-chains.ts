@@ -14,12 +14,12 @@
  * the endpoint.
  */
 import type { EndpointTier, LocalHostEndpoint } from "../resolve/types.js";
-import { DROP, RETURN, hashedChain, jump, rule, type RuleBody } from "./chain.js";
+import { ACCEPT, DROP, RETURN, irChain, jump, rule, type IrChain, type IrRule } from "./chain.js";
+import { RELATED_ESTABLISHED, INVALID } from "./ir.js";
 import { tierRules } from "./endpoint-chains.js";
 import { groupChains } from "./policy-groups.js";
 import { Mark, clearMark, markSingleBitSet, setMark } from "./marks.js";
-import { ChainName, hostEndpointChainName, profileChainName } from "./names.js";
-import type { Chain } from "./types.js";
+import { ChainName, IR_NAME, hostEndpointChainName, profileChainName } from "./names.js";
 
 export type HostChainType = "normal" | "forward" | "preDNAT" | "untracked";
 type Dir = "ingress" | "egress";
@@ -34,37 +34,37 @@ interface ChainSpec {
   readonly allow: "ACCEPT" | "RETURN";
 }
 
-function conntrackRules(allow: ChainSpec["allow"]): RuleBody[] {
-  const out: RuleBody[] = [];
+function conntrackRules(allow: ChainSpec["allow"]): IrRule[] {
+  const out: IrRule[] = [];
   // Felix marks the packet accepted first when the allow action does not end processing.
-  if (allow !== "ACCEPT") out.push(rule("-m conntrack --ctstate RELATED,ESTABLISHED", setMark(Mark.accept)));
-  out.push(rule("-m conntrack --ctstate RELATED,ESTABLISHED", `--jump ${allow}`));
-  out.push(rule("-m conntrack --ctstate INVALID", DROP));
+  if (allow !== "ACCEPT") out.push(rule(RELATED_ESTABLISHED, setMark(Mark.accept)));
+  out.push(rule(RELATED_ESTABLISHED, allow === "ACCEPT" ? ACCEPT : RETURN));
+  out.push(rule(INVALID, DROP));
   return out;
 }
 
-function hostChain(iface: string, spec: ChainSpec): Chain {
-  const rules: RuleBody[] = [];
+function hostChain(iface: string, spec: ChainSpec): IrChain {
+  const rules: IrRule[] = [];
   if (spec.type !== "untracked") rules.push(...conntrackRules(spec.allow));
-  if (spec.type !== "forward") rules.push(rule("", jump(spec.direction === "ingress" ? ChainName.failsafeIn : ChainName.failsafeOut)));
-  rules.push(rule("", clearMark(Mark.accept | Mark.pass)));
+  if (spec.type !== "forward") rules.push(rule([], jump(spec.direction === "ingress" ? ChainName.failsafeIn : ChainName.failsafeOut)));
+  rules.push(rule([], clearMark(Mark.accept | Mark.pass)));
   rules.push(...tierRules(spec.tiers, spec.direction, spec.type === "untracked", spec.type === "normal" || spec.type === "forward"));
   if (spec.type === "forward" && !spec.anyTiers) {
-    rules.push(rule("", setMark(Mark.accept), ["Allow forwarded traffic by default"]));
-    rules.push(rule("", RETURN, ["Return for accepted forward traffic"]));
+    rules.push(rule([], setMark(Mark.accept), ["Allow forwarded traffic by default"]));
+    rules.push(rule([], RETURN, ["Return for accepted forward traffic"]));
   }
   if (spec.type === "normal") {
     for (const profile of spec.profiles) {
-      rules.push(rule("", jump(profileChainName(spec.direction, profile))));
+      rules.push(rule([], jump(profileChainName(spec.direction, profile, IR_NAME))));
       rules.push(rule(markSingleBitSet(Mark.accept), RETURN, ["Return if profile accepted"]));
     }
-    rules.push(rule("", DROP, ["Drop if no profiles matched"]));
+    rules.push(rule([], DROP, ["Drop if no profiles matched"]));
   }
-  return hashedChain(hostEndpointChainName(spec.direction, iface, spec.type === "forward"), rules);
+  return irChain(hostEndpointChainName(spec.direction, iface, spec.type === "forward", IR_NAME), rules);
 }
 
 /** `cali-th-`, `cali-fh-`, `cali-thfw-`, `cali-fhfw-` for the filter table. */
-export function hostFilterChains(hep: LocalHostEndpoint): Chain[] {
+export function hostFilterChains(hep: LocalHostEndpoint): IrChain[] {
   const anyForward = hep.forward.ingress.length + hep.forward.egress.length > 0;
   const common = { profiles: hep.profiles, allow: "ACCEPT" as const, anyTiers: anyForward };
   return [
@@ -76,17 +76,17 @@ export function hostFilterChains(hep: LocalHostEndpoint): Chain[] {
 }
 
 /** mangle `cali-th-<iface>`: normal egress policy for host traffic that was DNAT'd (allow = RETURN). */
-export function hostMangleEgressChain(hep: LocalHostEndpoint): Chain {
+export function hostMangleEgressChain(hep: LocalHostEndpoint): IrChain {
   return hostChain(hep.interfaceName, { type: "normal", direction: "egress", tiers: hep.normal.egress, anyTiers: true, profiles: hep.profiles, allow: "RETURN" });
 }
 
 /** mangle `cali-fh-<iface>`: pre-DNAT policy (Felix's IptablesMangleAllowAction, default ACCEPT). */
-export function hostMangleIngressChain(hep: LocalHostEndpoint): Chain {
+export function hostMangleIngressChain(hep: LocalHostEndpoint): IrChain {
   return hostChain(hep.interfaceName, { type: "preDNAT", direction: "ingress", tiers: hep.preDNAT, anyTiers: true, profiles: [], allow: "ACCEPT" });
 }
 
 /** raw `cali-th-<iface>` and `cali-fh-<iface>`: untracked policy. */
-export function hostRawChains(hep: LocalHostEndpoint): Chain[] {
+export function hostRawChains(hep: LocalHostEndpoint): IrChain[] {
   const common = { type: "untracked" as const, anyTiers: true, profiles: [], allow: "ACCEPT" as const };
   return [
     hostChain(hep.interfaceName, { ...common, direction: "egress", tiers: hep.untracked.egress }),
@@ -95,7 +95,7 @@ export function hostRawChains(hep: LocalHostEndpoint): Chain[] {
 }
 
 /** The policy-group chains a host endpoint's chains jump to, in every table (filter, mangle, raw). */
-export function hostGroupChains(hep: LocalHostEndpoint, into: Map<string, Chain> = new Map()): Map<string, Chain> {
+export function hostGroupChains(hep: LocalHostEndpoint, into: Map<string, IrChain> = new Map()): Map<string, IrChain> {
   for (const tiers of [hep.normal, hep.forward, hep.untracked]) {
     groupChains(tiers.ingress, "ingress", into);
     groupChains(tiers.egress, "egress", into);

@@ -1,5 +1,17 @@
 /** Render stage: NodeView → DataplaneState (Felix v3.32 names, layout and rule hashes) → restore text. */
-export { compile, compileBoth, usesIpv6, type CompiledFamilies, type CompileOptions, type HostInterface } from "./compile.js";
+export {
+  compile,
+  compileBoth,
+  compileNft,
+  compileNftBoth,
+  usesIpv6,
+  type CompiledFamilies,
+  type CompiledNftFamilies,
+  type CompileOptions,
+  type HostInterface,
+} from "./compile.js";
+export { renderNftScript, assertNftText, isSafeNftLine } from "./nftables/script.js";
+export type { NftBaseChain, NftChain, NftDataplaneState, NftHook, NftMap, NftMapElement, NftRule, NftSet, NftSetType } from "./nftables/types.js";
 export { compileWithOrigins, type CompiledWithOrigins, type RuleOrigin, type RuleOrigins } from "./origins.js";
 export { renderNodeView, type RenderOptions } from "./node-view.js";
 export { renderRestore, renderIpsetRestore, renderIptablesRestore, ruleText } from "./restore.js";

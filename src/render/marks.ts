@@ -1,8 +1,8 @@
 /**
- * Mark bits and their exact text (felix-dataplane.md §2). Felix allocates single bits from the
- * lowest set bit of IptablesMarkMask (default 0xffff0000) upward: accept, pass, drop, scratch0,
- * scratch1. The asymmetric spelling of zero (`0/…` for clears, `0x0/…` for masked sets) is
- * Felix's and feeds the rule hash, so it is reproduced exactly.
+ * Mark bits (felix-dataplane.md §2, felix-nftables.md §7). Felix allocates single bits from the
+ * lowest set bit of its mark mask (default 0xffff0000 in both modes) upward: accept, pass, drop,
+ * scratch0, scratch1. The match terms and actions over them are IR (ir.ts); each dataplane's
+ * printer spells them (iptables `-m mark --mark 0x10000/0x10000`, nft `meta mark & 0x10000 == 0x10000`).
  */
 export const Mark = {
   accept: 0x10000,
@@ -15,16 +15,10 @@ export const Mark = {
 /** The bits Felix clears at the top of INPUT/OUTPUT processing (`allCalicoMarkBits`). */
 export const allCalicoMarkBits = Mark.accept | Mark.pass | Mark.scratch0 | Mark.scratch1;
 
-const hex = (n: number): string => `0x${n.toString(16)}`;
+/** `0x10000`: lower-case hex without padding. */
+export const hex = (n: number): string => `0x${n.toString(16)}`;
 
 /** Go's `%#x`, which prints 0 as `0x0`. */
-const goHex = (n: number): string => (n === 0 ? "0x0" : hex(n));
+export const goHex = (n: number): string => (n === 0 ? "0x0" : hex(n));
 
-export const markSingleBitSet = (bit: number): string => `-m mark --mark ${hex(bit)}/${hex(bit)}`;
-export const markClear = (mask: number): string => `-m mark --mark 0/${hex(mask)}`;
-export const markNotClear = (mask: number): string => `-m mark ! --mark 0/${hex(mask)}`;
-
-export const setMark = (bit: number): string => `--jump MARK --set-mark ${hex(bit)}/${hex(bit)}`;
-export const clearMark = (mask: number): string => `--jump MARK --set-mark 0/${hex(mask)}`;
-export const setMaskedMark = (mark: number, mask: number): string =>
-  `--jump MARK --set-mark ${goHex(mark)}/${goHex(mask)}`;
+export { clearMark, markClear, markNotClear, markSingleBitSet, setMark, setMaskedMark } from "./ir.js";

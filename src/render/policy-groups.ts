@@ -27,10 +27,9 @@ import { createHash } from "node:crypto";
 import type { PolicyKind } from "../model/types.js";
 import { isGlobalPolicyKind } from "../model/policy-kinds.js";
 import type { EndpointTier, TierMember } from "../resolve/types.js";
-import { RETURN, hashedChain, jump, rule, type RuleBody } from "./chain.js";
+import { RETURN, irChain, jump, rule, type IrChain, type IrRule } from "./chain.js";
 import { Mark, markClear, markNotClear } from "./marks.js";
-import { policyChainName, policyKindName } from "./names.js";
-import type { Chain } from "./types.js";
+import { IR_NAME, policyChainName, policyKindName } from "./names.js";
 
 type Dir = "ingress" | "egress";
 
@@ -96,21 +95,21 @@ export function tierJumps(tier: EndpointTier, direction: Dir): TierJump[] {
 }
 
 /** The rules of a group chain (see the module comment for the stride). */
-export function groupChainRules(members: readonly TierMember[], direction: Dir): RuleBody[] {
+export function groupChainRules(members: readonly TierMember[], direction: Dir): IrRule[] {
   const verdict = Mark.accept | Mark.pass;
-  const out: RuleBody[] = [];
+  const out: IrRule[] = [];
   enforcedIds(members).forEach((id, i) => {
     if (i > 0 && i % GROUP_RETURN_STRIDE === 0) out.push(rule(markNotClear(verdict), RETURN, ["Return on verdict"]));
-    out.push(rule(i % GROUP_RETURN_STRIDE === 0 ? "" : markClear(verdict), jump(policyChainName(direction, id))));
+    out.push(rule(i % GROUP_RETURN_STRIDE === 0 ? [] : markClear(verdict), jump(policyChainName(direction, id, IR_NAME))));
   });
   return out;
 }
 
 /** The group chains `tiers` jump to in `direction`, one per name. */
-export function groupChains(tiers: readonly EndpointTier[], direction: Dir, into: Map<string, Chain> = new Map()): Map<string, Chain> {
+export function groupChains(tiers: readonly EndpointTier[], direction: Dir, into: Map<string, IrChain> = new Map()): Map<string, IrChain> {
   for (const tier of tiers) {
     for (const j of tierJumps(tier, direction)) {
-      if (j.kind === "group" && !into.has(j.chain)) into.set(j.chain, hashedChain(j.chain, groupChainRules(j.members, direction)));
+      if (j.kind === "group" && !into.has(j.chain)) into.set(j.chain, irChain(j.chain, groupChainRules(j.members, direction)));
     }
   }
   return into;

@@ -1,5 +1,5 @@
 /**
- * One Calico rule → one or more iptables rules (Felix's `ProtoRuleToIptablesRules`,
+ * One Calico rule → one or more IR rules (Felix's `ProtoRuleToIptablesRules`,
  * felix-dataplane.md §4.3–§4.4).
  *
  * iptables cannot OR inside one rule, allows one `--source`/`--destination` and 15 multiport
@@ -11,29 +11,19 @@
  */
 import type { Protocol } from "../model/types.js";
 import type { PortRange, ResolvedRule } from "../resolve/types.js";
-import { DROP, RETURN, joinMatch, rule, type RuleBody } from "./chain.js";
+import { DROP, LOG, RETURN, rule, type IrRule } from "./chain.js";
 import { Mark, clearMark, markClear, markSingleBitSet, setMark, setMaskedMark } from "./marks.js";
-import {
-  ipPortSetMatch,
-  netMatch,
-  portsMatch,
-  protocolMatch,
-  ruleMatchFragments,
-  splitPortList,
-  type Side,
-} from "./rule-match.js";
-
-/** Felix's default LogPrefix, rendered by its LOG action. */
-export const LOG_ACTION = '--jump LOG --log-prefix "calico-packet: " --log-level 5';
+import { ipPortSetTerm, netTerm, portsTerm, protocolTerm, ruleMatchTerms, splitPortList, type Side } from "./rule-match.js";
+import type { MatchTerm } from "./ir.js";
 
 class MatchBlocks {
-  readonly rules: RuleBody[] = [];
+  readonly rules: IrRule[] = [];
   using = false;
   private doneFirstPositive = false;
 
   private start(initialBits: number): void {
     if (this.using) return;
-    this.rules.push(rule("", setMaskedMark(initialBits, Mark.scratch0 | Mark.scratch1)));
+    this.rules.push(rule([], setMaskedMark(initialBits, Mark.scratch0 | Mark.scratch1)));
     this.using = true;
   }
 
@@ -53,28 +43,28 @@ class MatchBlocks {
     this.start(0);
     const bit = this.positiveBit();
     for (const split of splits) {
-      const proto = protocol === undefined ? "" : protocolMatch(protocol);
-      this.rules.push(rule(joinMatch([proto, portsMatch(side, split)]), setMark(bit)));
+      const proto = protocol === undefined ? [] : [protocolTerm(protocol)];
+      this.rules.push(rule([...proto, portsTerm(side, split)], setMark(bit)));
     }
-    for (const set of namedSets) this.rules.push(rule(ipPortSetMatch(side, set), setMark(bit)));
+    for (const set of namedSets) this.rules.push(rule(ipPortSetTerm(side, set), setMark(bit)));
     this.finishPositive();
   }
 
   nets(cidrs: readonly string[], side: Side): void {
     this.start(0);
     const bit = this.positiveBit();
-    for (const cidr of cidrs) this.rules.push(rule(netMatch(side, cidr), setMark(bit)));
+    for (const cidr of cidrs) this.rules.push(rule(netTerm(side, cidr), setMark(bit)));
     this.finishPositive();
   }
 
   negatedNets(cidrs: readonly string[], side: Side): void {
     this.start(Mark.scratch0);
-    for (const cidr of cidrs) this.rules.push(rule(netMatch(side, cidr), clearMark(Mark.scratch0)));
+    for (const cidr of cidrs) this.rules.push(rule(netTerm(side, cidr), clearMark(Mark.scratch0)));
   }
 }
 
-/** The iptables rules for one rule, before the chain-level comment and RETURN stripping. */
-export function renderRule(input: ResolvedRule): RuleBody[] {
+/** The IR rules for one rule, before the chain-level comment and RETURN stripping. */
+export function renderRule(input: ResolvedRule): IrRule[] {
   let r = input;
   const blocks = new MatchBlocks();
 
@@ -105,23 +95,22 @@ export function renderRule(input: ResolvedRule): RuleBody[] {
     r = { ...r, notDstNets: [] };
   }
 
-  const fragments = ruleMatchFragments(r);
-  if (blocks.using) fragments.push(markSingleBitSet(Mark.scratch0));
-  const match = joinMatch(fragments);
+  const match = ruleMatchTerms(r);
+  if (blocks.using) match.push(markSingleBitSet(Mark.scratch0));
 
   const out = [...blocks.rules, ...actionRules(r.action, match)];
   const annotations = Object.keys(input.annotations)
     .sort()
     .map((k) => `${k}=${input.annotations[k] ?? ""}`);
   if (annotations.length === 0) return out;
-  return out.map((b) => ({ ...b, comments: [...b.comments, ...rule("", "", annotations).comments] }));
+  return out.map((b) => ({ ...b, comments: [...b.comments, ...rule([], undefined, annotations).comments] }));
 }
 
 /** Felix's `CombineMatchAndActionsForProtoRule` without flow logs. */
-function actionRules(action: ResolvedRule["action"], match: string): RuleBody[] {
+function actionRules(action: ResolvedRule["action"], match: readonly MatchTerm[]): IrRule[] {
   switch (action) {
     case "Log":
-      return [rule(match, LOG_ACTION)];
+      return [rule(match, LOG)];
     case "Allow":
       return [rule(match, setMark(Mark.accept)), rule(markSingleBitSet(Mark.accept), RETURN)];
     case "Pass":
@@ -136,12 +125,12 @@ function actionRules(action: ResolvedRule["action"], match: string): RuleBody[] 
  * are no-ops), and the chain comment appended to the first rule's comments (an empty chain gets
  * one comment-only rule, which just counts packets).
  */
-export function renderRuleList(rules: readonly ResolvedRule[], chainComment: string): RuleBody[] {
+export function renderRuleList(rules: readonly ResolvedRule[], chainComment: string): IrRule[] {
   const out = rules.flatMap(renderRule);
-  while (out.length > 0 && out[out.length - 1]?.action === RETURN) out.pop();
-  const comment = rule("", "", [chainComment]).comments;
+  while (out.length > 0 && out[out.length - 1]?.action?.kind === "return") out.pop();
+  const comment = rule([], undefined, [chainComment]).comments;
   const first = out[0];
-  if (first === undefined) return [{ comments: comment, match: "", action: "" }];
+  if (first === undefined) return [{ match: [], comments: comment }];
   out[0] = { ...first, comments: [...first.comments, ...comment] };
   return out;
 }

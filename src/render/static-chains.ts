@@ -5,14 +5,17 @@
  * host-endpoint dispatch chains and `cali-cidr-block` are referenced by `cali-FORWARD`,
  * `cali-INPUT` and `cali-OUTPUT`, so they are emitted empty: packets fall through them.
  */
-import { ACCEPT, RETURN, goto, hashRules, hashedChain, jump, rule } from "./chain.js";
+import { ACCEPT, DROP, RETURN, goto, irChain, jump, rule, type IrChain } from "./chain.js";
+import { inInterface, outInterface, type Action, type MatchTerm } from "./ir.js";
+import type { IrHooks } from "./iptables/print.js";
 import { Mark, allCalicoMarkBits, clearMark, markClear, markSingleBitSet, setMark } from "./marks.js";
 import { ChainName, WORKLOAD_INTERFACE_PREFIX } from "./names.js";
-import type { Chain, KernelChainHooks } from "./types.js";
 
 export type EndpointToHostAction = "DROP" | "ACCEPT" | "RETURN";
 
-const wildcard = `${WORKLOAD_INTERFACE_PREFIX}+`;
+const fromWorkload = inInterface(WORKLOAD_INTERFACE_PREFIX, true);
+const toWorkload = outInterface(WORKLOAD_INTERFACE_PREFIX, true);
+const endpointToHost: Readonly<Record<EndpointToHostAction, Action>> = { DROP, ACCEPT, RETURN };
 
 /**
  * ICMPv6 a workload needs from its router, accepted before workload egress policy in the IPv6
@@ -22,40 +25,46 @@ const wildcard = `${WORKLOAD_INTERFACE_PREFIX}+`;
  */
 const ICMPV6_TO_HOST = [130, 131, 132, 133, 135, 136] as const;
 
-export function staticChains(endpointToHostAction: EndpointToHostAction, ipVersion: 4 | 6 = 4): Chain[] {
+/** `-p 58 -m icmp6 --icmpv6-type T` / `meta l4proto 58 icmpv6 type T`. */
+const icmpv6Type = (type: number): MatchTerm[] => [
+  { kind: "protocol", protocol: 58 },
+  { kind: "icmp", icmp: { type }, v6: true },
+];
+
+export function staticChains(endpointToHostAction: EndpointToHostAction, ipVersion: 4 | 6 = 4): IrChain[] {
   return [
-    hashedChain(ChainName.filterForward, [
-      rule("", clearMark(allCalicoMarkBits & ~Mark.accept)),
+    irChain(ChainName.filterForward, [
+      rule([], clearMark(allCalicoMarkBits & ~Mark.accept)),
       rule(markClear(Mark.accept), jump(ChainName.fromHostEndpointForward)),
-      rule(`--in-interface ${wildcard}`, jump(ChainName.fromWorkloadDispatch)),
-      rule(`--out-interface ${wildcard}`, jump(ChainName.toWorkloadDispatch)),
-      rule("", jump(ChainName.toHostEndpointForward)),
-      rule("", jump(ChainName.cidrBlock)),
+      rule(fromWorkload, jump(ChainName.fromWorkloadDispatch)),
+      rule(toWorkload, jump(ChainName.toWorkloadDispatch)),
+      rule([], jump(ChainName.toHostEndpointForward)),
+      rule([], jump(ChainName.cidrBlock)),
     ]),
-    hashedChain(ChainName.filterInput, [
-      rule(`--in-interface ${wildcard}`, goto(ChainName.workloadToHost)),
+    irChain(ChainName.filterInput, [
+      rule(fromWorkload, goto(ChainName.workloadToHost)),
       rule(markSingleBitSet(Mark.accept), ACCEPT),
-      rule("", clearMark(allCalicoMarkBits)),
-      rule("", jump(ChainName.fromHostEndpoint)),
+      rule([], clearMark(allCalicoMarkBits)),
+      rule([], jump(ChainName.fromHostEndpoint)),
       rule(markSingleBitSet(Mark.accept), ACCEPT, ["Host endpoint policy accepted packet."]),
     ]),
-    hashedChain(ChainName.filterOutput, [
+    irChain(ChainName.filterOutput, [
       rule(markSingleBitSet(Mark.accept), ACCEPT),
-      rule(`--out-interface ${wildcard}`, RETURN),
-      rule("", clearMark(allCalicoMarkBits)),
-      rule("-m conntrack ! --ctstate DNAT", jump(ChainName.toHostEndpoint)),
+      rule(toWorkload, RETURN),
+      rule([], clearMark(allCalicoMarkBits)),
+      rule({ kind: "ctDnat", negated: true }, jump(ChainName.toHostEndpoint)),
       rule(markSingleBitSet(Mark.accept), ACCEPT, ["Host endpoint policy accepted packet."]),
     ]),
-    hashedChain(ChainName.workloadToHost, [
-      ...(ipVersion === 6 ? ICMPV6_TO_HOST.map((t) => rule(`-p 58 -m icmp6 --icmpv6-type ${t}`, ACCEPT)) : []),
-      rule("", jump(ChainName.fromWorkloadDispatch)),
-      rule("", `--jump ${endpointToHostAction}`, ["Configured DefaultEndpointToHostAction"]),
+    irChain(ChainName.workloadToHost, [
+      ...(ipVersion === 6 ? ICMPV6_TO_HOST.map((t) => rule(icmpv6Type(t), ACCEPT)) : []),
+      rule([], jump(ChainName.fromWorkloadDispatch)),
+      rule([], endpointToHost[endpointToHostAction], ["Configured DefaultEndpointToHostAction"]),
     ]),
-    hashedChain(ChainName.fromHostEndpoint, []),
-    hashedChain(ChainName.toHostEndpoint, []),
-    hashedChain(ChainName.fromHostEndpointForward, []),
-    hashedChain(ChainName.toHostEndpointForward, []),
-    hashedChain(ChainName.cidrBlock, []),
+    irChain(ChainName.fromHostEndpoint, []),
+    irChain(ChainName.toHostEndpoint, []),
+    irChain(ChainName.fromHostEndpointForward, []),
+    irChain(ChainName.toHostEndpointForward, []),
+    irChain(ChainName.cidrBlock, []),
   ];
 }
 
@@ -64,17 +73,14 @@ export function staticChains(endpointToHostAction: EndpointToHostAction, ipVersi
  * one jump inserted at the top of each, plus two rules always appended to FORWARD that accept
  * what policy accepted and mark forwarded traffic for mangle POSTROUTING.
  */
-export function filterHooks(): KernelChainHooks[] {
+export function filterHooks(): IrHooks[] {
   return [
-    { chain: "INPUT", inserts: hashRules("INPUT", [rule("", jump(ChainName.filterInput))]), appends: [] },
+    { chain: "INPUT", inserts: [rule([], jump(ChainName.filterInput))], appends: [] },
     {
       chain: "FORWARD",
-      inserts: hashRules("FORWARD", [rule("", jump(ChainName.filterForward))]),
-      appends: hashRules("FORWARD*appends*", [
-        rule(markSingleBitSet(Mark.accept), ACCEPT, ["Policy explicitly accepted packet."]),
-        rule("", setMark(Mark.accept)),
-      ]),
+      inserts: [rule([], jump(ChainName.filterForward))],
+      appends: [rule(markSingleBitSet(Mark.accept), ACCEPT, ["Policy explicitly accepted packet."]), rule([], setMark(Mark.accept))],
     },
-    { chain: "OUTPUT", inserts: hashRules("OUTPUT", [rule("", jump(ChainName.filterOutput))]), appends: [] },
+    { chain: "OUTPUT", inserts: [rule([], jump(ChainName.filterOutput))], appends: [] },
   ];
 }

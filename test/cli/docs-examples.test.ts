@@ -16,6 +16,7 @@ const PAGES: Readonly<Record<string, string>> = {
   "docs/admin-policies.md": "docs/examples/admin-policies",
   "docs/cluster-network-policy.md": "docs/examples/cluster-network-policy",
   "docs/agent.md": "docs/examples/agent",
+  "docs/nftables.md": "docs/examples/nftables",
   "docs/nftables-reconcile.md": "docs/examples/nftables-reconcile",
 };
 

@@ -14,8 +14,12 @@
  * `NAME=IP[,IP...]` per line (the CLI's --host-interface values), passed as
  * CompileOptions.hostInterfaces to the compile and the matrix.
  *
+ * Every scenario also holds `calico.nft`, what `compile --dataplane nftables --out` writes (the
+ * `nft -f` script of tables `ip calico` and, with IPv6 in play, `ip6 calico`); the kernel test
+ * test/kernel/nft-load.test.ts loads each into a network namespace.
+ *
  * Each scenario is also compiled from its documents split apart and shuffled: the bytes must not
- * change (determinism over document and file order).
+ * change (determinism over document and file order), in both dataplanes.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -24,7 +28,7 @@ import { readInputs } from "../../src/cli/files.js";
 import type { SourceFile } from "../../src/diagnostics/types.js";
 import { formatDiagnostics, hasErrors } from "../../src/diagnostics/index.js";
 import { loadSources } from "../../src/model/index.js";
-import { compileBoth, renderRestore } from "../../src/render/index.js";
+import { compileBoth, compileNftBoth, renderNftScript, renderRestore } from "../../src/render/index.js";
 import { parseHostInterfaces } from "../../src/cli/host-interface-flags.js";
 import type { HostInterface } from "../../src/resolve/index.js";
 import { reachabilityMatrix, renderMatrixText, stagedChanges, stagedChangesText, stagedMatrix, stagedMatrixHeader } from "../../src/trace/index.js";
@@ -50,6 +54,13 @@ function compileSources(sources: readonly SourceFile[], node: string, extra: { h
   if (!v6) return r4;
   const r6 = renderRestore(v6);
   return { ipsets: r4.ipsets + r6.ipsets, iptables: r4.iptables, ip6tables: r6.iptables };
+}
+
+function compileNftSources(sources: readonly SourceFile[], node: string, extra: { hostInterfaces?: HostInterface[] } = {}): string {
+  const { model, diagnostics } = loadSources(sources);
+  if (hasErrors(diagnostics)) throw new Error(formatDiagnostics(diagnostics, sources));
+  const { v4, v6 } = compileNftBoth(model, { node, ...extra });
+  return renderNftScript(v6 ? [v4, v6] : [v4]);
 }
 
 /** Every YAML document as its own file, in a scrambled (but fixed) order. */
@@ -81,6 +92,11 @@ describe("golden scenarios", () => {
       // A scenario without IPv6 has no ip6tables.restore; one with IPv6 must have it.
       if (out.ip6tables !== undefined) await expect(out.ip6tables).toMatchFileSnapshot(join(dir, "ip6tables.restore"));
       else expect(existsSync(join(dir, "ip6tables.restore"))).toBe(false);
+    });
+
+    it("compiles to the reviewed nft script (calico.nft)", async () => {
+      const sources = await readInputs([join("golden", name, "input")], root);
+      await expect(compileNftSources(sources, node, hostInterfacesOf(dir))).toMatchFileSnapshot(join(dir, "calico.nft"));
     });
 
     it("has the reviewed reachability matrix (matrix.txt: every pod pair on its declared ports)", async () => {
@@ -115,6 +131,7 @@ describe("golden scenarios", () => {
     it("gives the same bytes from shuffled documents", async () => {
       const sources = await readInputs([join("golden", name, "input")], root);
       expect(compileSources(shuffledDocuments(sources), node, hostInterfacesOf(dir))).toEqual(compileSources(sources, node, hostInterfacesOf(dir)));
+      expect(compileNftSources(shuffledDocuments(sources), node, hostInterfacesOf(dir))).toBe(compileNftSources(sources, node, hostInterfacesOf(dir)));
     });
   });
 });

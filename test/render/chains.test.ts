@@ -1,13 +1,19 @@
 /** Dispatch tree, endpoint chain layout and static chains (felix-dataplane.md §1.2, §1.3, §3). */
 import { describe, expect, it } from "vitest";
-import { dispatchBins, workloadDispatchChains } from "../../src/render/dispatch.js";
-import { endpointChain } from "../../src/render/endpoint-chains.js";
+import { dispatchBins, workloadDispatchChains as irDispatchChains } from "../../src/render/dispatch.js";
+import { endpointChain as irEndpointChain } from "../../src/render/endpoint-chains.js";
 import { renderRuleFragments } from "../../src/render/hash.js";
-import { filterHooks, staticChains } from "../../src/render/static-chains.js";
+import { iptChain, iptChains, iptHooks } from "../../src/render/iptables/print.js";
+import { filterHooks as irFilterHooks, staticChains as irStaticChains } from "../../src/render/static-chains.js";
 import type { Chain } from "../../src/render/types.js";
 import type { LocalEndpoint } from "../../src/resolve/types.js";
 import { tierOf } from "./fixtures.js";
 
+// The builders produce the rule IR; these specifications read its iptables printing.
+const workloadDispatchChains = (names: readonly string[]) => iptChains(irDispatchChains(names));
+const endpointChain = (...a: Parameters<typeof irEndpointChain>) => iptChain(irEndpointChain(...a));
+const staticChains = (...a: Parameters<typeof irStaticChains>) => iptChains(irStaticChains(...a));
+const filterHooks = () => irFilterHooks().map(iptHooks);
 const body = (c: Chain | undefined) => c?.rules.map(renderRuleFragments);
 const byName = (chains: readonly Chain[], name: string) => chains.find((c) => c.name === name);
 const UNKNOWN = '-m comment --comment "Unknown interface" --jump DROP';

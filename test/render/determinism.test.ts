@@ -7,7 +7,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Model, Policy, Rule, Tier } from "../../src/model/types.js";
-import { compile } from "../../src/render/compile.js";
+import { compile, compileNftBoth } from "../../src/render/compile.js";
+import { renderNftScript } from "../../src/render/nftables/script.js";
 import { renderRestore } from "../../src/render/restore.js";
 import { entity, model, modelRule, pod, policy } from "../resolve/model-fixtures.js";
 
@@ -131,6 +132,12 @@ const bytes = (m: Model) => {
   return r.ipsets + r.iptables;
 };
 
+/** The nftables script of both families (IPv6 in play when a rule has an IPv6 net). */
+const nftBytes = (m: Model) => {
+  const { v4, v6 } = compileNftBoth(m, { node: "node-1" });
+  return renderNftScript(v6 ? [v4, v6] : [v4]);
+};
+
 describe("determinism", () => {
   it("shuffled models compile to identical bytes", () => {
     fc.assert(
@@ -141,6 +148,15 @@ describe("determinism", () => {
     );
   });
 
+  it("shuffled models compile to identical nft scripts", () => {
+    fc.assert(
+      fc.property(modelArb, fc.integer(), (m, seed) => {
+        expect(nftBytes(shuffleModel(m, seed))).toBe(nftBytes(m));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("the property can fail: rule order is meaningful and changes the bytes", () => {
     const m = model({
       endpoints: [pod({ ns: "a", name: "p" })],
@@ -148,5 +164,6 @@ describe("determinism", () => {
     });
     const swapped: Model = { ...m, policies: m.policies.map((p) => ({ ...p, ingress: [...p.ingress].reverse() })) };
     expect(bytes(swapped)).not.toBe(bytes(m));
+    expect(nftBytes(swapped)).not.toBe(nftBytes(m));
   });
 });

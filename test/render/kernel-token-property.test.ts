@@ -10,7 +10,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadSources } from "../../src/model/load.js";
-import { CompileError, compileBoth, renderRestore, ruleText, UnsafeTokenError } from "../../src/render/index.js";
+import { CompileError, compileBoth, compileNftBoth, isSafeNftLine, renderNftScript, renderRestore, ruleText, UnsafeTokenError } from "../../src/render/index.js";
 import type { DataplaneState } from "../../src/render/types.js";
 
 const ATTACK = "cali9\n-F INPUT\n-I INPUT 1 -s 198.51.100.0/24 -j ACCEPT\n#";
@@ -221,6 +221,10 @@ describe("any string in any kernel-bound field: an error diagnostic, or only lin
         compiled++;
         checkState(states.v4);
         if (states.v6) checkState(states.v6);
+        // The same model in nftables mode: no refusal either, and every line one the printer shapes.
+        const nft = compileNftBoth(loaded.model, { node: "node-1" });
+        const script = renderNftScript(nft.v6 ? [nft.v4, nft.v6] : [nft.v4]);
+        for (const line of script.slice(0, -1).split("\n")) expect(isSafeNftLine(line), JSON.stringify(line)).toBe(true);
       }),
       { numRuns: 400 },
     );

@@ -9,14 +9,18 @@ import { loadSources } from "../../src/model/load.js";
 import type { Model, Policy, Tier } from "../../src/model/types.js";
 import { compile } from "../../src/render/compile.js";
 import { renderRuleFragments } from "../../src/render/hash.js";
-import { groupChainName, groupChainRules, policyIdParts, tierJumps } from "../../src/render/policy-groups.js";
-import { tierRules } from "../../src/render/endpoint-chains.js";
+import { groupChainName, groupChainRules as irGroupChainRules, policyIdParts, tierJumps } from "../../src/render/policy-groups.js";
+import { tierRules as irTierRules } from "../../src/render/endpoint-chains.js";
+import { iptBody } from "../../src/render/iptables/print.js";
 import { policyChainName } from "../../src/render/names.js";
 import type { Chain, DataplaneState } from "../../src/render/types.js";
 import type { EndpointTier, TierMember } from "../../src/resolve/types.js";
 import { SelectorCache, policySelectorText } from "../../src/resolve/selectors.js";
 import { ifaceFor, model, pod } from "../resolve/model-fixtures.js";
 
+// The builders produce the rule IR; these specifications read its iptables printing.
+const groupChainRules = (...a: Parameters<typeof irGroupChainRules>) => irGroupChainRules(...a).map(iptBody);
+const tierRules = (...a: Parameters<typeof irTierRules>) => irTierRules(...a).map(iptBody);
 const body = (c: Chain | undefined): string[] | undefined => c?.rules.map(renderRuleFragments);
 const chainOf = (s: DataplaneState, name: string, table?: "mangle" | "raw"): Chain | undefined =>
   (table ? s.tables?.find((t) => t.table === table)?.chains : s.chains)?.find((c) => c.name === name);

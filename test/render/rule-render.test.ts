@@ -5,7 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { renderRuleFragments } from "../../src/render/hash.js";
-import { renderRule, renderRuleList } from "../../src/render/rule-render.js";
+import { iptBody } from "../../src/render/iptables/print.js";
+import { renderRule as irRenderRule, renderRuleList as irRenderRuleList } from "../../src/render/rule-render.js";
+
+// The builders produce the rule IR; these specifications read its iptables printing.
+const renderRule = (...a: Parameters<typeof irRenderRule>) => irRenderRule(...a).map(iptBody);
+const renderRuleList = (...a: Parameters<typeof irRenderRuleList>) => irRenderRuleList(...a).map(iptBody);
 import type { PortRange, ResolvedRule } from "../../src/resolve/types.js";
 import { resolvedRule } from "./fixtures.js";
 

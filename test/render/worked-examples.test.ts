@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { renderNodeView } from "../../src/render/node-view.js";
 import { ruleText } from "../../src/render/restore.js";
-import { hashedChain, rule, DROP } from "../../src/render/chain.js";
+import { irChain, rule, DROP } from "../../src/render/chain.js";
+import { iptChain } from "../../src/render/iptables/print.js";
 import { allowHttpView } from "./fixtures.js";
 
 const state = renderNodeView(allowHttpView());
@@ -55,7 +56,7 @@ describe("§6.5 policy, profile and dispatch chains", () => {
     ]);
   });
   it("empty to-workload dispatch (before the pod existed)", () => {
-    const c = hashedChain("cali-to-wl-dispatch", [rule("", DROP, ["Unknown interface"])]);
+    const c = iptChain(irChain("cali-to-wl-dispatch", [rule([], DROP, ["Unknown interface"])]));
     expect(c.rules.map((r) => r.hash)).toEqual(["7KNphB1nNHw80nIO"]);
   });
   it("no cali-po- chain for an ingress-only policy", () => {

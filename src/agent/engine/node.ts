@@ -36,6 +36,8 @@ import { hostFilterChains, hostGroupChains } from "../../render/host-endpoint-ch
 import { filterHostDispatchChains, hostTables } from "../../render/host-tables.js";
 import { ChainName, hostEndpointChainName, policyChainName, profileChainName } from "../../render/names.js";
 import { policyChains, profileChains } from "../../render/policy-chains.js";
+import { iptChain, iptChains, iptHooks } from "../../render/iptables/print.js";
+import type { IrChain } from "../../render/ir.js";
 import { filterHooks, staticChains, type EndpointToHostAction } from "../../render/static-chains.js";
 import type { Chain, DataplaneState, TableState } from "../../render/types.js";
 import { ALL_INTERFACES, resolveHostEndpoints } from "../../resolve/host-endpoints.js";
@@ -111,7 +113,7 @@ export class NodeState {
   private dispatchNames: string[] = [];
   private readonly cache = new SelectorCache();
   private tierOf: (name: string) => Tier;
-  private readonly hooks = filterHooks();
+  private readonly hooks = filterHooks().map(iptHooks);
   /** Host endpoint copies by model identity, and by copy key. */
   private readonly hostCopies = new Map<string, HostState[]>();
   private readonly hosts = new Map<string, HostState>();
@@ -154,7 +156,7 @@ export class NodeState {
   ) {
     this.tierOf = tierLookup({ tiers } as unknown as Model);
     this.ipsets = new IpSetStore(ipVersion);
-    const statics = staticChains(endpointToHostAction, ipVersion);
+    const statics = iptChains(staticChains(endpointToHostAction, ipVersion));
     for (const c of statics) this.table.setOwn(c.name, c);
     this.staticHostChains = statics.filter((c) => HOST_DISPATCH_ROOTS.has(c.name));
     this.hostDispatchNames = this.staticHostChains.map((c) => c.name);
@@ -337,7 +339,7 @@ export class NodeState {
       ...(on && (forced || p.types.includes("Ingress")) && { ingress: this.convert(p.ingress, p.namespace, demands) }),
       ...(on && (forced || p.types.includes("Egress")) && { egress: this.convert(p.egress, p.namespace, demands) }),
     };
-    const chains = on ? policyChains(resolved) : [];
+    const chains = on ? iptChains(policyChains(resolved)) : [];
     this.ipsets.acquire(`policy:${pid}`, demands.values());
     const names = new Set(chains.map((c) => c.name));
     this.ipsets.release(`policy:${pid}`, state.demands.filter((n) => !demands.has(n)));
@@ -392,7 +394,7 @@ export class NodeState {
       this.profileUsers.delete(n);
       this.ipsets.release(`profile:${n}`, this.profileDemands.get(n) ?? []);
       this.profileDemands.delete(n);
-      for (const c of profileChains({ kind: "ResolvedProfile", name: n, ingress: [], egress: [] })) this.setShared(c.name, undefined);
+      for (const c of iptChains(profileChains({ kind: "ResolvedProfile", name: n, ingress: [], egress: [] }))) this.setShared(c.name, undefined);
     }
   }
 
@@ -400,12 +402,14 @@ export class NodeState {
   private refreshProfile(name: string): void {
     const p = this.model.profile(name);
     const demands = new Map<string, IpSetDemand>();
-    const chains = profileChains({
-      kind: "ResolvedProfile",
-      name,
-      ingress: p ? this.convert(p.ingress, undefined, demands) : [],
-      egress: p ? this.convert(p.egress, undefined, demands) : [],
-    });
+    const chains = iptChains(
+      profileChains({
+        kind: "ResolvedProfile",
+        name,
+        ingress: p ? this.convert(p.ingress, undefined, demands) : [],
+        egress: p ? this.convert(p.egress, undefined, demands) : [],
+      }),
+    );
     this.ipsets.acquire(`profile:${name}`, demands.values());
     this.ipsets.release(`profile:${name}`, (this.profileDemands.get(name) ?? []).filter((n) => !demands.has(n)));
     this.profileDemands.set(name, [...demands.keys()]);
@@ -421,7 +425,7 @@ export class NodeState {
     const names = [`cali-tw-${iface}`, `cali-fw-${iface}`];
     if (l === undefined) {
       for (const dir of ["ingress", "egress"] as const) {
-        const c = endpointChain({ kind: "LocalEndpoint", key: "", interfaceName: iface, ingressTiers: [], egressTiers: [], profiles: [] }, dir);
+        const c = iptChain(endpointChain({ kind: "LocalEndpoint", key: "", interfaceName: iface, ingressTiers: [], egressTiers: [], profiles: [] }, dir));
         this.setChain(c.name, undefined);
       }
       this.useGroups(`wl\u0000${iface}`, new Map());
@@ -441,14 +445,14 @@ export class NodeState {
     };
     const le = { kind: "LocalEndpoint" as const, key: l.ep.key, interfaceName: iface, ingressTiers: tiersFor("Ingress"), egressTiers: tiersFor("Egress"), profiles: l.ep.profiles };
     for (const dir of ["ingress", "egress"] as const) {
-      const c = endpointChain(le, dir);
+      const c = iptChain(endpointChain(le, dir));
       if (!sameChain(this.table.getOwn(c.name), c)) this.setChain(c.name, c);
     }
-    this.useGroups(`wl\u0000${iface}`, endpointGroupChains(le));
+    this.useGroups(`wl\u0000${iface}`, iptChainMap(endpointGroupChains(le)));
   }
 
   private setDispatch(): void {
-    this.dispatchNames = this.replaceChains(this.dispatchNames, workloadDispatchChains([...this.byInterface.keys()]));
+    this.dispatchNames = this.replaceChains(this.dispatchNames, iptChains(workloadDispatchChains([...this.byInterface.keys()])));
   }
 
   /** Own chains `chains` in place of those named `names`; their names. */
@@ -568,8 +572,8 @@ export class NodeState {
     const r = this.resolveHost(h);
     const local = r.hostEndpoints[0] as LocalHostEndpoint;
     this.hostResolved.set(iface, { local, errors: r.errors });
-    for (const c of hostFilterChains(local)) if (!sameChain(this.table.getOwn(c.name), c)) this.setChain(c.name, c);
-    this.useGroups(`hep\u0000${iface}`, hostGroupChains(local));
+    for (const c of iptChains(hostFilterChains(local))) if (!sameChain(this.table.getOwn(c.name), c)) this.setChain(c.name, c);
+    this.useGroups(`hep\u0000${iface}`, iptChainMap(hostGroupChains(local)));
   }
 
   /** The node's resolved host endpoints, by interface (as resolveHostEndpoints orders them). */
@@ -580,7 +584,7 @@ export class NodeState {
   /** Host dispatch chains and failsafe (host-tables.ts hostFilterTableChains), or the static empty ones. */
   private setHostDispatch(): void {
     const heps = this.hostList();
-    const chains = heps.length === 0 ? this.staticHostChains : [...filterHostDispatchChains(heps), ...failsafeChains("filter", this.failsafe, this.ipVersion)];
+    const chains = heps.length === 0 ? this.staticHostChains : iptChains([...filterHostDispatchChains(heps), ...failsafeChains("filter", this.failsafe, this.ipVersion)]);
     this.hostDispatchNames = this.replaceChains(this.hostDispatchNames, chains);
   }
 
@@ -657,3 +661,6 @@ function sameTables(a: readonly TableState[] | undefined, b: readonly TableState
     })
   );
 }
+
+/** Policy-group chains printed for iptables, by name. */
+const iptChainMap = (chains: ReadonlyMap<string, IrChain>): Map<string, Chain> => new Map([...chains].map(([name, c]) => [name, iptChain(c)]));

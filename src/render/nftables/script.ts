@@ -92,8 +92,12 @@ const NFT_LINE = new RegExp(
   ].join("|"),
 );
 
-/** The only double-quoted strings a line may hold: a comment or log prefix in escapeComment's alphabet (plus `;`). */
-const QUOTED = /"[\w @%+=:;,./|-]*"/g;
+/**
+ * The only double-quoted strings a line may hold: a comment or log prefix in escapeComment's
+ * alphabet (plus `;`), or an interface name nft's lexer would split (`iifname "eth0.100"`, `*`
+ * for a prefix).
+ */
+const QUOTED = /"[\w @%+=:;,./|*-]*"/g;
 
 /** Whether `line` is one nft command of a shape policy-compile prints or plans. */
 export function isSafeNftLine(line: string): boolean {
@@ -108,7 +112,7 @@ export function isSafeNftLine(line: string): boolean {
   // A quoted string is only ever a rule comment or a log prefix.
   for (const m of line.matchAll(QUOTED)) {
     const before = line.slice(0, m.index).trimEnd();
-    if (!before.endsWith(" comment") && !before.endsWith(" prefix")) return false;
+    if (!before.endsWith(" comment") && !before.endsWith(" prefix") && !/ [io]ifname( !=)?$/.test(before)) return false;
   }
   return true;
 }
