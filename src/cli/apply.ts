@@ -16,7 +16,7 @@ import type { EndpointToHostAction } from "../render/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { UsageError } from "./io.js";
 import { dataplaneCallAsync, endpointToHostOption, formatFamilies } from "./diff.js";
-import { compileFamiliesOrFail, liveStates } from "./families.js";
+import { compileFamiliesOrFail, compileNftFamiliesOrFail, liveStates } from "./families.js";
 import { allowEmptyNodeOption, type NodeFlagValues } from "./node-flags.js";
 import { dataplaneOption, type DataplaneFlag } from "./dataplane-flag.js";
 import { applyNft, resolveDataplane } from "./nft-inputs.js";
@@ -43,11 +43,11 @@ With IPv6 in play (an IPv6 address or IPv6-only rule in the inputs), the same in
 with the cali6* sets, applied after IPv4; each family gets its own output line ("IPv6: ...").
 --iptables-save/--iptables-restore override the IPv4 binaries only.
 
-With --dataplane nftables, -f takes one calico.nft script (compile --dataplane nftables --out DIR
-writes it) and apply owns the tables ip calico and ip6 calico, whole, and nothing else: one
-atomic nft -f transaction per family, verified by reading the table back (nft --json). With
---dataplane auto: nftables when kube-proxy's ip kube-proxy (or ip6 kube-proxy) table has chains,
-as Felix's Auto mode; the choice is said on stderr. --node is not used with a script.
+With --dataplane nftables, apply owns the tables ip calico and ip6 calico, whole, and nothing
+else: one atomic nft -f transaction per family, verified by reading the table back (nft --json).
+-f may also name one calico.nft script (compile --dataplane nftables --out DIR writes it; --node
+is then not used). With --dataplane auto: nftables when kube-proxy's ip kube-proxy (or ip6
+kube-proxy) table has chains, as Felix's Auto mode; the choice is said on stderr.
 
 Output:
   applied <n> ipset and <m> iptables lines on <backend> in <k> attempt(s) (<ms> ms)
@@ -87,7 +87,8 @@ export const registerApply: RegisterCommand = (program: Command, ctx: CliContext
       const retries = Number(options.retries);
       if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`policy-compile apply: --retries must be a whole number, got "${options.retries}"`);
       if ((await resolveDataplane(options.dataplane, "policy-compile apply", ctx, options.nft)) === "nftables") {
-        await applyNft(options.file, { retries, ...(options.nft ? { nft: options.nft } : {}), ...(options.dryRun ? { dryRun: true } : {}) }, ctx);
+        const compileNft = (paths: readonly string[]) => compileNftFamiliesOrFail(paths, { ...options, command: "policy-compile apply" }, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });
+        await applyNft(options.file, { retries, ...(options.nft ? { nft: options.nft } : {}), ...(options.dryRun ? { dryRun: true } : {}) }, ctx, compileNft);
         return;
       }
       const families = await compileFamiliesOrFail(options.file, { ...options, command: "policy-compile apply" }, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: true });

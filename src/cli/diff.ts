@@ -19,7 +19,7 @@ import { Dataplane, DataplaneError } from "../dataplane/index.js";
 import type { CliContext, RegisterCommand } from "./context.js";
 import { DataplaneFailure, ExitCode, InputError, UsageError } from "./io.js";
 import { addFormatOptions, chosenFormat, fileOption } from "./options.js";
-import { compileFamiliesOrFail, liveStates } from "./families.js";
+import { compileFamiliesOrFail, compileNftFamiliesOrFail, liveStates } from "./families.js";
 import { allowEmptyNodeOption, requireNodeNamed, type NodeFlagValues } from "./node-flags.js";
 import { dataplaneOption, type DataplaneFlag } from "./dataplane-flag.js";
 import { diffNftCommand, resolveDataplane } from "./nft-inputs.js";
@@ -48,9 +48,9 @@ Output:
   With IPv6 in play (either side), one transaction per family, under "# IPv4" and "# IPv6"
   banners (the IPv6 one for ip6tables-restore and the cali6 sets); JSON is then an array.
 
-  With --dataplane nftables, --from/--to (or -f with --live) take one calico.nft script each
-  (compile --dataplane nftables --out DIR writes it), and the output is the one nft -f
-  transaction per table ("# nft -f - (ip calico)"); --live reads the tables with nft --json.
+  With --dataplane nftables, the output is the one nft -f transaction per table ("# nft -f -
+  (ip calico)"); --live reads the tables with nft --json. --from/--to (or -f) may also name one
+  calico.nft script each (compile --dataplane nftables --out DIR writes it).
   --dataplane auto (with --live): nftables when kube-proxy's ip kube-proxy table has chains.
 
 Examples:
@@ -89,7 +89,9 @@ export const registerDiff: RegisterCommand = (program: Command, ctx: CliContext)
       if ((await resolveDataplane(options.dataplane, "policy-compile diff", ctx, options.nft)) === "nftables") {
         if (!offline && (!options.live || !options.file)) throw new UsageError("policy-compile diff: give --from and --to, or -f with --live");
         if (offline && (!options.from || !options.to)) throw new UsageError("policy-compile diff: --from and --to go together");
-        const changed = await diffNftCommand({ ...options, format }, ctx);
+        const compileNft = (paths: readonly string[]) =>
+          compileNftFamiliesOrFail(paths, { ...options, command: "policy-compile diff", checkNode: !offline }, options.endpointToHostAction, ctx, failsafe, { flags: options, fromKernel: !offline });
+        const changed = await diffNftCommand({ ...options, format }, ctx, compileNft);
         if (options.exitCode && changed) ctx.exitCode = ExitCode.invalidInput;
         return;
       }

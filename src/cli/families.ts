@@ -5,7 +5,9 @@
  * side of an offline diff has IPv6.
  */
 import { formatDiagnostics } from "../diagnostics/index.js";
-import { CompileError, compile, usesIpv6, type DataplaneState, type EndpointToHostAction, type FailsafeOptions } from "../render/index.js";
+import { CompileError, compile, compileNft, usesIpv6, type CompileOptions, type DataplaneState, type EndpointToHostAction, type FailsafeOptions } from "../render/index.js";
+import type { NftDataplaneState } from "../render/nftables/types.js";
+import type { Model } from "../model/types.js";
 import type { CliContext } from "./context.js";
 import type { SourceFile } from "../diagnostics/types.js";
 import { InputError } from "./io.js";
@@ -52,6 +54,35 @@ export async function compileFamiliesOrFail(
   failsafe?: FailsafeOptions,
   hosts?: { readonly flags: HostInterfaceFlagValues; readonly fromKernel: boolean },
 ): Promise<NodeFamilies & { readonly sources: readonly SourceFile[] }> {
+  const { model, sources, nodes, compileFamily } = await loadForNode(paths, nodeFlags, endpointToHostAction, ctx, failsafe, hosts, compile);
+  const v4 = compileFamily(4);
+  const v6 = usesIpv6(model) ? compileFamily(6) : undefined;
+  return { v4, ...(v6 && { v6 }), ipv6: () => v6 ?? compileFamily(6), nodes, sources };
+}
+
+/** The nftables tables of the node (`ip calico`, and `ip6 calico` when IPv6 is in play), as compileFamiliesOrFail. */
+export async function compileNftFamiliesOrFail(
+  paths: readonly string[],
+  nodeFlags: NodeFlagValues & { readonly command: string; readonly checkNode?: boolean },
+  endpointToHostAction: EndpointToHostAction,
+  ctx: CliContext,
+  failsafe?: FailsafeOptions,
+  hosts?: { readonly flags: HostInterfaceFlagValues; readonly fromKernel: boolean },
+): Promise<{ readonly states: readonly NftDataplaneState[]; readonly nodes: readonly string[]; readonly sources: readonly SourceFile[] }> {
+  const { model, sources, nodes, compileFamily } = await loadForNode(paths, nodeFlags, endpointToHostAction, ctx, failsafe, hosts, compileNft);
+  return { states: usesIpv6(model) ? [compileFamily(4), compileFamily(6)] : [compileFamily(4)], nodes, sources };
+}
+
+/** Load, check the node, find host interfaces; a compile of one family that turns CompileError into located diagnostics. */
+async function loadForNode<T>(
+  paths: readonly string[],
+  nodeFlags: NodeFlagValues & { readonly command: string; readonly checkNode?: boolean },
+  endpointToHostAction: EndpointToHostAction,
+  ctx: CliContext,
+  failsafe: FailsafeOptions | undefined,
+  hosts: { readonly flags: HostInterfaceFlagValues; readonly fromKernel: boolean } | undefined,
+  render: (model: Model, options: CompileOptions) => T,
+): Promise<{ model: Model; sources: readonly SourceFile[]; nodes: readonly string[]; compileFamily: (ipVersion: 4 | 6) => T }> {
   const { node } = nodeFlags;
   checkNodeFlag(nodeFlags.command, node);
   const { model, sources } = await loadOrFail(paths, ctx);
@@ -59,15 +90,13 @@ export async function compileFamiliesOrFail(
   if (nodeFlags.checkNode !== false) requireNodeNamed(nodeFlags, nodes, sources);
   const hostInterfaces = hosts ? await hostInterfacesFor(hosts.flags, model, node, hosts.fromKernel) : undefined;
   warnHostInterfaces(model, node, hostInterfaces, sources, ctx);
-  const compileFamily = (ipVersion: 4 | 6): DataplaneState => {
+  const compileFamily = (ipVersion: 4 | 6): T => {
     try {
-      return compile(model, { node, endpointToHostAction, ipVersion, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
+      return render(model, { node, endpointToHostAction, ipVersion, ...(failsafe && { failsafe }), ...(hostInterfaces && { hostInterfaces }) });
     } catch (e) {
       if (e instanceof CompileError) throw new InputError(formatDiagnostics(e.diagnostics, sources));
       throw e;
     }
   };
-  const v4 = compileFamily(4);
-  const v6 = usesIpv6(model) ? compileFamily(6) : undefined;
-  return { v4, ...(v6 && { v6 }), ipv6: () => v6 ?? compileFamily(6), nodes, sources };
+  return { model, sources, nodes, compileFamily };
 }

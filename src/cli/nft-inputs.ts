@@ -1,7 +1,8 @@
 /**
- * The nftables side of `apply` and `diff`: the desired tables come from a `calico.nft` script
- * (what `compile --dataplane nftables --out DIR` writes: the reviewed artifact), read with
- * parseNftScript; a line it cannot read is a PC5020 diagnostic at its file:line:col, exit 1.
+ * The nftables side of `apply` and `diff`: the desired tables are compiled from the inputs
+ * (compileNft), or come from one `calico.nft` script (what `compile --dataplane nftables --out
+ * DIR` writes: the reviewed artifact), read with parseNftScript; a script line it cannot read is
+ * a PC5020 diagnostic at its file:line:col, exit 1.
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -11,15 +12,27 @@ import type { Diagnostic } from "../diagnostics/index.js";
 import { diffNft, emptyNftKernelState, formatNftTransaction, isEmptyNftTransaction, NftScriptError, nftKernelStateOf, parseNftScript, type NftTransaction } from "../diff/index.js";
 import { NftDataplane, detectDataplane, execaRunner } from "../dataplane/index.js";
 import type { DataplaneFlag } from "./dataplane-flag.js";
+import type { SourceFile } from "../diagnostics/types.js";
+import { requireNodeNamed, type NodeFlagValues } from "./node-flags.js";
 import { dataplaneCall, dataplaneCallAsync } from "./diff.js";
 import type { NftDataplaneState } from "../render/nftables/types.js";
 import type { CliContext } from "./context.js";
 import { InputError, UsageError } from "./io.js";
 
+/** Compiles policy inputs to the node's tables (the CLI's compileNftFamiliesOrFail, with the command's flags). */
+export type CompileNft = (paths: readonly string[]) => Promise<{ readonly states: readonly NftDataplaneState[]; readonly nodes: readonly string[]; readonly sources: readonly SourceFile[] }>;
+
+const isScript = (paths: readonly string[]): boolean => paths.some((p) => p.endsWith(".nft"));
+
+/** The desired tables: compiled from policy inputs, or read from one calico.nft script. */
+export async function desiredNftStates(paths: readonly string[], flag: string, command: string, ctx: CliContext, compileNft: CompileNft): Promise<NftDataplaneState[]> {
+  return isScript(paths) ? readNftStates(paths, flag, command, ctx) : [...(await compileNft(paths)).states];
+}
+
 /** The desired tables of one script file (one path: a script is one transaction's worth). */
 export async function readNftStates(paths: readonly string[] | undefined, flag: string, command: string, ctx: CliContext): Promise<NftDataplaneState[]> {
   if (!paths || paths.length !== 1 || !paths[0]!.endsWith(".nft")) {
-    throw new UsageError(`${command}: with --dataplane nftables, ${flag} takes one calico.nft script (compile --dataplane nftables --out DIR writes it)`);
+    throw new UsageError(`${command}: ${flag} takes either policy inputs or one calico.nft script, not both`);
   }
   const file = paths[0] as string;
   let text: string;
@@ -72,9 +85,9 @@ export async function nftTargets(states: readonly NftDataplaneState[], dataplane
 }
 
 /** `apply --dataplane nftables`: one verified `nft -f` transaction per family (or the plan, with --dry-run). */
-export async function applyNft(file: readonly string[], options: NftRunOptions & { readonly dryRun?: boolean }, ctx: CliContext): Promise<void> {
+export async function applyNft(file: readonly string[], options: NftRunOptions & { readonly dryRun?: boolean }, ctx: CliContext, compileNft: CompileNft): Promise<void> {
   const command = "policy-compile apply";
-  const states = await readNftStates(file, "-f", command, ctx);
+  const states = await desiredNftStates(file, "-f", command, ctx, compileNft);
   const dataplaneFor = (ipVersion: 4 | 6) => new NftDataplane({ ipVersion, ...(options.nft ? { nft: options.nft } : {}), ...(options.retries !== undefined ? { retries: options.retries } : {}) });
   const targets = await nftTargets(states, dataplaneFor);
   if (options.dryRun) {
@@ -93,12 +106,26 @@ export async function applyNft(file: readonly string[], options: NftRunOptions &
 }
 
 /** `diff --dataplane nftables`: offline between two scripts, or against this namespace's tables. */
-export async function diffNftCommand(options: { readonly from?: string[]; readonly to?: string[]; readonly file?: string[]; readonly live?: boolean; readonly format: "text" | "json" } & NftRunOptions, ctx: CliContext): Promise<boolean> {
+export async function diffNftCommand(
+  options: { readonly from?: string[]; readonly to?: string[]; readonly file?: string[]; readonly live?: boolean; readonly format: "text" | "json" } & NftRunOptions & NodeFlagValues,
+  ctx: CliContext,
+  compileNft: CompileNft,
+): Promise<boolean> {
   const command = "policy-compile diff";
   const txs: NftTransaction[] = [];
-  if (options.from || options.to) {
-    const from = await readNftStates(options.from, "--from", command, ctx);
-    const to = await readNftStates(options.to, "--to", command, ctx);
+  if (options.from && options.to) {
+    let from: readonly NftDataplaneState[];
+    let to: readonly NftDataplaneState[];
+    if (!isScript(options.from) && !isScript(options.to)) {
+      // Either version may have the node's endpoints (a change can add the first or remove the last).
+      const a = await compileNft(options.from);
+      const b = await compileNft(options.to);
+      requireNodeNamed(options, [...new Set([...a.nodes, ...b.nodes])].sort(), [...a.sources, ...b.sources]);
+      [from, to] = [a.states, b.states];
+    } else {
+      from = await desiredNftStates(options.from, "--from", command, ctx, compileNft);
+      to = await desiredNftStates(options.to, "--to", command, ctx, compileNft);
+    }
     for (const v of [4, 6] as const) {
       const a = from.find((s) => s.ipVersion === v);
       const b = to.find((s) => s.ipVersion === v);
@@ -106,7 +133,7 @@ export async function diffNftCommand(options: { readonly from?: string[]; readon
       txs.push(dataplaneCall(() => diffNft(a ? nftKernelStateOf(a) : emptyNftKernelState(v), b ?? emptyNftState(v))));
     }
   } else {
-    const states = await readNftStates(options.file, "-f", command, ctx);
+    const states = await desiredNftStates(options.file ?? [], "-f", command, ctx, compileNft);
     const dataplaneFor = (ipVersion: 4 | 6) => new NftDataplane({ ipVersion, ...(options.nft ? { nft: options.nft } : {}) });
     for (const s of await nftTargets(states, dataplaneFor)) txs.push(await dataplaneCallAsync(() => dataplaneFor(s.ipVersion).plan(s)));
   }

@@ -37,7 +37,7 @@ describe("diff --dataplane nftables (offline)", () => {
   });
 
   it.each([
-    [["--dataplane", "nftables", "--from", "policies/", "--to", `${EX}/pr.nft`], "policy-compile diff: with --dataplane nftables, --from takes one calico.nft script (compile --dataplane nftables --out DIR writes it)"],
+    [["--dataplane", "nftables", "--from", `${EX}/main.nft`, "test/dataplane/fixtures/cluster-v1", "--to", `${EX}/pr.nft`], "policy-compile diff: --from takes either policy inputs or one calico.nft script, not both"],
     [["--dataplane", "auto", "--from", `${EX}/main.nft`, "--to", `${EX}/pr.nft`], "policy-compile diff: --dataplane auto needs --live (it asks the kernel)"],
     [["--dataplane", "nft", "--from", `${EX}/main.nft`, "--to", `${EX}/pr.nft`], "error: option '--dataplane <dataplane>' argument 'nft' is invalid. Allowed choices are iptables, nftables, auto."],
     [["--dataplane", "nftables", "--from", `${EX}/missing.nft`, "--to", `${EX}/pr.nft`], "policy-compile diff: cannot read docs/examples/nftables-reconcile/missing.nft: ENOENT"],

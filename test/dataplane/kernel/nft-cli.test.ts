@@ -59,6 +59,17 @@ describe.skipIf(problems.length > 0)("policy-compile apply/diff --dataplane nfta
     expect(await table()).toContain("tcp dport { 80, 443, 8080 }");
   }, 240_000);
 
+  it("compiled from policy inputs: apply, in sync, a cluster change is one set element", async () => {
+    const first = await cli("apply", "-f", "test/dataplane/fixtures/cluster-v1", "--node", "node-1", "--dataplane", "nftables");
+    expect([first.exitCode, first.stderr]).toEqual([0, ""]);
+    expect(first.stdout).toMatch(/^applied \d+ nft lines to ip calico in 1 attempt\(s\)/);
+    expect(await table()).toContain("chain filter-cali-FORWARD {");
+    const live = await cli("diff", "--node", "node-1", "--dataplane", "nftables", "-f", "test/dataplane/fixtures/cluster-v1", "--live");
+    expect([live.exitCode, live.stdout]).toEqual([0, "# no changes\n"]);
+    const change = await cli("apply", "-f", "test/dataplane/fixtures/cluster-v2", "--node", "node-1", "--dataplane", "nftables");
+    expect(change.stdout).toMatch(/^applied 1 nft lines to ip calico in 1 attempt\(s\)/);
+  }, 240_000);
+
   it("--dataplane auto: iptables without kube-proxy's nft table, nftables with it (said on stderr)", async () => {
     const without = await cli("apply", "-f", MAIN, "--node", "node-1", "--dataplane", "auto", "--dry-run");
     expect(without.stderr.split("\n")[0]).toBe("policy-compile apply: --dataplane auto chose iptables (no kube-proxy nftables table with chains)");
