@@ -21,7 +21,13 @@ export type { TableWalk } from "./engine.js";
 export interface RuleMiss {
   readonly index: number;
   readonly hash: string;
+  /** The rule's match text. */
+  readonly match: string;
   readonly missed?: string;
+  /** The rule sets mark bits (`value` under `mask`). */
+  readonly mark?: { readonly value: number; readonly mask: number };
+  /** The rule logs. */
+  readonly log?: true;
   readonly origin?: RuleOrigin;
 }
 
@@ -55,10 +61,15 @@ export class Tracer implements TraceProgram {
    */
   misses(chain: string, packet: Packet, options: TraceOptions = {}): RuleMiss[] {
     const p = packetState(packet, this.ipVersion, options);
+    // The rules run in order and the mark carries what match blocks found (felix-dataplane.md
+    // §4.4): a rule that matches and sets mark bits changes what the later rules see. Nothing
+    // else is taken (a verdict would end the walk; here every rule is asked).
     return this.chain(chain, { table: options.table ?? "filter", hook: options.hook ?? "FORWARD" }).rules.map((r) => {
       const missed = r.parts?.find((x) => !x.pred(p));
       const origin = this.origins?.byHash.get(r.hash);
-      return { index: r.index, hash: r.hash, ...(missed && { missed: missed.text }), ...(origin && { origin }) };
+      const mark = r.act.kind === "mark" ? { value: r.act.value, mask: r.act.mask } : undefined;
+      if (!missed && mark) p.mark = ((p.mark & ~mark.mask) | mark.value) >>> 0;
+      return { index: r.index, hash: r.hash, match: r.match, ...(missed && { missed: missed.text }), ...(mark && { mark }), ...(r.act.kind === "log" && { log: true as const }), ...(origin && { origin }) };
     });
   }
 

@@ -14,7 +14,8 @@ import type { CompiledWithOrigins } from "../render/origins.js";
 import type { EndpointTier } from "../resolve/types.js";
 import { PROTOCOLS } from "./match.js";
 import type { Packet, TraceDirection } from "./types.js";
-import type { TraceOptions, Tracer } from "./walk.js";
+import type { RuleMiss, TraceOptions, Tracer } from "./walk.js";
+import { Mark } from "../render/marks.js";
 
 /** One rule of a policy and why the packet did not take it. */
 export interface RuleMissReason {
@@ -51,19 +52,45 @@ export function tierMisses(c: CompiledWithOrigins, tracer: Tracer, tier: Endpoin
     const p = byId.get(id);
     const kind = p ? policyKindName[p.policyKind] : "policy";
     const name = p ? (p.namespace === undefined ? p.name : `${p.namespace}/${p.name}`) : id;
-    const byRule = new Map<number, { action: string; reasons: (string | undefined)[] }>();
+    const byRule = new Map<number, { action: string; kernel: RuleMiss[] }>();
     for (const m of tracer.misses(chain, packet, options)) {
       if (m.origin?.kind !== "policyRule") continue;
       let r = byRule.get(m.origin.ruleIndex);
-      if (!r) byRule.set(m.origin.ruleIndex, (r = { action: m.origin.action, reasons: [] }));
-      r.reasons.push(m.missed === undefined ? undefined : conditionWords(m.missed, packet, c.ipsetMeanings));
+      if (!r) byRule.set(m.origin.ruleIndex, (r = { action: m.origin.action, kernel: [] }));
+      r.kernel.push(m);
     }
     const rules = [...byRule].map(([rule, r]): RuleMissReason => {
-      const missedAll = r.reasons.every((x) => x !== undefined);
-      return missedAll ? { rule, action: r.action, reason: r.reasons[0] as string } : { rule, action: r.action, matched: true };
+      const reason = ruleReason(r.kernel, packet, c.ipsetMeanings);
+      return reason === undefined ? { rule, action: r.action, matched: true } : { rule, action: r.action, reason };
     });
     return { policy: `${kind} ${name}`, id, chain, rules };
   });
+}
+
+const VERDICT_BITS = Mark.accept | Mark.pass | Mark.drop;
+const SCRATCH_BITS = Mark.scratch0 | Mark.scratch1;
+
+/**
+ * Why one policy rule (its kernel rules, in order) did not take the packet, or undefined when it
+ * did. The rule's verdict is carried by its "main" kernel rule (the one that sets the accept,
+ * pass or drop bit, or logs); match blocks before it leave their answer in scratch mark bits, so
+ * when the main rule fails only on that mark, the reason is the block's: the excluded net the
+ * packet is in, or the first condition of a block none of whose alternatives matched. A rule
+ * split into several main rules (multiport groups) missed when all of them missed; the first
+ * one's reason is given.
+ */
+function ruleReason(kernel: readonly RuleMiss[], packet: Packet, sets: ReadonlyMap<string, string>): string | undefined {
+  const mains = kernel.filter((k) => k.log || (k.mark !== undefined && (k.mark.mask & VERDICT_BITS) !== 0));
+  if (mains.length === 0) return kernel.every((k) => k.missed !== undefined) ? conditionWords(kernel[0]?.missed ?? "", packet, sets) : undefined;
+  if (mains.some((k) => k.missed === undefined)) return undefined;
+  const first = mains[0] as RuleMiss;
+  if (!/^-m mark /.test(first.missed ?? "")) return conditionWords(first.missed as string, packet, sets);
+  const blocks = kernel.filter((k) => k.mark !== undefined && (k.mark.mask & VERDICT_BITS) === 0 && (k.mark.mask & SCRATCH_BITS) !== 0 && k.match !== "" && !/^-m mark /.test(k.match));
+  // A negated-net block clears scratch0 when the packet is in one of the excluded nets.
+  const excluded = blocks.find((k) => k.missed === undefined && k.mark !== undefined && (k.mark.mask & Mark.scratch0) !== 0 && (k.mark.value & Mark.scratch0) === 0);
+  if (excluded) return conditionWords(`! ${excluded.match}`, packet, sets);
+  const failed = blocks.find((k) => k.missed !== undefined);
+  return conditionWords(failed?.missed ?? (first.missed as string), packet, sets);
 }
 
 const PROTOCOL_NAMES = new Map(Object.entries(PROTOCOLS).map(([name, n]) => [n, name.toUpperCase()]));
