@@ -154,6 +154,9 @@ export class Reference {
     // An address is a host when a host endpoint expects it.
     const hep = this.cluster.endpoints.find((e) => e.kind === "host" && e.ips.includes(p.ip));
     if (hep) return { ip: p.ip, endpoint: hep, interfaceName: hep.interfaceName !== undefined && hep.interfaceName !== "*" && hep.interfaceName !== "" ? hep.interfaceName : UPLINK };
+    // An address of a workload on a node is that workload: the packet goes to (or comes from) it.
+    const owner = this.cluster.endpoints.find((e) => e.kind === "workload" && e.node !== undefined && e.ips.includes(p.ip));
+    if (owner) return { ip: p.ip, endpoint: owner };
     return { ip: p.ip };
   }
 
