@@ -22,7 +22,7 @@ export function hopJson(h: Hop): object {
     decidedBy: h.decidedBy ?? null,
     ...(h.passed && { passed: h.passed }),
     ...(h.logged && { logged: h.logged }),
-    ...(h.unmatched && { unmatched: h.unmatched }),
+    ...(h.unmatched && { unmatched: h.unmatched, unmatchedTier: h.unmatchedTier }),
     chains: h.chains,
     ...(h.groups && { groups: h.groups }),
     ...(h.chainPolicies && { chainPolicies: h.chainPolicies }),
@@ -72,7 +72,7 @@ export function hopLines(e: FlowExplanation): string[] {
     }
     if (h.unmatched) {
       const of2 = h.endpoint === "-" ? "" : ` ${h.endpoint}`;
-      lines.push(`  why:        ${h.unmatched.length === 0 ? `no policy of tier ${d?.tier ?? "?"} selected${of2}` : `the policies of tier ${d?.tier ?? "?"} that select${of2} (in order) took no ${h.direction} rule:`}`);
+      lines.push(`  why:        ${h.unmatched.length === 0 ? `no policy of tier ${h.unmatchedTier ?? d?.tier ?? "?"} selected${of2}` : `the policies of tier ${h.unmatchedTier ?? d?.tier ?? "?"} that select${of2} (in order) took no ${h.direction} rule:`}`);
       for (const m of h.unmatched) lines.push(...missLines(m, h.direction));
     }
     lines.push(`  chains:     ${h.chains.join(" -> ")}`);

@@ -139,6 +139,8 @@ export interface Hop {
    * for each rule of each the first condition the packet failed (trace/why.ts).
    */
   readonly unmatched?: readonly PolicyMisses[];
+  /** The tier `unmatched` is about. */
+  readonly unmatchedTier?: string;
   readonly trace: PacketTrace;
 }
 
@@ -493,7 +495,12 @@ export class FlowTracer {
       const own = trace.steps.filter((s) => e.chains.includes(s.chain) && s.origin?.kind === "policyRule" && s.origin.direction === e.direction);
       const passed = own.filter((s) => s.origin?.kind === "policyRule" && s.origin.action === "Pass").map((s) => this.decision(s));
       const logged = own.filter((s) => s.origin?.kind === "policyRule" && s.origin.action === "Log").map((s) => this.decision(s));
-      const unmatched = e.decidedBy?.origin?.kind === "endOfTier" && !e.host ? this.unmatched(node, family, endpoint, e.direction, e.decidedBy.origin.tier, packet, table) : undefined;
+      // A workload chain's end-of-tier drop has an origin; a host endpoint chain's is known by
+      // Felix's fixed comment on it, "End of tier <name>. Drop if no policies passed packet".
+      const hostTier = e.host ? /(?:^|; )End of tier (\S+)\. Drop if no policies passed packet/.exec(e.decidedBy?.comment ?? "")?.[1] : undefined;
+      const tier = e.decidedBy?.origin?.kind === "endOfTier" ? e.decidedBy.origin.tier : hostTier;
+      const unmatched =
+        tier === undefined ? undefined : e.host ? this.hostUnmatched(node, family, e, tier, packet, table) : this.unmatched(node, family, endpoint, e.direction, tier, packet, table);
       return {
         node,
         direction: e.direction,
@@ -505,7 +512,7 @@ export class FlowTracer {
         ...this.chainPoliciesOf(node, e.chains, family),
         ...(passed.length > 0 && { passed }),
         ...(logged.length > 0 && { logged }),
-        ...(unmatched && { unmatched }),
+        ...(unmatched && { unmatched, unmatchedTier: tier }),
         trace,
       };
     });
@@ -520,6 +527,26 @@ export class FlowTracer {
     if (!t) return undefined;
     const options: TraceOptions = table === undefined ? {} : { table };
     return tierMisses(c, tracerFor(c.state, c.origins), t, direction, packet, options);
+  }
+
+  /**
+   * The host endpoint's tier that denied and why none of its policies' rules took the packet: the
+   * endpoint is the one whose chain decided (cali-th-/cali-fh-<interface>, or the `*` endpoint's),
+   * and its policies are the forward ones in a forward chain, the untracked ones in raw, the
+   * pre-DNAT ones on the way in through mangle, the normal ones otherwise.
+   */
+  private hostUnmatched(node: string, family: 4 | 6, e: EndpointDecision, tier: string, packet: Packet, table?: TraceTable): PolicyMisses[] | undefined {
+    if (table === "nat") return undefined;
+    const m = /^(?:(?:filter|mangle|raw)-)?cali-(th|fh|thfw|fhfw)-(.+)$/.exec(e.chain);
+    if (!m) return undefined;
+    const c = this.compiled(node, family);
+    const hep = c.view.hostEndpoints?.find((h) => h.interfaceName === m[2]);
+    if (!hep) return undefined;
+    const forward = m[1] === "thfw" || m[1] === "fhfw";
+    const tiers = forward ? hep.forward : table === "raw" ? hep.untracked : table === "mangle" && e.direction === "ingress" ? { ingress: hep.preDNAT, egress: [] } : hep.normal;
+    const t = tiers[e.direction].find((x) => x.name === tier);
+    if (!t) return undefined;
+    return tierMisses(c, tracerFor(c.state, c.origins), t, e.direction, packet, table === undefined ? {} : { table });
   }
 
   /** Policy chains among `chains` named by a hash of their policy id (Hop.chainPolicies), or nothing. */

@@ -51,6 +51,20 @@ describe("explain: a deny names the tier's policies and why none of their rules 
     ]);
   });
 
+  it("does the same for a host endpoint's tier (its end-of-tier drop is known by Felix's comment)", async () => {
+    const r = await cli(["explain", "-f", "golden/hep-named/input", "--from", "198.51.100.7", "--to", "host:node-1", "--port", "23"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n").filter((l) => /^ {2}(decided by|why):|^ {4,}/.test(l))).toEqual([
+      "  decided by: host endpoint chain cali-fh-eth0: End of tier default. Drop if no policies passed packet",
+      "  why:        the policies of tier default that select host endpoint node-1-eth0 (eth0) (in order) took no ingress rule:",
+      "    GlobalNetworkPolicy edge-https:",
+      "      ingress rule 0 (Allow): destination port 23 is not in 443",
+    ]);
+    const json = JSON.parse((await cli(["explain", "-f", "golden/hep-named/input", "--from", "198.51.100.7", "--to", "host:node-1", "--port", "23", "-o", "json"])).stdout);
+    expect(json.hops[0].unmatchedTier).toBe("default");
+    expect(json.hops[0].unmatched[0].rules).toEqual([{ rule: 0, action: "Allow", reason: "destination port 23 is not in 443" }]);
+  });
+
   it("JSON carries the same facts", async () => {
     const r = await cli(["explain", ...SHOP, "--from", WEB1, "--to", "shop-db/db-0", "--port", "5432", "-o", "json"]);
     const hop = JSON.parse(r.stdout).hops[1];
