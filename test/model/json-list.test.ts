@@ -70,6 +70,9 @@ describe("JSON List read item by item", () => {
       }),
       { numRuns: 1500 },
     );
-    expect(lists).toBeGreaterThan(150);
+    // About 11.5 % of the generated texts are Lists the fast path takes (mean ~173 of 1,500, sd
+    // ~12): the guard sits 6 sd below, so it fails only when the fast path stops being exercised
+    // (150 was 2 sd below and failed in CI once, at 143).
+    expect(lists).toBeGreaterThan(100);
   });
 });
