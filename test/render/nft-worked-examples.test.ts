@@ -235,9 +235,9 @@ describe("§3.3 match fragments", () => {
 });
 
 describe("§5 sets", () => {
-  it("names with `-`, interval NET sets, concatenated named-port sets", () => {
+  it("names with `-`, interval NET sets (version token 1, render.ts nftSet), concatenated named-port sets", () => {
     expect(nftSet({ name: "cali40s:abc", type: "hash:net", family: "inet", maxelem: 1048576, members: ["10.0.0.0/24", "10.0.0.5/32"] })).toEqual({
-      name: "cali40s-abc",
+      name: "cali41s-abc",
       type: "ipv4_addr",
       interval: true,
       elements: ["10.0.0.0/24"],
