@@ -13,7 +13,7 @@ import { NftDataplane } from "../../../src/dataplane/nftables.js";
 import type { Model } from "../../../src/model/types.js";
 import { compile, compileNft, type CompileOptions } from "../../../src/render/compile.js";
 import { nftTransactionInput } from "../../../src/diff/nftables/transaction.js";
-import { traceHostPath, traceProgramPath, nftTracerFor, type HostPathTrace } from "../../../src/trace/index.js";
+import { traceHostPath, traceProgramPath, nftTracerFor, type HostPath, type HostPathTrace } from "../../../src/trace/index.js";
 import type { Packet } from "../../../src/trace/types.js";
 import type { Netns } from "./netns.js";
 
@@ -40,8 +40,8 @@ export interface HepDataplane {
   addForeignDnat(to: string): Promise<void>;
   /** The foreign nat content, to check it is untouched. */
   foreignNat(): Promise<string>;
-  /** The untracked reply's walk of the host output path through the same dataplane. */
-  traceOutput(model: Model, options: CompileOptions, packet: Packet): HostPathTrace;
+  /** A packet's walk of a host path (output, forward…) through the same dataplane. */
+  tracePath(model: Model, options: CompileOptions, packet: Packet, path: HostPath): HostPathTrace;
   /** The `dataplane` option explainFlow needs for this backend. */
   readonly traceDataplane: "iptables" | "nftables";
   /** What sends a packet to a host endpoint's chain from the interface's dispatch. */
@@ -82,7 +82,7 @@ function iptDataplane(backend: "legacy" | "nft", node: Netns, ipVersion: 4 | 6):
       await node.exec(`${tool}-restore`, ["--noflush"], `*nat\n-A PREROUTING -p tcp -m tcp --dport 30080 -j DNAT --to-destination ${to}\nCOMMIT\n`);
     },
     foreignNat: () => node.exec(`${tool}-save`, ["-t", "nat"]),
-    traceOutput: (model, options, packet) => traceHostPath(compile(model, { ...options, ipVersion }), packet, "output"),
+    tracePath: (model, options, packet, path) => traceHostPath(compile(model, { ...options, ipVersion }), packet, path),
     traceDataplane: "iptables",
     hostDispatch: (iface) => new RegExp(`--in-interface ${iface} .*--goto cali-fh-${iface}|-i ${iface} .*-g cali-fh-${iface}`),
     writes: { mangle: "*mangle", raw: "*raw" },
@@ -119,7 +119,7 @@ function nftDataplane(node: Netns, ipVersion: 4 | 6): HepDataplane {
       await node.exec("nft", ["-f", "-"], `add table ${t}\nadd chain ${t} prerouting { type nat hook prerouting priority -100 ; }\nadd rule ${t} prerouting tcp dport 30080 dnat to ${to}\n`);
     },
     foreignNat: () => list(FOREIGN_TABLE),
-    traceOutput: (model, options, packet) => traceProgramPath(nftTracerFor(compileNft(model, { ...options, ipVersion })), packet, "output"),
+    tracePath: (model, options, packet, path) => traceProgramPath(nftTracerFor(compileNft(model, { ...options, ipVersion })), packet, path),
     traceDataplane: "nftables",
     hostDispatch: (iface) => new RegExp(`iifname "?${iface}"? .*goto filter-cali-fh-${iface}`),
     writes: { mangle: " mangle-cali-", raw: " raw-cali-" },

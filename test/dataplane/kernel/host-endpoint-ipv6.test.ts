@@ -126,7 +126,7 @@ describe.skipIf(problems.length > 0).each(HEP_BACKENDS)("IPv6 host endpoints in 
     expect(r.written).toContain(dp.writes.raw);
     expect(await probe(docs, 9000)).toBe("open");
     expect(await conntrackEntries(9000)).toBe("");
-    const reply = dp.traceOutput(modelOf(...docs), NODE, { kind: "Packet", srcIp: NODE_IP, dstIp: EXT_IP, protocol: 6, srcPort: 9000, dstPort: 40000, inInterface: "", outInterface: "eth0", ctState: "NEW" });
+    const reply = dp.tracePath(modelOf(...docs), NODE, { kind: "Packet", srcIp: NODE_IP, dstIp: EXT_IP, protocol: 6, srcPort: 9000, dstPort: 40000, inInterface: "", outInterface: "eth0", ctState: "NEW" }, "output");
     expect(reply.verdict).toBe("allow");
     expect(reply.tables[0]).toMatchObject({ table: "raw", hook: "OUTPUT", untracked: true });
     // A tracked (failsafe) connection does create one, so the check can see entries.

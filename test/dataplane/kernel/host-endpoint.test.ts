@@ -127,7 +127,7 @@ describe.skipIf(problems.length > 0).each(HEP_BACKENDS)("host endpoints in a rea
     expect(await conntrackEntries(9000)).toBe("");
     // The reply is untracked too, so it is a fresh packet on the host's output path: the trace
     // must let it out (through the raw table's egress policy) for the connection to open.
-    const reply = dp.traceOutput(modelOf(...docs), NODE, { kind: "Packet", srcIp: NODE_IP, dstIp: "10.99.0.2", protocol: 6, srcPort: 9000, dstPort: 40000, inInterface: "", outInterface: "eth0", ctState: "NEW" });
+    const reply = dp.tracePath(modelOf(...docs), NODE, { kind: "Packet", srcIp: NODE_IP, dstIp: "10.99.0.2", protocol: 6, srcPort: 9000, dstPort: 40000, inInterface: "", outInterface: "eth0", ctState: "NEW" }, "output");
     expect(reply.verdict).toBe("allow");
     expect(reply.tables[0]).toMatchObject({ table: "raw", hook: "OUTPUT", untracked: true });
     // A tracked (failsafe) connection does create one, so the check can see entries.
