@@ -7,13 +7,16 @@
  * - single changes applied to the kernel, write only (the transaction planned from a state the
  *   caller knows, as an agent does; median of RUNS, each change applied then reverted):
  *   remote pod added, local pod added, label change, one policy rule changed;
- * - where the nftables time goes: nft's fixed cost per run in this table and a read-back.
+ * - where the nftables time goes: nft's fixed cost per run in this table, a read-back, and the
+ *   remote-pod change and an empty write timed by a shell inside the namespace (shellTimed).
  *
  * The nftables table is compileNft's (host-address selector sets as plain sets, render.ts
  * nftSet); the Felix-layout column turns them back into Felix's interval sets (felixSetLayout),
  * so the cost of the deliberate difference is measured in the same run.
  */
-import { loadavg } from "node:os";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { compile, compileNft } from "../../src/render/compile.js";
 import type { NftDataplaneState } from "../../src/render/nftables/types.js";
@@ -22,7 +25,8 @@ import { diff } from "../../src/diff/diff.js";
 import { kernelStateOf } from "../../src/diff/kernel-state.js";
 import { isEmptyTransaction } from "../../src/diff/transaction.js";
 import { diffNft, nftStateAfter } from "../../src/diff/nftables/plan.js";
-import type { NftKernelState } from "../../src/diff/nftables/kernel-state.js";
+import { nftKernelStateOf, type NftKernelState } from "../../src/diff/nftables/kernel-state.js";
+import { nftTransactionInput } from "../../src/diff/nftables/transaction.js";
 import { execa } from "execa";
 import { Dataplane } from "../../src/dataplane/dataplane.js";
 import { NftDataplane } from "../../src/dataplane/nftables.js";
@@ -169,14 +173,44 @@ export async function run(): Promise<void> {
       targets.forEach((t, k) => rows.push([t.label, `${c.name}: ${sizes[k]}`, times[k]!]));
     }
     for (const t of targets) await t.check();
+    const first = cases[0];
+    if (first === undefined || runners[0] === undefined) throw new Error("no remote-pod case or namespace");
+    const inShell = await shellTimed(runners[0], nftBase, first.nft);
     const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
     console.log(`\nwrite-only times, median of ${RUNS} (interleaved across the four kernels); load average at the end ${load()}:`);
     for (const label of targets.map((t) => t.label)) {
       console.log(`\n${label}`);
       for (const [l, what, xs] of rows) if (l === label) console.log(`  ${what}: ${fmt(xs)}`);
     }
+    console.log(`\n${targets[0]?.label}, timed by a shell inside the namespace (no spawn from this large Node process), median of ${RUNS * 2}:`);
+    console.log(`  fixed cost of one empty write: ${fmt(inShell.empty)}`);
+    console.log(`  ${first.name}: ${fmt(inShell.change)}`);
   } finally {
     for (const name of names) await execa("ip", ["netns", "del", name], { reject: false });
+  }
+}
+
+/**
+ * The remote-pod change and an empty write timed by one shell loop inside the namespace: `nft -f`
+ * started by a small process, so the time is nft's own (process start, cache, netlink), without
+ * the cost of spawning from this benchmark's multi-gigabyte Node process.
+ */
+async function shellTimed(runner: CommandRunner, base: NftDataplaneState, changed: NftDataplaneState): Promise<{ empty: number[]; change: number[] }> {
+  const dir = await mkdtemp(join(tmpdir(), "pc-nft-bench-"));
+  try {
+    const tx = diffNft(nftKernelStateOf(base), changed);
+    const back = diffNft(nftKernelStateOf(changed), base);
+    await writeFile(join(dir, "empty.nft"), "add table ip calico\n");
+    await writeFile(join(dir, "change.nft"), nftTransactionInput(tx));
+    await writeFile(join(dir, "back.nft"), nftTransactionInput(back));
+    const script = `t() { s=$(date +%s%N); nft -f "${dir}/$1.nft" || exit 1; e=$(date +%s%N); echo "$1 $(( (e - s) / 1000 ))"; }
+for i in $(seq ${RUNS * 2}); do t empty; t change; nft -f "${dir}/back.nft" || exit 1; done`;
+    const r = await runner("sh", ["-c", script]);
+    if (r.exitCode !== 0) throw new Error(`shell timing failed: ${r.stderr}`);
+    const times = (what: string) => r.stdout.split("\n").filter((l) => l.startsWith(`${what} `)).map((l) => Number(l.split(" ")[1]) / 1000);
+    return { empty: times("empty"), change: times("change") };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
