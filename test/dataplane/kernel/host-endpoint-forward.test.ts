@@ -16,9 +16,8 @@
  */
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSources } from "../../../src/model/load.js";
 import { HEP_BACKENDS, hepBackendProblems, hepDataplane, type HepDataplane } from "./hep-backends.js";
-import { ALLOW_8081, hostEndpoint, tcpClient, tcpServer } from "./host-policies.js";
+import { ALLOW_8081, hostEndpoint, modelOf, tcpClient, tcpServer } from "./host-policies.js";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "./netns.js";
 
 const problems = await kernelProblems();
@@ -45,12 +44,6 @@ spec:
 const NODE = { node: "node-1" };
 const SERVER = tcpServer([8080, 8081]);
 const CLIENT = tcpClient();
-
-function modelOf(...docs: string[]) {
-  const loaded = loadSources(docs.map((text, i) => ({ file: `doc${i}.yaml`, text })));
-  expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return loaded.model;
-}
 
 describe.skipIf(problems.length > 0).each(HEP_BACKENDS)("forwarded traffic through a host endpoint in a real kernel (%s)", (backend) => {
   let node: Netns;

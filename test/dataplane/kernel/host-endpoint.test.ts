@@ -23,10 +23,9 @@
  */
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSources } from "../../../src/model/load.js";
 import { explainFlow } from "../../../src/trace/index.js";
 import { HEP_BACKENDS, hepBackendProblems, hepDataplane, type HepDataplane } from "./hep-backends.js";
-import { ALLOW_8081, DENY_NODEPORT, hostEndpoint, tcpClient, tcpServer, untracked9000 } from "./host-policies.js";
+import { ALLOW_8081, DENY_NODEPORT, hostEndpoint, modelOf, tcpClient, tcpServer, untracked9000 } from "./host-policies.js";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "./netns.js";
 
 const problems = await kernelProblems();
@@ -39,12 +38,6 @@ const NODE_IP = "10.99.0.1";
 
 const HEP = hostEndpoint(NODE_IP);
 const UNTRACKED_9000 = untracked9000();
-
-function modelOf(...docs: string[]) {
-  const loaded = loadSources(docs.map((text, i) => ({ file: `doc${i}.yaml`, text })));
-  expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return loaded.model;
-}
 
 const NODE = { node: "node-1" };
 

@@ -2,8 +2,20 @@
  * The host endpoint and policies the IPv4 and IPv6 host endpoint kernel tests share: the node's
  * eth0 as a host endpoint with role=edge; a normal policy allowing tcp/8081; a preDNAT policy
  * denying the NodePort 30080; an untracked (doNotTrack) policy allowing tcp/9000 both ways
- * (pinned to one family with `ipVersion`, when given).
+ * (pinned to one family with `ipVersion`, when given); the model of such documents, and the
+ * node-side server and client scripts.
  */
+import { expect } from "vitest";
+import { loadSources } from "../../../src/model/load.js";
+import type { Model } from "../../../src/model/types.js";
+
+/** The model of YAML documents, which must load without errors. */
+export function modelOf(...docs: string[]): Model {
+  const loaded = loadSources(docs.map((text, i) => ({ file: `doc${i}.yaml`, text })));
+  expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return loaded.model;
+}
+
 export const hostEndpoint = (ip: string): string => `apiVersion: projectcalico.org/v3
 kind: HostEndpoint
 metadata:
