@@ -9,7 +9,7 @@ import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import { lintModel } from "../lint/lint.js";
 import { isStaged } from "../model/policy-kinds.js";
 import type { Model } from "../model/types.js";
-import { meaningOf } from "./touched.js";
+import { sameMeaning } from "./touched.js";
 import { stagedChanges, stagedMatrix, stagedRefText } from "../trace/staged.js";
 import type { ProblemsSection, ReviewDiagnostic, StagedPending } from "./types.js";
 
@@ -65,10 +65,10 @@ function lintScope(model: Model, changedPolicies: ReadonlySet<string>, everythin
 
 export function reviewProblems(input: ProblemsInput): ProblemsSection {
   const changed = new Set<string>();
-  const byId = new Map(input.base.policies.map((p) => [p.id, meaningOf(p)]));
-  for (const p of input.head.policies) if (byId.get(p.id) !== meaningOf(p)) changed.add(p.id);
+  const byId = new Map(input.base.policies.map((p) => [p.id, p]));
+  for (const p of input.head.policies) if (!sameMeaning(byId.get(p.id), p)) changed.add(p.id);
   for (const id of byId.keys()) if (!input.head.policies.some((p) => p.id === id)) changed.add(id);
-  const same = (a: unknown, b: unknown): boolean => meaningOf(a) === meaningOf(b);
+  const same = sameMeaning;
   const everything = !same(input.base.tiers, input.head.tiers) || !same(input.base.profiles, input.head.profiles) || !same(input.base.networkSets, input.head.networkSets) ||
     input.base.endpoints.length !== input.head.endpoints.length || input.base.endpoints.some((e, i) => e !== input.head.endpoints[i] && !same(e, input.head.endpoints[i]));
   const lintBase = lintModel(lintScope(input.base, changed, everything), input.baseSources);

@@ -30,6 +30,8 @@ export interface ReviewOptions {
   readonly progress?: (phase: "connectivity", done: number, total: number) => void;
 }
 
+const hasIpv6Pod = (m: Model): boolean => m.endpoints.some((e) => e.node !== undefined && e.ipNetworks.some((n) => n.includes(":")));
+
 export function reviewChange(base: ReviewVersion, head: ReviewVersion, options: ReviewOptions = {}): ReviewReport {
   // Review traces workload chains on virtual nodes; a host endpoint's forward-path (applyOnForward)
   // policy lives in its node's own tables, which that does not reproduce. Refuse rather than guess.
@@ -42,17 +44,27 @@ export function reviewChange(base: ReviewVersion, head: ReviewVersion, options: 
   }
   const touched = touchedPods(base.model, head.model);
   const probes = planProbes([base.model, head.model], options.ports);
-  const c = flippedPairs({
-    base: base.model,
-    head: head.model,
-    baseSources: base.sources,
-    headSources: head.sources,
-    touched,
-    probes,
-    ...(options.progress && { progress: (d: number, t: number) => options.progress?.("connectivity", d, t) }),
-  });
-  const opened = c.flipped.filter((p) => p.head.verdict === "allow");
-  const closed = c.flipped.filter((p) => p.head.verdict === "deny");
+  const connectivity = (family: 4 | 6) =>
+    flippedPairs({
+      base: base.model,
+      head: head.model,
+      baseSources: base.sources,
+      headSources: head.sources,
+      touched,
+      probes,
+      family,
+      ...(options.progress && { progress: (d: number, t: number) => options.progress?.("connectivity", d, t) }),
+    });
+  const c = connectivity(4);
+  // IPv6 pairs as matrix --ipv6 traces them: each pod's IPv6 address, the IPv6 CIDRs rules name.
+  const c6 = [base.model, head.model].some(hasIpv6Pod) ? connectivity(6) : undefined;
+  const flipped = c6 ? [...c.flipped, ...c6.flipped] : c.flipped;
+  const opened = flipped.filter((p) => p.head.verdict === "allow");
+  const closed = flipped.filter((p) => p.head.verdict === "deny");
+  const added = c6 ? [...c.added, ...c6.added] : c.added;
+  const removed = c6 ? [...c.removed, ...c6.removed] : c.removed;
+  const pods = (m: Model): Set<string> => new Set(m.endpoints.filter((e) => e.node !== undefined && e.ipNetworks.length > 0).map((e) => e.key));
+  const [inBase, inHead] = [pods(base.model), pods(head.model)];
   const rules = rulesChanges({
     base: base.model,
     head: head.model,
@@ -77,10 +89,15 @@ export function reviewChange(base: ReviewVersion, head: ReviewVersion, options: 
     connectivity: {
       opened,
       closed,
-      summary: groupPairs(opened, closed),
+      added,
+      removed,
+      podsAdded: [...inHead].filter((k) => !inBase.has(k)).sort(),
+      podsRemoved: [...inBase].filter((k) => !inHead.has(k)).sort(),
+      summary: groupPairs(opened, closed, added, removed),
       probes: probes.all.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort !== undefined && { endPort: p.endPort }) })),
-      podsTouched: c.podsTouched,
+      podsTouched: c6 ? new Set([...c.touchedKeys, ...c6.touchedKeys]).size : c.touchedKeys.length,
       pods: c.pods,
+      ...(c6 && { pods6: c6.pods }),
     },
     rules,
     problems,

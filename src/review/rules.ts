@@ -149,7 +149,10 @@ class Presence {
   ) {
     this.local = model.endpoints.filter((e) => e.node !== undefined && nodes.has(e.node));
     for (const p of model.policies) for (const dir of ["ingress", "egress"] as const) this.policyByChain.set(policyChainName(dir, p.id), { policy: p, dir });
-    for (const p of model.profiles) for (const dir of ["ingress", "egress"] as const) this.profileByChain.set(profileChainName(dir, p.name), p.name);
+    // Profiles by the endpoints' names too: a WorkloadEndpoint may name a profile no resource defines.
+    const profiles = new Set(model.profiles.map((p) => p.name));
+    for (const e of model.endpoints) for (const p of e.profiles) profiles.add(p);
+    for (const p of profiles) for (const dir of ["ingress", "egress"] as const) this.profileByChain.set(profileChainName(dir, p), p);
     for (const e of model.endpoints) if (e.node !== undefined) this.ifaceNode.set(e.interfaceName, e.node);
   }
 
@@ -177,6 +180,11 @@ class Presence {
     return this.profileNodes.get(name) ?? new Set();
   }
 
+  /** has() for a policy's or profile's chain of this version only (false for any other chain). */
+  keeps(chain: string, node: string): boolean {
+    return (this.policyByChain.has(chain) || this.profileByChain.has(chain)) && this.has(chain, node);
+  }
+
   has(chain: string, node: string): boolean {
     const pol = this.policyByChain.get(chain);
     if (pol) return pol.policy.assumeNeededOnEveryNode === true || this.nodesOfPolicy(pol.policy, pol.dir).has(node);
@@ -184,6 +192,9 @@ class Presence {
     if (prof !== undefined) return this.nodesOfProfile(prof).has(node);
     const ep = /^cali-[tf]w-(.+)$/.exec(chain);
     if (ep) return this.ifaceNode.get(ep[1] as string) === node;
+    // A policy or profile chain of neither this version's policies nor its endpoints' profiles (a
+    // ghost's, connectivity.ts) is on no node of this version.
+    if (/^cali-(pi|po|pri|pro)-/.test(chain)) return false;
     const members = this.groups.get(chain);
     if (members) {
       const dir = chain.startsWith("cali-gi-") ? "ingress" : "egress";
@@ -199,6 +210,22 @@ function onNode(state: DataplaneState, presence: Presence, node: string): Datapl
   const referenced = new Set<string>();
   for (const c of chains) for (const r of c.rules) for (const m of r.match.matchAll(/--match-set (\S+)/g)) referenced.add(m[1] as string);
   return { ...state, chains, hooks: [], ipsets: state.ipsets.filter((s) => referenced.has(s.name)) };
+}
+
+/**
+ * A chain of one virtual state that the other lacks only because no touched pod uses it in that
+ * version, while an untouched pod of the node still does (Presence says so): its owner did not
+ * change (a changed policy's pods are all touched), so the node keeps it as it was. Copied across
+ * with the sets it references, so it is not reported as added or removed.
+ */
+function kept(from: DataplaneState, into: DataplaneState, presence: Presence, node: string): DataplaneState {
+  const have = new Set(into.chains.map((c) => c.name));
+  const extra = from.chains.filter((c) => !have.has(c.name) && presence.keeps(c.name, node));
+  if (extra.length === 0) return into;
+  const sets = new Set(into.ipsets.map((x) => x.name));
+  const referenced = new Set<string>();
+  for (const c of extra) for (const r of c.rules) for (const m of r.match.matchAll(/--match-set (\S+)/g)) referenced.add(m[1] as string);
+  return { ...into, chains: [...into.chains, ...extra], ipsets: [...into.ipsets, ...from.ipsets.filter((x) => referenced.has(x.name) && !sets.has(x.name))] };
 }
 
 /** Dispatch chains list a node's interfaces: the virtual node's are not any real node's. */
@@ -217,7 +244,9 @@ export function rulesChanges(input: RulesInput): RulesSection {
   const classes = new Map<string, { nodes: string[]; chains: ChainChange[]; ipsets: IpSetChange[] }>();
   let changed = 0;
   for (const node of chosen) {
-    const c = nodeChange(onNode(input.before.state, presentBefore, node), onNode(input.after.state, presentAfter, node), owners);
+    const b = onNode(input.before.state, presentBefore, node);
+    const a = onNode(input.after.state, presentAfter, node);
+    const c = nodeChange(kept(a, b, presentBefore, node), kept(b, a, presentAfter, node), owners);
     if (c.chains.length === 0 && c.ipsets.length === 0) continue;
     changed++;
     const key = JSON.stringify(c);

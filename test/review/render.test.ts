@@ -36,7 +36,7 @@ function bigReport(n: number): ReviewReport {
     version: 1,
     base: { label: "base", paths: ["base"] },
     head: { label: "head", paths: ["head"] },
-    connectivity: { opened: pairs, closed: [], summary: pairs.map((_, i) => group(i)), probes: [{ protocol: "TCP", port: 80 }], podsTouched: n, pods: 2 * n },
+    connectivity: { opened: pairs, closed: [], added: [], removed: [], podsAdded: [], podsRemoved: [], summary: pairs.map((_, i) => group(i)), probes: [{ protocol: "TCP", port: 80 }], podsTouched: n, pods: 2 * n },
     rules: {
       nodesCompared: n,
       nodesChanged: n,
