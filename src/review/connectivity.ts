@@ -406,6 +406,8 @@ export interface ConnectivityResult {
   readonly added: OneVersionPair[];
   /** Pairs with a pod traceable in the base version only, allowed there. */
   readonly removed: OneVersionPair[];
+  /** The outside peers traced (one address per CIDR). */
+  readonly outside: readonly OutsidePeer[];
   readonly podsTouched: number;
   /** Their keys. */
   readonly touchedKeys: readonly string[];
@@ -702,6 +704,7 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
     flipped,
     added,
     removed,
+    outside,
     podsTouched: touchedIdx.length,
     touchedKeys: touchedIdx.map((i) => (pods[i] as TracedPod).key),
     pods: n,

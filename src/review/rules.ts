@@ -12,6 +12,8 @@
  * entry with a count.
  */
 import type { Model, Policy, WorkloadEndpoint } from "../model/types.js";
+import { compile } from "../render/compile.js";
+import type { HostInterface } from "../resolve/index.js";
 import type { CompiledWithOrigins } from "../render/origins.js";
 import { policyChainName, policyKindName, profileChainName } from "../render/names.js";
 import type { Chain, DataplaneState, IptRule } from "../render/types.js";
@@ -123,6 +125,8 @@ export interface RulesInput {
   readonly after: CompiledWithOrigins;
   /** Only these nodes (--node); default every node that holds a touched pod. */
   readonly nodes?: readonly string[];
+  /** For host endpoints that give only expectedIPs. */
+  readonly hostInterfaces?: readonly HostInterface[];
 }
 
 /**
@@ -228,6 +232,12 @@ function kept(from: DataplaneState, into: DataplaneState, presence: Presence, no
   return { ...into, chains: [...into.chains, ...extra], ipsets: [...into.ipsets, ...from.ipsets.filter((x) => referenced.has(x.name) && !sets.has(x.name))] };
 }
 
+/** A node's own compiled rules as the section compares them (no hooks, no dispatch chains). */
+export function ownRules(model: Model, node: string, hostInterfaces?: readonly HostInterface[]): DataplaneState {
+  const s = compile(model, { node, ...(hostInterfaces && { hostInterfaces }) });
+  return { ...s, hooks: [], chains: s.chains.filter((c) => !PER_POD_DISPATCH.test(c.name)) };
+}
+
 /** Dispatch chains list a node's interfaces: the virtual node's are not any real node's. */
 export const PER_POD_DISPATCH = /^cali-(from|to)-wl-dispatch/;
 
@@ -235,6 +245,7 @@ export function rulesChanges(input: RulesInput): RulesSection {
   const { base, head, touched } = input;
   const nodes = new Set<string>();
   for (const m of [base, head]) for (const e of m.endpoints) if (e.node !== undefined && touched.pods.has(e.key)) nodes.add(e.node);
+  for (const n of touched.hostNodes) nodes.add(n);
   const everywhere = [...base.policies, ...head.policies].some((p) => p.assumeNeededOnEveryNode && touched.policies.has(p.id));
   if (everywhere) for (const m of [base, head]) for (const e of m.endpoints) if (e.node !== undefined) nodes.add(e.node);
   const chosen = (input.nodes && input.nodes.length > 0 ? input.nodes.filter((n) => nodes.has(n)) : [...nodes]).sort(cmp);
@@ -244,9 +255,15 @@ export function rulesChanges(input: RulesInput): RulesSection {
   const classes = new Map<string, { nodes: string[]; chains: ChainChange[]; ipsets: IpSetChange[] }>();
   let changed = 0;
   for (const node of chosen) {
-    const b = onNode(input.before.state, presentBefore, node);
-    const a = onNode(input.after.state, presentAfter, node);
-    const c = nodeChange(kept(a, b, presentBefore, node), kept(b, a, presentAfter, node), owners);
+    let c: { chains: ChainChange[]; ipsets: IpSetChange[] };
+    if (touched.hostNodes.has(node)) {
+      // Its host endpoint chains and raw/mangle tables changed: the node itself, compiled with each version.
+      c = nodeChange(ownRules(base, node, input.hostInterfaces), ownRules(head, node, input.hostInterfaces), owners);
+    } else {
+      const b = onNode(input.before.state, presentBefore, node);
+      const a = onNode(input.after.state, presentAfter, node);
+      c = nodeChange(kept(a, b, presentBefore, node), kept(b, a, presentAfter, node), owners);
+    }
     if (c.chains.length === 0 && c.ipsets.length === 0) continue;
     changed++;
     const key = JSON.stringify(c);
