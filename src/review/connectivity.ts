@@ -251,7 +251,17 @@ class Oracle {
         cur[i] = id;
       }
     }
-    return { classes: cur, count };
+    if (!copied) return { classes: cur, count };
+    // Dense ids again (a class every peer left is gone): rows index their answers by class.
+    const dense = new Int32Array(count).fill(-1);
+    let next = 0;
+    for (let i = 0; i < cur.length; i++) {
+      const c = cur[i] as number;
+      let d = dense[c] as number;
+      if (d < 0) dense[c] = d = next++;
+      cur[i] = d;
+    }
+    return { classes: cur, count: next };
   }
 
   /** Peer classes of a shape: port-independent features once, then the probe's port-bound ones. */

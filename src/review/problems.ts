@@ -61,10 +61,11 @@ export interface ProblemsInput {
  * - a changed policy, or one a changed policy covers (its selector contains the other's, in a
  *   tier the changed policy is in, in either version): a GlobalNetworkPolicy edit can shadow the
  *   policies of namespaces nobody touched;
- * and it is computed right when every policy that can cover those is linted with them: for a
- * namespaced policy, its namespace's and the global ones; for a global one, the global ones and
- * the namespaced policies whose selector contains its own. Linting a 5,000-policy cluster whole,
- * twice, would cost more than the rest of the review.
+ * and it is computed right when every policy that can cover those is linted with them: its
+ * namespace's policies, and the policies of its tier whose selector contains its own (global
+ * ones, or for a global subject namespaced ones too, with their namespaces). Linting a
+ * 5,000-policy cluster whole, twice, would cost more than the rest of the review, and so would
+ * linting every global policy against 100k endpoints.
  */
 export function lintScope(base: Model, head: Model, changedPolicies: ReadonlySet<string>): (m: Model) => Model {
   const cache = new SelectorCache();
@@ -92,18 +93,24 @@ export function lintScope(base: Model, head: Model, changedPolicies: ReadonlySet
       }
     }
   });
+  // Who can cover a subject: its namespace's policies, and the global or (for a global subject)
+  // namespaced policies of its tier whose selector contains its own.
+  const globals = new Set<string>();
   [base, head].forEach((m, i) => {
     for (const s of m.policies) {
       if (!subjects.has(s.id)) continue;
-      if (s.namespace !== undefined) {
-        namespaces.add(s.namespace);
-        continue;
-      }
+      if (s.namespace === undefined) globals.add(s.id);
+      else namespaces.add(s.namespace);
       const ss = selectorOf(s);
-      for (const c of tiers[i]?.get(s.tier) ?? []) if (c.namespace !== undefined && !namespaces.has(c.namespace) && selectorContains(selectorOf(c), ss)) namespaces.add(c.namespace);
+      for (const c of tiers[i]?.get(s.tier) ?? []) {
+        if (c === s || (c.namespace !== undefined && (s.namespace !== undefined || namespaces.has(c.namespace))) || (c.namespace === undefined && globals.has(c.id))) continue;
+        if (!selectorContains(selectorOf(c), ss)) continue;
+        if (c.namespace === undefined) globals.add(c.id);
+        else namespaces.add(c.namespace);
+      }
     }
   });
-  return (m) => ({ ...m, policies: m.policies.filter((p) => p.namespace === undefined || namespaces.has(p.namespace)) });
+  return (m) => ({ ...m, policies: m.policies.filter((p) => (p.namespace === undefined ? globals.has(p.id) : namespaces.has(p.namespace))) });
 }
 
 export function reviewProblems(input: ProblemsInput): ProblemsSection {
