@@ -28,6 +28,8 @@ const PAGES: Readonly<Record<string, string>> = {
   "docs/review.md": "docs/examples/review",
   "docs/cli.md": "docs/examples/cli",
   "docs/ipv6.md": ".",
+  "docs/commands.md": "docs/examples/commands",
+  "docs/host-endpoints.md": "docs/examples/host-endpoints",
 };
 
 interface Example {
@@ -134,6 +136,10 @@ const NOT_YET_RUN: Readonly<Record<string, string>> = {
 /** Single blocks of run pages that are transcripts of a real system, by page:line, with why. */
 const TRANSCRIPTS: Readonly<Record<string, string>> = {
   "docs/agent.md:68": "`datastore apply` against a real etcd 3.4, as recorded (test/agent covers the command)",
+  "docs/commands.md:379": "`apply` and `diff --live` program and read the kernel of the current network namespace (test/dataplane/kernel runs them in network namespaces)",
+  "docs/commands.md:449": "`datastore apply` against a real etcd 3.4, as recorded (test/cli/datastore.test.ts runs it against etcd)",
+  "docs/commands.md:474": "`datastore get` against the same etcd, as recorded (test/cli/datastore.test.ts)",
+  "docs/commands.md:500": "`datastore delete` against the same etcd, as recorded (test/cli/datastore.test.ts)",
 };
 
 /** Fenced blocks (any info string) that show a `$ policy-compile` command: [line, info string]. */
