@@ -122,17 +122,6 @@ describe.each(Object.entries(PAGES))("%s", (page, cwd) => {
   });
 });
 
-/**
- * Pages whose examples are not run yet, each with why: their blocks mix commands that need a
- * kernel (`apply`, `diff --live`), an etcd cluster (`datastore`) or files that exist only in the
- * prose. Every other page that shows a `$ policy-compile` command with its output must be in
- * PAGES; the list may only shrink.
- */
-const NOT_YET_RUN: Readonly<Record<string, string>> = {
-  "docs/commands.md": "apply/diff --live need a kernel, datastore needs etcd, validate/lint/diff name files (policies/, main/, pr/) that are not bundled",
-  "docs/host-endpoints.md": "apply needs a kernel; compile/diff/validate name files (host.yaml, a/, b/, bad.yaml) that are not bundled",
-};
-
 /** Single blocks of run pages that are transcripts of a real system, by page:line, with why. */
 const TRANSCRIPTS: Readonly<Record<string, string>> = {
   "docs/agent.md:68": "`datastore apply` against a real etcd 3.4, as recorded (test/agent covers the command)",
@@ -162,8 +151,8 @@ function commandBlocks(page: string): [number, string][] {
 describe("every page that shows policy-compile commands and their output", () => {
   const pages = ["README.md", ...readdirSync("docs").filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)].sort();
   const shown = pages.filter((p) => commandBlocks(p).length > 0);
-  it("is run by this test (or listed, with a reason, as not run yet)", () => {
-    expect(shown.filter((p) => !(p in PAGES))).toEqual(Object.keys(NOT_YET_RUN).sort());
+  it("is run by this test", () => {
+    expect(shown.filter((p) => !(p in PAGES))).toEqual([]);
   });
   it.each(shown.filter((p) => p in PAGES))("%s: its command blocks are console blocks (the ones run)", (page) => {
     expect(commandBlocks(page).filter(([line, info]) => info !== "console" && !(`${page}:${line}` in TRANSCRIPTS))).toEqual([]);
