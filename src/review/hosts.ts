@@ -12,8 +12,8 @@
  *    every pair of its pods is;
  * 2. each node with host endpoints is a peer named `host:<node>` (its first host endpoint
  *    address of the family, as `explain --from host:<node>` picks it), towards and from every
- *    pod whose rules or node changed, and every pod when its own host side changed, and towards
- *    the other hosts.
+ *    pod whose rules or node changed, and every pod, outside CIDR and other host when its own
+ *    host side changed.
  *
  * Everything else (pods on nodes without host endpoints, among themselves and with outside
  * CIDRs) is the virtual trace's answer, exact there.
@@ -160,7 +160,7 @@ export function hostAwarePairs(input: HostReviewInput): HostReviewResult {
   // 2. Hosts as peers.
   for (const [name, node] of hostPeers) {
     const everyone = touched.hostNodes.has(node);
-    for (const k of everyone ? allPods : changed) both(name, k);
+    for (const k of everyone ? [...allPods, ...outside.keys()] : changed) both(name, k);
     for (const [other, otherNode] of hostPeers) if (other !== name && (everyone || touched.hostNodes.has(otherNode))) both(name, other);
   }
   flipped.sort(comparePairs);

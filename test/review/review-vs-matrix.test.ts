@@ -133,7 +133,9 @@ describe.each(scenarios)("%s", (scenario) => {
           ].sort();
           expect(got, `${scenario}: ${name}, IPv${family}, port ${port}`).toEqual(expected);
           if (model.hostEndpoints.length > 0) {
-            const hostPair = (x: { from: string; to: string; port: number; ipVersion?: 6 }): boolean => (x.from.startsWith("host:") || x.to.startsWith("host:")) && x.port === port && (x.ipVersion ?? 4) === family;
+            // Host and pod, or host and host (outside CIDRs and hosts: the test below).
+            const hostPair = (x: { from: string; to: string; port: number; ipVersion?: 6 }): boolean =>
+              (x.from.startsWith("host:") || x.to.startsWith("host:")) && !/^[\d:]|^[0-9a-f]*:[0-9a-f:]*\//.test(x.from) && !/^[\d:]|^[0-9a-f]*:[0-9a-f:]*\//.test(x.to) && x.port === port && (x.ipVersion ?? 4) === family;
             const hostGot = [...c.opened.filter(hostPair).map((p) => `opened ${p.from} -> ${p.to} ${p.port}`), ...c.closed.filter(hostPair).map((p) => `closed ${p.from} -> ${p.to} ${p.port}`)].sort();
             const hostExpected = hostFlips(model, head, family, port, placed);
             expect(hostGot, `${scenario}: ${name}, hosts, IPv${family}, port ${port}`).toEqual(hostExpected);
@@ -146,6 +148,21 @@ describe.each(scenarios)("%s", (scenario) => {
       }
     }
   });
+});
+
+it("an outside CIDR through a host endpoint: a preDNAT allow removed closes the NodePort to the pod behind it", async () => {
+  const sources = await readInputs([join(goldenDir, "hep-prednat", "input")], root);
+  const { model } = loadSources(sources);
+  const gnp = model.policies.find((p) => p.id === "gnp/nodeport-from-office");
+  if (!gnp) throw new Error("hep-prednat has gnp/nodeport-from-office");
+  const head = { ...model, policies: model.policies.map((p) => (p === gnp ? { ...p, ingress: p.ingress.slice(1) } : p)) };
+  const r = reviewChange(version("base", model), version("head", head), { ports: [30080] });
+  expect(r.connectivity.closed.map((p) => `${p.from} -> ${p.to} ${p.port} ${p.base.decidedBy?.summary} / ${p.head.decidedBy?.summary}`)).toEqual([
+    // Forwarded to the pod on the host endpoint's node (the host itself accepts no 30080 either way).
+    "203.0.113.0/24 -> default/web 30080 profile kns.default ingress rule 0 (Allow) / GlobalNetworkPolicy nodeport-from-office (tier default) ingress rule 0 (Deny)",
+  ]);
+  const explain = (m: Model) => new FlowTracer(m).explain({ from: { kind: "ip", ip: "203.0.113.1" }, to: { kind: "pod", namespace: "default", name: "web" }, protocol: "TCP", port: 30080 }).verdict;
+  expect([explain(model), explain(head)]).toEqual(["allow", "deny"]);
 });
 
 it("the IPv6 pairs and the pods of one version above are compared too (not vacuous)", () => {

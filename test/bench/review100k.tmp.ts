@@ -1,0 +1,11 @@
+import { reviewChange } from "../../src/review/index.js";
+import { syntheticCluster } from "./compile.bench.js";
+import { changed } from "./review.bench.js";
+const v = (label: string, model: any) => ({ side: { label, paths: [] }, model, sources: [], diagnostics: [] });
+const base = syntheticCluster(100_000);
+const head = changed(base, "namespace");
+const cpu0 = process.cpuUsage(); const t0 = performance.now();
+const r = reviewChange(v("base", base), v("head", head));
+const cpu = process.cpuUsage(cpu0);
+console.log(`wall ${(performance.now()-t0).toFixed(0)} ms cpu ${((cpu.user+cpu.system)/1000).toFixed(0)} ms opened ${r.connectivity.opened.length} touched ${r.connectivity.podsTouched} rss ${(process.resourceUsage().maxRSS/1024).toFixed(0)}MiB`);
+console.log('featureBits', (globalThis as any).__fb);
