@@ -22,7 +22,9 @@ export const OTHER_NAMESPACES = "(other namespaces)";
  * "ns/pod" stays; a CIDR becomes "(outside the cluster)/10.0.0.0/8", so every peer has a
  * namespace. A namespace name has neither "." nor ":", so a CIDR is never taken for a pod.
  */
-const peerKey = (peer: string): string => (/^[^/.:]+\/[^/]+$/.test(peer) ? peer : `${OUTSIDE}/${peer}`);
+/** The group of the nodes' hosts (`host:<node>` peers, host endpoints). */
+export const HOSTS = "(hosts)";
+const peerKey = (peer: string): string => (peer.startsWith("host:") ? `${HOSTS}/${peer}` : /^[^/.:]+\/[^/]+$/.test(peer) ? peer : `${OUTSIDE}/${peer}`);
 
 function sideLines(name: string, label: string, v: ReviewSideVerdict): string[] {
   const lines = [`${name} (${label}): ${v.verdict.toUpperCase()}`];

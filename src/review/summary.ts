@@ -6,9 +6,10 @@
  */
 import type { ConnectivityGroup, FlippedPair, OneVersionPair, ReviewChange, ReviewPeer, ReviewSideVerdict } from "./types.js";
 
-/** A CIDR's address part has a "." or ":"; a namespace name (a DNS label) has neither. */
-const isCidr = (peer: string): boolean => !peer.includes("/") || /^[0-9a-f]*[.:][0-9a-f.:]*\/\d+$/i.test(peer);
-const namespaceOf = (peer: string): string => (isCidr(peer) ? peer : (peer.split("/")[0] as string));
+/** A host peer is `host:<node>`; a CIDR's address part has a "." or ":"; a namespace name (a DNS label) has neither. */
+const isHost = (peer: string): boolean => peer.startsWith("host:");
+const isCidr = (peer: string): boolean => !isHost(peer) && (!peer.includes("/") || /^[0-9a-f]*[.:][0-9a-f.:]*\/\d+$/i.test(peer));
+const namespaceOf = (peer: string): string => (isCidr(peer) || isHost(peer) ? peer : (peer.split("/")[0] as string));
 const decisionKey = (v: ReviewSideVerdict): string => `${v.verdict}\u0000${v.decidedBy?.summary ?? ""}\u0000${v.decidedBy?.file ?? ""}:${v.decidedBy?.line ?? ""}`;
 
 /** A one-version pair as a flip from (or to) an absent pod: denied, by no rule, on the missing side. */
@@ -42,7 +43,7 @@ export function groupPairs(opened: readonly FlippedPair[], closed: readonly Flip
     const froms = new Set(pairs.map((p) => p.from));
     const tos = new Set(pairs.map((p) => p.to));
     const peer = (names: Set<string>, one: string): ReviewPeer =>
-      isCidr(one) ? { kind: "cidr", name: one } : names.size === 1 ? { kind: "pod", name: one } : { kind: "namespace", name: namespaceOf(one) };
+      isHost(one) ? { kind: "host", name: one } : isCidr(one) ? { kind: "cidr", name: one } : names.size === 1 ? { kind: "pod", name: one } : { kind: "namespace", name: namespaceOf(one) };
     out.push({
       change,
       from: peer(froms, first.from),

@@ -63,7 +63,10 @@ export interface ReviewSideVerdict {
   readonly decidedBy?: ReviewDecision;
 }
 
-/** One flipped pair. `from`/`to` are "ns/pod" or a CIDR (an outside peer named by ipBlock/nets). */
+/**
+ * One flipped pair. `from`/`to` are "ns/pod", a CIDR (an outside peer named by ipBlock/nets) or
+ * "host:<node>" (a node with host endpoints, at its first host endpoint address of the family).
+ */
 export interface FlippedPair {
   readonly from: string;
   readonly to: string;
@@ -93,10 +96,10 @@ export interface OneVersionPair {
   readonly decidedBy?: ReviewDecision;
 }
 
-/** A peer of a group: one pod, every pod of a namespace the change touched, or a CIDR. */
+/** A peer of a group: one pod, every pod of a namespace the change touched, a CIDR, or a node's host (its host endpoints). */
 export interface ReviewPeer {
-  readonly kind: "pod" | "namespace" | "cidr";
-  /** "ns/pod", "ns" or the CIDR. */
+  readonly kind: "pod" | "namespace" | "cidr" | "host";
+  /** "ns/pod", "ns", the CIDR or "host:<node>". */
   readonly name: string;
 }
 
