@@ -7,6 +7,7 @@ import type { Model } from "../model/types.js";
 import { Codes } from "../diagnostics/codes.js";
 import type { HostInterface } from "../resolve/index.js";
 import { TraceError } from "../trace/errors.js";
+import { usesIpv6 } from "../render/compile.js";
 import { flippedPairs } from "./connectivity.js";
 import { hostAwarePairs } from "./hosts.js";
 import { planProbes } from "./probes.js";
@@ -34,8 +35,6 @@ export interface ReviewOptions {
   readonly progress?: (phase: "connectivity", done: number, total: number) => void;
 }
 
-const hasIpv6Pod = (m: Model): boolean => m.endpoints.some((e) => e.node !== undefined && e.ipNetworks.some((n) => n.includes(":")));
-
 export function reviewChange(base: ReviewVersion, head: ReviewVersion, options: ReviewOptions = {}): ReviewReport {
   // A host endpoint without an interface name governs the interface that holds its address, which
   // only the node knows: without --host-interface its node cannot be compiled, so neither traced.
@@ -57,7 +56,8 @@ export function reviewChange(base: ReviewVersion, head: ReviewVersion, options: 
   };
   const c = connectivity(4);
   // IPv6 pairs as matrix --ipv6 traces them: each pod's IPv6 address, the IPv6 CIDRs rules name.
-  const c6 = [base.model, head.model].some(hasIpv6Pod) ? connectivity(6) : undefined;
+  const uses6 = [usesIpv6(base.model), usesIpv6(head.model)] as const;
+  const c6 = uses6[0] || uses6[1] ? connectivity(6) : undefined;
   const flipped = c6 ? [...c.flipped, ...c6.flipped] : c.flipped;
   const opened = flipped.filter((p) => p.head.verdict === "allow");
   const closed = flipped.filter((p) => p.head.verdict === "deny");
@@ -73,6 +73,7 @@ export function reviewChange(base: ReviewVersion, head: ReviewVersion, options: 
     after: c.after,
     ...(options.nodes && { nodes: options.nodes }),
     ...(options.hostInterfaces && { hostInterfaces: options.hostInterfaces }),
+    ...(c6 && { v6: { before: c6.before, after: c6.after, baseUses: uses6[0], headUses: uses6[1] } }),
   });
   const problems = reviewProblems({
     base: base.model,
@@ -98,7 +99,7 @@ export function reviewChange(base: ReviewVersion, head: ReviewVersion, options: 
       probes: probes.all.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort !== undefined && { endPort: p.endPort }) })),
       podsTouched: c6 ? new Set([...c.touchedKeys, ...c6.touchedKeys]).size : c.touchedKeys.length,
       pods: c.pods,
-      ...(c6 && { pods6: c6.pods }),
+      ...(c6 && c6.pods > 0 && { pods6: c6.pods }),
     },
     rules,
     problems,

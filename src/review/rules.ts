@@ -127,6 +127,12 @@ export interface RulesInput {
   readonly nodes?: readonly string[];
   /** For host endpoints that give only expectedIPs. */
   readonly hostInterfaces?: readonly HostInterface[];
+  /**
+   * The ip6tables side, when either version uses IPv6: the virtual node compiled for IPv6 with
+   * each version, and whether each version programs IPv6 at all (compileBoth: a version that
+   * does not has no ip6tables rules).
+   */
+  readonly v6?: { readonly before: CompiledWithOrigins; readonly after: CompiledWithOrigins; readonly baseUses: boolean; readonly headUses: boolean };
 }
 
 /**
@@ -233,8 +239,8 @@ function kept(from: DataplaneState, into: DataplaneState, presence: Presence, no
 }
 
 /** A node's own compiled rules as the section compares them (no hooks, no dispatch chains). */
-export function ownRules(model: Model, node: string, hostInterfaces?: readonly HostInterface[]): DataplaneState {
-  const s = compile(model, { node, ...(hostInterfaces && { hostInterfaces }) });
+export function ownRules(model: Model, node: string, hostInterfaces?: readonly HostInterface[], ipVersion: 4 | 6 = 4): DataplaneState {
+  const s = compile(model, { node, ipVersion, ...(hostInterfaces && { hostInterfaces }) });
   return { ...s, hooks: [], chains: s.chains.filter((c) => !PER_POD_DISPATCH.test(c.name)) };
 }
 
@@ -252,6 +258,7 @@ export function rulesChanges(input: RulesInput): RulesSection {
   const owners = chainOwners([base, head]);
   const presentBefore = new Presence(base, touched.baseScope, input.before.origins.groups, new Set(chosen));
   const presentAfter = new Presence(head, touched.headScope, input.after.origins.groups, new Set(chosen));
+  const presence6 = input.v6 && ([new Presence(base, touched.baseScope, input.v6.before.origins.groups, new Set(chosen)), new Presence(head, touched.headScope, input.v6.after.origins.groups, new Set(chosen))] as const);
   const classes = new Map<string, { nodes: string[]; chains: ChainChange[]; ipsets: IpSetChange[] }>();
   let changed = 0;
   for (const node of chosen) {
@@ -263,6 +270,24 @@ export function rulesChanges(input: RulesInput): RulesSection {
       const b = onNode(input.before.state, presentBefore, node);
       const a = onNode(input.after.state, presentAfter, node);
       c = nodeChange(kept(a, b, presentBefore, node), kept(b, a, presentAfter, node), owners);
+    }
+    const six = input.v6;
+    if (six) {
+      const none: DataplaneState = { kind: "DataplaneState", ipVersion: 6, chains: [], hooks: [], ipsets: [] };
+      let c6: { chains: ChainChange[]; ipsets: IpSetChange[] };
+      if (touched.hostNodes.has(node)) {
+        c6 = nodeChange(six.baseUses ? ownRules(base, node, input.hostInterfaces, 6) : none, six.headUses ? ownRules(head, node, input.hostInterfaces, 6) : none, owners);
+      } else {
+        const [pb, pa] = presence6 as [Presence, Presence];
+        const b = six.baseUses ? onNode(six.before.state, pb, node) : none;
+        const a = six.headUses ? onNode(six.after.state, pa, node) : none;
+        c6 = nodeChange(six.baseUses ? kept(a, b, pb, node) : none, six.headUses ? kept(b, a, pa, node) : none, owners);
+      }
+      // ip6tables chains share their names with the iptables ones: the family goes first.
+      c = {
+        chains: [...c.chains, ...c6.chains.map((x) => ({ ...x, chain: `ip6 ${x.chain}` }))].sort((p, q) => cmp(p.chain, q.chain) || cmp(p.change, q.change)),
+        ipsets: [...c.ipsets, ...c6.ipsets].sort((p, q) => cmp(p.set, q.set)),
+      };
     }
     if (c.chains.length === 0 && c.ipsets.length === 0) continue;
     changed++;

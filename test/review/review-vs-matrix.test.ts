@@ -20,6 +20,7 @@ import type { Model } from "../../src/model/types.js";
 import { planProbes } from "../../src/review/probes.js";
 import { reviewChange, type ReviewVersion } from "../../src/review/index.js";
 import { matrixChanges, reachabilityMatrix } from "../../src/trace/index.js";
+import { usesIpv6 } from "../../src/render/compile.js";
 import { chainOwners, nodeChange, ownRules } from "../../src/review/rules.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -95,6 +96,7 @@ let flips6 = 0;
 let hostPairs = 0;
 let oneVersion = 0;
 let nodeChanges = 0;
+let ip6Changes = 0;
 
 /** The pairs a pod of one version only is in that its version allows (what review lists as added or removed). */
 function oneVersionPairs(m: ReturnType<typeof reachabilityMatrix>, only: ReadonlySet<string>, change: string, port: number): string[] {
@@ -175,7 +177,7 @@ it("the changes above flip pairs (the comparison is not vacuous)", () => {
   expect(flips).toBeGreaterThan(50);
 });
 
-describe.each([...scenarios.filter((s) => !s.startsWith("cnp-")).slice(0, 12), ...scenarios.filter((s) => s.startsWith("hep-"))])("%s rules", (scenario) => {
+describe.each([...new Set([...scenarios.filter((s) => !s.startsWith("cnp-")).slice(0, 12), ...scenarios.filter((s) => s.startsWith("hep-") || /ipv6|dual-stack/.test(s))])])("%s rules", (scenario) => {
   it("the rules section equals comparing each node's own compiled rules", async () => {
     const sources = await readInputs([join(goldenDir, scenario, "input")], root);
     const { model } = loadSources(sources);
@@ -187,7 +189,16 @@ describe.each([...scenarios.filter((s) => !s.startsWith("cnp-")).slice(0, 12), .
       const expected: string[] = [];
       const nodes = new Set([...model.endpoints, ...head.endpoints, ...model.hostEndpoints, ...head.hostEndpoints].map((e) => e.node).filter((n): n is string => n !== undefined));
       for (const node of [...nodes].sort()) {
-        const c = nodeChange(own(model, node, placed.hostInterfaces), own(head, node, placed.hostInterfaces), owners);
+        const c4 = nodeChange(own(model, node, placed.hostInterfaces), own(head, node, placed.hostInterfaces), owners);
+        // ip6tables as compileBoth programs it: only for a version that uses IPv6.
+        const none = { kind: "DataplaneState" as const, ipVersion: 6 as const, chains: [], hooks: [], ipsets: [] };
+        const v6 = (m: Model) => (usesIpv6(m) ? own(m, node, placed.hostInterfaces, 6) : none);
+        const c6 = usesIpv6(model) || usesIpv6(head) ? nodeChange(v6(model), v6(head), owners) : { chains: [], ipsets: [] };
+        const c = {
+          chains: [...c4.chains, ...c6.chains.map((x) => ({ ...x, chain: `ip6 ${x.chain}` }))].sort((p, q) => (p.chain < q.chain ? -1 : p.chain > q.chain ? 1 : p.change < q.change ? -1 : 1)),
+          ipsets: [...c4.ipsets, ...c6.ipsets].sort((p, q) => (p.set < q.set ? -1 : 1)),
+        };
+        if (c6.chains.length > 0) ip6Changes++;
         if (c.chains.length + c.ipsets.length > 0) expected.push(`${node} ${JSON.stringify(c)}`);
       }
       const got = r.rules.changes.flatMap((k) => k.nodes.map((n) => `${n} ${JSON.stringify({ chains: k.chains, ipsets: k.ipsets })}`)).sort();
@@ -199,4 +210,5 @@ describe.each([...scenarios.filter((s) => !s.startsWith("cnp-")).slice(0, 12), .
 
 it("the rule changes above are not vacuous", () => {
   expect(nodeChanges).toBeGreaterThan(20);
+  expect(ip6Changes).toBeGreaterThan(3);
 });
