@@ -436,7 +436,7 @@ interface TracedPod {
 }
 
 /** A pod's address of one family (the first one it has). */
-const addressOf = (e: WorkloadEndpoint | undefined, family: 4 | 6): { ip: Address; text: string } | undefined => {
+export const addressOf = (e: WorkloadEndpoint | undefined, family: 4 | 6): { ip: Address; text: string } | undefined => {
   if (!e) return undefined;
   for (const n of e.ipNetworks) {
     const text = n.split("/")[0] ?? "";
@@ -466,7 +466,11 @@ function withGhosts(model: Model, other: Model): Model {
 function reviewDecision(d: Decision | undefined, direction: "ingress" | "egress", node: string, iface: string, realIface: string): ReviewDecision | undefined {
   if (!d) return undefined;
   // A representative's chain speaks for the pod: name the pod's own chain.
-  const chain = d.chain === endpointChainName(direction, iface) ? endpointChainName(direction, realIface) : d.chain;
+  return decisionOf(d, direction, node, d.chain === endpointChainName(direction, iface) ? endpointChainName(direction, realIface) : d.chain);
+}
+
+/** A trace's Decision as the report carries it: on `node`, in `direction`'s chain. */
+export function decisionOf(d: Decision, direction: "ingress" | "egress", node: string, chain: string = d.chain): ReviewDecision {
   return {
     summary: d.summary,
     direction,

@@ -23,11 +23,10 @@ import type { Model, WorkloadEndpoint } from "../model/types.js";
 import type { HostInterface } from "../resolve/index.js";
 import { FlowTracer, type Flow, type FlowExplanation, type FlowPeer } from "../trace/explain.js";
 import { TraceError } from "../trace/errors.js";
-import { parseIpv4, parseIpv6 } from "../trace/ip.js";
-import { comparePairs, type OutsidePeer } from "./connectivity.js";
+import { addressOf, comparePairs, decisionOf, type OutsidePeer } from "./connectivity.js";
 import type { ProbePlan, ReviewProbe } from "./probes.js";
 import type { Touched } from "./touched.js";
-import type { FlippedPair, OneVersionPair, ReviewDecision, ReviewSideVerdict } from "./types.js";
+import type { FlippedPair, OneVersionPair, ReviewSideVerdict } from "./types.js";
 
 /** The peer name of a node's host. */
 export const hostPeerName = (node: string): string => `host:${node}`;
@@ -59,25 +58,10 @@ function sideOf(x: FlowExplanation): ReviewSideVerdict {
   const hop = x.hops.find((h) => h.verdict === "deny") ?? [...x.hops].reverse().find((h) => h.decidedBy !== undefined);
   const d = hop?.decidedBy;
   if (!hop || !d) return { verdict: x.verdict };
-  const decision: ReviewDecision = {
-    summary: d.summary,
-    direction: hop.direction,
-    node: hop.node,
-    ...(d.policy && { policy: d.policy }),
-    ...(d.profile !== undefined && { profile: d.profile }),
-    ...(d.ruleIndex !== undefined && { ruleIndex: d.ruleIndex }),
-    ...(d.action !== undefined && { action: d.action }),
-    ...(d.file !== undefined && { file: d.file }),
-    ...(d.line !== undefined && { line: d.line }),
-    chain: d.chain,
-    rule: d.rule,
-    hash: d.hash,
-  };
-  return { verdict: x.verdict, decidedBy: decision };
+  return { verdict: x.verdict, decidedBy: decisionOf(d, hop.direction, hop.node) };
 }
 
-const hasAddress = (e: WorkloadEndpoint, family: 4 | 6): boolean =>
-  e.node !== undefined && e.ipNetworks.some((n) => (family === 4 ? parseIpv4 : parseIpv6)(n.split("/")[0] ?? "") !== undefined);
+const hasAddress = (e: WorkloadEndpoint, family: 4 | 6): boolean => e.node !== undefined && addressOf(e, family) !== undefined;
 
 export function hostAwarePairs(input: HostReviewInput): HostReviewResult {
   const { base, head, family, touched } = input;
