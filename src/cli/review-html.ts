@@ -10,7 +10,7 @@
  * ones the page meets; a pair beyond them shows the report's decisions and the explain command
  * that prints its full walk.
  */
-import { reviewHtml, flippedPairText, type FlippedPair, type ReviewReport, type ReviewVersion } from "../review/index.js";
+import { familyText, reviewHtml, flippedPairText, type FlippedPair, type ReviewReport, type ReviewVersion } from "../review/index.js";
 import { FlowTracer, TraceError, type Flow } from "../trace/index.js";
 import { explanationText } from "./explain.js";
 import { podPeer } from "./matrix-html.js";
@@ -33,15 +33,15 @@ export function reviewHtmlPage(report: ReviewReport, base: ReviewVersion, head: 
     const to = podPeer(p.to);
     if (!from || !to) return flippedPairText(p, report);
     if (!withinBudget(p)) {
-      const command = `policy-compile explain -f ${report.head.paths.join(" ")} --from ${p.from} --to ${p.to} --port ${p.port}${p.protocol === "TCP" ? "" : ` --protocol ${p.protocol}`}`;
+      const command = `policy-compile explain -f ${report.head.paths.join(" ")} --from ${p.from} --to ${p.to} --port ${p.port}${p.protocol === "TCP" ? "" : ` --protocol ${p.protocol}`}${p.ipVersion === 6 ? " --ip-version 6" : ""}`;
       return `${flippedPairText(p, report)}\n\n(this page traces full walks on its first ${nodeBudget} nodes only; this pair's: ${command})`;
     }
-    const flow: Flow = { from, to, protocol: p.protocol, port: p.port };
+    const flow: Flow = { from, to, protocol: p.protocol, port: p.port, ...(p.ipVersion === 6 && { ipVersion: 6 as const }) };
     const heading = { from: p.from, to: p.to, protocol: p.protocol, port: String(p.port) };
     try {
       const side = (which: "base" | "head"): string => `${which} (${report[which].label}):\n${explanationText(tracers[which].explain(flow), heading, false)}`;
       const range = p.endPort === undefined ? "" : `every port of ${p.port}-${p.endPort} alike; traced on ${p.port}\n\n`;
-      return `${p.from} -> ${p.to} ${p.protocol}/${p.port}${p.endPort === undefined ? "" : `-${p.endPort}`}: ${p.head.verdict === "allow" ? "opened" : "closed"}\n${range}\n${side("head")}\n${side("base")}`;
+      return `${p.from} -> ${p.to} ${p.protocol}/${p.port}${p.endPort === undefined ? "" : `-${p.endPort}`}${familyText(p)}: ${p.head.verdict === "allow" ? "opened" : "closed"}\n${range}\n${side("head")}\n${side("base")}`;
     } catch (e) {
       // A pod the other version does not have (or cannot place): the report's decision says it.
       if (e instanceof TraceError) return flippedPairText(p, report);

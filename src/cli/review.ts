@@ -14,6 +14,7 @@ import type { CliContext, RegisterCommand } from "./context.js";
 import { parsePort, traceFailure } from "./explain.js";
 import { readInputs } from "./files.js";
 import { gitBase } from "./git-base.js";
+import { hostInterfaceOption, parseHostInterfaces } from "./host-interface-flags.js";
 import { ExitCode, InputError, UsageError } from "./io.js";
 import { progressFor } from "./progress.js";
 import { reviewHtmlPage } from "./review-html.js";
@@ -29,6 +30,7 @@ interface ReviewCommandOptions {
   readonly format: ReviewFormat;
   readonly out?: string;
   readonly failOn?: "opened" | "closed" | "any";
+  readonly hostInterface?: string[];
 }
 
 /** The report's views by --format. */
@@ -55,6 +57,7 @@ async function review(o: ReviewCommandOptions, ctx: CliContext): Promise<void> {
   if (o.git !== undefined && o.base) throw new UsageError("policy-compile review: --git REF reads the base from git: do not also pass --base");
   if (o.git === undefined && (!o.base || o.base.length === 0)) throw new UsageError("policy-compile review: pass the version before the change with --base PATH... (or --git REF)");
   const ports = o.port?.map((p) => parsePort(p) as number);
+  const hostInterfaces = o.hostInterface?.length ? parseHostInterfaces(o.hostInterface) : undefined;
   const cwd = ctx.io.cwd;
   const head = await loadVersion("head", o.head.join(", "), o.head, cwd);
   let base: ReviewVersion;
@@ -74,6 +77,7 @@ async function review(o: ReviewCommandOptions, ctx: CliContext): Promise<void> {
     report = reviewChange(base, head, {
       ...(ports && { ports }),
       ...(o.node && { nodes: o.node }),
+      ...(hostInterfaces && { hostInterfaces }),
       progress: (_phase, done, total) => progress.update("tracing touched pods", done, total),
     });
   } catch (e) {
@@ -103,6 +107,7 @@ export const registerReview: RegisterCommand = (program: Command, ctx: CliContex
     .option("--port <n...>", "check these TCP ports only (default: every port and range the rules mention, and each pod's declared ports)")
     .addOption(new Option("--format <format>", "output").choices(["markdown", "json", "text", "html"]).default("text"))
     .option("--out <file>", "write the report to this file instead of stdout")
+    .addOption(hostInterfaceOption())
     .addOption(new Option("--fail-on <change>", "exit 1 when the change opens (closes, either) some pair").choices(["opened", "closed", "any"]))
     .addHelpText(
       "after",

@@ -158,7 +158,7 @@ export const Codes = {
   hostPeerNoEndpoint: code("PC8030", "error", "explain: a host:<node> peer whose node has no HostEndpoint in the input"),
   hostPeerNoAddress: code("PC8031", "error", "explain: a host:<node> peer without an address (no expectedIPs of that family; give host:<node>@<ip>)"),
   hostToItself: code("PC8032", "error", "explain: a host to itself is loopback traffic, which no host endpoint policy sees"),
-  reviewHostEndpoints: code("PC8050", "error", "review: inputs with HostEndpoints (their forward-path policy is not traced by review; use matrix --from/--to)"),
+  reviewHostEndpoints: code("PC8050", "error", "review: a HostEndpoint gives only expectedIPs and no --host-interface places it (its node cannot be compiled)"),
 
   tooManyDiagnostics: code("PC9001", "notice", "more diagnostics than the cap; the rest are counted, not shown"),
 } as const satisfies Record<string, CodeInfo>;

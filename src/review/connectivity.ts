@@ -23,12 +23,13 @@ import { endpointChainName, profileChainName } from "../render/names.js";
 import type { CompiledWithOrigins } from "../render/origins.js";
 import { FlowTracer, EPHEMERAL_SOURCE_PORT, UPLINK_INTERFACE, type Decision } from "../trace/explain.js";
 import { FeatureUniverse, NodeShapes, iptShapeSource, type Feature } from "../trace/features.js";
-import { formatIpv4, inNet, parseIpv4, parseIpv4Net } from "../trace/ip.js";
+import { formatIpv4, formatIpv6, inNet, inNet6, parseIpv4, parseIpv4Net, parseIpv6, parseIpv6Net, type Address } from "../trace/ip.js";
+import { netMembers } from "../trace/sets.js";
 import { tracerFor } from "../trace/walk.js";
 import type { Packet, TraceStep } from "../trace/types.js";
 import { probeKey, type ProbePlan, type ReviewProbe } from "./probes.js";
 import { meaningOf, type Touched } from "./touched.js";
-import type { FlippedPair, ReviewDecision, ReviewSideVerdict } from "./types.js";
+import type { FlippedPair, OneVersionPair, ReviewDecision, ReviewSideVerdict } from "./types.js";
 
 /** Node names no Kubernetes node can have (`~` is not a DNS character). */
 const TOUCHED_NODE = "review~touched";
@@ -36,7 +37,7 @@ const PEERS_NODE = "review~peers";
 
 const PROTO_NUM = { TCP: 6, UDP: 17, SCTP: 132 } as const;
 
-/** One compiled version: a virtualized model, its tracer and its features. */
+/** One compiled version: a virtualized model, its tracer and its features, for one IP family. */
 class Compiled {
   readonly tracer: FlowTracer;
   readonly universe = new FeatureUniverse();
@@ -47,8 +48,13 @@ class Compiled {
   constructor(
     readonly model: Model,
     sources: readonly SourceFile[],
+    readonly family: 4 | 6,
   ) {
     this.tracer = new FlowTracer(model, { sources });
+  }
+
+  compiled(node: string): CompiledWithOrigins {
+    return this.tracer.compiled(node, this.family);
   }
 
   shape(node: string, direction: "ingress" | "egress", iface: string): { id: number; features: readonly number[] } {
@@ -56,7 +62,7 @@ class Compiled {
     let s = this.shapeOf.get(key);
     if (s) return s;
     let ns = this.shapes.get(node);
-    if (!ns) this.shapes.set(node, (ns = new NodeShapes(iptShapeSource(this.tracer.compiled(node).state), this.universe, node)));
+    if (!ns) this.shapes.set(node, (ns = new NodeShapes(iptShapeSource(this.compiled(node).state), this.universe, node)));
     const shape = ns.endpoint(direction, iface);
     let id = this.shapeIds.get(shape.fingerprint);
     if (id === undefined) this.shapeIds.set(shape.fingerprint, (id = this.shapeIds.size));
@@ -66,7 +72,7 @@ class Compiled {
   }
 
   trace(node: string, packet: Packet): { verdict: "allow" | "deny"; step?: TraceStep } {
-    const c = this.tracer.compiled(node);
+    const c = this.compiled(node);
     const t = tracerFor(c.state, c.origins).trace(packet);
     const step = t.endpoints[0]?.decidedBy ?? t.final;
     return { verdict: t.verdict, ...(step && { step }) };
@@ -78,9 +84,58 @@ interface Result {
   readonly decision?: Decision;
 }
 
-/** Addresses: the pods (by index) then the outside peers. */
-interface Addresses {
-  readonly ip: Float64Array;
+/**
+ * One version's addresses, by peer index (the pods, then the outside peers), with the indices
+ * in address order: a net or a set member is a range of addresses, so the peers inside it are
+ * found by binary search instead of asking every peer about every feature.
+ */
+export class Addresses {
+  /** Peer indices sorted by address. */
+  private readonly order: Int32Array;
+
+  constructor(
+    readonly ip: readonly Address[],
+    readonly text: readonly string[],
+    readonly family: 4 | 6,
+  ) {
+    this.order = Int32Array.from(ip.keys()).sort((a, b) => {
+      const x = ip[a] as Address;
+      const y = ip[b] as Address;
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
+  }
+
+  get length(): number {
+    return this.ip.length;
+  }
+
+  /** The peers whose address is in [first, last], appended to `out`. */
+  inRange(first: Address, last: Address, out: number[]): void {
+    const { order, ip } = this;
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((ip[order[mid] as number] as Address) < first) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < order.length; k++) {
+      const i = order[k] as number;
+      if ((ip[i] as Address) > last) break;
+      out.push(i);
+    }
+  }
+
+  /** The peers inside a network (prefix bits of `network`). */
+  inNetwork(network: Address, prefix: number, out: number[]): void {
+    if (this.family === 4) {
+      if (typeof network !== "number") return;
+      this.inRange(network, network + 2 ** (32 - prefix) - 1, out);
+    } else {
+      if (typeof network !== "bigint") return;
+      this.inRange(network, network + (1n << BigInt(128 - prefix)) - 1n, out);
+    }
+  }
 }
 
 /**
@@ -93,6 +148,8 @@ export class ChainRow {
   constructor(
     /** Peer index → class. */
     readonly classes: Int32Array,
+    /** Classes are below this. */
+    readonly classCount: number,
     private readonly traceFor: (peer: number) => Result,
   ) {}
 
@@ -102,12 +159,38 @@ export class ChainRow {
     if (!r) this.results[c] = r = this.traceFor(peer);
     return r;
   }
+
+  private readonly diffs = new Map<ChainRow, Int32Array>();
+
+  /**
+   * The peers whose verdict differs between this row and `other` (the same chain in the other
+   * version), ascending: compared once per pair of classes, then by table lookup per peer.
+   */
+  differing(other: ChainRow): Int32Array {
+    let d = this.diffs.get(other);
+    if (d) return d;
+    const a = this.classes;
+    const b = other.classes;
+    const width = other.classCount;
+    // 0 unknown, 1 same, 2 differs: per (class here, class there).
+    const known = new Uint8Array(this.classCount * width);
+    const out: number[] = [];
+    for (let s = 0; s < a.length; s++) {
+      const k = (a[s] as number) * width + (b[s] as number);
+      let v = known[k] as number;
+      if (v === 0) known[k] = v = this.get(s).verdict === other.get(s).verdict ? 1 : 2;
+      if (v === 2) out.push(s);
+    }
+    this.diffs.set(other, (d = Int32Array.from(out)));
+    return d;
+  }
 }
 
 /** Asks one compiled version's chains about peers, with one version's addresses. */
 class Oracle {
-  private readonly bits = new Map<string, Uint8Array>();
-  private readonly classCache = new Map<string, Int32Array>();
+  /** Feature (and port-bound probe) → the peers inside it, ascending. */
+  private readonly hits = new Map<string, Int32Array>();
+  private readonly classCache = new Map<string, { classes: Int32Array; count: number }>();
   private readonly rows = new Map<string, ChainRow>();
   traces = 0;
 
@@ -121,48 +204,72 @@ class Oracle {
     return feature.kind === "set" && feature.lookup.type === "hash:ip,port";
   }
 
-  private featureBits(f: number, role: "src" | "dst", probe: ReviewProbe): Uint8Array {
+  private featureHits(f: number, role: "src" | "dst", probe: ReviewProbe): Int32Array {
     const feature = this.compiled.universe.features[f] as Feature;
     const portBound = this.portBound(f);
     const key = `${f}\u0000${portBound ? `${role}${probeKey(probe)}` : ""}`;
-    let a = this.bits.get(key);
+    let a = this.hits.get(key);
     if (a) return a;
-    const ips = this.addresses.ip;
-    a = new Uint8Array(ips.length);
-    const proto = PROTO_NUM[probe.protocol];
-    const port = role === "dst" ? probe.port : EPHEMERAL_SOURCE_PORT;
-    for (let i = 0; i < ips.length; i++) {
-      const ip = ips[i] as number;
-      a[i] = feature.kind === "set" ? (feature.lookup.has(ip, proto, port) ? 1 : 0) : feature.kind === "net" ? (inNet(ip, feature.net) ? 1 : 0) : 0;
+    const out: number[] = [];
+    const addr = this.addresses;
+    if (feature.kind === "net" || feature.kind === "net6") addr.inNetwork(feature.net.network, feature.net.prefix, out);
+    else {
+      const nets = feature.kind === "set" ? netMembers(feature.lookup) : undefined;
+      if (nets) for (const n of nets) addr.inNetwork(n.network, n.prefix, out);
+      else if (feature.kind === "set") {
+        const proto = PROTO_NUM[probe.protocol];
+        const port = role === "dst" ? probe.port : EPHEMERAL_SOURCE_PORT;
+        for (let i = 0; i < addr.length; i++) if (feature.lookup.has(addr.ip[i] as Address, proto, port)) out.push(i);
+      }
     }
-    this.bits.set(key, a);
+    a = Int32Array.from(new Set(out)).sort();
+    this.hits.set(key, a);
     return a;
   }
 
-  /** Refines classes by the features' bits: ids stay small (renumbered per step). */
-  private refine(start: Int32Array, features: readonly number[], role: "src" | "dst", probe: ReviewProbe): Int32Array {
-    let cur = start;
+  /**
+   * Refines classes by the features' hits: a peer inside a feature moves to a new class per old
+   * class, the others keep theirs (a feature no peer or every peer is in splits nothing).
+   */
+  private refine(start: { classes: Int32Array; count: number }, features: readonly number[], role: "src" | "dst", probe: ReviewProbe): { classes: Int32Array; count: number } {
+    let cur = start.classes;
+    let count = start.count;
+    let copied = false;
     for (const f of features) {
-      const b = this.featureBits(f, role, probe);
-      const next = new Int32Array(cur.length);
-      const ids = new Map<number, number>();
-      for (let i = 0; i < cur.length; i++) {
-        const k = (cur[i] as number) * 2 + (b[i] as number);
-        let id = ids.get(k);
-        if (id === undefined) ids.set(k, (id = ids.size));
-        next[i] = id;
+      const hits = this.featureHits(f, role, probe);
+      if (hits.length === 0 || hits.length === cur.length) continue;
+      if (!copied) {
+        cur = cur.slice();
+        copied = true;
       }
-      cur = next;
+      const moved = new Map<number, number>();
+      for (let k = 0; k < hits.length; k++) {
+        const i = hits[k] as number;
+        const old = cur[i] as number;
+        let id = moved.get(old);
+        if (id === undefined) moved.set(old, (id = count++));
+        cur[i] = id;
+      }
     }
-    return cur;
+    if (!copied) return { classes: cur, count };
+    // Dense ids again (a class every peer left is gone): rows index their answers by class.
+    const dense = new Int32Array(count).fill(-1);
+    let next = 0;
+    for (let i = 0; i < cur.length; i++) {
+      const c = cur[i] as number;
+      let d = dense[c] as number;
+      if (d < 0) dense[c] = d = next++;
+      cur[i] = d;
+    }
+    return { classes: cur, count: next };
   }
 
   /** Peer classes of a shape: port-independent features once, then the probe's port-bound ones. */
-  private classesOf(shape: { id: number; features: readonly number[] }, role: "src" | "dst", probe: ReviewProbe): Int32Array {
+  private classesOf(shape: { id: number; features: readonly number[] }, role: "src" | "dst", probe: ReviewProbe): { classes: Int32Array; count: number } {
     const baseKey = `${shape.id}\u0000${role}`;
     let plain = this.classCache.get(baseKey);
     if (!plain) {
-      plain = this.refine(new Int32Array(this.addresses.ip.length), shape.features.filter((f) => !this.portBound(f)), role, probe);
+      plain = this.refine({ classes: new Int32Array(this.addresses.length), count: 1 }, shape.features.filter((f) => !this.portBound(f)), role, probe);
       this.classCache.set(baseKey, plain);
     }
     const bound = shape.features.filter((f) => this.portBound(f));
@@ -175,7 +282,7 @@ class Oracle {
 
   private project(features: readonly number[], role: "src" | "dst", index: number, probe: ReviewProbe): string {
     let s = "";
-    for (const f of features) s += this.featureBits(f, role, probe)[index] === 1 ? "1" : "0";
+    for (const f of features) s += hasSorted(this.featureHits(f, role, probe), index) ? "1" : "0";
     return s;
   }
 
@@ -191,9 +298,10 @@ class Oracle {
     let row = this.rows.get(rowKey);
     if (row) return row;
     const egress = direction === "egress";
-    row = new ChainRow(this.classesOf(shape, peerRole, probe), (peer) => {
-      const ownerIp = formatIpv4(this.addresses.ip[owner] as number);
-      const peerIp = formatIpv4(this.addresses.ip[peer] as number);
+    const c = this.classesOf(shape, peerRole, probe);
+    row = new ChainRow(c.classes, c.count, (peer) => {
+      const ownerIp = this.addresses.text[owner] as string;
+      const peerIp = this.addresses.text[peer] as string;
       const packet: Packet = {
         kind: "Packet",
         srcIp: egress ? ownerIp : peerIp,
@@ -227,13 +335,42 @@ class Oracle {
   }
 }
 
+/** Whether an ascending array holds `x`. */
+function hasSorted(a: Int32Array, x: number): boolean {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = a[mid] as number;
+    if (v === x) return true;
+    if (v < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
+}
+
 /** An outside peer: a CIDR a rule names, and one address in it that no pod and no narrower named CIDR has. */
 export interface OutsidePeer {
   readonly cidr: string;
-  readonly ip: number;
+  readonly ip: Address;
+  readonly text: string;
 }
 
-function outsidePeers(models: readonly Model[], podIps: ReadonlySet<number>): OutsidePeer[] {
+/** A CIDR of one family as a network and a way to step through its addresses. */
+interface FamilyNet {
+  readonly cidr: string;
+  readonly network: Address;
+  readonly prefix: number;
+}
+
+const netOf = (cidr: string, family: 4 | 6): FamilyNet | undefined => {
+  const n = family === 4 ? parseIpv4Net(cidr) : parseIpv6Net(cidr);
+  return n ? { cidr, network: n.network, prefix: n.prefix } : undefined;
+};
+const within = (ip: Address, n: FamilyNet): boolean =>
+  typeof ip === "number" ? typeof n.network === "number" && inNet(ip, { network: n.network, prefix: n.prefix }) : typeof n.network === "bigint" && inNet6(ip, { network: n.network, prefix: n.prefix });
+
+function outsidePeers(models: readonly Model[], podIps: ReadonlySet<Address>, family: 4 | 6): OutsidePeer[] {
   const cidrs = new Set<string>();
   for (const m of models) {
     for (const p of [...m.policies, ...m.profiles]) {
@@ -241,20 +378,21 @@ function outsidePeers(models: readonly Model[], podIps: ReadonlySet<number>): Ou
     }
     for (const s of m.networkSets) for (const n of s.nets) cidrs.add(n);
   }
-  const nets = [...cidrs].map((c) => ({ cidr: c, net: parseIpv4Net(c) })).filter((x): x is { cidr: string; net: NonNullable<ReturnType<typeof parseIpv4Net>> } => x.net !== undefined);
+  const nets = [...cidrs].map((c) => netOf(c, family)).filter((x): x is FamilyNet => x !== undefined);
+  const bits = family === 4 ? 32 : 128;
   const out: OutsidePeer[] = [];
-  for (const { cidr, net } of nets) {
-    const size = net.prefix >= 32 ? 1 : 2 ** (32 - net.prefix);
+  for (const net of nets) {
+    const size = bits - net.prefix >= 12 ? 4096 : 2 ** (bits - net.prefix);
     // Skip the network address of a real network (it is never a host) and anything a narrower named CIDR or a pod covers.
-    const narrower = nets.filter((o) => o.net.prefix > net.prefix && inNet(o.net.network, net));
-    let found: number | undefined;
-    for (let k = size > 2 ? 1 : 0, tries = 0; k < size && tries < 4096; k++, tries++) {
-      const ip = (net.network + k) >>> 0;
-      if (podIps.has(ip) || narrower.some((o) => inNet(ip, o.net))) continue;
+    const narrower = nets.filter((o) => o.prefix > net.prefix && within(o.network, net));
+    let found: Address | undefined;
+    for (let k = size > 2 ? 1 : 0; k < size; k++) {
+      const ip = typeof net.network === "number" ? (net.network + k) >>> 0 : net.network + BigInt(k);
+      if (podIps.has(ip) || narrower.some((o) => within(ip, o))) continue;
       found = ip;
       break;
     }
-    if (found !== undefined) out.push({ cidr, ip: found });
+    if (found !== undefined) out.push({ cidr: net.cidr, ip: found, text: typeof found === "number" ? formatIpv4(found) : formatIpv6(found) });
   }
   return out.sort((a, b) => (a.cidr < b.cidr ? -1 : a.cidr > b.cidr ? 1 : 0));
 }
@@ -266,13 +404,23 @@ export interface ConnectivityInput {
   readonly headSources: readonly SourceFile[];
   readonly touched: Touched;
   readonly probes: ProbePlan;
+  /** The IP family traced: each pod's address of that family, the outside CIDRs of that family. */
+  readonly family: 4 | 6;
   /** Called with (done, total) as touched pods are traced. */
   readonly progress?: (done: number, total: number) => void;
 }
 
 export interface ConnectivityResult {
   readonly flipped: FlippedPair[];
+  /** Pairs with a pod traceable in the head version only, allowed there. */
+  readonly added: OneVersionPair[];
+  /** Pairs with a pod traceable in the base version only, allowed there. */
+  readonly removed: OneVersionPair[];
+  /** The outside peers traced (one address per CIDR). */
+  readonly outside: readonly OutsidePeer[];
   readonly podsTouched: number;
+  /** Their keys. */
+  readonly touchedKeys: readonly string[];
   readonly pods: number;
   readonly traces: number;
   /** The touched pods' virtual node, compiled with each version (the rules section reads it). */
@@ -280,16 +428,20 @@ export interface ConnectivityResult {
   readonly after: CompiledWithOrigins;
 }
 
+/** A pod by index: in both versions (b and h), or in one only. */
 interface TracedPod {
   readonly key: string;
-  readonly b: WorkloadEndpoint;
-  readonly h: WorkloadEndpoint;
+  readonly b?: WorkloadEndpoint;
+  readonly h?: WorkloadEndpoint;
 }
 
-const ipv4Of = (e: WorkloadEndpoint): number | undefined => {
+/** A pod's address of one family (the first one it has). */
+export const addressOf = (e: WorkloadEndpoint | undefined, family: 4 | 6): { ip: Address; text: string } | undefined => {
+  if (!e) return undefined;
   for (const n of e.ipNetworks) {
-    const ip = parseIpv4(n.split("/")[0] ?? "");
-    if (ip !== undefined) return ip;
+    const text = n.split("/")[0] ?? "";
+    const ip = family === 4 ? parseIpv4(text) : parseIpv6(text);
+    if (ip !== undefined) return { ip, text };
   }
   return undefined;
 };
@@ -298,10 +450,27 @@ function moved(model: Model, to: ReadonlyMap<string, string>): Model {
   return { ...model, endpoints: model.endpoints.map((e) => (to.has(e.key) ? { ...e, node: to.get(e.key) as string } : e)) };
 }
 
+/**
+ * The pods of `other` that `model` lacks, as ghosts on the virtual node: no address (so they join
+ * no set and are never traced), but their policies' and profiles' chains, and the sets those
+ * reference, are compiled with this version's members. The rules section then compares a chain
+ * that only a new (or removed) pod uses in one version against what the node has in the other.
+ */
+function withGhosts(model: Model, other: Model): Model {
+  const keys = new Set(model.endpoints.map((e) => e.key));
+  const ghosts = other.endpoints.filter((e) => e.node !== undefined && !keys.has(e.key)).map((e) => ({ ...e, node: TOUCHED_NODE, ipNetworks: [] }));
+  if (ghosts.length === 0) return model;
+  return { ...model, endpoints: [...model.endpoints, ...ghosts].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) };
+}
+
 function reviewDecision(d: Decision | undefined, direction: "ingress" | "egress", node: string, iface: string, realIface: string): ReviewDecision | undefined {
   if (!d) return undefined;
   // A representative's chain speaks for the pod: name the pod's own chain.
-  const chain = d.chain === endpointChainName(direction, iface) ? endpointChainName(direction, realIface) : d.chain;
+  return decisionOf(d, direction, node, d.chain === endpointChainName(direction, iface) ? endpointChainName(direction, realIface) : d.chain);
+}
+
+/** A trace's Decision as the report carries it: on `node`, in `direction`'s chain. */
+export function decisionOf(d: Decision, direction: "ingress" | "egress", node: string, chain: string = d.chain): ReviewDecision {
   return {
     summary: d.summary,
     direction,
@@ -319,95 +488,129 @@ function reviewDecision(d: Decision | undefined, direction: "ingress" | "egress"
 }
 
 export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
-  const { base, head, touched } = input;
-  const headByKey = new Map(head.endpoints.map((e) => [e.key, e]));
+  const { base, head, touched, family } = input;
+  const traceable = (e: WorkloadEndpoint): boolean => e.node !== undefined && addressOf(e, family) !== undefined;
+  const baseByKey = new Map(base.endpoints.filter(traceable).map((e) => [e.key, e]));
+  const headByKey = new Map(head.endpoints.filter(traceable).map((e) => [e.key, e]));
+  // Indices: pods of both versions [0, n), of the head only [n, nh), of the base only [nh, n1), outside peers [n1, total).
   const pods: TracedPod[] = [];
-  for (const b of base.endpoints) {
-    const h = headByKey.get(b.key);
-    if (!h || b.node === undefined || h.node === undefined || ipv4Of(b) === undefined || ipv4Of(h) === undefined) continue;
-    pods.push({ key: b.key, b, h });
+  for (const [key, b] of baseByKey) {
+    const h = headByKey.get(key);
+    if (h) pods.push({ key, b, h });
   }
-  const podIps = new Set<number>();
-  for (const p of pods) {
-    podIps.add(ipv4Of(p.b) as number);
-    podIps.add(ipv4Of(p.h) as number);
-  }
-  const outside = outsidePeers([base, head], podIps);
   const n = pods.length;
+  for (const [key, h] of headByKey) if (!baseByKey.has(key)) pods.push({ key, h });
+  const nh = pods.length;
+  for (const [key, b] of baseByKey) if (!headByKey.has(key)) pods.push({ key, b });
+  const n1 = pods.length;
+  const podIps = new Set<Address>();
+  for (const p of pods) for (const e of [p.b, p.h]) if (e) podIps.add((addressOf(e, family) as { ip: Address }).ip);
+  const outside = outsidePeers([base, head], podIps, family);
+  const total = n1 + outside.length;
+  // A pod of one version only has its one address in both (never asked about in the other).
   const addresses = (side: "b" | "h"): Addresses => {
-    const ip = new Float64Array(n + outside.length);
-    pods.forEach((p, i) => (ip[i] = ipv4Of(p[side]) as number));
-    outside.forEach((o, j) => (ip[n + j] = o.ip));
-    return { ip };
+    const ip: Address[] = [];
+    const text: string[] = [];
+    for (const p of pods) {
+      const a = addressOf(p[side] ?? p.b ?? p.h, family) as { ip: Address; text: string };
+      ip.push(a.ip);
+      text.push(a.text);
+    }
+    for (const o of outside) {
+      ip.push(o.ip);
+      text.push(o.text);
+    }
+    return new Addresses(ip, text, family);
   };
   const addrB = addresses("b");
   const addrH = addresses("h");
-  const isTouched = new Uint8Array(n);
+  // Pods of one version only changed (they appeared or went away): touched, on the virtual node.
+  const isTouched = new Uint8Array(n1);
   const touchedIdx: number[] = [];
   pods.forEach((p, i) => {
-    if (touched.pods.has(p.key)) {
+    if (i >= n || touched.pods.has(p.key)) {
       isTouched[i] = 1;
-      touchedIdx.push(i);
+      if (i < n) touchedIdx.push(i);
     }
   });
-  const realNode = (i: number, side: "b" | "h"): string => (pods[i] as TracedPod)[side].node as string;
-  const iface = (i: number, side: "b" | "h"): string => (pods[i] as TracedPod)[side].interfaceName;
+  const endpointOf = (i: number, side: "b" | "h"): WorkloadEndpoint => {
+    const p = pods[i] as TracedPod;
+    return (p[side] ?? p.h ?? p.b) as WorkloadEndpoint;
+  };
+  const realNode = (i: number, side: "b" | "h"): string => endpointOf(i, side).node as string;
+  const iface = (i: number, side: "b" | "h"): string => endpointOf(i, side).interfaceName;
 
   // Every touched pod with a node moves (also those in one version only: the rules section shows their chains).
-  const toTouched = (m: Model): Map<string, string> => new Map(m.endpoints.filter((e) => e.node !== undefined && touched.pods.has(e.key)).map((e) => [e.key, TOUCHED_NODE]));
-  const compiledB = new Compiled(moved(base, toTouched(base)), input.baseSources);
-  const compiledH = new Compiled(moved(head, toTouched(head)), input.headSources);
+  const toTouched = (m: Model): Map<string, string> => new Map(m.endpoints.filter((e) => e.node !== undefined && (touched.pods.has(e.key) || !baseByKey.has(e.key) || !headByKey.has(e.key))).map((e) => [e.key, TOUCHED_NODE]));
+  const compiledB = new Compiled(withGhosts(moved(base, toTouched(base)), head), input.baseSources, family);
+  const compiledH = new Compiled(withGhosts(moved(head, toTouched(head)), base), input.headSources, family);
   const touchedB = new Oracle(compiledB, addrB);
   const touchedH = new Oracle(compiledH, addrH);
 
   // Steps 1-2: each touched pod against every peer, per probe; candidates by (probe, src, dst).
   const candidates = new Map<string, { probe: ReviewProbe; pairs: Set<number> }>();
-  const total = n + outside.length;
-  const addCandidate = (probe: ReviewProbe, s: number, d: number): void => {
+  const oneVersion = new Map<string, { probe: ReviewProbe; pairs: Set<number> }>();
+  const add = (into: typeof candidates, probe: ReviewProbe, s: number, d: number): void => {
     const k = probeKey(probe);
-    let c = candidates.get(k);
-    if (!c) candidates.set(k, (c = { probe, pairs: new Set() }));
+    let c = into.get(k);
+    if (!c) into.set(k, (c = { probe, pairs: new Set() }));
     c.pairs.add(s * total + d);
   };
-  const probesOf = (i: number): readonly ReviewProbe[] => input.probes.forDestination((pods[i] as TracedPod).h.ports);
+  const probesOf = (i: number): readonly ReviewProbe[] => input.probes.forDestination(endpointOf(i, "h").ports);
   let done = 0;
   // Which destinations have each probe (their declared ports, and every rule piece).
   const hasProbe = new Map<string, Uint8Array>(input.probes.all.map((p) => [probeKey(p), new Uint8Array(total)]));
   for (let d = 0; d < total; d++) {
-    if (d >= n) for (const a of hasProbe.values()) a[d] = 1;
+    if (d >= n1) for (const a of hasProbe.values()) a[d] = 1;
     else for (const p of probesOf(d)) (hasProbe.get(probeKey(p)) as Uint8Array)[d] = 1;
   }
+  const oneVersionPod = (i: number): boolean => i >= n && i < n1;
   for (const t of touchedIdx) {
     // t as destination: its ingress chain against every source.
     for (const probe of probesOf(t)) {
       const rb = touchedB.row("ingress", TOUCHED_NODE, iface(t, "b"), t, probe);
       const rh = touchedH.row("ingress", TOUCHED_NODE, iface(t, "h"), t, probe);
-      for (let s = 0; s < total; s++) {
-        if (s === t) continue;
-        if ((s < n && isTouched[s] === 1) || rb.get(s).verdict !== rh.get(s).verdict) addCandidate(probe, s, t);
-      }
+      for (const s of touchedIdx) if (s !== t) add(candidates, probe, s, t);
+      for (const s of rb.differing(rh)) if (s !== t && !oneVersionPod(s) && !(s < n && isTouched[s] === 1)) add(candidates, probe, s, t);
     }
     // t as source: its egress chain against every destination that has the probe.
     for (const probe of input.probes.all) {
       const has = hasProbe.get(probeKey(probe)) as Uint8Array;
       const rb = touchedB.row("egress", TOUCHED_NODE, iface(t, "b"), t, probe);
       const rh = touchedH.row("egress", TOUCHED_NODE, iface(t, "h"), t, probe);
-      for (let d = 0; d < total; d++) {
-        if (d === t || has[d] === 0 || (d < n && isTouched[d] === 1)) continue; // touched pairs are candidates already
-        if (rb.get(d).verdict !== rh.get(d).verdict) addCandidate(probe, t, d);
+      for (const d of rb.differing(rh)) {
+        if (d === t || has[d] === 0 || oneVersionPod(d) || (d < n && isTouched[d] === 1)) continue; // touched pairs are candidates already
+        add(candidates, probe, t, d);
       }
     }
     input.progress?.(++done, touchedIdx.length);
   }
+  // A pod of one version: every pair its own chains allow, in that version, against that version's peers.
+  for (let t = n; t < n1; t++) {
+    const v = t < nh ? "h" : "b";
+    const oracle = v === "h" ? touchedH : touchedB;
+    const peerOf = (x: number): boolean => x !== t && (x < n || x >= n1 || (v === "h" ? x < nh : x >= nh));
+    for (const probe of probesOf(t)) {
+      const row = oracle.row("ingress", TOUCHED_NODE, iface(t, v), t, probe);
+      for (let s = 0; s < total; s++) if (peerOf(s) && row.get(s).verdict === "allow") add(oneVersion, probe, s, t);
+    }
+    for (const probe of input.probes.all) {
+      const has = hasProbe.get(probeKey(probe)) as Uint8Array;
+      const row = oracle.row("egress", TOUCHED_NODE, iface(t, v), t, probe);
+      for (let d = 0; d < total; d++) if (has[d] === 1 && peerOf(d) && row.get(d).verdict === "allow") add(oneVersion, probe, t, d);
+    }
+  }
 
   // Step 3: one representative per class of the untouched pods the candidates need.
   const needed = new Set<number>();
-  for (const { pairs } of candidates.values()) {
-    for (const pair of pairs) {
-      const s = Math.floor(pair / total);
-      const d = pair % total;
-      if (s < n && isTouched[s] === 0) needed.add(s);
-      if (d < n && isTouched[d] === 0) needed.add(d);
+  for (const list of [candidates, oneVersion]) {
+    for (const { pairs } of list.values()) {
+      for (const pair of pairs) {
+        const s = Math.floor(pair / total);
+        const d = pair % total;
+        if (s < n && isTouched[s] === 0) needed.add(s);
+        if (d < n && isTouched[d] === 0) needed.add(d);
+      }
     }
   }
   const profiles = new Map(head.profiles.map((p) => [p.name, p]));
@@ -423,7 +626,7 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
   const repOf = new Map<number, number>();
   const classRep = new Map<string, number>();
   for (const i of [...needed].sort((a, b) => a - b)) {
-    const e = (pods[i] as TracedPod).h;
+    const e = endpointOf(i, "h");
     // Profiles by content: every namespace's kns.<ns> profile renders the same rules under its own name.
     const cls = `${e.profiles.map(profileMeaning).join("\u0001")}\u0000${touched.headScope.applying(e).join(",")}`;
     let rep = classRep.get(cls);
@@ -431,7 +634,7 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
     repOf.set(i, rep);
   }
   const toPeers = new Map([...new Set(repOf.values())].map((i) => [(pods[i] as TracedPod).key, PEERS_NODE]));
-  const compiledP = new Compiled(moved(head, toPeers), input.headSources);
+  const compiledP = new Compiled(moved(head, toPeers), input.headSources, family);
   const peersB = new Oracle(compiledP, addrB);
   const peersH = new Oracle(compiledP, addrH);
 
@@ -454,8 +657,8 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
         decision = reviewDecision(r.decision, direction, realNode(owner, v), chainIface, iface(owner, v));
         // A representative's profile rule speaks for the pod's own profile at the same place.
         if (decision?.profile !== undefined && rep !== owner) {
-          const at = (pods[rep] as TracedPod).h.profiles.indexOf(decision.profile);
-          const mine = (pods[owner] as TracedPod).h.profiles[at];
+          const at = endpointOf(rep, "h").profiles.indexOf(decision.profile);
+          const mine = endpointOf(owner, "h").profiles[at];
           if (mine !== undefined && mine !== decision.profile) {
             const was = decision.profile;
             const { file: _file, line: _line, ...rest } = decision;
@@ -466,16 +669,17 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
       }
       return { r, ...(decision && { decision }) };
     };
-    const egress = s < n ? ask("egress", s, d) : undefined;
+    const egress = s < n1 ? ask("egress", s, d) : undefined;
     if (egress && egress.r.verdict === "deny") return { verdict: "deny", ...(egress.decision && { decidedBy: egress.decision }) };
-    const ingress = d < n ? ask("ingress", d, s) : undefined;
+    const ingress = d < n1 ? ask("ingress", d, s) : undefined;
     if (ingress && ingress.r.verdict === "deny") return { verdict: "deny", ...(ingress.decision && { decidedBy: ingress.decision }) };
     // Allowed: name the rule on the touched side (the one that can have changed), else the destination's.
-    const pick = ingress && (d < n && isTouched[d] === 1 ? true : !(s < n && isTouched[s] === 1)) ? ingress : (egress ?? ingress);
+    const pick = ingress && (d < n1 && isTouched[d] === 1 ? true : !(s < n1 && isTouched[s] === 1)) ? ingress : (egress ?? ingress);
     return { verdict: "allow", ...(pick?.decision && { decidedBy: pick.decision }) };
   };
 
-  const name = (i: number): string => (i < n ? (pods[i] as TracedPod).key : (outside[i - n] as OutsidePeer).cidr);
+  const name = (i: number): string => (i < n1 ? (pods[i] as TracedPod).key : (outside[i - n1] as OutsidePeer).cidr);
+  const v6 = family === 6 ? { ipVersion: 6 as const } : {};
   const flipped: FlippedPair[] = [];
   for (const { probe, pairs } of candidates.values()) {
     for (const pair of pairs) {
@@ -484,20 +688,46 @@ export function flippedPairs(input: ConnectivityInput): ConnectivityResult {
       const b = side("b", s, d, probe);
       const h = side("h", s, d, probe);
       if (b.verdict === h.verdict) continue;
-      flipped.push({ from: name(s), to: name(d), port: probe.port, ...(probe.endPort !== undefined && { endPort: probe.endPort }), protocol: probe.protocol, base: b, head: h });
+      flipped.push({ from: name(s), to: name(d), port: probe.port, ...(probe.endPort !== undefined && { endPort: probe.endPort }), protocol: probe.protocol, ...v6, base: b, head: h });
     }
   }
   flipped.sort(comparePairs);
+  const added: OneVersionPair[] = [];
+  const removed: OneVersionPair[] = [];
+  for (const { probe, pairs } of oneVersion.values()) {
+    for (const pair of pairs) {
+      const s = Math.floor(pair / total);
+      const d = pair % total;
+      const inHead = (s >= n && s < nh) || (d >= n && d < nh);
+      const r = side(inHead ? "h" : "b", s, d, probe);
+      if (r.verdict !== "allow") continue;
+      (inHead ? added : removed).push({
+        from: name(s),
+        to: name(d),
+        port: probe.port,
+        ...(probe.endPort !== undefined && { endPort: probe.endPort }),
+        protocol: probe.protocol,
+        ...v6,
+        ...(r.decidedBy && { decidedBy: r.decidedBy }),
+      });
+    }
+  }
+  added.sort(comparePairs);
+  removed.sort(comparePairs);
   return {
     flipped,
+    added,
+    removed,
+    outside,
     podsTouched: touchedIdx.length,
+    touchedKeys: touchedIdx.map((i) => (pods[i] as TracedPod).key),
     pods: n,
     traces: touchedB.traces + touchedH.traces + peersB.traces + peersH.traces,
-    before: compiledB.tracer.compiled(TOUCHED_NODE),
-    after: compiledH.tracer.compiled(TOUCHED_NODE),
+    before: compiledB.compiled(TOUCHED_NODE),
+    after: compiledH.compiled(TOUCHED_NODE),
   };
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-export const comparePairs = (a: FlippedPair, b: FlippedPair): number =>
-  cmp(a.from, b.from) || cmp(a.to, b.to) || cmp(a.protocol, b.protocol) || a.port - b.port;
+export const comparePairs = (a: Omit<FlippedPair, "base" | "head">, b: Omit<FlippedPair, "base" | "head">): number =>
+  (a.ipVersion ?? 4) - (b.ipVersion ?? 4) || cmp(a.from, b.from) || cmp(a.to, b.to) || cmp(a.protocol, b.protocol) || a.port - b.port;

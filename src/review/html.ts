@@ -10,7 +10,7 @@
 import { DEFAULT_MAX_PODS, PAIR_STATES, WalkStore, membersOf, type MatrixView, type MatrixViewGrid, type MatrixViewSection } from "../trace/matrix-view.js";
 import { renderMatrixHtml } from "../trace/matrix-html.js";
 import { probeText } from "./probes.js";
-import { reviewText } from "./render.js";
+import { familyText, reviewText } from "./render.js";
 import type { FlippedPair, ReviewReport, ReviewSideVerdict } from "./types.js";
 
 /** The namespace row of peers outside the cluster (a CIDR); no namespace name has parentheses. */
@@ -22,7 +22,9 @@ export const OTHER_NAMESPACES = "(other namespaces)";
  * "ns/pod" stays; a CIDR becomes "(outside the cluster)/10.0.0.0/8", so every peer has a
  * namespace. A namespace name has neither "." nor ":", so a CIDR is never taken for a pod.
  */
-const peerKey = (peer: string): string => (/^[^/.:]+\/[^/]+$/.test(peer) ? peer : `${OUTSIDE}/${peer}`);
+/** The group of the nodes' hosts (`host:<node>` peers, host endpoints). */
+export const HOSTS = "(hosts)";
+const peerKey = (peer: string): string => (peer.startsWith("host:") ? `${HOSTS}/${peer}` : /^[^/.:]+\/[^/]+$/.test(peer) ? peer : `${OUTSIDE}/${peer}`);
 
 function sideLines(name: string, label: string, v: ReviewSideVerdict): string[] {
   const lines = [`${name} (${label}): ${v.verdict.toUpperCase()}`];
@@ -37,7 +39,7 @@ function sideLines(name: string, label: string, v: ReviewSideVerdict): string[] 
 /** A flipped pair's walk: the change, then each side and what decides it. */
 export function flippedPairText(p: FlippedPair, report: Pick<ReviewReport, "base" | "head">): string {
   const change = p.head.verdict === "allow" ? "opened" : "closed";
-  return [`${p.from} -> ${p.to} ${probeText(p)}: ${change}`, "", ...sideLines("base", report.base.label, p.base), "", ...sideLines("head", report.head.label, p.head)].join("\n");
+  return [`${p.from} -> ${p.to} ${probeText(p)}${familyText(p)}: ${change}`, "", ...sideLines("base", report.base.label, p.base), "", ...sideLines("head", report.head.label, p.head)].join("\n");
 }
 
 /** Flipped pairs the connectivity section lists; the grid counts them all, the JSON lists them all. */
@@ -51,7 +53,7 @@ function sections(report: ReviewReport, pairs: readonly FlippedPair[]): MatrixVi
   // The text view lists at most a few pairs; the page lists them all.
   const cut = lines.indexOf("pairs:");
   const connectivity = lines.slice(0, cut >= 0 && cut < rules ? cut : rules);
-  const every = pairs.slice(0, HTML_PAIR_LIST_LIMIT).map((p) => `  ${(p.head.verdict === "allow" ? "opened" : "closed").padEnd(6)} ${p.from} -> ${p.to} ${probeText(p)}`);
+  const every = pairs.slice(0, HTML_PAIR_LIST_LIMIT).map((p) => `  ${(p.head.verdict === "allow" ? "opened" : "closed").padEnd(6)} ${p.from} -> ${p.to} ${probeText(p)}${familyText(p)}`);
   if (pairs.length > HTML_PAIR_LIST_LIMIT) every.push(`  and ${pairs.length - HTML_PAIR_LIST_LIMIT} more (review --format json lists them all)`);
   return [
     { title: "Connectivity", lines: [...connectivity, ...(every.length > 0 ? ["pairs:", ...every] : [])] },

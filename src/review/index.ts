@@ -1,7 +1,7 @@
 /** The review stage: what a policy change does (connectivity, rules, problems) as one ReviewReport. */
 export { reviewChange, type ReviewOptions, type ReviewVersion } from "./review.js";
 export { HTML_PAIR_LIST_LIMIT, OTHER_NAMESPACES, OUTSIDE, flippedPairText, reviewHtml, reviewMatrixView, type ReviewViewOptions } from "./html.js";
-export { reviewJson, reviewMarkdown, reviewText, REVIEW_LIMITS } from "./render.js";
+export { familyText, reviewJson, reviewMarkdown, reviewText, REVIEW_LIMITS } from "./render.js";
 export type {
   ChainChange,
   ConnectivityGroup,
@@ -9,6 +9,7 @@ export type {
   FlippedPair,
   IpSetChange,
   NodeRulesChange,
+  OneVersionPair,
   ProblemsSection,
   ReviewChange,
   ReviewDecision,

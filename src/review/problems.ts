@@ -8,8 +8,11 @@ import { LineIndex } from "../diagnostics/position.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import { lintModel } from "../lint/lint.js";
 import { isStaged } from "../model/policy-kinds.js";
-import type { Model } from "../model/types.js";
-import { meaningOf } from "./touched.js";
+import type { Model, Policy } from "../model/types.js";
+import { selectorContains } from "../lint/selector-contains.js";
+import { SelectorCache, policySelectorText } from "../resolve/selectors.js";
+import type { SelectorNode } from "../selector/index.js";
+import { sameMeaning } from "./touched.js";
 import { stagedChanges, stagedMatrix, stagedRefText } from "../trace/staged.js";
 import type { ProblemsSection, ReviewDiagnostic, StagedPending } from "./types.js";
 
@@ -50,29 +53,77 @@ export interface ProblemsInput {
 }
 
 /**
- * The part of a model whose lint warnings a change of namespaced policies can alter: every policy
- * of their namespaces (what they can shadow or be shadowed by there); all of it when a global
- * policy, tier, profile, network set or endpoint changed. Linting a 5,000-policy cluster whole,
- * twice, would cost more than the rest of the review. Not covered: a namespaced policy newly
- * shadowed across tiers by an unchanged GlobalNetworkPolicy (`lint` over the head finds it).
+ * The part of the models whose lint warnings a change of policies can alter, the same for both
+ * versions. Only the tier checks (PC6008, PC6009) relate two policies, and only when one
+ * provably selects every endpoint the other does (selector-contains.ts), within a tier; every
+ * other check is about one policy (and the endpoints and sets, whose change lints everything).
+ * So a warning can appear or go away only for
+ * - a changed policy, or one a changed policy covers (its selector contains the other's, in a
+ *   tier the changed policy is in, in either version): a GlobalNetworkPolicy edit can shadow the
+ *   policies of namespaces nobody touched;
+ * and it is computed right when every policy that can cover those is linted with them: its
+ * namespace's policies, and the policies of its tier whose selector contains its own (global
+ * ones, or for a global subject namespaced ones too, with their namespaces). Linting a
+ * 5,000-policy cluster whole, twice, would cost more than the rest of the review, and so would
+ * linting every global policy against 100k endpoints.
  */
-function lintScope(model: Model, changedPolicies: ReadonlySet<string>, everything: boolean): Model {
-  if (everything) return model;
-  const namespaces = new Set(model.policies.filter((p) => changedPolicies.has(p.id)).map((p) => p.namespace));
-  if (namespaces.has(undefined)) return model;
-  return { ...model, policies: model.policies.filter((p) => p.namespace !== undefined && namespaces.has(p.namespace)) };
+export function lintScope(base: Model, head: Model, changedPolicies: ReadonlySet<string>): (m: Model) => Model {
+  const cache = new SelectorCache();
+  const selectorOf = (p: Policy): SelectorNode => cache.parse(policySelectorText(cache, p)).ast;
+  // Ids of the policies whose warnings can change, then the namespaces linted with them.
+  const subjects = new Set<string>();
+  const namespaces = new Set<string>();
+  const tiers = [base, head].map((m) => {
+    const byTier = new Map<string, Policy[]>();
+    for (const p of m.policies) {
+      const list = byTier.get(p.tier);
+      if (list) list.push(p);
+      else byTier.set(p.tier, [p]);
+    }
+    return byTier;
+  });
+  [base, head].forEach((m, i) => {
+    for (const a of m.policies) {
+      if (!changedPolicies.has(a.id)) continue;
+      subjects.add(a.id);
+      const sa = selectorOf(a);
+      for (const b of tiers[i]?.get(a.tier) ?? []) {
+        const related = a.namespace === undefined || b.namespace === undefined || a.namespace === b.namespace;
+        if (b !== a && related && selectorContains(sa, selectorOf(b))) subjects.add(b.id);
+      }
+    }
+  });
+  // Who can cover a subject: its namespace's policies, and the global or (for a global subject)
+  // namespaced policies of its tier whose selector contains its own.
+  const globals = new Set<string>();
+  [base, head].forEach((m, i) => {
+    for (const s of m.policies) {
+      if (!subjects.has(s.id)) continue;
+      if (s.namespace === undefined) globals.add(s.id);
+      else namespaces.add(s.namespace);
+      const ss = selectorOf(s);
+      for (const c of tiers[i]?.get(s.tier) ?? []) {
+        if (c === s || (c.namespace !== undefined && (s.namespace !== undefined || namespaces.has(c.namespace))) || (c.namespace === undefined && globals.has(c.id))) continue;
+        if (!selectorContains(selectorOf(c), ss)) continue;
+        if (c.namespace === undefined) globals.add(c.id);
+        else namespaces.add(c.namespace);
+      }
+    }
+  });
+  return (m) => ({ ...m, policies: m.policies.filter((p) => (p.namespace === undefined ? globals.has(p.id) : namespaces.has(p.namespace))) });
 }
 
 export function reviewProblems(input: ProblemsInput): ProblemsSection {
   const changed = new Set<string>();
-  const byId = new Map(input.base.policies.map((p) => [p.id, meaningOf(p)]));
-  for (const p of input.head.policies) if (byId.get(p.id) !== meaningOf(p)) changed.add(p.id);
+  const byId = new Map(input.base.policies.map((p) => [p.id, p]));
+  for (const p of input.head.policies) if (!sameMeaning(byId.get(p.id), p)) changed.add(p.id);
   for (const id of byId.keys()) if (!input.head.policies.some((p) => p.id === id)) changed.add(id);
-  const same = (a: unknown, b: unknown): boolean => meaningOf(a) === meaningOf(b);
+  const same = sameMeaning;
   const everything = !same(input.base.tiers, input.head.tiers) || !same(input.base.profiles, input.head.profiles) || !same(input.base.networkSets, input.head.networkSets) ||
     input.base.endpoints.length !== input.head.endpoints.length || input.base.endpoints.some((e, i) => e !== input.head.endpoints[i] && !same(e, input.head.endpoints[i]));
-  const lintBase = lintModel(lintScope(input.base, changed, everything), input.baseSources);
-  const lintHead = lintModel(lintScope(input.head, changed, everything), input.headSources);
+  const scope = everything ? (m: Model): Model => m : lintScope(input.base, input.head, changed);
+  const lintBase = lintModel(scope(input.base), input.baseSources);
+  const lintHead = lintModel(scope(input.head), input.headSources);
   const staged: StagedPending[] = [];
   if (input.head.policies.some(isStaged)) {
     const options = { sources: input.headSources };

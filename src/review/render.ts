@@ -4,7 +4,7 @@
  * text for a terminal. JSON is the report itself (reviewJson).
  */
 import { probeText } from "./probes.js";
-import type { ConnectivityGroup, FlippedPair, ReviewDiagnostic, ReviewReport, ReviewSideVerdict } from "./types.js";
+import type { ConnectivityGroup, FlippedPair, OneVersionPair, ReviewDiagnostic, ReviewReport, ReviewSideVerdict } from "./types.js";
 
 /** Caps of the markdown and text views. */
 export const REVIEW_LIMITS = { groups: 30, pairs: 50, chains: 20, nodeClasses: 10, problems: 30 } as const;
@@ -13,15 +13,26 @@ export function reviewJson(r: ReviewReport): string {
   return `${JSON.stringify(r, null, 2)}\n`;
 }
 
-const place = (v: ReviewSideVerdict): string => {
+const place = (v: ReviewSideVerdict, absent = false): string => {
   const d = v.decidedBy;
+  if (absent) return "absent (the pod is not in this version)";
   if (!d) return v.verdict;
   return `${v.verdict}: ${d.summary}${d.file !== undefined ? ` (${d.file}${d.line !== undefined ? `:${d.line}` : ""})` : ""}`;
 };
 const peerText = (g: ConnectivityGroup["from"]): string => (g.kind === "namespace" ? `namespace ${g.name}` : g.name);
+/** " IPv6" after the port of an IPv6 pair or group. */
+export const familyText = (p: { readonly ipVersion?: 6 }): string => (p.ipVersion === 6 ? " IPv6" : "");
 const groupLine = (g: ConnectivityGroup): string =>
-  `${peerText(g.from)} -> ${peerText(g.to)} ${probeText(g)}${g.count > 1 ? ` (${g.count} pairs)` : ""}`;
-const pairLine = (p: FlippedPair): string => `${p.from} -> ${p.to} ${probeText(p)}`;
+  `${peerText(g.from)} -> ${peerText(g.to)} ${probeText(g)}${familyText(g)}${g.count > 1 ? ` (${g.count} pairs)` : ""}`;
+const pairLine = (p: Omit<FlippedPair, "base" | "head">): string => `${p.from} -> ${p.to} ${probeText(p)}${familyText(p)}`;
+const basePlace = (g: ConnectivityGroup): string => place(g.base, g.change === "added");
+const headPlace = (g: ConnectivityGroup): string => place(g.head, g.change === "removed");
+/** Pods of one version, as one line: "pods added: a, b (3 allowed pairs)". */
+function podsLine(what: "added" | "removed", pods: readonly string[], pairs: number): string | undefined {
+  if (pods.length === 0) return undefined;
+  const names = `${pods.slice(0, 10).join(", ")}${pods.length > 10 ? `, and ${pods.length - 10} more` : ""}`;
+  return `pods ${what}: ${names} (${pairs} allowed pair${pairs === 1 ? "" : "s"})`;
+}
 const diagLine = (d: ReviewDiagnostic): string => `${d.file !== undefined ? `${d.file}:${d.line ?? 1}:${d.column ?? 1}: ` : ""}${d.severity} ${d.code}: ${d.message}`;
 const more = (n: number, cap: number): string | undefined => (n > cap ? `and ${n - cap} more` : undefined);
 
@@ -34,10 +45,14 @@ export function reviewMarkdown(r: ReviewReport): string {
   out.push("## policy-compile review", "");
   out.push(`Base: ${md(r.base.label)} · Head: ${md(r.head.label)}`, "");
   out.push(`**${c.opened.length} opened, ${c.closed.length} closed** pod pairs (${c.podsTouched} of ${c.pods} pods touched; ports ${c.probes.map(probeText).join(", ") || "none"})`, "");
+  for (const [what, pods, pairs] of [["added", c.podsAdded, c.added.length], ["removed", c.podsRemoved, c.removed.length]] as const) {
+    const line = podsLine(what, pods, pairs);
+    if (line) out.push(md(line), "");
+  }
   if (c.summary.length > 0) {
     out.push("| change | from → to | port | pairs | base | head |", "|---|---|---|---:|---|---|");
     for (const g of c.summary.slice(0, REVIEW_LIMITS.groups)) {
-      out.push(`| ${g.change} | ${md(`${peerText(g.from)} → ${peerText(g.to)}`)} | ${probeText(g)} | ${g.count} | ${md(place(g.base))} | ${md(place(g.head))} |`);
+      out.push(`| ${g.change} | ${md(`${peerText(g.from)} → ${peerText(g.to)}`)} | ${probeText(g)}${familyText(g)} | ${g.count} | ${md(basePlace(g))} | ${md(headPlace(g))} |`);
     }
     const m = more(c.summary.length, REVIEW_LIMITS.groups);
     if (m) out.push("", `${m} groups (see \`--format json\`)`);
@@ -75,17 +90,26 @@ export function reviewText(r: ReviewReport): string {
   const c = r.connectivity;
   out.push(`review ${r.base.label} -> ${r.head.label}`);
   out.push(`connectivity: ${c.opened.length} opened, ${c.closed.length} closed (${c.podsTouched} of ${c.pods} pods touched; ports ${c.probes.map(probeText).join(", ") || "none"})`);
+  for (const [what, pods, pairs] of [["added", c.podsAdded, c.added.length], ["removed", c.podsRemoved, c.removed.length]] as const) {
+    const line = podsLine(what, pods, pairs);
+    if (line) out.push(line);
+  }
   for (const g of c.summary.slice(0, REVIEW_LIMITS.groups)) {
     out.push(`  ${g.change.padEnd(6)} ${groupLine(g)}`);
-    out.push(`         base ${place(g.base)}`);
-    out.push(`         head ${place(g.head)}`);
+    out.push(`         base ${basePlace(g)}`);
+    out.push(`         head ${headPlace(g)}`);
   }
   const mg = more(c.summary.length, REVIEW_LIMITS.groups);
   if (mg) out.push(`  ${mg} groups`);
-  const pairs = [...c.opened, ...c.closed];
+  const pairs: [string, Omit<FlippedPair, "base" | "head">][] = [
+    ...c.opened.map((p) => ["opened", p] as [string, FlippedPair]),
+    ...c.closed.map((p) => ["closed", p] as [string, FlippedPair]),
+    ...c.added.map((p) => ["added", p] as [string, OneVersionPair]),
+    ...c.removed.map((p) => ["removed", p] as [string, OneVersionPair]),
+  ];
   if (pairs.length > 0 && pairs.length <= REVIEW_LIMITS.pairs && c.summary.some((g) => g.count > 1)) {
     out.push("pairs:");
-    for (const p of pairs) out.push(`  ${(p.head.verdict === "allow" ? "opened" : "closed").padEnd(6)} ${pairLine(p)}`);
+    for (const [change, p] of pairs) out.push(`  ${change.padEnd(6)} ${pairLine(p)}`);
   }
   out.push(`rules: ${r.rules.nodesChanged} of ${r.rules.nodesCompared} node(s) compared change`);
   for (const k of r.rules.changes.slice(0, REVIEW_LIMITS.nodeClasses)) {

@@ -12,6 +12,8 @@
  * entry with a count.
  */
 import type { Model, Policy, WorkloadEndpoint } from "../model/types.js";
+import { compile } from "../render/compile.js";
+import type { HostInterface } from "../resolve/index.js";
 import type { CompiledWithOrigins } from "../render/origins.js";
 import { policyChainName, policyKindName, profileChainName } from "../render/names.js";
 import type { Chain, DataplaneState, IptRule } from "../render/types.js";
@@ -123,6 +125,14 @@ export interface RulesInput {
   readonly after: CompiledWithOrigins;
   /** Only these nodes (--node); default every node that holds a touched pod. */
   readonly nodes?: readonly string[];
+  /** For host endpoints that give only expectedIPs. */
+  readonly hostInterfaces?: readonly HostInterface[];
+  /**
+   * The ip6tables side, when either version uses IPv6: the virtual node compiled for IPv6 with
+   * each version, and whether each version programs IPv6 at all (compileBoth: a version that
+   * does not has no ip6tables rules).
+   */
+  readonly v6?: { readonly before: CompiledWithOrigins; readonly after: CompiledWithOrigins; readonly baseUses: boolean; readonly headUses: boolean };
 }
 
 /**
@@ -149,7 +159,10 @@ class Presence {
   ) {
     this.local = model.endpoints.filter((e) => e.node !== undefined && nodes.has(e.node));
     for (const p of model.policies) for (const dir of ["ingress", "egress"] as const) this.policyByChain.set(policyChainName(dir, p.id), { policy: p, dir });
-    for (const p of model.profiles) for (const dir of ["ingress", "egress"] as const) this.profileByChain.set(profileChainName(dir, p.name), p.name);
+    // Profiles by the endpoints' names too: a WorkloadEndpoint may name a profile no resource defines.
+    const profiles = new Set(model.profiles.map((p) => p.name));
+    for (const e of model.endpoints) for (const p of e.profiles) profiles.add(p);
+    for (const p of profiles) for (const dir of ["ingress", "egress"] as const) this.profileByChain.set(profileChainName(dir, p), p);
     for (const e of model.endpoints) if (e.node !== undefined) this.ifaceNode.set(e.interfaceName, e.node);
   }
 
@@ -177,6 +190,11 @@ class Presence {
     return this.profileNodes.get(name) ?? new Set();
   }
 
+  /** has() for a policy's or profile's chain of this version only (false for any other chain). */
+  keeps(chain: string, node: string): boolean {
+    return (this.policyByChain.has(chain) || this.profileByChain.has(chain)) && this.has(chain, node);
+  }
+
   has(chain: string, node: string): boolean {
     const pol = this.policyByChain.get(chain);
     if (pol) return pol.policy.assumeNeededOnEveryNode === true || this.nodesOfPolicy(pol.policy, pol.dir).has(node);
@@ -184,6 +202,9 @@ class Presence {
     if (prof !== undefined) return this.nodesOfProfile(prof).has(node);
     const ep = /^cali-[tf]w-(.+)$/.exec(chain);
     if (ep) return this.ifaceNode.get(ep[1] as string) === node;
+    // A policy or profile chain of neither this version's policies nor its endpoints' profiles (a
+    // ghost's, connectivity.ts) is on no node of this version.
+    if (/^cali-(pi|po|pri|pro)-/.test(chain)) return false;
     const members = this.groups.get(chain);
     if (members) {
       const dir = chain.startsWith("cali-gi-") ? "ingress" : "egress";
@@ -201,6 +222,28 @@ function onNode(state: DataplaneState, presence: Presence, node: string): Datapl
   return { ...state, chains, hooks: [], ipsets: state.ipsets.filter((s) => referenced.has(s.name)) };
 }
 
+/**
+ * A chain of one virtual state that the other lacks only because no touched pod uses it in that
+ * version, while an untouched pod of the node still does (Presence says so): its owner did not
+ * change (a changed policy's pods are all touched), so the node keeps it as it was. Copied across
+ * with the sets it references, so it is not reported as added or removed.
+ */
+function kept(from: DataplaneState, into: DataplaneState, presence: Presence, node: string): DataplaneState {
+  const have = new Set(into.chains.map((c) => c.name));
+  const extra = from.chains.filter((c) => !have.has(c.name) && presence.keeps(c.name, node));
+  if (extra.length === 0) return into;
+  const sets = new Set(into.ipsets.map((x) => x.name));
+  const referenced = new Set<string>();
+  for (const c of extra) for (const r of c.rules) for (const m of r.match.matchAll(/--match-set (\S+)/g)) referenced.add(m[1] as string);
+  return { ...into, chains: [...into.chains, ...extra], ipsets: [...into.ipsets, ...from.ipsets.filter((x) => referenced.has(x.name) && !sets.has(x.name))] };
+}
+
+/** A node's own compiled rules as the section compares them (no hooks, no dispatch chains). */
+export function ownRules(model: Model, node: string, hostInterfaces?: readonly HostInterface[], ipVersion: 4 | 6 = 4): DataplaneState {
+  const s = compile(model, { node, ipVersion, ...(hostInterfaces && { hostInterfaces }) });
+  return { ...s, hooks: [], chains: s.chains.filter((c) => !PER_POD_DISPATCH.test(c.name)) };
+}
+
 /** Dispatch chains list a node's interfaces: the virtual node's are not any real node's. */
 export const PER_POD_DISPATCH = /^cali-(from|to)-wl-dispatch/;
 
@@ -208,16 +251,44 @@ export function rulesChanges(input: RulesInput): RulesSection {
   const { base, head, touched } = input;
   const nodes = new Set<string>();
   for (const m of [base, head]) for (const e of m.endpoints) if (e.node !== undefined && touched.pods.has(e.key)) nodes.add(e.node);
+  for (const n of touched.hostNodes) nodes.add(n);
   const everywhere = [...base.policies, ...head.policies].some((p) => p.assumeNeededOnEveryNode && touched.policies.has(p.id));
   if (everywhere) for (const m of [base, head]) for (const e of m.endpoints) if (e.node !== undefined) nodes.add(e.node);
   const chosen = (input.nodes && input.nodes.length > 0 ? input.nodes.filter((n) => nodes.has(n)) : [...nodes]).sort(cmp);
   const owners = chainOwners([base, head]);
   const presentBefore = new Presence(base, touched.baseScope, input.before.origins.groups, new Set(chosen));
   const presentAfter = new Presence(head, touched.headScope, input.after.origins.groups, new Set(chosen));
+  const presence6 = input.v6 && ([new Presence(base, touched.baseScope, input.v6.before.origins.groups, new Set(chosen)), new Presence(head, touched.headScope, input.v6.after.origins.groups, new Set(chosen))] as const);
   const classes = new Map<string, { nodes: string[]; chains: ChainChange[]; ipsets: IpSetChange[] }>();
   let changed = 0;
   for (const node of chosen) {
-    const c = nodeChange(onNode(input.before.state, presentBefore, node), onNode(input.after.state, presentAfter, node), owners);
+    let c: { chains: ChainChange[]; ipsets: IpSetChange[] };
+    if (touched.hostNodes.has(node)) {
+      // Its host endpoint chains and raw/mangle tables changed: the node itself, compiled with each version.
+      c = nodeChange(ownRules(base, node, input.hostInterfaces), ownRules(head, node, input.hostInterfaces), owners);
+    } else {
+      const b = onNode(input.before.state, presentBefore, node);
+      const a = onNode(input.after.state, presentAfter, node);
+      c = nodeChange(kept(a, b, presentBefore, node), kept(b, a, presentAfter, node), owners);
+    }
+    const six = input.v6;
+    if (six) {
+      const none: DataplaneState = { kind: "DataplaneState", ipVersion: 6, chains: [], hooks: [], ipsets: [] };
+      let c6: { chains: ChainChange[]; ipsets: IpSetChange[] };
+      if (touched.hostNodes.has(node)) {
+        c6 = nodeChange(six.baseUses ? ownRules(base, node, input.hostInterfaces, 6) : none, six.headUses ? ownRules(head, node, input.hostInterfaces, 6) : none, owners);
+      } else {
+        const [pb, pa] = presence6 as [Presence, Presence];
+        const b = six.baseUses ? onNode(six.before.state, pb, node) : none;
+        const a = six.headUses ? onNode(six.after.state, pa, node) : none;
+        c6 = nodeChange(six.baseUses ? kept(a, b, pb, node) : none, six.headUses ? kept(b, a, pa, node) : none, owners);
+      }
+      // ip6tables chains share their names with the iptables ones: the family goes first.
+      c = {
+        chains: [...c.chains, ...c6.chains.map((x) => ({ ...x, chain: `ip6 ${x.chain}` }))].sort((p, q) => cmp(p.chain, q.chain) || cmp(p.change, q.change)),
+        ipsets: [...c.ipsets, ...c6.ipsets].sort((p, q) => cmp(p.set, q.set)),
+      };
+    }
     if (c.chains.length === 0 && c.ipsets.length === 0) continue;
     changed++;
     const key = JSON.stringify(c);

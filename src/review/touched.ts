@@ -14,18 +14,43 @@
  * representative per class is compiled instead of every pod.
  */
 import { reachesFelix } from "../model/policy-kinds.js";
-import type { Labels, Model, NetworkSet, Policy, Profile, Rule, WorkloadEndpoint } from "../model/types.js";
+import type { HostEndpoint, Labels, Model, NetworkSet, Policy, Profile, Rule, WorkloadEndpoint } from "../model/types.js";
 import type { Selector } from "../selector/index.js";
 import { NAMESPACE_LABEL, SelectorCache, entityRuleSelector, policySelectorText } from "../resolve/selectors.js";
 
 /** A resource's meaning, without where it was written. */
 export const meaningOf = (x: unknown): string => JSON.stringify(x, (k, v: unknown) => (k === "origin" ? undefined : v));
 
+/**
+ * Whether two resources mean the same (meaningOf equal), compared in place: a review compares
+ * 100k endpoints of two separately loaded versions, and printing each twice cost a second.
+ */
+export function sameMeaning(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const y = b as unknown[];
+    if (a.length !== y.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameMeaning(a[i], y[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  // JSON leaves out undefined fields, and meaningOf the origin: neither counts.
+  const keys = (o: Record<string, unknown>): string[] => Object.keys(o).filter((k) => k !== "origin" && o[k] !== undefined);
+  const kx = keys(x);
+  const ky = keys(y);
+  if (kx.length !== ky.length) return false;
+  for (let i = 0; i < kx.length; i++) if (kx[i] !== ky[i] || !sameMeaning(x[kx[i] as string], y[kx[i] as string])) return false;
+  return true;
+}
+
 function changedKeys<T>(base: readonly T[], head: readonly T[], key: (t: T) => string): { keys: Set<string>; base: Map<string, T>; head: Map<string, T> } {
   const b = new Map(base.map((t) => [key(t), t]));
   const h = new Map(head.map((t) => [key(t), t]));
   const keys = new Set<string>();
-  for (const [k, t] of b) if (!h.has(k) || meaningOf(h.get(k)) !== meaningOf(t)) keys.add(k);
+  for (const [k, t] of b) if (!h.has(k) || !sameMeaning(h.get(k), t)) keys.add(k);
   for (const k of h.keys()) if (!b.has(k)) keys.add(k);
   return { keys, base: b, head: h };
 }
@@ -112,6 +137,12 @@ export interface Touched {
   readonly pods: ReadonlySet<string>;
   /** Ids of the policies that differ (added, removed or edited). */
   readonly policies: ReadonlySet<string>;
+  /**
+   * Nodes whose host endpoint policy may differ: a host endpoint of the node changed, or a policy
+   * or profile that applies to one, or a set its rules match (every pod's forward path through
+   * the node, and the host as a peer, may then change).
+   */
+  readonly hostNodes: ReadonlySet<string>;
   readonly headScope: PolicyScope;
   readonly baseScope: PolicyScope;
 }
@@ -131,6 +162,11 @@ export function touchedPods(base: Model, head: Model): Touched {
   const movedLabels: Labels[] = [];
   for (const k of eps.keys) for (const m of [eps.base, eps.head]) if (m.get(k)) movedLabels.push((m.get(k) as WorkloadEndpoint).labels);
   for (const k of sets.keys) for (const m of [sets.base, sets.head]) if (m.get(k)) movedLabels.push((m.get(k) as NetworkSet).labels);
+  // A host endpoint's expectedIPs are members of the sets rule selectors that match it build.
+  const heps = changedKeys(base.hostEndpoints, head.hostEndpoints, (h) => h.name);
+  for (const k of heps.keys) for (const m of [heps.base, heps.head]) if (m.get(k)) movedLabels.push((m.get(k) as HostEndpoint).labels);
+  const hostNodes = new Set<string>();
+  for (const k of heps.keys) for (const m of [heps.base, heps.head]) if (m.get(k)) hostNodes.add((m.get(k) as HostEndpoint).node);
 
   [base, head].forEach((model, i) => {
     const scope = scopes[i] as PolicyScope;
@@ -145,6 +181,15 @@ export function touchedPods(base: Model, head: Model): Touched {
       if (movedLabels.length > 0 && scope.rulesMatch([...pr.ingress, ...pr.egress], undefined, movedLabels)) changedProfiles.add(pr.name);
     }
     if (changedProfiles.size > 0) for (const e of model.endpoints) if (e.profiles.some((p) => changedProfiles.has(p))) pods.add(e.key);
+    // Host endpoints: global policies (any flavour) that select one, and its profiles.
+    if (model.hostEndpoints.length === 0) return;
+    for (const p of model.policies) {
+      if (p.namespace !== undefined || !reachesFelix(p)) continue;
+      const affected =
+        changedPolicies.has(p.id) || tiers.keys.has(p.tier) || (movedLabels.length > 0 && scope.rulesMatch([...p.ingress, ...p.egress], undefined, movedLabels));
+      if (affected) for (const h of model.hostEndpoints) if (scope.selects(p, h.labels)) hostNodes.add(h.node);
+    }
+    for (const h of model.hostEndpoints) if (h.profiles.some((p) => changedProfiles.has(p))) hostNodes.add(h.node);
   });
-  return { pods, policies: changedPolicies, baseScope: scopes[0], headScope: scopes[1] };
+  return { pods, policies: changedPolicies, hostNodes, baseScope: scopes[0], headScope: scopes[1] };
 }

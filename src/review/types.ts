@@ -20,7 +20,11 @@ import type { Severity } from "../diagnostics/types.js";
 
 export type ReviewProtocol = "TCP" | "UDP" | "SCTP";
 export type ReviewVerdict = "allow" | "deny";
-export type ReviewChange = "opened" | "closed";
+/**
+ * How a pair's connectivity changes: opened or closed between pods of both versions; added or
+ * removed for a pair with a pod that exists (with a node and an address) in one version only.
+ */
+export type ReviewChange = "opened" | "closed" | "added" | "removed";
 
 /** One version's side: the paths read, and the git revision when it came from `--git`. */
 export interface ReviewSide {
@@ -59,7 +63,10 @@ export interface ReviewSideVerdict {
   readonly decidedBy?: ReviewDecision;
 }
 
-/** One flipped pair. `from`/`to` are "ns/pod" or a CIDR (an outside peer named by ipBlock/nets). */
+/**
+ * One flipped pair. `from`/`to` are "ns/pod", a CIDR (an outside peer named by ipBlock/nets) or
+ * "host:<node>" (a node with host endpoints, at its first host endpoint address of the family).
+ */
 export interface FlippedPair {
   readonly from: string;
   readonly to: string;
@@ -67,14 +74,32 @@ export interface FlippedPair {
   /** A port range (rules with endPort, or port "1000:2000"): every port of port..endPort flips alike. */
   readonly endPort?: number;
   readonly protocol: ReviewProtocol;
+  /** 6 for a pair of IPv6 addresses (the pods' IPv6 addresses, an IPv6 CIDR); absent for IPv4. */
+  readonly ipVersion?: 6;
   readonly base: ReviewSideVerdict;
   readonly head: ReviewSideVerdict;
 }
 
-/** A peer of a group: one pod, every pod of a namespace the change touched, or a CIDR. */
+/**
+ * A pair with a pod that exists in one version only (added in head, or removed from base), that
+ * this version allows: what a new pod can reach and be reached from, what a removed pod could.
+ * A pair such a version denies is not listed (an absent pod reaches nothing either).
+ */
+export interface OneVersionPair {
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly endPort?: number;
+  readonly protocol: ReviewProtocol;
+  readonly ipVersion?: 6;
+  /** The rule that allows it, in the version that has the pod. */
+  readonly decidedBy?: ReviewDecision;
+}
+
+/** A peer of a group: one pod, every pod of a namespace the change touched, a CIDR, or a node's host (its host endpoints). */
 export interface ReviewPeer {
-  readonly kind: "pod" | "namespace" | "cidr";
-  /** "ns/pod", "ns" or the CIDR. */
+  readonly kind: "pod" | "namespace" | "cidr" | "host";
+  /** "ns/pod", "ns", the CIDR or "host:<node>". */
   readonly name: string;
 }
 
@@ -89,12 +114,17 @@ export interface ConnectivityGroup {
   readonly port: number;
   readonly endPort?: number;
   readonly protocol: ReviewProtocol;
+  readonly ipVersion?: 6;
   /** How many pairs the group stands for. */
   readonly count: number;
   /** Distinct source and destination pods (or CIDRs) in the group. */
   readonly sources: number;
   readonly destinations: number;
-  /** The deciding rule's summary and place, on each side (shared by every pair of the group). */
+  /**
+   * The deciding rule's summary and place, on each side (shared by every pair of the group); for
+   * an added group base is `{verdict: "deny"}` with no rule (the pod is absent), for a removed
+   * group head is.
+   */
   readonly base: ReviewSideVerdict;
   readonly head: ReviewSideVerdict;
 }
@@ -104,14 +134,24 @@ export interface ConnectivitySection {
   readonly opened: readonly FlippedPair[];
   /** Closed pairs (allow → deny). */
   readonly closed: readonly FlippedPair[];
-  /** The same pairs grouped; opened groups first, then closed, each largest first. */
+  /** Pairs with a pod of the head version only that the head allows, sorted as opened. */
+  readonly added: readonly OneVersionPair[];
+  /** Pairs with a pod of the base version only that the base allowed. */
+  readonly removed: readonly OneVersionPair[];
+  /** Pods ("ns/pod") traceable (a node and an address) in the head version only, sorted. */
+  readonly podsAdded: readonly string[];
+  /** Pods traceable in the base version only. */
+  readonly podsRemoved: readonly string[];
+  /** The same pairs grouped; opened groups first, then closed, added, removed, each largest first. */
   readonly summary: readonly ConnectivityGroup[];
   /** The (protocol, port range) probes every pair was checked on. */
   readonly probes: readonly { readonly protocol: ReviewProtocol; readonly port: number; readonly endPort?: number }[];
   /** Pods whose policies, rules or peer sets differ: the only ones traced. */
   readonly podsTouched: number;
-  /** Pods in the head version (traceable: a node and an address). */
+  /** Pods in both versions (traceable: a node and an IPv4 address). */
   readonly pods: number;
+  /** Pods in both versions with an IPv6 address (absent when none has one). */
+  readonly pods6?: number;
 }
 
 /** One chain that differs between the base and head rules of a node. */

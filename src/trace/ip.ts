@@ -58,6 +58,13 @@ function bytesToBigint(bytes: readonly number[]): bigint {
   return n;
 }
 
+/** A 128-bit address as eight hexadecimal groups (uncompressed: every parser reads it). */
+export function formatIpv6(n: bigint): string {
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((n >> BigInt(i * 16)) & 0xffffn).toString(16));
+  return groups.join(":");
+}
+
 export interface Ipv6Net {
   readonly network: bigint;
   readonly prefix: number;

@@ -54,6 +54,10 @@ class NetSet<A extends number | bigint> implements SetLookup {
     }
   }
 
+  networks(): ReadonlyMap<number, ReadonlySet<A>> {
+    return this.byPrefix;
+  }
+
   has(ip: Address): boolean {
     if (!this.family.isAddress(ip)) return false;
     for (const [prefix, nets] of this.byPrefix) if (nets.has(this.family.networkOf(ip, prefix))) return true;
@@ -82,6 +86,17 @@ class IpPortSet implements SetLookup {
     if (protocol === undefined || port === undefined) return false;
     return this.members.has(`${ip},${protocol},${port}`);
   }
+}
+
+/**
+ * A hash:net set's member networks (undefined for other set types): a caller asking many
+ * addresses at once finds those inside each network instead of asking each address.
+ */
+export function netMembers(lookup: SetLookup): { readonly network: Address; readonly prefix: number }[] | undefined {
+  if (!(lookup instanceof NetSet)) return undefined;
+  const out: { network: Address; prefix: number }[] = [];
+  for (const [prefix, nets] of (lookup as NetSet<number | bigint>).networks()) for (const network of nets) out.push({ network, prefix });
+  return out;
 }
 
 export function setLookup(set: IpSet): SetLookup {

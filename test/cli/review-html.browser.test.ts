@@ -50,7 +50,7 @@ describeBrowser("review --format html", (session) => {
       version: 1,
       base: { label: "a", paths: [] },
       head: { label: "b", paths: [] },
-      connectivity: { opened: [], closed: [], summary: [], probes: [], podsTouched: 0, pods: 0 },
+      connectivity: { opened: [], closed: [], added: [], removed: [], podsAdded: [], podsRemoved: [], summary: [], probes: [], podsTouched: 0, pods: 0 },
       rules: { nodesCompared: 0, nodesChanged: 0, changes: [] },
       problems: { lint: [], lintFixed: [], diagnostics: [], staged: [] },
     };

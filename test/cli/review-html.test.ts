@@ -138,7 +138,7 @@ describe("reviewMatrixView", () => {
     version: 1,
     base: { label: "main", paths: ["p"] },
     head: { label: "p", paths: ["p"] },
-    connectivity: { opened, closed, summary: [], probes: [{ protocol: "TCP", port: 80 }, { protocol: "TCP", port: 1000, endPort: 2000 }], podsTouched: 3, pods: 10 },
+    connectivity: { opened, closed, added: [], removed: [], podsAdded: [], podsRemoved: [], summary: [], probes: [{ protocol: "TCP", port: 80 }, { protocol: "TCP", port: 1000, endPort: 2000 }], podsTouched: 3, pods: 10 },
     rules: { nodesCompared: 1, nodesChanged: 0, changes: [] },
     problems: { lint: [], lintFixed: [], diagnostics: [], staged: [] },
   });

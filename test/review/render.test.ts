@@ -36,7 +36,7 @@ function bigReport(n: number): ReviewReport {
     version: 1,
     base: { label: "base", paths: ["base"] },
     head: { label: "head", paths: ["head"] },
-    connectivity: { opened: pairs, closed: [], summary: pairs.map((_, i) => group(i)), probes: [{ protocol: "TCP", port: 80 }], podsTouched: n, pods: 2 * n },
+    connectivity: { opened: pairs, closed: [], added: [], removed: [], podsAdded: [], podsRemoved: [], summary: pairs.map((_, i) => group(i)), probes: [{ protocol: "TCP", port: 80 }], podsTouched: n, pods: 2 * n },
     rules: {
       nodesCompared: n,
       nodesChanged: n,
@@ -103,12 +103,25 @@ describe("policy-compile review", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-  it("refuses inputs with host endpoints (PC8050), which it cannot trace faithfully", async () => {
-    const hep = "../../../golden/hep-apply-on-forward/input";
-    const r = await cli(["review", "--base", hep, "--head", hep]);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error\[PC8050\]: the inputs hold a HostEndpoint \(\S+\): review does not trace host endpoint policy yet/);
-    expect(r.out).toBe("");
+  it("reviews inputs with host endpoints: the host is a peer, its node's pods traced through its host chains", async () => {
+    const hep = "../../../golden/hep-named/input";
+    const r = await cli(["review", "--base", hep, "--head", hep, "--format", "json"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as ReviewReport;
+    expect(report.connectivity.opened).toEqual([]);
+    expect(report.connectivity.closed).toEqual([]);
+  });
+  it("a host endpoint with only expectedIPs needs --host-interface (PC8050), then is reviewed", async () => {
+    const hep = "../../../golden/hep-expected-ips/input";
+    const refused = await cli(["review", "--base", hep, "--head", hep]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/^error\[PC8050\]: HostEndpoint \S+ \(node node-1\), \S+ \(node node-1\) gives only expectedIPs: .* --host-interface NAME=IP/);
+    expect(refused.out).toBe("");
+    const r = await cli(["review", "--base", hep, "--head", hep, "--host-interface", "eth0=192.168.1.10", "--host-interface", "mgmt0=192.168.2.10"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("connectivity: 0 opened, 0 closed");
   });
   it("--fail-on any passes an empty change", async () => {
     const r = await cli(["review", "--base", "base", "--head", "base", "--fail-on", "any"]);
