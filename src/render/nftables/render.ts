@@ -118,7 +118,18 @@ export function coalesce(members: readonly string[]): string[] {
 
 const byName = (a: { readonly name: string }, b: { readonly name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-export function renderNft(ir: NodeIr): NftDataplaneState {
+/**
+ * How renderNft prints chains and sets. A long-running caller (the agent on nftables) passes
+ * memoized ones, so that a chain or set its IR did not change is the same object as before.
+ */
+export interface NftPrinters {
+  readonly chain: (c: IrChain, family: "ip" | "ip6", layer: Layer) => NftChain;
+  readonly set: (s: IpSet) => NftSet;
+}
+
+const PRINT: NftPrinters = { chain: nftChain, set: nftSet };
+
+export function renderNft(ir: NodeIr, print: NftPrinters = PRINT): NftDataplaneState {
   const family = ir.ipVersion === 6 ? "ip6" : "ip";
   const layers: { layer: Layer; chains: readonly IrChain[]; hooks: readonly IrHooks[] }[] = [
     { layer: "filter", chains: [...ir.chains.filter((c) => !isDispatchChain(c.name)), ...vmapDispatchChains()], hooks: ir.hooks },
@@ -128,7 +139,7 @@ export function renderNft(ir: NodeIr): NftDataplaneState {
   const chains: NftChain[] = [];
   for (const l of layers) {
     for (const [base, rules] of hookRules(l.layer, l.hooks)) hooks.set(base, rules);
-    chains.push(...l.chains.map((c) => nftChain(c, family, l.layer)));
+    chains.push(...l.chains.map((c) => print.chain(c, family, l.layer)));
   }
   for (const b of NFT_BASE_CHAINS) {
     chains.push({ name: b.name, base: { type: b.type, hook: b.hook, priority: b.priority }, rules: hooks.get(b.name) ?? [] });
@@ -138,7 +149,7 @@ export function renderNft(ir: NodeIr): NftDataplaneState {
     ipVersion: ir.ipVersion,
     family,
     chains: chains.sort(byName),
-    sets: ir.ipsets.map(nftSet).sort(byName),
+    sets: ir.ipsets.map(print.set).sort(byName),
     maps: dispatchMaps(ir.workloadInterfaces),
   };
   assertNftReferences(state);
