@@ -52,6 +52,8 @@ export interface NftPlannedResult {
   readonly outcome: "planned" | "recovered";
   /** The table now: predicted (nftStateAfter) for `planned`, read for `recovered`. */
   readonly state: NftKernelState;
+  /** What was written, in order (the planned transaction first, unless nft refused it). */
+  readonly transactions: readonly NftTransaction[];
   readonly failure: StepFailure | null;
   readonly durationMs: number;
 }
@@ -168,24 +170,28 @@ export class NftDataplane {
   /**
    * Runs a transaction planned against `known` (what the caller last read or predicted) without
    * reading before or after: the per-change path of a long-running caller. The state after is
-   * predicted (nftStateAfter). If nft refuses it, `apply` takes over from a fresh read.
+   * `after` when the caller computed it (the agent patches its view over what changed, far
+   * cheaper than nftStateAfter's rebuild of every element at 100k pods), else predicted
+   * (nftStateAfter). If nft refuses it (nothing changed: the transaction is atomic), `apply`
+   * takes over from a fresh read, with its retries; a DataplaneError means that failed too.
    */
-  async applyPlanned(known: NftKernelState, tx: NftTransaction, desired: NftDataplaneState): Promise<NftPlannedResult> {
+  async applyPlanned(known: NftKernelState, tx: NftTransaction, desired: NftDataplaneState, after?: NftKernelState): Promise<NftPlannedResult> {
     const started = this.now();
-    const done = (outcome: NftPlannedResult["outcome"], state: NftKernelState, failure: StepFailure | null): NftPlannedResult => ({
+    const done = (outcome: NftPlannedResult["outcome"], state: NftKernelState, transactions: readonly NftTransaction[], failure: StepFailure | null): NftPlannedResult => ({
       kind: "NftPlannedResult",
       outcome,
       state,
+      transactions,
       failure,
       durationMs: Math.round((this.now() - started) * 10) / 10,
     });
     try {
       await this.run(tx);
-      return done("planned", nftStateAfter(known, desired, tx), null);
+      return done("planned", after ?? nftStateAfter(known, desired, tx), [tx], null);
     } catch (e) {
       if (!(e instanceof StepError)) throw e;
       const r = await this.apply(desired);
-      return done("recovered", r.state, e.failure);
+      return done("recovered", r.state, r.transactions, e.failure);
     }
   }
 }
