@@ -91,13 +91,32 @@ describe.skipIf(problems.length > 0)("agent on native nftables (real kernel)", (
   /** The kernel's table is what compileNft makes of the watched directory. */
   const matchesDirectory = async () => {
     const text = await readFile(join(dir, "pol", "pods.yaml"), "utf8");
-    const files = [{ file: "pods.yaml", text }, { file: "deny.yaml", text: DENY }, ...(await hasAllow() ? [{ file: "allow.yaml", text: ALLOW }] : [])];
+    const files = [{ file: "pods.yaml", text }, { file: "deny.yaml", text: DENY }, ...(allowWritten ? [{ file: "allow.yaml", text: ALLOW }] : [])];
     const desired = compileNft(loadSources(files).model, { node: "node-1" });
     expect(diffNft(await table(), desired).lines).toEqual([]);
   };
   let allowWritten = false;
-  const hasAllow = async () => allowWritten;
-  const status = async () => JSON.parse(await readFile(join(dir, "status.json"), "utf8")) as { backend: string; health: { ready: boolean }; counters: { failures: number; applies: number }; lastError: { message: string } | null };
+  type Status = { backend: string; health: { ready: boolean }; counters: { failures: number; applies: number }; lastError: { message: string } | null };
+  /** The status file (written after each step, atomically: it may not exist for a moment after the first). */
+  const status = async (): Promise<Status> => {
+    for (let i = 0; ; i++) {
+      try {
+        return JSON.parse(await readFile(join(dir, "status.json"), "utf8")) as Status;
+      } catch (e) {
+        if (i >= 40) throw e;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
+  /** The status once it says what `pred` wants (the file is rewritten just after the log line). */
+  const statusUntil = async (pred: (s: Status) => boolean): Promise<Status> => {
+    for (let i = 0; i < 60; i++) {
+      const s = await status();
+      if (pred(s)) return s;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return status();
+  };
 
   beforeAll(async () => {
     topo = await buildTopology({ tag: "agnft", nodes: ["node-1", "node-2"], pods: PODS, ports: [80] });
@@ -180,7 +199,7 @@ describe.skipIf(problems.length > 0)("agent on native nftables (real kernel)", (
       const failed = await agent!.until((e) => e.event === "apply-failed", from, 15_000);
       expect(String(failed.message)).toContain("injected by the test");
       expect(String(failed.message)).toMatch(/failing line 1: \S/);
-      const s = await status();
+      const s = await statusUntil((x) => !x.health.ready);
       expect(s.health.ready).toBe(false);
       expect(s.counters.failures).toBeGreaterThan(0);
       expect(s.lastError?.message).toContain("injected by the test");
@@ -191,7 +210,7 @@ describe.skipIf(problems.length > 0)("agent on native nftables (real kernel)", (
     }
     await agent!.until((e) => e.event === "converge" && (e as Step).changed === true, from, 20_000);
     await flips("other", false);
-    expect((await status()).health.ready).toBe(true);
+    expect((await statusUntil((x) => x.health.ready)).health.ready).toBe(true);
     await matchesDirectory();
     expect(await foreignState(ok)).toEqual(foreignBefore);
     // Nothing of ours outside ip calico: no iptables rule, no ipset.
