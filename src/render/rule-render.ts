@@ -86,6 +86,11 @@ export function renderRule(input: ResolvedRule): IrRule[] {
     blocks.nets(r.dstNets, "dst");
     r = { ...r, dstNets: [] };
   }
+  // Counted after a positive block took the positive nets, as Felix's policy.go does
+  // (`totalSrcMatches := len(ruleCopy.SrcNet) + len(ruleCopy.NotSrcNet)` after `SrcNet = nil`):
+  // two positive nets and one negated one keep the negation in the main rule. felix-nftables.md
+  // §3.5's worked chain lists it as a block rule instead (I7-0mYayMY-X6fHx); both match the same
+  // packets, and the source decides (docs/compatibility.md).
   if (r.srcNets.length + r.notSrcNets.length > 1) {
     blocks.negatedNets(r.notSrcNets, "src");
     r = { ...r, notSrcNets: [] };

@@ -47,7 +47,13 @@ const PROTOCOL_NAMES: Readonly<Record<string, string>> = { "6": "tcp", "17": "ud
 /** An nft set as the ipset lookups know it: `10.65.0.7 . tcp . 8080` → `10.65.0.7,tcp:8080`. */
 export function asIpSet(set: NftSet): IpSet {
   const family = set.type.startsWith("ipv6") ? "inet6" : "inet";
-  if (set.type === "ipv4_addr" || set.type === "ipv6_addr") return { name: set.name, type: "hash:net", family, maxelem: set.elements.length, members: set.elements };
+  if (set.type === "ipv4_addr" || set.type === "ipv6_addr") {
+    // A plain address set holds addresses only: nft refuses a prefix in a set without `interval`,
+    // so a state that has one is not a table the kernel holds.
+    const prefixed = set.interval ? undefined : set.elements.find((e) => e.includes("/"));
+    if (prefixed !== undefined) throw new TraceError(`nft set ${set.name}: element ${prefixed} is a prefix in a set without flags interval`, "PC8002");
+    return { name: set.name, type: "hash:net", family, maxelem: set.elements.length, members: set.elements };
+  }
   const members = set.elements.map((e) => {
     const m = /^(\S+) \. (\S+) \. (\d+)$/.exec(e);
     const proto = m ? PROTOCOL_NAMES[m[2] as string] : undefined;

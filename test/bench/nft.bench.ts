@@ -7,12 +7,13 @@
  * - single changes applied to the kernel, write only (the transaction planned from a state the
  *   caller knows, as an agent does; median of RUNS, each change applied then reverted):
  *   remote pod added, local pod added, label change, one policy rule changed;
- * - where the nftables time goes: nft's fixed cost per run in this table, a read-back, and the
- *   hot-path element add in an interval set vs the same table with plain sets.
+ * - where the nftables time goes: nft's fixed cost per run in this table and a read-back.
  *
- * The nftables table is compileNft's (Felix's nftables layout); the alternative layout turns its
- * host-address-only interval sets into plain sets (plainHostSets).
+ * The nftables table is compileNft's (host-address selector sets as plain sets, render.ts
+ * nftSet); the Felix-layout column turns them back into Felix's interval sets (felixSetLayout),
+ * so the cost of the deliberate difference is measured in the same run.
  */
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { compile, compileNft } from "../../src/render/compile.js";
 import type { NftDataplaneState } from "../../src/render/nftables/types.js";
@@ -34,15 +35,22 @@ const RUNS = Number(process.env.NFT_BENCH_RUNS ?? 7);
 const PODS = Number(process.env.NFT_BENCH_PODS ?? 100_000);
 
 /**
- * The alternative set layout measured beside Felix's: every interval set that holds only host
- * addresses becomes a plain address set (same packets matched: a set of /32s is a set of
- * addresses). Rules refer to sets by name, so they are unchanged.
+ * Felix's set layout for the same table (the comparison column): every selector set is an
+ * interval set under Felix's name (`cali40s-…`), a plain host set's addresses written as /32
+ * (/128), an interval set's `cali41s-` name back to `cali40s-` in the set and in the rules that
+ * use it. Rule hashes are kept: both sides of every measured change are mapped the same way, so
+ * the diff still sees exactly the rules that changed.
  */
-export function plainHostSets(state: NftDataplaneState): NftDataplaneState {
+export function felixSetLayout(state: NftDataplaneState): NftDataplaneState {
   const host = state.ipVersion === 4 ? "/32" : "/128";
+  const felixName = (name: string) => name.replace(/^cali([46])1s-/, "cali$10s-");
   return {
     ...state,
-    sets: state.sets.map((s) => (s.interval && s.elements.every((e) => e.endsWith(host)) ? { ...s, interval: false, elements: s.elements.map((e) => e.slice(0, -host.length)) } : s)),
+    sets: state.sets.map((s) => {
+      if (s.type.includes(" . ")) return s;
+      return { ...s, name: felixName(s.name), interval: true, elements: s.interval ? s.elements : s.elements.map((e) => `${e}${host}`) };
+    }),
+    chains: state.chains.map((c) => ({ ...c, rules: c.rules.map((r) => ({ ...r, body: r.body.replace(/@cali([46])1s-/g, "@cali$10s-") })) })),
   };
 }
 
@@ -74,10 +82,13 @@ export async function run(): Promise<void> {
   const nftBase = compileNft(model, { node: NODE });
   const elements = nftBase.sets.reduce((n, s) => n + s.elements.length, 0);
   const biggest = [...nftBase.sets].sort((a, b) => b.elements.length - a.elements.length)[0];
+  const intervals = nftBase.sets.filter((s) => s.interval);
+  const biggestInterval = Math.max(0, ...intervals.map((s) => s.elements.length));
   console.log(
-    `${NODE}: table ip calico (compileNft) ${nftBase.chains.length} chains, ${nftBase.chains.reduce((n, c) => n + c.rules.length, 0)} rules, ${nftBase.sets.length} sets (${elements} elements; largest ${biggest?.name} ${biggest?.elements.length}, interval ${biggest?.interval}), ` +
+    `${NODE}: table ip calico (compileNft) ${nftBase.chains.length} chains, ${nftBase.chains.reduce((n, c) => n + c.rules.length, 0)} rules, ${nftBase.sets.length} sets (${elements} elements; largest ${biggest?.name} ${biggest?.elements.length}, interval ${biggest?.interval}; ${intervals.length} interval sets, the largest ${biggestInterval} elements), ` +
       `${nftBase.maps.reduce((n, m) => n + m.elements.length, 0)} map elements; calico.nft ${renderNftScript([nftBase]).split("\n").length - 1} lines`,
   );
+  console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   if (!(await canUseKernel())) {
     console.log("(not root or tools missing: real-kernel timings skipped)");
     return;
@@ -96,15 +107,15 @@ export async function run(): Promise<void> {
   const runners: CommandRunner[] = [];
   const targets: Target[] = [];
   try {
-    for (const plain of [false, true]) {
+    for (const felix of [false, true]) {
       const runner = await netns(names, runners);
-      const base = plain ? plainHostSets(nftBase) : nftBase;
-      const changed = cases.map((c) => (plain ? plainHostSets(c.nft) : c.nft));
+      const base = felix ? felixSetLayout(nftBase) : nftBase;
+      const changed = cases.map((c) => (felix ? felixSetLayout(c.nft) : c.nft));
       const dp = new NftDataplane({ runner });
       const first = await timed(() => dp.apply(base));
       const r0 = performance.now();
       let known = await dp.read();
-      const label = plain ? "nftables, host-address sets plain" : "nftables, Felix layout (interval sets)";
+      const label = felix ? "nftables, Felix's set layout (interval sets)" : "nftables (compileNft: host-address sets plain)";
       console.log(`${label}: first apply (read, one nft -f of the whole table, verifying read) ${first.toFixed(0)} ms; one read-back (nft --json list table + parse) ${(performance.now() - r0).toFixed(0)} ms`);
       targets.push({
         label,
@@ -158,7 +169,8 @@ export async function run(): Promise<void> {
       targets.forEach((t, k) => rows.push([t.label, `${c.name}: ${sizes[k]}`, times[k]!]));
     }
     for (const t of targets) await t.check();
-    console.log(`\nwrite-only times, median of ${RUNS} (interleaved across the four kernels):`);
+    const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+    console.log(`\nwrite-only times, median of ${RUNS} (interleaved across the four kernels); load average at the end ${load()}:`);
     for (const label of targets.map((t) => t.label)) {
       console.log(`\n${label}`);
       for (const [l, what, xs] of rows) if (l === label) console.log(`  ${what}: ${fmt(xs)}`);

@@ -160,14 +160,14 @@ describe("§3.5 worked policy chain (match blocks)", () => {
     expect(nftRuleHashes("filter-cali-pi-gnp/demo", felix.map(([, b]) => b))).toEqual(felix.map(([h]) => h));
   });
 
-  it("renders the same bodies from the same rules (a negated net beside a positive block, like iptables mode)", () => {
+  it("renders the reference's rule as Felix's policy.go does: one negated net beside two positive ones stays in the main rule", () => {
     const rules = renderRuleList(
       [
         resolvedRule({
           action: "Allow",
           protocol: "tcp",
           srcNets: ["10.0.0.0/24", "10.0.1.0/24"],
-          notSrcNets: ["11.0.0.0/24", "12.0.0.0/24"],
+          notSrcNets: ["11.0.0.0/24"],
           notSrcIpSets: ["cali40s:cttW8MqAIeVWez-m8dwR9b3"],
           dstNamedPortIpSets: ["cali40n:ABCDEFGHIJKLMNOPQRSTUVW"],
           notDstPorts: [{ first: 22, last: 22 }],
@@ -178,15 +178,41 @@ describe("§3.5 worked policy chain (match blocks)", () => {
       ],
       "GlobalNetworkPolicy demo ingress",
     );
-    const bodies = nftRules("filter-cali-pi-gnp/demo", rules, "ip", "filter").map((r) => r.body);
-    // Two negated nets: each gets its block rule (12.0.0.0/24 is one more than the reference's).
-    // policy-compile configures no LogActionRateLimit, so its log rule has no `limit` clause.
-    expect(bodies).toEqual([
-      ...felix.slice(0, 4).map(([, b]) => b),
-      "ip saddr 12.0.0.0/24 counter meta mark set mark & 0xfff7ffff",
-      ...felix.slice(4, 8).map(([, b]) => b),
+    // policy.go counts the negated nets against the positive nets left in the main rule, after
+    // the positive block took them (0 + 1 = 1: no block), so §3.5's block rule I7-0mYayMY-X6fHx
+    // is not written and the negation joins the main rule's negated clauses, after the protocol
+    // and named-port set and before the negated set and ports (§3.5's clause order). The same
+    // packets match: S0 is set by a positive net, and the main rule requires the source outside
+    // 11.0.0.0/24. policy-compile configures no LogActionRateLimit, so its log rule has no `limit`.
+    expect(nftRules("filter-cali-pi-gnp/demo", rules, "ip", "filter").map((r) => r.body)).toEqual([
+      ...felix.slice(0, 3).map(([, b]) => b),
+      "meta l4proto tcp ip daddr . meta l4proto . th dport @cali40n-ABCDEFGHIJKLMNOPQRSTUVW ip saddr != 11.0.0.0/24 ip saddr != @cali40s-cttW8MqAIeVWez-m8dwR9b3 tcp dport != { 22 } meta mark & 0x80000 == 0x80000 counter meta mark set mark or 0x10000",
+      ...felix.slice(5, 8).map(([, b]) => b),
       'meta l4proto udp counter log prefix "calico-packet: " level info',
       felix[9][1],
+    ]);
+  });
+
+  it("two negated nets with two positive ones: a block rule each", () => {
+    const rules = renderRuleList([resolvedRule({ action: "Allow", srcNets: ["10.0.0.0/24", "10.0.1.0/24"], notSrcNets: ["11.0.0.0/24", "12.0.0.0/24"] })], "c");
+    expect(nftRules("filter-cali-pi-gnp/demo", rules, "ip", "filter").map((r) => r.body)).toEqual([
+      "counter meta mark set mark & 0xffe7ffff ^ 0x0",
+      "ip saddr 10.0.0.0/24 counter meta mark set mark or 0x80000",
+      "ip saddr 10.0.1.0/24 counter meta mark set mark or 0x80000",
+      "ip saddr 11.0.0.0/24 counter meta mark set mark & 0xfff7ffff",
+      "ip saddr 12.0.0.0/24 counter meta mark set mark & 0xfff7ffff",
+      "meta mark & 0x80000 == 0x80000 counter meta mark set mark or 0x10000",
+    ]);
+  });
+
+  it("one negated net alone stays in the main rule; beside one positive net in the main rule it gets a block (1 + 1 > 1)", () => {
+    const one = renderRuleList([resolvedRule({ action: "Allow", notDstNets: ["11.0.0.0/24"] })], "c");
+    expect(nftRules("filter-cali-pi-gnp/demo", one, "ip", "filter").map((r) => r.body)).toEqual(["ip daddr != 11.0.0.0/24 counter meta mark set mark or 0x10000"]);
+    const pair = renderRuleList([resolvedRule({ action: "Allow", dstNets: ["10.0.0.0/8"], notDstNets: ["10.1.0.0/16"] })], "c");
+    expect(nftRules("filter-cali-pi-gnp/demo", pair, "ip", "filter").map((r) => r.body)).toEqual([
+      "counter meta mark set mark & 0xffe7ffff ^ 0x80000",
+      "ip daddr 10.1.0.0/16 counter meta mark set mark & 0xfff7ffff",
+      "ip daddr 10.0.0.0/8 meta mark & 0x80000 == 0x80000 counter meta mark set mark or 0x10000",
     ]);
   });
 });
@@ -235,9 +261,9 @@ describe("§3.3 match fragments", () => {
 });
 
 describe("§5 sets", () => {
-  it("names with `-`, interval NET sets, concatenated named-port sets", () => {
+  it("names with `-`, interval NET sets (version token 1, render.ts nftSet), concatenated named-port sets", () => {
     expect(nftSet({ name: "cali40s:abc", type: "hash:net", family: "inet", maxelem: 1048576, members: ["10.0.0.0/24", "10.0.0.5/32"] })).toEqual({
-      name: "cali40s-abc",
+      name: "cali41s-abc",
       type: "ipv4_addr",
       interval: true,
       elements: ["10.0.0.0/24"],

@@ -15,7 +15,7 @@
 import { irChainOf, irHooksOf } from "../../render/iptables/print.js";
 import type { IrChain } from "../../render/ir.js";
 import type { NodeIr } from "../../render/node-view.js";
-import { nftChain, type Layer } from "../../render/nftables/print.js";
+import { nftChain, type Layer, type NftSetNames } from "../../render/nftables/print.js";
 import { nftSet, renderNft } from "../../render/nftables/render.js";
 import type { NftChain, NftDataplaneState, NftSet } from "../../render/nftables/types.js";
 import type { Chain, DataplaneState, IpSet, KernelChainHooks } from "../../render/types.js";
@@ -44,7 +44,10 @@ export interface PatchedSet {
 }
 
 export class NftProjection {
-  private readonly chains = new Map<Layer, WeakMap<IrChain, NftChain>>();
+  /** Per layer and IR chain: the printed chain, and the nft names of the sets it uses then. */
+  private readonly chains = new Map<Layer, WeakMap<IrChain, { readonly out: NftChain; readonly sets: string }>>();
+  /** The ipsets each IR chain's rules match (their nft names follow the sets' layout). */
+  private readonly uses = new WeakMap<IrChain, readonly string[]>();
   private readonly sets = new WeakMap<IpSet, NftSet>();
   /** The last conversion of each set name (the base a member delta applies to). */
   private readonly lastSet = new Map<string, { readonly ipset: IpSet; readonly nft: NftSet }>();
@@ -63,16 +66,22 @@ export class NftProjection {
       ...(state.tables !== undefined && { tables: state.tables.map((t) => ({ table: t.table, chains: t.chains.map(irOf), hooks: t.hooks.map(irHooks) })) }),
       workloadInterfaces,
     };
-    const out = renderNft(ir, { chain: (c, family, layer) => this.chain(c, family, layer), set: (s) => this.set(s, members?.get(s.name)) });
+    const out = renderNft(ir, { chain: (c, family, layer, sets) => this.chain(c, family, layer, sets), set: (s) => this.set(s, members?.get(s.name)) });
     for (const s of state.ipsets) this.lastSet.set(s.name, { ipset: s, nft: this.sets.get(s) as NftSet });
     return out;
   }
 
-  private chain(c: IrChain, family: "ip" | "ip6", layer: Layer): NftChain {
+  private chain(c: IrChain, family: "ip" | "ip6", layer: Layer, setNames: NftSetNames): NftChain {
     let memo = this.chains.get(layer);
     if (memo === undefined) this.chains.set(layer, (memo = new WeakMap()));
-    let out = memo.get(c);
-    if (out === undefined) memo.set(c, (out = nftChain(c, family, layer)));
+    let uses = this.uses.get(c);
+    if (uses === undefined) this.uses.set(c, (uses = [...new Set(c.rules.flatMap((r) => r.match.flatMap((m) => (m.kind === "ipSet" || m.kind === "ipPortSet" ? [m.set] : []))))]));
+    // A set that changed layout changed its name, and with it the text of the rules that use it.
+    const sets = uses.map((n) => setNames.get(n) ?? "").join(" ");
+    const hit = memo.get(c);
+    if (hit !== undefined && hit.sets === sets) return hit.out;
+    const out = nftChain(c, family, layer, setNames);
+    memo.set(c, { out, sets });
     return out;
   }
 
@@ -88,15 +97,24 @@ export class NftProjection {
   /**
    * A plain set after a member delta: the previous elements without the removed members'
    * elements, merged with the added ones (both sorted, as nftSet sorts). False when the delta
-   * cannot be applied element by element (an interval set coalesces; a changed definition; a
-   * removed element that is not there; a count that does not add up).
+   * cannot be applied element by element: an interval set (it coalesces); an added member that
+   * would not keep the set's layout (a CIDR joining a host-address set makes it a new, interval
+   * set); a removed element that is not there; a count that does not add up.
    */
   private patch(prev: NftSet, s: IpSet, delta: MemberDelta): NftSet | false {
-    const shape = nftSet({ ...s, members: [] });
-    if (prev.interval || shape.interval || shape.name !== prev.name || shape.type !== prev.type) return false;
-    const element = (m: string): string[] => nftSet({ ...s, members: [m] }).elements as string[];
-    const removed = new Set(delta.removed.flatMap(element));
-    const added = [...new Set(delta.added.flatMap(element))].sort();
+    if (prev.interval) return false;
+    // Each member as a set of its own: its element, and the layout it alone would give.
+    const alone = (m: string): NftSet => nftSet({ ...s, members: [m] });
+    const keeps = (one: NftSet): boolean => one.name === prev.name && one.type === prev.type && !one.interval;
+    const added: string[] = [];
+    for (const m of delta.added) {
+      const one = alone(m);
+      if (!keeps(one)) return false;
+      added.push(...one.elements);
+    }
+    if (delta.added.length === 0 && !keeps(nftSet({ ...s, members: [] }))) return false;
+    const removed = new Set(delta.removed.flatMap((m) => alone(m).elements));
+    added.sort();
     const elements: string[] = [];
     let gone = 0;
     let j = 0;
@@ -112,7 +130,7 @@ export class NftProjection {
     while (j < added.length) elements.push(added[j++] as string);
     if (gone !== removed.size || elements.length !== s.members.length) return false;
     const out: NftSet = { ...prev, elements };
-    this.patched.set(out, { from: prev, delta: { added, removed: [...removed].sort() } });
+    this.patched.set(out, { from: prev, delta: { added: [...added], removed: [...removed].sort() } });
     return out;
   }
 }

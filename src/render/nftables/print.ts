@@ -42,6 +42,16 @@ export function nftChainName(layer: Layer, name: string): string {
 /** An ipset name as an nft set name (§5.1): every `:` becomes `-`. */
 export const nftSetName = (ipsetName: string): string => safeToken("ipset name", ipsetName).replaceAll(":", "-");
 
+/**
+ * The nft name each IR set has in the table (ipset name → nft set name). A set's name depends on
+ * its layout (render.ts, nftSet: a selector set holding a CIDR is `cali41s-…`); a set not in the map has
+ * Felix's name (nftSetName).
+ */
+export type NftSetNames = ReadonlyMap<string, string>;
+
+const NO_SET_NAMES: NftSetNames = new Map();
+const setRef = (names: NftSetNames, ipsetName: string): string => names.get(ipsetName) ?? nftSetName(ipsetName);
+
 /** The transport word for port matches (§3.3): from the rule's protocol. */
 const TRANSPORT: Readonly<Record<string, string>> = { tcp: "tcp", udp: "udp", sctp: "sctp", udplite: "udplite", "6": "tcp", "17": "udp", "132": "sctp", "136": "udplite" };
 
@@ -60,21 +70,21 @@ const addr = (side: Side): string => (side === "src" ? "saddr" : "daddr");
 const port = (side: Side): string => (side === "src" ? "sport" : "dport");
 
 /** Prints the match terms of one rule (the ports terms need the rule's protocol). */
-export function nftMatch(terms: readonly MatchTerm[], family: "ip" | "ip6", layer: Layer): string[] {
+export function nftMatch(terms: readonly MatchTerm[], family: "ip" | "ip6", layer: Layer, sets: NftSetNames = NO_SET_NAMES): string[] {
   const protocol = terms.find((t): t is Extract<MatchTerm, { kind: "protocol" }> => t.kind === "protocol" && !t.negated)?.protocol;
-  return terms.map((t) => nftMatchTerm(t, family, layer, protocol));
+  return terms.map((t) => nftMatchTerm(t, family, layer, protocol, sets));
 }
 
-function nftMatchTerm(m: MatchTerm, family: "ip" | "ip6", layer: Layer, protocol: Protocol | undefined): string {
+function nftMatchTerm(m: MatchTerm, family: "ip" | "ip6", layer: Layer, protocol: Protocol | undefined, sets: NftSetNames): string {
   switch (m.kind) {
     case "protocol":
       return `meta l4proto ${neq(m.negated)}${m.protocol}`;
     case "net":
       return `${family} ${addr(m.side)} ${neq(m.negated)}${safeToken("network", m.cidr)}`;
     case "ipSet":
-      return `${family} ${addr(m.side)} ${neq(m.negated)}@${nftSetName(m.set)}`;
+      return `${family} ${addr(m.side)} ${neq(m.negated)}@${setRef(sets, m.set)}`;
     case "ipPortSet":
-      return `${family} ${addr(m.side)} . meta l4proto . th ${port(m.side)} ${neq(m.negated)}@${nftSetName(m.set)}`;
+      return `${family} ${addr(m.side)} . meta l4proto . th ${port(m.side)} ${neq(m.negated)}@${setRef(sets, m.set)}`;
     case "ports": {
       const word = protocol === undefined ? undefined : TRANSPORT[String(protocol)];
       if (word === undefined) throw new Error(`port match without a port protocol (${String(protocol)})`);
@@ -128,8 +138,8 @@ export function nftAction(a: Action, layer: Layer): string {
 }
 
 /** The rule body (§3.1): match clauses, `counter` when there is an action, the action; `continue` when empty. */
-export function nftBody(r: IrRule, family: "ip" | "ip6", layer: Layer): string {
-  const parts = nftMatch(r.match, family, layer);
+export function nftBody(r: IrRule, family: "ip" | "ip6", layer: Layer, sets: NftSetNames = NO_SET_NAMES): string {
+  const parts = nftMatch(r.match, family, layer, sets);
   if (r.action !== undefined) parts.push("counter", nftAction(r.action, layer));
   return parts.length === 0 ? "continue" : parts.join(" ");
 }
@@ -163,14 +173,14 @@ export function nftComments(comments: readonly string[], hashLength = 16): strin
   return out;
 }
 
-export function nftRules(hashChainName: string, rules: readonly IrRule[], family: "ip" | "ip6", layer: Layer): NftRule[] {
-  const bodies = rules.map((r) => nftBody(r, family, layer));
+export function nftRules(hashChainName: string, rules: readonly IrRule[], family: "ip" | "ip6", layer: Layer, sets: NftSetNames = NO_SET_NAMES): NftRule[] {
+  const bodies = rules.map((r) => nftBody(r, family, layer, sets));
   const hashes = nftRuleHashes(hashChainName, bodies);
   return bodies.map((body, i) => ({ hash: hashes[i] ?? "", body, comments: nftComments(rules[i]?.comments ?? []) }));
 }
 
 /** An IR chain in one layer of the table. */
-export function nftChain(c: IrChain, family: "ip" | "ip6", layer: Layer): NftChain {
+export function nftChain(c: IrChain, family: "ip" | "ip6", layer: Layer, sets: NftSetNames = NO_SET_NAMES): NftChain {
   const name = nftChainName(layer, c.name);
-  return { name, rules: nftRules(name, c.rules, family, layer) };
+  return { name, rules: nftRules(name, c.rules, family, layer, sets) };
 }

@@ -18,7 +18,7 @@ import type { IrHooks } from "../iptables/print.js";
 import { ChainName, IR_NAME, endpointChainName } from "../names.js";
 import type { NodeIr } from "../node-view.js";
 import type { IpSet } from "../types.js";
-import { nftChain, nftChainName, nftRules, nftSetName, type Layer } from "./print.js";
+import { nftChain, nftChainName, nftRules, nftSetName, type Layer, type NftSetNames } from "./print.js";
 import type { NftBaseChain, NftChain, NftDataplaneState, NftMap, NftSet } from "./types.js";
 
 /** The 14 base chains Felix creates in `ip calico` / `ip6 calico` (§1.2), policy accept. */
@@ -74,7 +74,43 @@ function hookRules(layer: Layer, hooks: readonly IrHooks[]): Map<string, NftChai
   return out;
 }
 
-/** An ipset as an nft set (§5.1, §5.2), interval sets coalesced (§5.5). */
+/**
+ * The set layout (a deliberate difference from Felix, docs/nftables.md "Set layout"). Felix makes
+ * every selector set an `interval` set of CIDRs (§5.2). With nft 1.0.6 any element change in a
+ * table holding a large interval set costs 450-550 ms (nft checks overlaps in userspace against
+ * every interval element), and selector sets are the hot path: every pod's address is in them.
+ * So a selector set whose members are all host prefixes (/32, /128; an empty set too) is a plain
+ * `ipv4_addr`/`ipv6_addr` set of bare addresses: it contains exactly the addresses the interval
+ * set would, so every rule matches the same packets. A set holding a real CIDR (a network set, a
+ * workload's wider ipNetwork, the /1 halves of a /0) keeps Felix's interval layout and coalescing.
+ *
+ * The layout is chosen from the content, not from the kind of set: a selector can select pods,
+ * host endpoints and network sets alike, so its kind does not tell what it will hold, while its
+ * members are a function of the inputs (same inputs, same bytes). nft cannot change a set's
+ * type in place (pitfall 12), so the layout is part of the name, through Felix's version token
+ * (the `0` of `cali40s-…`, which exists for a changed definition): the host-address set keeps
+ * Felix's name, so the rules that use it keep Felix's text and hashes (the common case, and the
+ * reference's vectors), and a selector set holding a CIDR takes token `1` (`cali41s-…`,
+ * `cali61s-…`). A set whose content changes layout is therefore a new set, and the rules that use
+ * it are new rules: the diff adds the new set, rewrites those rules and deletes the old set, and
+ * never asks nft to retype a set. Named-port sets are concatenations without `interval` (§5.2),
+ * as in Felix; the dispatch verdict maps have no `interval` either.
+ */
+export const INTERVAL_SET_VERSION = "1";
+
+const HOST_PREFIX = { inet: "/32", inet6: "/128" } as const;
+
+/** Whether a hash:net set holds only host addresses (and so takes the plain layout). */
+export const holdsOnlyHosts = (set: IpSet): boolean => set.type === "hash:net" && set.members.every((m) => m.endsWith(HOST_PREFIX[set.family]));
+
+/** The nft name of an IR set's interval layout: Felix's name with version token `1` (`cali40s:X` → `cali41s-X`). */
+export function nftIntervalSetName(ipsetName: string): string {
+  const name = nftSetName(ipsetName);
+  if (!/^cali[46]0/.test(name)) throw new Error(`set ${ipsetName} has no version token to mark its layout`);
+  return `${name.slice(0, 5)}${INTERVAL_SET_VERSION}${name.slice(6)}`;
+}
+
+/** An ipset as an nft set (§5.1, §5.2): named-port concatenation, host-address set, or interval set coalesced (§5.5). */
 export function nftSet(set: IpSet): NftSet {
   const v6 = set.family === "inet6";
   const addr = v6 ? "ipv6_addr" : "ipv4_addr";
@@ -86,7 +122,12 @@ export function nftSet(set: IpSet): NftSet {
     });
     return { name: nftSetName(set.name), type: `${addr} . inet_proto . inet_service`, interval: false, elements: [...new Set(elements)].sort() };
   }
-  return { name: nftSetName(set.name), type: addr, interval: true, elements: coalesce(set.members) };
+  if (holdsOnlyHosts(set)) {
+    const host = HOST_PREFIX[set.family];
+    const elements = set.members.map((m) => m.slice(0, -host.length));
+    return { name: nftSetName(set.name), type: addr, interval: false, elements: [...new Set(elements)].sort() };
+  }
+  return { name: nftIntervalSetName(set.name), type: addr, interval: true, elements: coalesce(set.members) };
 }
 
 const compareBytes = (a: Cidr, b: Cidr): number => {
@@ -120,10 +161,11 @@ const byName = (a: { readonly name: string }, b: { readonly name: string }): num
 
 /**
  * How renderNft prints chains and sets. A long-running caller (the agent on nftables) passes
- * memoized ones, so that a chain or set its IR did not change is the same object as before.
+ * memoized ones, so that a chain or set its IR did not change (nor the names of the sets it
+ * uses, which follow their layout) is the same object as before.
  */
 export interface NftPrinters {
-  readonly chain: (c: IrChain, family: "ip" | "ip6", layer: Layer) => NftChain;
+  readonly chain: (c: IrChain, family: "ip" | "ip6", layer: Layer, sets: NftSetNames) => NftChain;
   readonly set: (s: IpSet) => NftSet;
 }
 
@@ -135,11 +177,13 @@ export function renderNft(ir: NodeIr, print: NftPrinters = PRINT): NftDataplaneS
     { layer: "filter", chains: [...ir.chains.filter((c) => !isDispatchChain(c.name)), ...vmapDispatchChains()], hooks: ir.hooks },
     ...(ir.tables ?? []).map((t) => ({ layer: t.table, chains: t.chains, hooks: t.hooks })),
   ];
+  const sets = ir.ipsets.map((s) => ({ ipset: s.name, set: print.set(s) }));
+  const setNames = new Map(sets.map((s) => [s.ipset, s.set.name]));
   const hooks = new Map<string, NftChain["rules"]>();
   const chains: NftChain[] = [];
   for (const l of layers) {
     for (const [base, rules] of hookRules(l.layer, l.hooks)) hooks.set(base, rules);
-    chains.push(...l.chains.map((c) => print.chain(c, family, l.layer)));
+    chains.push(...l.chains.map((c) => print.chain(c, family, l.layer, setNames)));
   }
   for (const b of NFT_BASE_CHAINS) {
     chains.push({ name: b.name, base: { type: b.type, hook: b.hook, priority: b.priority }, rules: hooks.get(b.name) ?? [] });
@@ -149,7 +193,7 @@ export function renderNft(ir: NodeIr, print: NftPrinters = PRINT): NftDataplaneS
     ipVersion: ir.ipVersion,
     family,
     chains: chains.sort(byName),
-    sets: ir.ipsets.map(print.set).sort(byName),
+    sets: sets.map((s) => s.set).sort(byName),
     maps: dispatchMaps(ir.workloadInterfaces),
   };
   assertNftReferences(state);

@@ -50,9 +50,13 @@ export interface NftSet {
   /** e.g. `cali40s-5y5I3VdRZfDU01O--xXAPx2` (§5.1). */
   readonly name: string;
   readonly type: NftSetType;
-  /** `flags interval` (selector/network sets, §5.2); such a set never holds overlapping members (§5.5). */
+  /**
+   * `flags interval`: a selector set holding a real CIDR, named `cali41s-…` (render.ts nftSet); such
+   * a set never holds overlapping members (§5.5). A selector set of host addresses only is a plain
+   * set under Felix's name.
+   */
   readonly interval: boolean;
-  /** Elements as written, sorted: `10.65.0.7/32`, `fd00::1/128`, `10.65.0.7 . tcp . 8080`. */
+  /** Elements as written, sorted: `10.65.1.0/26` (interval), `10.65.0.7`, `fd00::1` (plain), `10.65.0.7 . tcp . 8080`. */
   readonly elements: readonly string[];
 }
 

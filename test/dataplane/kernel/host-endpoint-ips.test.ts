@@ -1,22 +1,24 @@
 /**
- * A host endpoint that gives only expectedIPs, in a real kernel, on both backends: a "node"
+ * A host endpoint that gives only expectedIPs, in a real kernel, on iptables-legacy, iptables-nft
+ * and native nftables (hep-backends.ts): a "node"
  * namespace with a veth `up0` (10.98.0.1) to an "ext" client (10.98.0.2). The node's interfaces
  * are read from the namespace itself (readHostInterfaces: `ip -j addr show`), the endpoint is
  * placed on up0 by its address, and real TCP connections decide: the allowed port connects, an
- * other port is dropped, failsafe tcp/22 connects. Before the address is on up0 the endpoint
- * governs no interface, so nothing is filtered.
+ * other port is dropped, failsafe tcp/22 connects, and the trace over the same dataplane agrees
+ * on each. Before the address is on up0 the endpoint governs no interface, so nothing is filtered.
  */
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Dataplane } from "../../../src/dataplane/dataplane.js";
 import { readHostInterfaces } from "../../../src/dataplane/interfaces.js";
 import { loadSources } from "../../../src/model/load.js";
-import { compile } from "../../../src/render/compile.js";
 import type { HostInterface } from "../../../src/resolve/index.js";
+import { explainFlow } from "../../../src/trace/index.js";
+import { HEP_BACKENDS, hepBackendProblems, hepDataplane, type HepDataplane } from "./hep-backends.js";
 import { tcpClient, tcpServer } from "./host-policies.js";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "./netns.js";
 
 const problems = await kernelProblems();
+problems.push(...(await hepBackendProblems("nftables")));
 if (problems.length) announceSkip("host endpoints by expectedIPs", problems);
 
 const NODE_IP = "10.98.0.1";
@@ -45,18 +47,26 @@ const SERVER = tcpServer([22, 8080, 8081]);
 
 const CLIENT = tcpClient();
 
-const stateFor = (hostInterfaces: readonly HostInterface[]) => {
+const model = () => {
   const loaded = loadSources([{ file: "hep.yaml", text: DOCS }]);
   expect(loaded.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-  return compile(loaded.model, { node: "node-1", hostInterfaces });
+  return loaded.model;
 };
+const options = (hostInterfaces: readonly HostInterface[]) => ({ node: "node-1", hostInterfaces });
 
-describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("expectedIPs-only host endpoint in a real kernel (%s)", (backend) => {
+describe.skipIf(problems.length > 0).each(HEP_BACKENDS)("expectedIPs-only host endpoint in a real kernel (%s)", (backend) => {
   let node: Netns;
   let ext: Netns;
   let server: ResultPromise | undefined;
-  let dp: Dataplane;
+  let dp: HepDataplane;
   const connect = async (port: number): Promise<string> => (await ext.exec(process.execPath, ["-e", CLIENT, NODE_IP, String(port)])).trim();
+  /** Connect, and require the trace (with the node's interfaces as read) to agree with the kernel. */
+  const probe = async (hostInterfaces: readonly HostInterface[], port: number): Promise<string> => {
+    const kernel = await connect(port);
+    const e = explainFlow(model(), { from: { kind: "ip", ip: "10.98.0.2" }, to: { kind: "host", node: "node-1" }, protocol: "TCP", port }, { dataplane: dp.traceDataplane, hostInterfaces });
+    expect(e.verdict, `trace of tcp/${port} vs the kernel (${kernel})`).toBe(kernel === "open" ? "allow" : "deny");
+    return kernel;
+  };
 
   beforeAll(async () => {
     node = await createNetns(`hepip-node-${backend}`);
@@ -67,7 +77,7 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("expectedI
     await node.exec("ip", ["link", "set", "lo", "up"]);
     await ext.exec("ip", ["addr", "add", "10.98.0.2/24", "dev", "ext0"]);
     await ext.exec("ip", ["link", "set", "ext0", "up"]);
-    dp = new Dataplane({ backend, runner: node.runner });
+    dp = hepDataplane(backend, node, 4);
   });
   afterAll(async () => {
     if (server?.pid !== undefined) process.kill(server.pid);
@@ -79,9 +89,8 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("expectedI
   it("no interface holds the address yet: no host endpoint chains", async () => {
     const ifaces = await readHostInterfaces(node.runner);
     expect(ifaces.find((i) => i.name === "up0")?.addresses.filter((a) => !a.startsWith("fe80:"))).toEqual([]);
-    await dp.apply(stateFor(ifaces));
-    const save = await node.exec(`iptables-${backend}-save`, ["-t", "filter"]);
-    expect(save).not.toMatch(/cali-fh-/);
+    await dp.apply(model(), options(ifaces));
+    expect(await dp.filterText()).not.toMatch(/cali-fh-/);
   });
 
   it("the address on up0: the endpoint governs up0, 8081 connects, 8080 is dropped, failsafe 22 connects", async () => {
@@ -92,12 +101,11 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("expectedI
 
     const ifaces = await readHostInterfaces(node.runner);
     expect(ifaces.find((i) => i.name === "up0")?.addresses).toContain(NODE_IP);
-    const r = await dp.apply(stateFor(ifaces));
+    const r = await dp.apply(model(), options(ifaces));
     expect(r.changed).toBe(true);
-    const save = await node.exec(`iptables-${backend}-save`, ["-t", "filter"]);
-    expect(save).toMatch(/--in-interface up0 .*--goto cali-fh-up0|-i up0 .*-g cali-fh-up0/);
-    expect(await connect(8081)).toBe("open");
-    expect(await connect(8080)).toBe("timeout");
-    expect(await connect(22)).toBe("open");
+    expect(await dp.filterText()).toMatch(dp.hostDispatch("up0"));
+    expect(await probe(ifaces, 8081)).toBe("open");
+    expect(await probe(ifaces, 8080)).toBe("timeout");
+    expect(await probe(ifaces, 22)).toBe("open");
   });
 });

@@ -1,11 +1,13 @@
 /**
- * Host endpoints in a real kernel, on both backends. Two namespaces joined by a veth pair: a
- * "node" (10.99.0.1, interface eth0, the host endpoint) and an "ext" client (10.99.0.2). The
- * compiled state is applied with Dataplane (so the diff and apply of the mangle and raw tables
- * are exercised too) and real TCP connections from ext decide:
+ * Host endpoints in a real kernel, on iptables-legacy, iptables-nft and native nftables
+ * (hep-backends.ts). Two namespaces joined by a veth pair: a "node" (10.99.0.1, interface eth0,
+ * the host endpoint) and an "ext" client (10.99.0.2). The compiled state is applied with
+ * Dataplane or NftDataplane (so the diff and apply of the mangle and raw tables, or layers, are
+ * exercised too) and real TCP connections from ext decide:
  *
  * 1. a host endpoint with no policy: failsafe tcp/22 still connects, tcp/8080 is dropped;
- * 2. a normal policy allowing tcp/8081 and a foreign DNAT 30080 → 8081 in the node's nat table:
+ * 2. a normal policy allowing tcp/8081 and a foreign DNAT 30080 → 8081 (the node's iptables nat
+ *    table; on native nftables a foreign nft table at nat priority -100, as kube-proxy has it):
  *    30080 connects (DNAT then filter allows 8081); adding a preDNAT policy that denies dst port
  *    30080 closes it while 8081 still connects, so preDNAT policy sees the pre-DNAT port;
  * 3. an untracked (doNotTrack) policy allowing tcp/9000 both ways: the connection works and the
@@ -13,23 +15,24 @@
  * 4. removing every host endpoint removes our mangle and raw chains and hooks, and leaves the
  *    foreign nat rule alone.
  *
- * Every probe is also traced (explainFlow from ext's address to `host:node-1`, which walks raw,
- * mangle and filter as the kernel does) and the trace's verdict must equal the kernel's. The
+ * Every probe is also traced over the same dataplane (explainFlow from ext's address to
+ * `host:node-1`, which walks raw, mangle and filter as the kernel does; the nft table's base
+ * chains on native nftables) and the trace's verdict must equal the kernel's. The
  * one probe not traced is 30080 while the foreign DNAT alone decides it: the trace does not
  * model nat rules it did not write.
  */
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Dataplane } from "../../../src/dataplane/dataplane.js";
 import { loadSources } from "../../../src/model/load.js";
-import { compile } from "../../../src/render/compile.js";
-import { explainFlow, traceHostPath } from "../../../src/trace/index.js";
+import { explainFlow } from "../../../src/trace/index.js";
+import { HEP_BACKENDS, hepBackendProblems, hepDataplane, type HepDataplane } from "./hep-backends.js";
 import { ALLOW_8081, DENY_NODEPORT, hostEndpoint, tcpClient, tcpServer, untracked9000 } from "./host-policies.js";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "./netns.js";
 
 const problems = await kernelProblems();
 const conntrack = await execa("sh", ["-c", "command -v conntrack"], { reject: false });
 if (conntrack.exitCode !== 0) problems.push("conntrack not found on PATH (Debian package conntrack)");
+problems.push(...(await hepBackendProblems("nftables")));
 if (problems.length) announceSkip("host endpoints", problems);
 
 const NODE_IP = "10.99.0.1";
@@ -43,13 +46,11 @@ function modelOf(...docs: string[]) {
   return loaded.model;
 }
 
-function stateOf(...docs: string[]) {
-  return compile(modelOf(...docs), { node: "node-1" });
-}
+const NODE = { node: "node-1" };
 
 /** The trace's verdict for a TCP connection from ext to the node (ingress to the host). */
-function traced(docs: readonly string[], port: number): "open" | "closed" {
-  const e = explainFlow(modelOf(...docs), { from: { kind: "ip", ip: "10.99.0.2" }, to: { kind: "host", node: "node-1" }, protocol: "TCP", port });
+function traced(docs: readonly string[], port: number, dataplane: HepDataplane["traceDataplane"]): "open" | "closed" {
+  const e = explainFlow(modelOf(...docs), { from: { kind: "ip", ip: "10.99.0.2" }, to: { kind: "host", node: "node-1" }, protocol: "TCP", port }, { dataplane });
   return e.verdict === "allow" ? "open" : "closed";
 }
 
@@ -57,17 +58,17 @@ const SERVER = tcpServer([22, 8080, 8081, 9000]);
 
 const CLIENT = tcpClient();
 
-describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("host endpoints in a real kernel (%s)", (backend) => {
+describe.skipIf(problems.length > 0).each(HEP_BACKENDS)("host endpoints in a real kernel (%s)", (backend) => {
   let node: Netns;
   let ext: Netns;
   let server: ResultPromise | undefined;
-  let dp: Dataplane;
+  let dp: HepDataplane;
   const connect = async (port: number): Promise<string> =>
     (await ext.exec(process.execPath, ["-e", CLIENT, NODE_IP, String(port)])).trim();
   /** Connect, and require the trace of the same connection to agree with the kernel. */
   const probe = async (docs: readonly string[], port: number): Promise<string> => {
     const kernel = await connect(port);
-    expect(traced(docs, port), `trace of tcp/${port} vs the kernel (${kernel})`).toBe(kernel === "open" ? "open" : "closed");
+    expect(traced(docs, port, dp.traceDataplane), `trace of tcp/${port} vs the kernel (${kernel})`).toBe(kernel === "open" ? "open" : "closed");
     return kernel;
   };
   const conntrackEntries = async (port: number): Promise<string> => {
@@ -85,10 +86,10 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("host endp
     await node.exec("ip", ["link", "set", "lo", "up"]);
     await ext.exec("ip", ["addr", "add", "10.99.0.2/24", "dev", "ext0"]);
     await ext.exec("ip", ["link", "set", "ext0", "up"]);
+    dp = hepDataplane(backend, node, 4);
     // A foreign NodePort-style DNAT, as kube-proxy would write it.
-    await node.exec(`iptables-${backend}-restore`, ["--noflush"], "*nat\n-A PREROUTING -p tcp -m tcp --dport 30080 -j DNAT --to-destination 10.99.0.1:8081\nCOMMIT\n");
+    await dp.addForeignDnat("10.99.0.1:8081");
     server = execa("ip", ["netns", "exec", node.name, process.execPath, "-e", SERVER], { reject: false });
-    dp = new Dataplane({ backend, runner: node.runner });
     // Wait until the server listens (no rules yet, so every port answers).
     for (let i = 0; i < 50 && (await connect(8080)) !== "open"; i++) await new Promise((r) => setTimeout(r, 100));
   });
@@ -100,18 +101,18 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("host endp
   });
 
   it("no policy: failsafe tcp/22 connects, tcp/8080 is dropped", async () => {
-    await dp.apply(stateOf(HEP));
+    await dp.apply(modelOf(HEP), NODE);
     expect(await probe([HEP], 22)).toBe("open");
     expect(await probe([HEP], 8080)).toBe("timeout");
   });
 
   it("preDNAT policy matches the port before DNAT", async () => {
-    await dp.apply(stateOf(HEP, ALLOW_8081));
+    await dp.apply(modelOf(HEP, ALLOW_8081), NODE);
     expect(await probe([HEP, ALLOW_8081], 8081)).toBe("open");
     expect(await connect(30080)).toBe("open");
     const docs = [HEP, ALLOW_8081, DENY_NODEPORT];
-    const r = await dp.apply(stateOf(...docs));
-    expect(r.transactions[0]?.iptables).toContain("*mangle");
+    const r = await dp.apply(modelOf(...docs), NODE);
+    expect(r.written).toContain(dp.writes.mangle);
     expect(await probe(docs, 30080)).toBe("timeout");
     expect(await probe(docs, 8081)).toBe("open");
     expect(await probe(docs, 8080)).toBe("timeout");
@@ -120,14 +121,13 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("host endp
   it("untracked policy: the connection works and leaves no conntrack entry", async () => {
     await node.exec("conntrack", ["-F"]);
     const docs = [HEP, UNTRACKED_9000];
-    const state = stateOf(...docs);
-    const r = await dp.apply(state);
-    expect(r.transactions[0]?.iptables).toContain("*raw");
+    const r = await dp.apply(modelOf(...docs), NODE);
+    expect(r.written).toContain(dp.writes.raw);
     expect(await probe(docs, 9000)).toBe("open");
     expect(await conntrackEntries(9000)).toBe("");
     // The reply is untracked too, so it is a fresh packet on the host's output path: the trace
     // must let it out (through the raw table's egress policy) for the connection to open.
-    const reply = traceHostPath(state, { kind: "Packet", srcIp: NODE_IP, dstIp: "10.99.0.2", protocol: 6, srcPort: 9000, dstPort: 40000, inInterface: "", outInterface: "eth0", ctState: "NEW" }, "output");
+    const reply = dp.tracePath(modelOf(...docs), NODE, { kind: "Packet", srcIp: NODE_IP, dstIp: "10.99.0.2", protocol: 6, srcPort: 9000, dstPort: 40000, inInterface: "", outInterface: "eth0", ctState: "NEW" }, "output");
     expect(reply.verdict).toBe("allow");
     expect(reply.tables[0]).toMatchObject({ table: "raw", hook: "OUTPUT", untracked: true });
     // A tracked (failsafe) connection does create one, so the check can see entries.
@@ -137,16 +137,14 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("host endp
   });
 
   it("removing the host endpoint removes our mangle and raw content, foreign nat stays", async () => {
-    const r = await dp.apply(stateOf(ALLOW_8081));
+    expect(await dp.hostTables()).not.toBe("");
+    const r = await dp.apply(modelOf(ALLOW_8081), NODE);
     expect(r.changed).toBe(true);
-    for (const table of ["mangle", "raw"]) {
-      const save = await node.exec(`iptables-${backend}-save`, ["-t", table]);
-      expect(save).not.toMatch(/cali/);
-    }
-    expect(await node.exec(`iptables-${backend}-save`, ["-t", "nat"])).toContain("--to-destination 10.99.0.1:8081");
+    expect(await dp.hostTables()).toBe("");
+    expect(await dp.foreignNat()).toMatch(/--to-destination 10.99.0.1:8081|dnat to 10.99.0.1:8081/);
     // No host endpoint any more: no host policy, so the trace has no host to reach.
-    expect(() => traced([ALLOW_8081], 8080)).toThrow(/PC8030|no HostEndpoint/);
+    expect(() => traced([ALLOW_8081], 8080, dp.traceDataplane)).toThrow(/PC8030|no HostEndpoint/);
     expect(await connect(8080)).toBe("open");
-    expect((await dp.plan(stateOf(ALLOW_8081))).iptables).toEqual([]);
+    expect(await dp.pending(modelOf(ALLOW_8081), NODE)).toBe(0);
   });
 });

@@ -255,6 +255,8 @@ export class NftModel {
       for (const e of canon) if (!set.elements.delete(e)) throw new Error("element does not exist");
       return;
     }
+    // nft 1.0.6 (tested): "You must add 'flags interval' to your set declaration if you want to add prefix elements".
+    if (!set.interval && /^ipv[46]_addr$/.test(set.type) && canon.some((e) => e.includes("/"))) throw new Error("You must add 'flags interval' to your set declaration if you want to add prefix elements");
     if (set.interval) {
       const ranges = canon.map((e) => range(e));
       ranges.forEach((r, i) => {
