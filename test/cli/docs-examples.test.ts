@@ -96,7 +96,7 @@ const NOT_YET_RUN: Readonly<Record<string, string>> = {
 
 /** Single blocks of run pages that are transcripts of a real system, by page:line, with why. */
 const TRANSCRIPTS: Readonly<Record<string, string>> = {
-  "docs/agent.md:68": "`datastore apply` against a real etcd 3.4, as recorded (test/agent covers the command)",
+  "docs/agent.md:70": "`datastore apply` against a real etcd 3.4, as recorded (test/agent covers the command)",
 };
 
 /** Fenced blocks (any info string) that show a `$ policy-compile` command: [line, info string]. */
