@@ -77,11 +77,25 @@ export function summarizeTransaction(txs: readonly Transaction[]): TransactionSu
       else if (cmd === "del") removed++;
     }
   }
-  const gone = new Set(deleted);
+  return summary({ ipset, iptables }, { written, deleted, created, destroyed, added, removed });
+}
+
+interface Tally {
+  readonly written: readonly string[];
+  readonly deleted: readonly string[];
+  readonly created: readonly string[];
+  readonly destroyed: readonly string[];
+  readonly added: number;
+  readonly removed: number;
+}
+
+/** A chain written and deleted in one step counts as deleted. */
+function summary(lines: TransactionSummary["lines"], t: Tally): TransactionSummary {
+  const gone = new Set(t.deleted);
   return {
-    lines: { ipset, iptables },
-    chains: { written: capped(written.filter((c) => !gone.has(c))), deleted: capped(deleted) },
-    ipsets: { created: capped(created), destroyed: capped(destroyed), membersAdded: added, membersRemoved: removed },
+    lines,
+    chains: { written: capped(t.written.filter((c) => !gone.has(c))), deleted: capped(t.deleted) },
+    ipsets: { created: capped(t.created), destroyed: capped(t.destroyed), membersAdded: t.added, membersRemoved: t.removed },
   };
 }
 
@@ -113,10 +127,5 @@ export function summarizeNftTransactions(txs: readonly NftTransaction[]): Transa
       else removed += count;
     }
   }
-  const gone = new Set(deleted);
-  return {
-    lines: { ipset: 0, iptables: 0, nft },
-    chains: { written: capped(written.filter((c) => !gone.has(c))), deleted: capped(deleted) },
-    ipsets: { created: capped(created), destroyed: capped(destroyed), membersAdded: added, membersRemoved: removed },
-  };
+  return summary({ ipset: 0, iptables: 0, nft }, { written, deleted, created, destroyed, added, removed });
 }

@@ -26,6 +26,7 @@ import { buildTopology, calicoInterfaceName, type Topology } from "../kernel/har
 import { foreignState, loadForeignState } from "../dataplane/kernel/foreign-state.js";
 import { announceSkip, kernelProblems } from "../dataplane/kernel/netns.js";
 import { startAgentProcess, type AgentProcess } from "./agent-process.js";
+import { untilFlipped } from "./flips.js";
 import { isCI } from "../ci.js";
 
 const nftMissing = (await execaRunner("sh", ["-c", "command -v nft"])).exitCode === 0 ? [] : ["nft not found on PATH"];
@@ -70,17 +71,7 @@ describe.skipIf(problems.length > 0)("agent on native nftables (real kernel)", (
     const r = await topo.pod(`default/${from}`).agent.probe({ proto: "tcp", host: PODS[0]!.ip, port: 80, srcPort: topo.nextSourcePort(), timeoutMs });
     return r.ok && r.reply === "default/web";
   };
-  const flips = async (from: string, want: boolean, ms = FLIP_BUDGET_MS): Promise<number> => {
-    const t0 = Date.now();
-    for (;;) {
-      const flipped = (await probe(from, 300)) === want;
-      const elapsed = Date.now() - t0;
-      if (flipped && elapsed <= ms) return elapsed;
-      if (elapsed >= ms) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`${from} -> web:80 did not become ${want ? "connected" : "blocked"} within ${ms} ms\n${agent?.logs.map((l) => JSON.stringify(l)).join("\n").slice(-3000)}`);
-  };
+  const flips = (from: string, want: boolean, ms = FLIP_BUDGET_MS): Promise<number> => untilFlipped(() => probe(from, 300), `${from} -> web:80`, want, ms, agent);
   const startAgent = async (extra: readonly string[] = []) => {
     const a = startAgentProcess(n1(), [...agentArgs(), ...extra]);
     agent = a;
