@@ -88,7 +88,7 @@ describe.skipIf(problems.length > 0)("agent on native nftables: IPv6 and host en
     const step = (await agent.until((e) => e.event === "apply" && (e as Step).ipv6 !== undefined, from)) as Step;
     expect(step.changed).toBe(false);
     expect(step.ipv6?.changed).toBe(true);
-    // One element out, one in (an interval set: nft refuses an overlap, so the delete goes first).
+    // One element out, one in (deletes go first in a transaction).
     expect(step.ipv6?.lines).toEqual({ ipset: 0, iptables: 0, nft: 2 });
     expect(await ns.exec("nft", ["list", "table", "ip6", "calico"])).toContain("fd00:10::1:15");
     await matchesDirectory("node-1", [4, 6]);
