@@ -66,7 +66,8 @@ export class NftProjection {
       ...(state.tables !== undefined && { tables: state.tables.map((t) => ({ table: t.table, chains: t.chains.map(irOf), hooks: t.hooks.map(irHooks) })) }),
       workloadInterfaces,
     };
-    const out = renderNft(ir, { chain: (c, family, layer, sets) => this.chain(c, family, layer, sets), set: (s) => this.set(s, members?.get(s.name)) });
+    // References are checked for what changed, as the step is planned (planNftDirty).
+    const out = renderNft(ir, { chain: (c, family, layer, sets) => this.chain(c, family, layer, sets), set: (s) => this.set(s, members?.get(s.name)), checkReferences: false });
     for (const s of state.ipsets) this.lastSet.set(s.name, { ipset: s, nft: this.sets.get(s) as NftSet });
     return out;
   }
