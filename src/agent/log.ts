@@ -105,27 +105,19 @@ function summary(lines: TransactionSummary["lines"], t: Tally): TransactionSumma
  * elements added and removed (counted per element, as ipset members are).
  */
 export function summarizeNftTransactions(txs: readonly NftTransaction[]): TransactionSummary {
-  const written: string[] = [];
-  const deleted: string[] = [];
-  const created: string[] = [];
-  const destroyed: string[] = [];
-  let added = 0;
-  let removed = 0;
-  let nft = 0;
-  for (const tx of txs) {
-    nft += tx.lines.length;
-    for (const line of tx.lines) {
-      const m = /^(add rule|flush chain|delete rule|delete chain|add set|delete set|add element|delete element) \S+ calico (\S+)(?: \{ (.*) \})?/.exec(line);
-      if (m === null) continue;
-      const [, op, name, elements] = m as unknown as [string, string, string, string | undefined];
-      const count = elements === undefined ? 0 : elements.split(", ").length;
-      if (op === "add rule" || op === "flush chain" || op === "delete rule") written.push(name);
-      else if (op === "delete chain") deleted.push(name);
-      else if (op === "add set") created.push(name);
-      else if (op === "delete set") destroyed.push(name);
-      else if (op === "add element") added += count;
-      else removed += count;
-    }
+  const t = { written: [] as string[], deleted: [] as string[], created: [] as string[], destroyed: [] as string[], added: 0, removed: 0 };
+  const lines = txs.flatMap((tx) => tx.lines);
+  for (const line of lines) {
+    const m = /^(add rule|flush chain|delete rule|delete chain|add set|delete set|add element|delete element) \S+ calico (\S+)(?: \{ (.*) \})?/.exec(line);
+    if (m === null) continue;
+    const [, op, name, elements] = m as unknown as [string, string, string, string | undefined];
+    const count = elements === undefined ? 0 : elements.split(", ").length;
+    if (op === "add rule" || op === "flush chain" || op === "delete rule") t.written.push(name);
+    else if (op === "delete chain") t.deleted.push(name);
+    else if (op === "add set") t.created.push(name);
+    else if (op === "delete set") t.destroyed.push(name);
+    else if (op === "add element") t.added += count;
+    else t.removed += count;
   }
-  return summary({ ipset: 0, iptables: 0, nft }, { written, deleted, created, destroyed, added, removed });
+  return summary({ ipset: 0, iptables: 0, nft: lines.length }, t);
 }
