@@ -2,8 +2,12 @@
  * AgentDaemon: keeps one node's kernel in step with its sources.
  *
  *   sources ──changes──▶ Pending (coalesced per name) ──batch window──▶ engine.update
- *     ──▶ diffDirty(view, desired, dirty) ──▶ dataplane.applyPlanned
- *     ──▶ view := advanceKernelView(view, desired, dirty)
+ *     ──▶ kernel.plan(view, desired, dirty) ──▶ run (dataplane.applyPlanned)
+ *     ──▶ view := the view after (advanced over what changed)
+ *
+ * The kernel (kernel.ts) is iptables with ipsets (diffDirty, advanceKernelView) or native
+ * nftables (the engine's state projected to `ip calico`, planNftDirty over the agent's view of
+ * the table, handles included); the daemon treats its view as opaque.
  *
  * `view` is the daemon's own record of the kernel after its last write; an event is planned
  * against it, so no event costs a kernel read. The kernel is read in full only by a *converge*
@@ -24,7 +28,7 @@ import { clipMessage } from "../diagnostics/clip.js";
 import { capDiagnostics, DEFAULT_DIAGNOSTIC_LIMIT, formatDiagnostics, hasErrors } from "../diagnostics/index.js";
 import type { Diagnostic, SourceFile } from "../diagnostics/types.js";
 import type { HookMode, KernelState } from "../diff/kernel-state.js";
-import { isEmptyTransaction, type Backend, type Transaction } from "../diff/transaction.js";
+import type { Backend, Transaction } from "../diff/transaction.js";
 import type { ApplyResult, PlannedApplyResult } from "../dataplane/dataplane.js";
 import { CompileError } from "../render/errors.js";
 import type { DataplaneState } from "../render/types.js";
@@ -32,7 +36,7 @@ import type { Ipv6Family } from "./ipv6.js";
 import type { HostInterfaceWatch } from "./host-interfaces.js";
 import type { HostInterface } from "../resolve/host-interfaces.js";
 import { Pending } from "./batch.js";
-import { planStep } from "./plan.js";
+import { iptablesKernel, type FamilyKernel, type KernelWrite } from "./kernel.js";
 import { realClock, type Clock } from "./clock.js";
 import type { DiffDirty, Engine, SourceChange } from "./contract.js";
 import { LatencyWindow } from "./latency.js";
@@ -83,8 +87,14 @@ export interface DataplanePort {
 export interface DaemonOptions {
   readonly node: string;
   readonly engine: Engine;
-  readonly diffDirty: DiffDirty;
-  readonly dataplane: DataplanePort;
+  /** The iptables dataplane and its planner (when `kernel` is not given). */
+  readonly diffDirty?: DiffDirty;
+  readonly dataplane?: DataplanePort;
+  /**
+   * The IPv4 family's kernel (kernel.ts): nftablesKernel for native nftables. Default: iptables
+   * through `dataplane` and `diffDirty`.
+   */
+  readonly kernel?: FamilyKernel<object>;
   readonly sources: readonly Source[];
   readonly log: Logger;
   readonly clock?: Clock;
@@ -109,7 +119,7 @@ export interface DaemonOptions {
    * dirty6 against the family's view, or with a read and full diff of that family on a converge,
    * the first apply and after a failure. Absent: IPv4 only.
    */
-  readonly ipv6?: { readonly family: Ipv6Family; readonly dataplane: Pick<DataplanePort, "apply" | "applyPlanned"> };
+  readonly ipv6?: { readonly family: Ipv6Family } & ({ readonly dataplane: Pick<DataplanePort, "apply" | "applyPlanned"> } | { readonly kernel: FamilyKernel<object> });
   /**
    * The node's interfaces (host-interfaces.ts): read before the sources start, re-read on every
    * address change and at each resync; a changed list goes to engine.setHostInterfaces within
@@ -159,9 +169,11 @@ export class AgentDaemon {
   readonly latency = new LatencyWindow(20_000);
   private readonly synced = new Set<string>();
   private readonly startedAt = new Date();
-  /** What the kernel holds after our last write; null until the first converge or after a failure. */
-  private view: KernelState | null = null;
-  private backend: Backend | null = null;
+  /** What the kernel holds after our last write (the kernel's view type); null until the first converge or after a failure. */
+  private view: object | null = null;
+  private backend: Backend | "nftables" | null = null;
+  private readonly kernel: FamilyKernel<object>;
+  private readonly kernel6: FamilyKernel<object> | undefined;
   private running = false;
   private stopped = false;
   private flushDue = false;
@@ -198,6 +210,17 @@ export class AgentDaemon {
     this.clock = options.clock ?? realClock;
     this.batchMs = options.batchMs ?? 50;
     this.resyncMs = options.resyncMs ?? 90_000;
+    const hookMode = options.hookMode ?? "insert";
+    const iptablesBackend = (): Backend | null => (this.backend === "nftables" ? null : this.backend);
+    const iptables = (dataplane: Pick<DataplanePort, "apply" | "applyPlanned"> & Partial<Pick<DataplanePort, "backend">>): FamilyKernel<object> => {
+      if (options.diffDirty === undefined) throw new Error("an iptables dataplane needs diffDirty");
+      return iptablesKernel(dataplane, options.diffDirty, hookMode, iptablesBackend) as FamilyKernel<object>;
+    };
+    if (options.kernel !== undefined) this.kernel = options.kernel;
+    else if (options.dataplane !== undefined) this.kernel = iptables(options.dataplane);
+    else throw new Error("the daemon needs a kernel or an iptables dataplane");
+    const v6 = options.ipv6;
+    this.kernel6 = v6 === undefined ? undefined : "kernel" in v6 ? v6.kernel : iptables(v6.dataplane);
   }
 
   /** Starts every source; applying begins once all of them delivered a snapshot. */
@@ -478,17 +501,17 @@ export class AgentDaemon {
     }
     if (this.lastConverge === null && !this.nodeNamed()) return;
     try {
-      this.backend ??= (await this.options.dataplane.backend()).backend;
+      this.backend ??= await this.kernel.describe();
       if (kind === "converge" || this.view === null) {
         // A retry follows a failed write (the view is dropped then), whether or not a converge ever succeeded.
         const reason: ResyncReason = this.view === null && this.lastStepOk === false ? "retry" : this.lastConverge === null ? "start" : "periodic";
         this.options.observer?.resync(reason);
-        const r = await this.options.dataplane.apply(engine.current());
+        const r = await this.kernel.converge(engine.current());
         // A periodic look that had to write though no source changed: someone else changed the kernel.
         if (reason === "periodic" && r.changed && changes.length === 0) this.options.observer?.repair("resync");
         this.view = r.state;
         this.counters.converges++;
-        const record = this.record("converge", changes, r.transactions, r.durationMs, computedMs, started, oldest, { attempts: r.attempts, recovered: r.recovered.length });
+        const record = this.record("converge", changes, r, r.durationMs, computedMs, started, oldest, { attempts: r.attempts, recovered: r.recovered });
         this.lastConverge = record;
         this.requestConverge(this.resyncMs);
         await this.finish(c, record, true);
@@ -498,21 +521,21 @@ export class AgentDaemon {
         this.options.onStatus?.(this.status());
         return;
       }
-      const { tx, after } = planStep(this.view, result.desired, result.dirty, this.options.diffDirty, { backend: this.backend, hookMode: this.options.hookMode ?? "insert" });
-      if (isEmptyTransaction(tx)) {
+      const planned = this.kernel.plan(this.view, result.desired, result.dirty);
+      const after = planned.after;
+      if (planned.empty) {
         this.counters.noops++;
-        await this.finish(c, this.record("update", changes, [], 0, computedMs, started, oldest, {}), false);
+        await this.finish(c, this.record("update", changes, NO_WRITE, 0, computedMs, started, oldest, {}), false);
         return;
       }
-      const known = this.view;
       const applyStart = this.clock.now();
-      const applying = this.options.dataplane.applyPlanned(known, tx, result.desired, after);
+      const applying = planned.run();
       const rest = async (): Promise<void> => {
         try {
           const r = await applying;
           this.view = r.state;
           if (r.outcome === "recovered") this.options.observer?.repair("recovered");
-          const record = this.record("update", changes, r.transactions, r.durationMs, computedMs, started, oldest, {
+          const record = this.record("update", changes, r, r.durationMs, computedMs, started, oldest, {
             outcome: r.outcome,
             ...(r.failure ? { recoveredFrom: `${r.failure.step}: ${r.failure.stderr.split("\n")[0] ?? ""}` } : {}),
           });
@@ -550,18 +573,15 @@ export class AgentDaemon {
       let rec = record;
       // A recovered update converged IPv4; IPv6 gets the full treatment too.
       const desired6 = converged && v6 && c.desired6 === undefined ? v6.family.desired(this.options.engine.current6?.(), true) : c.desired6;
-      if (v6 && desired6) {
+      const kernel6 = this.kernel6;
+      if (v6 && desired6 && kernel6) {
         try {
           // An update plans against the family's view from the engine's exact dirty6 (no read).
           const from = converged ? null : v6.family.planFrom(c.before6);
           const dirty6 = c.result?.dirty6;
-          let r: { readonly transactions: readonly Transaction[]; readonly durationMs: number; readonly state: KernelState };
-          if (from !== null && dirty6 !== undefined) {
-            const { tx, after } = planStep(from, desired6, dirty6, this.options.diffDirty, { backend: this.backend ?? "legacy", hookMode: this.options.hookMode ?? "insert" });
-            r = isEmptyTransaction(tx) ? { transactions: [], durationMs: 0, state: after ?? from } : await v6.dataplane.applyPlanned(from, tx, desired6, after);
-          } else r = await v6.dataplane.apply(desired6);
+          const r = from !== null && dirty6 !== undefined ? await kernel6.plan(from, desired6, dirty6).run() : await kernel6.converge(desired6);
           v6.family.applied(r.state);
-          rec = { ...rec, ipv6: { changed: r.transactions.some((t) => !isEmptyTransaction(t)), planned: from !== null && dirty6 !== undefined, ...summarizeTransaction(r.transactions), applyMs: round(r.durationMs) } };
+          rec = { ...rec, ipv6: { changed: r.changed, planned: from !== null && dirty6 !== undefined, ...r.summary, applyMs: round(r.durationMs) } };
         } catch (e) {
           v6.family.failed();
           throw e;
@@ -619,7 +639,7 @@ export class AgentDaemon {
   private record(
     kind: StepRecord["kind"],
     changes: readonly SourceChange[],
-    txs: readonly Transaction[],
+    written: Pick<KernelWrite<unknown>, "transactions" | "changed" | "summary">,
     applyMs: number,
     computeMs: number,
     started: number,
@@ -627,7 +647,7 @@ export class AgentDaemon {
     extra: Readonly<Record<string, unknown>>,
   ): StepRecord {
     const done = this.clock.now();
-    const changed = txs.some((t) => !isEmptyTransaction(t));
+    const changed = written.changed;
     if (changed) this.counters.applies++;
     const latencyMs = oldest === null ? null : round(done - oldest);
     return {
@@ -636,8 +656,8 @@ export class AgentDaemon {
       changes: changes.length,
       sources: capNames(changes.map((c) => `${c.kind === "put" ? "+" : "-"}${c.name}`)),
       changed,
-      transactions: txs.length,
-      ...summarizeTransaction(txs),
+      transactions: written.transactions,
+      ...written.summary,
       computeMs: round(computeMs),
       applyMs: round(applyMs),
       durationMs: round(done - started),
@@ -719,6 +739,9 @@ export class AgentDaemon {
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
+
+/** A step that wrote nothing. */
+const NO_WRITE = { transactions: 0, changed: false, summary: summarizeTransaction([]) } as const;
 
 function programmedCounts(state: DataplaneState): ProgrammedCounts {
   let rules = 0;

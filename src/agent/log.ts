@@ -5,6 +5,7 @@
  * the raw restore lines, which at 100k pods can be many thousands.
  */
 import type { Transaction } from "../diff/transaction.js";
+import type { NftTransaction } from "../diff/nftables/transaction.js";
 
 export type LogLevel = "info" | "warn" | "error";
 export type LogEntry = { readonly level: LogLevel; readonly event: string } & Readonly<Record<string, unknown>>;
@@ -30,7 +31,8 @@ export function jsonLinesLogger(write: (line: string) => void, now: () => Date =
 }
 
 export interface TransactionSummary {
-  readonly lines: { readonly ipset: number; readonly iptables: number };
+  /** Lines per tool: ipset and iptables restore lines, or (native nftables) `nft -f` lines. */
+  readonly lines: { readonly ipset: number; readonly iptables: number; readonly nft?: number };
   /** Owned chains created, rewritten or deleted, and kernel chains whose hook rules moved. */
   readonly chains: { readonly written: readonly string[]; readonly deleted: readonly string[] };
   readonly ipsets: {
@@ -75,10 +77,47 @@ export function summarizeTransaction(txs: readonly Transaction[]): TransactionSu
       else if (cmd === "del") removed++;
     }
   }
-  const gone = new Set(deleted);
+  return summary({ ipset, iptables }, { written, deleted, created, destroyed, added, removed });
+}
+
+interface Tally {
+  readonly written: readonly string[];
+  readonly deleted: readonly string[];
+  readonly created: readonly string[];
+  readonly destroyed: readonly string[];
+  readonly added: number;
+  readonly removed: number;
+}
+
+/** A chain written and deleted in one step counts as deleted. */
+function summary(lines: TransactionSummary["lines"], t: Tally): TransactionSummary {
+  const gone = new Set(t.deleted);
   return {
-    lines: { ipset, iptables },
-    chains: { written: capped(written.filter((c) => !gone.has(c))), deleted: capped(deleted) },
-    ipsets: { created: capped(created), destroyed: capped(destroyed), membersAdded: added, membersRemoved: removed },
+    lines,
+    chains: { written: capped(t.written.filter((c) => !gone.has(c))), deleted: capped(t.deleted) },
+    ipsets: { created: capped(t.created), destroyed: capped(t.destroyed), membersAdded: t.added, membersRemoved: t.removed },
   };
+}
+
+/**
+ * The same summary for `nft -f` transactions: chains whose rules were written (`add rule`,
+ * `flush chain`, `delete rule`) or that were deleted, sets created or deleted, and set or map
+ * elements added and removed (counted per element, as ipset members are).
+ */
+export function summarizeNftTransactions(txs: readonly NftTransaction[]): TransactionSummary {
+  const t = { written: [] as string[], deleted: [] as string[], created: [] as string[], destroyed: [] as string[], added: 0, removed: 0 };
+  const lines = txs.flatMap((tx) => tx.lines);
+  for (const line of lines) {
+    const m = /^(add rule|flush chain|delete rule|delete chain|add set|delete set|add element|delete element) \S+ calico (\S+)(?: \{ (.*) \})?/.exec(line);
+    if (m === null) continue;
+    const [, op, name, elements] = m as unknown as [string, string, string, string | undefined];
+    const count = elements === undefined ? 0 : elements.split(", ").length;
+    if (op === "add rule" || op === "flush chain" || op === "delete rule") t.written.push(name);
+    else if (op === "delete chain") t.deleted.push(name);
+    else if (op === "add set") t.created.push(name);
+    else if (op === "delete set") t.destroyed.push(name);
+    else if (op === "add element") t.added += count;
+    else t.removed += count;
+  }
+  return summary({ ipset: 0, iptables: 0, nft: lines.length }, t);
 }

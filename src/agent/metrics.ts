@@ -58,7 +58,7 @@ export class AgentMetrics implements DaemonObserver {
     this.applyDuration = new Histogram({ name: `${P}apply_duration_seconds`, help: "Kernel part of a step: read (converge), restore runs, verification.", labelNames: ["kind"], buckets: DURATION_BUCKETS, registers });
     this.computeDuration = new Histogram({ name: `${P}compute_duration_seconds`, help: "Engine part of a step: the batch's changes through the incremental engine.", labelNames: ["kind"], buckets: DURATION_BUCKETS, registers });
     this.transactions = new Counter({ name: `${P}transactions_total`, help: "Transactions written that changed the kernel, per IP family.", labelNames: ["family"], registers });
-    this.lines = new Counter({ name: `${P}lines_written_total`, help: "Restore lines written, per IP family and tool (ipset, iptables).", labelNames: ["family", "tool"], registers });
+    this.lines = new Counter({ name: `${P}lines_written_total`, help: "Lines written, per IP family and tool (ipset, iptables; nft with --dataplane nftables).", labelNames: ["family", "tool"], registers });
     this.resyncs = new Counter({ name: `${P}resyncs_total`, help: "Full kernel reads and diffs (converges): start, periodic, retry after a failure.", labelNames: ["reason"], registers });
     this.repairs = new Counter({
       name: `${P}repairs_total`,
@@ -165,11 +165,13 @@ export class AgentMetrics implements DaemonObserver {
     if (record.changed) this.transactions.inc({ family: "ipv4" }, countChanged(record));
     this.lines.inc({ family: "ipv4", tool: "ipset" }, record.lines.ipset);
     this.lines.inc({ family: "ipv4", tool: "iptables" }, record.lines.iptables);
-    const v6 = record.ipv6 as { readonly changed: boolean; readonly lines: { readonly ipset: number; readonly iptables: number } } | undefined;
+    if (record.lines.nft !== undefined) this.lines.inc({ family: "ipv4", tool: "nft" }, record.lines.nft);
+    const v6 = record.ipv6 as { readonly changed: boolean; readonly lines: { readonly ipset: number; readonly iptables: number; readonly nft?: number } } | undefined;
     if (v6) {
       if (v6.changed) this.transactions.inc({ family: "ipv6" });
       this.lines.inc({ family: "ipv6", tool: "ipset" }, v6.lines.ipset);
       this.lines.inc({ family: "ipv6", tool: "iptables" }, v6.lines.iptables);
+      if (v6.lines.nft !== undefined) this.lines.inc({ family: "ipv6", tool: "nft" }, v6.lines.nft);
     }
     for (const [family, p] of programmed) this.programmed.set(family, p);
   }

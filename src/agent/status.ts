@@ -34,7 +34,8 @@ export interface AgentStatus {
   readonly node: string;
   readonly pid: number;
   readonly startedAt: string;
-  readonly backend: Backend | null;
+  /** The iptables backend, or `nftables` (native). */
+  readonly backend: Backend | "nftables" | null;
   /** sourcesSynced and kernelViewKnown: the kernel holds what the sources say (as of the last step). */
   readonly synced: boolean;
   /** Every source delivered its first snapshot (the kernel may not have caught up yet). */
@@ -58,7 +59,8 @@ export interface AgentStatus {
 export interface StatusParts {
   readonly node: string;
   readonly startedAt: Date;
-  readonly backend: Backend | null;
+  /** The iptables backend, or `nftables` (native). */
+  readonly backend: Backend | "nftables" | null;
   /** Every source delivered its first snapshot. */
   readonly sourcesSynced: boolean;
   readonly sources: readonly SourceStatus[];

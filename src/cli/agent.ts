@@ -12,6 +12,10 @@ import { Option, type Command } from "commander";
 import type { HookMode } from "../diff/index.js";
 import type { Backend } from "../diff/transaction.js";
 import { Dataplane } from "../dataplane/index.js";
+import { NftDataplane } from "../dataplane/nftables.js";
+import { nftablesKernel } from "../agent/kernel.js";
+import { dataplaneOption, type DataplaneFlag } from "./dataplane-flag.js";
+import { resolveDataplane } from "./nft-inputs.js";
 import type { EndpointToHostAction } from "../render/index.js";
 import { AgentDaemon } from "../agent/daemon.js";
 import { AgentEngine, diffDirty } from "../agent/engine/index.js";
@@ -40,6 +44,8 @@ interface AgentCommandOptions extends FailsafeFlagValues, HostInterfaceFlagValue
   readonly resyncSeconds: string;
   readonly statusFile?: string;
   readonly backend: Backend | "auto";
+  readonly dataplane: DataplaneFlag;
+  readonly nft?: string;
   readonly hookMode: HookMode;
   readonly endpointToHostAction: EndpointToHostAction;
   readonly ipv6: "auto" | "off";
@@ -68,8 +74,16 @@ Logs: JSON lines on stdout (events: start, snapshot, converge, apply, diagnostic
 source-problem, apply-failed, status, stopped). Invalid input is logged with file:line:col (or
 the etcd key) and the last good version stays in force.
 
+Dataplane (--dataplane): iptables (iptables + ipset, the default; --backend picks the iptables
+variant), nftables (Felix's native nftables mode: the agent owns the tables ip calico and
+ip6 calico, whole, and writes each step as one atomic nft -f transaction planned from its own
+view of the table, handles included; docs/nftables-reconcile.md), or auto: nftables when the
+namespace's kernel holds kube-proxy's ip kube-proxy (or ip6 kube-proxy) table with chains, as
+Felix's nftablesMode Auto decides, else iptables (the choice is printed on stderr). --backend
+and --hook-mode are iptables settings: with nftables they are a usage error.
+
 IPv6 (--ipv6 auto, the default): once the inputs hold an IPv6 address or IPv6-only rule, the
-agent also programs ip6tables and the cali6 sets after each IPv4 step. Like IPv4, the IPv6 state
+agent also programs ip6tables and the cali6 sets (or the table ip6 calico) after each IPv4 step. Like IPv4, the IPv6 state
 is kept incrementally and an update is planned against the agent's view of the kernel, without
 a read; the first apply, every converge (--resync-seconds) and any apply after a failure read
 the kernel and diff in full. The step's log line gets an "ipv6" field. --ipv6 off: IPv4 only.
@@ -134,6 +148,8 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
     .option("--resync-seconds <s>", "period of the full read that repairs drift", "90")
     .option("--pipeline", "plan the next batch while the kernel applies the current one (helps with a spare core; see docs/agent.md)")
     .option("--status-file <path>", "JSON status, rewritten after every apply and on SIGUSR1")
+    .addOption(dataplaneOption({ auto: true }))
+    .option("--nft <path>", "nft binary, with --dataplane nftables (default: nft)")
     .addOption(new Option("--backend <backend>", "iptables variant").choices(["auto", "legacy", "nft"]).default("auto"))
     .addOption(new Option("--hook-mode <mode>", "hook rules at the top of INPUT/FORWARD/OUTPUT, or after other rules").choices(["insert", "append"]).default("insert"))
     .addOption(endpointToHostOption())
@@ -148,6 +164,9 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
     .option("--health-port <port>", "serve /liveness and /readiness on this port (off by default; Felix uses 9099)")
     .option("--health-host <address>", "address for --health-port", "localhost")
     .action(async (options: AgentCommandOptions) => {
+      const given = (flag: string): boolean => command.getOptionValueSource(flag) === "cli";
+      const mayUseNft = options.dataplane === "nftables" || options.dataplane === "auto";
+      if (options.nft !== undefined && !mayUseNft) throw new UsageError("policy-compile agent: --nft is for --dataplane nftables or auto");
       const failsafe = failsafeFromFlags(options);
       // Given interfaces are fixed; otherwise the namespace's own, followed as they change (as Felix does).
       const fixed = options.hostInterface?.length ? parseHostInterfaces(options.hostInterface) : undefined;
@@ -164,6 +183,13 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
         const { connection, tls } = etcd;
         sources.push(new EtcdSource({ urls: connection.endpoints, prefix: options.etcdPrefix, ...(tls && { tls }), ...(connection.auth && { auth: connection.auth }) }));
       }
+      const dataplane = await resolveDataplane(options.dataplane, "policy-compile agent", ctx, options.nft);
+      if (dataplane === "nftables") {
+        for (const flag of ["backend", "hookMode"]) {
+          if (given(flag)) throw new UsageError(`policy-compile agent: --${flag === "hookMode" ? "hook-mode" : flag} is an iptables setting; the dataplane is nftables`);
+        }
+      }
+      const nftFor = (ipVersion: 4 | 6) => nftablesKernel(new NftDataplane({ ipVersion, ...(options.nft !== undefined && { nft: options.nft }) }));
       const log = jsonLinesLogger((line) => ctx.io.stdout(line));
       const statusFile = options.statusFile;
       let writing = Promise.resolve();
@@ -182,8 +208,7 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
       const daemon = new AgentDaemon({
         node: options.node,
         engine,
-        diffDirty,
-        dataplane: new Dataplane({ backend: options.backend, hookMode: options.hookMode }),
+        ...(dataplane === "nftables" ? { kernel: nftFor(4) } : { diffDirty, dataplane: new Dataplane({ backend: options.backend, hookMode: options.hookMode }) }),
         sources,
         log,
         batchMs,
@@ -195,10 +220,10 @@ export const registerAgent: RegisterCommand = (program: Command, ctx: CliContext
         allowEmptyNode: options.allowEmptyNode === true,
         ...(metrics && { observer: metrics }),
         ...(options.ipv6 === "auto" && {
-          ipv6: {
-            family: new Ipv6Family(),
-            dataplane: new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion: 6 }),
-          },
+          ipv6:
+            dataplane === "nftables"
+              ? { family: new Ipv6Family(), kernel: nftFor(6) }
+              : { family: new Ipv6Family(), dataplane: new Dataplane({ backend: options.backend, hookMode: options.hookMode, ipVersion: 6 }) },
         }),
       });
       daemonRef = daemon;

@@ -11,8 +11,6 @@
  * failure leaves the filter table as it was; ipset changes before it only add what the new
  * rules need.
  */
-import { performance } from "node:perf_hooks";
-import { setTimeout as delay } from "node:timers/promises";
 import type { DataplaneState } from "../render/types.js";
 import { diff } from "../diff/diff.js";
 import type { HookMode, KernelIpSet, KernelState } from "../diff/kernel-state.js";
@@ -20,22 +18,19 @@ import type { Backend, Transaction } from "../diff/transaction.js";
 import { isEmptyTransaction, transactionInputs, transactionSize } from "../diff/transaction.js";
 import { binariesFor, onPath, type BinaryOverrides, type Binaries } from "./binaries.js";
 import { detectBackend, type BackendDetection } from "./backend.js";
-import { execaRunner, type CommandRunner } from "./runner.js";
+import type { CommandRunner } from "./runner.js";
 import { DataplaneError, StepError, toolFailure, type ApplyStep, type StepFailure } from "./errors.js";
+import { readWithRetries, toolsOf, WriteAttempts, type RetryOptions } from "./retry.js";
 import { holdsOwned, readAfterWrite, readKernel, readWithCache, type KernelRead, type ReadContext } from "./read.js";
 import { kernelStateAfter } from "./expected.js";
 
-export interface DataplaneOptions {
+export interface DataplaneOptions extends RetryOptions {
   /** `auto` (default) detects the backend like Felix and kube-proxy. */
   readonly backend?: Backend | "auto";
   readonly ipVersion?: 4 | 6;
   readonly hookMode?: HookMode;
   /** Program names or paths (defaults: iptables-<backend>-save/-restore, ipset). */
   readonly binaries?: BinaryOverrides;
-  /** Retries after the first attempt (default 10, as Felix). */
-  readonly retries?: number;
-  /** First backoff in ms, doubled after each failure (default 1). */
-  readonly initialBackoffMs?: number;
   /** `iptables-restore --wait` seconds for the xtables lock (default 10). */
   readonly lockWaitSeconds?: number;
   /**
@@ -47,10 +42,7 @@ export interface DataplaneOptions {
    * the next full read. Felix makes the same trade with a 90 s ipset refresh (§5.4).
    */
   readonly ipsetRefreshMs?: number;
-  /** For tests: run programs, sleep, read the clock, check PATH. */
-  readonly runner?: CommandRunner;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly now?: () => number;
+  /** For tests: check PATH. */
   readonly exists?: (name: string) => boolean;
   /**
    * Legacy backend: read only the tables /proc/net/ip{,6}_tables_names lists (reading one creates
@@ -107,9 +99,7 @@ export class Dataplane {
 
   constructor(options: DataplaneOptions = {}) {
     this.options = options;
-    this.runner = options.runner ?? execaRunner;
-    this.sleep = options.sleep ?? ((ms) => delay(ms).then(() => undefined));
-    this.now = options.now ?? (() => performance.now());
+    ({ runner: this.runner, sleep: this.sleep, now: this.now } = toolsOf(options));
   }
 
   get ipVersion(): 4 | 6 {
@@ -136,17 +126,7 @@ export class Dataplane {
   }
 
   private async retryRead(readOnce: () => Promise<KernelRead>): Promise<KernelRead> {
-    let last: StepFailure | null = null;
-    for (let attempt = 0; attempt < 4; attempt++) {
-      if (attempt > 0) await this.sleep(100 * 2 ** (attempt - 1));
-      try {
-        return this.remember(await readOnce());
-      } catch (e) {
-        if (!(e instanceof StepError)) throw e;
-        last = e.failure;
-      }
-    }
-    throw new DataplaneError(last as StepFailure, 4);
+    return this.remember(await readWithRetries(this.sleep, readOnce));
   }
 
   private remember(read: KernelRead): KernelRead {
@@ -195,12 +175,9 @@ export class Dataplane {
   async apply(desired: DataplaneState): Promise<ApplyResult> {
     const started = this.now();
     const { backend } = await this.backend();
-    const retries = this.options.retries ?? 10;
     const hookMode = this.options.hookMode ?? "insert";
     const written: Transaction[] = [];
-    const failures: StepFailure[] = [];
-    let backoff = this.options.initialBackoffMs ?? 1;
-    let attempts = 0;
+    const tries = new WriteAttempts(this.options, this.sleep);
     const options = { backend, hookMode };
     // Set after a successful write: the state it was planned from, for the verifying read.
     let verifying: { readonly before: KernelState; readonly tx: Transaction } | null = null;
@@ -208,13 +185,13 @@ export class Dataplane {
       const ctx = await this.readContext();
       const check = verifying;
       // Only the first read may use the ipset cache: after any failure, start from a full one.
-      const cached = attempts === 0 ? this.freshIpsets() : null;
+      const cached = tries.attempts === 0 ? this.freshIpsets() : null;
       let read = await this.retryRead(() =>
         check ? readAfterWrite(ctx, check.before, check.tx, desired) : cached ? readWithCache(ctx, cached) : readKernel(ctx),
       );
       let tx = diff(read.state, desired, options);
       if (check && !isEmptyTransaction(tx)) {
-        failures.push(verifyFailure(tx));
+        tries.failed(verifyFailure(tx));
         // The verifying read may have covered only what was written: plan the repair from a full one.
         if (!read.complete) {
           read = await this.retryRead(() => readKernel(ctx));
@@ -230,26 +207,15 @@ export class Dataplane {
           changed: written.length > 0,
           transactions: written,
           lines: { ipset: sizes.reduce((n, s) => n + s.ipset, 0), iptables: sizes.reduce((n, s) => n + s.iptables, 0) },
-          attempts,
-          recovered: failures,
+          attempts: tries.attempts,
+          recovered: tries.failures,
           durationMs: Math.round((this.now() - started) * 10) / 10,
           state: read.state,
         };
       }
-      if (failures.length > retries) throw new DataplaneError(failures[failures.length - 1] as StepFailure, attempts);
-      // Every pass after the first follows a failure: back off, then retry from this fresh read.
-      if (attempts > 0) {
-        await this.sleep(backoff);
-        backoff *= 2;
-      }
-      attempts++;
-      try {
-        await this.run(tx);
+      if (await tries.write(() => this.run(tx))) {
         written.push(tx);
         verifying = { before: read.state, tx };
-      } catch (e) {
-        if (!(e instanceof StepError)) throw e;
-        failures.push(e.failure);
       }
     }
   }

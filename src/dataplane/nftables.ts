@@ -1,16 +1,14 @@
 /**
  * NftDataplane: keeps one family's `calico` nftables table (felix-nftables.md §8) of the current
  * network namespace in a desired NftDataplaneState. The sibling of the iptables Dataplane, with
- * the same contract: read, diff, write, read again to verify; on any failure back off (1, 2, 4 …
- * ms) and start over from a fresh read; after the retries, a DataplaneError naming the first
- * line nft rejected.
+ * the same contract and retry discipline (retry.ts): read, diff, write, read again to verify; on
+ * any failure back off (1, 2, 4 … ms) and start over from a fresh read; after the retries, a
+ * DataplaneError naming the first line nft rejected.
  *
  * It only ever runs `nft --json list table <family> calico` and `nft -f -` with lines planned by
  * diffNft (checked by the shared guard): no other table is read or written (§2.4, §10 pitfall
  * 11). nft applies each input as one kernel transaction, so a failed write changed nothing.
  */
-import { performance } from "node:perf_hooks";
-import { setTimeout as delay } from "node:timers/promises";
 import type { NftDataplaneState } from "../render/nftables/types.js";
 import { SaveParseError } from "../diff/errors.js";
 import type { NftKernelState } from "../diff/nftables/kernel-state.js";
@@ -18,20 +16,14 @@ import { emptyNftKernelState } from "../diff/nftables/kernel-state.js";
 import { parseNftJson } from "../diff/nftables/parse-json.js";
 import { diffNft, nftStateAfter } from "../diff/nftables/plan.js";
 import { isEmptyNftTransaction, nftTransactionInput, type NftTransaction } from "../diff/nftables/transaction.js";
-import { execaRunner, type CommandRunner } from "./runner.js";
-import { DataplaneError, StepError, toolFailure, type StepFailure } from "./errors.js";
+import type { CommandRunner } from "./runner.js";
+import { StepError, toolFailure, type StepFailure } from "./errors.js";
+import { readWithRetries, toolsOf, WriteAttempts, type RetryOptions } from "./retry.js";
 
-export interface NftDataplaneOptions {
+export interface NftDataplaneOptions extends RetryOptions {
   readonly ipVersion?: 4 | 6;
   /** The nft program (default `nft`). */
   readonly nft?: string;
-  /** Retries after the first attempt (default 10, as Felix). */
-  readonly retries?: number;
-  /** First backoff in ms, doubled after each failure (default 1). */
-  readonly initialBackoffMs?: number;
-  readonly runner?: CommandRunner;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly now?: () => number;
 }
 
 export interface NftApplyResult {
@@ -52,6 +44,8 @@ export interface NftPlannedResult {
   readonly outcome: "planned" | "recovered";
   /** The table now: predicted (nftStateAfter) for `planned`, read for `recovered`. */
   readonly state: NftKernelState;
+  /** What was written, in order (the planned transaction first, unless nft refused it). */
+  readonly transactions: readonly NftTransaction[];
   readonly failure: StepFailure | null;
   readonly durationMs: number;
 }
@@ -62,9 +56,7 @@ export class NftDataplane {
   private readonly now: () => number;
 
   constructor(private readonly options: NftDataplaneOptions = {}) {
-    this.runner = options.runner ?? execaRunner;
-    this.sleep = options.sleep ?? ((ms) => delay(ms).then(() => undefined));
-    this.now = options.now ?? (() => performance.now());
+    ({ runner: this.runner, sleep: this.sleep, now: this.now } = toolsOf(options));
   }
 
   get ipVersion(): 4 | 6 {
@@ -95,18 +87,8 @@ export class NftDataplane {
   }
 
   /** The table, read with 3 retries (100/200/400 ms, as Felix). */
-  async read(): Promise<NftKernelState> {
-    let last: StepFailure | null = null;
-    for (let attempt = 0; attempt < 4; attempt++) {
-      if (attempt > 0) await this.sleep(100 * 2 ** (attempt - 1));
-      try {
-        return await this.readOnce();
-      } catch (e) {
-        if (!(e instanceof StepError)) throw e;
-        last = e.failure;
-      }
-    }
-    throw new DataplaneError(last as StepFailure, 4);
+  read(): Promise<NftKernelState> {
+    return readWithRetries(this.sleep, () => this.readOnce());
   }
 
   /** The transaction an apply would run now, without running it. */
@@ -125,16 +107,13 @@ export class NftDataplane {
   /** Brings the table into `desired`, verified by a read after the write; DataplaneError when retries run out. */
   async apply(desired: NftDataplaneState): Promise<NftApplyResult> {
     const started = this.now();
-    const retries = this.options.retries ?? 10;
-    let backoff = this.options.initialBackoffMs ?? 1;
     const written: NftTransaction[] = [];
-    const failures: StepFailure[] = [];
-    let attempts = 0;
+    const tries = new WriteAttempts(this.options, this.sleep);
     let verifying = false;
     for (;;) {
       const state = await this.read();
       const tx = diffNft(state, desired);
-      if (verifying && !isEmptyNftTransaction(tx)) failures.push(verifyFailure(tx));
+      if (verifying && !isEmptyNftTransaction(tx)) tries.failed(verifyFailure(tx));
       verifying = false;
       if (isEmptyNftTransaction(tx)) {
         return {
@@ -142,25 +121,15 @@ export class NftDataplane {
           changed: written.length > 0,
           transactions: written,
           lines: written.reduce((n, t) => n + t.lines.length, 0),
-          attempts,
-          recovered: failures,
+          attempts: tries.attempts,
+          recovered: tries.failures,
           durationMs: Math.round((this.now() - started) * 10) / 10,
           state,
         };
       }
-      if (failures.length > retries) throw new DataplaneError(failures[failures.length - 1] as StepFailure, attempts);
-      if (attempts > 0) {
-        await this.sleep(backoff);
-        backoff *= 2;
-      }
-      attempts++;
-      try {
-        await this.run(tx);
+      if (await tries.write(() => this.run(tx))) {
         written.push(tx);
         verifying = true;
-      } catch (e) {
-        if (!(e instanceof StepError)) throw e;
-        failures.push(e.failure);
       }
     }
   }
@@ -168,24 +137,28 @@ export class NftDataplane {
   /**
    * Runs a transaction planned against `known` (what the caller last read or predicted) without
    * reading before or after: the per-change path of a long-running caller. The state after is
-   * predicted (nftStateAfter). If nft refuses it, `apply` takes over from a fresh read.
+   * `after` when the caller computed it (the agent patches its view over what changed, far
+   * cheaper than nftStateAfter's rebuild of every element at 100k pods), else predicted
+   * (nftStateAfter). If nft refuses it (nothing changed: the transaction is atomic), `apply`
+   * takes over from a fresh read, with its retries; a DataplaneError means that failed too.
    */
-  async applyPlanned(known: NftKernelState, tx: NftTransaction, desired: NftDataplaneState): Promise<NftPlannedResult> {
+  async applyPlanned(known: NftKernelState, tx: NftTransaction, desired: NftDataplaneState, after?: NftKernelState): Promise<NftPlannedResult> {
     const started = this.now();
-    const done = (outcome: NftPlannedResult["outcome"], state: NftKernelState, failure: StepFailure | null): NftPlannedResult => ({
+    const done = (outcome: NftPlannedResult["outcome"], state: NftKernelState, transactions: readonly NftTransaction[], failure: StepFailure | null): NftPlannedResult => ({
       kind: "NftPlannedResult",
       outcome,
       state,
+      transactions,
       failure,
       durationMs: Math.round((this.now() - started) * 10) / 10,
     });
     try {
       await this.run(tx);
-      return done("planned", nftStateAfter(known, desired, tx), null);
+      return done("planned", after ?? nftStateAfter(known, desired, tx), [tx], null);
     } catch (e) {
       if (!(e instanceof StepError)) throw e;
       const r = await this.apply(desired);
-      return done("recovered", r.state, e.failure);
+      return done("recovered", r.state, r.transactions, e.failure);
     }
   }
 }

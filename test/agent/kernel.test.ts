@@ -22,6 +22,7 @@ import { inNetns } from "../kernel/harness/exec.js";
 import { buildTopology, calicoInterfaceName, type Topology } from "../kernel/harness/topology.js";
 import { etcdProblems, freePort, startEtcd, type EtcdServer } from "./etcd-server.js";
 import { startAgentProcess, type AgentProcess } from "./agent-process.js";
+import { untilFlipped } from "./flips.js";
 import type { LogEntry } from "../../src/agent/log.js";
 import { isCI } from "../ci.js";
 
@@ -74,17 +75,7 @@ describeKernel("agent", { ...support, problems }, (backend) => {
    * 1.1-2.0 s on a loaded two-core node), plus one probe (300 ms) of polling granularity inside
    * the same budget.
    */
-  const flips = async (from: string, want: boolean, ms = FLIP_BUDGET_MS): Promise<number> => {
-    const t0 = Date.now();
-    for (;;) {
-      const flipped = (await probe(from, 80, 300)) === want;
-      const elapsed = Date.now() - t0;
-      if (flipped && elapsed <= ms) return elapsed;
-      if (elapsed >= ms) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`${from} -> web:80 did not become ${want ? "connected" : "blocked"} within ${ms} ms\n${agent?.logs.map((l) => JSON.stringify(l)).join("\n").slice(-3000)}`);
-  };
+  const flips = (from: string, want: boolean, ms = FLIP_BUDGET_MS): Promise<number> => untilFlipped(() => probe(from, 80, 300), `${from} -> web:80`, want, ms, agent);
   const startAgent = async (extra: readonly string[] = []) => {
     const a = startAgentProcess(n1(), [...agentArgs(), ...extra]);
     agent = a;

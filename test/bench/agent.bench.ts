@@ -1,6 +1,8 @@
 /**
  * Agent benchmark: the real daemon (AgentDaemon: 50 ms batch window, AgentEngine, diffDirty,
- * Dataplane with iptables-legacy, or iptables-nft with AGENT_BENCH_BACKEND=nft) on a real kernel in a fresh network namespace, fed by an
+ * Dataplane with iptables-legacy, or iptables-nft with AGENT_BENCH_BACKEND=nft; or native
+ * nftables with AGENT_BENCH_BACKEND=nftables: the engine's state projected to `ip calico`,
+ * planNftDirty, NftDataplane) on a real kernel in a fresh network namespace, fed by an
  * in-process source with the shared synthetic cluster (test/agent/engine/cluster.ts: 100,000
  * pods, 2,000 namespaces, 500 nodes, 5,000 NetworkPolicies, 250 GlobalNetworkPolicies in two
  * tiers, 20 GlobalNetworkSets; one JSON source per resource, as the etcd source delivers them),
@@ -29,6 +31,8 @@ import { AgentEngine, diffDirty } from "../../src/agent/engine/index.js";
 import type { LogEntry } from "../../src/agent/log.js";
 import type { Source, SourceSink } from "../../src/agent/sources/types.js";
 import { Dataplane } from "../../src/dataplane/dataplane.js";
+import { NftDataplane } from "../../src/dataplane/nftables.js";
+import { nftablesKernel } from "../../src/agent/kernel.js";
 import { execaRunner, type CommandRunner } from "../../src/dataplane/runner.js";
 import { endpointEvents, syntheticSources } from "../agent/engine/cluster.js";
 
@@ -36,8 +40,10 @@ const NODE = "node-1";
 const PODS = 100_000;
 const RATE = 1000;
 const SECONDS = Number(process.env.AGENT_BENCH_SECONDS ?? 10);
-/** AGENT_BENCH_BACKEND=nft measures iptables-nft (legacy rewrites the whole table per commit). */
+/** AGENT_BENCH_BACKEND=nft measures iptables-nft (legacy rewrites the whole table per commit); =nftables native nftables. */
 const BACKEND = process.env.AGENT_BENCH_BACKEND === "nft" ? "nft" : "legacy";
+const NATIVE = process.env.AGENT_BENCH_BACKEND === "nftables";
+const DATAPLANE = NATIVE ? "native nftables" : `iptables-${BACKEND}`;
 /** AGENT_BENCH_PIPELINE=1: plan the next batch while the kernel applies the current one (the daemon's default is off). */
 const PIPELINE = process.env.AGENT_BENCH_PIPELINE === "1";
 /** AGENT_BENCH_SLICE=N: changes per engine.update call within a batch (the daemon's default: 200). */
@@ -56,6 +62,12 @@ const starts: StartFigures[] = [];
 
 /** What a restore line does, for the breakdown of where the lines of a step come from. */
 function lineKind(line: string): string | null {
+  const nft = /^(add rule|flush chain|delete rule|add chain|delete chain|add element|delete element|add set|delete set|flush map|delete map|add map) \S+ calico (\S+)/.exec(line);
+  if (nft) {
+    const name = nft[2] ?? "";
+    const kind = /-cali-[tf]w-/.test(name) ? "endpoint" : /-cali-p[io]-/.test(name) ? "policy" : /-cali-pr[io]-/.test(name) ? "profile" : /-cali-g[io]-/.test(name) ? "group" : name.includes("dispatch") ? "dispatch" : /^cali[46]/.test(name) ? "set" : "other";
+    return `nft ${nft[1] ?? ""} ${kind}`;
+  }
   const ipt = /^(-[ARDI]|:|--delete-chain) ?(\S+)/.exec(line);
   if (ipt) {
     const chain = ipt[2] ?? "";
@@ -100,8 +112,7 @@ function daemonWith(runner: CommandRunner, log: (e: LogEntry) => void): { daemon
   const daemon = new AgentDaemon({
     node: NODE,
     engine: new AgentEngine({ node: NODE }),
-    diffDirty,
-    dataplane: new Dataplane({ backend: BACKEND, runner }),
+    ...(NATIVE ? { kernel: nftablesKernel(new NftDataplane({ runner })) } : { diffDirty, dataplane: new Dataplane({ backend: BACKEND, runner }) }),
     sources: [source],
     log,
     resyncMs: 3_600_000,
@@ -127,7 +138,7 @@ async function converge(label: string, runner: CommandRunner, snapshot: Readonly
   const c = await converged;
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const lines = c.lines as { ipset: number; iptables: number };
+  const lines = c.lines as { ipset: number; iptables: number; nft?: number };
   const rss = process.memoryUsage().rss;
   let steady: number | null = null;
   if (typeof globalThis.gc === "function") {
@@ -137,7 +148,7 @@ async function converge(label: string, runner: CommandRunner, snapshot: Readonly
   starts.push({ wall, engine: Number(c.computeMs) / 1000, rss, steady });
   console.log(
     `${label}: converged in ${wall.toFixed(1)} s (engine ${(Number(c.computeMs) / 1000).toFixed(1)} s, kernel read + diff + write ${(Number(c.applyMs) / 1000).toFixed(1)} s), ` +
-      `wrote ${lines.ipset} ipset + ${lines.iptables} iptables lines; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; RSS ${mib(rss)}${steady === null ? "" : `, steady ${mib(steady)} after a full GC`}`,
+      `wrote ${NATIVE ? `${lines.nft ?? 0} nft` : `${lines.ipset} ipset + ${lines.iptables} iptables`} lines; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; RSS ${mib(rss)}${steady === null ? "" : `, steady ${mib(steady)} after a full GC`}`,
   );
   return { daemon, source };
 }
@@ -167,7 +178,7 @@ export async function run(): Promise<void> {
   try {
     const cluster = syntheticSources(PODS);
     const snapshot = new Map(cluster.sources.map((s) => [s.name, s.kind === "put" ? s.text : ""]));
-    console.log(`cluster: ${PODS} pods, ${cluster.namespaces} namespaces, ${cluster.nodes} nodes, ${snapshot.size} sources; node ${NODE}; iptables-${BACKEND}; ${PIPELINE ? `pipelining on, engine slices of ${SLICE ?? "200 (default)"}` : "pipelining off (one engine call per batch)"}`);
+    console.log(`cluster: ${PODS} pods, ${cluster.namespaces} namespaces, ${cluster.nodes} nodes, ${snapshot.size} sources; node ${NODE}; ${DATAPLANE}; ${PIPELINE ? `pipelining on, engine slices of ${SLICE ?? "200 (default)"}` : "pipelining off (one engine call per batch)"}`);
     const logs: LogEntry[] = [];
     const firstStart: { daemon: AgentDaemon | null; readonly source: BenchSource } = await converge("first start (empty kernel)", runner, snapshot, logs);
     const { source } = firstStart;
@@ -216,7 +227,10 @@ export async function run(): Promise<void> {
       for (const e of logs) if (e.event === "apply") applies.push(e);
       const st = first.status();
       const lat = applies.flatMap((e) => (typeof e.latencyMs === "number" ? [e.latencyMs] : []));
-      const size = applies.map((e) => (e.lines as { ipset: number; iptables: number }).ipset + (e.lines as { ipset: number; iptables: number }).iptables);
+      const size = applies.map((e) => {
+        const l = e.lines as { ipset: number; iptables: number; nft?: number };
+        return l.ipset + l.iptables + (l.nft ?? 0);
+      });
       const changed = applies.filter((e) => e.changed === true).length;
       console.log(
         `sustained ${RATE} endpoint events/s for ${SECONDS} s (${total} events, 60% relabel, 20% add, 20% delete, ${label}; all sent after ${((sentAt - t0) / 1000).toFixed(1)} s, all applied after ${wall.toFixed(1)} s):`,
@@ -253,7 +267,14 @@ export async function run(): Promise<void> {
     // whole table per commit, whatever the input's size), and of a one-line ipset restore.
     const commit: number[] = [];
     const oneSet: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 5 && NATIVE; i++) {
+      // nft's fixed cost with this table: one process, one (empty-effect) netlink transaction.
+      const t = performance.now();
+      await runner("nft", ["-f", "-"], "add table ip calico\n");
+      commit.push(performance.now() - t);
+    }
+    if (NATIVE) console.log(`  with this table, a no-op nft -f (add table ip calico) takes ${stats(commit)}`);
+    for (let i = 0; i < 5 && !NATIVE; i++) {
       let t = performance.now();
       await runner(`iptables-${BACKEND}-restore`, ["--noflush", "--wait", "10"], "*filter\n:cali-bench-probe - [0:0]\n-A cali-bench-probe -j RETURN\nCOMMIT\n*filter\n-F cali-bench-probe\n-X cali-bench-probe\nCOMMIT\n");
       commit.push(performance.now() - t);
@@ -261,7 +282,7 @@ export async function run(): Promise<void> {
       await runner("ipset", ["restore"], "create cali40bench-probe hash:net family inet maxelem 1024\ndestroy cali40bench-probe\n");
       oneSet.push(performance.now() - t);
     }
-    console.log(`  with this table, an almost empty iptables-${BACKEND}-restore --noflush (two commits) takes ${stats(commit)}; a two-line ipset restore ${stats(oneSet)}`);
+    if (!NATIVE) console.log(`  with this table, an almost empty iptables-${BACKEND}-restore --noflush (two commits) takes ${stats(commit)}; a two-line ipset restore ${stats(oneSet)}`);
 
     // Restart: a new daemon against the kernel the first one left.
     if (typeof globalThis.gc === "function") globalThis.gc();

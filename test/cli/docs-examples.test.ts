@@ -124,7 +124,7 @@ describe.each(Object.entries(PAGES))("%s", (page, cwd) => {
 
 /** Single blocks of run pages that are transcripts of a real system, by page:line, with why. */
 const TRANSCRIPTS: Readonly<Record<string, string>> = {
-  "docs/agent.md:68": "`datastore apply` against a real etcd 3.4, as recorded (test/agent covers the command)",
+  "docs/agent.md:70": "`datastore apply` against a real etcd 3.4, as recorded (test/agent covers the command)",
   "docs/commands.md:379": "`apply` and `diff --live` program and read the kernel of the current network namespace (test/dataplane/kernel runs them in network namespaces)",
   "docs/commands.md:449": "`datastore apply` against a real etcd 3.4, as recorded (test/cli/datastore.test.ts runs it against etcd)",
   "docs/commands.md:474": "`datastore get` against the same etcd, as recorded (test/cli/datastore.test.ts)",

@@ -33,18 +33,27 @@ import type { NftTransaction } from "./transaction.js";
 
 export function diffNft(current: NftKernelState | NftDataplaneState, wanted: NftDataplaneState): NftTransaction {
   const read = current.kind === "NftKernelState" ? current : nftKernelStateOf(current);
+  if (read.ipVersion !== wanted.ipVersion) {
+    throw new DiffError(`cannot diff an IPv${read.ipVersion} nftables table against an IPv${wanted.ipVersion} desired state`);
+  }
+  checkNftDesired(wanted);
+  return planNft(read, wanted, []);
+}
+
+/**
+ * The transaction from `read` to `wanted` (both possibly restricted to some names: the agent's
+ * dirty parts), with `deltaLines` (element deltas of kept sets, written as they are) after the
+ * sets' own lines. A definition change rebuilds the table from `full`, the whole desired state.
+ */
+export function planNft(read: NftKernelState, wanted: NftDataplaneState, deltaLines: readonly string[], full: NftDataplaneState = wanted): NftTransaction {
   // Every pass in name order, whatever order the states came in.
   const cur = { ...read, chains: byName(read.chains), sets: byName(read.sets), maps: byName(read.maps) };
   const desired = { ...wanted, chains: byName(wanted.chains), sets: byName(wanted.sets), maps: byName(wanted.maps) };
-  if (cur.ipVersion !== desired.ipVersion) {
-    throw new DiffError(`cannot diff an IPv${cur.ipVersion} nftables table against an IPv${desired.ipVersion} desired state`);
-  }
-  checkNftDesired(desired);
   const t = `${desired.family} calico`;
   const tx = (lines: string[], notes: string[] = []): NftTransaction => ({ kind: "NftTransaction", ipVersion: desired.ipVersion, family: desired.family, lines, notes });
 
   const rebuild = rebuildReasons(cur, desired);
-  if (rebuild.length > 0) return tx(["delete table " + t, ...nftScriptLines(desired)], rebuild.map((r) => `the table is rebuilt: ${r}`));
+  if (rebuild.length > 0) return tx(["delete table " + t, ...nftScriptLines(full)], rebuild.map((r) => `the table is rebuilt: ${r}`));
 
   const curChains = new Map(cur.chains.map((c) => [c.name, c]));
   const curSets = new Map(cur.sets.map((s) => [s.name, s]));
@@ -58,6 +67,7 @@ export function diffNft(current: NftKernelState | NftDataplaneState, wanted: Nft
   const lines: string[] = [];
   if (!cur.exists) lines.push(`add table ${t}`);
   for (const s of desired.sets) lines.push(...setLines(t, curSets.get(s.name), s));
+  lines.push(...deltaLines);
   for (const m of desired.maps) if (!curMaps.has(m.name)) lines.push(`add map ${t} ${m.name}${nftMapSpec(m)}`);
   const mapAdds: string[] = [];
   for (const m of desired.maps) {
@@ -74,6 +84,14 @@ export function diffNft(current: NftKernelState | NftDataplaneState, wanted: Nft
   for (const m of droppedMaps) lines.push(`delete map ${t} ${m.name}`);
   for (const s of cur.sets) if (!wantSets.has(s.name)) lines.push(`delete set ${t} ${s.name}`);
   return tx(lines);
+}
+
+/** Element lines of one kept set: deletes, then adds (§5.6). */
+export function elementLines(t: string, set: string, deletes: readonly string[], adds: readonly string[]): string[] {
+  const lines: string[] = [];
+  for (const part of chunks(deletes, ELEMENTS_PER_LINE)) lines.push(`delete element ${t} ${set} { ${part.join(", ")} }`);
+  for (const part of chunks(adds, ELEMENTS_PER_LINE)) lines.push(`add element ${t} ${set} { ${part.join(", ")} }`);
+  return lines;
 }
 
 function byName<T extends { readonly name: string }>(xs: readonly T[]): T[] {
@@ -106,21 +124,11 @@ const describeSet = (s: { readonly type: string; readonly interval: boolean }): 
 /** A set's lines: created if new; element deletes, then adds (§5.6). */
 function setLines(t: string, cur: NftKernelSet | undefined, want: NftSet): string[] {
   const elements = want.elements.map((e) => nftElement(want, e));
-  const lines: string[] = [];
-  let adds: string[];
-  if (!cur) {
-    lines.push(`add set ${t} ${want.name}${nftSetSpec(want)}`);
-    adds = [...new Set(elements)];
-  } else {
-    const have = new Set(cur.elements);
-    const wanted = new Set(elements);
-    const deletes = [...new Set(cur.elements.filter((e) => !wanted.has(e)))].sort();
-    for (const part of chunks(deletes, ELEMENTS_PER_LINE)) lines.push(`delete element ${t} ${want.name} { ${part.join(", ")} }`);
-    adds = [...wanted].filter((e) => !have.has(e));
-  }
-  adds.sort();
-  for (const part of chunks(adds, ELEMENTS_PER_LINE)) lines.push(`add element ${t} ${want.name} { ${part.join(", ")} }`);
-  return lines;
+  if (!cur) return [`add set ${t} ${want.name}${nftSetSpec(want)}`, ...elementLines(t, want.name, [], [...new Set(elements)].sort())];
+  const have = new Set(cur.elements);
+  const wanted = new Set(elements);
+  const deletes = [...new Set(cur.elements.filter((e) => !wanted.has(e)))].sort();
+  return elementLines(t, want.name, deletes, [...wanted].filter((e) => !have.has(e)).sort());
 }
 
 /** Keys to delete (gone, or pointing elsewhere) and elements to add. */
@@ -149,9 +157,10 @@ function chainLines(t: string, cur: NftKernelChain | undefined, want: NftChain):
 
 /**
  * Refuse desired states nft would reject (§10 pitfall 8): duplicate names, a jump, goto or map
- * element naming a chain that is not desired, an `@name` that is no desired set or map.
+ * element naming a chain that is not desired, an `@name` that is no desired set or map. `only`:
+ * the chains and maps to check (the agent's dirty ones), against every name of `desired`.
  */
-export function checkNftDesired(desired: NftDataplaneState): void {
+export function checkNftDesired(desired: NftDataplaneState, only: Pick<NftDataplaneState, "chains" | "maps"> = desired): void {
   const unique = (what: string, names: readonly string[]): Set<string> => {
     const seen = new Set<string>();
     for (const n of names) {
@@ -163,7 +172,7 @@ export function checkNftDesired(desired: NftDataplaneState): void {
   const chains = unique("chain", desired.chains.map((c) => c.name));
   const sets = unique("set", desired.sets.map((s) => s.name));
   const maps = unique("map", desired.maps.map((m) => m.name));
-  for (const c of desired.chains) {
+  for (const c of only.chains) {
     c.rules.forEach((r, i) => {
       for (const target of nftRuleChains(r.body)) {
         if (!chains.has(target)) throw new DiffError(`rule ${i + 1} of nftables chain ${c.name} jumps to ${target}, which is not in the desired state`);
@@ -173,7 +182,7 @@ export function checkNftDesired(desired: NftDataplaneState): void {
       }
     });
   }
-  for (const m of desired.maps) {
+  for (const m of only.maps) {
     for (const e of m.elements) {
       const target = verdictChain(e.verdict);
       if (target !== null && !chains.has(target)) throw new DiffError(`element ${e.key} of map ${m.name} goes to ${target}, which is not in the desired state`);

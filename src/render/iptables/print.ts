@@ -96,9 +96,24 @@ export function iptRules(hashChainName: string, rules: readonly IrRule[]): IptRu
 /** An IR chain name as iptables has it: per-object names hashed to 28 bytes. */
 export const iptChainName = (name: string): string => limitChainName(name, IPTABLES_MAX_CHAIN_NAME);
 
+/**
+ * The IR each printed chain or hook list came from. A long-running caller that keeps printed
+ * iptables chains (the agent engine) renders the same pieces for nftables from it (Felix's
+ * `rules → generictables → iptables|nftables`): the IR is shared, the printing is not.
+ */
+const printedFrom = new WeakMap<object, IrChain | IrHooks>();
+
+/** The IR chain `iptChain` printed this chain from (undefined: not printed by iptChain). */
+export const irChainOf = (c: Chain): IrChain | undefined => printedFrom.get(c) as IrChain | undefined;
+
+/** The IR hooks `iptHooks` printed these from. */
+export const irHooksOf = (h: KernelChainHooks): IrHooks | undefined => printedFrom.get(h) as IrHooks | undefined;
+
 export function iptChain(c: IrChain): Chain {
   const name = iptChainName(c.name);
-  return { name, rules: iptRules(name, c.rules) };
+  const chain = { name, rules: iptRules(name, c.rules) };
+  printedFrom.set(chain, c);
+  return chain;
 }
 
 export const iptChains = (chains: readonly IrChain[]): Chain[] => chains.map(iptChain);
@@ -111,7 +126,9 @@ export interface IrHooks {
 }
 
 export function iptHooks(h: IrHooks): KernelChainHooks {
-  return { chain: h.chain, inserts: iptRules(h.chain, h.inserts), appends: iptRules(`${h.chain}*appends*`, h.appends) };
+  const hooks = { chain: h.chain, inserts: iptRules(h.chain, h.inserts), appends: iptRules(`${h.chain}*appends*`, h.appends) };
+  printedFrom.set(hooks, h);
+  return hooks;
 }
 
 /** The jump/goto target of an IR rule (reference checks, reachability). */
