@@ -99,8 +99,8 @@ class PodDependencies {
   private readonly byKey = new Map<string, readonly string[]>();
 
   of(ns: string, sa: string): readonly string[] {
-    // "/" is in neither a namespace nor a service account name.
-    const key = `${ns}/${sa}`;
+    // NUL is in neither a namespace nor a service account name (both are validated names).
+    const key = `${ns}\u0000${sa}`;
     let deps = this.byKey.get(key);
     if (deps === undefined) {
       if (this.byKey.size >= 50_000) this.byKey.clear();
