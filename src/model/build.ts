@@ -75,6 +75,9 @@ function metaName(c: AnyCollected): string {
   return c.input.metadata.name;
 }
 
+/** A container port's protocol as a named port spells it (no new string per port). */
+const LOWER_PROTOCOL: Readonly<Record<"TCP" | "UDP" | "SCTP", NamedPort["protocol"]>> = { TCP: "tcp", UDP: "udp", SCTP: "sctp" };
+
 function metaNamespace(c: AnyCollected): string | undefined {
   const ns = (c.input.metadata as { namespace?: string }).namespace;
   return ns ?? DEFAULT_NAMESPACE;
@@ -347,12 +350,14 @@ export function buildModel(collected: readonly AnyCollected[], diagnostics: Diag
     const status = p.input.status;
     const podIPs = status?.podIPs;
     const ipNetworks = podIPs && podIPs.length > 0 ? sortedCidrs(podIPs.map((x) => x.ip)) : status?.podIP ? [formatCidr(status.podIP)] : [];
-    const ports: NamedPort[] = [];
+    let ports: NamedPort[] = [];
     for (const c of spec?.containers ?? []) {
       for (const port of c.ports ?? []) {
-        if (port.name) ports.push({ name: port.name, protocol: (port.protocol ?? "TCP").toLowerCase() as NamedPort["protocol"], port: port.containerPort });
+        if (port.name) ports.push({ name: port.name, protocol: LOWER_PROTOCOL[port.protocol ?? "TCP"], port: port.containerPort });
       }
     }
+    // Kept by the endpoint: an exact-size copy, not the grown push buffer.
+    if (ports.length > 0) ports = ports.slice();
     const node = spec?.nodeName;
     if (node === undefined || ipNetworks.length === 0) {
       const why = node === undefined && ipNetworks.length === 0 ? "no spec.nodeName and no IP" : node === undefined ? "no spec.nodeName" : "no IP (status.podIP)";

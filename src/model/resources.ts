@@ -91,8 +91,11 @@ function kindOf(apiVersion: string, kind: string): ResourceKind | undefined {
   return known?.includes(kind) ? (`${group}/${kind}` as ResourceKind) : undefined;
 }
 
+/** A document's own path, shared: a resource read lazily keeps its path, one per pod otherwise. */
+const DOCUMENT_ROOT: Path = Object.freeze([]);
+
 export function splitResources(value: unknown, onResource: (r: RawResource) => void, onProblem: (p: SplitProblem) => void): void {
-  splitResource(value, [], undefined, onResource, onProblem);
+  splitResource(value, DOCUMENT_ROOT, undefined, onResource, onProblem);
 }
 
 /** What a List gives its items that omit them. */

@@ -81,16 +81,18 @@ export class IpSetResolver {
 
 /** An item's IPv4 addresses as ipset entries (network form; other families and junk dropped). */
 export function v4Entries(addresses: readonly string[]): Entry[] {
-  return addresses
-    .filter((a) => !isIpv6(a))
-    .flatMap((a) => {
-      const net = parseV4Net(a);
-      if (!net) return [];
-      const address = (net.address & maskOf(net.prefix)) >>> 0;
-      // Reuse the model's string when it is already in network form (the common /32).
-      const text = address === net.address && a.includes("/") ? a : formatV4Net(address, net.prefix);
-      return [{ text, address, prefix: net.prefix }];
-    });
+  const out: Entry[] = [];
+  for (const a of addresses) {
+    if (isIpv6(a)) continue;
+    const net = parseV4Net(a);
+    if (!net) continue;
+    const address = (net.address & maskOf(net.prefix)) >>> 0;
+    // Reuse the model's string when it is already in network form (the common /32).
+    const text = address === net.address && a.includes("/") ? a : formatV4Net(address, net.prefix);
+    out.push({ text, address, prefix: net.prefix });
+  }
+  // Kept per member by the agent's ipset store: exact size, not the grown push buffer.
+  return out.length === 0 ? out : out.slice();
 }
 
 /**

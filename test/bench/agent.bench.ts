@@ -25,6 +25,7 @@
  * when not root.
  */
 import { PerformanceObserver, performance } from "node:perf_hooks";
+import { loadavg } from "node:os";
 import { execa } from "execa";
 import { AgentDaemon } from "../../src/agent/daemon.js";
 import { AgentEngine, diffDirty } from "../../src/agent/engine/index.js";
@@ -55,6 +56,8 @@ const START_ONLY = process.env.AGENT_BENCH_START_ONLY === "1";
 interface StartFigures {
   readonly wall: number;
   readonly engine: number;
+  /** This process's CPU seconds from start to convergence (the machine's load stretches wall time, hardly CPU). */
+  readonly cpu: number;
   readonly rss: number;
   readonly steady: number | null;
 }
@@ -141,14 +144,17 @@ async function converge(label: string, runner: CommandRunner, snapshot: Readonly
   const lines = c.lines as { ipset: number; iptables: number; nft?: number };
   const rss = process.memoryUsage().rss;
   let steady: number | null = null;
+  let heap = "";
   if (typeof globalThis.gc === "function") {
     globalThis.gc();
-    steady = process.memoryUsage().rss;
+    const m = process.memoryUsage();
+    steady = m.rss;
+    heap = `; heap ${mib(m.heapUsed)} used of ${mib(m.heapTotal)}, external ${mib(m.external)}`;
   }
-  starts.push({ wall, engine: Number(c.computeMs) / 1000, rss, steady });
+  starts.push({ wall, engine: Number(c.computeMs) / 1000, cpu: (cpu.user + cpu.system) / 1e6, rss, steady });
   console.log(
     `${label}: converged in ${wall.toFixed(1)} s (engine ${(Number(c.computeMs) / 1000).toFixed(1)} s, kernel read + diff + write ${(Number(c.applyMs) / 1000).toFixed(1)} s), ` +
-      `wrote ${NATIVE ? `${lines.nft ?? 0} nft` : `${lines.ipset} ipset + ${lines.iptables} iptables`} lines; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; RSS ${mib(rss)}${steady === null ? "" : `, steady ${mib(steady)} after a full GC`}`,
+      `wrote ${NATIVE ? `${lines.nft ?? 0} nft` : `${lines.ipset} ipset + ${lines.iptables} iptables`} lines; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; RSS ${mib(rss)}${steady === null ? "" : `, steady ${mib(steady)} after a full GC${heap}`}`,
   );
   return { daemon, source };
 }
@@ -289,7 +295,8 @@ export async function run(): Promise<void> {
     await converge("restart (kernel already programmed)", runner, snapshot, []).then((d) => d.daemon.stop());
     const [a, b] = starts as [StartFigures, StartFigures];
     const mem = (f: StartFigures): string => `RSS ${mib(f.rss)}${f.steady === null ? "" : ` (steady ${mib(f.steady)})`}`;
-    console.log(`summary: first start ${a.wall.toFixed(1)} s (engine ${a.engine.toFixed(1)} s), ${mem(a)}; restart ${b.wall.toFixed(1)} s (engine ${b.engine.toFixed(1)} s), ${mem(b)}; peak RSS ${mib(process.resourceUsage().maxRSS * 1024)}`);
+    const load = loadavg()[0] ?? NaN;
+    console.log(`summary: first start ${a.wall.toFixed(1)} s (engine ${a.engine.toFixed(1)} s, CPU ${a.cpu.toFixed(1)} s), ${mem(a)}; restart ${b.wall.toFixed(1)} s (engine ${b.engine.toFixed(1)} s, CPU ${b.cpu.toFixed(1)} s), ${mem(b)}; peak RSS ${mib(process.resourceUsage().maxRSS * 1024)}; load average ${load.toFixed(1)}`);
   } finally {
     observer.disconnect();
     await execa("ip", ["netns", "del", ns], { reject: false });

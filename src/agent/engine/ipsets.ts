@@ -305,20 +305,26 @@ function mergeDelta(sorted: readonly Entry[], gone: ReadonlySet<string>, added: 
 }
 
 /**
- * Items by label key and value, kept up to date as items come and go, so a set that appears is
- * computed from the items its selector can match (as resolve/label-index.ts's LabelIndex, which
- * is built once from a fixed list: rebuilding it over 100k members after every batch that
- * changed one was a spike whenever a new set appeared).
+ * Items by label value, for the label keys some set's selector restricts, kept up to date as
+ * items come and go, so a set that appears is computed from the items its selector can match
+ * (as resolve/label-index.ts's LabelIndex, which is built once from a fixed list: rebuilding it
+ * over 100k members after every batch that changed one was a spike whenever a new set appeared).
+ * A key is indexed from the first selector that restricts it (one pass over the items then) and
+ * stays: selectors name a handful of keys, while each pod carries a dozen labels with its
+ * namespace's and service account's, and indexing every one cost a Set entry per label per pod.
  */
+/** A label's value (own keys only: `constructor` is a valid label name). */
+const labelOf = (labels: Labels, key: string): string | undefined => (Object.hasOwn(labels, key) ? labels[key] : undefined);
+
 class LiveLabelIndex {
   private readonly all = new Set<Member>();
   private readonly byLabel = new Map<string, Map<string, Set<Member>>>();
 
   add(m: Member): void {
     this.all.add(m);
-    for (const [k, v] of Object.entries(m.labels)) {
-      let values = this.byLabel.get(k);
-      if (values === undefined) this.byLabel.set(k, (values = new Map()));
+    for (const [k, values] of this.byLabel) {
+      const v = labelOf(m.labels, k);
+      if (v === undefined) continue;
       let set = values.get(v);
       if (set === undefined) values.set(v, (set = new Set()));
       set.add(m);
@@ -327,14 +333,30 @@ class LiveLabelIndex {
 
   remove(m: Member): void {
     this.all.delete(m);
-    for (const [k, v] of Object.entries(m.labels)) {
-      const values = this.byLabel.get(k);
-      const set = values?.get(v);
-      if (values === undefined || set === undefined) continue;
+    for (const [k, values] of this.byLabel) {
+      const v = labelOf(m.labels, k);
+      if (v === undefined) continue;
+      const set = values.get(v);
+      if (set === undefined) continue;
       set.delete(m);
       if (set.size === 0) values.delete(v);
-      if (values.size === 0) this.byLabel.delete(k);
     }
+  }
+
+  /** The items by value of label `key`, indexed on first use. */
+  private valuesOf(key: string): Map<string, Set<Member>> {
+    let values = this.byLabel.get(key);
+    if (values === undefined) {
+      this.byLabel.set(key, (values = new Map()));
+      for (const m of this.all) {
+        const v = labelOf(m.labels, key);
+        if (v === undefined) continue;
+        let set = values.get(v);
+        if (set === undefined) values.set(v, (set = new Set()));
+        set.add(m);
+      }
+    }
+    return values;
   }
 
   /** Every item the selector matches (each once, in no particular order). */
@@ -343,9 +365,9 @@ class LiveLabelIndex {
     let bestSize = this.all.size;
     for (const [key, r] of labelRestrictions(sel) ?? []) {
       if (!r.mustBePresent) continue;
-      const values = this.byLabel.get(key);
+      const values = this.valuesOf(key);
       // An item has one value per key, so these lists are disjoint.
-      const lists = r.mustHaveOneOf === null ? [...(values?.values() ?? [])] : [...new Set(r.mustHaveOneOf)].flatMap((v) => values?.get(v) ?? []);
+      const lists = r.mustHaveOneOf === null ? [...values.values()] : [...new Set(r.mustHaveOneOf)].flatMap((v) => values.get(v) ?? []);
       const size = lists.reduce((n, l) => n + l.size, 0);
       if (size < bestSize) {
         best = lists;

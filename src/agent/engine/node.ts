@@ -188,15 +188,17 @@ export class NodeState {
     for (const [id, c] of delta.networkSets) {
       void c.before;
       const s = c.after;
-      this.ipsets.updateMember(`set:${id}`, undefined, s === undefined ? undefined : { labels: s.labels, addresses: s.nets, ports: [] });
+      this.ipsets.updateMember(`\u0000set:${id}`, undefined, s === undefined ? undefined : { labels: s.labels, addresses: s.nets, ports: [] });
     }
     for (const [key, c] of delta.endpoints) {
       const e = c.after;
-      this.ipsets.updateMember(`ep:${key}`, undefined, e === undefined ? undefined : { labels: e.labels, addresses: e.ipNetworks, ports: e.ports });
+      // An endpoint's member id is its key itself (the string the endpoint holds: no new string per
+      // pod); network sets and host endpoints take a NUL-led prefix no endpoint key has ("ns/name").
+      this.ipsets.updateMember(key, undefined, e === undefined ? undefined : { labels: e.labels, addresses: e.ipNetworks, ports: e.ports });
     }
     for (const [id, c] of delta.hostEndpoints) {
       const h = c.after;
-      this.ipsets.updateMember(`hep:${id}`, undefined, h === undefined ? undefined : { labels: h.labels, addresses: h.expectedIPs, ports: h.ports });
+      this.ipsets.updateMember(`\u0000hep:${id}`, undefined, h === undefined ? undefined : { labels: h.labels, addresses: h.expectedIPs, ports: h.ports });
     }
     for (const [key, c] of delta.endpoints) {
       const was = this.local.get(key);

@@ -60,7 +60,8 @@ function parseSource(name: string, text: string): { diagnostics: Diagnostic[]; c
   // loader falls back to YAML, which locates the syntax error, when it is not).
   const format = /^\s*[{[]/.test(text) ? "json" : undefined;
   collectFile({ file: name, text, ...(format ? { format } : {}) }, diagnostics, collected);
-  return { diagnostics, collected };
+  // Kept for as long as the source is in force: an exact-size copy, not the grown push buffer.
+  return { diagnostics, collected: collected.slice() };
 }
 
 const capped = (name: string, diagnostics: Diagnostic[]): Diagnostic[] => (diagnostics.length > DIAGNOSTICS_PER_SOURCE ? capDiagnostics(diagnostics, DIAGNOSTICS_PER_SOURCE, name) : diagnostics);

@@ -90,12 +90,32 @@ function podFacts(c: AnyCollected): PodFacts {
   };
 }
 
+/**
+ * A pod's [kns.NS, ksa.NS.SA], one array per namespace and service account: every pod keeps its
+ * dependencies, and 100,000 pods share a few thousand such pairs (readonly). Emptied when it
+ * grows large (namespaces come and go over an agent's life).
+ */
+class PodDependencies {
+  private readonly byKey = new Map<string, readonly string[]>();
+
+  of(ns: string, sa: string): readonly string[] {
+    // NUL is in neither a namespace nor a service account name (both are validated names).
+    const key = `${ns}\u0000${sa}`;
+    let deps = this.byKey.get(key);
+    if (deps === undefined) {
+      if (this.byKey.size >= 50_000) this.byKey.clear();
+      this.byKey.set(key, (deps = [`kns.${ns}`, `ksa.${ns}.${sa}`]));
+    }
+    return deps;
+  }
+}
+
 /** The profile names an entity's normalization reads. */
-function dependencies(c: AnyCollected): string[] {
+function dependencies(c: AnyCollected, pods: PodDependencies): readonly string[] {
   switch (c.kind) {
     case "k8s/Pod": {
       const f = podFacts(c);
-      return [`kns.${f.ns}`, `ksa.${f.ns}.${f.sa}`];
+      return pods.of(f.ns, f.sa);
     }
     case "calico/WorkloadEndpoint":
     case "calico/HostEndpoint":
@@ -114,7 +134,8 @@ export class ModelStore {
   /** The resource in force per identity (exactly one copy). */
   private readonly effective = new Map<string, AnyCollected>();
   private readonly endpointByIdent = new Map<string, WorkloadEndpoint>();
-  private readonly identsByKey = new Map<string, Set<string>>();
+  /** Per endpoint key, the identity giving it, or a Set of them (a duplicate key): a Set per pod would cost 100k Sets. */
+  private readonly identsByKey = new Map<string, string | Set<string>>();
   private readonly policyByIdent = new Map<string, Policy>();
   readonly endpoints = new Map<string, WorkloadEndpoint>();
   readonly policies = new Map<string, Policy>();
@@ -123,6 +144,7 @@ export class ModelStore {
   readonly tiers = new Map<string, Tier>();
   private readonly dependents = new Map<string, Set<string>>();
   private readonly dependsOn = new Map<string, readonly string[]>();
+  private readonly podDependencies = new PodDependencies();
   /** Counting pods per namespace, per service account. */
   private readonly counting = new Map<string, Map<string, Set<string>>>();
   private readonly synthetic = new Map<string, AnyCollected>();
@@ -196,6 +218,11 @@ export class ModelStore {
         if (rebuilding) continue;
         return { ...delta, full: true };
       }
+      if (kind === "k8s/Pod") {
+        for (const name of this.updateCounting(id, prev, next)) profileTouched(name);
+        renormalize.add(id);
+        continue;
+      }
       const [, ns, name] = id.split("|") as [string, string, string];
       if (kind === "k8s/Namespace") {
         profileTouched(`kns.${name}`);
@@ -215,9 +242,6 @@ export class ModelStore {
       if (kind === "calico/Tier") {
         tiersTouched.add(name);
         continue;
-      }
-      if (kind === "k8s/Pod") {
-        for (const name of this.updateCounting(id, prev, next)) profileTouched(name);
       }
       renormalize.add(id);
     }
@@ -259,12 +283,13 @@ export class ModelStore {
       if (c === undefined) return;
       const f = podFacts(c);
       if (!f.counting) return;
+      // Empty sets and maps are deleted at once, so "counts" is "is present".
       let bySa = this.counting.get(f.ns);
+      const nsBefore = bySa !== undefined;
       if (bySa === undefined) this.counting.set(f.ns, (bySa = new Map()));
       let set = bySa.get(f.sa);
+      const saBefore = set !== undefined;
       if (set === undefined) bySa.set(f.sa, (set = new Set()));
-      const nsBefore = [...bySa.values()].some((s) => s.size > 0);
-      const saBefore = set.size > 0;
       if (add) set.add(id);
       else set.delete(id);
       if (set.size === 0) bySa.delete(f.sa);
@@ -345,7 +370,7 @@ export class ModelStore {
         continue;
       }
       bySpan.set(c.span, id);
-      const deps = dependencies(c);
+      const deps = dependencies(c, this.podDependencies);
       this.dependsOn.set(id, deps);
       for (const n of deps) {
         let set = this.dependents.get(n);
@@ -368,9 +393,10 @@ export class ModelStore {
         if (id === undefined) continue;
         seen.add(id);
         this.endpointByIdent.set(id, e);
-        let set = this.identsByKey.get(e.key);
-        if (set === undefined) this.identsByKey.set(e.key, (set = new Set()));
-        set.add(id);
+        const ids = this.identsByKey.get(e.key);
+        if (ids === undefined || ids === id) this.identsByKey.set(e.key, id);
+        else if (typeof ids === "string") this.identsByKey.set(e.key, new Set([ids, id]));
+        else ids.add(id);
         keys.add(e.key);
       }
       for (const p of model.policies) {
@@ -415,8 +441,13 @@ export class ModelStore {
     const ep = this.endpointByIdent.get(id);
     if (ep !== undefined) {
       this.endpointByIdent.delete(id);
-      this.identsByKey.get(ep.key)?.delete(id);
-      if (this.identsByKey.get(ep.key)?.size === 0) this.identsByKey.delete(ep.key);
+      const ids = this.identsByKey.get(ep.key);
+      if (ids === id) this.identsByKey.delete(ep.key);
+      else if (ids !== undefined && typeof ids !== "string") {
+        ids.delete(id);
+        if (ids.size === 1) this.identsByKey.set(ep.key, ids.values().next().value as string);
+        else if (ids.size === 0) this.identsByKey.delete(ep.key);
+      }
       this.resolveKey(ep.key, delta);
     }
     if (this.policyByIdent.has(id)) this.setPolicy(id, undefined, delta);
@@ -427,11 +458,12 @@ export class ModelStore {
   /** The model has an endpoint for a key only when exactly one Pod or WorkloadEndpoint gives it. */
   private resolveKey(key: string, delta: Delta): void {
     const ids = this.identsByKey.get(key);
-    if (ids !== undefined && ids.size > 1) {
+    if (ids !== undefined && typeof ids !== "string") {
+      // Two or more (a Set never holds fewer): a duplicate key, which the model leaves out.
       const resources = [...ids].flatMap((id) => this.effective.get(id) ?? []);
       this.duplicatesAmong(resources, "workload endpoint ");
     }
-    const only = ids !== undefined && ids.size === 1 ? this.endpointByIdent.get(ids.values().next().value as string) : undefined;
+    const only = typeof ids === "string" ? this.endpointByIdent.get(ids) : undefined;
     const before = this.endpoints.get(key);
     if (before === only) return;
     if (only === undefined) this.endpoints.delete(key);

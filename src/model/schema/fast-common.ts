@@ -51,17 +51,21 @@ export function array(v: unknown): readonly unknown[] {
 
 /**
  * Strings already found valid for one check. A cluster repeats its label keys, label values and
- * namespace names many times, and the checks are pure; emptied when it grows large.
+ * namespace names many times, and the checks are pure; emptied when it grows large. A string seen
+ * before is returned as the instance first seen (interned): JSON.parse makes a new string for
+ * every value, and 100,000 pods would otherwise each hold their own copies of the same label
+ * values, namespace and node names.
  */
 export class Checked {
-  private readonly ok = new Set<string>();
+  private readonly ok = new Map<string, string>();
   constructor(private readonly valid: (s: string) => boolean) {}
 
   check(s: string): string {
-    if (this.ok.has(s)) return s;
+    const seen = this.ok.get(s);
+    if (seen !== undefined) return seen;
     if (!this.valid(s)) unsure();
     if (this.ok.size >= 50_000) this.ok.clear();
-    this.ok.add(s);
+    this.ok.set(s, s);
     return s;
   }
 }
@@ -115,13 +119,13 @@ export function closed(v: unknown, allowed: ReadonlySet<string>): Obj {
 
 export function metadata(v: unknown, format: NameFormat, namespaced: boolean): Metadata {
   const o = closed(v, namespaced ? metadataKeys.namespaced : metadataKeys.cluster);
-  const out: Metadata = { name: name(o.name, format) };
-  if (namespaced) {
-    const ns = optional(o, "namespace");
-    if (ns !== undefined) out.namespace = name(ns, "label");
-  }
+  const n = name(o.name, format);
+  const rawNs = namespaced ? optional(o, "namespace") : undefined;
+  const namespace = rawNs === undefined ? undefined : name(rawNs, "label");
   const l = optional(o, "labels");
-  if (l !== undefined) out.labels = labels(l);
-  return out;
+  const ls = l === undefined ? undefined : labels(l);
+  // One literal per shape (kept for every resource: a property added later costs a backing store).
+  if (namespace === undefined) return ls === undefined ? { name: n } : { name: n, labels: ls };
+  return ls === undefined ? { name: n, namespace } : { name: n, namespace, labels: ls };
 }
 

@@ -36,6 +36,8 @@ function containerPort(v: unknown): ContainerPort {
 // A cluster has few nodes and service accounts, named by many pods each (k8s.ts's reference()).
 const nodeNames = new Checked((s) => referenceIsValid(s));
 const serviceAccountNames = new Checked((s) => referenceIsValid(s));
+// Any phase is valid; interned, as every pod of a cluster has one of a handful.
+const phases = new Checked(() => true);
 
 function podSpec(v: unknown): ResourceInput<"k8s/Pod">["spec"] {
   const o = object(v);
@@ -68,7 +70,7 @@ function podStatus(v: unknown): ResourceInput<"k8s/Pod">["status"] {
   const o = object(v);
   const out: { phase?: string; podIP?: Cidr; podIPs?: { ip: Cidr }[] } = {};
   const phase = optionalString(o, "phase");
-  if (phase !== undefined) out.phase = phase;
+  if (phase !== undefined) out.phase = phases.check(phase);
   const podIP = optional(o, "podIP");
   if (podIP !== undefined) out.podIP = ipAddress(podIP);
   const podIPs = optional(o, "podIPs");
@@ -86,11 +88,13 @@ const serviceAccountKeys = new Set(["apiVersion", "kind", "metadata", "automount
 
 function pod(o: Obj): ResourceInput<"k8s/Pod"> {
   const v = closed(o, podKeys);
-  const out: Record<string, unknown> = { metadata: metadata(v.metadata, "subdomain", true) };
-  const spec = optional(v, "spec");
-  if (spec !== undefined) out.spec = podSpec(spec);
-  const status = optional(v, "status");
-  if (status !== undefined) out.status = podStatus(status);
+  const meta = metadata(v.metadata, "subdomain", true);
+  const rawSpec = optional(v, "spec");
+  const spec = rawSpec === undefined ? undefined : podSpec(rawSpec);
+  const rawStatus = optional(v, "status");
+  const status = rawStatus === undefined ? undefined : podStatus(rawStatus);
+  // One literal per shape: every pod's input is kept, and a property added later costs a backing store.
+  const out = spec === undefined ? (status === undefined ? { metadata: meta } : { metadata: meta, status }) : status === undefined ? { metadata: meta, spec } : { metadata: meta, spec, status };
   return out as ResourceInput<"k8s/Pod">;
 }
 
