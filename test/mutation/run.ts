@@ -65,6 +65,9 @@ async function mutateFolder(folder: MutateFolder, args: Args): Promise<readonly 
     htmlReporter: { fileName: `reports/mutation/${folder}.html` },
     thresholds: { high: 90, low: 80, break: null },
     tempDirName: `.stryker-tmp/${folder}`,
+    // Folders may run at the same time (two `npm run mutate` processes): a sandbox must not copy
+    // another folder's sandbox, whose files come and go under the copy.
+    ignorePatterns: [".stryker-tmp"],
     cleanTempDir: true,
     // A busy shared machine: a mutant is a timeout only if it runs far past the normal time.
     timeoutMS: 10_000,
