@@ -4,13 +4,13 @@
  * Delete nowhere), AssumeNeededOnEveryNode (both directions, on every node) and spans.
  */
 import { describe, expect, it } from "vitest";
-import type { Policy } from "../../src/model/types.js";
+import type { Policy, Tier } from "../../src/model/types.js";
 import { resolveNode } from "../../src/resolve/resolve.js";
-import { entity, model, modelRule, pod, policy } from "./model-fixtures.js";
+import { defaultTier, entity, model, modelRule, pod, policy } from "./model-fixtures.js";
 
 const web = () => pod({ ns: "default", name: "web", ip: "10.0.0.1", labels: { app: "web" } });
 
-function ingressOf(policies: Policy[], tiers = model({}).tiers) {
+function ingressOf(policies: Policy[], tiers: Tier[] = [defaultTier]) {
   const view = resolveNode(model({ endpoints: [web()], policies, tiers }), "node-1");
   return view.endpoints[0]!.ingressTiers.map((t) => ({ name: t.name, defaultAction: t.defaultAction, policies: t.policies, members: t.members.map((m) => `${m.id}${m.staged ? " (staged)" : ""}`) }));
 }
