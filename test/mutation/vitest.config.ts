@@ -21,4 +21,5 @@ if (!isMutateFolder(folder)) throw new Error(`test/mutation/vitest.config.ts: MU
 const root = join(import.meta.dirname, "..", "..");
 
 // Spread, not mergeConfig: that would append to the project's `include` rather than replace it.
-export default defineConfig({ ...base, test: { ...base.test, include: mutationTestFiles(root, folder) } });
+// loads.test.ts imports every module of the folder inside a test (see its header).
+export default defineConfig({ ...base, test: { ...base.test, include: [...mutationTestFiles(root, folder), "test/mutation/loads.test.ts"] } });
