@@ -36,6 +36,18 @@ describe("mutation folders", () => {
   });
 });
 
+describe("the vitest config Stryker runs", () => {
+  it("includes the folder's test files and the module-load test, nothing else", async () => {
+    process.env["MUTATE_FOLDER"] = "diff";
+    try {
+      const config = (await import("./vitest.config.js")).default as { test?: { include?: string[] } };
+      expect(config.test?.include).toEqual([...mutationTestFiles(root, "diff"), "test/mutation/loads.test.ts"]);
+    } finally {
+      delete process.env["MUTATE_FOLDER"];
+    }
+  });
+});
+
 describe("mutation score", () => {
   it("is detected (killed, timeout) over valid (detected, survived, no coverage)", () => {
     const statuses = ["Killed", "Killed", "Killed", "Timeout", "Survived", "NoCoverage", "Ignored", "CompileError", "RuntimeError"] as const;
