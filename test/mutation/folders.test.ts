@@ -20,10 +20,30 @@ describe("mutation folders", () => {
   it.each(Object.keys(MUTATE_FOLDERS) as MutateFolder[])("%s: its own tests, without the slow property suites (which exist)", (folder) => {
     const files = mutationTestFiles(root, folder);
     expect(files.length).toBeGreaterThan(3);
-    for (const f of files) expect(f).toMatch(new RegExp(`^test/${folder}/[^/]+\\.test\\.ts$`));
+    for (const f of files) expect(f).toMatch(new RegExp(`^test/${folder}/([^/]+/)*[^/]+\\.test\\.ts$`));
     for (const slow of MUTATE_FOLDERS[folder].slow) {
       expect(existsSync(join(root, "test", folder, slow))).toBe(true);
       expect(files).not.toContain(`test/${folder}/${slow}`);
+    }
+  });
+
+  it("diff: the tests of src/diff/nftables in test/diff/nftables too, without their property suite", () => {
+    const files = mutationTestFiles(root, "diff");
+    expect(files).toContain("test/diff/nftables/plan.test.ts");
+    expect(files).toContain("test/diff/nftables/parse-json.test.ts");
+    expect(files).not.toContain("test/diff/nftables/properties.test.ts");
+    expect(files).not.toContain("test/diff/properties.test.ts");
+  });
+});
+
+describe("the vitest config Stryker runs", () => {
+  it("includes the folder's test files and the module-load test, nothing else", async () => {
+    process.env["MUTATE_FOLDER"] = "diff";
+    try {
+      const config = (await import("./vitest.config.js")).default as { test?: { include?: string[] } };
+      expect(config.test?.include).toEqual([...mutationTestFiles(root, "diff"), "test/mutation/loads.test.ts"]);
+    } finally {
+      delete process.env["MUTATE_FOLDER"];
     }
   });
 });

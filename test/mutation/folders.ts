@@ -8,13 +8,13 @@
  * benchmarks live outside these folders and never run under mutation.
  */
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 
 export const MUTATE_FOLDERS = {
   selector: { slow: ["properties.test.ts"] },
   resolve: { slow: [] },
   render: { slow: ["kernel-token-property.test.ts", "determinism.test.ts"] },
-  diff: { slow: ["properties.test.ts"] },
+  diff: { slow: ["properties.test.ts", "nftables/properties.test.ts"] },
   trace: { slow: ["staged-property.test.ts"] },
 } as const satisfies Record<string, { readonly slow: readonly string[] }>;
 
@@ -24,10 +24,15 @@ export function isMutateFolder(name: string): name is MutateFolder {
   return Object.hasOwn(MUTATE_FOLDERS, name);
 }
 
-/** The test files (relative to the repository root) that run against a folder's mutants. */
+/**
+ * The test files (relative to the repository root) that run against a folder's mutants: every
+ * `*.test.ts` under `test/<folder>`, subfolders included (`test/diff/nftables` holds the tests of
+ * `src/diff/nftables`), less the slow ones (paths relative to `test/<folder>`).
+ */
 export function mutationTestFiles(root: string, folder: MutateFolder): string[] {
   const slow: readonly string[] = MUTATE_FOLDERS[folder].slow;
-  return readdirSync(join(root, "test", folder))
+  return readdirSync(join(root, "test", folder), { recursive: true, encoding: "utf8" })
+    .map((f) => f.split(sep).join("/"))
     .filter((f) => f.endsWith(".test.ts") && !slow.includes(f))
     .sort()
     .map((f) => `test/${folder}/${f}`);

@@ -47,17 +47,21 @@ function parseArgs(argv: readonly string[]): Args {
 }
 
 async function mutateFolder(folder: MutateFolder, args: Args): Promise<readonly MutantResult[]> {
+  // Read by test/mutation/vitest.config.ts, here and in Stryker's test runner processes.
+  process.env["MUTATE_FOLDER"] = folder;
+  process.stdout.write(`src/${folder}: ${mutationTestFiles(process.cwd(), folder).length} test files\n`);
   const stryker = new Stryker({
     packageManager: "npm",
     testRunner: "vitest",
     plugins: ["@stryker-mutator/vitest-runner"],
-    vitest: { configFile: "vitest.config.ts", related: false },
+    // The folder's test files are chosen by this config (MUTATE_FOLDER), not by `testFiles`:
+    // see its header for why (static mutants would never be activated).
+    vitest: { configFile: "test/mutation/vitest.config.ts", related: false },
     coverageAnalysis: "perTest",
     // Only TypeScript gets `// @ts-nocheck`: the default pattern also rewrites HTML, which would
     // break the test that compares grammar/selector-diagram.html byte for byte.
     disableTypeChecks: "{src,test}/**/*.ts",
     mutate: [`src/${folder}/**/*.ts`, `!src/${folder}/**/*.test.ts`],
-    testFiles: mutationTestFiles(process.cwd(), folder),
     concurrency: args.concurrency,
     incremental: args.incremental,
     incrementalFile: `reports/mutation/${folder}.incremental.json`,
@@ -65,6 +69,9 @@ async function mutateFolder(folder: MutateFolder, args: Args): Promise<readonly 
     htmlReporter: { fileName: `reports/mutation/${folder}.html` },
     thresholds: { high: 90, low: 80, break: null },
     tempDirName: `.stryker-tmp/${folder}`,
+    // Folders may run at the same time (two `npm run mutate` processes): a sandbox must not copy
+    // another folder's sandbox, whose files come and go under the copy.
+    ignorePatterns: [".stryker-tmp"],
     cleanTempDir: true,
     // A busy shared machine: a mutant is a timeout only if it runs far past the normal time.
     timeoutMS: 10_000,

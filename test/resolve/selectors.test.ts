@@ -58,6 +58,41 @@ describe("entityRuleSelector", () => {
       '(projectcalico.org/namespace == "ns" && ((pcsa.x == "y" && projectcalico.org/serviceaccount in {"a"}) && app == "w"))',
     ],
     [
+      "a service account selector alone (no names)",
+      { serviceAccounts: { names: [], selector: "x == 'y'" } },
+      undefined,
+      'pcsa.x == "y"',
+      'pcsa.x == "y"',
+    ],
+    [
+      "service account names with a selector, no namespace",
+      { serviceAccounts: { names: ["a", "b"] }, selector: "app == 'w'" },
+      undefined,
+      '(projectcalico.org/serviceaccount in {"a", "b"}) && (app == \'w\')',
+      '(projectcalico.org/serviceaccount in {"a", "b"} && app == "w")',
+    ],
+    [
+      "namespaceSelector all() with a selector in a namespaced policy",
+      { selector: "app == 'w'", namespaceSelector: "all()" },
+      "default",
+      "(has(projectcalico.org/namespace)) && (app == 'w')",
+      '(has(projectcalico.org/namespace) && app == "w")',
+    ],
+    [
+      "namespaceSelector global() or a label",
+      { namespaceSelector: "global() || team == 'a'" },
+      undefined,
+      '(!has(projectcalico.org/namespace) || pcns.team == "a")',
+      '(!has(projectcalico.org/namespace) || pcns.team == "a")',
+    ],
+    [
+      "a namespaced rule without selector or namespaceSelector selects by nets only",
+      { ports: [{ kind: "range", first: 80, last: 80 }] },
+      "default",
+      "",
+      "",
+    ],
+    [
       "a notSelector alone still scopes to the namespace",
       { notSelector: "has(x)" },
       "default",
@@ -68,6 +103,16 @@ describe("entityRuleSelector", () => {
     const sel = entityRuleSelector(cache, entity(er), ns);
     expect(sel).toBe(text);
     if (text) expect(canonical(sel)).toBe(canon);
+  });
+});
+
+describe("SelectorCache", () => {
+  it("parses a text once; blank text is all()", () => {
+    const c = new SelectorCache();
+    expect(c.parse("a == 'x'")).toBe(c.parse("a == 'x'"));
+    expect(c.parse(" \t").canonical).toBe("all()");
+    expect(c.parse("")).toBe(c.parse("all()"));
+    expect(c.prefixed("a == 'x' && has(b)", "pcns.")).toBe('(pcns.a == "x" && has(pcns.b))');
   });
 });
 
@@ -99,6 +144,24 @@ describe("policySelectorText", () => {
       "gnp selector and namespaceSelector",
       policy({ policyKind: "gnp", name: "g", selector: "app == 'a'", namespaceSelector: "env == 'prod'" }),
       '(app == \'a\') && pcns.env == "prod"',
+    ],
+    ["np with a blank selector", policy({ policyKind: "np", name: "p", selector: "  " }), "projectcalico.org/namespace == 'default'"],
+    ["gnp with a blank selector", policy({ policyKind: "gnp", name: "g", selector: " \t" }), ""],
+    ["gnp namespaceSelector alone", policy({ policyKind: "gnp", name: "g", namespaceSelector: "env == 'prod'" }), 'pcns.env == "prod"'],
+    [
+      "gnp serviceAccountSelector all()",
+      policy({ policyKind: "gnp", name: "g", serviceAccountSelector: "all()" }),
+      "has(projectcalico.org/serviceaccount)",
+    ],
+    [
+      "gnp selector, namespaceSelector and serviceAccountSelector",
+      policy({ policyKind: "gnp", name: "g", selector: "app == 'a'", namespaceSelector: "all()", serviceAccountSelector: "role == 'db'" }),
+      '((app == \'a\') && has(projectcalico.org/namespace)) && pcsa.role == "db"',
+    ],
+    [
+      "np serviceAccountSelector all() stays all() (only global policies rewrite it)",
+      policy({ policyKind: "np", name: "p", serviceAccountSelector: "all()" }),
+      "(projectcalico.org/namespace == 'default') && all()",
     ],
   ])("%s", (_name, p, expected) => {
     expect(policySelectorText(cache, p)).toBe(expected);

@@ -37,21 +37,25 @@ export function parseNftScript(text: string): NftDataplaneState[] {
   text.split("\n").forEach((line, i) => {
     if (line === "" || line.startsWith("#")) return;
     const n = i + 1;
-    const at = (fragment: string, detail: string): never => {
-      throw new NftScriptError(n, Math.max(1, line.indexOf(fragment) + 1), detail);
+    // `from`: where the fragment's field starts, so that a short name is not found inside an
+    // earlier word (chain `c` in `add chain`).
+    const at = (fragment: string, detail: string, from = 0): never => {
+      throw new NftScriptError(n, Math.max(1, line.indexOf(fragment, from) + 1), detail);
     };
     if (!isSafeNftLine(line)) at(line, "not a command policy-compile writes (add table|set|element|chain|map|rule into ip calico or ip6 calico)");
     const m = HEAD.exec(line);
     if (!m) return at(line, "only add commands into ip calico or ip6 calico build a desired table");
     const [, what, family, name = "", rest = ""] = m as unknown as [string, string, "ip" | "ip6", string?, string?];
+    const nameAt = `add ${what} ${family} calico `.length;
+    const restAt = nameAt + name.length;
     if (what === "table") {
       if (!tables.has(family)) tables.set(family, { chains: new Map(), sets: new Map(), maps: new Map() });
       return;
     }
     const t = tables.get(family) ?? at(family, `${family} calico is used before its add table line`);
     const taken = (): void => {
-      if (t.chains.has(name) && what === "chain") at(name, `chain ${name} is added twice`);
-      if ((t.sets.has(name) || t.maps.has(name)) && (what === "set" || what === "map")) at(name, `set or map ${name} is added twice`);
+      if (t.chains.has(name) && what === "chain") at(name, `chain ${name} is added twice`, nameAt);
+      if ((t.sets.has(name) || t.maps.has(name)) && (what === "set" || what === "map")) at(name, `set or map ${name} is added twice`, nameAt);
     };
     switch (what) {
       case "chain": {
@@ -62,7 +66,7 @@ export function parseNftScript(text: string): NftDataplaneState[] {
       }
       case "set": {
         taken();
-        const s = /^\{ type (.+?) ;( flags interval ;)? \}$/.exec(rest) ?? at(rest, "a set definition");
+        const s = /^\{ type (.+?) ;( flags interval ;)? \}$/.exec(rest) ?? at(rest, "a set definition", restAt);
         t.sets.set(name, { type: s[1] as NftSetType, interval: s[2] !== undefined, elements: [] });
         return;
       }
@@ -71,22 +75,22 @@ export function parseNftScript(text: string): NftDataplaneState[] {
         t.maps.set(name, []);
         return;
       case "element": {
-        const items = (/^\{ (.+) \}$/.exec(rest) ?? at(rest, "an element list { … }"))[1] as string;
+        const items = (/^\{ (.+) \}$/.exec(rest) ?? at(rest, "an element list { … }", restAt))[1] as string;
         const set = t.sets.get(name);
         const map = t.maps.get(name);
         if (set) set.elements.push(...items.split(", "));
         else if (map) {
           for (const item of items.split(", ")) {
             const [key, verdict] = item.split(" : ");
-            if (!key || !verdict) at(item, `map element ${item} has no verdict`);
+            if (!key || !verdict) at(item, `map element ${item} has no verdict`, restAt);
             map.push({ key: key as string, verdict: verdict as string });
           }
-        } else at(name, `${name} is not an added set or map`);
+        } else at(name, `${name} is not an added set or map`, nameAt);
         return;
       }
       case "rule": {
-        const chain = t.chains.get(name) ?? at(name, `${name} is not an added chain`);
-        const c = / comment "cali:([A-Za-z0-9_-]+);(?: ([^"]*))?"$/.exec(rest) ?? at(rest, 'a rule needs its comment "cali:<hash>; …"');
+        const chain = t.chains.get(name) ?? at(name, `${name} is not an added chain`, nameAt);
+        const c = / comment "cali:([A-Za-z0-9_-]+);(?: ([^"]*))?"$/.exec(rest) ?? at(rest, 'a rule needs its comment "cali:<hash>; …"', restAt);
         const body = rest.slice(0, c.index);
         chain.rules.push({ hash: c[1] as string, body, comments: c[2] ? [c[2]] : [] });
         return;
