@@ -192,5 +192,7 @@ describe("engine law: dual stack and host endpoints", () => {
     expect(sawTables).toBeGreaterThan(50);
     expect(sawRaw).toBeGreaterThan(10);
     expect([...refused].sort()).toEqual(["PC3040", "PC3041", "PC3042"]);
-  });
+    // 250 runs take 40-66 s on two cores (66 s measured alone at load 15): past vitest's 60 s default
+    // under load, so the budget is explicit; the number of runs is not lowered.
+  }, 240_000);
 });
