@@ -23,7 +23,7 @@ import type { Model, WorkloadEndpoint } from "../model/types.js";
 import type { HostInterface } from "../resolve/index.js";
 import { FlowTracer, type Flow, type FlowExplanation, type FlowPeer } from "../trace/explain.js";
 import { TraceError } from "../trace/errors.js";
-import { addressOf, comparePairs, decisionOf, type OutsidePeer } from "./connectivity.js";
+import { addressOf, comparePairs, decisionOf, type ConnectivityInput, type ConnectivityResult, type OutsidePeer } from "./connectivity.js";
 import type { ProbePlan, ReviewProbe } from "./probes.js";
 import type { Touched } from "./touched.js";
 import type { FlippedPair, OneVersionPair, ReviewSideVerdict } from "./types.js";
@@ -31,18 +31,8 @@ import type { FlippedPair, OneVersionPair, ReviewSideVerdict } from "./types.js"
 /** The peer name of a node's host. */
 export const hostPeerName = (node: string): string => `host:${node}`;
 
-export interface HostReviewInput {
-  readonly base: Model;
-  readonly head: Model;
-  readonly baseSources: readonly SourceFile[];
-  readonly headSources: readonly SourceFile[];
-  readonly touched: Touched;
-  readonly probes: ProbePlan;
-  readonly family: 4 | 6;
-  /** The virtual trace's answers (connectivity.ts) and the outside peers it used. */
-  readonly flipped: readonly FlippedPair[];
-  readonly added: readonly OneVersionPair[];
-  readonly removed: readonly OneVersionPair[];
+/** What connectivity.ts traced (the same versions, touched pods, probes and family) and its answers. */
+export interface HostReviewInput extends Omit<ConnectivityInput, "progress">, Pick<ConnectivityResult, "flipped" | "added" | "removed"> {
   readonly outside: readonly OutsidePeer[];
   readonly hostInterfaces?: readonly HostInterface[];
 }
