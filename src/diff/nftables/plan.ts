@@ -10,8 +10,11 @@
  * - desired = current + more rules at the end: the new rules are appended;
  * - otherwise, from the first rule whose hash differs on: when the handles of the current
  *   rules from there on are known, they are deleted by handle and the desired rules from
- *   there on appended (the unchanged head keeps its counters, as with Felix's replace);
- * - when the first rule differs, or handles are unknown: `flush chain` and add every rule.
+ *   there on appended (the unchanged head keeps its counters, as with Felix's replace), as
+ *   long as that is no more lines than a flush (deleting a long tail to keep a short head is
+ *   not: Felix's hash chaining changes every rule after the first changed one);
+ * - when the first rule differs, handles are unknown, or the tail is longer than the head plus
+ *   one: `flush chain` and add every rule.
  *
  * Order inside the transaction (nft checks references as each command runs, §10 pitfall 7):
  * table; new sets, then per set element deletes before adds (so /32s swapped for a covering
@@ -143,16 +146,32 @@ function mapDelta(cur: NftKernelMap | undefined, want: NftMap): { deletes: strin
 /** The rule lines of one desired chain (the chain itself exists by now). */
 function chainLines(t: string, cur: NftKernelChain | undefined, want: NftChain): string[] {
   const have = cur?.rules ?? [];
-  let same = 0;
-  while (same < have.length && same < want.rules.length && have[same]?.hash === want.rules[same]?.hash) same++;
+  const same = sameHead(have, want.rules);
   if (same === have.length && same === want.rules.length) return [];
   const add = (from: number): string[] => want.rules.slice(from).map((r) => `add rule ${t} ${want.name} ${nftRuleText(r)}`);
   if (same === have.length) return add(same);
-  const tail = have.slice(same);
-  if (same > 0 && tail.every((r) => r.handle !== null)) {
-    return [...tail.map((r) => `delete rule ${t} ${want.name} handle ${r.handle as number}`), ...add(same)];
-  }
-  return [`flush chain ${t} ${want.name}`, ...add(0)];
+  if (flushes(have, same)) return [`flush chain ${t} ${want.name}`, ...add(0)];
+  return [...have.slice(same).map((r) => `delete rule ${t} ${want.name} handle ${r.handle as number}`), ...add(same)];
+}
+
+/** Length of the common head of two rule lists, by hash. */
+function sameHead(have: readonly { readonly hash: string }[], want: readonly { readonly hash: string }[]): number {
+  let same = 0;
+  while (same < have.length && same < want.length && have[same]?.hash === want[same]?.hash) same++;
+  return same;
+}
+
+/**
+ * Whether a chain whose current rules `have` differ from the desired ones after the first
+ * `same` (some current rules go) is flushed rather than cut by handle: when the head is empty,
+ * a handle of the tail is unknown, or deleting the tail (one line per rule) takes more lines
+ * than the flush and re-adding the head would (1 + same). Both ways add the desired rules
+ * from `same` on, so the line counts differ by exactly that.
+ */
+function flushes(have: readonly NftKernelChain["rules"][number][], same: number): boolean {
+  if (same === 0 || have.length - same > same + 1) return true;
+  for (let i = same; i < have.length; i++) if (have[i]?.handle === null) return true;
+  return false;
 }
 
 /**
@@ -203,11 +222,10 @@ export function nftStateAfter(current: NftKernelState, desired: NftDataplaneStat
     ...after,
     chains: after.chains.map((c) => {
       const have = curChains.get(c.name)?.rules ?? [];
-      let same = 0;
-      while (same < have.length && same < c.rules.length && have[same]?.hash === c.rules[same]?.hash) same++;
-      // A flushed chain (first rule differed, or a handle was unknown) keeps nothing.
-      const flushed = same < have.length && (same === 0 || have.slice(same).some((r) => r.handle === null));
-      return flushed ? c : { ...c, rules: c.rules.map((r, i) => (i < same ? (have[i] as typeof r) : r)) };
+      const same = sameHead(have, c.rules);
+      // A flushed chain (chainLines' choice) keeps nothing.
+      if (same < have.length && flushes(have, same)) return c;
+      return same === 0 ? c : { ...c, rules: c.rules.map((r, i) => (i < same ? (have[i] as typeof r) : r)) };
     }),
   };
 }

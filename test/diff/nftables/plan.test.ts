@@ -60,6 +60,19 @@ describe("diffNft", () => {
     expect(diffNft(state([tw(R)]), state([tw([R[0]!])])).lines).toEqual(["flush chain ip calico filter-cali-tw-cali1234", `add rule ip calico filter-cali-tw-cali1234 ${R[0]!.body} comment "cali:H1;"`]);
   });
 
+  it("flushes instead of cutting by handle when the changed tail is longer than the kept head plus one (fewer lines)", () => {
+    const long = [R[0]!, rule("L1", "ip saddr 10.0.0.1 counter accept"), rule("L2", "ip saddr 10.0.0.2 counter accept"), rule("L3", "ip saddr 10.0.0.3 counter accept"), R[2]!];
+    const relabeled = [R[0]!, rule("M1", "ip saddr 10.0.0.9 counter accept"), rule("M2", "ip saddr 10.0.0.2 counter accept"), rule("M3", "ip saddr 10.0.0.3 counter accept"), rule("M4", "counter drop")];
+    // Cutting: 4 deletes + 4 adds = 8 lines; flushing: 1 + 5 adds = 6 lines.
+    expect(step(state([tw(long)]), state([tw(relabeled)]))).toEqual([
+      "flush chain ip calico filter-cali-tw-cali1234",
+      ...relabeled.map((r) => `add rule ip calico filter-cali-tw-cali1234 ${r.body} comment "cali:${r.hash};"`),
+    ]);
+    // Head of 2, tail of 3 (3 deletes + 3 adds = 6 lines, a flush 1 + 5 = 6): the tie keeps the head and its counters.
+    const later = [R[0]!, long[1]!, rule("N2", "ip saddr 10.0.0.8 counter accept"), rule("N3", "ip saddr 10.0.0.3 counter accept"), rule("N4", "counter drop")];
+    expect(step(state([tw(long)]), state([tw(later)]))[0]).toBe("delete rule ip calico filter-cali-tw-cali1234 handle 6");
+  });
+
   it("swaps /32s for a covering /24 in one transaction: deletes before adds, never an overlap", () => {
     expect(step(state([], [set(["10.65.0.7/32", "10.65.0.9/32", "10.66.0.1/32"])]), state([], [set(["10.65.0.0/24", "10.66.0.1/32"])]))).toEqual([
       "delete element ip calico cali40s-pods { 10.65.0.7/32, 10.65.0.9/32 }",
