@@ -81,7 +81,7 @@ function sections(report: ReviewReport, pairs: readonly ReviewCellPair[]): Matri
   // The text view lists at most a few pairs; the page lists them all.
   const cut = lines.indexOf("pairs:");
   const connectivity = lines.slice(0, cut >= 0 && cut < rules ? cut : rules);
-  const every = pairs.slice(0, HTML_PAIR_LIST_LIMIT).map(({ change, pair: p }) => `  ${change.padEnd(7)} ${p.from} -> ${p.to} ${probeText(p)}${familyText(p)}`);
+  const every = pairs.slice(0, HTML_PAIR_LIST_LIMIT).map(({ change, pair: p }) => `  ${change.padEnd(6)} ${p.from} -> ${p.to} ${probeText(p)}${familyText(p)}`);
   if (pairs.length > HTML_PAIR_LIST_LIMIT) every.push(`  and ${pairs.length - HTML_PAIR_LIST_LIMIT} more (review --format json lists them all)`);
   return [
     { title: "Connectivity", lines: [...connectivity, ...(every.length > 0 ? ["pairs:", ...every] : [])] },
