@@ -78,8 +78,8 @@ const yamlOf = (items: readonly unknown[]): string => items.map((i) => stringify
 /** The base and head directories of the end-to-end run: the cluster as files, knp-0 given a port-22 rule in head. */
 export function writeVersions(dir: string, pods: number): void {
   const resources = clusterResources(pods, { globals: false }).resources;
-  const policies = resources.filter((r) => r.name.startsWith("/policies/")).map((r) => r.resource);
-  const cluster = yamlOf(resources.filter((r) => !r.name.startsWith("/policies/")).map((r) => r.resource));
+  const policies = resources.filter((r) => r.key.startsWith("/policies/")).map((r) => r.resource);
+  const cluster = yamlOf(resources.filter((r) => !r.key.startsWith("/policies/")).map((r) => r.resource));
   const target = policies.findIndex((p) => (p as { metadata: { name: string } }).metadata.name === "knp-0");
   if (target < 0) throw new Error("unreachable: the synthetic cluster has knp-0");
   const old = policies[target] as { spec: { ingress: unknown[] } };
