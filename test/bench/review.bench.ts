@@ -10,7 +10,7 @@
  *
  * End to end ("e2e"): the model benchmark's 100k-pod cluster written as files, a base directory
  * (cluster.yaml: namespaces and pods; policies.yaml: the 5,000 policies) and a head directory with
- * the same cluster.yaml and policies.yaml where knp-0 (ns-0) has one more ingress rule, port 22
+ * the same cluster.yaml and policies.yaml where the first Kubernetes policy that selects a pod has one more ingress rule, port 22
  * from every pod of its namespace; then the built CLI, `node dist/cli/bin.js review --base base
  * --head head --format json`, in a child process timed by /usr/bin/time: wall, CPU (user +
  * system), peak RSS, with the load average before and after (the machine is shared). The CLI is
@@ -77,11 +77,14 @@ const yamlOf = (items: readonly unknown[]): string => items.map((i) => stringify
 
 /** The base and head directories of the end-to-end run: the cluster as files, knp-0 given a port-22 rule in head. */
 export function writeVersions(dir: string, pods: number): void {
-  const resources = clusterResources(pods, { globals: false }).resources;
+  const { resources, pods: specs } = clusterResources(pods, { globals: false });
   const policies = resources.filter((r) => r.key.startsWith("/policies/")).map((r) => r.resource);
   const cluster = yamlOf(resources.filter((r) => !r.key.startsWith("/policies/")).map((r) => r.resource));
-  const target = policies.findIndex((p) => (p as { metadata: { name: string } }).metadata.name === "knp-0");
-  if (target < 0) throw new Error("unreachable: the synthetic cluster has knp-0");
+  // The first Kubernetes policy that selects a pod (a random app label of 200 in 50 pods: most select none).
+  const apps = new Set(specs.map((p) => `${p.ns}/${p.labels.app}`));
+  type Knp = { kind: string; metadata: { name: string; namespace: string }; spec: { podSelector: { matchLabels: { app: string } }; ingress: unknown[] } };
+  const target = (policies as Knp[]).findIndex((p) => p.kind === "NetworkPolicy" && "podSelector" in p.spec && apps.has(`${p.metadata.namespace}/${p.spec.podSelector.matchLabels.app}`));
+  if (target < 0) throw new Error("unreachable: some Kubernetes policy of the synthetic cluster selects a pod");
   const old = policies[target] as { spec: { ingress: unknown[] } };
   const more = { ...old, spec: { ...old.spec, ingress: [...old.spec.ingress, { from: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 22 }] }] } };
   for (const [name, list] of [["base", policies], ["head", policies.map((p, i) => (i === target ? more : p))]] as const) {
