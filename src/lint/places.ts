@@ -2,7 +2,7 @@
  * Exact places for lint warnings. The model keeps the span of every resource and rule, not of
  * every field (the loader locates only what it needs, which keeps large inputs fast). A lint
  * warning points at the field itself — the selector string, the port, the net — so `Places`
- * finds it again from the rule's span: it re-reads only the files that have a warning, and walks
+ * finds it again from the rule's span: it re-reads only the documents that have a warning, and walks
  * a path relative to the rule with the loader's own locators (same columns as validate).
  *
  * Pure: it reads nothing but the source texts it is given.
@@ -26,6 +26,7 @@ function rangeOf(node: unknown): Range | undefined {
 export class Places {
   private readonly texts = new Map<string, string>();
   private readonly yaml = new Map<string, YamlFile>();
+  private readonly segments = new Map<string, readonly number[] | undefined>();
 
   constructor(sources: readonly SourceFile[]) {
     for (const s of sources) this.texts.set(s.file, s.text);
@@ -68,19 +69,54 @@ export class Places {
     return /\.json$/i.test(base.file) && text[base.start] === "{";
   }
 
-  private yamlFile(file: string, text: string): YamlFile {
-    let f = this.yaml.get(file);
+  /**
+   * The parsed documents around `offset`. A plain stream (no directive, no `...`) is cut at its
+   * `---` lines and only the document holding `offset` is parsed, behind one comment line as long
+   * as the text before it, so every range is still an offset into the whole file: a warning in a
+   * 5,000-policy file no longer parses all 5,000. Any other stream is parsed whole, once.
+   */
+  private yamlFile(file: string, text: string, offset: number): YamlFile {
+    const parse = (source: string): YamlFile => {
+      const parsed = parseAllDocuments(source, { merge: true, uniqueKeys: false, prettyErrors: false });
+      return { docs: Array.isArray(parsed) ? (parsed as Document.Parsed[]) : [] };
+    };
+    const starts = this.starts(file, text);
+    if (starts === undefined) {
+      let f = this.yaml.get(file);
+      if (f === undefined) this.yaml.set(file, (f = parse(text)));
+      return f;
+    }
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const start = starts[lo] as number;
+    const key = `${file}\u0000${start}`;
+    let f = this.yaml.get(key);
     if (f === undefined) {
-      const parsed = parseAllDocuments(text, { merge: true, uniqueKeys: false, prettyErrors: false });
-      f = { docs: Array.isArray(parsed) ? (parsed as Document.Parsed[]) : [] };
-      this.yaml.set(file, f);
+      const end = starts[lo + 1] ?? text.length;
+      const pad = start === 0 ? "" : start === 1 ? "\n" : `#${" ".repeat(start - 2)}\n`;
+      this.yaml.set(key, (f = parse(pad + text.slice(start, end))));
     }
     return f;
   }
 
+  /** Where each `---` line starts a document (and 0), or undefined when the stream has directives or `...` lines. */
+  private starts(file: string, text: string): readonly number[] | undefined {
+    if (this.segments.has(file)) return this.segments.get(file);
+    let starts: number[] | undefined = [0];
+    if (/^(?:%|\.\.\.(?:[ \t\r\n]|$))/m.test(text)) starts = undefined;
+    else for (const m of text.matchAll(/^---(?=[ \t\r\n]|$)/gm)) if (m.index > 0) starts.push(m.index);
+    this.segments.set(file, starts);
+    return starts;
+  }
+
   /** The document holding `base` and the path from its root to the node spanning exactly `base`. */
   private yamlPath(base: Span, text: string): { doc: Document.Parsed; path: PathSegment[] } | undefined {
-    for (const doc of this.yamlFile(base.file, text).docs) {
+    for (const doc of this.yamlFile(base.file, text, base.start).docs) {
       const r = rangeOf(doc.contents);
       if (!r || base.start < r[0] || base.start > r[1]) continue;
       const path: PathSegment[] = [];

@@ -2,16 +2,18 @@
  * `review --format html`: the report as the matrix's html view (trace/matrix-html.ts). The grid
  * holds the pairs the change flips, between the pods (and outside CIDRs) they involve, grouped by
  * namespace: opened and closed cells marked, an empty cell a pair whose verdict did not change.
- * A click shows a flipped pair's two sides, each with the rule that decides it. Beyond 200 peers
+ * A click shows a flipped pair's two sides, each with the rule that decides it. Pairs with a pod
+ * in one version only (added in head, removed from base) are marked too, with the rule that
+ * allows them in the version that has the pod; host peers are the "(hosts)" rows. Beyond 200 peers
  * the grid is drawn by namespace, each cell counting its opened and closed pairs, a walk for the
  * first pair of each. Below the grid, the report's connectivity, rules and problems as the text
  * view prints them, with the flipped pairs listed (the first 1,000).
  */
-import { DEFAULT_MAX_PODS, PAIR_STATES, WalkStore, membersOf, type MatrixView, type MatrixViewGrid, type MatrixViewSection } from "../trace/matrix-view.js";
+import { DEFAULT_MAX_PODS, REVIEW_SLOTS, WalkStore, membersOf, type MatrixView, type MatrixViewGrid, type MatrixViewSection } from "../trace/matrix-view.js";
 import { renderMatrixHtml } from "../trace/matrix-html.js";
 import { probeText } from "./probes.js";
 import { familyText, reviewText } from "./render.js";
-import type { FlippedPair, ReviewReport, ReviewSideVerdict } from "./types.js";
+import type { FlippedPair, OneVersionPair, ReviewReport, ReviewSideVerdict } from "./types.js";
 
 /** The namespace row of peers outside the cluster (a CIDR); no namespace name has parentheses. */
 export const OUTSIDE = "(outside the cluster)";
@@ -42,18 +44,44 @@ export function flippedPairText(p: FlippedPair, report: Pick<ReviewReport, "base
   return [`${p.from} -> ${p.to} ${probeText(p)}${familyText(p)}: ${change}`, "", ...sideLines("base", report.base.label, p.base), "", ...sideLines("head", report.head.label, p.head)].join("\n");
 }
 
+/** A pair of a pod in one version only: the version that has it, and the rule that allows it there. */
+export function oneVersionPairText(p: OneVersionPair, change: "added" | "removed", report: Pick<ReviewReport, "base" | "head">): string {
+  const [name, absent] = change === "added" ? (["head", "base"] as const) : (["base", "head"] as const);
+  const side = sideLines(name, report[name].label, { verdict: "allow", ...(p.decidedBy && { decidedBy: p.decidedBy }) });
+  return [`${p.from} -> ${p.to} ${probeText(p)}${familyText(p)}: ${change} (a pod of ${name} only)`, "", ...side, "", `${absent} (${report[absent].label}): the pod does not exist`].join("\n");
+}
+
+/** Every pair the grid marks, with its slot: opened and closed, then added and removed. */
+export type ReviewCellPair = { readonly change: "opened" | "closed"; readonly pair: FlippedPair } | { readonly change: "added" | "removed"; readonly pair: OneVersionPair };
+
+export function reviewCellPairs(c: ReviewReport["connectivity"]): ReviewCellPair[] {
+  const flipped = (p: FlippedPair): ReviewCellPair => ({ change: p.head.verdict === "allow" ? "opened" : "closed", pair: p });
+  return [...c.opened.map(flipped), ...c.closed.map(flipped), ...c.added.map((pair) => ({ change: "added" as const, pair })), ...c.removed.map((pair) => ({ change: "removed" as const, pair }))];
+}
+
+/** A marked pair's short walk: the report's decisions on each side. */
+export function cellPairText(x: ReviewCellPair, report: Pick<ReviewReport, "base" | "head">): string {
+  switch (x.change) {
+    case "added":
+    case "removed":
+      return oneVersionPairText(x.pair, x.change, report);
+    default:
+      return flippedPairText(x.pair, report);
+  }
+}
+
 /** Flipped pairs the connectivity section lists; the grid counts them all, the JSON lists them all. */
 export const HTML_PAIR_LIST_LIMIT = 1000;
 
 /** The text view's three parts, each a section; the connectivity part lists the flipped pairs. */
-function sections(report: ReviewReport, pairs: readonly FlippedPair[]): MatrixViewSection[] {
+function sections(report: ReviewReport, pairs: readonly ReviewCellPair[]): MatrixViewSection[] {
   const lines = reviewText(report).replace(/\n$/, "").split("\n").slice(1);
   const rules = lines.findIndex((l) => l.startsWith("rules: "));
   const problems = lines.findIndex((l) => l.startsWith("problems: "));
   // The text view lists at most a few pairs; the page lists them all.
   const cut = lines.indexOf("pairs:");
   const connectivity = lines.slice(0, cut >= 0 && cut < rules ? cut : rules);
-  const every = pairs.slice(0, HTML_PAIR_LIST_LIMIT).map((p) => `  ${(p.head.verdict === "allow" ? "opened" : "closed").padEnd(6)} ${p.from} -> ${p.to} ${probeText(p)}${familyText(p)}`);
+  const every = pairs.slice(0, HTML_PAIR_LIST_LIMIT).map(({ change, pair: p }) => `  ${change.padEnd(6)} ${p.from} -> ${p.to} ${probeText(p)}${familyText(p)}`);
   if (pairs.length > HTML_PAIR_LIST_LIMIT) every.push(`  and ${pairs.length - HTML_PAIR_LIST_LIMIT} more (review --format json lists them all)`);
   return [
     { title: "Connectivity", lines: [...connectivity, ...(every.length > 0 ? ["pairs:", ...every] : [])] },
@@ -63,8 +91,8 @@ function sections(report: ReviewReport, pairs: readonly FlippedPair[]): MatrixVi
 }
 
 export interface ReviewViewOptions {
-  /** A pair's full walk (the CLI traces both versions as explain does); default flippedPairText. */
-  readonly walk?: (pair: FlippedPair) => string;
+  /** A pair's full walk (the CLI traces both versions as explain does); default flippedPairText / oneVersionPairText. */
+  readonly walk?: (cell: ReviewCellPair) => string;
   /** Peer by peer up to this many peers (default 200), else by namespace. */
   readonly maxPeers?: number;
   /**
@@ -76,7 +104,7 @@ export interface ReviewViewOptions {
 }
 
 /** Peers of the namespaces beyond the busiest `max` moved into OTHER_NAMESPACES. */
-function foldNamespaces(pairs: readonly FlippedPair[], max: number): (peer: string) => string {
+function foldNamespaces(pairs: readonly (FlippedPair | OneVersionPair)[], max: number): (peer: string) => string {
   const flips = new Map<string, number>();
   const nsOf = (key: string): string => key.slice(0, key.indexOf("/"));
   for (const p of pairs) for (const k of [peerKey(p.from), peerKey(p.to)]) flips.set(nsOf(k), (flips.get(nsOf(k)) ?? 0) + 1);
@@ -91,9 +119,10 @@ function foldNamespaces(pairs: readonly FlippedPair[], max: number): (peer: stri
 /** The view of a report: flipped pairs on a grid of the peers involved. */
 export function reviewMatrixView(report: ReviewReport, options: ReviewViewOptions = {}): MatrixView {
   const maxPeers = options.maxPeers ?? DEFAULT_MAX_PODS;
-  const walk = options.walk ?? ((p: FlippedPair): string => flippedPairText(p, report));
+  const walk = options.walk ?? ((x: ReviewCellPair): string => cellPairText(x, report));
   const c = report.connectivity;
-  const pairs = [...c.opened, ...c.closed];
+  const cells = reviewCellPairs(c);
+  const pairs = cells.map((x) => x.pair);
   const distinct = new Set(pairs.flatMap((p) => [peerKey(p.from), peerKey(p.to)]));
   const level = distinct.size <= maxPeers ? "pod" : "namespace";
   const keyOf = level === "pod" ? peerKey : foldNamespaces(pairs, options.maxNamespaces ?? DEFAULT_MAX_PODS);
@@ -108,11 +137,12 @@ export function reviewMatrixView(report: ReviewReport, options: ReviewViewOption
   const grids: MatrixViewGrid[] = probes.map((probe) => {
     const counts = new Array<number>(n * n * 4).fill(0);
     const walks = new Array<number>(n * n * 4).fill(-1);
-    for (const p of pairs) {
+    for (const x of cells) {
+      const p = x.pair;
       if (probeText(p) !== probe) continue;
-      const at = ((index.get(keyOf(p.from)) as number) * n + (index.get(keyOf(p.to)) as number)) * 4 + PAIR_STATES.indexOf(p.head.verdict === "allow" ? "opened" : "closed");
+      const at = ((index.get(keyOf(p.from)) as number) * n + (index.get(keyOf(p.to)) as number)) * 4 + REVIEW_SLOTS.indexOf(x.change);
       counts[at] = (counts[at] as number) + 1;
-      if (walks[at] === -1) walks[at] = store.add(walk(p));
+      if (walks[at] === -1) walks[at] = store.add(walk(x));
     }
     return { probe, counts, walks };
   });
@@ -121,7 +151,8 @@ export function reviewMatrixView(report: ReviewReport, options: ReviewViewOption
     title: `Review: ${report.base.label} -> ${report.head.label}`,
     subtitle: [
       `${c.opened.length} opened, ${c.closed.length} closed pod pairs (${c.podsTouched} of ${c.pods} pods touched; ports ${c.probes.map(probeText).join(", ") || "none"})`,
-      "the grid holds the pods and outside peers of the flipped pairs",
+      ...(c.podsAdded.length + c.podsRemoved.length > 0 ? [`${c.podsAdded.length} pod(s) added (${c.added.length} allowed pairs), ${c.podsRemoved.length} removed (${c.removed.length} allowed pairs)`] : []),
+      "the grid holds the pods, hosts and outside peers of the pairs that change",
     ],
     states: { base: "base", head: "head" },
     level,
@@ -130,8 +161,9 @@ export function reviewMatrixView(report: ReviewReport, options: ReviewViewOption
     grids,
     walks: store.walks,
     lines: store.lines,
-    sections: sections(report, pairs),
+    sections: sections(report, cells),
     changesOnly: true,
+    slots: REVIEW_SLOTS,
   };
 }
 

@@ -1,6 +1,6 @@
 /** The review stage: what a policy change does (connectivity, rules, problems) as one ReviewReport. */
 export { reviewChange, type ReviewOptions, type ReviewVersion } from "./review.js";
-export { HTML_PAIR_LIST_LIMIT, OTHER_NAMESPACES, OUTSIDE, flippedPairText, reviewHtml, reviewMatrixView, type ReviewViewOptions } from "./html.js";
+export { HTML_PAIR_LIST_LIMIT, HOSTS, cellPairText, OTHER_NAMESPACES, OUTSIDE, flippedPairText, oneVersionPairText, reviewCellPairs, reviewHtml, reviewMatrixView, type ReviewCellPair, type ReviewViewOptions } from "./html.js";
 export { familyText, reviewJson, reviewMarkdown, reviewText, REVIEW_LIMITS } from "./render.js";
 export type {
   ChainChange,

@@ -38,7 +38,7 @@ export {
   type Probe,
 } from "./matrix.js";
 export { matrixJsonChunks, matrixTextChunks, renderMatrixText, stagedChangeJson, stagedChangesText, stagedMatrixHeader, stagedMatrixJsonChunks } from "./matrix-render.js";
-export { DEFAULT_MAX_CLASSES, DEFAULT_MAX_PODS, PAIR_STATES, buildMatrixView, type MatrixView, type MatrixViewGrid, type MatrixViewInput, type MatrixViewLevel, type MatrixViewMember, type MatrixViewSection, type PairState, type WalkRequest } from "./matrix-view.js";
+export { DEFAULT_MAX_CLASSES, DEFAULT_MAX_PODS, PAIR_STATES, REVIEW_SLOTS, buildMatrixView, type CellState, type MatrixView, type MatrixViewGrid, type MatrixViewInput, type MatrixViewLevel, type MatrixViewMember, type MatrixViewSection, type PairState, type WalkRequest } from "./matrix-view.js";
 export { escapeHtml, renderMatrixHtml, scriptSafeJson } from "./matrix-html.js";
 export { StagedTracer, stagedChanges, stagedMatrix, stagedRefText, type StagedChange, type StagedExplanation, type StagedMatrix, type StagedPair, type StagedRef } from "./staged.js";
 export { mergePortRanges, nftSourcePortRanges, rangeOf, sourcePortRanges, type PortRange } from "./source-ports.js";

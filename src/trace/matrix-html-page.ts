@@ -7,7 +7,7 @@
  */
 
 export const PAGE_STYLE = `
-:root { --allow: #2f9e5a; --deny: #f2d4d4; --opened: #1f6feb; --closed: #e36209; --none: #ffffff; --self: #d0d0d0; --line: #bbb; }
+:root { --allow: #2f9e5a; --deny: #f2d4d4; --opened: #1f6feb; --closed: #e36209; --added: #7b3fc4; --removed: #6b7280; --none: #ffffff; --self: #d0d0d0; --line: #bbb; }
 * { box-sizing: border-box; }
 body { font: 13px/1.4 system-ui, sans-serif; margin: 16px; color: #1b1b1b; background: #fff; }
 h1 { font-size: 20px; margin: 0 0 4px; }
@@ -34,6 +34,8 @@ h2 { font-size: 15px; margin: 16px 0 6px; }
 .deny { background: var(--deny); }
 .opened { background: var(--opened); }
 .closed { background: var(--closed); }
+.added { background: var(--added); }
+.removed { background: var(--removed); }
 .self { background: var(--self); color: #555 !important; cursor: default !important; }
 .none { background: var(--none); cursor: default !important; }
 #walk { flex: 1; min-width: 360px; max-width: 760px; }
@@ -44,10 +46,12 @@ h2 { font-size: 15px; margin: 16px 0 6px; }
 export const PAGE_SCRIPT = `
 "use strict";
 (function () {
-  var STATES = ["allow", "deny", "opened", "closed"];
-  var COLORS = { allow: [47, 158, 90], deny: [242, 212, 212] };
   var view = JSON.parse(document.getElementById("matrix-data").textContent);
-  var STATE_TEXT = view.states ? { allow: "allowed in both", deny: "denied in both", opened: "opened", closed: "closed" } : { allow: "allowed", deny: "denied", opened: "opened", closed: "closed" };
+  // What each of a cell's four counts is: a review reuses the first two for added and removed.
+  var STATES = view.slots || ["allow", "deny", "opened", "closed"];
+  var MARKS = { opened: "+", closed: "\\u2212", added: "\\u2295", removed: "\\u2296" };
+  var COLORS = { allow: [47, 158, 90], deny: [242, 212, 212] };
+  var STATE_TEXT = view.states ? { allow: "allowed in both", deny: "denied in both", opened: "opened", closed: "closed", added: "added", removed: "removed" } : { allow: "allowed", deny: "denied", opened: "opened", closed: "closed" };
   var n = view.members.length;
   var select = document.getElementById("probe");
   var gridEl = document.getElementById("grid");
@@ -77,9 +81,12 @@ export const PAGE_SCRIPT = `
     if (present.length > 1) return "mixed";
     return r === c && view.members[r].pods.length === 1 ? "self" : "none";
   }
+  /** Shaded by the share of pairs allowed (in head: allowed, opened, added). */
   function heat(counts) {
     var total = counts[0] + counts[1] + counts[2] + counts[3];
-    var f = (counts[0] + counts[2]) / total;
+    var allowed = 0;
+    STATES.forEach(function (s, i) { if (s === "allow" || s === "opened" || s === "added") allowed += counts[i]; });
+    var f = allowed / total;
     var rgb = [0, 1, 2].map(function (i) { return Math.round(COLORS.deny[i] + (COLORS.allow[i] - COLORS.deny[i]) * f); });
     return "rgb(" + rgb.join(", ") + ")";
   }
@@ -158,15 +165,18 @@ export const PAGE_SCRIPT = `
       for (var c = 0; c < n; c++) {
         var counts = countsAt(grid, r, c);
         var state = cellState(counts, r, c);
-        var td = el("td", state + (nsStart[c] ? " ns-start" : ""), state === "opened" ? "+" : state === "closed" ? "\\u2212" : state === "self" ? "-" : "");
+        var td = el("td", state + (nsStart[c] ? " ns-start" : ""), MARKS[state] || (state === "self" ? "-" : ""));
         td.dataset.row = String(r);
         td.dataset.col = String(c);
         td.dataset.state = state;
         td.dataset.counts = counts.join(",");
         if (state === "mixed") {
           td.style.background = heat(counts);
-          if (counts[2] > 0 || counts[3] > 0) td.textContent = counts[2] > 0 && counts[3] > 0 ? "\\u00b1" : counts[2] > 0 ? "+" : "\\u2212";
-          if (counts[2] > 0 || counts[3] > 0) td.style.color = "#000";
+          var changes = STATES.filter(function (s, k) { return counts[k] > 0 && MARKS[s]; });
+          if (changes.length > 0) {
+            td.textContent = changes.length > 1 ? "\\u00b1" : MARKS[changes[0]];
+            td.style.color = "#000";
+          }
         }
         td.title = memberLabel(view.members[r]) + " -> " + memberLabel(view.members[c]) + ": " + (state === "self" ? "same pod" : state === "none" ? (view.changesOnly ? "no change" : "not probed") : describe(counts));
         tr.appendChild(td);

@@ -37,6 +37,14 @@ function legend(view: MatrixView): string {
   if (view.states) {
     items.push(item("opened", "+", `opened (denied in ${view.states.base}, allowed in ${view.states.head})`), item("closed", "&#8722;", `closed (allowed in ${view.states.base}, denied in ${view.states.head})`));
   }
+  if (view.states && view.slots?.includes("added")) {
+    items.push(item("added", "&#8853;", `added (a pod of ${view.states.head} only, allowed there)`), item("removed", "&#8854;", `removed (a pod of ${view.states.base} only, allowed there)`));
+  }
+  if (view.changesOnly) {
+    const groups = new Set(view.members.map((m) => m.namespace));
+    if (groups.has("(hosts)")) items.push(`<span><b>(hosts)</b> ${escapeHtml("host:<node>: a node's host endpoints")}</span>`);
+    if (groups.has("(outside the cluster)")) items.push(`<span><b>(outside the cluster)</b> ${escapeHtml("a CIDR a rule names")}</span>`);
+  }
   if (view.level === "pod") items.push(item("self", "-", "same pod"));
   else items.push(`<span><span class="swatch" style="background:linear-gradient(90deg,var(--deny),var(--allow))"></span>mixed: shaded by the share allowed</span>`);
   items.push(item("none", "", view.changesOnly ? "no change" : "not probed (the destination has no such port)"));
@@ -47,6 +55,7 @@ function summary(view: MatrixView): string {
   const count = (state: string, text: string): string => `<span>${text}: <b id="count-${state}">0</b></span>`;
   const counts = view.changesOnly ? [] : view.states ? [count("allow", "allowed in both"), count("deny", "denied in both")] : [count("allow", "allowed pairs"), count("deny", "denied pairs")];
   if (view.states) counts.push(count("opened", "opened"), count("closed", "closed"));
+  if (view.states && view.slots?.includes("added")) counts.push(count("added", "added"), count("removed", "removed"));
   return `<div id="summary">${counts.join("")}</div>`;
 }
 

@@ -18,6 +18,13 @@ import type { Verdict } from "./types.js";
 /** The states of a pair, in the order a cell counts them. */
 export const PAIR_STATES = ["allow", "deny", "opened", "closed"] as const;
 export type PairState = (typeof PAIR_STATES)[number];
+/**
+ * A review's four slots per cell: a pair with a pod in head only that head allows (added), one
+ * with a pod in base only that base allowed (removed), then opened and closed at the matrix's
+ * indexes. A review's grid has no allowed or denied-in-both pairs, so the slots are reused.
+ */
+export const REVIEW_SLOTS = ["added", "removed", "opened", "closed"] as const;
+export type CellState = PairState | (typeof REVIEW_SLOTS)[number];
 
 export type MatrixViewLevel = "pod" | "class" | "namespace";
 
@@ -30,7 +37,7 @@ export interface MatrixViewMember {
 export interface MatrixViewGrid {
   /** `TCP/80`, `ICMP`. */
   readonly probe: string;
-  /** Per cell (row-major, members × members) four counts in PAIR_STATES order. */
+  /** Per cell (row-major, members × members) four counts in the view's slot order (PAIR_STATES unless the view says). */
   readonly counts: readonly number[];
   /** Per cell four indexes into `walks` (-1 when that state has no pair). */
   readonly walks: readonly number[];
@@ -62,6 +69,8 @@ export interface MatrixView {
    * verdict did not change, and `pods` counts the peers of those pairs.
    */
   readonly changesOnly?: true;
+  /** What each of a cell's four counts is, when not PAIR_STATES (a review: REVIEW_SLOTS). */
+  readonly slots?: readonly CellState[];
 }
 
 /** A pair to explain: the representative of one state of one cell. */

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { readInputs } from "../../src/cli/files.js";
 import { reviewHtmlPage } from "../../src/cli/review-html.js";
 import { loadSources } from "../../src/model/load.js";
-import { HTML_PAIR_LIST_LIMIT, OTHER_NAMESPACES, OUTSIDE, reviewChange, reviewMatrixView, type FlippedPair, type ReviewReport, type ReviewVersion } from "../../src/review/index.js";
+import { HOSTS, HTML_PAIR_LIST_LIMIT, OTHER_NAMESPACES, OUTSIDE, reviewChange, reviewMatrixView, type FlippedPair, type ReviewReport, type ReviewVersion } from "../../src/review/index.js";
 import { PAIR_STATES, type MatrixView } from "../../src/trace/index.js";
 import { cli } from "./helpers.js";
 import { embeddedView } from "./html-view.js";
@@ -202,5 +202,20 @@ describe("reviewMatrixView", () => {
     const v = reviewMatrixView(report([], []));
     expect([v.members, v.grids, v.pods]).toEqual([[], [], 0]);
     expect(v.subtitle[0]).toBe("0 opened, 0 closed pod pairs (3 of 10 pods touched; ports TCP/80, TCP/1000-2000)");
+  });
+
+  it("host endpoint peers are the (hosts) rows, named in the legend; added/removed slots hold a new pod's pairs", async () => {
+    const dir = "docs/examples/review";
+    const hep = await cli(["review", "--base", `${dir}/hep-base`, "--head", `${dir}/hep-head`, "--format", "html"]);
+    const v = embeddedView(hep.stdout);
+    expect(v.members.filter((m) => m.namespace === HOSTS).map((m) => m.pods[0])).toEqual([`${HOSTS}/host:node-1`, `${HOSTS}/host:node-2`]);
+    expect(hep.stdout).toContain("<b>(hosts)</b> host:&lt;node&gt;: a node&#39;s host endpoints");
+    expect(hep.stdout).not.toContain("<b>(outside the cluster)</b>");
+    const added = await cli(["review", "--base", `${dir}/base`, "--head", `${dir}/head-new-pod`, "--format", "html"]);
+    const w = embeddedView(added.stdout);
+    expect(w.slots).toEqual(["added", "removed", "opened", "closed"]);
+    expect(w.subtitle[1]).toBe("1 pod(s) added (12 allowed pairs), 0 removed (0 allowed pairs)");
+    const total = (k: number): number => w.grids.reduce((t, g) => t + g.counts.filter((_, i) => i % 4 === k).reduce((a, b) => a + b, 0), 0);
+    expect([0, 1, 2, 3].map(total)).toEqual([12, 0, 0, 0]);
   });
 });
