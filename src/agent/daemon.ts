@@ -44,7 +44,7 @@ import { nodeNotNamed } from "../model/nodes.js";
 import { mergeDirty } from "./merge-dirty.js";
 import { summarizeTransaction, type Logger } from "./log.js";
 import type { Source } from "./sources/types.js";
-import { agentStatus, type AgentStatus, type StepRecord } from "./status.js";
+import { agentStatus, iptablesCounts, type AgentStatus, type StepRecord } from "./status.js";
 import { agentHealth, type AgentHealth } from "./health.js";
 
 /** Why a converge (a full read and diff of the kernel) runs. */
@@ -294,7 +294,7 @@ export class AgentDaemon {
       sources: this.options.sources.map((s) => s.status()),
       entries: this.pending.entries,
       pending: this.pending.size,
-      desired: this.options.engine.current(),
+      desired: this.kernel.counts(this.options.engine.current()),
       viewKnown: this.view !== null,
       health: (({ live, ready }) => ({ live, ready }))(this.health()),
       counters: this.counters,
@@ -743,13 +743,7 @@ const round = (ms: number): number => Math.round(ms * 10) / 10;
 /** A step that wrote nothing. */
 const NO_WRITE = { transactions: 0, changed: false, summary: summarizeTransaction([]) } as const;
 
-function programmedCounts(state: DataplaneState): ProgrammedCounts {
-  let rules = 0;
-  for (const c of state.chains) rules += c.rules.length;
-  let members = 0;
-  for (const s of state.ipsets) members += s.members.length;
-  return { chains: state.chains.length, rules, ipsets: state.ipsets.length, members };
-}
+const programmedCounts: (state: DataplaneState) => ProgrammedCounts = iptablesCounts;
 
 function capNames(names: readonly string[]): string[] {
   return names.length <= 20 ? [...names] : [...names.slice(0, 20), `…and ${names.length - 20} more`];
