@@ -44,7 +44,7 @@ import { nodeNotNamed } from "../model/nodes.js";
 import { mergeDirty } from "./merge-dirty.js";
 import { summarizeTransaction, type Logger } from "./log.js";
 import type { Source } from "./sources/types.js";
-import { agentStatus, iptablesCounts, type AgentStatus, type StepRecord } from "./status.js";
+import { agentStatus, type AgentStatus, type StepRecord } from "./status.js";
 import { agentHealth, type AgentHealth } from "./health.js";
 
 /** Why a converge (a full read and diff of the kernel) runs. */
@@ -591,8 +591,8 @@ export class AgentDaemon {
       this.retryMs = FIRST_RETRY_MS;
       this.lastStepOk = true;
       if (this.options.observer) {
-        const programmed = new Map<"ipv4" | "ipv6", ProgrammedCounts>([["ipv4", programmedCounts(c.result?.desired ?? this.options.engine.current())]]);
-        if (v6 && desired6) programmed.set("ipv6", programmedCounts(desired6));
+        const programmed = new Map<"ipv4" | "ipv6", ProgrammedCounts>([["ipv4", programmedCounts(this.kernel, c.result?.desired ?? this.options.engine.current())]]);
+        if (v6 && desired6 && kernel6) programmed.set("ipv6", programmedCounts(kernel6, desired6));
         this.options.observer.step(rec, programmed);
       }
       this.lastStep = rec;
@@ -743,7 +743,11 @@ const round = (ms: number): number => Math.round(ms * 10) / 10;
 /** A step that wrote nothing. */
 const NO_WRITE = { transactions: 0, changed: false, summary: summarizeTransaction([]) } as const;
 
-const programmedCounts: (state: DataplaneState) => ProgrammedCounts = iptablesCounts;
+/** The metrics' programmed gauges in the dataplane's own terms: on native nftables the table's sets and their elements stand for ipsets and members. */
+function programmedCounts(kernel: FamilyKernel<object>, state: DataplaneState): ProgrammedCounts {
+  const c = kernel.counts(state);
+  return "ipsets" in c ? c : { chains: c.chains, rules: c.rules, ipsets: c.sets, members: c.elements };
+}
 
 function capNames(names: readonly string[]): string[] {
   return names.length <= 20 ? [...names] : [...names.slice(0, 20), `…and ${names.length - 20} more`];
