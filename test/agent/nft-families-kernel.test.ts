@@ -33,7 +33,7 @@ import { startAgentProcess, type AgentProcess } from "./agent-process.js";
 import { nftProblems } from "./dataplanes.js";
 import { explainFlow } from "../../src/trace/index.js";
 import { hepDataplane } from "../dataplane/kernel/hep-backends.js";
-import { ALLOW_8081, DENY_NODEPORT, hostEndpoint, tcpClient, tcpServer, untracked9000 } from "../dataplane/kernel/host-policies.js";
+import { ALLOW_8081, DENY_NODEPORT, hostEndpoint, linkNodeToExt, tcpClient, tcpServer, untracked9000 } from "../dataplane/kernel/host-policies.js";
 import { isCI } from "../ci.js";
 
 const conntrackMissing = (await execaRunner("sh", ["-c", "command -v conntrack"])).exitCode === 0 ? [] : ["conntrack not found on PATH (Debian package conntrack)"];
@@ -112,13 +112,7 @@ describe.skipIf(problems.length > 0)("agent on native nftables: IPv6 and host en
     const ext = await createNetns("agnft-ext");
     let server: ResultPromise | undefined;
     try {
-      await ns.exec("ip", ["link", "add", "eth0", "type", "veth", "peer", "name", "ext0"]);
-      await ns.exec("ip", ["link", "set", "ext0", "netns", ext.name]);
-      await ns.exec("ip", ["addr", "add", `${NODE_IP}/24`, "dev", "eth0"]);
-      await ns.exec("ip", ["link", "set", "eth0", "up"]);
-      await ns.exec("ip", ["link", "set", "lo", "up"]);
-      await ext.exec("ip", ["addr", "add", "10.99.0.2/24", "dev", "ext0"]);
-      await ext.exec("ip", ["link", "set", "ext0", "up"]);
+      await linkNodeToExt(ns, ext, NODE_IP);
       const foreign = hepDataplane("nftables", ns, 4);
       await foreign.addForeignDnat(`${NODE_IP}:8081`);
       server = execa("ip", ["netns", "exec", ns.name, process.execPath, "-e", tcpServer([22, 8080, 8081, 9000])], { reject: false });
