@@ -294,7 +294,7 @@ export class AgentDaemon {
       sources: this.options.sources.map((s) => s.status()),
       entries: this.pending.entries,
       pending: this.pending.size,
-      desired: this.options.engine.current(),
+      desired: this.kernel.counts(this.options.engine.current()),
       viewKnown: this.view !== null,
       health: (({ live, ready }) => ({ live, ready }))(this.health()),
       counters: this.counters,
@@ -591,8 +591,8 @@ export class AgentDaemon {
       this.retryMs = FIRST_RETRY_MS;
       this.lastStepOk = true;
       if (this.options.observer) {
-        const programmed = new Map<"ipv4" | "ipv6", ProgrammedCounts>([["ipv4", programmedCounts(c.result?.desired ?? this.options.engine.current())]]);
-        if (v6 && desired6) programmed.set("ipv6", programmedCounts(desired6));
+        const programmed = new Map<"ipv4" | "ipv6", ProgrammedCounts>([["ipv4", programmedCounts(this.kernel, c.result?.desired ?? this.options.engine.current())]]);
+        if (v6 && desired6 && kernel6) programmed.set("ipv6", programmedCounts(kernel6, desired6));
         this.options.observer.step(rec, programmed);
       }
       this.lastStep = rec;
@@ -743,12 +743,10 @@ const round = (ms: number): number => Math.round(ms * 10) / 10;
 /** A step that wrote nothing. */
 const NO_WRITE = { transactions: 0, changed: false, summary: summarizeTransaction([]) } as const;
 
-function programmedCounts(state: DataplaneState): ProgrammedCounts {
-  let rules = 0;
-  for (const c of state.chains) rules += c.rules.length;
-  let members = 0;
-  for (const s of state.ipsets) members += s.members.length;
-  return { chains: state.chains.length, rules, ipsets: state.ipsets.length, members };
+/** The metrics' programmed gauges in the dataplane's own terms: on native nftables the table's sets and their elements stand for ipsets and members. */
+function programmedCounts(kernel: FamilyKernel<object>, state: DataplaneState): ProgrammedCounts {
+  const c = kernel.counts(state);
+  return "ipsets" in c ? c : { chains: c.chains, rules: c.rules, ipsets: c.sets, members: c.elements };
 }
 
 function capNames(names: readonly string[]): string[] {

@@ -24,6 +24,7 @@ import type { Dirty } from "./engine/types.js";
 import { NftProjection } from "./engine/nft-projection.js";
 import { summarizeNftTransactions, summarizeTransaction, type TransactionSummary } from "./log.js";
 import { planStep } from "./plan.js";
+import { iptablesCounts, nftCounts, type DesiredCounts } from "./status.js";
 
 /** What a write did, in the daemon's terms. */
 export interface KernelWrite<V> {
@@ -63,6 +64,8 @@ export interface FamilyKernel<V> {
   converge(desired: DataplaneState): Promise<ConvergeWrite<V>>;
   /** The write for the engine's dirty parts against the view (no read). */
   plan(view: V, desired: DataplaneState, dirty: Dirty): PlannedStep<V>;
+  /** The size of `desired` in this dataplane's own terms (the status file's `desired`). */
+  counts(desired: DataplaneState): DesiredCounts;
 }
 
 const nothing = (summary: TransactionSummary, state: unknown): PlannedWrite<never> => ({ state: state as never, transactions: 0, changed: false, summary, durationMs: 0, outcome: "planned", failure: null, membersAtMs: null });
@@ -76,6 +79,7 @@ export function iptablesKernel(dataplane: Pick<DataplanePort, "apply" | "applyPl
       const r = await dataplane.apply(desired);
       return { state: r.state, ...written(r.transactions), durationMs: r.durationMs, attempts: r.attempts, recovered: r.recovered.length };
     },
+    counts: iptablesCounts,
     plan: (view, desired, dirty) => {
       const { tx, after } = planStep(view, desired, dirty, diffDirty, { backend: backendOf() ?? "legacy", hookMode });
       if (isEmptyTransaction(tx)) return { empty: true, after: after ?? view, run: async () => nothing(summarizeTransaction([]), after ?? view) };
@@ -100,16 +104,27 @@ export interface NftView {
 /** Native nftables: the engine's state projected to `ip calico` / `ip6 calico`. */
 export function nftablesKernel(dataplane: Pick<NftDataplane, "apply" | "applyPlanned">): FamilyKernel<NftView> {
   const projection = new NftProjection();
+  /** The last engine state projected and its table (the status counts it without projecting again). */
+  let last: { readonly state: DataplaneState; readonly table: NftDataplaneState } | null = null;
+  const project = (desired: DataplaneState, members?: Dirty["members"]): NftDataplaneState => {
+    const table = projection.project(desired, members);
+    last = { state: desired, table };
+    return table;
+  };
   const written = (txs: readonly NftTransaction[]) => ({ transactions: txs.length, changed: txs.some((t) => !isEmptyNftTransaction(t)), summary: summarizeNftTransactions(txs) });
   return {
     describe: async () => "nftables",
+    // A state not projected yet (a status asked before the first step) is projected whole: the
+    // projection is a function of the state (its memos are by identity, an element delta only a
+    // shortcut to the same sets), so this changes no later step's table.
+    counts: (desired) => nftCounts(last !== null && last.state === desired ? last.table : project(desired)),
     converge: async (desired) => {
-      const nft = projection.project(desired);
+      const nft = project(desired);
       const r = await dataplane.apply(nft);
       return { state: { kernel: r.state, desired: nft }, ...written(r.transactions), durationMs: r.durationMs, attempts: r.attempts, recovered: r.recovered.length };
     },
     plan: (view, desired, dirty) => {
-      const nft = projection.project(desired, dirty.members);
+      const nft = project(desired, dirty.members);
       const { tx, after } = planNftDirty(view.kernel, nft, nftDirtyBetween(view.desired, nft, (s) => projection.patched.get(s)));
       const next: NftView = { kernel: after, desired: nft };
       if (isEmptyNftTransaction(tx)) return { empty: true, after: next, run: async () => nothing(summarizeNftTransactions([]), next) };

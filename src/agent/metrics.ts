@@ -99,10 +99,10 @@ export class AgentMetrics implements DaemonObserver {
         },
       });
     };
-    programmedGauge("chains", "programmed_chains", "Owned chains in the kernel as of the last successful step, per IP family.");
+    programmedGauge("chains", "programmed_chains", "Owned chains in the kernel as of the last successful step, per IP family (nftables: the calico table's, base chains included).");
     programmedGauge("rules", "programmed_rules", "Rules of the owned chains in the kernel as of the last successful step, per IP family.");
-    programmedGauge("ipsets", "programmed_ipsets", "Owned ipsets the rules use, as of the last successful step, per IP family.");
-    programmedGauge("members", "programmed_ipset_members", "Members of those ipsets, as of the last successful step, per IP family.");
+    programmedGauge("ipsets", "programmed_ipsets", "Owned ipsets the rules use (nftables: the calico table's sets), as of the last successful step, per IP family.");
+    programmedGauge("members", "programmed_ipset_members", "Members of those ipsets (nftables: the sets' elements as written), as of the last successful step, per IP family.");
     new Gauge({
       name: `${P}datastore_state`,
       help: "Each source's state: 1 for the state it is in (syncing, synced, disconnected), 0 for the others.",

@@ -8,6 +8,7 @@
  * converge succeeds). Sources alone being in is `sourcesSynced`.
  */
 import type { Backend } from "../diff/transaction.js";
+import type { NftDataplaneState } from "../render/nftables/types.js";
 import type { DataplaneState } from "../render/types.js";
 import type { TransactionSummary } from "./log.js";
 import type { SourceStatus } from "./sources/types.js";
@@ -42,7 +43,8 @@ export interface AgentStatus {
   readonly sourcesSynced: boolean;
   readonly sources: readonly SourceStatus[];
   readonly inputs: { readonly entries: number; readonly pending: number; readonly rejected: Readonly<Record<string, string>> };
-  readonly desired: { readonly chains: number; readonly rules: number; readonly ipsets: number; readonly members: number };
+  /** The size of the desired state in the dataplane's own terms (see DesiredCounts). */
+  readonly desired: DesiredCounts;
   /** False until the first converge, and after a failed apply until a converge succeeds. */
   readonly kernelViewKnown: boolean;
   /** What /liveness and /readiness answer (health.ts). */
@@ -56,6 +58,49 @@ export interface AgentStatus {
   readonly memory: { readonly rssMb: number; readonly heapUsedMb: number };
 }
 
+/**
+ * The size of what the agent wants in the kernel, in the dataplane's own terms: iptables chains
+ * and rules with ipsets and their members; or, on native nftables, the `ip calico` table's chains
+ * (base chains included) and rules, its sets and their elements (as written: a named-port member is
+ * one `addr . proto . port` element, an interval set's members coalesced), and its verdict maps
+ * and their elements. IPv4 in both.
+ */
+export type DesiredCounts = IptablesCounts | NftCounts;
+
+export interface IptablesCounts {
+  readonly chains: number;
+  readonly rules: number;
+  readonly ipsets: number;
+  readonly members: number;
+}
+
+export interface NftCounts {
+  readonly chains: number;
+  readonly rules: number;
+  readonly sets: number;
+  readonly elements: number;
+  readonly maps: number;
+  readonly mapElements: number;
+}
+
+export function iptablesCounts(state: DataplaneState): IptablesCounts {
+  let rules = 0;
+  for (const c of state.chains) rules += c.rules.length;
+  let members = 0;
+  for (const s of state.ipsets) members += s.members.length;
+  return { chains: state.chains.length, rules, ipsets: state.ipsets.length, members };
+}
+
+export function nftCounts(table: NftDataplaneState): NftCounts {
+  let rules = 0;
+  for (const c of table.chains) rules += c.rules.length;
+  let elements = 0;
+  for (const s of table.sets) elements += s.elements.length;
+  let mapElements = 0;
+  for (const m of table.maps) mapElements += m.elements.length;
+  return { chains: table.chains.length, rules, sets: table.sets.length, elements, maps: table.maps.length, mapElements };
+}
+
 export interface StatusParts {
   readonly node: string;
   readonly startedAt: Date;
@@ -66,7 +111,7 @@ export interface StatusParts {
   readonly sources: readonly SourceStatus[];
   readonly entries: number;
   readonly pending: number;
-  readonly desired: DataplaneState;
+  readonly desired: DesiredCounts;
   readonly viewKnown: boolean;
   readonly health: AgentStatus["health"];
   readonly counters: Readonly<Record<string, number>>;
@@ -93,12 +138,7 @@ export function agentStatus(p: StatusParts): AgentStatus {
     sourcesSynced: p.sourcesSynced,
     sources: p.sources,
     inputs: { entries: p.entries, pending: p.pending, rejected: Object.fromEntries([...p.rejected].sort()) },
-    desired: {
-      chains: p.desired.chains.length,
-      rules: p.desired.chains.reduce((n, c) => n + c.rules.length, 0),
-      ipsets: p.desired.ipsets.length,
-      members: p.desired.ipsets.reduce((n, s) => n + s.members.length, 0),
-    },
+    desired: p.desired,
     kernelViewKnown: p.viewKnown,
     health: p.health,
     counters: { ...p.counters },

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { LogEntry } from "../../src/agent/log.js";
 
@@ -62,4 +63,23 @@ export function startAgentProcess(netns: string, args: readonly string[], cwd: s
       }
     },
   };
+}
+
+/**
+ * The agent's --status-file once `pred` holds. The file is written (atomically, by rename) just
+ * after the step's log line, so right after the first converge it may not exist for a moment,
+ * and after a later step it may still say the step before.
+ */
+export async function statusFileUntil<S>(path: string, pred: (s: S) => boolean = () => true, ms = 5000): Promise<S> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    let s: S | undefined;
+    try {
+      s = JSON.parse(await readFile(path, "utf8")) as S;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    if (s !== undefined && (pred(s) || Date.now() > deadline)) return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

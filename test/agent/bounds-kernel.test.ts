@@ -2,17 +2,19 @@
  * The reported case with the real agent process on a real kernel: a 2.3 MB one-line file of 750
  * invalid policies (3,000 errors) in the watched directory next to a good policy once kept the
  * agent busy for 100 s at 3 GB, wrote a 470 MB log line, and stopped it converging. Now the good
- * policy is in the kernel within seconds, the log stays small and so does the process.
+ * policy is in the kernel within seconds, the log stays small and so does the process, on each
+ * dataplane (iptables-legacy, iptables-nft, native nftables).
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "../dataplane/kernel/netns.js";
 import { hugeBadList } from "../hostile/texts.js";
-import { startAgentProcess, type AgentProcess } from "./agent-process.js";
+import { startAgentProcess, statusFileUntil, type AgentProcess } from "./agent-process.js";
+import { AGENT_DATAPLANES, dataplaneArgs, filterText, nftProblems } from "./dataplanes.js";
 
-const problems = await kernelProblems();
+const problems = [...(await kernelProblems()), ...(await nftProblems())];
 if (problems.length) announceSkip("agent bounds", problems);
 
 const GOOD = `apiVersion: v1
@@ -34,13 +36,13 @@ spec:
     - {action: Allow, protocol: TCP, destination: {ports: [80]}}
 `;
 
-describe.skipIf(problems.length > 0)("agent process: a huge broken file beside a good policy", () => {
+describe.skipIf(problems.length > 0).each(AGENT_DATAPLANES)("agent process: a huge broken file beside a good policy (%s)", (dataplane) => {
   let ns: Netns;
   let dir: string;
   let agent: AgentProcess | null = null;
 
   beforeAll(async () => {
-    ns = await createNetns("bounds");
+    ns = await createNetns(`bounds-${dataplane}`);
     dir = await mkdtemp(join(tmpdir(), "pc-agent-bounds-"));
     await ns.exec("mkdir", ["-p", join(dir, "pol")]);
     await writeFile(join(dir, "pol", "bad.json"), hugeBadList(750));
@@ -56,13 +58,13 @@ describe.skipIf(problems.length > 0)("agent process: a huge broken file beside a
 
   it("applies the good policy, logs 20 of the bad file's diagnostics in a small line, and stays small", async () => {
     const started = Date.now();
-    agent = startAgentProcess(ns.name, ["--node", "node-1", "--watch", join(dir, "pol"), "--backend", "legacy", "--status-file", join(dir, "status.json")]);
+    agent = startAgentProcess(ns.name, ["--node", "node-1", "--watch", join(dir, "pol"),  ...dataplaneArgs(dataplane), "--status-file", join(dir, "status.json")]);
     await agent.until((e) => e.event === "converge", 0, 30_000);
     const convergedMs = Date.now() - started;
     expect(convergedMs).toBeLessThan(20_000);
     // The good policy is in the kernel.
-    const save = await ns.exec("iptables-legacy-save", ["-t", "filter"]);
-    expect(save).toMatch(/^:cali-pi-.*allow-80/m);
+    const rules = await filterText((f, a) => ns.exec(f, a), dataplane);
+    expect(rules).toMatch(dataplane === "nftables" ? /^\tchain filter-cali-pi-.*allow-80 \{$/m : /^:cali-pi-.*allow-80/m);
     // The bad file: one diagnostics line, 20 diagnostics and a count of the rest.
     const diagnostics = agent.logs.filter((e) => e.event === "diagnostics");
     expect(diagnostics).toHaveLength(1);
@@ -72,10 +74,10 @@ describe.skipIf(problems.length > 0)("agent process: a huge broken file beside a
     expect(line.length).toBeLessThan(50_000);
     expect(String(diagnostics[0]?.text)).toContain(`notice PC9001: 2980 more diagnostics of ${bad} not shown`);
     // The status file: synced, and the process's memory bounded.
-    const status = JSON.parse(await readFile(join(dir, "status.json"), "utf8")) as { synced: boolean; memory: { rssMb: number }; inputs: { rejected: Record<string, string> } };
+    const status = await statusFileUntil<{ synced: boolean; memory: { rssMb: number }; inputs: { rejected: Record<string, string> } }>(join(dir, "status.json"), (s) => s.synced);
     expect(status.synced).toBe(true);
     expect(status.inputs.rejected[bad]?.length).toBeLessThan(400);
     expect(status.memory.rssMb).toBeLessThan(500);
-    console.log(`[agent bounds] converged in ${convergedMs} ms; diagnostics line ${line.length} bytes; rss ${status.memory.rssMb} MB`);
+    console.log(`[agent bounds, ${dataplane}] converged in ${convergedMs} ms; diagnostics line ${line.length} bytes; rss ${status.memory.rssMb} MB`);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 /**
- * The agent follows the node's addresses, in a real kernel on both backends. A "node"
+ * The agent follows the node's addresses, in a real kernel on each dataplane (iptables-legacy,
+ * iptables-nft, native nftables). A "node"
  * namespace with a veth `up0` (no address yet) to an "ext" client (10.97.0.2); the watched
  * directory holds a host endpoint that gives only expectedIPs [10.97.0.1] and a policy allowing
  * tcp/8081 to it. The agent starts (no interface holds the address: no host endpoint chains);
@@ -16,8 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tcpClient, tcpServer } from "../dataplane/kernel/host-policies.js";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "../dataplane/kernel/netns.js";
 import { startAgentProcess, type AgentProcess } from "./agent-process.js";
+import { AGENT_DATAPLANES, dataplaneArgs, filterText, nftProblems } from "./dataplanes.js";
 
-const problems = await kernelProblems();
+const problems = [...(await kernelProblems()), ...(await nftProblems())];
 if (problems.length) announceSkip("agent host interfaces", problems);
 
 const NODE_IP = "10.97.0.1";
@@ -46,14 +48,16 @@ const SERVER = tcpServer([22, 8080, 8081]);
 
 const CLIENT = tcpClient(700);
 
-describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("agent follows host interface addresses (%s)", (backend) => {
+describe.skipIf(problems.length > 0).each(AGENT_DATAPLANES)("agent follows host interface addresses (%s)", (backend) => {
   let node: Netns;
   let ext: Netns;
   let dir: string;
   let server: ResultPromise | undefined;
   let agent: AgentProcess | undefined;
   const connect = async (port: number): Promise<string> => (await ext.exec(process.execPath, ["-e", CLIENT, NODE_IP, String(port)])).trim();
-  const save = () => node.exec(`iptables-${backend}-save`, ["-t", "filter"]);
+  const save = () => filterText((f, a) => node.exec(f, a), backend);
+  /** The interface's traffic goes to its host endpoint chain (an iptables `-i … -g`, an nft `iifname … goto`). */
+  const dispatches = (iface: string): RegExp => (backend === "nftables" ? new RegExp(`iifname "${iface}" .*goto filter-cali-fh-${iface}\\b`) : new RegExp(`-i ${iface} .*-g cali-fh-${iface}\\b`));
   /** Polls until tcp/port from ext gives `want`; returns the ms it took. */
   const until = async (port: number, want: string, ms = 8000): Promise<number> => {
     const t0 = Date.now();
@@ -93,7 +97,7 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("agent fol
   }, 30_000);
 
   it("an address added after start: the policy starts applying on that interface", async () => {
-    agent = startAgentProcess(node.name, ["--node", "node-1", "--watch", dir, "--backend", backend, "--resync-seconds", "60", "--batch-ms", "50"]);
+    agent = startAgentProcess(node.name, ["--node", "node-1", "--watch", dir, ...dataplaneArgs(backend), "--resync-seconds", "60", "--batch-ms", "50"]);
     await agent.until((e) => e.event === "converge");
     expect(agent.logs.filter((e) => e.event === "diagnostics")).toEqual([]);
     expect(await save()).not.toMatch(/cali-fh-/);
@@ -103,7 +107,7 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("agent fol
     await agent.until((e) => e.event === "apply" && e["changed"] === true, 0, 8000);
     const applied = Date.now() - t0;
     expect(agent.logs.some((e) => e.event === "host-interfaces" && JSON.stringify(e["interfaces"]).includes(`up0=${NODE_IP}`))).toBe(true);
-    expect(await save()).toMatch(/-i up0 .*-g cali-fh-up0/);
+    expect(await save()).toMatch(dispatches("up0"));
     expect(await until(8081, "open")).toBeLessThan(8000);
     expect(await connect(8080)).toBe("timeout");
     expect(await connect(22)).toBe("open");
@@ -119,7 +123,7 @@ describe.skipIf(problems.length > 0).each(["legacy", "nft"] as const)("agent fol
     // up0 is no longer governed: traffic arriving on it is not filtered any more.
     expect(await until(8080, "open")).toBeLessThan(8000);
     const text = await save();
-    expect(text).toMatch(/-i dum0 .*-g cali-fh-dum0/);
+    expect(text).toMatch(dispatches("dum0"));
     expect(text).not.toMatch(/cali-fh-up0/);
   }, 60_000);
 });

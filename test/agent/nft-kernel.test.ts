@@ -22,15 +22,16 @@ import { diffNft } from "../../src/diff/nftables/plan.js";
 import { execaRunner } from "../../src/dataplane/runner.js";
 import { loadSources } from "../../src/model/load.js";
 import { compileNft } from "../../src/render/compile.js";
+import { nftCounts } from "../../src/agent/status.js";
 import { buildTopology, calicoInterfaceName, type Topology } from "../kernel/harness/topology.js";
 import { foreignState, loadForeignState } from "../dataplane/kernel/foreign-state.js";
 import { announceSkip, kernelProblems } from "../dataplane/kernel/netns.js";
 import { startAgentProcess, type AgentProcess } from "./agent-process.js";
 import { untilFlipped } from "./flips.js";
+import { nftProblems } from "./dataplanes.js";
 import { isCI } from "../ci.js";
 
-const nftMissing = (await execaRunner("sh", ["-c", "command -v nft"])).exitCode === 0 ? [] : ["nft not found on PATH"];
-const problems = [...(await kernelProblems()), ...nftMissing];
+const problems = [...(await kernelProblems()), ...(await nftProblems())];
 if (problems.length && isCI) throw new Error(`agent nftables kernel tests cannot run: ${problems.join("; ")}`);
 if (problems.length) announceSkip("agent on native nftables", problems);
 
@@ -85,9 +86,10 @@ describe.skipIf(problems.length > 0)("agent on native nftables (real kernel)", (
     const files = [{ file: "pods.yaml", text }, { file: "deny.yaml", text: DENY }, ...(allowWritten ? [{ file: "allow.yaml", text: ALLOW }] : [])];
     const desired = compileNft(loadSources(files).model, { node: "node-1" });
     expect(diffNft(await table(), desired).lines).toEqual([]);
+    return desired;
   };
   let allowWritten = false;
-  type Status = { backend: string; health: { ready: boolean }; counters: { failures: number; applies: number }; lastError: { message: string } | null };
+  type Status = { backend: string; desired: Record<string, number>; health: { ready: boolean }; counters: { failures: number; applies: number }; lastError: { message: string } | null };
   /** The status file (written after each step, atomically: it may not exist for a moment after the first). */
   const status = async (): Promise<Status> => {
     for (let i = 0; ; i++) {
@@ -148,7 +150,11 @@ describe.skipIf(problems.length > 0)("agent on native nftables (real kernel)", (
     const relabel = (await agent!.until((e) => e.event === "apply" && (e as Step).changed === true, from)) as Step;
     expect(relabel.lines).toEqual({ ipset: 0, iptables: 0, nft: 1 });
     console.log(`[native nftables] policy file -> client connected in ${opened} ms; relabel -> other connected in ${relabelled} ms`);
-    await matchesDirectory();
+    const desired = await matchesDirectory();
+    // The status counts the table's own chains, rules, sets and elements (not the iptables form).
+    const counts = nftCounts(desired);
+    expect(counts.sets).toBeGreaterThan(0);
+    expect((await statusUntil((s) => s.desired.elements === counts.elements)).desired).toEqual(counts);
     expect(await foreignState(ok)).toEqual(foreignBefore);
   }, 60_000);
 

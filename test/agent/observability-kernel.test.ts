@@ -1,23 +1,25 @@
 /**
- * The real agent process (the CLI through tsx, in its own network namespace, iptables of both
- * backends, a real etcd in the namespace) scraped over HTTP: --health-port's /liveness and
- * /readiness and --metrics-port's /metrics, fetched with curl inside the namespace (the agent
- * listens on the namespace's own 127.0.0.1).
+ * The real agent process (the CLI through tsx, in its own network namespace, on each dataplane:
+ * iptables-legacy, iptables-nft, native nftables; a real etcd in the namespace) scraped over
+ * HTTP: --health-port's /liveness and /readiness and --metrics-port's /metrics, fetched with curl
+ * inside the namespace (the agent listens on the namespace's own 127.0.0.1).
  *
- * A failed apply is made real by putting a wrapper `ipset` first on the agent's PATH: while a
- * flag file exists it fails as ipset does when the kernel refuses (exit 1, a message on stderr),
- * and otherwise runs the real ipset. Nothing is faked inside the agent.
+ * A failed apply is made real by putting a wrapper first on the agent's PATH: `ipset` on the
+ * iptables dataplanes, `nft` on native nftables (the tool each one writes its sets with). While a
+ * flag file exists it fails as the tool does when the kernel refuses (exit 1, a message on
+ * stderr), and otherwise runs the real tool. Nothing is faked inside the agent.
  */
 import { chmod, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeKernel } from "../kernel/harness/suite.js";
+import { describeKernelAll } from "../kernel/harness/suite.js";
 import { isCI } from "../ci.js";
 import { detectKernelSupport } from "../kernel/harness/preflight.js";
 import { etcdProblems, startEtcd, type EtcdServer } from "./etcd-server.js";
 import { startAgentProcess, type AgentProcess } from "./agent-process.js";
+import { dataplaneArgs, dataplaneOf } from "./dataplanes.js";
 
 const support = await detectKernelSupport();
 const etcdMissing = await etcdProblems();
@@ -41,12 +43,25 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-describeKernel("agent metrics and health", { ...support, problems }, (backend) => {
-  const netns = `pcm-${process.pid}-${backend.name}`;
+describeKernelAll("agent metrics and health", { ...support, problems }, (backend) => {
+  const dataplane = dataplaneOf(backend);
+  const native = dataplane === "nftables";
+  /** The tool whose failure the test injects, and the tool the set lines are counted for. */
+  const tool = native ? "nft" : "ipset";
+  const netns = `pcm-${process.pid}-${dataplane}`;
   let dir: string;
   let etcd: EtcdServer;
   let agent: AgentProcess | null = null;
-  const failFlag = () => join(dir, "ipset-fails");
+  /** /readiness's kernel line after the injected failure. */
+  const FAILED = native ? /^kernel +- +non-ready +last step failed: dataplane: nft -f failed \(nft, exit 1\)/m : /^kernel +- +non-ready +last step failed: dataplane: ipset \S+ failed/m;
+  /** The rule lines' tool in the metrics. */
+  const ruleTool = native ? "nft" : "iptables";
+  const failFlag = () => join(dir, `${tool}-fails`);
+  /** The names of the sets the agent owns in the kernel: ipsets, or the sets of `ip calico`. */
+  const setNames = async (): Promise<string> => {
+    const r = native ? await execa("ip", ["netns", "exec", netns, "nft", "list", "sets", "ip"]) : await execa("ip", ["netns", "exec", netns, "ipset", "list", "-n"]);
+    return native ? [...r.stdout.matchAll(/^\s*set (\S+) \{/gm)].map((m) => m[1]).join("\n") : r.stdout;
+  };
 
   const get = async (port: number, path: string): Promise<{ status: number; body: string }> => {
     const r = await execa("ip", ["netns", "exec", netns, "curl", "-sS", "--max-time", "5", "-w", "\n%{http_code}", `http://127.0.0.1:${port}${path}`], { reject: false });
@@ -70,9 +85,12 @@ describeKernel("agent metrics and health", { ...support, problems }, (backend) =
     await execa("ip", ["netns", "exec", netns, "ip", "link", "set", "lo", "up"]);
     dir = await mkdtemp(join(tmpdir(), "pc-obs-"));
     await execa("mkdir", ["-p", join(dir, "pol"), join(dir, "bin")]);
-    const realIpset = (await execa("sh", ["-c", "command -v ipset"])).stdout.trim();
-    await writeFile(join(dir, "bin", "ipset"), `#!/bin/sh\nif [ -e '${failFlag()}' ]; then echo "ipset v7: Kernel error received: Cannot allocate memory (injected by the test)" >&2; exit 1; fi\nexec '${realIpset}' "$@"\n`);
-    await chmod(join(dir, "bin", "ipset"), 0o755);
+    const real = (await execa("sh", ["-c", `command -v ${tool}`])).stdout.trim();
+    // nft fails its writes only (`nft -f`, reading its whole input first, as nft does); the reads of the table go through.
+    const failing = native ? `[ "$1" = "-f" ] && [ -e '${failFlag()}' ]` : `[ -e '${failFlag()}' ]`;
+    const refuse = native ? `cat >/dev/null; echo "/dev/stdin:1:1-3: Error: Could not process rule: Cannot allocate memory (injected by the test)" >&2` : `echo "ipset v7: Kernel error received: Cannot allocate memory (injected by the test)" >&2`;
+    await writeFile(join(dir, "bin", tool), `#!/bin/sh\nif ${failing}; then ${refuse}; exit 1; fi\nexec '${real}' "$@"\n`);
+    await chmod(join(dir, "bin", tool), 0o755);
     await writeFile(join(dir, "pol", "pods.yaml"), [ns, pod("web", "node-1", "10.65.1.10", "web"), pod("client", "node-2", "10.65.2.10", "client")].join("---\n"));
     etcd = await startEtcd(netns);
   }, 60_000);
@@ -90,7 +108,7 @@ describeKernel("agent metrics and health", { ...support, problems }, (backend) =
     await writeFile(failFlag(), "");
     agent = startAgentProcess(
       netns,
-      ["--node", "node-1", "--watch", join(dir, "pol"), "--etcd", etcd.url, "--backend", backend.name, "--resync-seconds", "3600", "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--health-port", "0", "--health-host", "127.0.0.1"],
+      ["--node", "node-1", "--watch", join(dir, "pol"), "--etcd", etcd.url, ...dataplaneArgs(dataplane), "--resync-seconds", "3600", "--metrics-port", "0", "--metrics-host", "127.0.0.1", "--health-port", "0", "--health-host", "127.0.0.1"],
       undefined,
       { PATH: `${join(dir, "bin")}:${process.env.PATH ?? ""}` },
     );
@@ -106,7 +124,7 @@ describeKernel("agent metrics and health", { ...support, problems }, (backend) =
     const notReady = await get(health, "/readiness");
     expect(notReady.status).toBe(503);
     expect(notReady.body).toMatch(/^COMPONENT +LIVENESS +READINESS +DETAIL$/m);
-    expect(notReady.body).toMatch(/^kernel +- +non-ready +last step failed: dataplane: ipset \S+ failed/m);
+    expect(notReady.body).toMatch(FAILED);
     const m0 = (await get(metrics, "/metrics")).body;
     expect(sample(m0, 'policy_compile_agent_failures_total{stage="dataplane"}')).toBeGreaterThanOrEqual(1);
     expect(sample(m0, "policy_compile_agent_ready")).toBe(0);
@@ -121,7 +139,7 @@ describeKernel("agent metrics and health", { ...support, problems }, (backend) =
     expect(sample(m1, 'policy_compile_agent_programmed_ipsets{family="ipv4"}')).toBe(0);
     const rev1 = sample(m1, `policy_compile_agent_datastore_revision{source="etcd ${etcd.url}"}`) as number;
     expect(rev1).toBeGreaterThan(0);
-    const lines1 = sample(m1, 'policy_compile_agent_lines_written_total{family="ipv4",tool="iptables"}') as number;
+    const lines1 = sample(m1, `policy_compile_agent_lines_written_total{family="ipv4",tool="${ruleTool}"}`) as number;
     const latency1 = sample(m1, "policy_compile_agent_event_to_kernel_seconds_count") ?? 0;
 
     // A real event from etcd: a policy that needs an ipset of the client's address.
@@ -131,11 +149,18 @@ describeKernel("agent metrics and health", { ...support, problems }, (backend) =
     ).body;
     expect(sample(m2, 'policy_compile_agent_programmed_ipset_members{family="ipv4"}')).toBe(1);
     expect(sample(m2, `policy_compile_agent_datastore_revision{source="etcd ${etcd.url}"}`)).toBeGreaterThan(rev1);
-    expect(sample(m2, 'policy_compile_agent_lines_written_total{family="ipv4",tool="iptables"}')).toBeGreaterThan(lines1);
+    expect(sample(m2, `policy_compile_agent_lines_written_total{family="ipv4",tool="${ruleTool}"}`)).toBeGreaterThan(lines1);
     expect(sample(m2, "policy_compile_agent_event_to_kernel_seconds_count")).toBe(latency1 + 1);
     expect(sample(m2, 'policy_compile_agent_apply_duration_seconds_count{kind="update"}')).toBeGreaterThanOrEqual(1);
-    const saved = (await execa("ip", ["netns", "exec", netns, "ipset", "list", "-n"])).stdout;
-    expect(saved).toMatch(/^cali40s:/m);
+    expect(await setNames()).toMatch(/^cali40s[:-]/m);
+    // Native nftables writes no ipset (and the iptables dataplanes no nft table); its programmed
+    // gauges count the table itself (1,513 chains where the engine's iptables form has 1,531 at 100k pods).
+    if (native) {
+      expect((await execa("ip", ["netns", "exec", netns, "ipset", "list", "-n"])).stdout).not.toMatch(/^cali/m);
+      const listed = (await execa("ip", ["netns", "exec", netns, "nft", "list", "table", "ip", "calico"])).stdout;
+      expect(sample(m2, 'policy_compile_agent_programmed_chains{family="ipv4"}')).toBe(listed.match(/^\tchain /gm)?.length);
+      expect(sample(m2, 'policy_compile_agent_programmed_rules{family="ipv4"}')).toBe(listed.match(/ comment "cali:/g)?.length);
+    } else expect((await execa("ip", ["netns", "exec", netns, "nft", "list", "tables"])).stdout).not.toMatch(/calico/);
 
     // A second client in a file joins the set; an invalid file is rejected and counted.
     await writeFile(join(dir, "pol", "client2.yaml"), pod("client2", "node-3", "10.65.3.10", "client"));
@@ -150,7 +175,7 @@ describeKernel("agent metrics and health", { ...support, problems }, (backend) =
     await writeFile(failFlag(), "");
     await writeFile(join(dir, "pol", "client3.yaml"), pod("client3", "node-3", "10.65.3.11", "client"));
     const failedAgain = await eventually(health, "/readiness", (r) => r.status === 503);
-    expect(failedAgain.body).toMatch(/^kernel +- +non-ready +last step failed: dataplane: ipset \S+ failed/m);
+    expect(failedAgain.body).toMatch(FAILED);
     expect((await get(health, "/liveness")).status).toBe(200);
     await unlink(failFlag());
     await eventually(health, "/readiness", (r) => r.status === 200);

@@ -190,7 +190,7 @@ export async function run(): Promise<void> {
     const { source } = firstStart;
     let first: AgentDaemon | null = firstStart.daemon as AgentDaemon;
     const desired = first.status().desired;
-    console.log(`  desired: ${desired.chains} chains, ${desired.ipsets} ipsets, ${desired.members} members`);
+    console.log(`  desired: ${desired.chains} chains, ${"ipsets" in desired ? `${desired.ipsets} ipsets, ${desired.members} members` : `${desired.sets} sets, ${desired.elements} elements, ${desired.maps} maps`}`);
 
     // Sustained events: the stress (a fifth of the events about node-1's own pods), then the
     // cluster's own share (node-1 holds 1 in 500 pods, so 1 in 500 events are about them).

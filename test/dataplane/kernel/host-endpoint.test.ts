@@ -25,7 +25,7 @@ import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explainFlow } from "../../../src/trace/index.js";
 import { HEP_BACKENDS, hepBackendProblems, hepDataplane, type HepDataplane } from "./hep-backends.js";
-import { ALLOW_8081, DENY_NODEPORT, hostEndpoint, modelOf, tcpClient, tcpServer, untracked9000 } from "./host-policies.js";
+import { ALLOW_8081, DENY_NODEPORT, hostEndpoint, linkNodeToExt, modelOf, tcpClient, tcpServer, untracked9000 } from "./host-policies.js";
 import { announceSkip, createNetns, kernelProblems, type Netns } from "./netns.js";
 
 const problems = await kernelProblems();
@@ -72,13 +72,7 @@ describe.skipIf(problems.length > 0).each(HEP_BACKENDS)("host endpoints in a rea
   beforeAll(async () => {
     node = await createNetns(`hep-node-${backend}`);
     ext = await createNetns(`hep-ext-${backend}`);
-    await node.exec("ip", ["link", "add", "eth0", "type", "veth", "peer", "name", "ext0"]);
-    await node.exec("ip", ["link", "set", "ext0", "netns", ext.name]);
-    await node.exec("ip", ["addr", "add", `${NODE_IP}/24`, "dev", "eth0"]);
-    await node.exec("ip", ["link", "set", "eth0", "up"]);
-    await node.exec("ip", ["link", "set", "lo", "up"]);
-    await ext.exec("ip", ["addr", "add", "10.99.0.2/24", "dev", "ext0"]);
-    await ext.exec("ip", ["link", "set", "ext0", "up"]);
+    await linkNodeToExt(node, ext, NODE_IP);
     dp = hepDataplane(backend, node, 4);
     // A foreign NodePort-style DNAT, as kube-proxy would write it.
     await dp.addForeignDnat("10.99.0.1:8081");

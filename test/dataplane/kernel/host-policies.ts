@@ -8,6 +8,7 @@
 import { expect } from "vitest";
 import { loadSources } from "../../../src/model/load.js";
 import type { Model } from "../../../src/model/types.js";
+import type { Netns } from "./netns.js";
 
 /** The model of YAML documents, which must load without errors. */
 export function modelOf(...docs: string[]): Model {
@@ -90,4 +91,15 @@ s.setTimeout(${timeoutMs});
 s.on("data", () => { console.log("open"); process.exit(0); });
 s.on("timeout", () => { console.log("timeout"); process.exit(0); });
 s.on("error", (e) => { console.log(e.code); process.exit(0); });`;
+}
+
+/** The node's eth0 (`nodeIp`/24, the host endpoint) as a veth to ext's ext0 (`extIp`/24), both up, and the node's lo. */
+export async function linkNodeToExt(node: Netns, ext: Netns, nodeIp: string, extIp = "10.99.0.2"): Promise<void> {
+  await node.exec("ip", ["link", "add", "eth0", "type", "veth", "peer", "name", "ext0"]);
+  await node.exec("ip", ["link", "set", "ext0", "netns", ext.name]);
+  await node.exec("ip", ["addr", "add", `${nodeIp}/24`, "dev", "eth0"]);
+  await node.exec("ip", ["link", "set", "eth0", "up"]);
+  await node.exec("ip", ["link", "set", "lo", "up"]);
+  await ext.exec("ip", ["addr", "add", `${extIp}/24`, "dev", "ext0"]);
+  await ext.exec("ip", ["link", "set", "ext0", "up"]);
 }
