@@ -14,11 +14,12 @@
  * from every pod of its namespace; then the built CLI, `node dist/cli/bin.js review --base base
  * --head head --format json`, in a child process timed by /usr/bin/time: wall, CPU (user +
  * system), peak RSS, with the load average before and after (the machine is shared). The CLI is
- * built first (`npm run build`), so the figure is what users run.
+ * built first (`npm run build`), so the figure is what users run. "e2e-json" is the same with each
+ * file one JSON List (`cluster.json`, `policies.json`), the form `kubectl get … -o json` exports.
  *
  * REVIEW_BENCH_RUNS picks runs by name, comma-separated (default: all, in this order):
  * `10k`, `100k` (the one-policy review from the two models), `10k-cluster` (the stress),
- * `matrix-10k` (today's matrix --from/--to: about 7 minutes at load), `e2e`.
+ * `matrix-10k` (today's matrix --from/--to: about 7 minutes at load), `e2e`, `e2e-json`.
  * `REVIEW_BENCH_RUNS=100k,e2e npm run bench -- review` measures the issue's target only.
  */
 import { execFileSync } from "node:child_process";
@@ -75,11 +76,17 @@ function matrixFromTo(pods: number): void {
 
 const yamlOf = (items: readonly unknown[]): string => items.map((i) => stringify(i, { version: "1.1" })).join("---\n");
 
+const jsonListOf = (items: readonly unknown[]): string => JSON.stringify({ apiVersion: "v1", kind: "List", items });
+
+/** The input formats of the end-to-end run: multi-document YAML, or one JSON List per file (as `kubectl get -o json` writes). */
+export type InputFormat = "yaml" | "json";
+
 /** The base and head directories of the end-to-end run: the cluster as files, knp-0 given a port-22 rule in head. */
-export function writeVersions(dir: string, pods: number): void {
+export function writeVersions(dir: string, pods: number, format: InputFormat = "yaml"): void {
+  const write = format === "yaml" ? yamlOf : jsonListOf;
   const { resources, pods: specs } = clusterResources(pods, { globals: false });
   const policies = resources.filter((r) => r.key.startsWith("/policies/")).map((r) => r.resource);
-  const cluster = yamlOf(resources.filter((r) => !r.key.startsWith("/policies/")).map((r) => r.resource));
+  const cluster = write(resources.filter((r) => !r.key.startsWith("/policies/")).map((r) => r.resource));
   // The first Kubernetes policy that selects a pod (a random app label of 200 in 50 pods: most select none).
   const apps = new Set(specs.map((p) => `${p.ns}/${p.labels.app}`));
   type Knp = { kind: string; metadata: { name: string; namespace: string }; spec: { podSelector: { matchLabels: { app: string } }; ingress: unknown[] } };
@@ -89,18 +96,18 @@ export function writeVersions(dir: string, pods: number): void {
   const more = { ...old, spec: { ...old.spec, ingress: [...old.spec.ingress, { from: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 22 }] }] } };
   for (const [name, list] of [["base", policies], ["head", policies.map((p, i) => (i === target ? more : p))]] as const) {
     mkdirSync(join(dir, name));
-    writeFileSync(join(dir, name, "cluster.yaml"), cluster);
-    writeFileSync(join(dir, name, "policies.yaml"), yamlOf(list));
+    writeFileSync(join(dir, name, `cluster.${format}`), cluster);
+    writeFileSync(join(dir, name, `policies.${format}`), write(list));
   }
 }
 
 /** The built CLI reviewing the two directories, timed by /usr/bin/time in its own process. */
-function endToEnd(pods: number): void {
+function endToEnd(pods: number, format: InputFormat): void {
   const root = join(import.meta.dirname, "..", "..");
   execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
   const dir = mkdtempSync(join(tmpdir(), "pc-review-bench-"));
   try {
-    writeVersions(dir, pods);
+    writeVersions(dir, pods, format);
     const load0 = loadavg()[0] as number;
     const timing = join(dir, "time.txt");
     const out = execFileSync("/usr/bin/time", ["-f", "%e %U %S %M", "-o", timing, process.execPath, join(root, "dist", "cli", "bin.js"), "review", "--base", "base", "--head", "head", "--format", "json"], { cwd: dir, maxBuffer: 1 << 30 }).toString();
@@ -108,7 +115,7 @@ function endToEnd(pods: number): void {
     const [wall, user, sys, rssKb] = readFileSync(timing, "utf8").trim().split("\n").at(-1)?.split(" ").map(Number) ?? [];
     const c = (JSON.parse(out) as { connectivity: { opened: unknown[]; closed: unknown[]; podsTouched: number; pods: number } }).connectivity;
     console.log(
-      `${pods} pods, end to end (node dist/cli/bin.js review --base base --head head --format json, YAML files): ${(wall as number).toFixed(1)} s wall, ` +
+      `${pods} pods, end to end (node dist/cli/bin.js review --base base --head head --format json, ${format === "yaml" ? "YAML files" : "JSON List files"}): ${(wall as number).toFixed(1)} s wall, ` +
         `${((user as number) + (sys as number)).toFixed(1)} s CPU (user ${(user as number).toFixed(1)} + sys ${(sys as number).toFixed(1)}), peak RSS ${((rssKb as number) / 1024).toFixed(0)} MiB; ` +
         `${c.opened.length} opened / ${c.closed.length} closed, ${c.podsTouched} of ${c.pods} pods touched; load average ${load0.toFixed(1)} before, ${load1.toFixed(1)} after`,
     );
@@ -123,7 +130,8 @@ const RUNS: Readonly<Record<string, () => void>> = {
   "100k": () => review(100_000, "namespace"),
   "10k-cluster": () => review(10_000, "cluster"),
   "matrix-10k": () => matrixFromTo(10_000),
-  e2e: () => endToEnd(100_000),
+  e2e: () => endToEnd(100_000, "yaml"),
+  "e2e-json": () => endToEnd(100_000, "json"),
 };
 
 export async function run(): Promise<void> {
