@@ -71,7 +71,9 @@ async function mutateFolder(folder: MutateFolder, args: Args): Promise<readonly 
     tempDirName: `.stryker-tmp/${folder}`,
     // Folders may run at the same time (two `npm run mutate` processes): a sandbox must not copy
     // another folder's sandbox, whose files come and go under the copy.
-    ignorePatterns: [".stryker-tmp"],
+    // The docs examples' `golden` links (to ../../../golden) are directories Stryker's sandbox copy
+    // cannot copy (it copies each path as a file: EISDIR); no mutated folder's tests read them.
+    ignorePatterns: [".stryker-tmp", "/docs/examples/*/golden"],
     cleanTempDir: true,
     // A busy shared machine: a mutant is a timeout only if it runs far past the normal time.
     timeoutMS: 10_000,
